@@ -1,0 +1,190 @@
+/**
+ * Runs a Pulumi program under the SDK's mock runtime and records every resource it registers:
+ * type, name, URN, parent, custom or component, and inputs. `mlstack plan` and the tests both
+ * use it, so what the tests assert is exactly what `plan` shows.
+ *
+ * Pulumi's MockMonitor hands `newResource` the type, name and inputs but not the parent, so the
+ * recorder extends it and notes the parent URN of each registration as it passes through.
+ */
+import * as pulumi from "@pulumi/pulumi";
+import { MockMonitor } from "@pulumi/pulumi/runtime/mocks";
+import * as settings from "@pulumi/pulumi/runtime/settings";
+
+export interface RecordedResource {
+  urn: string;
+  type: string;
+  name: string;
+  /** true for provider-managed resources, false for components (and remote components). */
+  custom: boolean;
+  /** Parent URN; undefined for the stack itself. */
+  parent?: string;
+  /** Inputs as the provider would receive them; secrets stay wrapped as Pulumi secret values. */
+  inputs: Record<string, unknown>;
+  /** Whether Pulumi options asked for protection. */
+  protect: boolean;
+  /** Whether the resource is retained when deleted. */
+  retainOnDelete: boolean;
+}
+
+export interface MockRunResult {
+  resources: RecordedResource[];
+  /** Stack outputs, secrets still wrapped. */
+  outputs: Record<string, unknown>;
+}
+
+export interface MockRunOptions {
+  project: string;
+  stack: string;
+  /** Full config keys (`mlstack:target`) to string values, as the engine would pass them. */
+  config?: Record<string, string>;
+  /** Config keys holding secrets. */
+  secretKeys?: string[];
+  /** Simulate `pulumi preview` (unknown computed values) instead of `up`. */
+  preview?: boolean;
+}
+
+/** Plausible computed outputs for the few resources whose outputs the program reads. */
+function mockState(type: string, name: string, inputs: Record<string, unknown>): Record<string, unknown> {
+  if (type.startsWith("kubernetes:")) {
+    const metadata = (inputs.metadata ?? {}) as Record<string, unknown>;
+    return { ...inputs, metadata: { ...metadata, name: metadata.name ?? name } };
+  }
+  if (type === "random:index/randomPassword:RandomPassword" || type === "random:index/randomString:RandomString") {
+    return { ...inputs, result: `mock-${name}`, bcryptHash: `$2a$10$mock${name}` };
+  }
+  if (type === "random:index/randomId:RandomId") {
+    return { ...inputs, hex: "0a1b2c3d", b64Url: "CgsMDQ", dec: "168496141" };
+  }
+  return { ...inputs, arn: `arn:mock:${type}:${name}`, id: `${name}-id`, name: inputs.name ?? name };
+}
+
+interface RegisterRequest {
+  getParent(): string;
+  getType(): string;
+  getName(): string;
+  getCustom(): boolean;
+  getProtect?(): boolean;
+  getRetainondelete?(): boolean;
+}
+
+type Callback = (err: unknown, resp: { getUrn(): string } | undefined) => void;
+
+/** Adds parent / protect bookkeeping to the SDK's MockMonitor. */
+class RecordingMonitor extends MockMonitor {
+  readonly meta = new Map<string, { parent?: string; protect: boolean; retainOnDelete: boolean }>();
+
+  async registerResource(req: RegisterRequest, callback: Callback): Promise<void> {
+    const parent = req.getParent() || undefined;
+    const protect = req.getProtect?.() ?? false;
+    const retainOnDelete = req.getRetainondelete?.() ?? false;
+    // eslint-disable-next-line @typescript-eslint/no-explicit-any -- the base method is untyped in the SDK's declarations
+    return (super.registerResource as any)(req, (err: unknown, resp: { getUrn(): string } | undefined) => {
+      if (!err && resp) this.meta.set(resp.getUrn(), { parent, protect, retainOnDelete });
+      callback(err, resp);
+    });
+  }
+}
+
+/**
+ * Runs `program` as the body of a stack under mocks and returns what it registered.
+ * Throws whatever the program throws (config errors included) before resolving.
+ */
+export async function runUnderMocks(
+  program: () => Promise<Record<string, unknown> | void> | Record<string, unknown> | void,
+  options: MockRunOptions,
+): Promise<MockRunResult> {
+  const recorded = new Map<string, RecordedResource>();
+  const pending: Array<{ type: string; name: string; custom: boolean; inputs: Record<string, unknown> }> = [];
+  const mocks: pulumi.runtime.Mocks = {
+    newResource(args) {
+      const inputs = (args.inputs ?? {}) as Record<string, unknown>;
+      pending.push({ type: args.type, name: args.name, custom: args.custom ?? true, inputs });
+      return { id: args.custom === false ? undefined : `${args.name}-id`, state: mockState(args.type, args.name, inputs) };
+    },
+    call(args) {
+      return { ...args.inputs };
+    },
+  };
+  const monitor = new RecordingMonitor(mocks);
+  await pulumi.runtime.setMocks(mocks, options.project, options.stack, options.preview ?? false);
+  // setMocks installs a fresh MockMonitor; put the recording one back with the same mocks.
+  settings.setMockOptions(monitor, options.project, options.stack, options.preview ?? false);
+  pulumi.runtime.setAllConfig(options.config ?? {}, options.secretKeys ?? []);
+
+  let failure: unknown;
+  const outputs = await pulumi.runtime
+    .runInPulumiStack(async () => {
+      try {
+        return (await program()) ?? {};
+      } catch (err) {
+        failure = err;
+        return {};
+      }
+    })
+    .catch((err: unknown) => {
+      failure = failure ?? err;
+      return {};
+    });
+  // Outstanding registrations (children of components whose constructors returned) finish here.
+  // `waitForRPCs` is marked internal in the SDK's declarations but is what `disconnect` awaits.
+  await (settings as unknown as { waitForRPCs(): Promise<void> }).waitForRPCs();
+  if (failure) throw failure;
+
+  const registered = monitor.getRegisteredResources();
+  // Pair the newResource calls with their URNs: the monitor registers them in call order.
+  const byKey = new Map<string, Array<(typeof pending)[number]>>();
+  for (const p of pending) {
+    const key = `${p.type}::${p.name}`;
+    const list = byKey.get(key) ?? [];
+    list.push(p);
+    byKey.set(key, list);
+  }
+  for (const urn of registered.keys()) {
+    const parts = urn.split("::");
+    const type = parts[2].split("$").pop() as string;
+    const name = parts.slice(3).join("::");
+    const candidates = byKey.get(`${type}::${name}`);
+    const call = candidates?.shift();
+    if (!call) continue;
+    const meta = monitor.meta.get(urn);
+    recorded.set(urn, {
+      urn,
+      type,
+      name,
+      custom: call.custom,
+      parent: meta?.parent,
+      inputs: call.inputs,
+      protect: meta?.protect ?? false,
+      retainOnDelete: meta?.retainOnDelete ?? false,
+    });
+  }
+  return { resources: [...recorded.values()], outputs: outputs as Record<string, unknown> };
+}
+
+const SECRET_SIG_KEY = "4dabf18193072939515e22adb298388d";
+const SECRET_SIG = "1b47061264138c4ac30d75fd1eb44270";
+
+/** True for a value the runtime marked secret (`pulumi.secret`, random passwords, secret config). */
+export function isSecretValue(value: unknown): value is { value: unknown } {
+  return typeof value === "object" && value !== null && (value as Record<string, unknown>)[SECRET_SIG_KEY] === SECRET_SIG;
+}
+
+/** Replaces every secret with `replacement` (for manifests and reports that must not leak). */
+export function redactSecrets(value: unknown, replacement: unknown = "[secret]"): unknown {
+  if (isSecretValue(value)) return replacement;
+  if (Array.isArray(value)) return value.map((v) => redactSecrets(v, replacement));
+  if (typeof value === "object" && value !== null) {
+    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, redactSecrets(v, replacement)]));
+  }
+  return value;
+}
+
+/** Replaces every secret wrapper with its plain value (tests inspecting secret wiring). */
+export function revealSecrets(value: unknown): unknown {
+  if (isSecretValue(value)) return revealSecrets(value.value);
+  if (Array.isArray(value)) return value.map(revealSecrets);
+  if (typeof value === "object" && value !== null) {
+    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, revealSecrets(v)]));
+  }
+  return value;
+}

@@ -1,0 +1,63 @@
+/**
+ * Workload identity, provider-neutral: who a pod is when it reaches a backing service.
+ *
+ * | target | identity |
+ * |---|---|
+ * | kubernetes / openshift | the Kubernetes ServiceAccount; access arrives as per-workload credential Secrets |
+ * | aws | an IAM role assumed through IRSA (ServiceAccount annotated with the role ARN) |
+ * | gcp | a Google service account bound through Workload Identity (ServiceAccount annotated) |
+ */
+import type * as k8s from "@pulumi/kubernetes";
+import type * as pulumi from "@pulumi/pulumi";
+
+/** A workload the platform runs: MLflow or one served model. */
+export interface WorkloadRef {
+  /** Workload name (`mlflow` or the model name); unique in the stack. */
+  name: string;
+  /** Owning team, or `platform`. */
+  team: string;
+  /** Namespace the workload's pods run in. */
+  namespace: string;
+  /** Kubernetes ServiceAccount name its pods use. */
+  serviceAccountName: string;
+}
+
+/** The identity a workload carries, created before its ServiceAccount so the annotations are known. */
+export interface WorkloadIdentity {
+  workload: WorkloadRef;
+  /** Annotations the workload's ServiceAccount must carry (IRSA role ARN, GSA e-mail; none in-cluster). */
+  serviceAccountAnnotations: pulumi.Input<Record<string, pulumi.Input<string>>>;
+  /** Resources a grant must wait for (an IAM role, a GSA). */
+  dependencies: pulumi.Resource[];
+}
+
+/** Creates one identity per workload for a target. */
+export interface WorkloadIdentityProvider {
+  forWorkload(workload: WorkloadRef, opts: { parent: pulumi.Resource }): WorkloadIdentity;
+}
+
+/**
+ * What a pod needs to use a resource it was granted: environment (secrets only through
+ * `secretKeyRef`), volumes and mounts (CA bundles, client certificates), and resources that
+ * must exist before the pod starts.
+ */
+export interface WorkloadAccess {
+  env: k8s.types.input.core.v1.EnvVar[];
+  volumes: k8s.types.input.core.v1.Volume[];
+  volumeMounts: k8s.types.input.core.v1.VolumeMount[];
+  dependsOn: pulumi.Resource[];
+}
+
+export function emptyAccess(): WorkloadAccess {
+  return { env: [], volumes: [], volumeMounts: [], dependsOn: [] };
+}
+
+/** Merges several grants into what one pod template needs. */
+export function mergeAccess(...grants: WorkloadAccess[]): WorkloadAccess {
+  return {
+    env: grants.flatMap((g) => g.env),
+    volumes: grants.flatMap((g) => g.volumes),
+    volumeMounts: grants.flatMap((g) => g.volumeMounts),
+    dependsOn: grants.flatMap((g) => g.dependsOn),
+  };
+}

@@ -1,0 +1,36 @@
+/**
+ * Object storage, provider-neutral. Buckets are declared by logical name in config; each
+ * implementation (ObjectBucketClaim / external S3 endpoint, S3, GCS) maps them to physical
+ * buckets and grants one workload access to one bucket.
+ */
+import type * as pulumi from "@pulumi/pulumi";
+import type { WorkloadAccess, WorkloadIdentity } from "../identity/contract";
+
+export type BucketAccessMode = "read" | "readwrite";
+
+export interface Bucket {
+  /** Logical name from `mlstack:objectStore.buckets`. */
+  logicalName: string;
+  /** Physical bucket name. */
+  bucketName: pulumi.Output<string>;
+  /** URL scheme clients use: `s3` (ObjectBucketClaim, external, S3) or `gs` (GCS). */
+  scheme: "s3" | "gs";
+  /**
+   * S3 endpoint for S3-compatible stores (ObjectBucketClaim / external); undefined on AWS and GCS,
+   * where clients use the provider's default endpoint.
+   */
+  endpoint?: pulumi.Output<string>;
+  /** `s3://bucket/path` / `gs://bucket/path`. */
+  url(path?: string): pulumi.Output<string>;
+  /**
+   * Grants one workload access to this bucket only. The returned env always includes
+   * `BUCKET_NAME`, and for S3-compatible stores `AWS_ENDPOINT_URL` / `AWS_REGION`; static
+   * credentials (in-cluster only) arrive as `secretKeyRef`s.
+   */
+  grantAccess(identity: WorkloadIdentity, mode: BucketAccessMode, opts: { parent: pulumi.Resource }): WorkloadAccess;
+}
+
+export interface ObjectStore {
+  bucket(logicalName: string): Bucket;
+  readonly buckets: Bucket[];
+}

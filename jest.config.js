@@ -1,0 +1,14 @@
+/**
+ * Tests are transpiled (not type-checked) by SWC so the suite stays fast;
+ * `npm run typecheck` type-checks the whole tree once against the real provider SDKs.
+ */
+module.exports = {
+  testEnvironment: "node",
+  roots: ["<rootDir>/test"],
+  testMatch: ["**/*.test.ts"],
+  transform: {
+    "^.+\\.ts$": ["@swc/jest", { jsc: { parser: { syntax: "typescript" }, target: "es2022" }, module: { type: "commonjs" } }],
+  },
+  moduleFileExtensions: ["ts", "js", "json"],
+  testTimeout: 60000,
+};
