@@ -45,11 +45,16 @@ export interface WorkloadAccess {
   env: k8s.types.input.core.v1.EnvVar[];
   volumes: k8s.types.input.core.v1.Volume[];
   volumeMounts: k8s.types.input.core.v1.VolumeMount[];
+  /**
+   * Egress the workload's NetworkPolicy must allow to reach the resource (its namespace is
+   * default-deny): e.g. the Kafka broker pods on 9093, the database on 5432, the object store.
+   */
+  egress: k8s.types.input.networking.v1.NetworkPolicyEgressRule[];
   dependsOn: pulumi.Resource[];
 }
 
 export function emptyAccess(): WorkloadAccess {
-  return { env: [], volumes: [], volumeMounts: [], dependsOn: [] };
+  return { env: [], volumes: [], volumeMounts: [], egress: [], dependsOn: [] };
 }
 
 /** Merges several grants into what one pod template needs. */
@@ -58,6 +63,7 @@ export function mergeAccess(...grants: WorkloadAccess[]): WorkloadAccess {
     env: grants.flatMap((g) => g.env),
     volumes: grants.flatMap((g) => g.volumes),
     volumeMounts: grants.flatMap((g) => g.volumeMounts),
+    egress: grants.flatMap((g) => g.egress),
     dependsOn: grants.flatMap((g) => g.dependsOn),
   };
 }

@@ -28,6 +28,7 @@ import {
   MLFLOW_WORKLOAD,
   MlflowConfig,
   ModelConfig,
+  NetworkConfig,
   ObjectStoreConfig,
   OperatorsConfig,
   PlatformConfig,
@@ -55,6 +56,7 @@ const TOP_LEVEL_KEYS = [
   "operators",
   "registries",
   "ingress",
+  "network",
   "aws",
   "gcp",
 ] as const;
@@ -108,6 +110,7 @@ export function parseConfig(raw: Raw, identity: StackIdentity): PlatformConfig {
   const objectStore = parseObjectStore(r, raw.objectStore, target, teamNames, mlflow, postgres);
   const operators = parseOperators(r, raw.operators, target, namespacePrefix);
   const ingress = parseIngress(r, raw.ingress);
+  const network = parseNetwork(r, raw.network, target);
 
   const config: PlatformConfig = {
     target,
@@ -127,6 +130,7 @@ export function parseConfig(raw: Raw, identity: StackIdentity): PlatformConfig {
     operators,
     registries: effectiveRegistries,
     ingress,
+    network,
   };
 
   if (target === "aws") config.aws = parseAwsConfig(r, raw.aws, config);
@@ -501,13 +505,29 @@ function parseOperators(r: Reader, value: unknown, target: Target, prefix: strin
 function parseIngress(r: Reader, value: unknown): PlatformConfig["ingress"] {
   const path = "ingress";
   const obj = r.object(value, path);
-  r.knownKeys(obj, path, ["domain", "className", "clusterIssuer", "tlsSecretName", "routeTermination"]);
+  r.knownKeys(obj, path, ["domain", "className", "clusterIssuer", "tlsSecretName"]);
   return {
     domain: r.optionalString(obj, "domain", path, HOSTNAME, "a DNS domain such as ml.example.com"),
     className: r.string(obj, "className", path, "nginx", DNS_LABEL, DNS_LABEL_RULE),
     clusterIssuer: r.optionalString(obj, "clusterIssuer", path, DNS_LABEL, DNS_LABEL_RULE),
     tlsSecretName: r.optionalString(obj, "tlsSecretName", path, DNS_LABEL, DNS_LABEL_RULE),
-    routeTermination: r.oneOf(obj, "routeTermination", path, ["edge", "reencrypt"] as const, "reencrypt"),
+  };
+}
+
+const CIDR = /^([0-9]{1,3}\.){3}[0-9]{1,3}\/([0-9]|[12][0-9]|3[0-2])$/;
+const CIDR_RULE = "an IPv4 CIDR such as 10.0.0.0/16";
+
+function parseNetwork(r: Reader, value: unknown, target: Target): NetworkConfig {
+  const path = "network";
+  const obj = r.object(value, path);
+  r.knownKeys(obj, path, ["apiServerCidrs", "ingressNamespace", "monitoringNamespace", "objectStoreNamespace", "objectStoreCidrs"]);
+  const openshift = target === "openshift";
+  return {
+    apiServerCidrs: r.stringList(obj, "apiServerCidrs", path, ["0.0.0.0/0"], CIDR, CIDR_RULE),
+    ingressNamespace: r.string(obj, "ingressNamespace", path, openshift ? "openshift-ingress" : "ingress-nginx", DNS_LABEL, DNS_LABEL_RULE),
+    monitoringNamespace: r.string(obj, "monitoringNamespace", path, openshift ? "openshift-monitoring" : "monitoring", DNS_LABEL, DNS_LABEL_RULE),
+    objectStoreNamespace: r.string(obj, "objectStoreNamespace", path, openshift ? "openshift-storage" : "rook-ceph", DNS_LABEL, DNS_LABEL_RULE),
+    objectStoreCidrs: r.stringList(obj, "objectStoreCidrs", path, ["0.0.0.0/0"], CIDR, CIDR_RULE),
   };
 }
 

@@ -41,6 +41,7 @@ export interface PlatformConfig {
   /** `mlstack:registries`: registries every image must come from. */
   registries: string[];
   ingress: IngressConfig;
+  network: NetworkConfig;
   /** Present only when `target` is `aws` (validated by stacks/config/aws). */
   aws?: AwsTargetConfig;
   /** Present only when `target` is `gcp` (validated by stacks/config/gcp). */
@@ -265,8 +266,26 @@ export interface IngressConfig {
   clusterIssuer?: string;
   /** Existing TLS Secret name, used when no issuer is set. */
   tlsSecretName?: string;
-  /** OpenShift Route termination. Default `reencrypt` (service serving certs); `edge` also allowed. */
-  routeTermination: "edge" | "reencrypt";
+}
+
+/**
+ * What the default-deny NetworkPolicies must let through, beyond the platform's own services.
+ */
+export interface NetworkConfig {
+  /**
+   * CIDRs of the Kubernetes API server, for pods that call it (CloudNativePG instance managers,
+   * the OpenShift oauth-proxy). Default `0.0.0.0/0` limited to ports 443 and 6443: narrow it to
+   * the control plane's addresses when they are known.
+   */
+  apiServerCidrs: string[];
+  /** Namespace of the ingress controller / router. Default kubernetes `ingress-nginx`, openshift `openshift-ingress`. */
+  ingressNamespace: string;
+  /** Namespace of the Prometheus that scrapes metrics. Default kubernetes `monitoring`, openshift `openshift-monitoring`. */
+  monitoringNamespace: string;
+  /** Namespace of the in-cluster object store (OBC provider). Default openshift `openshift-storage`, kubernetes `rook-ceph`. */
+  objectStoreNamespace: string;
+  /** CIDRs of an external S3 endpoint (external provider). Default `0.0.0.0/0` on the endpoint's port only. */
+  objectStoreCidrs: string[];
 }
 
 /** `mlstack:aws`: filled in by the AWS target issue. */
