@@ -6,6 +6,11 @@
  * for the environment has been filled in.
  */
 
+import type { AwsTargetConfig } from "./aws";
+import type { GcpTargetConfig } from "./gcp";
+
+export type { AwsTargetConfig, GcpTargetConfig };
+
 export const TARGETS = ["kubernetes", "openshift", "aws", "gcp"] as const;
 export type Target = (typeof TARGETS)[number];
 
@@ -288,12 +293,3 @@ export interface NetworkConfig {
   objectStoreCidrs: string[];
 }
 
-/** `mlstack:aws`: filled in by the AWS target issue. */
-export interface AwsTargetConfig {
-  [key: string]: unknown;
-}
-
-/** `mlstack:gcp`: filled in by the GCP target issue. */
-export interface GcpTargetConfig {
-  [key: string]: unknown;
-}
