@@ -13,7 +13,6 @@ import type { PostgresService } from "../components/postgres/contract";
 import type { PlatformConfig } from "./config";
 
 export interface BackingServices {
-  identity: WorkloadIdentityProvider;
   objectStore: ObjectStore;
   postgres: PostgresService;
   kafka: KafkaCluster;
@@ -23,6 +22,10 @@ export interface BackingServices {
 export interface ClusterFacts {
   /** The platform namespace (already created, default-deny) where in-cluster services and MLflow run. */
   platformNamespace: string;
+  /** Namespace of each team (team name → namespace). */
+  teamNamespaces: Record<string, string>;
+  /** Namespace of each workload (`mlflow` and every model name → namespace). */
+  workloadNamespaces: Record<string, string>;
   /** Resources the target's in-cluster objects must wait for (namespace, operators). */
   dependsOn: pulumi.Resource[];
 }
@@ -33,6 +36,14 @@ export interface TargetModule {
    * provider), as on plain Kubernetes and OpenShift.
    */
   kubernetesProvider(config: PlatformConfig, parent: pulumi.Resource): k8s.Provider | undefined;
-  /** Creates the backing services under `parent`. Called once, after the platform namespace exists. */
+  /**
+   * The workload identity provider. Called first: identities must exist before the namespaces,
+   * whose ServiceAccounts carry the identity annotations (IRSA role ARN, GSA e-mail).
+   */
+  identityProvider(config: PlatformConfig, ctx: PlatformContext, parent: pulumi.Resource): WorkloadIdentityProvider;
+  /**
+   * Creates the backing services under `parent`. Called once, after the identity provider and
+   * after the platform and team namespaces exist.
+   */
   createBackingServices(config: PlatformConfig, ctx: PlatformContext, cluster: ClusterFacts, parent: pulumi.Resource): BackingServices;
 }
