@@ -35,7 +35,7 @@ export interface TargetModule {
    * The Kubernetes provider workloads use: undefined means the ambient kubeconfig (the default
    * provider), as on plain Kubernetes and OpenShift.
    */
-  kubernetesProvider(config: PlatformConfig, parent: pulumi.Resource): k8s.Provider | undefined;
+  kubernetesProvider(config: PlatformConfig): k8s.Provider | undefined;
   /**
    * The workload identity provider. Called first: identities must exist before the namespaces,
    * whose ServiceAccounts carry the identity annotations (IRSA role ARN, GSA e-mail).

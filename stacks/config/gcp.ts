@@ -1,13 +1,424 @@
-/** `mlstack:gcp`: the GCP target's settings (project, region, the existing GKE cluster, network). */
-import type { Reader } from "./reader";
-import type { PlatformConfig } from "./types";
+/**
+ * `mlstack:gcp`: the GCP target's settings — the project, the existing GKE cluster and how Pulumi
+ * reaches it, the VPC the managed services attach to, and sizes of the managed services.
+ *
+ * Everything a GCP resource needs to be private (network, subnets, private services range) is
+ * required: there is no default that could put a database or a broker on a public address.
+ */
+import type { Raw, Reader } from "./reader";
+import { HOSTNAME } from "./reader";
+import type { Environment, PlatformConfig } from "./types";
+
+/** How pods reach Google APIs (GCS) over 443; see `GcpNetworkConfig.googleApis`. */
+export type GoogleApisAccess = "private" | "restricted" | "public";
+
+/** Where Pulumi finds the credentials for the cluster's Kubernetes API. */
+export type GcpClusterAccess =
+  | {
+      kind: "kubeconfig";
+      /** Path to, or contents of, a kubeconfig; unset = the ambient one (`KUBECONFIG` / ~/.kube/config). */
+      kubeconfig?: string;
+      /** Context to use. Default `gke_<cluster project>_<location>_<name>`, the name `gcloud container clusters get-credentials` writes. */
+      context: string;
+    }
+  | {
+      kind: "stackReference";
+      /** Fully qualified stack (`org/project/stack`) that owns the cluster. */
+      stack: string;
+      /** Name of that stack's output holding a kubeconfig. Default `kubeconfig`. */
+      output: string;
+    };
+
+/** The existing GKE cluster the workloads run on (never created or changed by mlstack). */
+export interface GcpClusterConfig {
+  name: string;
+  /** Region or zone of the cluster; must be in `gcp.region`. Default: `gcp.region`. */
+  location: string;
+  /** Project of the cluster. Default: `gcp.project`. */
+  project: string;
+  /** Workload Identity pool the cluster federates: `<cluster project>.svc.id.goog`. */
+  workloadPool: string;
+  access: GcpClusterAccess;
+}
+
+export interface GcpSubnetConfig {
+  /** Subnetwork name in `gcp.region` of the network's project. */
+  name: string;
+  /** Its primary IPv4 range: Managed Kafka places its broker endpoints here, so pods get egress to it on 9092. */
+  cidr: string;
+  /** `projects/<network project>/regions/<region>/subnetworks/<name>`. */
+  id: string;
+}
+
+export interface GcpNetworkConfig {
+  /** Project owning the VPC (the Shared VPC host project). Default: `gcp.project`. */
+  project: string;
+  /** VPC network name. */
+  vpc: string;
+  /** `projects/<network project>/global/networks/<vpc>`. */
+  vpcId: string;
+  /** The cluster's subnets in `gcp.region` (at least one). Managed Kafka attaches to all of them. */
+  subnets: GcpSubnetConfig[];
+  /** Private services access (VPC peering to Google services): Cloud SQL takes its private IP from this range. */
+  privateServicesAccess: {
+    /** The allocated range, e.g. 10.60.0.0/16: pods get egress to it on 5432 only. */
+    cidr: string;
+    /** Allocated range name. Default: when `create`, `<stack>-psa`; otherwise unset (Cloud SQL may use any allocated range). */
+    rangeName?: string;
+    /**
+     * Create the allocated range and the peering. Default false: the peering is one per VPC and
+     * usually owned by the network team; creating a second one would replace theirs.
+     */
+    create: boolean;
+  };
+  /**
+   * How pods reach Google APIs (GCS): `private` (private.googleapis.com, 199.36.153.8/30),
+   * `restricted` (restricted.googleapis.com, 199.36.153.4/30, for VPC Service Controls) or
+   * `public` (0.0.0.0/0 on 443 only). Default `private`; the VPC needs Private Google Access and
+   * a DNS zone mapping *.googleapis.com to the chosen VIP.
+   */
+  googleApis: GoogleApisAccess;
+  /** The CIDRs that follow from `googleApis`: what workload NetworkPolicies allow on 443. */
+  googleApisCidrs: string[];
+}
+
+/** A principal outside the platform (an upstream producer, a downstream consumer) that uses the stack's topics. */
+export interface GcpKafkaClientConfig {
+  /** Google service account e-mail. */
+  serviceAccount: string;
+  /** Topics (logical names from `mlstack:kafka.topics`) it consumes. */
+  read: string[];
+  /** Topics it produces to. */
+  write: string[];
+  /** Consumer groups it may use. */
+  consumerGroups: string[];
+}
+
+export interface GcpKafkaConfig {
+  /** vCPUs of the cluster (at least 3). Default dev/staging 3, prod 6. */
+  vcpuCount: number;
+  /** Memory in GiB: 1 to 8 per vCPU. Default dev 3, staging 12, prod 24. */
+  memoryGib: number;
+  clients: GcpKafkaClientConfig[];
+}
+
+export type CloudSqlEdition = "ENTERPRISE" | "ENTERPRISE_PLUS";
+
+export interface GcpPostgresConfig {
+  /** Machine tier. Default dev `db-custom-1-3840`, staging `db-custom-2-7680`, prod `db-custom-4-16384`. */
+  tier: string;
+  /** Default `ENTERPRISE`; `ENTERPRISE_PLUS` needs a `db-perf-optimized-N-*` tier. */
+  edition: CloudSqlEdition;
+  /** `mlstack:postgres.storageSize` in GB (Cloud SQL's unit); disks grow automatically beyond it. */
+  diskSizeGb: number;
+  /** Daily backup start (UTC, HH:MM), from `mlstack:postgres.backup.schedule`. */
+  backupStartTime: string;
+  /** WAL kept for point-in-time recovery: retentionDays capped at 7 (ENTERPRISE) or 35 (ENTERPRISE_PLUS). */
+  transactionLogRetentionDays: number;
+  /**
+   * Address Pulumi uses to create roles and databases (`@pulumi/postgresql`). Default: the
+   * instance's private IP, reachable from a runner inside the VPC. Set `127.0.0.1` when the runner
+   * starts the Cloud SQL Auth Proxy instead; the proxy then carries the encryption.
+   */
+  adminHost?: string;
+  /** Weekly maintenance window (UTC): day 1 (Monday) to 7, hour 0-23. Default Sunday 03:00. */
+  maintenanceWindow: { day: number; hour: number };
+}
+
+export type KmsProtectionLevel = "SOFTWARE" | "HSM";
+
+export interface GcpKmsConfig {
+  /** Automatic rotation period in days: 1 to 90. Default 90. */
+  rotationDays: number;
+  /** Default `SOFTWARE`; `HSM` keeps key material in Cloud HSM (FIPS 140-2 level 3). */
+  protectionLevel: KmsProtectionLevel;
+}
+
+export interface GcpStorageConfig {
+  /** Days the access-log bucket keeps its logs. Default 365 in prod, 90 elsewhere. */
+  accessLogRetentionDays: number;
+}
 
 /** `mlstack:gcp` once validated. */
 export interface GcpTargetConfig {
-  [key: string]: unknown;
+  /** Project the managed services are created in. */
+  project: string;
+  /** Its number: service agents (`service-<number>@gcp-sa-…`) are named after it. */
+  projectNumber: string;
+  /** Region of Kafka, Cloud SQL, the buckets and the keys. */
+  region: string;
+  cluster: GcpClusterConfig;
+  network: GcpNetworkConfig;
+  kafka: GcpKafkaConfig;
+  postgres: GcpPostgresConfig;
+  kms: GcpKmsConfig;
+  storage: GcpStorageConfig;
 }
 
-export function parseGcpConfig(r: Reader, _value: unknown, _config: PlatformConfig): GcpTargetConfig {
-  r.fail("target", "gcp", "is not available in this version of mlstack (available: kubernetes, openshift)");
-  return {};
+const PROJECT_ID = /^[a-z][a-z0-9-]{4,28}[a-z0-9]$/;
+const PROJECT_ID_RULE = "a Google Cloud project ID: 6 to 30 lowercase letters, digits and '-', starting with a letter";
+const PROJECT_NUMBER = /^[1-9][0-9]{5,19}$/;
+const REGION = /^[a-z]+(-[a-z]+)+[0-9]+$/;
+const LOCATION = /^[a-z]+(-[a-z]+)+[0-9]+(-[a-z])?$/;
+const RESOURCE_NAME = /^[a-z]([-a-z0-9]{0,61}[a-z0-9])?$/;
+const CIDR = /^([0-9]{1,3}\.){3}[0-9]{1,3}\/([0-9]|[12][0-9]|3[0-2])$/;
+const CIDR_RULE = "an IPv4 CIDR such as 10.20.0.0/20";
+const SERVICE_ACCOUNT = /^[a-z][a-z0-9-]{4,28}[a-z0-9]@[a-z][a-z0-9-]{4,28}[a-z0-9]\.iam\.gserviceaccount\.com$/;
+const STACK_REFERENCE = /^[A-Za-z0-9_.-]+\/[A-Za-z0-9_.-]+\/[A-Za-z0-9_.-]+$/;
+const CONSUMER_GROUP = /^[a-z0-9][-a-z0-9._]*$/;
+const IPV4 = /^([0-9]{1,3}\.){3}[0-9]{1,3}$/;
+/** Hosts where a Cloud SQL Auth Proxy on the Pulumi runner listens (it, not the client, encrypts). */
+export const LOOPBACK_HOSTS = ["127.0.0.1", "localhost", "::1"];
+
+/** The Private Google Access VIPs (documented, fixed by Google). */
+export const GOOGLE_APIS_CIDRS: Record<GoogleApisAccess, string[]> = {
+  private: ["199.36.153.8/30"],
+  restricted: ["199.36.153.4/30"],
+  public: ["0.0.0.0/0"],
+};
+
+const SIZES: Record<Environment, { vcpu: number; memoryGib: number; tier: string; logDays: number }> = {
+  dev: { vcpu: 3, memoryGib: 3, tier: "db-custom-1-3840", logDays: 90 },
+  staging: { vcpu: 3, memoryGib: 12, tier: "db-custom-2-7680", logDays: 90 },
+  prod: { vcpu: 6, memoryGib: 24, tier: "db-custom-4-16384", logDays: 365 },
+};
+
+export function parseGcpConfig(r: Reader, value: unknown, config: PlatformConfig): GcpTargetConfig {
+  const path = "gcp";
+  const obj = r.object(value, path);
+  r.knownKeys(obj, path, ["project", "projectNumber", "region", "cluster", "network", "kafka", "postgres", "kms", "storage"]);
+  const project = required(r, obj, "project", path, PROJECT_ID, PROJECT_ID_RULE);
+  const projectNumber = required(r, obj, "projectNumber", path, PROJECT_NUMBER, "a project number: digits only (gcloud projects describe <project> --format='value(projectNumber)')", true);
+  const region = required(r, obj, "region", path, REGION, "a region such as europe-west4");
+  const sizes = SIZES[config.environment];
+
+  return {
+    project,
+    projectNumber,
+    region,
+    cluster: parseCluster(r, obj.cluster, project, region),
+    network: parseNetwork(r, obj.network, project, region, config),
+    kafka: parseKafka(r, obj.kafka, sizes, config),
+    postgres: parsePostgres(r, obj.postgres, sizes.tier, config),
+    kms: parseKms(r, obj.kms),
+    storage: parseStorage(r, obj.storage, sizes.logDays),
+  };
+}
+
+/** A required string; numbers are accepted where the engine may hand one over (project numbers). */
+function required(r: Reader, obj: Raw, key: string, path: string, pattern: RegExp, rule: string, numeric = false): string {
+  const raw = numeric && typeof obj[key] === "number" ? String(obj[key]) : obj[key];
+  if (raw === undefined || raw === null) {
+    r.fail(`${path}.${key}`, undefined, `is required (${rule})`);
+    return "";
+  }
+  return r.string({ [key]: raw }, key, path, "", pattern, rule);
+}
+
+function parseCluster(r: Reader, value: unknown, project: string, region: string): GcpClusterConfig {
+  const path = "gcp.cluster";
+  if (value === undefined) r.fail(path, undefined, "is required: name the existing GKE cluster (name, and location when it is zonal)");
+  const obj = r.object(value, path);
+  r.knownKeys(obj, path, ["name", "location", "project", "kubeconfig", "context", "stackReference", "stackReferenceOutput"]);
+  const name = value === undefined ? "" : required(r, obj, "name", path, RESOURCE_NAME, "a GKE cluster name: lowercase letters, digits and '-'");
+  const location = r.string(obj, "location", path, region, LOCATION, "a region or zone such as europe-west4 or europe-west4-b");
+  if (region && location !== region && !location.startsWith(`${region}-`)) {
+    r.fail(`${path}.location`, location, `is not in gcp.region ${region}: Kafka and Cloud SQL are created in the cluster's region so pods reach them privately`);
+  }
+  const clusterProject = r.string(obj, "project", path, project, PROJECT_ID, PROJECT_ID_RULE);
+
+  const kubeconfig = r.optionalString(obj, "kubeconfig", path);
+  const context = r.optionalString(obj, "context", path);
+  const stack = r.optionalString(obj, "stackReference", path, STACK_REFERENCE, "a fully qualified stack name: <org>/<project>/<stack>");
+  const output = r.string(obj, "stackReferenceOutput", path, "kubeconfig", /^[A-Za-z_][A-Za-z0-9_]*$/, "an output name");
+  if (obj.stackReference !== undefined && (kubeconfig !== undefined || context !== undefined)) {
+    r.fail(`${path}.stackReference`, obj.stackReference, "cannot be combined with kubeconfig or context: choose one way to reach the cluster");
+  }
+  if (obj.stackReferenceOutput !== undefined && obj.stackReference === undefined) {
+    r.fail(`${path}.stackReferenceOutput`, obj.stackReferenceOutput, "is only read with stackReference");
+  }
+  const access: GcpClusterAccess =
+    stack !== undefined
+      ? { kind: "stackReference", stack, output }
+      : { kind: "kubeconfig", kubeconfig, context: context ?? `gke_${clusterProject}_${location}_${name}` };
+  return { name, location, project: clusterProject, workloadPool: `${clusterProject}.svc.id.goog`, access };
+}
+
+function parseNetwork(r: Reader, value: unknown, project: string, region: string, config: PlatformConfig): GcpNetworkConfig {
+  const path = "gcp.network";
+  if (value === undefined) r.fail(path, undefined, "is required: name the cluster's VPC, its subnets and the private services access range");
+  const obj = r.object(value, path);
+  r.knownKeys(obj, path, ["project", "vpc", "subnets", "privateServicesAccess", "googleApis"]);
+  const networkProject = r.string(obj, "project", path, project, PROJECT_ID, PROJECT_ID_RULE);
+  const vpc = value === undefined ? "" : required(r, obj, "vpc", path, RESOURCE_NAME, "a VPC network name");
+
+  const subnetItems = r.array(obj.subnets, `${path}.subnets`);
+  if (value !== undefined && subnetItems.length === 0) {
+    r.fail(`${path}.subnets`, obj.subnets, "must list at least one of the cluster's subnets ({ name, cidr }): Managed Kafka attaches to them");
+  }
+  if (subnetItems.length > 10) r.fail(`${path}.subnets`, subnetItems.length, "lists more than 10 subnets, the most a Managed Kafka cluster attaches to");
+  const subnets = subnetItems.map((item, i): GcpSubnetConfig => {
+    const spath = `${path}.subnets[${i}]`;
+    const s = r.object(item, spath);
+    r.knownKeys(s, spath, ["name", "cidr"]);
+    const name = required(r, s, "name", spath, RESOURCE_NAME, "a subnetwork name");
+    const cidr = required(r, s, "cidr", spath, CIDR, CIDR_RULE);
+    return { name, cidr, id: `projects/${networkProject}/regions/${region}/subnetworks/${name}` };
+  });
+  r.unique(subnets, `${path}.subnets`, "subnet");
+
+  const psaPath = `${path}.privateServicesAccess`;
+  if (value !== undefined && obj.privateServicesAccess === undefined) {
+    r.fail(psaPath, undefined, "is required: Cloud SQL has a private IP only, taken from this range ({ cidr, rangeName?, create? })");
+  }
+  const psa = r.object(obj.privateServicesAccess, psaPath);
+  r.knownKeys(psa, psaPath, ["cidr", "rangeName", "create"]);
+  const create = r.boolean(psa, "create", psaPath, false);
+  const psaCidr = obj.privateServicesAccess === undefined ? "" : required(r, psa, "cidr", psaPath, CIDR, CIDR_RULE);
+  if (create && psaCidr) {
+    const prefix = Number(psaCidr.split("/")[1]);
+    if (prefix > 24) r.fail(`${psaPath}.cidr`, psaCidr, "is smaller than a /24, the least private services access allocates");
+  }
+  const rangeName = r.optionalString(psa, "rangeName", psaPath, RESOURCE_NAME, "an allocated range name") ?? (create ? truncateName(`${config.stack}-psa`) : undefined);
+
+  const googleApis = r.oneOf<GoogleApisAccess>(obj, "googleApis", path, ["private", "restricted", "public"], "private");
+  return {
+    project: networkProject,
+    vpc,
+    vpcId: `projects/${networkProject}/global/networks/${vpc}`,
+    subnets,
+    privateServicesAccess: { cidr: psaCidr, rangeName, create },
+    googleApis,
+    googleApisCidrs: GOOGLE_APIS_CIDRS[googleApis],
+  };
+}
+
+function parseKafka(r: Reader, value: unknown, sizes: (typeof SIZES)[Environment], config: PlatformConfig): GcpKafkaConfig {
+  const path = "gcp.kafka";
+  const obj = r.object(value, path);
+  r.knownKeys(obj, path, ["vcpuCount", "memoryGib", "clients"]);
+  const vcpuCount = r.integer(obj, "vcpuCount", path, sizes.vcpu, 3, 1000);
+  const memoryGib = r.integer(obj, "memoryGib", path, Math.max(sizes.memoryGib, vcpuCount), 3, 8000);
+  if (memoryGib < vcpuCount || memoryGib > vcpuCount * 8) {
+    r.fail(`${path}.memoryGib`, memoryGib, `is outside 1 to 8 GiB per vCPU (${vcpuCount} vCPUs: ${vcpuCount} to ${vcpuCount * 8})`);
+  }
+  config.kafka.topics.forEach((topic, i) => {
+    if (topic.replicas > 3) {
+      r.fail(`kafka.topics[${i}].replicas`, topic.replicas, "is more than 3: Managed Kafka replicates each partition across three zones (replication factor 3)");
+    }
+  });
+
+  const topics = config.kafka.topics.map((t) => t.name);
+  const clients = r.array(obj.clients, `${path}.clients`).map((item, i): GcpKafkaClientConfig => {
+    const cpath = `${path}.clients[${i}]`;
+    const c = r.object(item, cpath);
+    r.knownKeys(c, cpath, ["serviceAccount", "read", "write", "consumerGroups"]);
+    const client: GcpKafkaClientConfig = {
+      serviceAccount: required(r, c, "serviceAccount", cpath, SERVICE_ACCOUNT, "a Google service account e-mail (name@project.iam.gserviceaccount.com)"),
+      read: r.stringList(c, "read", cpath, []),
+      write: r.stringList(c, "write", cpath, []),
+      consumerGroups: r.stringList(c, "consumerGroups", cpath, [], CONSUMER_GROUP, "a consumer group id"),
+    };
+    if (client.read.length + client.write.length === 0) r.fail(cpath, item, "grants no topic: list the topics it reads or writes");
+    for (const key of ["read", "write"] as const) {
+      client[key].forEach((topic, j) => {
+        if (!topics.includes(topic)) r.fail(`${cpath}.${key}[${j}]`, topic, `is not a declared topic (declared: ${topics.join(", ") || "none"})`);
+      });
+    }
+    if (client.consumerGroups.length > 0 && client.read.length === 0) {
+      r.fail(`${cpath}.consumerGroups`, client.consumerGroups, "is only useful with topics to read");
+    }
+    return client;
+  });
+  const seen = new Set<string>();
+  clients.forEach((c, i) => {
+    if (seen.has(c.serviceAccount)) r.fail(`${path}.clients[${i}].serviceAccount`, c.serviceAccount, "is declared twice; merge its topics into one entry");
+    seen.add(c.serviceAccount);
+  });
+  return { vcpuCount, memoryGib, clients };
+}
+
+function parsePostgres(r: Reader, value: unknown, defaultTier: string, config: PlatformConfig): GcpPostgresConfig {
+  const path = "gcp.postgres";
+  const obj = r.object(value, path);
+  r.knownKeys(obj, path, ["tier", "edition", "adminHost", "maintenanceWindow"]);
+  const edition = r.oneOf<CloudSqlEdition>(obj, "edition", path, ["ENTERPRISE", "ENTERPRISE_PLUS"], "ENTERPRISE");
+  const tier = r.string(obj, "tier", path, edition === "ENTERPRISE_PLUS" ? "db-perf-optimized-N-2" : defaultTier, /^db-[a-z0-9-]+$/, "a Cloud SQL tier such as db-custom-4-16384");
+  if (edition === "ENTERPRISE_PLUS" && !tier.startsWith("db-perf-optimized-N-")) {
+    r.fail(`${path}.tier`, tier, "is not an ENTERPRISE_PLUS tier (db-perf-optimized-N-<vCPUs>)");
+  }
+  if (edition === "ENTERPRISE" && tier.startsWith("db-perf-optimized-N-")) {
+    r.fail(`${path}.tier`, tier, "needs edition ENTERPRISE_PLUS");
+  }
+  if (config.environment !== "dev" && /^db-(f1-micro|g1-small)$/.test(tier)) {
+    r.fail(`${path}.tier`, tier, `is a shared-core tier without an SLA, which ${config.environment} does not allow`);
+  }
+  const adminHost = r.optionalString(obj, "adminHost", path);
+  if (adminHost !== undefined && !LOOPBACK_HOSTS.includes(adminHost) && !IPV4.test(adminHost) && !HOSTNAME.test(adminHost)) {
+    r.fail(`${path}.adminHost`, adminHost, "is not an IPv4 address, localhost or a fully qualified hostname");
+  }
+  const window = r.object(obj.maintenanceWindow, `${path}.maintenanceWindow`);
+  r.knownKeys(window, `${path}.maintenanceWindow`, ["day", "hour"]);
+
+  const maxLogDays = edition === "ENTERPRISE_PLUS" ? 35 : 7;
+  return {
+    tier,
+    edition,
+    diskSizeGb: diskSizeGb(r, config.postgres.storageSize),
+    backupStartTime: backupStartTime(r, config.postgres.backup.schedule),
+    transactionLogRetentionDays: Math.min(config.postgres.backup.retentionDays, maxLogDays),
+    adminHost,
+    maintenanceWindow: {
+      day: r.integer(window, "day", `${path}.maintenanceWindow`, 7, 1, 7),
+      hour: r.integer(window, "hour", `${path}.maintenanceWindow`, 3, 0, 23),
+    },
+  };
+}
+
+/** Cloud SQL sizes disks in whole GB, at least 10. */
+function diskSizeGb(r: Reader, quantity: string): number {
+  const match = /^([0-9]+)(Gi|G|Ti|T)$/.exec(quantity);
+  if (!match) {
+    r.fail("postgres.storageSize", quantity, "is not a size Cloud SQL can take on gcp: use whole Gi or Ti, e.g. 200Gi");
+    return 10;
+  }
+  const n = Number(match[1]);
+  const bytes = n * { Gi: 2 ** 30, G: 1e9, Ti: 2 ** 40, T: 1e12 }[match[2] as "Gi" | "G" | "Ti" | "T"];
+  const gb = Math.ceil(bytes / 1e9);
+  if (gb < 10) r.fail("postgres.storageSize", quantity, "is below 10Gi, the smallest Cloud SQL disk");
+  if (gb > 65536) r.fail("postgres.storageSize", quantity, "is above 64Ti, the largest Cloud SQL disk");
+  return Math.max(gb, 10);
+}
+
+/** Cloud SQL takes one automated backup a day, starting at a fixed UTC time. */
+function backupStartTime(r: Reader, schedule: string): string {
+  const [seconds, minute, hour, dayOfMonth, month, dayOfWeek] = schedule.trim().split(/\s+/);
+  const daily = seconds === "0" && /^[0-9]{1,2}$/.test(minute) && /^[0-9]{1,2}$/.test(hour) && dayOfMonth === "*" && month === "*" && dayOfWeek === "*";
+  if (!daily || Number(minute) > 59 || Number(hour) > 23) {
+    r.fail("postgres.backup.schedule", schedule, 'is not a daily schedule at a fixed time, the only kind Cloud SQL runs (e.g. "0 0 2 * * *")');
+    return "02:00";
+  }
+  return `${hour.padStart(2, "0")}:${minute.padStart(2, "0")}`;
+}
+
+function parseKms(r: Reader, value: unknown): GcpKmsConfig {
+  const path = "gcp.kms";
+  const obj = r.object(value, path);
+  r.knownKeys(obj, path, ["rotationDays", "protectionLevel"]);
+  return {
+    rotationDays: r.integer(obj, "rotationDays", path, 90, 1, 90),
+    protectionLevel: r.oneOf<KmsProtectionLevel>(obj, "protectionLevel", path, ["SOFTWARE", "HSM"], "SOFTWARE"),
+  };
+}
+
+function parseStorage(r: Reader, value: unknown, defaultLogDays: number): GcpStorageConfig {
+  const path = "gcp.storage";
+  const obj = r.object(value, path);
+  r.knownKeys(obj, path, ["accessLogRetentionDays"]);
+  return { accessLogRetentionDays: r.integer(obj, "accessLogRetentionDays", path, defaultLogDays, 1, 3650) };
+}
+
+/** A GCP resource name of at most 63 characters that still ends in a letter or digit. */
+function truncateName(name: string): string {
+  return name.toLowerCase().replace(/[^-a-z0-9]/g, "-").slice(0, 63).replace(/-+$/, "");
 }

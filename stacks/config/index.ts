@@ -12,14 +12,16 @@ export { parseConfig, PLATFORM_OWNER } from "./parse";
 
 /** Reads `mlstack:*` from the running stack's config (works under the engine and under mocks). */
 export function loadConfig(): PlatformConfig {
-  const all = pulumi.runtime.allConfig();
+  return parseConfig(platformKeys(pulumi.runtime.allConfig()), { project: pulumi.getProject(), stack: pulumi.getStack() });
+}
+
+/** The `mlstack:*` entries of an engine config map, without the namespace, values decoded. */
+export function platformKeys(all: Record<string, string>): Record<string, unknown> {
   const raw: Record<string, unknown> = {};
   for (const [fullKey, value] of Object.entries(all)) {
-    if (!fullKey.startsWith("mlstack:")) continue;
-    const key = fullKey.slice("mlstack:".length);
-    raw[key] = decode(value);
+    if (fullKey.startsWith("mlstack:")) raw[fullKey.slice("mlstack:".length)] = decode(value);
   }
-  return parseConfig(raw, { project: pulumi.getProject(), stack: pulumi.getStack() });
+  return raw;
 }
 
 /** The engine hands structured values over as JSON text; scalars stay strings. */

@@ -1,0 +1,38 @@
+/**
+ * One benchmark measurement in a fresh process (so peak RSS is that run's alone):
+ * `plan <projectDir> <stack>` renders a stack as `mlstack plan` does; `floor <count>` registers
+ * `count` plain resources under Pulumi's mock runtime with no mlstack code. Prints one JSON line.
+ */
+import * as pulumi from "@pulumi/pulumi";
+
+async function floor(count: number): Promise<number> {
+  await pulumi.runtime.setMocks(
+    { newResource: (args) => ({ id: `${args.name}-id`, state: args.inputs }), call: (args) => args.inputs },
+    "mlstack",
+    "floor",
+    false,
+  );
+  await pulumi.runtime.runInPulumiStack(async () => {
+    for (let i = 0; i < count; i++) {
+      new pulumi.CustomResource("bench:index:Plain", `plain-${i}`, { index: i, labels: { app: "bench" } });
+    }
+    return {};
+  });
+  await (require("@pulumi/pulumi/runtime/settings") as { waitForRPCs(): Promise<void> }).waitForRPCs();
+  return count;
+}
+
+async function plan(projectDir: string, stack: string): Promise<number> {
+  const { planStack } = require("../plan") as typeof import("../plan");
+  const { resources } = await planStack(projectDir, stack);
+  return resources.length;
+}
+
+export async function runWorker(argv: string[]): Promise<void> {
+  const started = process.hrtime.bigint();
+  const [mode, a, b] = argv;
+  const resources = mode === "floor" ? await floor(Number(a)) : await plan(a, b);
+  const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+  const rssMb = process.resourceUsage().maxRSS / 1024;
+  process.stdout.write(JSON.stringify({ mode, resources, seconds, rssMb }) + "\n");
+}

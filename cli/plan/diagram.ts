@@ -1,0 +1,57 @@
+/**
+ * A Mermaid flowchart of the platform: namespaces as subgraphs, the backing services, MLflow and
+ * each model, and the connections config declares (database, buckets, topics consumed/produced).
+ */
+import type { PlatformConfig } from "../../stacks/config";
+
+const id = (text: string) => text.replace(/[^A-Za-z0-9_]/g, "_");
+
+export function mermaidDiagram(config: PlatformConfig): string {
+  const serviceKind: Record<string, [string, string, string]> = {
+    kubernetes: ["Strimzi Kafka", "CloudNativePG", config.objectStore.provider === "obc" ? "ObjectBucketClaims" : "S3 endpoint"],
+    openshift: ["Strimzi Kafka", "CloudNativePG", config.objectStore.provider === "obc" ? "ObjectBucketClaims" : "S3 endpoint"],
+    aws: ["Amazon MSK", "Amazon RDS PostgreSQL", "Amazon S3"],
+    gcp: ["Managed Kafka", "Cloud SQL PostgreSQL", "Cloud Storage"],
+  };
+  const [kafkaKind, pgKind, storeKind] = serviceKind[config.target];
+  const lines = ["flowchart LR"];
+  lines.push(`  subgraph ${id(config.platformNamespace)}["${config.platformNamespace}"]`);
+  lines.push(`    mlflow["MLflow tracking server<br/>auth: ${config.mlflow.auth}"]`);
+  if (config.target === "kubernetes" || config.target === "openshift") {
+    lines.push(`    kafka[("${kafkaKind}<br/>${config.kafka.brokers} broker(s)")]`);
+    lines.push(`    postgres[("${pgKind}<br/>${config.postgres.instances} instance(s)")]`);
+  }
+  lines.push("  end");
+  if (config.target === "aws" || config.target === "gcp") {
+    lines.push(`  subgraph managed["${config.target.toUpperCase()} managed services"]`);
+    lines.push(`    kafka[("${kafkaKind}")]`);
+    lines.push(`    postgres[("${pgKind}")]`);
+    lines.push("  end");
+  }
+  lines.push(`  subgraph store["${storeKind}"]`);
+  for (const bucket of config.objectStore.buckets) lines.push(`    bucket_${id(bucket.name)}[("${bucket.name}")]`);
+  lines.push("  end");
+  for (const team of config.teams) {
+    lines.push(`  subgraph ${id(team.namespace)}["${team.namespace}"]`);
+    for (const model of config.serving.models.filter((m) => m.team === team.name)) {
+      lines.push(`    model_${id(model.name)}["${model.name}<br/>${model.engine} / ${model.runtime}${model.gpu.count ? ` / ${model.gpu.count} GPU` : ""}"]`);
+    }
+    if (!config.serving.models.some((m) => m.team === team.name)) lines.push(`    ${id(team.namespace)}_empty[" "]`);
+    lines.push("  end");
+  }
+  lines.push(`  mlflow -->|backend| postgres`);
+  lines.push(`  mlflow -->|artifacts| bucket_${id(config.mlflow.artifactBucket)}`);
+  if (config.postgres.backup.enabled && (config.target === "kubernetes" || config.target === "openshift")) {
+    lines.push(`  postgres -->|backups| bucket_${id(config.postgres.backup.bucket)}`);
+  }
+  for (const model of config.serving.models) {
+    if (model.source) lines.push(`  model_${id(model.name)} -->|reads model| bucket_${id(model.source.bucket)}`);
+    if (model.kafka) {
+      lines.push(`  kafka -->|${model.kafka.inputTopic}| model_${id(model.name)}`);
+      lines.push(`  model_${id(model.name)} -->|${model.kafka.outputTopic}| kafka`);
+    }
+    if (model.exposure === "external") lines.push(`  internet((clients)) -->|TLS| model_${id(model.name)}`);
+  }
+  if (config.mlflow.hostname) lines.push(`  users((users)) -->|TLS| mlflow`);
+  return lines.join("\n") + "\n";
+}

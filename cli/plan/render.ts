@@ -1,0 +1,112 @@
+/**
+ * Turns recorded resources into what `mlstack plan` shows and writes: the resource tree by
+ * component, counts by type, a `pulumi preview --json`-shaped document and Kubernetes YAML.
+ * Secrets are always redacted to `[secret]`, as `pulumi preview --json` shows them.
+ */
+import * as YAML from "yaml";
+import { RecordedResource, redactSecrets } from "../mockRuntime";
+
+export interface PreviewStep {
+  op: "create";
+  urn: string;
+  provider: string;
+  newState: {
+    urn: string;
+    type: string;
+    custom: boolean;
+    parent?: string;
+    protect?: boolean;
+    retainOnDelete?: boolean;
+    inputs: Record<string, unknown>;
+  };
+}
+
+export interface PreviewDocument {
+  /** The stack and target this plan is for (not in the CLI's own output; `mlstack check` reads it). */
+  mlstack: { stack: string; target: string; environment: string };
+  config: Record<string, string>;
+  steps: PreviewStep[];
+  changeSummary: { create: number };
+}
+
+const STACK_TYPE = "pulumi:pulumi:Stack";
+
+export function previewDocument(
+  resources: RecordedResource[],
+  meta: PreviewDocument["mlstack"],
+  config: Record<string, string>,
+  secretKeys: string[],
+): PreviewDocument {
+  const steps = resources.map(
+    (r): PreviewStep => ({
+      op: "create",
+      urn: r.urn,
+      provider: "",
+      newState: {
+        urn: r.urn,
+        type: r.type,
+        custom: r.custom,
+        parent: r.parent,
+        protect: r.protect || undefined,
+        retainOnDelete: r.retainOnDelete || undefined,
+        inputs: redactSecrets(r.inputs) as Record<string, unknown>,
+      },
+    }),
+  );
+  const shownConfig = Object.fromEntries(Object.entries(config).map(([k, v]) => [k, secretKeys.includes(k) ? "[secret]" : v]));
+  return { mlstack: meta, config: shownConfig, steps, changeSummary: { create: steps.length } };
+}
+
+/** Kubernetes objects a provider would apply: custom `kubernetes:*` resources (Helm charts are components). */
+export function kubernetesObjects(resources: RecordedResource[]): Array<{ resource: RecordedResource; object: Record<string, unknown> }> {
+  return resources
+    .filter((r) => r.custom && r.type.startsWith("kubernetes:") && !r.type.startsWith("pulumi:providers:"))
+    .map((resource) => {
+      const inputs = redactSecrets(resource.inputs) as Record<string, unknown>;
+      const { apiVersion, kind, metadata, ...rest } = inputs;
+      return { resource, object: { apiVersion, kind, metadata, ...rest } };
+    });
+}
+
+/** `<namespace>/<kind>-<name>.yaml` (cluster-scoped objects under `_cluster/`). */
+export function manifestPath(object: Record<string, unknown>): string {
+  const metadata = (object.metadata ?? {}) as { name?: string; namespace?: string };
+  const dir = metadata.namespace ?? "_cluster";
+  return `${dir}/${String(object.kind).toLowerCase()}-${metadata.name}.yaml`;
+}
+
+export function toYaml(object: Record<string, unknown>): string {
+  return YAML.stringify(object, { lineWidth: 0, aliasDuplicateObjects: false });
+}
+
+export function countsByType(resources: RecordedResource[]): Array<[string, number]> {
+  const counts = new Map<string, number>();
+  for (const r of resources) if (r.type !== STACK_TYPE) counts.set(r.type, (counts.get(r.type) ?? 0) + 1);
+  return [...counts.entries()].sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0]));
+}
+
+/**
+ * The tree by component: each component with its child components nested and its own
+ * resources summarised by kind, so even a 100-model plan stays readable.
+ */
+export function componentTree(resources: RecordedResource[]): string {
+  const children = new Map<string, RecordedResource[]>();
+  for (const r of resources) {
+    if (!r.parent) continue;
+    const list = children.get(r.parent) ?? [];
+    list.push(r);
+    children.set(r.parent, list);
+  }
+  const lines: string[] = [];
+  const shortType = (type: string) => type.split(":").pop() as string;
+  const walk = (r: RecordedResource, depth: number) => {
+    const kids = children.get(r.urn) ?? [];
+    const own = new Map<string, number>();
+    for (const k of kids) if (k.custom) own.set(shortType(k.type), (own.get(shortType(k.type)) ?? 0) + 1);
+    const summary = [...own.entries()].map(([t, n]) => (n > 1 ? `${t}×${n}` : t)).join(", ");
+    lines.push(`${"  ".repeat(depth)}${r.type} ${r.name}${summary ? `  [${summary}]` : ""}`);
+    for (const k of kids) if (!k.custom) walk(k, depth + 1);
+  };
+  for (const root of resources.filter((r) => !r.parent)) walk(root, 0);
+  return lines.join("\n");
+}

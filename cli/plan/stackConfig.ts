@@ -1,0 +1,69 @@
+/**
+ * Reads a stack's config the way the Pulumi CLI would hand it to the program: project defaults
+ * from `Pulumi.yaml`, overridden by `Pulumi.<stack>.yaml`. Structured values become JSON text,
+ * scalars strings; `secure:` values (encrypted, unreadable without the stack's key) become
+ * placeholders marked secret.
+ */
+import * as fs from "fs";
+import * as path from "path";
+import * as YAML from "yaml";
+
+export const SECURE_PLACEHOLDER = "mlstack-plan-secure-placeholder";
+
+export interface StackConfig {
+  project: string;
+  stack: string;
+  /** Full keys (`mlstack:target`) → values as the engine passes them. */
+  config: Record<string, string>;
+  secretKeys: string[];
+  /** The stack file read. */
+  file: string;
+}
+
+export class StackFileError extends Error {}
+
+function readYaml(file: string): unknown {
+  try {
+    return YAML.parse(fs.readFileSync(file, "utf8"));
+  } catch (err) {
+    throw new StackFileError(`${path.basename(file)}: not valid YAML: ${(err as Error).message.split("\n")[0]}`);
+  }
+}
+
+function encode(value: unknown): string {
+  return typeof value === "string" ? value : JSON.stringify(value);
+}
+
+/** Every `Pulumi.<stack>.yaml` beside `Pulumi.yaml`. */
+export function listStacks(projectDir: string): string[] {
+  return fs
+    .readdirSync(projectDir)
+    .map((f) => /^Pulumi\.(.+)\.yaml$/.exec(f)?.[1])
+    .filter((s): s is string => s !== undefined)
+    .sort();
+}
+
+export function loadStackConfig(projectDir: string, stack: string): StackConfig {
+  const projectFile = path.join(projectDir, "Pulumi.yaml");
+  const project = readYaml(projectFile) as { name?: string; config?: Record<string, { default?: unknown }> };
+  const stackFile = path.join(projectDir, `Pulumi.${stack}.yaml`);
+  if (!/^[A-Za-z0-9_.-]+$/.test(stack) || !fs.existsSync(stackFile)) {
+    throw new StackFileError(`unknown stack "${stack}": no Pulumi.${stack}.yaml (stacks: ${listStacks(projectDir).join(", ")})`);
+  }
+  const config: Record<string, string> = {};
+  const secretKeys: string[] = [];
+  for (const [key, spec] of Object.entries(project.config ?? {})) {
+    if (spec && typeof spec === "object" && "default" in spec) config[key] = encode(spec.default);
+  }
+  const stackDoc = (readYaml(stackFile) ?? {}) as { config?: Record<string, unknown> };
+  for (const [key, value] of Object.entries(stackDoc.config ?? {})) {
+    const isSecure = typeof value === "object" && value !== null && !Array.isArray(value) && Object.keys(value).length === 1 && "secure" in value;
+    if (isSecure) {
+      config[key] = SECURE_PLACEHOLDER;
+      secretKeys.push(key);
+    } else {
+      config[key] = encode(value);
+    }
+  }
+  return { project: project.name ?? "mlstack", stack, config, secretKeys, file: stackFile };
+}

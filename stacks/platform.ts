@@ -1,0 +1,287 @@
+/**
+ * The shared composition: config → identities → namespaces → backing services (from the target)
+ * → workloads (MLflow, one ModelServing per model) → exposure. Written once for every target;
+ * the target module only decides how identities and backing services are implemented.
+ */
+import * as k8s from "@pulumi/kubernetes";
+import * as pulumi from "@pulumi/pulumi";
+import { PlatformContext, flavorOf } from "../components/context";
+import { Exposure } from "../components/exposure/Exposure";
+import { WorkloadAccess, WorkloadIdentity, WorkloadRef, emptyAccess, mergeAccess } from "../components/identity/contract";
+import { Mlflow } from "../components/mlflow/Mlflow";
+import { TeamNamespace } from "../components/namespace/TeamNamespace";
+import { PlatformOperators } from "../components/operators/PlatformOperators";
+import { ModelServing } from "../components/serving/ModelServing";
+import type { ClusterFacts, TargetModule } from "./backing";
+import { MLFLOW_WORKLOAD, ModelConfig, PLATFORM_OWNER, PlatformConfig } from "./config";
+
+/** Stack outputs: endpoints and names only, never a credential. */
+export interface PlatformOutputs {
+  target: string;
+  environment: string;
+  platformNamespace: string;
+  teamNamespaces: Record<string, string>;
+  mlflowTrackingUri: pulumi.Output<string>;
+  mlflowUrl?: pulumi.Output<string>;
+  kafkaBootstrapServers: pulumi.Output<string>;
+  models: Record<string, { namespace: string; url: pulumi.Output<string>; externalUrl?: pulumi.Output<string> }>;
+}
+
+export function platformContext(config: PlatformConfig): PlatformContext {
+  return {
+    environment: config.environment,
+    target: config.target,
+    flavor: flavorOf(config.target),
+    protect: config.protect,
+    highAvailability: config.highAvailability,
+    project: config.project,
+    stack: config.stack,
+  };
+}
+
+/** ServiceAccount name of a workload: the workload name (models are unique per stack, `mlflow` is reserved). */
+function serviceAccountName(workload: string): string {
+  return workload;
+}
+
+/** The peers that may reach exposed services: the ingress controller (kubernetes) or router (openshift). */
+function ingressControllerPeer(config: PlatformConfig): k8s.types.input.networking.v1.NetworkPolicyPeer {
+  return config.target === "openshift"
+    ? { namespaceSelector: { matchLabels: { "policy-group.network.openshift.io/ingress": "" } } }
+    : { namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": config.network.ingressNamespace } } };
+}
+
+function namespacePeer(namespace: string): k8s.types.input.networking.v1.NetworkPolicyPeer {
+  return { namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": namespace } } };
+}
+
+/** The root component every resource of the stack hangs from, so `mlstack plan` shows one tree. */
+export class Platform extends pulumi.ComponentResource {
+  readonly outputs: PlatformOutputs;
+
+  constructor(name: string, config: PlatformConfig, target: TargetModule, opts?: pulumi.ComponentResourceOptions) {
+    super("mlstack:platform:Platform", name, {}, opts);
+    const ctx = platformContext(config);
+    const parent = this;
+
+    // 1. Operators (in-cluster targets, when asked): Strimzi, CloudNativePG, KServe if a model uses it.
+    const usesKserve = config.serving.models.some((m) => m.engine === "kserve");
+    const inCluster = config.target === "kubernetes" || config.target === "openshift";
+    const teamNamespaces = Object.fromEntries(config.teams.map((t) => [t.name, t.namespace]));
+    let operatorDeps: pulumi.Resource[] = [];
+    if (config.operators.install && (inCluster || usesKserve)) {
+      const operators = new PlatformOperators(
+        `${name}-operators`,
+        {
+          ctx,
+          operators: config.operators,
+          strimzi: inCluster,
+          cloudnativePg: inCluster,
+          kserve: usesKserve,
+          watchNamespaces: [config.platformNamespace, ...config.teams.map((t) => t.namespace)],
+          apiServerCidrs: config.network.apiServerCidrs,
+        },
+        { parent },
+      );
+      operatorDeps = operators.ready;
+    }
+
+    // 2. Identities: one per workload, before the namespaces whose ServiceAccounts carry them.
+    const identityProvider = target.identityProvider(config, ctx, parent);
+    const workloadNamespaces: Record<string, string> = { [MLFLOW_WORKLOAD]: config.platformNamespace };
+    for (const model of config.serving.models) workloadNamespaces[model.name] = teamNamespaces[model.team];
+    const ref = (workload: string, team: string): WorkloadRef => ({
+      name: workload,
+      team,
+      namespace: workloadNamespaces[workload],
+      serviceAccountName: serviceAccountName(workload),
+    });
+    const mlflowIdentity = identityProvider.forWorkload(ref(MLFLOW_WORKLOAD, PLATFORM_OWNER), { parent });
+    const modelIdentities = new Map<string, WorkloadIdentity>(
+      config.serving.models.map((m) => [m.name, identityProvider.forWorkload(ref(m.name, m.team), { parent })]),
+    );
+
+    // 3. Namespaces: the platform's and one per team, each default-deny with PSA restricted.
+    const platformNs = new TeamNamespace(
+      `${name}-ns-platform`,
+      {
+        ctx,
+        namespace: config.platformNamespace,
+        team: PLATFORM_OWNER,
+        groups: [],
+        members: [],
+        serviceAccounts: [
+          {
+            name: serviceAccountName(MLFLOW_WORKLOAD),
+            annotations: pulumi.all([mlflowIdentity.serviceAccountAnnotations]).apply(([a]) => ({
+              ...a,
+              ...Mlflow.serviceAccountAnnotations(ctx, config.mlflow, serviceAccountName(MLFLOW_WORKLOAD)),
+            })),
+          },
+        ],
+      },
+      { parent },
+    );
+    const teamNs = new Map(
+      config.teams.map((team) => {
+        const models = config.serving.models.filter((m) => m.team === team.name);
+        const ns = new TeamNamespace(
+          `${name}-ns-${team.name}`,
+          {
+            ctx,
+            namespace: team.namespace,
+            team: team.name,
+            groups: team.groups,
+            members: team.members,
+            quota: team.quota,
+            serviceAccounts: models.map((m) => ({
+              name: serviceAccountName(m.name),
+              annotations: (modelIdentities.get(m.name) as WorkloadIdentity).serviceAccountAnnotations,
+            })),
+          },
+          { parent },
+        );
+        return [team.name, ns] as const;
+      }),
+    );
+
+    // 4. Backing services for the target.
+    const cluster: ClusterFacts = {
+      platformNamespace: config.platformNamespace,
+      teamNamespaces,
+      workloadNamespaces,
+      dependsOn: [...platformNs.ready, ...operatorDeps, ...[...teamNs.values()].flatMap((n) => n.ready)],
+    };
+    const backing = target.createBackingServices(config, ctx, cluster, parent);
+
+    // 5. MLflow: Postgres backend, artifacts in its bucket.
+    const artifactBucket = backing.objectStore.bucket(config.mlflow.artifactBucket);
+    const exposedMlflow = config.mlflow.hostname !== undefined;
+    const mlflow = new Mlflow(
+      `${name}-mlflow`,
+      {
+        ctx,
+        config: config.mlflow,
+        namespace: config.platformNamespace,
+        serviceAccountName: serviceAccountName(MLFLOW_WORKLOAD),
+        database: backing.postgres.grantDatabase(mlflowIdentity, config.mlflow.database, { parent }),
+        artifacts: {
+          access: artifactBucket.grantAccess(mlflowIdentity, "readwrite", { parent }),
+          destination: artifactBucket.url(""),
+        },
+        // Data scientists' notebooks and jobs in team namespaces log to MLflow; the router/ingress when exposed.
+        ingressFrom: [
+          ...config.teams.map((t) => namespacePeer(t.namespace)),
+          ...(exposedMlflow ? [ingressControllerPeer(config)] : []),
+        ],
+        monitoringNamespace: config.network.monitoringNamespace,
+      },
+      { parent, dependsOn: cluster.dependsOn },
+    );
+    let mlflowUrl: pulumi.Output<string> | undefined;
+    if (config.mlflow.hostname) {
+      mlflowUrl = new Exposure(
+        `${name}-mlflow-exposure`,
+        {
+          ctx,
+          name: "mlflow",
+          team: PLATFORM_OWNER,
+          namespace: config.platformNamespace,
+          serviceName: mlflow.serviceName,
+          servicePort: mlflow.servicePort,
+          hostname: config.mlflow.hostname,
+          backendTls: mlflow.backendTls,
+          tls: { clusterIssuer: config.ingress.clusterIssuer, secretName: config.ingress.tlsSecretName },
+          ingressClassName: config.ingress.className,
+        },
+        { parent },
+      ).url;
+    }
+
+    // 6. One ModelServing per model, with exactly its bucket and its topics.
+    const models: PlatformOutputs["models"] = {};
+    for (const model of config.serving.models) {
+      const identity = modelIdentities.get(model.name) as WorkloadIdentity;
+      const namespace = teamNamespaces[model.team];
+      const grants: WorkloadAccess[] = [];
+      let modelUri: pulumi.Output<string> | undefined;
+      if (model.source) {
+        const bucket = backing.objectStore.bucket(model.source.bucket);
+        grants.push(bucket.grantAccess(identity, "read", { parent }));
+        modelUri = bucket.url(model.source.path);
+      }
+      let kafka: ConstructorParameters<typeof ModelServing>[1]["kafka"];
+      if (model.kafka) {
+        const grant = backing.kafka.grantTopicAccess(
+          identity,
+          { read: [model.kafka.inputTopic], write: [model.kafka.outputTopic], consumerGroup: model.kafka.consumerGroup },
+          { parent },
+        );
+        grants.push(grant);
+        kafka = {
+          bootstrapServers: backing.kafka.bootstrapServers,
+          inputTopic: backing.kafka.topicName(model.kafka.inputTopic),
+          outputTopic: backing.kafka.topicName(model.kafka.outputTopic),
+          consumerGroup: model.kafka.consumerGroup,
+          scaler: backing.kafka.scalerAuth?.(identity) ?? { tls: true },
+        };
+      }
+      const access = grants.length > 0 ? mergeAccess(...grants) : emptyAccess();
+      const hostname = externalHostname(config, model);
+      const serving = new ModelServing(
+        `${name}-model-${model.name}`,
+        {
+          ctx,
+          model,
+          namespace,
+          serviceAccountName: serviceAccountName(model.name),
+          modelUri,
+          access,
+          kafka,
+          monitoring: config.serving.monitoring,
+          ingressFrom: [namespacePeer(namespace), ...(hostname ? [ingressControllerPeer(config)] : [])],
+          monitoringNamespace: config.network.monitoringNamespace,
+        },
+        { parent, dependsOn: [...cluster.dependsOn, ...identity.dependencies] },
+      );
+      let externalUrl: pulumi.Output<string> | undefined;
+      if (hostname) {
+        externalUrl = new Exposure(
+          `${name}-model-${model.name}-exposure`,
+          {
+            ctx,
+            name: model.name,
+            team: model.team,
+            namespace,
+            serviceName: serving.serviceName,
+            servicePort: serving.servicePort,
+            hostname,
+            backendTls: false,
+            tls: { clusterIssuer: config.ingress.clusterIssuer, secretName: config.ingress.tlsSecretName },
+            ingressClassName: config.ingress.className,
+          },
+          { parent },
+        ).url;
+      }
+      models[model.name] = { namespace, url: serving.url, externalUrl };
+    }
+
+    this.outputs = {
+      target: config.target,
+      environment: config.environment,
+      platformNamespace: config.platformNamespace,
+      teamNamespaces,
+      mlflowTrackingUri: mlflow.trackingUri,
+      mlflowUrl,
+      kafkaBootstrapServers: backing.kafka.bootstrapServers,
+      models,
+    };
+    this.registerOutputs(this.outputs);
+  }
+}
+
+/** `<model>.<domain>` unless the model names its own hostname; undefined for internal models. */
+function externalHostname(config: PlatformConfig, model: ModelConfig): string | undefined {
+  if (model.exposure !== "external") return undefined;
+  return model.hostname ?? `${model.name}.${config.ingress.domain}`;
+}
