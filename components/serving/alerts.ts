@@ -1,0 +1,133 @@
+/**
+ * The alerting rules of one served model: availability always, p99 latency and error rate where
+ * the runtime exports request metrics, and consumer lag for streaming models.
+ *
+ * Series sources: kube-state-metrics (`kube_deployment_status_replicas_available`), the runtime's
+ * own metrics scraped by this component's ServiceMonitor / PodMonitor (which attach `namespace`
+ * and `service` / `pod`), and KEDA's operator metrics (`keda_scaler_metrics_value`, labelled with
+ * the ScaledObject; `namespace` becomes `exported_namespace` when Prometheus scrapes KEDA without
+ * `honorLabels`, so both spellings are matched).
+ */
+import * as pulumi from "@pulumi/pulumi";
+import type { ModelConfig } from "../../stacks/config/types";
+
+/** Which request metrics a runtime exports (see runtime.ts). */
+export type RequestMetricsKind = "mlserver" | "triton" | "stream";
+
+export interface AlertThresholds {
+  /** p99 latency above which `ModelHighLatency` fires, in seconds. Default 1. */
+  p99LatencySeconds: number;
+  /** Share of failed requests (5xx / failed inferences / records not scored) above which `ModelHighErrorRate` fires. Default 0.05. */
+  errorRatio: number;
+}
+
+export const DEFAULT_ALERT_THRESHOLDS: AlertThresholds = { p99LatencySeconds: 1, errorRatio: 0.05 };
+
+export interface ModelAlertArgs {
+  model: ModelConfig;
+  namespace: pulumi.Input<string>;
+  /** Deployment whose available replicas count (the model's, or KServe's `<name>-predictor`). */
+  deploymentName: string;
+  /** Request metrics the runtime exports, and the label matcher that selects this model's series. */
+  requestMetrics?: { kind: RequestMetricsKind; selector: "service" | "pod"; name: string };
+  /** Streaming: the ScaledObject and the lag at which consumers are saturated. */
+  lag?: { scaledObjectName: string; saturationLag: number };
+  thresholds: AlertThresholds;
+}
+
+export interface AlertRule {
+  alert: string;
+  expr: pulumi.Output<string>;
+  for: string;
+  labels: Record<string, string>;
+  annotations: Record<string, string>;
+}
+
+export function modelAlertRules(a: ModelAlertArgs): AlertRule[] {
+  const { model, thresholds } = a;
+  const labels = (severity: string) => ({ severity, team: model.team, model: model.name });
+  const ns = pulumi.output(a.namespace);
+  const percent = `${Math.round(thresholds.errorRatio * 10_000) / 100}%`;
+  const rules: AlertRule[] = [
+    {
+      alert: "ModelUnavailable",
+      expr: pulumi.interpolate`max(kube_deployment_status_replicas_available{namespace="${ns}", deployment="${a.deploymentName}"}) < 1`,
+      for: "5m",
+      labels: labels("critical"),
+      annotations: {
+        summary: `Model ${model.name} has no ready replica`,
+        description: `No replica of ${model.name} has been ready for 5 minutes: it serves nothing. Check its pods' events, the model download and the readiness probe.`,
+      },
+    },
+  ];
+  if (a.requestMetrics) {
+    const { kind, selector, name } = a.requestMetrics;
+    const sel =
+      selector === "service"
+        ? pulumi.interpolate`namespace="${ns}", service="${name}"`
+        : pulumi.interpolate`namespace="${ns}", pod=~"${name}-.*"`;
+    const q = requestQueries(kind, sel);
+    rules.push(
+      {
+        alert: "ModelHighLatency",
+        expr: pulumi.interpolate`${q.p99Seconds} > ${thresholds.p99LatencySeconds}`,
+        for: "10m",
+        labels: labels("warning"),
+        annotations: {
+          summary: `Model ${model.name} p99 latency above ${thresholds.p99LatencySeconds}s`,
+          description: `The 99th percentile of ${model.name}'s ${kind === "stream" ? "per-record scoring time" : "request latency"} has been above ${thresholds.p99LatencySeconds}s for 10 minutes.`,
+        },
+      },
+      {
+        alert: "ModelHighErrorRate",
+        expr: pulumi.interpolate`${q.errorRatio} > ${thresholds.errorRatio}`,
+        for: "10m",
+        labels: labels("critical"),
+        annotations: {
+          summary: `Model ${model.name} error rate above ${percent}`,
+          description: `More than ${percent} of ${model.name}'s ${q.what} have failed for 10 minutes.`,
+        },
+      },
+    );
+  }
+  if (a.lag && model.kafka) {
+    const so = a.lag.scaledObjectName;
+    rules.push({
+      alert: "ModelConsumerLagHigh",
+      expr: pulumi.interpolate`max(keda_scaler_metrics_value{exported_namespace="${ns}", scaledObject="${so}"} or keda_scaler_metrics_value{namespace="${ns}", scaledObject="${so}"}) >= ${a.lag.saturationLag}`,
+      for: "15m",
+      labels: labels("warning"),
+      annotations: {
+        summary: `Model ${model.name} is not keeping up with its input topic`,
+        description: `Consumer group lag of ${model.name} has stayed at or above ${a.lag.saturationLag} records (lagThreshold ${model.kafka.lagThreshold} per consumer at the most useful number of consumers) for 15 minutes: autoscaling cannot absorb it. Raise maxReplicas or the input topic's partitions, or speed up the model.`,
+      },
+    });
+  }
+  return rules;
+}
+
+function requestQueries(
+  kind: RequestMetricsKind,
+  sel: pulumi.Output<string>,
+): { p99Seconds: pulumi.Output<string>; errorRatio: pulumi.Output<string>; what: string } {
+  switch (kind) {
+    case "mlserver":
+      return {
+        p99Seconds: pulumi.interpolate`histogram_quantile(0.99, sum by (le) (rate(rest_server_request_duration_seconds_bucket{${sel}}[5m])))`,
+        errorRatio: pulumi.interpolate`sum(rate(rest_server_requests_total{${sel}, status_code=~"5.."}[5m])) / sum(rate(rest_server_requests_total{${sel}}[5m]))`,
+        what: "HTTP requests (5xx)",
+      };
+    case "triton":
+      return {
+        p99Seconds: pulumi.interpolate`max(nv_inference_request_summary_us{${sel}, quantile="0.99"}) / 1e6`,
+        errorRatio: pulumi.interpolate`sum(rate(nv_inference_request_failure{${sel}}[5m])) / (sum(rate(nv_inference_request_success{${sel}}[5m])) + sum(rate(nv_inference_request_failure{${sel}}[5m])))`,
+        what: "inference requests",
+      };
+    case "stream":
+      return {
+        p99Seconds: pulumi.interpolate`histogram_quantile(0.99, sum by (le) (rate(mlstack_stream_record_duration_seconds_bucket{${sel}}[5m])))`,
+        errorRatio: pulumi.interpolate`sum(rate(mlstack_stream_records_total{${sel}, outcome="error"}[5m])) / sum(rate(mlstack_stream_records_total{${sel}}[5m]))`,
+        what: "input records",
+      };
+  }
+}

@@ -1,0 +1,196 @@
+/**
+ * How each serving runtime runs in a pod: its command, ports, probes, metrics and the
+ * runtime-specific environment. `ModelServing` (engine `deployment`) and the KServe predictor
+ * builder both read this table, so a runtime's probes and metrics are defined once.
+ *
+ * | runtime | loads the model | HTTP probes (ready / live) | Prometheus metrics |
+ * |---|---|---|---|
+ * | mlflow | `mlflow models serve -m <uri>` downloads it itself | `/ping` / `/health` | none (the scoring server exports none) |
+ * | mlflow + Kafka | the stream consumer (streamConsumer.py) loads it with `mlflow.pyfunc` | `/ping` / `/health` | `/metrics` on the serving port |
+ * | mlserver | from `/mnt/models`, filled by an initContainer (MLServer reads only local paths) | `/v2/health/ready` / `/v2/health/live` | `/metrics` on 8082 |
+ * | triton | `--model-repository=s3://… / gs://…` (Triton reads buckets itself) | `/v2/health/ready` / `/v2/health/live` | `/metrics` on 8002 |
+ * | custom | the image, from `MODEL_URI` | `/health` / `/health` | none assumed |
+ */
+import type * as k8s from "@pulumi/kubernetes";
+import * as pulumi from "@pulumi/pulumi";
+import type { ModelConfig, ServingRuntime } from "../../stacks/config/types";
+
+type EnvVar = k8s.types.input.core.v1.EnvVar;
+type Probe = k8s.types.input.core.v1.Probe;
+
+/** Where the MLServer initContainer puts the model and where MLServer reads it from. */
+export const LOCAL_MODEL_DIR = "/mnt/models";
+/** Writable scratch space (downloads, Python caches): root filesystems are read-only. */
+export const TMP_DIR = "/tmp";
+
+/** A Prometheus endpoint a runtime serves. `port: "serving"` means the model's own HTTP port. */
+export interface RuntimeMetrics {
+  port: number | "serving";
+  path: string;
+}
+
+/** The fixed ports a runtime opens besides the serving port; a model port equal to one is refused. */
+export const RESERVED_PORTS: Record<ServingRuntime, Record<number, string>> = {
+  mlflow: {},
+  mlserver: { 8081: "MLServer's gRPC port", 8082: "MLServer's metrics port" },
+  triton: { 8002: "Triton's metrics port" },
+  custom: {},
+};
+
+/** Readiness and liveness paths. Only the runtime chooses them: a model cannot override its probes. */
+export function probePaths(runtime: ServingRuntime): { ready: string; live: string } {
+  switch (runtime) {
+    case "mlflow":
+      return { ready: "/ping", live: "/health" };
+    case "mlserver":
+    case "triton":
+      return { ready: "/v2/health/ready", live: "/v2/health/live" };
+    case "custom":
+      return { ready: "/health", live: "/health" };
+  }
+}
+
+/**
+ * Probes on the named container port `http`. The startup probe gives a model up to ten minutes to
+ * download and load before liveness applies, so a large model is not killed while loading, and a
+ * wedged server is still restarted quickly once it has started.
+ */
+export function runtimeProbes(
+  runtime: ServingRuntime,
+  port: number | string = "http",
+): { readinessProbe: Probe; livenessProbe: Probe; startupProbe: Probe } {
+  const paths = probePaths(runtime);
+  const get = (path: string) => ({ httpGet: { path, port, scheme: "HTTP" } });
+  return {
+    startupProbe: { ...get(paths.live), periodSeconds: 10, timeoutSeconds: 5, failureThreshold: 60 },
+    readinessProbe: { ...get(paths.ready), periodSeconds: 10, timeoutSeconds: 5, failureThreshold: 3 },
+    livenessProbe: { ...get(paths.live), periodSeconds: 15, timeoutSeconds: 5, failureThreshold: 4 },
+  };
+}
+
+/** The metrics endpoint a runtime exposes, or undefined when it exposes none. */
+export function runtimeMetrics(runtime: ServingRuntime, streaming: boolean): RuntimeMetrics | undefined {
+  switch (runtime) {
+    case "mlflow":
+      return streaming ? { port: "serving", path: "/metrics" } : undefined;
+    case "mlserver":
+      return { port: 8082, path: "/metrics" };
+    case "triton":
+      return { port: 8002, path: "/metrics" };
+    case "custom":
+      return undefined;
+  }
+}
+
+export interface RuntimeContainerArgs {
+  model: ModelConfig;
+  modelUri?: pulumi.Input<string>;
+  /** S3-compatible endpoint (in-cluster object stores); undefined on AWS S3 and GCS. */
+  modelStoreEndpoint?: pulumi.Input<string>;
+  /** Names of the env vars the access grants define (to reference them with `$(NAME)`). */
+  accessEnvNames: Set<string>;
+  /** Path of the stream consumer program, when the model streams from Kafka on the mlflow runtime. */
+  streamConsumerPath?: string;
+}
+
+/** The command/args of the serving container; undefined keeps the image's own entrypoint. */
+export interface RuntimeCommand {
+  command?: pulumi.Input<pulumi.Input<string>[]>;
+  args?: pulumi.Input<pulumi.Input<string>[]>;
+}
+
+export function runtimeCommand(a: RuntimeContainerArgs): RuntimeCommand {
+  const port = String(a.model.port);
+  switch (a.model.runtime) {
+    case "mlflow":
+      if (a.streamConsumerPath) return { command: ["python", a.streamConsumerPath] };
+      return {
+        command: ["mlflow"],
+        args: pulumi
+          .output(a.modelUri as pulumi.Input<string>)
+          .apply((uri) => [
+            "models",
+            "serve",
+            "-m",
+            uri,
+            "--env-manager",
+            "local",
+            "-h",
+            "0.0.0.0",
+            "-p",
+            port,
+          ]),
+      };
+    case "mlserver":
+      return { command: ["mlserver"], args: ["start", LOCAL_MODEL_DIR] };
+    case "triton":
+      return {
+        command: ["tritonserver"],
+        args: pulumi
+          .all([a.modelUri as pulumi.Input<string>, a.modelStoreEndpoint])
+          .apply(([uri, endpoint]) => [
+            `--model-repository=${tritonRepository(uri, endpoint)}`,
+            `--http-port=${port}`,
+            "--allow-grpc=false",
+            "--allow-metrics=true",
+            "--metrics-port=8002",
+            // Per-model latency quantiles (nv_inference_request_summary_us) for the p99 alert.
+            "--metrics-config=summary_latencies=true",
+            "--exit-on-error=true",
+            "--strict-readiness=true",
+          ]),
+      };
+    case "custom":
+      return {};
+  }
+}
+
+/**
+ * Runtime environment, appended after the access env so `$(NAME)` references to it resolve
+ * (Kubernetes expands references only to variables defined earlier in the list).
+ */
+export function runtimeEnv(a: RuntimeContainerArgs): EnvVar[] {
+  const env: EnvVar[] = [];
+  if (a.modelUri !== undefined) env.push({ name: "MODEL_URI", value: a.modelUri });
+  switch (a.model.runtime) {
+    case "mlflow":
+      // Python libraries write caches under $HOME; the root filesystem is read-only and OpenShift's
+      // arbitrary UID has no home directory.
+      env.push({ name: "HOME", value: TMP_DIR });
+      if (a.modelStoreEndpoint !== undefined)
+        env.push({ name: "MLFLOW_S3_ENDPOINT_URL", value: a.modelStoreEndpoint });
+      if (a.streamConsumerPath) env.push({ name: "PORT", value: String(a.model.port) });
+      break;
+    case "mlserver":
+      env.push(
+        { name: "HOME", value: TMP_DIR },
+        { name: "MLSERVER_HTTP_PORT", value: String(a.model.port) },
+        { name: "MLSERVER_GRPC_PORT", value: "8081" },
+        { name: "MLSERVER_METRICS_PORT", value: "8082" },
+        { name: "MLSERVER_MODEL_NAME", value: a.model.name },
+      );
+      break;
+    case "triton":
+      // Triton's S3 client reads AWS_DEFAULT_REGION, the grants set AWS_REGION.
+      if (a.accessEnvNames.has("AWS_REGION") && !a.accessEnvNames.has("AWS_DEFAULT_REGION")) {
+        env.push({ name: "AWS_DEFAULT_REGION", value: "$(AWS_REGION)" });
+      }
+      break;
+    case "custom":
+      env.push({ name: "PORT", value: String(a.model.port) });
+      break;
+  }
+  return env;
+}
+
+/**
+ * Triton names an S3-compatible store inside the repository path: `s3://https://host:port/bucket/path`
+ * (the port is mandatory). AWS S3 and GCS URLs pass through unchanged.
+ */
+export function tritonRepository(uri: string, endpoint: string | undefined): string {
+  if (!endpoint || !uri.startsWith("s3://")) return uri;
+  const url = new URL(endpoint);
+  const port = url.port || (url.protocol === "https:" ? "443" : "80");
+  const scheme = url.protocol === "https:" ? "https://" : "";
+  return `s3://${scheme}${url.hostname}:${port}/${uri.slice("s3://".length)}`;
+}
