@@ -451,6 +451,16 @@ function parseServing(r: Reader, value: unknown, environment: Environment, teams
     }
     const engine = r.oneOf(m, "engine", mpath, ["deployment", "kserve"] as const, "deployment");
     if (engine === "kserve" && kafka) r.fail(`${mpath}.engine`, engine, "cannot serve a streaming (kafka) model; use engine deployment");
+    // MLServer's Kafka server has no TLS or SASL and Triton has no Kafka consumer: streaming runs
+    // on the mlflow runtime (mlstack's stream consumer) or a custom image that consumes itself.
+    if (kafka && (runtime === "mlserver" || runtime === "triton")) {
+      r.fail(`${mpath}.runtime`, runtime, "cannot consume Kafka securely; streaming models use runtime mlflow or custom");
+    }
+    if (kafka && exposure === "external") r.fail(`${mpath}.exposure`, exposure, "is not for a streaming model (it answers on Kafka, not HTTP); use internal");
+    const port = r.integer(m, "port", mpath, 8080, 1024, 65535);
+    if (engine === "kserve" && runtime !== "custom" && port !== 8080) {
+      r.fail(`${mpath}.port`, port, "must be 8080 with engine kserve and a built-in runtime (KServe's serving runtimes listen there)");
+    }
     return {
       name,
       team,
@@ -458,7 +468,7 @@ function parseServing(r: Reader, value: unknown, environment: Environment, teams
       runtime,
       image,
       source,
-      port: r.integer(m, "port", mpath, 8080, 1024, 65535),
+      port,
       minReplicas,
       maxReplicas,
       targetCpuUtilization: r.integer(m, "targetCpuUtilization", mpath, 70, 10, 100),
