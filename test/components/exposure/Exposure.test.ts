@@ -70,31 +70,41 @@ describe("Exposure", () => {
 
     it("addresses a numbered port by number", async () => {
       const { r } = await renderExposure(exposureArgs({ servicePort: 8080 }));
-      expect(r.inputs(r.one(INGRESS)).spec.rules[0].http.paths[0].backend.service.port).toEqual({ number: 8080 });
+      expect(r.inputs(r.one(INGRESS)).spec.rules[0].http.paths[0].backend.service.port).toEqual({
+        number: 8080,
+      });
     });
 
     it("asks cert-manager's ClusterIssuer for a certificate in a Secret named after the exposure", async () => {
       const { r } = await renderExposure();
       const ingress = r.inputs(r.one(INGRESS));
       expect(ingress.metadata.annotations["cert-manager.io/cluster-issuer"]).toBe("letsencrypt");
-      expect(ingress.spec.tls).toEqual([{ hosts: ["fraud-detector.ml.example.com"], secretName: "fraud-detector-tls" }]);
+      expect(ingress.spec.tls).toEqual([
+        { hosts: ["fraud-detector.ml.example.com"], secretName: "fraud-detector-tls" },
+      ]);
     });
 
     it("prefers the issuer when both an issuer and a Secret are configured", async () => {
-      const { r } = await renderExposure(exposureArgs({ tls: { clusterIssuer: "letsencrypt", secretName: "wildcard" } }));
+      const { r } = await renderExposure(
+        exposureArgs({ tls: { clusterIssuer: "letsencrypt", secretName: "wildcard" } }),
+      );
       expect(r.inputs(r.one(INGRESS)).spec.tls[0].secretName).toBe("fraud-detector-tls");
     });
 
     it("uses the existing TLS Secret when no issuer is set", async () => {
       const { r } = await renderExposure(exposureArgs({ tls: { secretName: "ml-wildcard-tls" } }));
       const ingress = r.inputs(r.one(INGRESS));
-      expect(ingress.spec.tls).toEqual([{ hosts: ["fraud-detector.ml.example.com"], secretName: "ml-wildcard-tls" }]);
+      expect(ingress.spec.tls).toEqual([
+        { hosts: ["fraud-detector.ml.example.com"], secretName: "ml-wildcard-tls" },
+      ]);
       expect(ingress.metadata.annotations).not.toHaveProperty("cert-manager.io/cluster-issuer");
     });
 
     it("redirects plain HTTP to HTTPS", async () => {
       const { r } = await renderExposure();
-      expect(r.inputs(r.one(INGRESS)).metadata.annotations["nginx.ingress.kubernetes.io/force-ssl-redirect"]).toBe("true");
+      expect(
+        r.inputs(r.one(INGRESS)).metadata.annotations["nginx.ingress.kubernetes.io/force-ssl-redirect"],
+      ).toBe("true");
     });
 
     it("talks HTTPS to a backend that serves TLS, and plain HTTP otherwise", async () => {
@@ -118,7 +128,8 @@ describe("Exposure", () => {
   });
 
   describe("on OpenShift", () => {
-    const openshift = (overrides: Partial<ExposureArgs> = {}) => exposureArgs({ ctx: ctx("openshift"), ...overrides });
+    const openshift = (overrides: Partial<ExposureArgs> = {}) =>
+      exposureArgs({ ctx: ctx("openshift"), ...overrides });
 
     it("publishes the service port at the host through a Route", async () => {
       const { r } = await renderExposure(openshift());
@@ -137,7 +148,10 @@ describe("Exposure", () => {
 
     it("terminates TLS at the edge and redirects plain HTTP", async () => {
       const { r } = await renderExposure(openshift());
-      expect(r.inputs(r.one(ROUTE)).spec.tls).toEqual({ termination: "edge", insecureEdgeTerminationPolicy: "Redirect" });
+      expect(r.inputs(r.one(ROUTE)).spec.tls).toEqual({
+        termination: "edge",
+        insecureEdgeTerminationPolicy: "Redirect",
+      });
     });
 
     it("re-encrypts to a backend holding a service-serving certificate", async () => {
@@ -162,6 +176,22 @@ describe("Exposure", () => {
         "cert-manager.io/issuer-kind": "ClusterIssuer",
         "cert-manager.io/issuer-group": "cert-manager.io",
       });
+    });
+
+    it("warns that a Route cannot use a configured TLS Secret", async () => {
+      const warn = jest.spyOn(pulumi.log, "warn").mockImplementation(() => Promise.resolve());
+      try {
+        await renderExposure(openshift({ tls: { secretName: "ml-wildcard-tls" } }));
+        expect(warn).toHaveBeenCalledWith(
+          expect.stringContaining("a Route cannot reference the TLS Secret ml-wildcard-tls"),
+          expect.anything(),
+        );
+        warn.mockClear();
+        await renderExposure(openshift());
+        expect(warn).not.toHaveBeenCalled();
+      } finally {
+        warn.mockRestore();
+      }
     });
 
     it("serves the router's default certificate when no issuer is set, and needs no Secret", async () => {
@@ -199,7 +229,11 @@ describe("Exposure", () => {
     const refusals: Array<[string, Partial<ExposureArgs>, string]> = [
       ["a name that is not a DNS label", { name: "Fraud" }, 'name "Fraud" is not a DNS label'],
       ["a team that is not a DNS label", { team: "a b" }, 'team "a b"'],
-      ["a wildcard hostname", { hostname: "*.ml.example.com" }, 'hostname "*.ml.example.com" is not a fully qualified'],
+      [
+        "a wildcard hostname",
+        { hostname: "*.ml.example.com" },
+        'hostname "*.ml.example.com" is not a fully qualified',
+      ],
       ["a bare hostname", { hostname: "fraud" }, 'hostname "fraud"'],
       ["an uppercase hostname", { hostname: "Fraud.example.com" }, "hostname"],
       ["port 0", { servicePort: 0 }, "servicePort 0 is not a port number"],
@@ -210,7 +244,11 @@ describe("Exposure", () => {
       ["a malformed ClusterIssuer", { tls: { clusterIssuer: "Lets Encrypt" } }, "tls.clusterIssuer"],
       ["a malformed Secret name", { tls: { secretName: "TLS_secret" } }, "tls.secretName"],
       ["a malformed IngressClass", { ingressClassName: "Nginx Class" }, "ingressClassName"],
-      ["an Ingress with neither issuer nor Secret", { tls: {} }, "names neither a cert-manager ClusterIssuer nor an existing TLS Secret"],
+      [
+        "an Ingress with neither issuer nor Secret",
+        { tls: {} },
+        "names neither a cert-manager ClusterIssuer nor an existing TLS Secret",
+      ],
     ];
     it.each(refusals)("refuses %s", async (_what, overrides, message) => {
       expect(() => validateExposureArgs("x", exposureArgs(overrides))).toThrow(message);

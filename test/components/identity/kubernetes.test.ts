@@ -38,18 +38,30 @@ describe("KubernetesIdentityProvider", () => {
   });
 
   const refusals: Array<[string, Partial<WorkloadRef>, string]> = [
-    ["a workload name that is not a DNS label", { name: "Fraud_Detector" }, 'name "Fraud_Detector" is not a DNS label'],
+    [
+      "a workload name that is not a DNS label",
+      { name: "Fraud_Detector" },
+      'name "Fraud_Detector" is not a DNS label',
+    ],
     ["a team that is not a DNS label", { team: "" }, 'team "" is not a DNS label'],
     ["a namespace that is not a DNS label", { namespace: "ML" }, 'namespace "ML"'],
-    ["a ServiceAccount that is not a DNS label", { serviceAccountName: "sa.one" }, 'serviceAccountName "sa.one"'],
-    ["the default ServiceAccount", { serviceAccountName: "default" }, "is the namespace's shared default account"],
+    [
+      "a ServiceAccount that is not a DNS label",
+      { serviceAccountName: "sa.one" },
+      'serviceAccountName "sa.one"',
+    ],
+    [
+      "the default ServiceAccount",
+      { serviceAccountName: "default" },
+      "is the namespace's shared default account",
+    ],
   ];
   it.each(refusals)("refuses %s", async (_what, overrides, message) => {
     await render(() => {
       const parent = new Holder("h");
-      expect(() => new KubernetesIdentityProvider().forWorkload({ ...workload, ...overrides }, { parent })).toThrow(
-        message,
-      );
+      expect(() =>
+        new KubernetesIdentityProvider().forWorkload({ ...workload, ...overrides }, { parent }),
+      ).toThrow(message);
     });
   });
 });

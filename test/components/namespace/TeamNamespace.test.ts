@@ -198,7 +198,11 @@ describe("TeamNamespace", () => {
     it("binds the team's groups and members to the team role", async () => {
       const r = await renderTeam();
       const binding = r.inputs(r.one(BINDING));
-      expect(binding.roleRef).toEqual({ apiGroup: "rbac.authorization.k8s.io", kind: "Role", name: "team-member" });
+      expect(binding.roleRef).toEqual({
+        apiGroup: "rbac.authorization.k8s.io",
+        kind: "Role",
+        name: "team-member",
+      });
       expect(binding.subjects).toEqual([
         { kind: "Group", apiGroup: "rbac.authorization.k8s.io", name: "ml-fraud" },
         { kind: "User", apiGroup: "rbac.authorization.k8s.io", name: "alice@example.com" },
@@ -210,13 +214,16 @@ describe("TeamNamespace", () => {
       const r = await renderTeam();
       for (const rule of r.inputs(r.one(ROLE)).rules) {
         for (const field of ["apiGroups", "resources", "verbs"]) expect(rule[field]).not.toContain("*");
-        for (const verb of ["escalate", "bind", "impersonate", "deletecollection"]) expect(rule.verbs).not.toContain(verb);
+        for (const verb of ["escalate", "bind", "impersonate", "deletecollection"])
+          expect(rule.verbs).not.toContain(verb);
       }
     });
 
     it("grants nothing on Secrets, exec, attach, port-forward, tokens or RBAC objects", async () => {
       const r = await renderTeam();
-      const resources = r.inputs(r.one(ROLE)).rules.flatMap((rule: { resources: string[] }) => rule.resources);
+      const resources = r
+        .inputs(r.one(ROLE))
+        .rules.flatMap((rule: { resources: string[] }) => rule.resources);
       for (const forbidden of [
         "secrets",
         "pods/exec",
@@ -237,10 +244,16 @@ describe("TeamNamespace", () => {
         verbs: string[];
       }>;
       const verbsOn = (group: string, resource: string) =>
-        rules.filter((x) => x.apiGroups.includes(group) && x.resources.includes(resource)).flatMap((x) => x.verbs);
-      expect(verbsOn("apps", "deployments")).toEqual(expect.arrayContaining(["create", "update", "patch", "delete"]));
+        rules
+          .filter((x) => x.apiGroups.includes(group) && x.resources.includes(resource))
+          .flatMap((x) => x.verbs);
+      expect(verbsOn("apps", "deployments")).toEqual(
+        expect.arrayContaining(["create", "update", "patch", "delete"]),
+      );
       expect(verbsOn("batch", "jobs")).toEqual(expect.arrayContaining(["create", "delete"]));
-      expect(verbsOn("serving.kserve.io", "inferenceservices")).toEqual(expect.arrayContaining(["create", "patch"]));
+      expect(verbsOn("serving.kserve.io", "inferenceservices")).toEqual(
+        expect.arrayContaining(["create", "patch"]),
+      );
       expect(verbsOn("", "pods/log")).toEqual(["get", "list", "watch"]);
       expect(verbsOn("", "pods")).not.toContain("create");
       expect(verbsOn("networking.k8s.io", "networkpolicies")).toEqual(["get", "list", "watch"]);
@@ -276,7 +289,9 @@ describe("TeamNamespace", () => {
 
   describe("service accounts", () => {
     it("creates one per workload with no automounted token", async () => {
-      const r = await renderTeam(teamArgs({ serviceAccounts: [{ name: "fraud-detector" }, { name: "fraud-batch" }] }));
+      const r = await renderTeam(
+        teamArgs({ serviceAccounts: [{ name: "fraud-detector" }, { name: "fraud-batch" }] }),
+      );
       const accounts = r.ofType(SA).map((sa) => r.inputs(sa));
       expect(accounts.map((sa) => sa.metadata.name).sort()).toEqual(["fraud-batch", "fraud-detector"]);
       for (const sa of accounts) {
@@ -291,12 +306,16 @@ describe("TeamNamespace", () => {
           serviceAccounts: [
             {
               name: "fraud-detector",
-              annotations: pulumi.output("arn:aws:iam::123:role/fraud").apply((arn) => ({ "eks.amazonaws.com/role-arn": arn })),
+              annotations: pulumi
+                .output("arn:aws:iam::123:role/fraud")
+                .apply((arn) => ({ "eks.amazonaws.com/role-arn": arn })),
             },
           ],
         }),
       );
-      expect(r.inputs(r.one(SA)).metadata.annotations).toEqual({ "eks.amazonaws.com/role-arn": "arn:aws:iam::123:role/fraud" });
+      expect(r.inputs(r.one(SA)).metadata.annotations).toEqual({
+        "eks.amazonaws.com/role-arn": "arn:aws:iam::123:role/fraud",
+      });
     });
 
     it("exposes each account's name and lists it among what workloads wait for", async () => {
@@ -311,7 +330,9 @@ describe("TeamNamespace", () => {
       });
       const resolved = await new Promise((resolve) => names["fraud-detector"].apply(resolve));
       expect(resolved).toBe("fraud-detector");
-      expect(await new Promise((resolve) => (namespaceName as pulumi.Output<string>).apply(resolve))).toBe("ml-dev-fraud");
+      expect(await new Promise((resolve) => (namespaceName as pulumi.Output<string>).apply(resolve))).toBe(
+        "ml-dev-fraud",
+      );
       // namespace, 2 policies, quota, limits, role, binding, 1 service account
       expect(ready).toHaveLength(8);
     });
@@ -342,7 +363,11 @@ describe("TeamNamespace", () => {
 
   describe("refuses bad input before registering anything", () => {
     const refusals: Array<[string, Partial<TeamNamespaceArgs>, string]> = [
-      ["a namespace that is not a DNS label", { namespace: "ML_Fraud" }, 'namespace "ML_Fraud" is not a DNS label'],
+      [
+        "a namespace that is not a DNS label",
+        { namespace: "ML_Fraud" },
+        'namespace "ML_Fraud" is not a DNS label',
+      ],
       ["a namespace longer than 63 characters", { namespace: `a${"b".repeat(63)}` }, "is not a DNS label"],
       ["the default namespace", { namespace: "default" }, 'namespace "default" is reserved'],
       ["a kube- namespace", { namespace: "kube-system" }, "is reserved"],
@@ -353,8 +378,16 @@ describe("TeamNamespace", () => {
       ["a system group", { groups: ["system:authenticated"] }, "is a Kubernetes system identity"],
       ["a system user", { members: ["system:serviceaccount:x:y"] }, 'members[0] "system:serviceaccount:x:y"'],
       ["a duplicate group", { groups: ["ml-fraud", "ml-fraud"] }, 'groups[1] "ml-fraud" is listed twice'],
-      ["a service account that is not a DNS label", { serviceAccounts: [{ name: "Fraud" }] }, "serviceAccounts[0].name"],
-      ["the default service account", { serviceAccounts: [{ name: "default" }] }, "is the namespace's default account"],
+      [
+        "a service account that is not a DNS label",
+        { serviceAccounts: [{ name: "Fraud" }] },
+        "serviceAccounts[0].name",
+      ],
+      [
+        "the default service account",
+        { serviceAccounts: [{ name: "default" }] },
+        "is the namespace's default account",
+      ],
       [
         "two service accounts with one name",
         { serviceAccounts: [{ name: "a" }, { name: "a" }] },
@@ -364,7 +397,11 @@ describe("TeamNamespace", () => {
       ["a quota memory that is not a quantity", { quota: { ...quota, memory: "16 GB" } }, "quota.memory"],
       ["a fractional GPU quota", { quota: { ...quota, gpu: 0.5 } }, "quota.gpu 0.5 must be a whole number"],
       ["a negative GPU quota", { quota: { ...quota, gpu: -1 } }, "quota.gpu -1"],
-      ["a zero pod quota", { quota: { ...quota, pods: 0 } }, "quota.pods 0 must be a whole number of pods, 1 or more"],
+      [
+        "a zero pod quota",
+        { quota: { ...quota, pods: 0 } },
+        "quota.pods 0 must be a whole number of pods, 1 or more",
+      ],
     ];
     it.each(refusals)("refuses %s", async (_what, overrides, message) => {
       expect(() => validateTeamNamespaceArgs("team-fraud", teamArgs(overrides))).toThrow(message);

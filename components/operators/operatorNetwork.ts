@@ -1,0 +1,123 @@
+/**
+ * What an operators namespace lets through on top of its default-deny and DNS policies
+ * (see `TeamNamespace`). Operators talk to the API server, the API server calls their admission
+ * webhooks, and some operators call the pods they manage; nothing else.
+ *
+ * | policy | pods | flow |
+ * |---|---|---|
+ * | `allow-apiserver-egress` | all | to `apiServerCidrs` on 443 and 6443 (watches, status updates, leader election) |
+ * | `allow-<operator>-webhook-ingress` | that operator's | from `apiServerCidrs` on its webhook port |
+ * | `allow-<operator>-operand-egress` | that operator's | to its operands' pods in the watched namespaces, on the ports it administers them through |
+ *
+ * The watched namespaces are default-deny too: the components running the operands admit the
+ * operator there (Strimzi generates those policies itself; see `PlatformOperators.operatorPods`).
+ */
+import * as k8s from "@pulumi/kubernetes";
+import type * as pulumi from "@pulumi/pulumi";
+
+type LabelSelector = k8s.types.input.meta.v1.LabelSelector;
+
+/** The API server answers on 443 (managed control planes) or 6443 (self-managed, OpenShift). */
+export const API_SERVER_PORTS = [443, 6443];
+
+export interface WebhookIngress {
+  /** Short operator name, used in the policy name. */
+  operator: string;
+  /** The pods serving the webhook (`{}` = every pod of the namespace). */
+  pods: LabelSelector;
+  port: number;
+}
+
+export interface OperandEgress {
+  operator: string;
+  pods: LabelSelector;
+  /** Namespaces of the operands. */
+  namespaces: string[];
+  /** The operand pods. */
+  operands: LabelSelector;
+  ports: number[];
+}
+
+export interface OperatorNetworkArgs {
+  namespace: pulumi.Input<string>;
+  labels: Record<string, string>;
+  apiServerCidrs: string[];
+  webhooks: WebhookIngress[];
+  operands: OperandEgress[];
+}
+
+export function operatorNetworkPolicies(
+  name: string,
+  args: OperatorNetworkArgs,
+  parent: pulumi.Resource,
+): k8s.networking.v1.NetworkPolicy[] {
+  const metadata = (policyName: string) => ({
+    name: policyName,
+    namespace: args.namespace,
+    labels: args.labels,
+  });
+  const apiServer = args.apiServerCidrs.map((cidr) => ({ ipBlock: { cidr } }));
+  const tcp = (ports: number[]) => ports.map((port) => ({ protocol: "TCP", port }));
+
+  const policies = [
+    new k8s.networking.v1.NetworkPolicy(
+      `${name}-apiserver-egress`,
+      {
+        metadata: metadata("allow-apiserver-egress"),
+        spec: {
+          podSelector: {},
+          policyTypes: ["Egress"],
+          egress: [{ to: apiServer, ports: tcp(API_SERVER_PORTS) }],
+        },
+      },
+      { parent },
+    ),
+  ];
+  for (const webhook of args.webhooks) {
+    policies.push(
+      new k8s.networking.v1.NetworkPolicy(
+        `${name}-${webhook.operator}-webhook-ingress`,
+        {
+          metadata: metadata(`allow-${webhook.operator}-webhook-ingress`),
+          spec: {
+            podSelector: webhook.pods,
+            policyTypes: ["Ingress"],
+            ingress: [{ from: apiServer, ports: tcp([webhook.port]) }],
+          },
+        },
+        { parent },
+      ),
+    );
+  }
+  for (const operand of args.operands) {
+    policies.push(
+      new k8s.networking.v1.NetworkPolicy(
+        `${name}-${operand.operator}-operand-egress`,
+        {
+          metadata: metadata(`allow-${operand.operator}-operand-egress`),
+          spec: {
+            podSelector: operand.pods,
+            policyTypes: ["Egress"],
+            egress: [
+              {
+                to: [
+                  {
+                    namespaceSelector: {
+                      matchExpressions: [
+                        { key: "kubernetes.io/metadata.name", operator: "In", values: operand.namespaces },
+                      ],
+                    },
+                    podSelector: operand.operands,
+                  },
+                ],
+                ports: tcp(operand.ports),
+              },
+            ],
+          },
+        },
+        { parent },
+      ),
+    );
+  }
+  return policies;
+}
