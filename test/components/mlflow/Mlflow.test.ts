@@ -3,7 +3,16 @@ import { isSecretValue } from "../../../cli/mockRuntime";
 import { Mlflow, MlflowArgs } from "../../../components/mlflow/Mlflow";
 import { render, Rendered } from "../../support/render";
 import { validateObjects } from "../../support/schemas";
-import { awsS3Grant, contextFor, DATABASE_EGRESS, mlflowArgs, NAMESPACE, OBJECT_STORE_EGRESS, ROUTER_PEER, teamPeer } from "./fixtures";
+import {
+  awsS3Grant,
+  contextFor,
+  DATABASE_EGRESS,
+  mlflowArgs,
+  NAMESPACE,
+  OBJECT_STORE_EGRESS,
+  ROUTER_PEER,
+  teamPeer,
+} from "./fixtures";
 import { baseConfig } from "../../support/config";
 
 /* eslint-disable @typescript-eslint/no-explicit-any -- rendered inputs are untyped JSON */
@@ -95,16 +104,32 @@ describe("Mlflow with basic auth (kubernetes, dev)", () => {
   it("passes the grants' environment, CA bundle volume and mount through to the server", async () => {
     const { env, pod, container } = await renderMlflow(mlflowArgs());
     const vars = env("mlflow");
-    for (const name of ["PGHOST", "PGSSLMODE", "PGPASSWORD", "DATABASE_URL", "BUCKET_NAME", "AWS_REGION", "AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY"]) {
+    for (const name of [
+      "PGHOST",
+      "PGSSLMODE",
+      "PGPASSWORD",
+      "DATABASE_URL",
+      "BUCKET_NAME",
+      "AWS_REGION",
+      "AWS_ACCESS_KEY_ID",
+      "AWS_SECRET_ACCESS_KEY",
+    ]) {
       expect(vars[name]).toBeDefined();
     }
     expect(pod.volumes.map((v: any) => v.name)).toEqual(["tmp", "postgres-ca"]);
-    expect(container("mlflow").volumeMounts).toContainEqual({ name: "postgres-ca", mountPath: "/etc/mlstack/postgres-ca", readOnly: true });
+    expect(container("mlflow").volumeMounts).toContainEqual({
+      name: "postgres-ca",
+      mountPath: "/etc/mlstack/postgres-ca",
+      readOnly: true,
+    });
   });
 
   it("points MLflow at the S3-compatible endpoint the bucket grant names", async () => {
     const { env } = await renderMlflow(mlflowArgs());
-    expect(env("mlflow").MLFLOW_S3_ENDPOINT_URL).toEqual({ name: "MLFLOW_S3_ENDPOINT_URL", value: "http://rook-ceph-rgw-objectstore.rook-ceph.svc" });
+    expect(env("mlflow").MLFLOW_S3_ENDPOINT_URL).toEqual({
+      name: "MLFLOW_S3_ENDPOINT_URL",
+      value: "http://rook-ceph-rgw-objectstore.rook-ceph.svc",
+    });
   });
 
   it("generates the admin password and Flask secret key and delivers them only by secretKeyRef", async () => {
@@ -115,30 +140,48 @@ describe("Mlflow with basic auth (kubernetes, dev)", () => {
     expect(admin.stringData).toEqual({ username: "admin", password: "mock-mlflow-admin-password" });
     const server = rendered.inputs(rendered.one(SECRET, "mlflow-server"));
     expect(server.stringData).toEqual({ "flask-secret-key": "mock-mlflow-flask-secret-key" });
-    expect(rendered.one("random:index/randomPassword:RandomPassword", "admin-password").inputs).toMatchObject({ length: 32, special: false });
+    expect(rendered.one("random:index/randomPassword:RandomPassword", "admin-password").inputs).toMatchObject(
+      { length: 32, special: false },
+    );
 
     const vars = env("mlflow");
-    expect(vars.MLSTACK_AUTH_ADMIN_USERNAME.valueFrom).toEqual({ secretKeyRef: { name: "mlflow-admin", key: "username" } });
-    expect(vars.MLSTACK_AUTH_ADMIN_PASSWORD.valueFrom).toEqual({ secretKeyRef: { name: "mlflow-admin", key: "password" } });
-    expect(vars.MLFLOW_FLASK_SERVER_SECRET_KEY.valueFrom).toEqual({ secretKeyRef: { name: "mlflow-server", key: "flask-secret-key" } });
+    expect(vars.MLSTACK_AUTH_ADMIN_USERNAME.valueFrom).toEqual({
+      secretKeyRef: { name: "mlflow-admin", key: "username" },
+    });
+    expect(vars.MLSTACK_AUTH_ADMIN_PASSWORD.valueFrom).toEqual({
+      secretKeyRef: { name: "mlflow-admin", key: "password" },
+    });
+    expect(vars.MLFLOW_FLASK_SERVER_SECRET_KEY.valueFrom).toEqual({
+      secretKeyRef: { name: "mlflow-server", key: "flask-secret-key" },
+    });
   });
 
   it("keeps the generated secrets as Pulumi secrets in the Secret inputs", async () => {
     const { rendered } = await renderMlflow(mlflowArgs());
-    expect(isSecretValue(rendered.one(SECRET, "mlflow-admin").inputs.stringData) || isSecretValue((rendered.one(SECRET, "mlflow-admin").inputs.stringData as any).password)).toBe(true);
-    expect(isSecretValue(rendered.one(SECRET, "mlflow-server").inputs.stringData) || isSecretValue((rendered.one(SECRET, "mlflow-server").inputs.stringData as any)["flask-secret-key"])).toBe(true);
+    expect(
+      isSecretValue(rendered.one(SECRET, "mlflow-admin").inputs.stringData) ||
+        isSecretValue((rendered.one(SECRET, "mlflow-admin").inputs.stringData as any).password),
+    ).toBe(true);
+    expect(
+      isSecretValue(rendered.one(SECRET, "mlflow-server").inputs.stringData) ||
+        isSecretValue((rendered.one(SECRET, "mlflow-server").inputs.stringData as any)["flask-secret-key"]),
+    ).toBe(true);
   });
 
   it("keeps the auth tables in the tracking database (same DATABASE_URL reference), rendered by the entrypoint into /tmp", async () => {
     const { env } = await renderMlflow(mlflowArgs());
     const vars = env("mlflow");
-    expect(vars.MLSTACK_AUTH_DATABASE_URI.valueFrom).toEqual({ secretKeyRef: { name: "postgres-mlflow", key: "uri" } });
+    expect(vars.MLSTACK_AUTH_DATABASE_URI.valueFrom).toEqual({
+      secretKeyRef: { name: "postgres-mlflow", key: "uri" },
+    });
     expect(vars.MLFLOW_AUTH_CONFIG_PATH.value).toBe("/tmp/mlflow-auth/basic_auth.ini");
     expect(JSON.stringify(vars)).not.toMatch(/sqlite/i);
   });
 
   it("gives users no permissions on what they were not granted, unless told otherwise", async () => {
-    expect((await renderMlflow(mlflowArgs())).env("mlflow").MLSTACK_AUTH_DEFAULT_PERMISSION.value).toBe("NO_PERMISSIONS");
+    expect((await renderMlflow(mlflowArgs())).env("mlflow").MLSTACK_AUTH_DEFAULT_PERMISSION.value).toBe(
+      "NO_PERMISSIONS",
+    );
     const read = await renderMlflow(mlflowArgs({}, { defaultPermission: "READ" }));
     expect(read.env("mlflow").MLSTACK_AUTH_DEFAULT_PERMISSION.value).toBe("READ");
   });
@@ -157,15 +200,25 @@ describe("Mlflow with basic auth (kubernetes, dev)", () => {
   });
 
   it("accepts the in-cluster Service names as Host headers, exactly (no wildcard suffix)", async () => {
-    const hosts: string[] = (await renderMlflow(mlflowArgs())).env("mlflow").MLFLOW_SERVER_ALLOWED_HOSTS.value.split(",");
+    const hosts: string[] = (await renderMlflow(mlflowArgs()))
+      .env("mlflow")
+      .MLFLOW_SERVER_ALLOWED_HOSTS.value.split(",");
     expect(hosts).toEqual(
-      expect.arrayContaining(["mlflow:5000", "mlflow.ml-test-platform.svc:5000", "mlflow.ml-test-platform.svc.cluster.local:5000", "localhost:*"]),
+      expect.arrayContaining([
+        "mlflow:5000",
+        "mlflow.ml-test-platform.svc:5000",
+        "mlflow.ml-test-platform.svc.cluster.local:5000",
+        "localhost:*",
+      ]),
     );
     expect(hosts.filter((h) => h.endsWith(".*") || h === "*")).toEqual([]);
   });
 
   it("accepts the public hostname as Host and as CORS origin when MLflow is exposed", async () => {
-    const args = mlflowArgs({ mlflow: { hostname: "mlflow.ml.example.com" }, ingress: { clusterIssuer: "letsencrypt" } });
+    const args = mlflowArgs({
+      mlflow: { hostname: "mlflow.ml.example.com" },
+      ingress: { clusterIssuer: "letsencrypt" },
+    });
     const vars = (await renderMlflow(args)).env("mlflow");
     expect(vars.MLFLOW_SERVER_ALLOWED_HOSTS.value.split(",")).toContain("mlflow.ml.example.com");
     expect(vars.MLFLOW_SERVER_CORS_ALLOWED_ORIGINS.value).toBe("https://mlflow.ml.example.com");
@@ -178,17 +231,28 @@ describe("Mlflow with basic auth (kubernetes, dev)", () => {
     for (const probe of [mlflow.readinessProbe, mlflow.livenessProbe, mlflow.startupProbe]) {
       expect(probe.httpGet).toEqual({ path: "/health", port: "http" });
     }
-    expect(mlflow.startupProbe.periodSeconds * mlflow.startupProbe.failureThreshold).toBeGreaterThanOrEqual(600);
+    expect(mlflow.startupProbe.periodSeconds * mlflow.startupProbe.failureThreshold).toBeGreaterThanOrEqual(
+      600,
+    );
   });
 
   it("takes resources from config", async () => {
     const mlflow = (await renderMlflow(mlflowArgs())).container("mlflow");
-    expect(mlflow.resources).toEqual({ requests: { cpu: "250m", memory: "512Mi" }, limits: { cpu: "1", memory: "1Gi" } });
+    expect(mlflow.resources).toEqual({
+      requests: { cpu: "250m", memory: "512Mi" },
+      limits: { cpu: "1", memory: "1Gi" },
+    });
   });
 
   it("runs restricted with a fixed non-root high UID, read-only root filesystem and /tmp on a bounded emptyDir", async () => {
     const { pod, container } = await renderMlflow(mlflowArgs());
-    expect(pod.securityContext).toEqual({ runAsNonRoot: true, runAsUser: 10001, runAsGroup: 10001, fsGroup: 10001, seccompProfile: { type: "RuntimeDefault" } });
+    expect(pod.securityContext).toEqual({
+      runAsNonRoot: true,
+      runAsUser: 10001,
+      runAsGroup: 10001,
+      fsGroup: 10001,
+      seccompProfile: { type: "RuntimeDefault" },
+    });
     expect(container("mlflow").securityContext).toMatchObject({
       allowPrivilegeEscalation: false,
       capabilities: { drop: ["ALL"] },
@@ -220,7 +284,10 @@ describe("Mlflow with basic auth (kubernetes, dev)", () => {
     expect(service.metadata).toMatchObject({ name: "mlflow", namespace: NAMESPACE });
     expect(service.metadata.annotations).toBeUndefined();
     expect(service.spec.ports).toEqual([{ name: "http", port: 5000, targetPort: "http", protocol: "TCP" }]);
-    expect(service.spec.selector).toEqual({ "app.kubernetes.io/name": "mlflow", "app.kubernetes.io/part-of": "mlstack" });
+    expect(service.spec.selector).toEqual({
+      "app.kubernetes.io/name": "mlflow",
+      "app.kubernetes.io/part-of": "mlstack",
+    });
     expect(component.servicePort).toBe(5000);
     expect(component.backendTls).toBe(false);
     expect(await valueOf(component.serviceName)).toBe("mlflow");
@@ -245,7 +312,9 @@ describe("Mlflow with basic auth (kubernetes, dev)", () => {
 
   it("emits objects valid against the Kubernetes schemas", async () => {
     const { rendered } = await renderMlflow(mlflowArgs());
-    const objects = rendered.resources.filter((r) => r.type.startsWith("kubernetes:")).map((r) => rendered.inputs(r));
+    const objects = rendered.resources
+      .filter((r) => r.type.startsWith("kubernetes:"))
+      .map((r) => rendered.inputs(r));
     const result = validateObjects(objects);
     expect(result.errors).toEqual([]);
     expect(result.unchecked).toEqual([]);
@@ -254,7 +323,9 @@ describe("Mlflow with basic auth (kubernetes, dev)", () => {
 
   it("derives every name from the component name", async () => {
     const { rendered } = await renderMlflow(mlflowArgs(), "tracking");
-    const names = rendered.resources.filter((r) => r.type.startsWith("kubernetes:")).map((r) => rendered.inputs(r).metadata.name);
+    const names = rendered.resources
+      .filter((r) => r.type.startsWith("kubernetes:"))
+      .map((r) => rendered.inputs(r).metadata.name);
     expect(names.sort()).toEqual(["tracking", "tracking", "tracking", "tracking-admin", "tracking-server"]);
   });
 });
@@ -263,7 +334,9 @@ describe("Mlflow NetworkPolicy", () => {
   it("selects the MLflow pods and opens only the MLflow port, to the given peers and the monitoring namespace", async () => {
     const { rendered } = await renderMlflow(mlflowArgs());
     const policy = rendered.inputs(rendered.one(NETPOL));
-    expect(policy.spec.podSelector).toEqual({ matchLabels: { "app.kubernetes.io/name": "mlflow", "app.kubernetes.io/part-of": "mlstack" } });
+    expect(policy.spec.podSelector).toEqual({
+      matchLabels: { "app.kubernetes.io/name": "mlflow", "app.kubernetes.io/part-of": "mlstack" },
+    });
     expect(policy.spec.policyTypes).toEqual(["Ingress", "Egress"]);
     expect(policy.spec.ingress).toEqual([
       {
@@ -299,14 +372,18 @@ describe("Mlflow NetworkPolicy", () => {
   });
 
   it("emits no ingress rule at all when nobody may connect (an empty 'from' would allow everyone)", async () => {
-    const { rendered } = await renderMlflow(mlflowArgs({}, { ingressFrom: [], monitoringNamespace: undefined }));
+    const { rendered } = await renderMlflow(
+      mlflowArgs({}, { ingressFrom: [], monitoringNamespace: undefined }),
+    );
     expect(rendered.inputs(rendered.one(NETPOL)).spec.ingress).toEqual([]);
   });
 });
 
 describe("Mlflow with auth none", () => {
   it("dev only: runs without the auth app and without generated secrets", async () => {
-    const { rendered, container, env, component } = await renderMlflow(mlflowArgs({ mlflow: { auth: "none" } }));
+    const { rendered, container, env, component } = await renderMlflow(
+      mlflowArgs({ mlflow: { auth: "none" } }),
+    );
     expect(container("mlflow").args).not.toContain("--app-name");
     expect(env("mlflow").MLFLOW_AUTH_CONFIG_PATH).toBeUndefined();
     expect(rendered.ofType(SECRET)).toHaveLength(0);
@@ -332,7 +409,10 @@ describe("Mlflow on EKS / GKE (kubernetes flavor, cloud grants)", () => {
 
   it("runs unchanged on GKE with a Workload Identity bucket grant and a gs:// destination", async () => {
     const config = baseConfig({ environment: "staging" });
-    const gcsGrant = { ...awsS3Grant(), env: [{ name: "BUCKET_NAME", value: "mlstack-test-mlflow-artifacts" }] };
+    const gcsGrant = {
+      ...awsS3Grant(),
+      env: [{ name: "BUCKET_NAME", value: "mlstack-test-mlflow-artifacts" }],
+    };
     const args: MlflowArgs = {
       ...mlflowArgs({ environment: "staging" }),
       ctx: { ...contextFor(config), target: "gcp" },
@@ -341,12 +421,15 @@ describe("Mlflow on EKS / GKE (kubernetes flavor, cloud grants)", () => {
     const { env, container } = await renderMlflow(args);
     expect(container("mlflow").args).toContain("gs://mlstack-test-mlflow-artifacts/tracking");
     expect(env("mlflow").MLFLOW_S3_ENDPOINT_URL).toBeUndefined();
-    expect(env("mlflow").MLFLOW_BACKEND_STORE_URI.valueFrom).toEqual({ secretKeyRef: { name: "postgres-mlflow", key: "uri" } });
+    expect(env("mlflow").MLFLOW_BACKEND_STORE_URI.valueFrom).toEqual({
+      secretKeyRef: { name: "postgres-mlflow", key: "uri" },
+    });
   });
 });
 
 describe("Mlflow with oauth-proxy (openshift, prod)", () => {
-  const openshiftProd = () => mlflowArgs({ target: "openshift", environment: "prod", mlflow: { hostname: "mlflow.apps.example.com" } });
+  const openshiftProd = () =>
+    mlflowArgs({ target: "openshift", environment: "prod", mlflow: { hostname: "mlflow.apps.example.com" } });
 
   it("runs MLflow on 127.0.0.1 without the basic-auth app, behind an oauth-proxy sidecar", async () => {
     const { pod, container, env } = await renderMlflow(openshiftProd());
@@ -377,7 +460,9 @@ describe("Mlflow with oauth-proxy (openshift, prod)", () => {
         "--redeem-url=https://oauth-openshift.openshift-authentication.svc/oauth/token",
       ]),
     );
-    expect(proxyArgs.filter((a) => a.startsWith("--skip-auth-regex"))).toEqual(["--skip-auth-regex=^/health$"]);
+    expect(proxyArgs.filter((a) => a.startsWith("--skip-auth-regex"))).toEqual([
+      "--skip-auth-regex=^/health$",
+    ]);
   });
 
   it("generates the cookie secret and mounts it from a Secret, as it mounts the service-CA certificate", async () => {
@@ -397,7 +482,9 @@ describe("Mlflow with oauth-proxy (openshift, prod)", () => {
   it("serves HTTPS from the service CA: annotated Service, port https 8443, backendTls, https tracking URI", async () => {
     const { rendered, component } = await renderMlflow(openshiftProd());
     const service = rendered.inputs(rendered.one(SERVICE));
-    expect(service.metadata.annotations).toEqual({ "service.beta.openshift.io/serving-cert-secret-name": "mlflow-tls" });
+    expect(service.metadata.annotations).toEqual({
+      "service.beta.openshift.io/serving-cert-secret-name": "mlflow-tls",
+    });
     expect(service.spec.ports).toEqual([{ name: "https", port: 8443, targetPort: "https", protocol: "TCP" }]);
     expect(component.backendTls).toBe(true);
     expect(component.servicePort).toBe(8443);
@@ -408,11 +495,17 @@ describe("Mlflow with oauth-proxy (openshift, prod)", () => {
   it("mounts the ServiceAccount token with the documented opt-out and binds system:auth-delegator", async () => {
     const { rendered, pod, deployment } = await renderMlflow(openshiftProd());
     expect(pod.automountServiceAccountToken).toBe(true);
-    expect(deployment.spec.template.metadata.annotations["mlstack.io/automount-reason"]).toMatch(/oauth-proxy/);
+    expect(deployment.spec.template.metadata.annotations["mlstack.io/automount-reason"]).toMatch(
+      /oauth-proxy/,
+    );
     expect(deployment.metadata.annotations["mlstack.io/automount-reason"]).toMatch(/oauth-proxy/);
     const binding = rendered.inputs(rendered.one(CRB));
     expect(binding.metadata.name).toBe("ml-test-platform-mlflow-auth-delegator");
-    expect(binding.roleRef).toEqual({ apiGroup: "rbac.authorization.k8s.io", kind: "ClusterRole", name: "system:auth-delegator" });
+    expect(binding.roleRef).toEqual({
+      apiGroup: "rbac.authorization.k8s.io",
+      kind: "ClusterRole",
+      name: "system:auth-delegator",
+    });
     expect(binding.subjects).toEqual([{ kind: "ServiceAccount", name: "mlflow", namespace: NAMESPACE }]);
   });
 
@@ -432,7 +525,11 @@ describe("Mlflow with oauth-proxy (openshift, prod)", () => {
     expect(pod.securityContext).toEqual({ runAsNonRoot: true, seccompProfile: { type: "RuntimeDefault" } });
     for (const c of pod.containers) {
       expect(c.securityContext.runAsUser).toBeUndefined();
-      expect(c.securityContext).toMatchObject({ allowPrivilegeEscalation: false, capabilities: { drop: ["ALL"] }, readOnlyRootFilesystem: true });
+      expect(c.securityContext).toMatchObject({
+        allowPrivilegeEscalation: false,
+        capabilities: { drop: ["ALL"] },
+        readOnlyRootFilesystem: true,
+      });
       expect(c.resources.requests).toBeDefined();
       expect(c.resources.limits.memory).toBeDefined();
     }
@@ -449,7 +546,9 @@ describe("Mlflow with oauth-proxy (openshift, prod)", () => {
       ["kubernetes.io/hostname", "DoNotSchedule"],
       ["topology.kubernetes.io/zone", "ScheduleAnyway"],
     ]);
-    const three = await renderMlflow(mlflowArgs({ target: "openshift", environment: "prod", mlflow: { replicas: 3 } }));
+    const three = await renderMlflow(
+      mlflowArgs({ target: "openshift", environment: "prod", mlflow: { replicas: 3 } }),
+    );
     expect(three.deployment.spec.replicas).toBe(3);
   });
 
@@ -458,7 +557,11 @@ describe("Mlflow with oauth-proxy (openshift, prod)", () => {
     const spec = rendered.inputs(rendered.one(NETPOL)).spec;
     expect(spec.ingress).toEqual([
       {
-        from: [teamPeer("ml-test-fraud"), ROUTER_PEER, { namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": "openshift-monitoring" } } }],
+        from: [
+          teamPeer("ml-test-fraud"),
+          ROUTER_PEER,
+          { namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": "openshift-monitoring" } } },
+        ],
         ports: [{ protocol: "TCP", port: 8443 }],
       },
     ]);
@@ -502,17 +605,28 @@ describe("Mlflow with oauth-proxy (openshift, prod)", () => {
     const subjects = [{ kind: "Group", apiGroup: "rbac.authorization.k8s.io", name: "ml-fraud" }];
     const { rendered } = await renderMlflow({ ...openshiftProd(), proxyUsers: subjects });
     const role = rendered.inputs(rendered.one(ROLE));
-    expect(role.rules).toEqual([{ apiGroups: [""], resources: ["services"], resourceNames: ["mlflow"], verbs: ["get"] }]);
+    expect(role.rules).toEqual([
+      { apiGroups: [""], resources: ["services"], resourceNames: ["mlflow"], verbs: ["get"] },
+    ]);
     const binding = rendered.inputs(rendered.one(ROLE_BINDING));
-    expect(binding.roleRef).toEqual({ apiGroup: "rbac.authorization.k8s.io", kind: "Role", name: "mlflow-users" });
+    expect(binding.roleRef).toEqual({
+      apiGroup: "rbac.authorization.k8s.io",
+      kind: "Role",
+      name: "mlflow-users",
+    });
     expect(binding.subjects).toEqual(subjects);
     const without = await renderMlflow(openshiftProd());
     expect(without.rendered.ofType(ROLE)).toHaveLength(0);
   });
 
   it("emits objects valid against the Kubernetes schemas", async () => {
-    const { rendered } = await renderMlflow({ ...openshiftProd(), proxyUsers: [{ kind: "Group", apiGroup: "rbac.authorization.k8s.io", name: "ml-fraud" }] });
-    const objects = rendered.resources.filter((r) => r.type.startsWith("kubernetes:")).map((r) => rendered.inputs(r));
+    const { rendered } = await renderMlflow({
+      ...openshiftProd(),
+      proxyUsers: [{ kind: "Group", apiGroup: "rbac.authorization.k8s.io", name: "ml-fraud" }],
+    });
+    const objects = rendered.resources
+      .filter((r) => r.type.startsWith("kubernetes:"))
+      .map((r) => rendered.inputs(r));
     const result = validateObjects(objects);
     expect(result.errors).toEqual([]);
     expect(result.checked).toBe(objects.length);
@@ -521,19 +635,27 @@ describe("Mlflow with oauth-proxy (openshift, prod)", () => {
 
 describe("Mlflow.serviceAccountAnnotations", () => {
   it("oauth-proxy: a redirect reference to the exposing Route and the public redirect URI", () => {
-    const { ctx, config } = mlflowArgs({ target: "openshift", environment: "prod", mlflow: { hostname: "mlflow.apps.example.com" } });
+    const { ctx, config } = mlflowArgs({
+      target: "openshift",
+      environment: "prod",
+      mlflow: { hostname: "mlflow.apps.example.com" },
+    });
     const annotations = Mlflow.serviceAccountAnnotations(ctx, config, "mlflow");
     expect(JSON.parse(annotations["serviceaccounts.openshift.io/oauth-redirectreference.mlflow"])).toEqual({
       kind: "OAuthRedirectReference",
       apiVersion: "v1",
       reference: { kind: "Route", name: "mlflow" },
     });
-    expect(annotations["serviceaccounts.openshift.io/oauth-redirecturi.mlflow"]).toBe("https://mlflow.apps.example.com");
+    expect(annotations["serviceaccounts.openshift.io/oauth-redirecturi.mlflow"]).toBe(
+      "https://mlflow.apps.example.com",
+    );
   });
 
   it("oauth-proxy without a hostname: the redirect reference only", () => {
     const { ctx, config } = mlflowArgs({ target: "openshift" });
-    expect(Object.keys(Mlflow.serviceAccountAnnotations(ctx, config, "mlflow"))).toEqual(["serviceaccounts.openshift.io/oauth-redirectreference.mlflow"]);
+    expect(Object.keys(Mlflow.serviceAccountAnnotations(ctx, config, "mlflow"))).toEqual([
+      "serviceaccounts.openshift.io/oauth-redirectreference.mlflow",
+    ]);
   });
 
   it("basic auth: nothing", () => {

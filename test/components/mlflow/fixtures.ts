@@ -42,7 +42,12 @@ export function databaseGrant(): WorkloadAccess {
       { name: "PGPASSWORD", valueFrom: { secretKeyRef: { name: "postgres-mlflow", key: "password" } } },
       { name: "DATABASE_URL", valueFrom: { secretKeyRef: { name: "postgres-mlflow", key: "uri" } } },
     ],
-    volumes: [{ name: "postgres-ca", secret: { secretName: "postgres-ca", items: [{ key: "ca.crt", path: "ca.crt" }] } }],
+    volumes: [
+      {
+        name: "postgres-ca",
+        secret: { secretName: "postgres-ca", items: [{ key: "ca.crt", path: "ca.crt" }] },
+      },
+    ],
     volumeMounts: [{ name: "postgres-ca", mountPath: "/etc/mlstack/postgres-ca", readOnly: true }],
     egress: [DATABASE_EGRESS],
     dependsOn: [],
@@ -61,8 +66,14 @@ export function s3CompatibleGrant(): WorkloadAccess {
       { name: "BUCKET_NAME", value: "mlflow-artifacts-0a1b2c3d" },
       { name: "AWS_ENDPOINT_URL", value: "http://rook-ceph-rgw-objectstore.rook-ceph.svc" },
       { name: "AWS_REGION", value: "us-east-1" },
-      { name: "AWS_ACCESS_KEY_ID", valueFrom: { secretKeyRef: { name: "mlflow-artifacts", key: "AWS_ACCESS_KEY_ID" } } },
-      { name: "AWS_SECRET_ACCESS_KEY", valueFrom: { secretKeyRef: { name: "mlflow-artifacts", key: "AWS_SECRET_ACCESS_KEY" } } },
+      {
+        name: "AWS_ACCESS_KEY_ID",
+        valueFrom: { secretKeyRef: { name: "mlflow-artifacts", key: "AWS_ACCESS_KEY_ID" } },
+      },
+      {
+        name: "AWS_SECRET_ACCESS_KEY",
+        valueFrom: { secretKeyRef: { name: "mlflow-artifacts", key: "AWS_SECRET_ACCESS_KEY" } },
+      },
     ],
     volumes: [],
     volumeMounts: [],
@@ -94,7 +105,10 @@ export const ROUTER_PEER: k8s.types.input.networking.v1.NetworkPolicyPeer = {
 };
 
 /** Args as the platform composition builds them, for a config override (target, environment, mlflow…). */
-export function mlflowArgs(overrides: Record<string, unknown> = {}, extra: Partial<MlflowArgs> = {}): MlflowArgs {
+export function mlflowArgs(
+  overrides: Record<string, unknown> = {},
+  extra: Partial<MlflowArgs> = {},
+): MlflowArgs {
   const config = baseConfig(overrides);
   const openshift = config.target === "openshift";
   return {
