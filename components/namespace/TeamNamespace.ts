@@ -52,6 +52,12 @@ export interface TeamNamespaceArgs {
   quota?: ResourceQuotaConfig;
   /** One per workload running here. May be empty. */
   serviceAccounts: TeamServiceAccount[];
+  /**
+   * Egress every pod of the namespace may use besides DNS: the platform services people's own
+   * notebooks and jobs call (the MLflow tracking server). Default none. Each rule must name its
+   * peers and ports: an open rule would undo the default deny.
+   */
+  sharedEgress?: k8s.types.input.networking.v1.NetworkPolicyEgressRule[];
 }
 
 /** Pod Security Admission level every mlstack namespace enforces. */
@@ -60,6 +66,7 @@ export const POD_SECURITY_LEVEL = "restricted";
 /** Names of the objects inside the namespace: unique because the namespace is. */
 export const DEFAULT_DENY_POLICY = "default-deny-all";
 export const DNS_EGRESS_POLICY = "allow-dns-egress";
+export const SHARED_EGRESS_POLICY = "allow-platform-egress";
 export const TEAM_QUOTA = "team-quota";
 export const TEAM_LIMITS = "team-limits";
 export const TEAM_ROLE = "team-member";
@@ -128,6 +135,18 @@ export class TeamNamespace extends pulumi.ComponentResource {
       { parent: this },
     );
     const ready: pulumi.Resource[] = [this.namespace, defaultDeny, dnsEgress];
+    if (args.sharedEgress && args.sharedEgress.length > 0) {
+      ready.push(
+        new k8s.networking.v1.NetworkPolicy(
+          `${name}-platform-egress`,
+          {
+            metadata: metadata(SHARED_EGRESS_POLICY),
+            spec: { podSelector: {}, policyTypes: ["Egress"], egress: args.sharedEgress },
+          },
+          { parent: this },
+        ),
+      );
+    }
 
     if (args.quota) {
       const quota = args.quota;
@@ -287,6 +306,14 @@ export function validateTeamNamespaceArgs(name: string, args: TeamNamespaceArgs)
       if (list.indexOf(subject) !== i) fail(`${arg}[${i}]`, subject, "is listed twice");
     });
   }
+
+  (args.sharedEgress ?? []).forEach((rule, i) => {
+    const to = rule.to as unknown[] | undefined;
+    const ports = rule.ports as unknown[] | undefined;
+    if (!Array.isArray(to) || to.length === 0 || !Array.isArray(ports) || ports.length === 0) {
+      fail(`sharedEgress[${i}]`, rule, "must name its peers (to) and ports; an open rule would undo the default deny");
+    }
+  });
 
   const seen = new Set<string>();
   args.serviceAccounts.forEach((sa, i) => {

@@ -109,7 +109,7 @@ export interface GcpPostgresConfig {
   tier: string;
   /** Default `ENTERPRISE`; `ENTERPRISE_PLUS` needs a `db-perf-optimized-N-*` tier. */
   edition: CloudSqlEdition;
-  /** `mlstack:postgres.storageSize` in GB (Cloud SQL's unit); disks grow automatically beyond it. */
+  /** `mlstack:postgres.storageSize` in GB (Cloud SQL's unit, at least 10); disks grow automatically beyond it. */
   diskSizeGb: number;
   /** Daily backup start (UTC, HH:MM), from `mlstack:postgres.backup.schedule`. */
   backupStartTime: string;
@@ -156,14 +156,16 @@ export interface GcpTargetConfig {
 }
 
 const PROJECT_ID = /^[a-z][a-z0-9-]{4,28}[a-z0-9]$/;
-const PROJECT_ID_RULE = "a Google Cloud project ID: 6 to 30 lowercase letters, digits and '-', starting with a letter";
+const PROJECT_ID_RULE =
+  "a Google Cloud project ID: 6 to 30 lowercase letters, digits and '-', starting with a letter";
 const PROJECT_NUMBER = /^[1-9][0-9]{5,19}$/;
 const REGION = /^[a-z]+(-[a-z]+)+[0-9]+$/;
 const LOCATION = /^[a-z]+(-[a-z]+)+[0-9]+(-[a-z])?$/;
 const RESOURCE_NAME = /^[a-z]([-a-z0-9]{0,61}[a-z0-9])?$/;
 const CIDR = /^([0-9]{1,3}\.){3}[0-9]{1,3}\/([0-9]|[12][0-9]|3[0-2])$/;
 const CIDR_RULE = "an IPv4 CIDR such as 10.20.0.0/20";
-const SERVICE_ACCOUNT = /^[a-z][a-z0-9-]{4,28}[a-z0-9]@[a-z][a-z0-9-]{4,28}[a-z0-9]\.iam\.gserviceaccount\.com$/;
+const SERVICE_ACCOUNT =
+  /^[a-z][a-z0-9-]{4,28}[a-z0-9]@[a-z][a-z0-9-]{4,28}[a-z0-9]\.iam\.gserviceaccount\.com$/;
 const STACK_REFERENCE = /^[A-Za-z0-9_.-]+\/[A-Za-z0-9_.-]+\/[A-Za-z0-9_.-]+$/;
 const CONSUMER_GROUP = /^[a-z0-9][-a-z0-9._]*$/;
 const IPV4 = /^([0-9]{1,3}\.){3}[0-9]{1,3}$/;
@@ -186,9 +188,27 @@ const SIZES: Record<Environment, { vcpu: number; memoryGib: number; tier: string
 export function parseGcpConfig(r: Reader, value: unknown, config: PlatformConfig): GcpTargetConfig {
   const path = "gcp";
   const obj = r.object(value, path);
-  r.knownKeys(obj, path, ["project", "projectNumber", "region", "cluster", "network", "kafka", "postgres", "kms", "storage"]);
+  r.knownKeys(obj, path, [
+    "project",
+    "projectNumber",
+    "region",
+    "cluster",
+    "network",
+    "kafka",
+    "postgres",
+    "kms",
+    "storage",
+  ]);
   const project = required(r, obj, "project", path, PROJECT_ID, PROJECT_ID_RULE);
-  const projectNumber = required(r, obj, "projectNumber", path, PROJECT_NUMBER, "a project number: digits only (gcloud projects describe <project> --format='value(projectNumber)')", true);
+  const projectNumber = required(
+    r,
+    obj,
+    "projectNumber",
+    path,
+    PROJECT_NUMBER,
+    "a project number: digits only (gcloud projects describe <project> --format='value(projectNumber)')",
+    true,
+  );
   const region = required(r, obj, "region", path, REGION, "a region such as europe-west4");
   const sizes = SIZES[config.environment];
 
@@ -206,7 +226,15 @@ export function parseGcpConfig(r: Reader, value: unknown, config: PlatformConfig
 }
 
 /** A required string; numbers are accepted where the engine may hand one over (project numbers). */
-function required(r: Reader, obj: Raw, key: string, path: string, pattern: RegExp, rule: string, numeric = false): string {
+function required(
+  r: Reader,
+  obj: Raw,
+  key: string,
+  path: string,
+  pattern: RegExp,
+  rule: string,
+  numeric = false,
+): string {
   const raw = numeric && typeof obj[key] === "number" ? String(obj[key]) : obj[key];
   if (raw === undefined || raw === null) {
     r.fail(`${path}.${key}`, undefined, `is required (${rule})`);
@@ -217,22 +245,73 @@ function required(r: Reader, obj: Raw, key: string, path: string, pattern: RegEx
 
 function parseCluster(r: Reader, value: unknown, project: string, region: string): GcpClusterConfig {
   const path = "gcp.cluster";
-  if (value === undefined) r.fail(path, undefined, "is required: name the existing GKE cluster (name, and location when it is zonal)");
+  if (value === undefined)
+    r.fail(
+      path,
+      undefined,
+      "is required: name the existing GKE cluster (name, and location when it is zonal)",
+    );
   const obj = r.object(value, path);
-  r.knownKeys(obj, path, ["name", "location", "project", "kubeconfig", "context", "stackReference", "stackReferenceOutput"]);
-  const name = value === undefined ? "" : required(r, obj, "name", path, RESOURCE_NAME, "a GKE cluster name: lowercase letters, digits and '-'");
-  const location = r.string(obj, "location", path, region, LOCATION, "a region or zone such as europe-west4 or europe-west4-b");
+  r.knownKeys(obj, path, [
+    "name",
+    "location",
+    "project",
+    "kubeconfig",
+    "context",
+    "stackReference",
+    "stackReferenceOutput",
+  ]);
+  const name =
+    value === undefined
+      ? ""
+      : required(
+          r,
+          obj,
+          "name",
+          path,
+          RESOURCE_NAME,
+          "a GKE cluster name: lowercase letters, digits and '-'",
+        );
+  const location = r.string(
+    obj,
+    "location",
+    path,
+    region,
+    LOCATION,
+    "a region or zone such as europe-west4 or europe-west4-b",
+  );
   if (region && location !== region && !location.startsWith(`${region}-`)) {
-    r.fail(`${path}.location`, location, `is not in gcp.region ${region}: Kafka and Cloud SQL are created in the cluster's region so pods reach them privately`);
+    r.fail(
+      `${path}.location`,
+      location,
+      `is not in gcp.region ${region}: Kafka and Cloud SQL are created in the cluster's region so pods reach them privately`,
+    );
   }
   const clusterProject = r.string(obj, "project", path, project, PROJECT_ID, PROJECT_ID_RULE);
 
   const kubeconfig = r.optionalString(obj, "kubeconfig", path);
   const context = r.optionalString(obj, "context", path);
-  const stack = r.optionalString(obj, "stackReference", path, STACK_REFERENCE, "a fully qualified stack name: <org>/<project>/<stack>");
-  const output = r.string(obj, "stackReferenceOutput", path, "kubeconfig", /^[A-Za-z_][A-Za-z0-9_]*$/, "an output name");
+  const stack = r.optionalString(
+    obj,
+    "stackReference",
+    path,
+    STACK_REFERENCE,
+    "a fully qualified stack name: <org>/<project>/<stack>",
+  );
+  const output = r.string(
+    obj,
+    "stackReferenceOutput",
+    path,
+    "kubeconfig",
+    /^[A-Za-z_][A-Za-z0-9_]*$/,
+    "an output name",
+  );
   if (obj.stackReference !== undefined && (kubeconfig !== undefined || context !== undefined)) {
-    r.fail(`${path}.stackReference`, obj.stackReference, "cannot be combined with kubeconfig or context: choose one way to reach the cluster");
+    r.fail(
+      `${path}.stackReference`,
+      obj.stackReference,
+      "cannot be combined with kubeconfig or context: choose one way to reach the cluster",
+    );
   }
   if (obj.stackReferenceOutput !== undefined && obj.stackReference === undefined) {
     r.fail(`${path}.stackReferenceOutput`, obj.stackReferenceOutput, "is only read with stackReference");
@@ -244,9 +323,20 @@ function parseCluster(r: Reader, value: unknown, project: string, region: string
   return { name, location, project: clusterProject, workloadPool: `${clusterProject}.svc.id.goog`, access };
 }
 
-function parseNetwork(r: Reader, value: unknown, project: string, region: string, config: PlatformConfig): GcpNetworkConfig {
+function parseNetwork(
+  r: Reader,
+  value: unknown,
+  project: string,
+  region: string,
+  config: PlatformConfig,
+): GcpNetworkConfig {
   const path = "gcp.network";
-  if (value === undefined) r.fail(path, undefined, "is required: name the cluster's VPC, its subnets and the private services access range");
+  if (value === undefined)
+    r.fail(
+      path,
+      undefined,
+      "is required: name the cluster's VPC, its subnets and the private services access range",
+    );
   const obj = r.object(value, path);
   r.knownKeys(obj, path, ["project", "vpc", "subnets", "privateServicesAccess", "googleApis"]);
   const networkProject = r.string(obj, "project", path, project, PROJECT_ID, PROJECT_ID_RULE);
@@ -254,9 +344,18 @@ function parseNetwork(r: Reader, value: unknown, project: string, region: string
 
   const subnetItems = r.array(obj.subnets, `${path}.subnets`);
   if (value !== undefined && subnetItems.length === 0) {
-    r.fail(`${path}.subnets`, obj.subnets, "must list at least one of the cluster's subnets ({ name, cidr }): Managed Kafka attaches to them");
+    r.fail(
+      `${path}.subnets`,
+      obj.subnets,
+      "must list at least one of the cluster's subnets ({ name, cidr }): Managed Kafka attaches to them",
+    );
   }
-  if (subnetItems.length > 10) r.fail(`${path}.subnets`, subnetItems.length, "lists more than 10 subnets, the most a Managed Kafka cluster attaches to");
+  if (subnetItems.length > 10)
+    r.fail(
+      `${path}.subnets`,
+      subnetItems.length,
+      "lists more than 10 subnets, the most a Managed Kafka cluster attaches to",
+    );
   const subnets = subnetItems.map((item, i): GcpSubnetConfig => {
     const spath = `${path}.subnets[${i}]`;
     const s = r.object(item, spath);
@@ -269,19 +368,37 @@ function parseNetwork(r: Reader, value: unknown, project: string, region: string
 
   const psaPath = `${path}.privateServicesAccess`;
   if (value !== undefined && obj.privateServicesAccess === undefined) {
-    r.fail(psaPath, undefined, "is required: Cloud SQL has a private IP only, taken from this range ({ cidr, rangeName?, create? })");
+    r.fail(
+      psaPath,
+      undefined,
+      "is required: Cloud SQL has a private IP only, taken from this range ({ cidr, rangeName?, create? })",
+    );
   }
   const psa = r.object(obj.privateServicesAccess, psaPath);
   r.knownKeys(psa, psaPath, ["cidr", "rangeName", "create"]);
   const create = r.boolean(psa, "create", psaPath, false);
-  const psaCidr = obj.privateServicesAccess === undefined ? "" : required(r, psa, "cidr", psaPath, CIDR, CIDR_RULE);
+  const psaCidr =
+    obj.privateServicesAccess === undefined ? "" : required(r, psa, "cidr", psaPath, CIDR, CIDR_RULE);
   if (create && psaCidr) {
     const prefix = Number(psaCidr.split("/")[1]);
-    if (prefix > 24) r.fail(`${psaPath}.cidr`, psaCidr, "is smaller than a /24, the least private services access allocates");
+    if (prefix > 24)
+      r.fail(
+        `${psaPath}.cidr`,
+        psaCidr,
+        "is smaller than a /24, the least private services access allocates",
+      );
   }
-  const rangeName = r.optionalString(psa, "rangeName", psaPath, RESOURCE_NAME, "an allocated range name") ?? (create ? truncateName(`${config.stack}-psa`) : undefined);
+  const rangeName =
+    r.optionalString(psa, "rangeName", psaPath, RESOURCE_NAME, "an allocated range name") ??
+    (create ? truncateName(`${config.stack}-psa`) : undefined);
 
-  const googleApis = r.oneOf<GoogleApisAccess>(obj, "googleApis", path, ["private", "restricted", "public"], "private");
+  const googleApis = r.oneOf<GoogleApisAccess>(
+    obj,
+    "googleApis",
+    path,
+    ["private", "restricted", "public"],
+    "private",
+  );
   return {
     project: networkProject,
     vpc,
@@ -293,18 +410,31 @@ function parseNetwork(r: Reader, value: unknown, project: string, region: string
   };
 }
 
-function parseKafka(r: Reader, value: unknown, sizes: (typeof SIZES)[Environment], config: PlatformConfig): GcpKafkaConfig {
+function parseKafka(
+  r: Reader,
+  value: unknown,
+  sizes: (typeof SIZES)[Environment],
+  config: PlatformConfig,
+): GcpKafkaConfig {
   const path = "gcp.kafka";
   const obj = r.object(value, path);
   r.knownKeys(obj, path, ["vcpuCount", "memoryGib", "clients"]);
   const vcpuCount = r.integer(obj, "vcpuCount", path, sizes.vcpu, 3, 1000);
   const memoryGib = r.integer(obj, "memoryGib", path, Math.max(sizes.memoryGib, vcpuCount), 3, 8000);
   if (memoryGib < vcpuCount || memoryGib > vcpuCount * 8) {
-    r.fail(`${path}.memoryGib`, memoryGib, `is outside 1 to 8 GiB per vCPU (${vcpuCount} vCPUs: ${vcpuCount} to ${vcpuCount * 8})`);
+    r.fail(
+      `${path}.memoryGib`,
+      memoryGib,
+      `is outside 1 to 8 GiB per vCPU (${vcpuCount} vCPUs: ${vcpuCount} to ${vcpuCount * 8})`,
+    );
   }
   config.kafka.topics.forEach((topic, i) => {
     if (topic.replicas > 3) {
-      r.fail(`kafka.topics[${i}].replicas`, topic.replicas, "is more than 3: Managed Kafka replicates each partition across three zones (replication factor 3)");
+      r.fail(
+        `kafka.topics[${i}].replicas`,
+        topic.replicas,
+        "is more than 3: Managed Kafka replicates each partition across three zones (replication factor 3)",
+      );
     }
   });
 
@@ -314,15 +444,28 @@ function parseKafka(r: Reader, value: unknown, sizes: (typeof SIZES)[Environment
     const c = r.object(item, cpath);
     r.knownKeys(c, cpath, ["serviceAccount", "read", "write", "consumerGroups"]);
     const client: GcpKafkaClientConfig = {
-      serviceAccount: required(r, c, "serviceAccount", cpath, SERVICE_ACCOUNT, "a Google service account e-mail (name@project.iam.gserviceaccount.com)"),
+      serviceAccount: required(
+        r,
+        c,
+        "serviceAccount",
+        cpath,
+        SERVICE_ACCOUNT,
+        "a Google service account e-mail (name@project.iam.gserviceaccount.com)",
+      ),
       read: r.stringList(c, "read", cpath, []),
       write: r.stringList(c, "write", cpath, []),
       consumerGroups: r.stringList(c, "consumerGroups", cpath, [], CONSUMER_GROUP, "a consumer group id"),
     };
-    if (client.read.length + client.write.length === 0) r.fail(cpath, item, "grants no topic: list the topics it reads or writes");
+    if (client.read.length + client.write.length === 0)
+      r.fail(cpath, item, "grants no topic: list the topics it reads or writes");
     for (const key of ["read", "write"] as const) {
       client[key].forEach((topic, j) => {
-        if (!topics.includes(topic)) r.fail(`${cpath}.${key}[${j}]`, topic, `is not a declared topic (declared: ${topics.join(", ") || "none"})`);
+        if (!topics.includes(topic))
+          r.fail(
+            `${cpath}.${key}[${j}]`,
+            topic,
+            `is not a declared topic (declared: ${topics.join(", ") || "none"})`,
+          );
       });
     }
     if (client.consumerGroups.length > 0 && client.read.length === 0) {
@@ -332,18 +475,41 @@ function parseKafka(r: Reader, value: unknown, sizes: (typeof SIZES)[Environment
   });
   const seen = new Set<string>();
   clients.forEach((c, i) => {
-    if (seen.has(c.serviceAccount)) r.fail(`${path}.clients[${i}].serviceAccount`, c.serviceAccount, "is declared twice; merge its topics into one entry");
+    if (seen.has(c.serviceAccount))
+      r.fail(
+        `${path}.clients[${i}].serviceAccount`,
+        c.serviceAccount,
+        "is declared twice; merge its topics into one entry",
+      );
     seen.add(c.serviceAccount);
   });
   return { vcpuCount, memoryGib, clients };
 }
 
-function parsePostgres(r: Reader, value: unknown, defaultTier: string, config: PlatformConfig): GcpPostgresConfig {
+function parsePostgres(
+  r: Reader,
+  value: unknown,
+  defaultTier: string,
+  config: PlatformConfig,
+): GcpPostgresConfig {
   const path = "gcp.postgres";
   const obj = r.object(value, path);
   r.knownKeys(obj, path, ["tier", "edition", "adminHost", "maintenanceWindow"]);
-  const edition = r.oneOf<CloudSqlEdition>(obj, "edition", path, ["ENTERPRISE", "ENTERPRISE_PLUS"], "ENTERPRISE");
-  const tier = r.string(obj, "tier", path, edition === "ENTERPRISE_PLUS" ? "db-perf-optimized-N-2" : defaultTier, /^db-[a-z0-9-]+$/, "a Cloud SQL tier such as db-custom-4-16384");
+  const edition = r.oneOf<CloudSqlEdition>(
+    obj,
+    "edition",
+    path,
+    ["ENTERPRISE", "ENTERPRISE_PLUS"],
+    "ENTERPRISE",
+  );
+  const tier = r.string(
+    obj,
+    "tier",
+    path,
+    edition === "ENTERPRISE_PLUS" ? "db-perf-optimized-N-2" : defaultTier,
+    /^db-[A-Za-z0-9-]+$/,
+    "a Cloud SQL tier such as db-custom-4-16384",
+  );
   if (edition === "ENTERPRISE_PLUS" && !tier.startsWith("db-perf-optimized-N-")) {
     r.fail(`${path}.tier`, tier, "is not an ENTERPRISE_PLUS tier (db-perf-optimized-N-<vCPUs>)");
   }
@@ -351,10 +517,19 @@ function parsePostgres(r: Reader, value: unknown, defaultTier: string, config: P
     r.fail(`${path}.tier`, tier, "needs edition ENTERPRISE_PLUS");
   }
   if (config.environment !== "dev" && /^db-(f1-micro|g1-small)$/.test(tier)) {
-    r.fail(`${path}.tier`, tier, `is a shared-core tier without an SLA, which ${config.environment} does not allow`);
+    r.fail(
+      `${path}.tier`,
+      tier,
+      `is a shared-core tier without an SLA, which ${config.environment} does not allow`,
+    );
   }
   const adminHost = r.optionalString(obj, "adminHost", path);
-  if (adminHost !== undefined && !LOOPBACK_HOSTS.includes(adminHost) && !IPV4.test(adminHost) && !HOSTNAME.test(adminHost)) {
+  if (
+    adminHost !== undefined &&
+    !LOOPBACK_HOSTS.includes(adminHost) &&
+    !IPV4.test(adminHost) &&
+    !HOSTNAME.test(adminHost)
+  ) {
     r.fail(`${path}.adminHost`, adminHost, "is not an IPv4 address, localhost or a fully qualified hostname");
   }
   const window = r.object(obj.maintenanceWindow, `${path}.maintenanceWindow`);
@@ -375,17 +550,20 @@ function parsePostgres(r: Reader, value: unknown, defaultTier: string, config: P
   };
 }
 
-/** Cloud SQL sizes disks in whole GB, at least 10. */
+/** Cloud SQL sizes disks in whole GB, from 10 (smaller sizes, such as dev's 5Gi default, are raised to it). */
 function diskSizeGb(r: Reader, quantity: string): number {
   const match = /^([0-9]+)(Gi|G|Ti|T)$/.exec(quantity);
   if (!match) {
-    r.fail("postgres.storageSize", quantity, "is not a size Cloud SQL can take on gcp: use whole Gi or Ti, e.g. 200Gi");
+    r.fail(
+      "postgres.storageSize",
+      quantity,
+      "is not a size Cloud SQL can take on gcp: use whole Gi or Ti, e.g. 200Gi",
+    );
     return 10;
   }
   const n = Number(match[1]);
   const bytes = n * { Gi: 2 ** 30, G: 1e9, Ti: 2 ** 40, T: 1e12 }[match[2] as "Gi" | "G" | "Ti" | "T"];
   const gb = Math.ceil(bytes / 1e9);
-  if (gb < 10) r.fail("postgres.storageSize", quantity, "is below 10Gi, the smallest Cloud SQL disk");
   if (gb > 65536) r.fail("postgres.storageSize", quantity, "is above 64Ti, the largest Cloud SQL disk");
   return Math.max(gb, 10);
 }
@@ -393,9 +571,19 @@ function diskSizeGb(r: Reader, quantity: string): number {
 /** Cloud SQL takes one automated backup a day, starting at a fixed UTC time. */
 function backupStartTime(r: Reader, schedule: string): string {
   const [seconds, minute, hour, dayOfMonth, month, dayOfWeek] = schedule.trim().split(/\s+/);
-  const daily = seconds === "0" && /^[0-9]{1,2}$/.test(minute) && /^[0-9]{1,2}$/.test(hour) && dayOfMonth === "*" && month === "*" && dayOfWeek === "*";
+  const daily =
+    seconds === "0" &&
+    /^[0-9]{1,2}$/.test(minute) &&
+    /^[0-9]{1,2}$/.test(hour) &&
+    dayOfMonth === "*" &&
+    month === "*" &&
+    dayOfWeek === "*";
   if (!daily || Number(minute) > 59 || Number(hour) > 23) {
-    r.fail("postgres.backup.schedule", schedule, 'is not a daily schedule at a fixed time, the only kind Cloud SQL runs (e.g. "0 0 2 * * *")');
+    r.fail(
+      "postgres.backup.schedule",
+      schedule,
+      'is not a daily schedule at a fixed time, the only kind Cloud SQL runs (e.g. "0 0 2 * * *")',
+    );
     return "02:00";
   }
   return `${hour.padStart(2, "0")}:${minute.padStart(2, "0")}`;
@@ -407,7 +595,13 @@ function parseKms(r: Reader, value: unknown): GcpKmsConfig {
   r.knownKeys(obj, path, ["rotationDays", "protectionLevel"]);
   return {
     rotationDays: r.integer(obj, "rotationDays", path, 90, 1, 90),
-    protectionLevel: r.oneOf<KmsProtectionLevel>(obj, "protectionLevel", path, ["SOFTWARE", "HSM"], "SOFTWARE"),
+    protectionLevel: r.oneOf<KmsProtectionLevel>(
+      obj,
+      "protectionLevel",
+      path,
+      ["SOFTWARE", "HSM"],
+      "SOFTWARE",
+    ),
   };
 }
 
@@ -420,5 +614,9 @@ function parseStorage(r: Reader, value: unknown, defaultLogDays: number): GcpSto
 
 /** A GCP resource name of at most 63 characters that still ends in a letter or digit. */
 function truncateName(name: string): string {
-  return name.toLowerCase().replace(/[^-a-z0-9]/g, "-").slice(0, 63).replace(/-+$/, "");
+  return name
+    .toLowerCase()
+    .replace(/[^-a-z0-9]/g, "-")
+    .slice(0, 63)
+    .replace(/-+$/, "");
 }

@@ -264,9 +264,13 @@ function parseMlflow(r: Reader, value: unknown, environment: Environment, target
   const auth = r.oneOf(obj, "auth", path, ["basic", "oauth-proxy", "none"] as const, target === "openshift" ? "oauth-proxy" : "basic");
   if (auth === "oauth-proxy" && target !== "openshift") r.fail(`${path}.auth`, auth, `needs the OpenShift OAuth server; on ${target} use "basic"`);
   if (auth === "none" && environment !== "dev") r.fail(`${path}.auth`, auth, `is allowed only in dev; ${environment} must authenticate (use "basic"${target === "openshift" ? ' or "oauth-proxy"' : ""})`);
+  const replicas = r.integer(obj, "replicas", path, ENVIRONMENT_DEFAULTS[environment].mlflowReplicas, 1, 20);
+  if (ENVIRONMENT_DEFAULTS[environment].highAvailability && replicas < 2) {
+    r.fail(`${path}.replicas`, replicas, `is below 2, which ${environment} does not allow (one node drain would stop tracking)`);
+  }
   return {
     image: r.string(obj, "image", path, DEFAULT_MLFLOW_IMAGE, IMAGE, IMAGE_RULE),
-    replicas: r.integer(obj, "replicas", path, ENVIRONMENT_DEFAULTS[environment].mlflowReplicas, 1, 20),
+    replicas,
     auth,
     oauthProxyImage: r.string(obj, "oauthProxyImage", path, DEFAULT_OAUTH_PROXY_IMAGE, IMAGE, IMAGE_RULE),
     hostname: r.optionalString(obj, "hostname", path, HOSTNAME, "a fully qualified hostname such as mlflow.ml.example.com"),

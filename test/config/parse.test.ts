@@ -75,6 +75,7 @@ describe("parseConfig: refuses malformed config with the key, the value and what
     ["a replication factor above the broker count", (r) => (r.kafka.replicationFactor = 3), "mlstack:kafka.replicationFactor: 3 is more than the 1 broker(s)"],
     ["replication below 3 in prod", (r) => ((r.environment = "prod"), (r.kafka.replicationFactor = 2)), "mlstack:kafka.replicationFactor: 2 is below 3, which prod does not allow"],
     ["unprotected prod", (r) => ((r.environment = "prod"), (r.protect = false)), "mlstack:protect: false cannot be false in prod"],
+    ["a single MLflow replica in staging", (r) => ((r.environment = "staging"), (r.mlflow = { replicas: 1 })), "mlstack:mlflow.replicas: 1 is below 2, which staging does not allow"],
     ["MLflow without authentication outside dev", (r) => ((r.environment = "staging"), (r.mlflow = { auth: "none" })), 'mlstack:mlflow.auth: "none" is allowed only in dev'],
     ["oauth-proxy off OpenShift", (r) => (r.mlflow = { auth: "oauth-proxy" }), 'mlstack:mlflow.auth: "oauth-proxy" needs the OpenShift OAuth server'],
     ["an image without a pinned tag", (r) => (r.mlflow = { image: "ghcr.io/mlstack/mlflow" }), 'mlstack:mlflow.image: "ghcr.io/mlstack/mlflow" is not an image reference with a registry host and a pinned tag'],
