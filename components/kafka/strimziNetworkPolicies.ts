@@ -1,0 +1,93 @@
+/**
+ * What a Strimzi cluster needs in a default-deny namespace beyond the policies Strimzi writes.
+ *
+ * Strimzi (network-policy generation is on in the operator mlstack installs) writes *ingress*
+ * policies for the cluster's pods: 9090 (KRaft control plane) from the cluster's own pods and the
+ * cluster operator, 9091 (replication) from those plus the Entity Operator, 8443 (Kafka agent)
+ * from the cluster operator, each listener from its `networkPolicyPeers`, metrics when enabled,
+ * and the Entity Operator's health ports. It writes no *egress* policy, and the namespace denies
+ * all egress, so without the policies below:
+ *
+ * | pods | egress | why |
+ * |---|---|---|
+ * | brokers + controllers | the cluster's brokers and controllers on 9090, 9091 | KRaft quorum, broker registration and heartbeats (9090); replication (9091) |
+ * | brokers + controllers | API server (`apiServerCidrs`) on 443 / 6443 | since Strimzi 0.49 nodes read their TLS material from Secrets through the KubernetesSecretConfigProvider |
+ * | Entity Operator | the cluster's brokers on 9091 | Topic and User Operators administer topics, users and ACLs through the replication listener |
+ * | Entity Operator | API server on 443 / 6443 | watches KafkaTopic / KafkaUser, writes their status and user Secrets |
+ * | both | cluster DNS | brokers resolve each other's per-pod names; operators resolve the bootstrap address |
+ *
+ * The cluster operator's own egress (to 9090 / 9091 / 8443 here) is the operators namespace's
+ * business (see `operatorNetworkPolicies`). Replies to connections opened from elsewhere need no
+ * rule (policies are stateful).
+ */
+import * as k8s from "@pulumi/kubernetes";
+import type * as pulumi from "@pulumi/pulumi";
+import type { ClusterFlavor } from "../context";
+import { dnsEgressRule } from "../namespace/clusterDns";
+import { API_SERVER_PORTS } from "../operators/operatorNetwork";
+import { entityOperatorPodLabels, kafkaPodLabels } from "./strimziPodTemplates";
+
+type EgressRule = k8s.types.input.networking.v1.NetworkPolicyEgressRule;
+
+/** KRaft control plane listener (controllers, and brokers talking to them). */
+export const CONTROL_PLANE_PORT = 9090;
+/** Internal replication listener (brokers, and Strimzi's own clients). */
+export const REPLICATION_PORT = 9091;
+
+export interface StrimziNetworkPolicyArgs {
+  cluster: string;
+  namespace: string;
+  flavor: ClusterFlavor;
+  labels: Record<string, string>;
+  apiServerCidrs: string[];
+}
+
+function tcp(ports: number[]): k8s.types.input.networking.v1.NetworkPolicyPort[] {
+  return ports.map((port) => ({ protocol: "TCP", port }));
+}
+
+function apiServerEgress(cidrs: string[]): EgressRule {
+  return { to: cidrs.map((cidr) => ({ ipBlock: { cidr } })), ports: tcp(API_SERVER_PORTS) };
+}
+
+/** Egress of the brokers and controllers. */
+export function kafkaNodesEgress(args: StrimziNetworkPolicyArgs): EgressRule[] {
+  return [
+    {
+      to: [{ podSelector: { matchLabels: kafkaPodLabels(args.cluster) } }],
+      ports: tcp([CONTROL_PLANE_PORT, REPLICATION_PORT]),
+    },
+    apiServerEgress(args.apiServerCidrs),
+    dnsEgressRule(args.flavor),
+  ];
+}
+
+/** Egress of the Entity Operator. */
+export function entityOperatorEgress(args: StrimziNetworkPolicyArgs): EgressRule[] {
+  return [
+    { to: [{ podSelector: { matchLabels: kafkaPodLabels(args.cluster) } }], ports: tcp([REPLICATION_PORT]) },
+    apiServerEgress(args.apiServerCidrs),
+    dnsEgressRule(args.flavor),
+  ];
+}
+
+/** Creates the two egress policies, named after the cluster. */
+export function strimziNetworkPolicies(
+  name: string,
+  args: StrimziNetworkPolicyArgs,
+  parent: pulumi.Resource,
+): k8s.networking.v1.NetworkPolicy[] {
+  const policy = (suffix: string, podLabels: Record<string, string>, egress: EgressRule[]) =>
+    new k8s.networking.v1.NetworkPolicy(
+      `${name}-${suffix}`,
+      {
+        metadata: { name: `${args.cluster}-${suffix}`, namespace: args.namespace, labels: args.labels },
+        spec: { podSelector: { matchLabels: podLabels }, policyTypes: ["Egress"], egress },
+      },
+      { parent },
+    );
+  return [
+    policy("kafka-nodes-egress", kafkaPodLabels(args.cluster), kafkaNodesEgress(args)),
+    policy("entity-operator-egress", entityOperatorPodLabels(args.cluster), entityOperatorEgress(args)),
+  ];
+}
