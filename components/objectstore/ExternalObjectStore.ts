@@ -1,0 +1,148 @@
+/**
+ * An existing S3-compatible endpoint outside the platform's control (a corporate MinIO / Ceph / S3
+ * service). Buckets exist already and each comes with its own key pair in a Secret that the
+ * bucket's owner keeps in its namespace (`objectStore.buckets[].credentialsSecret`, keys
+ * `AWS_ACCESS_KEY_ID` / `AWS_SECRET_ACCESS_KEY`). This component creates nothing in the cluster:
+ * it maps logical buckets to physical names and hands grants that reference those Secrets, with
+ * egress to the endpoint's CIDRs on its port only.
+ *
+ * Versioning, lifecycle and read-only keys are the endpoint administrator's to configure; mlstack
+ * cannot see or enforce them here, and says so in the docs rather than pretending.
+ */
+import * as pulumi from "@pulumi/pulumi";
+import type { PlatformContext } from "../context";
+import type { NetworkConfig, ObjectStoreConfig } from "../../stacks/config/types";
+import type { Bucket, ObjectStore } from "./contract";
+import {
+  assertS3BucketName,
+  EndpointCa,
+  parseS3Endpoint,
+  physicalBucketName,
+  S3CompatibleBucket,
+} from "./S3CompatibleBucket";
+
+/** Keys every `credentialsSecret` must hold (the names AWS SDKs read from the environment). */
+export const EXTERNAL_ACCESS_KEY_ID = "AWS_ACCESS_KEY_ID";
+export const EXTERNAL_SECRET_ACCESS_KEY = "AWS_SECRET_ACCESS_KEY";
+
+export interface ExternalObjectStoreArgs {
+  ctx: PlatformContext;
+  /** `mlstack:objectStore`; `provider` must be `external` and every bucket needs `credentialsSecret`. */
+  config: ObjectStoreConfig;
+  /** `objectStoreCidrs` are the endpoint's addresses; egress is opened to them on the endpoint port only. */
+  network: NetworkConfig;
+  /** Owner → namespace: every team that owns a bucket, and `platform`. */
+  namespaces: Record<string, string>;
+  /**
+   * Physical names of buckets that already exist under another name (logical → physical). Default
+   * `<project>-<stack>-<logical>` (see `physicalBucketName`): the names the endpoint administrator
+   * creates, unique per stack.
+   */
+  bucketNames?: Record<string, string>;
+  /** CA granted pods trust when the endpoint's certificate is privately issued. Default: none (system trust). */
+  endpointCa?: EndpointCa;
+  /**
+   * What granted pods wait for: the resources that produce the credentials Secrets when the stack
+   * manages them (an ExternalSecret, a sealed Secret). Default: none — the Secrets pre-exist.
+   */
+  dependsOn?: pulumi.Resource[];
+}
+
+export class ExternalObjectStore extends pulumi.ComponentResource implements ObjectStore {
+  readonly buckets: Bucket[];
+  readonly bucketNames: Record<string, string>;
+  private readonly byName: Map<string, S3CompatibleBucket>;
+  private readonly componentName: string;
+
+  constructor(name: string, args: ExternalObjectStoreArgs, opts?: pulumi.ComponentResourceOptions) {
+    const where = `ExternalObjectStore ${name}`;
+    const { ctx, config, network } = args;
+    if (config.provider !== "external") {
+      throw new Error(
+        `${where}: objectStore.provider is ${JSON.stringify(config.provider)}; ExternalObjectStore serves only "external" (use ObcObjectStore for "obc")`,
+      );
+    }
+    const endpoint = parseS3Endpoint(config.endpoint, where);
+    if (!endpoint.https && ctx.environment !== "dev") {
+      throw new Error(
+        `${where}: objectStore.endpoint ${JSON.stringify(config.endpoint)} is plain http, which ${ctx.environment} does not allow: keys and data would cross the network in clear; use the endpoint's https URL`,
+      );
+    }
+    if (network.objectStoreCidrs.length === 0) {
+      throw new Error(
+        `${where}: network.objectStoreCidrs is empty; list the endpoint's addresses so granted pods can reach it`,
+      );
+    }
+    const declared = new Set(config.buckets.map((b) => b.name));
+    for (const logical of Object.keys(args.bucketNames ?? {})) {
+      if (!declared.has(logical))
+        throw new Error(
+          `${where}: bucketNames names "${logical}", which is not a declared bucket (declared: ${[...declared].join(", ") || "none"})`,
+        );
+    }
+    const plans = config.buckets.map((bucket) => {
+      const namespace = args.namespaces[bucket.owner];
+      if (!namespace) {
+        throw new Error(
+          `${where}: bucket "${bucket.name}" is owned by "${bucket.owner}", which has no namespace in args.namespaces (known owners: ${Object.keys(args.namespaces).join(", ") || "none"})`,
+        );
+      }
+      if (!bucket.credentialsSecret) {
+        throw new Error(
+          `${where}: bucket "${bucket.name}" has no credentialsSecret; name the Secret in namespace "${namespace}" holding ${EXTERNAL_ACCESS_KEY_ID} / ${EXTERNAL_SECRET_ACCESS_KEY} for this bucket`,
+        );
+      }
+      const bucketName =
+        args.bucketNames?.[bucket.name] ?? physicalBucketName(ctx.project, ctx.stack, bucket.name);
+      assertS3BucketName(bucketName, where);
+      return { bucket, namespace, bucketName, credentialsSecret: bucket.credentialsSecret };
+    });
+    super("mlstack:objectstore:ExternalObjectStore", name, {}, opts);
+    this.componentName = name;
+
+    const egress = [
+      {
+        to: network.objectStoreCidrs.map((cidr) => ({ ipBlock: { cidr } })),
+        ports: [{ protocol: "TCP", port: endpoint.port }],
+      },
+    ];
+    this.byName = new Map();
+    this.bucketNames = {};
+    for (const plan of plans) {
+      this.byName.set(
+        plan.bucket.name,
+        new S3CompatibleBucket({
+          store: where,
+          logicalName: plan.bucket.name,
+          owner: plan.bucket.owner,
+          namespace: plan.namespace,
+          bucketName: pulumi.output(plan.bucketName),
+          endpoint,
+          region: config.region,
+          credentials: {
+            secretName: plan.credentialsSecret,
+            accessKeyIdKey: EXTERNAL_ACCESS_KEY_ID,
+            secretAccessKeyKey: EXTERNAL_SECRET_ACCESS_KEY,
+          },
+          egress,
+          endpointCa: args.endpointCa,
+          dependsOn: args.dependsOn ?? [],
+          readModeCaveat: `the bucket's credentialsSecret is the only key pair mlstack knows; make it read-only at the endpoint if that is what the bucket needs`,
+        }),
+      );
+      this.bucketNames[plan.bucket.name] = plan.bucketName;
+    }
+    this.buckets = [...this.byName.values()];
+    this.registerOutputs({ bucketNames: this.bucketNames });
+  }
+
+  bucket(logicalName: string): Bucket {
+    const found = this.byName.get(logicalName);
+    if (!found) {
+      throw new Error(
+        `ExternalObjectStore ${this.componentName}: bucket ${JSON.stringify(logicalName)} is not declared in objectStore.buckets (declared: ${[...this.byName.keys()].join(", ") || "none"})`,
+      );
+    }
+    return found;
+  }
+}

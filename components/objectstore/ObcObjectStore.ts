@@ -1,0 +1,300 @@
+/**
+ * In-cluster object storage through ObjectBucketClaims (`objectbucket.io/v1alpha1`): one claim per
+ * configured bucket, in the owner's namespace (the team's, or the platform namespace for
+ * `platform`), served by Rook-Ceph RGW on plain Kubernetes or NooBaa (ODF's Multicloud Gateway) on
+ * OpenShift. The provisioner creates the bucket and, next to the claim, a Secret and a ConfigMap
+ * named after it: the Secret holds the bucket's own key pair (`AWS_ACCESS_KEY_ID`,
+ * `AWS_SECRET_ACCESS_KEY`), scoped by the provisioner to that one bucket.
+ *
+ * What a claim can and cannot enforce (`additionalConfig`):
+ *
+ * | setting | rook-ceph | noobaa |
+ * |---|---|---|
+ * | versioning | no claim field: not enforced | no claim field: not enforced |
+ * | lifecycle (expiration, noncurrent expiration) | `bucketLifecycle`, only if the Rook operator allows it in `ROOK_OBC_ALLOW_ADDITIONAL_CONFIG_FIELDS` (off by default since Rook 1.17; a claim using a field that is not allowed is rejected) and applied when the bucket is provisioned, not on later edits | no claim field: not enforced |
+ * | read-only grants | one read/write key pair per claim | one read/write key pair per claim |
+ *
+ * Settings a claim cannot carry are logged as one warning per run; set them with the store's admin
+ * tools (`radosgw-admin`, or `aws s3api put-bucket-versioning` / `put-bucket-lifecycle-configuration`
+ * with the claim's own keys), which the claim's reconciliation leaves alone.
+ */
+import * as k8s from "@pulumi/kubernetes";
+import * as pulumi from "@pulumi/pulumi";
+import type { PlatformContext } from "../context";
+import { kubeLabels } from "../kube/labels";
+import type { BucketConfig, NetworkConfig, ObjectStoreConfig } from "../../stacks/config/types";
+import type { Bucket, ObjectStore } from "./contract";
+import {
+  assertS3BucketName,
+  EndpointCa,
+  isClusterServiceHost,
+  OPENSHIFT_SERVICE_CA,
+  parseS3Endpoint,
+  physicalBucketName,
+  S3CompatibleBucket,
+} from "./S3CompatibleBucket";
+
+/** Which OBC provisioner serves `storageClassName`. */
+export type ObcProvisioner = "rook-ceph" | "noobaa";
+export const OBC_PROVISIONERS: readonly ObcProvisioner[] = ["rook-ceph", "noobaa"];
+
+/**
+ * Ports the provisioner's S3 pods listen on behind the Service. NetworkPolicies match the pod port
+ * after the Service translated it, so allowing only the Service port (80 / 443) would drop the
+ * traffic: Rook's RGW listens on 8080 / 8443, NooBaa's endpoint pods on 6001 / 6443.
+ */
+const POD_PORTS: Record<ObcProvisioner, { http: number[]; https: number[] }> = {
+  "rook-ceph": { http: [8080], https: [8443] },
+  noobaa: { http: [6001], https: [6443] },
+};
+
+/** Secret keys the OBC provisioners write. */
+const OBC_ACCESS_KEY_ID = "AWS_ACCESS_KEY_ID";
+const OBC_SECRET_ACCESS_KEY = "AWS_SECRET_ACCESS_KEY";
+
+/** Incomplete multipart uploads hold storage invisibly; a week is ample for any upload to finish. */
+const ABORT_INCOMPLETE_UPLOADS_DAYS = 7;
+
+export interface ObcObjectStoreArgs {
+  ctx: PlatformContext;
+  /** `mlstack:objectStore`; `provider` must be `obc`. */
+  config: ObjectStoreConfig;
+  /** `objectStoreNamespace` is where granted pods may connect (the S3 pods' namespace). */
+  network: NetworkConfig;
+  /** Owner → namespace: every team that owns a bucket, and `platform`. */
+  namespaces: Record<string, string>;
+  /**
+   * Who serves `storageClassName`. Default: `noobaa` on OpenShift (ODF's default object class),
+   * `rook-ceph` elsewhere — the providers the config defaults point at.
+   */
+  provisioner?: ObcProvisioner;
+  /**
+   * Put each bucket's lifecycle (expiration, noncurrent-version expiration, abort of incomplete
+   * uploads) in the claim's `additionalConfig.bucketLifecycle`. rook-ceph only. Default false: Rook
+   * rejects claims carrying `bucketLifecycle` unless its operator lists it in
+   * `ROOK_OBC_ALLOW_ADDITIONAL_CONFIG_FIELDS`, and a rejected claim means no bucket at all.
+   */
+  lifecycleInClaim?: boolean;
+  /**
+   * CA granted pods trust for an https endpoint. Default: on OpenShift, for an https `*.svc`
+   * endpoint, the service-serving CA OpenShift injects into every namespace (NooBaa's S3 service is
+   * signed by it); otherwise none (the system trust store). `false` forces none.
+   */
+  endpointCa?: EndpointCa | false;
+  /**
+   * Ports granted pods may reach in `network.objectStoreNamespace`. Default: the endpoint's port
+   * and the provisioner's pod port for its scheme (see POD_PORTS).
+   */
+  endpointPorts?: number[];
+  /** What the claims wait for (the namespaces). */
+  dependsOn?: pulumi.Resource[];
+}
+
+export class ObcObjectStore extends pulumi.ComponentResource implements ObjectStore {
+  readonly buckets: Bucket[];
+  /** Physical bucket name per logical bucket (known before anything runs). */
+  readonly bucketNames: Record<string, string>;
+  private readonly byName: Map<string, S3CompatibleBucket>;
+  private readonly componentName: string;
+
+  constructor(name: string, args: ObcObjectStoreArgs, opts?: pulumi.ComponentResourceOptions) {
+    const where = `ObcObjectStore ${name}`;
+    const { ctx, config, network } = args;
+    if (config.provider !== "obc") {
+      throw new Error(
+        `${where}: objectStore.provider is ${JSON.stringify(config.provider)}; ObcObjectStore serves only "obc" (use ExternalObjectStore for "external")`,
+      );
+    }
+    const provisioner = args.provisioner ?? (ctx.flavor === "openshift" ? "noobaa" : "rook-ceph");
+    if (!OBC_PROVISIONERS.includes(provisioner)) {
+      throw new Error(
+        `${where}: provisioner ${JSON.stringify(provisioner)} is not one of ${OBC_PROVISIONERS.join(", ")}`,
+      );
+    }
+    if (!config.storageClassName)
+      throw new Error(
+        `${where}: objectStore.storageClassName is empty; name the OBC StorageClass (e.g. rook-ceph-bucket)`,
+      );
+    const lifecycleInClaim = args.lifecycleInClaim ?? false;
+    if (lifecycleInClaim && provisioner !== "rook-ceph") {
+      throw new Error(
+        `${where}: lifecycleInClaim is true but provisioner ${provisioner} has no lifecycle claim field; only rook-ceph reads additionalConfig.bucketLifecycle`,
+      );
+    }
+    const endpoint = parseS3Endpoint(config.endpoint, where);
+    const ports = args.endpointPorts ?? [
+      ...new Set([endpoint.port, ...POD_PORTS[provisioner][endpoint.https ? "https" : "http"]]),
+    ];
+    if (ports.length === 0 || ports.some((p) => !Number.isInteger(p) || p < 1 || p > 65535)) {
+      throw new Error(`${where}: endpointPorts ${JSON.stringify(ports)} must list TCP ports from 1 to 65535`);
+    }
+    const endpointCa =
+      args.endpointCa === false
+        ? undefined
+        : (args.endpointCa ??
+          (ctx.flavor === "openshift" && endpoint.https && isClusterServiceHost(endpoint.host)
+            ? OPENSHIFT_SERVICE_CA
+            : undefined));
+    const plans = config.buckets.map((bucket) => {
+      const namespace = args.namespaces[bucket.owner];
+      if (!namespace) {
+        throw new Error(
+          `${where}: bucket "${bucket.name}" is owned by "${bucket.owner}", which has no namespace in args.namespaces (known owners: ${Object.keys(args.namespaces).join(", ") || "none"})`,
+        );
+      }
+      const claimName = `${name}-${bucket.name}`;
+      if (!/^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/.test(claimName)) {
+        throw new Error(
+          `${where}: claim name "${claimName}" (component name + bucket) is not a DNS label of at most 63 characters; shorten the component or bucket name`,
+        );
+      }
+      const bucketName = physicalBucketName(ctx.project, ctx.stack, bucket.name);
+      assertS3BucketName(bucketName, where);
+      return { bucket, namespace, claimName, bucketName };
+    });
+    super("mlstack:objectstore:ObcObjectStore", name, {}, opts);
+    this.componentName = name;
+
+    const egress = [
+      {
+        to: [
+          {
+            namespaceSelector: {
+              matchLabels: { "kubernetes.io/metadata.name": network.objectStoreNamespace },
+            },
+          },
+        ],
+        ports: ports.map((port) => ({ protocol: "TCP", port })),
+      },
+    ];
+    const readModeCaveat = `an ObjectBucketClaim yields exactly one read/write key pair per bucket (${provisioner} has no read-only claim)`;
+
+    this.byName = new Map();
+    this.bucketNames = {};
+    for (const plan of plans) {
+      const additionalConfig = lifecycleInClaim ? { bucketLifecycle: rookLifecycle(plan.bucket) } : undefined;
+      const claim = new k8s.apiextensions.CustomResource(
+        `${name}-${plan.bucket.name}`,
+        {
+          apiVersion: "objectbucket.io/v1alpha1",
+          kind: "ObjectBucketClaim",
+          metadata: {
+            name: plan.claimName,
+            namespace: plan.namespace,
+            labels: kubeLabels({
+              name: plan.bucket.name,
+              component: "object-bucket",
+              environment: ctx.environment,
+              team: plan.bucket.owner,
+            }),
+          },
+          spec: {
+            bucketName: plan.bucketName,
+            storageClassName: config.storageClassName,
+            ...(additionalConfig ? { additionalConfig } : {}),
+          },
+        },
+        // Deleting a claim deletes the bucket and its objects under the usual `Delete` reclaim policy.
+        { parent: this, dependsOn: args.dependsOn, protect: ctx.protect, retainOnDelete: ctx.protect },
+      );
+      const handle = new S3CompatibleBucket({
+        store: where,
+        logicalName: plan.bucket.name,
+        owner: plan.bucket.owner,
+        namespace: plan.namespace,
+        bucketName: pulumi.output(plan.bucketName),
+        endpoint,
+        region: config.region,
+        credentials: {
+          secretName: plan.claimName,
+          accessKeyIdKey: OBC_ACCESS_KEY_ID,
+          secretAccessKeyKey: OBC_SECRET_ACCESS_KEY,
+        },
+        egress,
+        endpointCa,
+        dependsOn: [claim],
+        readModeCaveat,
+      });
+      this.byName.set(plan.bucket.name, handle);
+      this.bucketNames[plan.bucket.name] = plan.bucketName;
+    }
+    this.buckets = [...this.byName.values()];
+
+    const unenforced = unenforcedSettings(config.buckets, provisioner, lifecycleInClaim);
+    if (unenforced.length > 0) {
+      pulumi.log.warn(
+        `${where}: ObjectBucketClaims on ${provisioner} cannot enforce ${unenforced.join("; ")}. ` +
+          `Apply them with the object store's own tools; see components/objectstore/ObcObjectStore.ts.`,
+        this,
+      );
+    }
+    this.registerOutputs({ bucketNames: this.bucketNames });
+  }
+
+  bucket(logicalName: string): Bucket {
+    const found = this.byName.get(logicalName);
+    if (!found) {
+      throw new Error(
+        `ObcObjectStore ${this.componentName}: bucket ${JSON.stringify(logicalName)} is not declared in objectStore.buckets (declared: ${[...this.byName.keys()].join(", ") || "none"})`,
+      );
+    }
+    return found;
+  }
+}
+
+/**
+ * The S3 lifecycle configuration Rook applies from `additionalConfig.bucketLifecycle`: rules sorted
+ * by ID, as Rook requires for idempotent comparison.
+ */
+export function rookLifecycle(bucket: BucketConfig): string {
+  const rules: Record<string, unknown>[] = [
+    {
+      ID: "abort-incomplete-uploads",
+      Status: "Enabled",
+      Prefix: "",
+      AbortIncompleteMultipartUpload: { DaysAfterInitiation: ABORT_INCOMPLETE_UPLOADS_DAYS },
+    },
+  ];
+  if (bucket.lifecycle.expirationDays > 0) {
+    rules.push({
+      ID: "expire-current-objects",
+      Status: "Enabled",
+      Prefix: "",
+      Expiration: { Days: bucket.lifecycle.expirationDays },
+    });
+  }
+  if (bucket.versioning) {
+    rules.push({
+      ID: "expire-noncurrent-versions",
+      Status: "Enabled",
+      Prefix: "",
+      NoncurrentVersionExpiration: { NoncurrentDays: bucket.lifecycle.noncurrentVersionExpirationDays },
+    });
+  }
+  rules.sort((a, b) => String(a.ID).localeCompare(String(b.ID)));
+  return JSON.stringify({ Rules: rules });
+}
+
+/** Human-readable list of configured settings the claims cannot carry. */
+function unenforcedSettings(
+  buckets: BucketConfig[],
+  provisioner: ObcProvisioner,
+  lifecycleInClaim: boolean,
+): string[] {
+  const notes: string[] = [];
+  const versioned = buckets.filter((b) => b.versioning).map((b) => b.name);
+  if (versioned.length > 0) notes.push(`versioning (requested for ${versioned.join(", ")})`);
+  if (!lifecycleInClaim) {
+    const withLifecycle = buckets
+      .filter((b) => b.versioning || b.lifecycle.expirationDays > 0)
+      .map((b) => b.name);
+    if (withLifecycle.length > 0) {
+      const hint =
+        provisioner === "rook-ceph"
+          ? " — set lifecycleInClaim once the Rook operator allows bucketLifecycle"
+          : "";
+      notes.push(`lifecycle expiration (requested for ${withLifecycle.join(", ")})${hint}`);
+    }
+  }
+  return notes;
+}
