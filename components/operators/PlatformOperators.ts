@@ -37,6 +37,13 @@ import {
   cloudnativePgChartValues,
 } from "./cloudnativePg";
 import {
+  BARMAN_CLOUD_CHART,
+  BARMAN_CLOUD_GRPC_PORT,
+  BARMAN_CLOUD_POD_LABELS,
+  BARMAN_CLOUD_RELEASE,
+  barmanCloudChartValues,
+} from "./barmanCloud";
+import {
   KSERVE_CHART,
   KSERVE_CONTROLLER_POD_LABELS,
   KSERVE_CRD_CHART,
@@ -248,6 +255,56 @@ export class PlatformOperators extends pulumi.ComponentResource {
         ),
       );
       operatorPods.cloudnativePg = peer(CLOUDNATIVE_PG_OPERATOR_POD_LABELS);
+      // Backups: the Barman Cloud plugin beside the operator, reachable only by the operator.
+      const pluginIngress = new k8s.networking.v1.NetworkPolicy(
+        `${name}-barman-cloud-ingress`,
+        {
+          metadata: { name: "allow-barman-cloud-from-cnpg", namespace, labels },
+          spec: {
+            podSelector: { matchLabels: BARMAN_CLOUD_POD_LABELS },
+            policyTypes: ["Ingress"],
+            ingress: [
+              {
+                from: [{ podSelector: { matchLabels: CLOUDNATIVE_PG_OPERATOR_POD_LABELS } }],
+                ports: [{ protocol: "TCP", port: BARMAN_CLOUD_GRPC_PORT }],
+              },
+            ],
+          },
+        },
+        { parent: this, dependsOn },
+      );
+      const pluginEgress = new k8s.networking.v1.NetworkPolicy(
+        `${name}-cnpg-to-barman-cloud`,
+        {
+          metadata: { name: "allow-cnpg-to-barman-cloud", namespace, labels },
+          spec: {
+            podSelector: { matchLabels: CLOUDNATIVE_PG_OPERATOR_POD_LABELS },
+            policyTypes: ["Egress"],
+            egress: [
+              {
+                to: [{ podSelector: { matchLabels: BARMAN_CLOUD_POD_LABELS } }],
+                ports: [{ protocol: "TCP", port: BARMAN_CLOUD_GRPC_PORT }],
+              },
+            ],
+          },
+        },
+        { parent: this, dependsOn },
+      );
+      ready.push(
+        new k8s.helm.v4.Chart(
+          `${name}-barman-cloud`,
+          {
+            name: BARMAN_CLOUD_RELEASE,
+            chart: BARMAN_CLOUD_CHART,
+            repositoryOpts: { repo: CLOUDNATIVE_PG_REPO },
+            version: chartVersion(operators.barmanCloud.version, false),
+            namespace,
+            values: barmanCloudChartValues(),
+          },
+          // The plugin's CRD (ObjectStore) and its registration need the operator installed.
+          { parent: this, dependsOn: [...dependsOn, ...ready, pluginIngress, pluginEgress] },
+        ),
+      );
     }
     if (args.kserve) {
       const version = chartVersion(operators.kserve.version, true);

@@ -63,7 +63,9 @@ export const DEFAULT_RUNTIME_IMAGES = {
 
 export const DEFAULT_OPERATORS = {
   strimzi: { version: "0.49.0", channel: "stable" },
-  cloudnativePg: { version: "0.26.1", channel: "stable-v1" },
+  // CloudNativePG 1.27 is out of support; chart 0.29.x ships a supported 1.2x operator with CNPG-I plugins.
+  cloudnativePg: { version: "0.29.1", channel: "stable-v1" },
+  barmanCloud: { version: "0.8.1", channel: "stable" },
   kserve: { version: "v0.16.0", channel: "stable" },
 };
 

@@ -498,8 +498,8 @@ function parseServing(r: Reader, value: unknown, environment: Environment, teams
 function parseOperators(r: Reader, value: unknown, target: Target, prefix: string): OperatorsConfig {
   const path = "operators";
   const obj = r.object(value, path);
-  r.knownKeys(obj, path, ["install", "strimzi", "cloudnativePg", "kserve", "namespace"]);
-  const one = (key: "strimzi" | "cloudnativePg" | "kserve") => {
+  r.knownKeys(obj, path, ["install", "strimzi", "cloudnativePg", "barmanCloud", "kserve", "namespace"]);
+  const one = (key: "strimzi" | "cloudnativePg" | "barmanCloud" | "kserve") => {
     const o = r.object(obj[key], `${path}.${key}`);
     r.knownKeys(o, `${path}.${key}`, ["version", "channel"]);
     return {
@@ -511,6 +511,7 @@ function parseOperators(r: Reader, value: unknown, target: Target, prefix: strin
     install: r.boolean(obj, "install", path, target === "kubernetes"),
     strimzi: one("strimzi"),
     cloudnativePg: one("cloudnativePg"),
+    barmanCloud: one("barmanCloud"),
     kserve: one("kserve"),
     namespace: r.string(obj, "namespace", path, `${prefix}operators`, DNS_LABEL, DNS_LABEL_RULE),
   };

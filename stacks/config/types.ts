@@ -257,6 +257,8 @@ export interface OperatorsConfig {
   install: boolean;
   strimzi: OperatorConfig;
   cloudnativePg: OperatorConfig;
+  /** The CloudNativePG Barman Cloud backup plugin (Helm chart version; kubernetes only). */
+  barmanCloud: OperatorConfig;
   kserve: OperatorConfig;
   /** Namespace for operators installed by Helm. Default `<prefix>operators`. */
   namespace: string;

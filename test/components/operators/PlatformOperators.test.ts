@@ -274,8 +274,27 @@ describe("PlatformOperators on Kubernetes", () => {
       const chart = chartNamed(r, "ops-cloudnative-pg");
       expect(chart.chart).toBe("cloudnative-pg");
       expect(chart.repositoryOpts).toEqual({ repo: "https://cloudnative-pg.github.io/charts" });
-      expect(chart.version).toBe("0.26.1");
+      expect(chart.version).toBe("0.29.1");
       expect(chart.namespace).toBe("ml-dev-operators");
+    });
+
+    it("installs the Barman Cloud backup plugin beside the operator, reachable only by it", async () => {
+      const { r } = await renderOperators();
+      const plugin = chartNamed(r, "ops-barman-cloud");
+      expect(plugin.chart).toBe("plugin-barman-cloud");
+      expect(plugin.repositoryOpts).toEqual({ repo: "https://cloudnative-pg.github.io/charts" });
+      expect(plugin.version).toBe("0.8.1");
+      expect(plugin.namespace).toBe("ml-dev-operators");
+      const ingress = r.inputs(r.one(NETPOL, "ops-barman-cloud-ingress")).spec;
+      expect(ingress.podSelector).toEqual({ matchLabels: { "app.kubernetes.io/name": "plugin-barman-cloud" } });
+      expect(ingress.ingress).toEqual([
+        { from: [{ podSelector: { matchLabels: { "app.kubernetes.io/name": "cloudnative-pg" } } }], ports: [{ protocol: "TCP", port: 9090 }] },
+      ]);
+    });
+
+    it("installs no backup plugin without CloudNativePG", async () => {
+      const { r } = await renderOperators(operatorArgs({ cloudnativePg: false }));
+      expect(r.ofType(CHART).filter((c) => c.name === "ops-barman-cloud")).toEqual([]);
     });
 
     it("reconciles only the watched namespaces", async () => {
@@ -320,7 +339,7 @@ describe("PlatformOperators on Kubernetes", () => {
 
     it("is not installed unless asked for", async () => {
       const { r } = await renderOperators();
-      expect(r.ofType(CHART).map((c) => c.name)).toEqual(["ops-strimzi", "ops-cloudnative-pg"]);
+      expect(r.ofType(CHART).map((c) => c.name)).toEqual(["ops-strimzi", "ops-cloudnative-pg", "ops-barman-cloud"]);
       expect(r.ofType(NETPOL).some((p) => p.name.includes("kserve"))).toBe(false);
     });
 
@@ -396,6 +415,7 @@ describe("PlatformOperators on Kubernetes", () => {
     expect(operators.ready.map((res) => (res as unknown as { __name: string }).__name)).toEqual([
       "ops-strimzi",
       "ops-cloudnative-pg",
+      "ops-barman-cloud",
       "ops-kserve-crd",
       "ops-kserve",
     ]);
