@@ -211,6 +211,15 @@ export function parseGcpConfig(r: Reader, value: unknown, config: PlatformConfig
   );
   const region = required(r, obj, "region", path, REGION, "a region such as europe-west4");
   const sizes = SIZES[config.environment];
+  config.objectStore.buckets.forEach((bucket, i) => {
+    if (bucket.name.includes("google") || bucket.name.startsWith("goog")) {
+      r.fail(
+        `objectStore.buckets[${i}].name`,
+        bucket.name,
+        'contains "google", which GCS bucket names may not',
+      );
+    }
+  });
 
   return {
     project,
@@ -612,11 +621,8 @@ function parseStorage(r: Reader, value: unknown, defaultLogDays: number): GcpSto
   return { accessLogRetentionDays: r.integer(obj, "accessLogRetentionDays", path, defaultLogDays, 1, 3650) };
 }
 
-/** A GCP resource name of at most 63 characters that still ends in a letter or digit. */
+/** A GCP resource name: lowercase, starting with a letter, at most 63 characters, not ending in '-'. */
 function truncateName(name: string): string {
-  return name
-    .toLowerCase()
-    .replace(/[^-a-z0-9]/g, "-")
-    .slice(0, 63)
-    .replace(/-+$/, "");
+  const clean = name.toLowerCase().replace(/[^-a-z0-9]/g, "-");
+  return (/^[a-z]/.test(clean) ? clean : `ml-${clean}`).slice(0, 63).replace(/-+$/, "");
 }

@@ -1,0 +1,292 @@
+/**
+ * Object storage on GCP: one GCS bucket per logical bucket in `mlstack:objectStore.buckets`, all
+ * private and encrypted with the storage key, and a grant that binds one workload's Google
+ * service account to one bucket with an object-level role.
+ *
+ * Every bucket: uniform bucket-level access (IAM only, no object ACLs), public access prevention
+ * enforced (no `allUsers` binding can ever take effect), versioning with noncurrent versions
+ * expiring, CMEK, and usage logs written to a dedicated access-log bucket of the stack.
+ */
+import * as gcp from "@pulumi/gcp";
+import type * as k8s from "@pulumi/kubernetes";
+import * as pulumi from "@pulumi/pulumi";
+import { createHash } from "crypto";
+import type { BucketConfig } from "../../stacks/config/types";
+import type { WorkloadAccess, WorkloadIdentity } from "../identity/contract";
+import { googleServiceAccountOf } from "../identity/workloadIdentity";
+import { metadataServerEgress } from "../identity/workloadIdentityEgress";
+import type { GcpDomainKey } from "../kms/gcp";
+import { cloudLabels } from "../kube/labels";
+import type { Bucket, BucketAccessMode, ObjectStore } from "./contract";
+
+/** Object roles only: read, or read/write/delete objects — never bucket settings or IAM. */
+export const BUCKET_ROLES: Record<BucketAccessMode, string> = {
+  read: "roles/storage.objectViewer",
+  readwrite: "roles/storage.objectUser",
+};
+
+/** The group GCS delivers usage logs as; it needs to create objects in the log bucket. */
+export const STORAGE_ANALYTICS_MEMBER = "group:cloud-storage-analytics@google.com";
+const ACCESS_LOG_BUCKET = "access-logs";
+const INCOMPLETE_UPLOAD_DAYS = 7;
+
+/**
+ * `<project>-<stack>-<logical>`: readable, and unique worldwide because project IDs are. Cut to
+ * GCS's 63 characters with a hash of the full name when longer, so two long names never meet.
+ */
+export function gcsBucketName(project: string, stack: string, logical: string): string {
+  const base = `${project}-${stack}-${logical}`
+    .toLowerCase()
+    .replace(/[^-a-z0-9]/g, "-")
+    .replace(/-+/g, "-");
+  if (base.length <= 63) return base;
+  const hash = createHash("sha256").update(base).digest("hex").slice(0, 6);
+  return `${base.slice(0, 56).replace(/-+$/, "")}-${hash}`;
+}
+
+export interface GcsBucketArgs {
+  config: BucketConfig;
+  project: string;
+  location: string;
+  /** Physical name (see `gcsBucketName`). */
+  bucketName: string;
+  /** The storage domain key; the bucket is created after the GCS agent may use it. */
+  kmsKey: GcpDomainKey;
+  /** Bucket receiving this bucket's usage logs, and what must exist first; unset only for the log bucket itself. */
+  logging?: { bucket: string; ready: pulumi.Resource[] };
+  /** Google APIs ranges workloads reach GCS through, on 443 (from `gcp.network.googleApis`). */
+  googleApisCidrs: string[];
+  environment: string;
+  protect: boolean;
+}
+
+/** One GCS bucket and its grants. */
+export class GcsBucket extends pulumi.ComponentResource implements Bucket {
+  readonly logicalName: string;
+  readonly bucketName: pulumi.Output<string>;
+  readonly scheme = "gs" as const;
+  /** None: clients use GCS's own endpoint (reached through the Google APIs range). */
+  readonly endpoint: pulumi.Output<string> | undefined = undefined;
+  readonly bucket: gcp.storage.Bucket;
+  private readonly googleApisCidrs: string[];
+  private readonly grants = new Map<string, WorkloadAccess>();
+  private readonly componentName: string;
+
+  constructor(name: string, args: GcsBucketArgs, opts?: pulumi.ComponentResourceOptions) {
+    const { config } = args;
+    if (
+      !/^[a-z0-9][-a-z0-9]{1,61}[a-z0-9]$/.test(args.bucketName) ||
+      args.bucketName.includes("google") ||
+      args.bucketName.startsWith("goog")
+    ) {
+      throw new Error(
+        `GcsBucket ${name}: bucketName ${JSON.stringify(args.bucketName)} is not a GCS bucket name (3–63 lowercase letters, digits and '-', without "google")`,
+      );
+    }
+    if (args.googleApisCidrs.length === 0) {
+      throw new Error(
+        `GcsBucket ${name}: googleApisCidrs is empty; workloads could not reach GCS (use the Private Google Access range, e.g. 199.36.153.8/30)`,
+      );
+    }
+    super("mlstack:objectstore:GcsBucket", name, {}, opts);
+    this.componentName = name;
+    this.logicalName = config.name;
+    this.googleApisCidrs = args.googleApisCidrs;
+
+    const lifecycleRules: gcp.types.input.storage.BucketLifecycleRule[] = [
+      { action: { type: "AbortIncompleteMultipartUpload" }, condition: { age: INCOMPLETE_UPLOAD_DAYS } },
+    ];
+    if (config.versioning) {
+      lifecycleRules.push({
+        action: { type: "Delete" },
+        condition: {
+          daysSinceNoncurrentTime: config.lifecycle.noncurrentVersionExpirationDays,
+          withState: "ARCHIVED",
+        },
+      });
+    }
+    if (config.lifecycle.expirationDays > 0) {
+      lifecycleRules.push({
+        action: { type: "Delete" },
+        condition: { age: config.lifecycle.expirationDays, withState: "LIVE" },
+      });
+    }
+
+    this.bucket = new gcp.storage.Bucket(
+      `${name}-bucket`,
+      {
+        project: args.project,
+        name: args.bucketName,
+        location: args.location,
+        storageClass: "STANDARD",
+        uniformBucketLevelAccess: true,
+        publicAccessPrevention: "enforced",
+        versioning: { enabled: config.versioning },
+        encryption: { defaultKmsKeyName: args.kmsKey.id },
+        lifecycleRules,
+        logging: args.logging
+          ? { logBucket: args.logging.bucket, logObjectPrefix: `${config.name}/` }
+          : undefined,
+        // A bucket holding objects is never emptied by a delete: objects are data, not infrastructure.
+        forceDestroy: false,
+        deletionPolicy: args.protect ? "PREVENT" : undefined,
+        labels: cloudLabels({ environment: args.environment, team: config.owner, component: "object-store" }),
+      },
+      {
+        parent: this,
+        dependsOn: [...args.kmsKey.ready, ...(args.logging?.ready ?? [])],
+        protect: args.protect,
+        retainOnDelete: args.protect,
+      },
+    );
+    this.bucketName = this.bucket.name;
+    this.registerOutputs({ bucketName: this.bucketName });
+  }
+
+  url(path?: string): pulumi.Output<string> {
+    const key = (path ?? "").replace(/^\/+/, "");
+    return key
+      ? pulumi.interpolate`gs://${this.bucketName}/${key}`
+      : pulumi.interpolate`gs://${this.bucketName}`;
+  }
+
+  /**
+   * Binds the workload's GSA to this bucket only, with `objectViewer` (read) or `objectUser`
+   * (read, write, delete objects). The pod reaches GCS over 443 on the Google APIs range and gets
+   * its token from the GKE metadata server; it never holds a key.
+   */
+  grantAccess(
+    identity: WorkloadIdentity,
+    mode: BucketAccessMode,
+    opts: { parent: pulumi.Resource },
+  ): WorkloadAccess {
+    if (!(mode in BUCKET_ROLES)) {
+      throw new Error(
+        `GcsBucket ${this.componentName}: mode ${JSON.stringify(mode)} is not one of: ${Object.keys(BUCKET_ROLES).join(", ")}`,
+      );
+    }
+    const gsa = googleServiceAccountOf(identity, `GcsBucket ${this.componentName}`);
+    const key = `${identity.workload.name}/${mode}`;
+    const existing = this.grants.get(key);
+    if (existing) return existing;
+
+    const member = new gcp.storage.BucketIAMMember(
+      `${this.componentName}-${identity.workload.name}-${mode}`,
+      { bucket: this.bucket.name, role: BUCKET_ROLES[mode], member: gsa.member },
+      { parent: opts.parent, dependsOn: identity.dependencies },
+    );
+    const access: WorkloadAccess = {
+      env: [{ name: "BUCKET_NAME", value: this.bucketName }],
+      volumes: [],
+      volumeMounts: [],
+      egress: [googleApisEgress(this.googleApisCidrs), metadataServerEgress()],
+      dependsOn: [member, ...identity.dependencies],
+    };
+    this.grants.set(key, access);
+    return access;
+  }
+}
+
+export interface GcsObjectStoreArgs {
+  project: string;
+  /** Region of the buckets: the storage key's location, and the cluster's. */
+  location: string;
+  /** Pulumi stack: part of every bucket name. */
+  stack: string;
+  buckets: BucketConfig[];
+  kmsKey: GcpDomainKey;
+  googleApisCidrs: string[];
+  /** Days usage logs are kept. */
+  accessLogRetentionDays: number;
+  environment: string;
+  protect: boolean;
+}
+
+/** The stack's buckets, plus the access-log bucket they log to. */
+export class GcsObjectStore extends pulumi.ComponentResource implements ObjectStore {
+  readonly buckets: GcsBucket[];
+  /** Where usage logs of every bucket go (not part of `buckets`: no workload is granted it). */
+  readonly accessLogBucket: GcsBucket;
+  private readonly componentName: string;
+
+  constructor(name: string, args: GcsObjectStoreArgs, opts?: pulumi.ComponentResourceOptions) {
+    if (args.buckets.some((b) => b.name === ACCESS_LOG_BUCKET)) {
+      throw new Error(
+        `GcsObjectStore ${name}: bucket name "${ACCESS_LOG_BUCKET}" is reserved for the stack's access logs; rename it in mlstack:objectStore.buckets`,
+      );
+    }
+    if (!Number.isInteger(args.accessLogRetentionDays) || args.accessLogRetentionDays < 1) {
+      throw new Error(
+        `GcsObjectStore ${name}: accessLogRetentionDays ${JSON.stringify(args.accessLogRetentionDays)} is not a whole number of days, at least 1`,
+      );
+    }
+    super("mlstack:objectstore:GcsObjectStore", name, {}, opts);
+    this.componentName = name;
+    const common = {
+      project: args.project,
+      location: args.location,
+      kmsKey: args.kmsKey,
+      googleApisCidrs: args.googleApisCidrs,
+      environment: args.environment,
+      protect: args.protect,
+    };
+
+    const accessLogBucketName = gcsBucketName(args.project, args.stack, ACCESS_LOG_BUCKET);
+    this.accessLogBucket = new GcsBucket(
+      `${name}-${ACCESS_LOG_BUCKET}`,
+      {
+        ...common,
+        bucketName: accessLogBucketName,
+        config: {
+          name: ACCESS_LOG_BUCKET,
+          owner: "platform",
+          versioning: true,
+          lifecycle: { noncurrentVersionExpirationDays: 7, expirationDays: args.accessLogRetentionDays },
+        },
+      },
+      { parent: this },
+    );
+    const logWriter = new gcp.storage.BucketIAMMember(
+      `${name}-${ACCESS_LOG_BUCKET}-writer`,
+      {
+        bucket: this.accessLogBucket.bucketName,
+        role: "roles/storage.objectCreator",
+        member: STORAGE_ANALYTICS_MEMBER,
+      },
+      { parent: this.accessLogBucket },
+    );
+
+    this.buckets = args.buckets.map(
+      (config) =>
+        new GcsBucket(
+          `${name}-${config.name}`,
+          {
+            ...common,
+            config,
+            bucketName: gcsBucketName(args.project, args.stack, config.name),
+            // Logging starts only once GCS may deliver the logs.
+            logging: { bucket: accessLogBucketName, ready: [this.accessLogBucket.bucket, logWriter] },
+          },
+          { parent: this },
+        ),
+    );
+    this.registerOutputs({
+      buckets: this.buckets.map((b) => b.bucketName),
+      accessLogBucket: this.accessLogBucket.bucketName,
+    });
+  }
+
+  bucket(logicalName: string): GcsBucket {
+    const found = this.buckets.find((b) => b.logicalName === logicalName);
+    if (!found) {
+      throw new Error(
+        `GcsObjectStore ${this.componentName}: no bucket "${logicalName}" (declared: ${this.buckets.map((b) => b.logicalName).join(", ")})`,
+      );
+    }
+    return found;
+  }
+}
+
+function googleApisEgress(cidrs: string[]): k8s.types.input.networking.v1.NetworkPolicyEgressRule {
+  return { to: cidrs.map((cidr) => ({ ipBlock: { cidr } })), ports: [{ protocol: "TCP", port: 443 }] };
+}
