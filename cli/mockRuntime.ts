@@ -6,6 +6,7 @@
  * Pulumi's MockMonitor hands `newResource` the type, name and inputs but not the parent, so the
  * recorder extends it and notes the parent URN of each registration as it passes through.
  */
+import { generateKeyPairSync } from "crypto";
 import * as pulumi from "@pulumi/pulumi";
 import { MockMonitor } from "@pulumi/pulumi/runtime/mocks";
 import * as settings from "@pulumi/pulumi/runtime/settings";
@@ -43,8 +44,35 @@ export interface MockRunOptions {
   preview?: boolean;
 }
 
+let mockKey: { sec1: string; pkcs8: string } | undefined;
+
+/** One real EC P-256 key for every mocked `tls` private key: code that parses keys sees a real one. */
+function mockPrivateKey(): { sec1: string; pkcs8: string } {
+  if (!mockKey) {
+    const { privateKey } = generateKeyPairSync("ec", { namedCurve: "P-256" });
+    mockKey = {
+      sec1: privateKey.export({ type: "sec1", format: "pem" }).toString(),
+      pkcs8: privateKey.export({ type: "pkcs8", format: "pem" }).toString(),
+    };
+  }
+  return mockKey;
+}
+
+/** A fixed start time for mocked certificates, so anything derived from it is stable. */
+export const MOCK_CERT_START = "2026-01-01T00:00:00Z";
+
 /** Plausible computed outputs for the few resources whose outputs the program reads. */
 function mockState(type: string, name: string, inputs: Record<string, unknown>): Record<string, unknown> {
+  if (type === "tls:index/privateKey:PrivateKey") {
+    const key = mockPrivateKey();
+    return { ...inputs, privateKeyPem: key.sec1, privateKeyPemPkcs8: key.pkcs8, publicKeyPem: "" };
+  }
+  if (type === "tls:index/selfSignedCert:SelfSignedCert" || type === "tls:index/locallySignedCert:LocallySignedCert") {
+    return { ...inputs, certPem: `-----BEGIN CERTIFICATE-----\nMOCK-${name}\n-----END CERTIFICATE-----\n`, validityStartTime: MOCK_CERT_START };
+  }
+  if (type === "tls:index/certRequest:CertRequest") {
+    return { ...inputs, certRequestPem: `-----BEGIN CERTIFICATE REQUEST-----\nMOCK-${name}\n-----END CERTIFICATE REQUEST-----\n` };
+  }
   if (type.startsWith("kubernetes:")) {
     const metadata = (inputs.metadata ?? {}) as Record<string, unknown>;
     return { ...inputs, metadata: { ...metadata, name: metadata.name ?? name } };

@@ -60,33 +60,16 @@ export class Platform extends pulumi.ComponentResource {
   readonly outputs: PlatformOutputs;
 
   constructor(name: string, config: PlatformConfig, target: TargetModule, opts?: pulumi.ComponentResourceOptions) {
+    // Children are named for what they are (`ns-fraud`, `mlflow`, `model-x`): there is one Platform per stack.
     super("mlstack:platform:Platform", name, {}, opts);
     const ctx = platformContext(config);
     const parent = this;
 
-    // 1. Operators (in-cluster targets, when asked): Strimzi, CloudNativePG, KServe if a model uses it.
     const usesKserve = config.serving.models.some((m) => m.engine === "kserve");
     const inCluster = config.target === "kubernetes" || config.target === "openshift";
     const teamNamespaces = Object.fromEntries(config.teams.map((t) => [t.name, t.namespace]));
-    let operatorDeps: pulumi.Resource[] = [];
-    if (config.operators.install && (inCluster || usesKserve)) {
-      const operators = new PlatformOperators(
-        `${name}-operators`,
-        {
-          ctx,
-          operators: config.operators,
-          strimzi: inCluster,
-          cloudnativePg: inCluster,
-          kserve: usesKserve,
-          watchNamespaces: [config.platformNamespace, ...config.teams.map((t) => t.namespace)],
-          apiServerCidrs: config.network.apiServerCidrs,
-        },
-        { parent },
-      );
-      operatorDeps = operators.ready;
-    }
 
-    // 2. Identities: one per workload, before the namespaces whose ServiceAccounts carry them.
+    // 1. Identities: one per workload, before the namespaces whose ServiceAccounts carry them.
     const identityProvider = target.identityProvider(config, ctx, parent);
     const workloadNamespaces: Record<string, string> = { [MLFLOW_WORKLOAD]: config.platformNamespace };
     for (const model of config.serving.models) workloadNamespaces[model.name] = teamNamespaces[model.team];
@@ -101,9 +84,9 @@ export class Platform extends pulumi.ComponentResource {
       config.serving.models.map((m) => [m.name, identityProvider.forWorkload(ref(m.name, m.team), { parent })]),
     );
 
-    // 3. Namespaces: the platform's and one per team, each default-deny with PSA restricted.
+    // 2. The platform namespace (Kafka, Postgres, MLflow), default-deny with PSA restricted.
     const platformNs = new TeamNamespace(
-      `${name}-ns-platform`,
+      "ns-platform",
       {
         ctx,
         namespace: config.platformNamespace,
@@ -113,20 +96,43 @@ export class Platform extends pulumi.ComponentResource {
         serviceAccounts: [
           {
             name: serviceAccountName(MLFLOW_WORKLOAD),
-            annotations: pulumi.all([mlflowIdentity.serviceAccountAnnotations]).apply(([a]) => ({
+            annotations: pulumi.output(mlflowIdentity.serviceAccountAnnotations).apply((a) => ({
               ...a,
-              ...Mlflow.serviceAccountAnnotations(ctx, config.mlflow, serviceAccountName(MLFLOW_WORKLOAD)),
+              ...Mlflow.serviceAccountAnnotations(ctx, config.mlflow, MLFLOW_WORKLOAD),
             })),
           },
         ],
       },
       { parent },
     );
+
+    // 3. Operators (when asked): Strimzi and CloudNativePG watch the platform namespace only;
+    //    KServe (when a model uses it) acts on InferenceServices wherever they are.
+    let operatorDeps: pulumi.Resource[] = [];
+    if (config.operators.install && (inCluster || usesKserve)) {
+      operatorDeps = new PlatformOperators(
+        "operators",
+        {
+          ctx,
+          operators: config.operators,
+          strimzi: inCluster,
+          cloudnativePg: inCluster,
+          kserve: usesKserve,
+          watchNamespaces: [config.platformNamespace],
+          namespacesReady: platformNs.ready,
+          apiServerCidrs: config.network.apiServerCidrs,
+        },
+        { parent },
+      ).ready;
+    }
+
+    // 4. One namespace per team; its pods may reach the MLflow tracking server.
+    const mlflowEgress = Mlflow.clientEgress(config.mlflow, config.platformNamespace, MLFLOW_WORKLOAD);
     const teamNs = new Map(
       config.teams.map((team) => {
         const models = config.serving.models.filter((m) => m.team === team.name);
         const ns = new TeamNamespace(
-          `${name}-ns-${team.name}`,
+          `ns-${team.name}`,
           {
             ctx,
             namespace: team.namespace,
@@ -138,6 +144,7 @@ export class Platform extends pulumi.ComponentResource {
               name: serviceAccountName(m.name),
               annotations: (modelIdentities.get(m.name) as WorkloadIdentity).serviceAccountAnnotations,
             })),
+            sharedEgress: [mlflowEgress],
           },
           { parent },
         );
@@ -145,7 +152,7 @@ export class Platform extends pulumi.ComponentResource {
       }),
     );
 
-    // 4. Backing services for the target.
+    // 5. Backing services for the target.
     const cluster: ClusterFacts = {
       platformNamespace: config.platformNamespace,
       teamNamespaces,
@@ -154,11 +161,12 @@ export class Platform extends pulumi.ComponentResource {
     };
     const backing = target.createBackingServices(config, ctx, cluster, parent);
 
-    // 5. MLflow: Postgres backend, artifacts in its bucket.
+    // 6. MLflow: Postgres backend, artifacts in its bucket.
     const artifactBucket = backing.objectStore.bucket(config.mlflow.artifactBucket);
     const exposedMlflow = config.mlflow.hostname !== undefined;
+    // Named `mlflow`: the component name is its Service and Deployment name.
     const mlflow = new Mlflow(
-      `${name}-mlflow`,
+      MLFLOW_WORKLOAD,
       {
         ctx,
         config: config.mlflow,
@@ -175,13 +183,22 @@ export class Platform extends pulumi.ComponentResource {
           ...(exposedMlflow ? [ingressControllerPeer(config)] : []),
         ],
         monitoringNamespace: config.network.monitoringNamespace,
+        apiServerCidrs: config.network.apiServerCidrs,
+        // OpenShift: the team groups and the models may pass the proxy's access check.
+        proxyUsers:
+          config.mlflow.auth === "oauth-proxy"
+            ? [
+                ...config.teams.flatMap((t) => t.groups.map((g) => ({ kind: "Group", apiGroup: "rbac.authorization.k8s.io", name: g }))),
+                ...config.serving.models.map((m) => ({ kind: "ServiceAccount", name: serviceAccountName(m.name), namespace: teamNamespaces[m.team] })),
+              ]
+            : undefined,
       },
-      { parent, dependsOn: cluster.dependsOn },
+      { parent, dependsOn: [...cluster.dependsOn, ...mlflowIdentity.dependencies] },
     );
     let mlflowUrl: pulumi.Output<string> | undefined;
     if (config.mlflow.hostname) {
       mlflowUrl = new Exposure(
-        `${name}-mlflow-exposure`,
+        "mlflow-exposure",
         {
           ctx,
           name: "mlflow",
@@ -198,17 +215,19 @@ export class Platform extends pulumi.ComponentResource {
       ).url;
     }
 
-    // 6. One ModelServing per model, with exactly its bucket and its topics.
+    // 7. One ModelServing per model, with exactly its bucket and its topics.
     const models: PlatformOutputs["models"] = {};
     for (const model of config.serving.models) {
       const identity = modelIdentities.get(model.name) as WorkloadIdentity;
       const namespace = teamNamespaces[model.team];
       const grants: WorkloadAccess[] = [];
       let modelUri: pulumi.Output<string> | undefined;
+      let modelStoreEndpoint: pulumi.Output<string> | undefined;
       if (model.source) {
         const bucket = backing.objectStore.bucket(model.source.bucket);
         grants.push(bucket.grantAccess(identity, "read", { parent }));
         modelUri = bucket.url(model.source.path);
+        modelStoreEndpoint = bucket.endpoint;
       }
       let kafka: ConstructorParameters<typeof ModelServing>[1]["kafka"];
       if (model.kafka) {
@@ -223,19 +242,22 @@ export class Platform extends pulumi.ComponentResource {
           inputTopic: backing.kafka.topicName(model.kafka.inputTopic),
           outputTopic: backing.kafka.topicName(model.kafka.outputTopic),
           consumerGroup: model.kafka.consumerGroup,
-          scaler: backing.kafka.scalerAuth?.(identity) ?? { tls: true },
+          inputPartitions: topicPartitions(config, model.kafka.inputTopic),
+          scaler: backing.kafka.scalerAuth(identity),
         };
       }
       const access = grants.length > 0 ? mergeAccess(...grants) : emptyAccess();
       const hostname = externalHostname(config, model);
       const serving = new ModelServing(
-        `${name}-model-${model.name}`,
+        `model-${model.name}`,
         {
           ctx,
           model,
           namespace,
           serviceAccountName: serviceAccountName(model.name),
           modelUri,
+          modelStoreEndpoint,
+          modelDownloaderImage: config.serving.runtimeImages.mlflow,
           access,
           kafka,
           monitoring: config.serving.monitoring,
@@ -247,7 +269,7 @@ export class Platform extends pulumi.ComponentResource {
       let externalUrl: pulumi.Output<string> | undefined;
       if (hostname) {
         externalUrl = new Exposure(
-          `${name}-model-${model.name}-exposure`,
+          `model-${model.name}-exposure`,
           {
             ctx,
             name: model.name,
@@ -272,12 +294,16 @@ export class Platform extends pulumi.ComponentResource {
       platformNamespace: config.platformNamespace,
       teamNamespaces,
       mlflowTrackingUri: mlflow.trackingUri,
-      mlflowUrl,
+      ...(mlflowUrl ? { mlflowUrl } : {}),
       kafkaBootstrapServers: backing.kafka.bootstrapServers,
       models,
     };
     this.registerOutputs(this.outputs);
   }
+}
+
+function topicPartitions(config: PlatformConfig, topic: string): number {
+  return (config.kafka.topics.find((t) => t.name === topic) as { partitions: number }).partitions;
 }
 
 /** `<model>.<domain>` unless the model names its own hostname; undefined for internal models. */

@@ -5,6 +5,13 @@
  */
 import * as pulumi from "@pulumi/pulumi";
 
+/** A plain provider resource: what the engine registers with no component code around it. */
+class Plain extends pulumi.CustomResource {
+  constructor(name: string, props: pulumi.Inputs) {
+    super("bench:index:Plain", name, props);
+  }
+}
+
 async function floor(count: number): Promise<number> {
   await pulumi.runtime.setMocks(
     { newResource: (args) => ({ id: `${args.name}-id`, state: args.inputs }), call: (args) => args.inputs },
@@ -14,7 +21,7 @@ async function floor(count: number): Promise<number> {
   );
   await pulumi.runtime.runInPulumiStack(async () => {
     for (let i = 0; i < count; i++) {
-      new pulumi.CustomResource("bench:index:Plain", `plain-${i}`, { index: i, labels: { app: "bench" } });
+      new Plain(`plain-${i}`, { index: i, labels: { app: "bench" } });
     }
     return {};
   });

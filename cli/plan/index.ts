@@ -80,7 +80,7 @@ export async function runPlan(argv: string[], projectDir: string, log: (line: st
 
   const document = previewDocument(resources, { stack: args.stack, target: config.target, environment: config.environment }, stackConfig.config, stackConfig.secretKeys);
   const objects = kubernetesObjects(resources);
-  const report = policyReport(resources, config, path.join(outDir, "plan.json"));
+  const report = policyReport(resources, config, path.join(outDir, "plan.json"), result.outputs);
 
   fs.rmSync(outDir, { recursive: true, force: true });
   fs.mkdirSync(path.join(outDir, "manifests"), { recursive: true });

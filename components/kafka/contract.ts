@@ -33,4 +33,52 @@ export interface KafkaCluster {
    * `KAFKA_SASL_MECHANISM` and credentials as `secretKeyRef`s or mounted files.
    */
   grantTopicAccess(identity: WorkloadIdentity, grant: TopicGrant, opts: { parent: pulumi.Resource }): WorkloadAccess;
+  /**
+   * What KEDA's Kafka scaler needs to read this workload's consumer lag, as references only.
+   * Call after `grantTopicAccess` for the same identity. Undefined when KEDA cannot authenticate
+   * to this kind of cluster (the workload then scales on CPU).
+   */
+  scalerAuth(identity: WorkloadIdentity): KafkaScalerAuth | undefined;
 }
+
+/** A key of a Secret in the model's namespace. */
+export interface SecretKeySelector {
+  name: pulumi.Input<string>;
+  key: pulumi.Input<string>;
+}
+
+/**
+ * Where KEDA reads a non-secret value such as a SCRAM username: a Secret key, or an env var of
+ * the model container (KEDA resolves literal values and `secretKeyRef`s there).
+ */
+export type KedaValueSource = { secretKeyRef: SecretKeySelector } | { containerEnv: string };
+
+export interface KafkaScramAuth {
+  mechanism: "SCRAM-SHA-512" | "SCRAM-SHA-256";
+  username: KedaValueSource;
+  /** The password: always a Secret key. */
+  password: SecretKeySelector;
+}
+
+export interface KafkaMskIamAuth {
+  mechanism: "AWS_MSK_IAM";
+  /** Region of the MSK cluster. */
+  awsRegion: string;
+  /**
+   * Role KEDA assumes to read offsets. Unset: KEDA assumes the role of the model's own service
+   * account (pod identity `aws`, `identityOwner: workload`), which must trust KEDA's role.
+   */
+  roleArn?: pulumi.Input<string>;
+}
+
+export interface KafkaScalerAuth {
+  /** TLS to the brokers. mlstack's Kafka listeners are TLS-only, so `false` is refused. */
+  tls: boolean;
+  /** CA (PEM) that signs the broker certificates; unset = the system roots (MSK, public CAs). */
+  ca?: SecretKeySelector;
+  /** Client certificate and key (PEM) for mTLS (Strimzi `tls` authentication). */
+  clientCertificate?: { cert: SecretKeySelector; key: SecretKeySelector };
+  /** SASL; unset for mTLS-only clusters. */
+  sasl?: KafkaScramAuth | KafkaMskIamAuth;
+}
+

@@ -24,7 +24,7 @@ import { googleServiceAccountOf } from "../identity/workloadIdentity";
 import { metadataServerEgress } from "../identity/workloadIdentityEgress";
 import type { GcpDomainKey } from "../kms/gcp";
 import { cloudLabels } from "../kube/labels";
-import type { KafkaClientSecurity, KafkaCluster, TopicGrant } from "./contract";
+import type { KafkaClientSecurity, KafkaCluster, KafkaScalerAuth, TopicGrant } from "./contract";
 
 export const KAFKA_PORT = 9092;
 export const KAFKA_CLIENT_ROLE = "roles/managedkafka.client";
@@ -177,6 +177,14 @@ export class ManagedKafka extends pulumi.ComponentResource implements KafkaClust
    * settings; no secret exists to hand over. Egress: the brokers' subnets on 9092, and the GKE
    * metadata server for the token.
    */
+  /**
+   * Undefined: KEDA's Kafka scaler has no keyless token provider for Google, so streaming models
+   * on Managed Kafka scale on CPU (their consumer still reports lag on its own /metrics).
+   */
+  scalerAuth(_identity: WorkloadIdentity): KafkaScalerAuth | undefined {
+    return undefined;
+  }
+
   grantTopicAccess(
     identity: WorkloadIdentity,
     grant: TopicGrant,

@@ -148,6 +148,27 @@ export class Mlflow extends pulumi.ComponentResource {
     return oauthProxyServiceAccountAnnotations(config, routeName);
   }
 
+  /**
+   * The egress rule a client namespace (notebooks, jobs, models logging runs) needs to reach the
+   * tracking server named `name` in `namespace`: its pods only, on the port they listen on
+   * (5000, or the oauth-proxy's 8443). Pass it to the team namespaces' shared egress.
+   */
+  static clientEgress(
+    config: MlflowConfig,
+    namespace: string,
+    name: string,
+  ): k8s.types.input.networking.v1.NetworkPolicyEgressRule {
+    return {
+      to: [
+        {
+          namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": namespace } },
+          podSelector: { matchLabels: selectorLabels({ name }) },
+        },
+      ],
+      ports: [{ protocol: "TCP", port: config.auth === "oauth-proxy" ? OAUTH_PROXY_PORT : MLFLOW_PORT }],
+    };
+  }
+
   constructor(name: string, args: MlflowArgs, opts?: pulumi.ComponentResourceOptions) {
     validateMlflowArgs(name, args);
     super("mlstack:mlflow:Mlflow", name, {}, opts);

@@ -231,7 +231,7 @@ export function validateModelServingArgs(args: ModelServingArgs): void {
     fail("alertThresholds.errorRatio", t.errorRatio, "must be between 0 and 1 (exclusive)");
   if (args.kafka) {
     const k = args.kafka;
-    if (!k.scaler.tls) fail("kafka.scaler.tls", false, "is refused: mlstack's Kafka listeners are TLS-only");
+    if (k.scaler && !k.scaler.tls) fail("kafka.scaler.tls", false, "is refused: mlstack's Kafka listeners are TLS-only");
     if (!Number.isInteger(k.inputPartitions) || k.inputPartitions < 1) {
       fail(
         "kafka.inputPartitions",
@@ -241,7 +241,7 @@ export function validateModelServingArgs(args: ModelServingArgs): void {
     }
     if (!/^[A-Za-z0-9._-]+$/.test(k.consumerGroup))
       fail("kafka.consumerGroup", k.consumerGroup, "is not a Kafka consumer group id");
-    const sasl = k.scaler.sasl;
+    const sasl = k.scaler?.sasl;
     if (sasl && sasl.mechanism !== "AWS_MSK_IAM" && "containerEnv" in sasl.username) {
       const envName = sasl.username.containerEnv;
       if (!args.access.env.some((e) => e.name === envName)) {
@@ -350,8 +350,9 @@ export class ModelServing extends pulumi.ComponentResource {
       this.serviceName = service.metadata.name;
       this.servicePort = model.port;
 
-      if (args.kafka && model.kafka) {
-        this.lagAutoscaler(name, args, args.kafka, meta, deployment);
+      // Lag-based scaling where KEDA can read the lag; otherwise (no scaler auth) CPU, like HTTP models.
+      if (args.kafka?.scaler && model.kafka) {
+        this.lagAutoscaler(name, args, { ...args.kafka, scaler: args.kafka.scaler }, meta, deployment);
       } else {
         new k8s.autoscaling.v2.HorizontalPodAutoscaler(
           `${name}-hpa`,
@@ -442,7 +443,7 @@ export class ModelServing extends pulumi.ComponentResource {
           name: kserve ? kservePredictorName(model) : model.name,
         },
         lag:
-          args.kafka && model.kafka
+          args.kafka?.scaler && model.kafka
             ? {
                 scaledObjectName: model.name,
                 saturationLag:
@@ -625,7 +626,7 @@ export class ModelServing extends pulumi.ComponentResource {
   private lagAutoscaler(
     name: string,
     args: ModelServingArgs,
-    kafka: ModelKafkaArgs,
+    kafka: ModelKafkaArgs & { scaler: NonNullable<ModelKafkaArgs["scaler"]> },
     meta: MetaFor,
     deployment: k8s.apps.v1.Deployment,
   ): void {

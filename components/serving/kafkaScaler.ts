@@ -12,46 +12,9 @@
  */
 import type * as pulumi from "@pulumi/pulumi";
 
-/** A key of a Secret in the model's namespace. */
-export interface SecretKeySelector {
-  name: pulumi.Input<string>;
-  key: pulumi.Input<string>;
-}
+import type { KafkaScalerAuth, SecretKeySelector } from "../kafka/contract";
 
-/**
- * Where KEDA reads a non-secret value such as a SCRAM username: a Secret key, or an env var of
- * the model container (KEDA resolves literal values and `secretKeyRef`s there).
- */
-export type KedaValueSource = { secretKeyRef: SecretKeySelector } | { containerEnv: string };
-
-export interface KafkaScramAuth {
-  mechanism: "SCRAM-SHA-512" | "SCRAM-SHA-256";
-  username: KedaValueSource;
-  /** The password: always a Secret key. */
-  password: SecretKeySelector;
-}
-
-export interface KafkaMskIamAuth {
-  mechanism: "AWS_MSK_IAM";
-  /** Region of the MSK cluster. */
-  awsRegion: string;
-  /**
-   * Role KEDA assumes to read offsets. Unset: KEDA assumes the role of the model's own service
-   * account (pod identity `aws`, `identityOwner: workload`), which must trust KEDA's role.
-   */
-  roleArn?: pulumi.Input<string>;
-}
-
-export interface KafkaScalerAuth {
-  /** TLS to the brokers. mlstack's Kafka listeners are TLS-only, so `false` is refused. */
-  tls: boolean;
-  /** CA (PEM) that signs the broker certificates; unset = the system roots (MSK, public CAs). */
-  ca?: SecretKeySelector;
-  /** Client certificate and key (PEM) for mTLS (Strimzi `tls` authentication). */
-  clientCertificate?: { cert: SecretKeySelector; key: SecretKeySelector };
-  /** SASL; unset for mTLS-only clusters. */
-  sasl?: KafkaScramAuth | KafkaMskIamAuth;
-}
+export type { KafkaMskIamAuth, KafkaScalerAuth, KafkaScramAuth, KedaValueSource, SecretKeySelector } from "../kafka/contract";
 
 /** The streaming wiring of one model, supplied by the stack from the Kafka contract. */
 export interface ModelKafkaArgs {
@@ -69,7 +32,11 @@ export interface ModelKafkaArgs {
    * `min(partitions, maxReplicas) × lagThreshold`: consumers saturated, lag not absorbed.
    */
   inputPartitions: number;
-  scaler: KafkaScalerAuth;
+  /**
+   * How KEDA reads the consumer lag (`KafkaCluster.scalerAuth`). Unset when KEDA cannot
+   * authenticate to the cluster (Managed Kafka on GCP): the model then scales on CPU.
+   */
+  scaler?: KafkaScalerAuth;
 }
 
 interface SecretTargetRef {
@@ -120,7 +87,7 @@ export function triggerAuthenticationSpec(
 
 /** The `kafka` trigger's metadata: where to read lag and how to connect (no credentials). */
 export function kafkaTriggerMetadata(
-  kafka: ModelKafkaArgs,
+  kafka: ModelKafkaArgs & { scaler: KafkaScalerAuth },
   lagThreshold: number,
 ): Record<string, pulumi.Input<string>> {
   const metadata: Record<string, pulumi.Input<string>> = {

@@ -164,7 +164,8 @@ export interface AwsTargetConfig {
 const REGION = /^[a-z]{2}(-gov|-iso[a-z]?)?-[a-z]+-[0-9]$/;
 const REGION_RULE = "an AWS region such as eu-west-1";
 const OIDC_ARN = /^arn:(aws|aws-cn|aws-us-gov):iam::([0-9]{12}):oidc-provider\/(.+)$/;
-const OIDC_ARN_RULE = "an IAM OIDC provider ARN such as arn:aws:iam::123456789012:oidc-provider/oidc.eks.eu-west-1.amazonaws.com/id/EXAMPLED539D4633E53DE1B71EXAMPLE";
+const OIDC_ARN_RULE =
+  "an IAM OIDC provider ARN such as arn:aws:iam::123456789012:oidc-provider/oidc.eks.eu-west-1.amazonaws.com/id/EXAMPLED539D4633E53DE1B71EXAMPLE";
 const EKS_ISSUER = /^oidc\.eks\.([a-z0-9-]+)\.amazonaws\.com(\.cn)?\/id\/[A-Za-z0-9]+$/;
 const ISSUER = /^[a-z0-9.-]+(:[0-9]+)?(\/[A-Za-z0-9._~-]+)*$/;
 const SG = /^sg-[0-9a-f]{8,17}$/;
@@ -173,33 +174,49 @@ const VPC = /^vpc-[0-9a-f]{8,17}$/;
 const CIDR = /^([0-9]{1,3}\.){3}[0-9]{1,3}\/([0-9]|[12][0-9]|3[0-2])$/;
 const CIDR_RULE = "an IPv4 CIDR such as 10.0.0.0/16";
 const IAM_PRINCIPAL = /^arn:(aws|aws-cn|aws-us-gov):iam::[0-9]{12}:(role|user)\/[A-Za-z0-9+=,.@_/-]+$/;
-const IMAGE = /^[a-z0-9]+([._-][a-z0-9]+)*(:[0-9]+)?(\/[a-z0-9]+([._-][a-z0-9]+)*)+(:[\w][\w.-]{0,127}|@sha256:[a-f0-9]{64})$/;
+const IMAGE =
+  /^[a-z0-9]+([._-][a-z0-9]+)*(:[0-9]+)?(\/[a-z0-9]+([._-][a-z0-9]+)*)+(:[\w][\w.-]{0,127}|@sha256:[a-f0-9]{64})$/;
 
 const KNOWN = ["region", "cluster", "network", "kms", "kafka", "postgres", "objectStore", "iam"] as const;
 
-const ENV_DEFAULTS: Record<Environment, { logDays: number; dbClass: string; monitoring: AwsKafkaConfig["enhancedMonitoring"] }> = {
+const ENV_DEFAULTS: Record<
+  Environment,
+  { logDays: number; dbClass: string; monitoring: AwsKafkaConfig["enhancedMonitoring"] }
+> = {
   dev: { logDays: 30, dbClass: "db.t4g.medium", monitoring: "DEFAULT" },
   staging: { logDays: 90, dbClass: "db.r7g.large", monitoring: "PER_BROKER" },
   prod: { logDays: 365, dbClass: "db.r7g.large", monitoring: "PER_BROKER" },
 };
 
 /** CloudWatch Logs accepts only these retention periods. */
-const LOG_RETENTION_DAYS = [1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653];
+const LOG_RETENTION_DAYS = [
+  1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653,
+];
 
 export function parseAwsConfig(reader: Reader, value: unknown, config: PlatformConfig): AwsTargetConfig {
   const path = "aws";
   // A missing block is one problem, not one per key inside it: the rest is read by a scratch reader.
-  const r = missing(reader, value, path, "is required when mlstack:target is aws (the EKS cluster, its OIDC provider and network)");
+  const r = missing(
+    reader,
+    value,
+    path,
+    "is required when mlstack:target is aws (the EKS cluster, its OIDC provider and network)",
+  );
   const obj = r.object(value, path);
   r.knownKeys(obj, path, KNOWN);
   const env = ENV_DEFAULTS[config.environment];
 
   const region = r.string(obj, "region", path, "", REGION, REGION_RULE);
-  if (obj.region === undefined) r.fail(`${path}.region`, undefined, "is required (the region of the EKS cluster)");
+  if (obj.region === undefined)
+    r.fail(`${path}.region`, undefined, "is required (the region of the EKS cluster)");
   const cluster = parseCluster(r, obj.cluster, `${path}.cluster`, region);
   const streaming = config.serving.models.filter((m) => m.kafka).map((m) => m.name);
   if (streaming.length > 0 && !cluster.kedaOperatorRoleArn && obj.cluster !== undefined) {
-    r.fail(`${path}.cluster.kedaOperatorRoleArn`, undefined, `is required: model(s) ${streaming.join(", ")} stream from Kafka and KEDA reads their consumer lag on MSK with its own IAM role`);
+    r.fail(
+      `${path}.cluster.kedaOperatorRoleArn`,
+      undefined,
+      `is required: model(s) ${streaming.join(", ")} stream from Kafka and KEDA reads their consumer lag on MSK with its own IAM role`,
+    );
   }
   const oidc = OIDC_ARN.exec(cluster.oidcProviderArn);
   const network = parseNetwork(r, obj.network, `${path}.network`);
@@ -215,7 +232,11 @@ export function parseAwsConfig(reader: Reader, value: unknown, config: PlatformC
 
   config.objectStore.buckets.forEach((bucket, i) => {
     if (!bucket.versioning) {
-      r.fail(`objectStore.buckets[${i}].versioning`, false, "cannot be false on aws (every S3 bucket keeps versions; lifecycle.noncurrentVersionExpirationDays bounds what they cost)");
+      r.fail(
+        `objectStore.buckets[${i}].versioning`,
+        false,
+        "cannot be false on aws (every S3 bucket keeps versions; lifecycle.noncurrentVersionExpirationDays bounds what they cost)",
+      );
     }
   });
 
@@ -228,61 +249,151 @@ export function parseAwsConfig(reader: Reader, value: unknown, config: PlatformC
     kms: {
       deletionWindowDays: r.integer(kmsRaw, "deletionWindowDays", `${path}.kms`, 30, 7, 30),
       rotationPeriodDays: r.integer(kmsRaw, "rotationPeriodDays", `${path}.kms`, 365, 90, 2560),
-      adminPrincipalArns: r.stringList(kmsRaw, "adminPrincipalArns", `${path}.kms`, [], IAM_PRINCIPAL, "an IAM role or user ARN"),
+      adminPrincipalArns: r.stringList(
+        kmsRaw,
+        "adminPrincipalArns",
+        `${path}.kms`,
+        [],
+        IAM_PRINCIPAL,
+        "an IAM role or user ARN",
+      ),
     },
     kafka,
     postgres,
     objectStore: {
-      accessLogRetentionDays: r.integer(objectStoreRaw, "accessLogRetentionDays", `${path}.objectStore`, env.logDays, 1, 3650),
+      accessLogRetentionDays: r.integer(
+        objectStoreRaw,
+        "accessLogRetentionDays",
+        `${path}.objectStore`,
+        env.logDays,
+        1,
+        3650,
+      ),
     },
     iam: {
-      permissionsBoundaryArn: r.optionalString(iamRaw, "permissionsBoundaryArn", `${path}.iam`, /^arn:(aws|aws-cn|aws-us-gov):iam::([0-9]{12}|aws):policy\/[A-Za-z0-9+=,.@_/-]+$/, "an IAM managed policy ARN"),
-      rolePath: r.string(iamRaw, "rolePath", `${path}.iam`, "/mlstack/", /^\/([A-Za-z0-9+=,.@_-]+\/)*$/, "an IAM path such as /mlstack/ (starts and ends with '/')"),
+      permissionsBoundaryArn: r.optionalString(
+        iamRaw,
+        "permissionsBoundaryArn",
+        `${path}.iam`,
+        /^arn:(aws|aws-cn|aws-us-gov):iam::([0-9]{12}|aws):policy\/[A-Za-z0-9+=,.@_/-]+$/,
+        "an IAM managed policy ARN",
+      ),
+      rolePath: r.string(
+        iamRaw,
+        "rolePath",
+        `${path}.iam`,
+        "/mlstack/",
+        /^\/([A-Za-z0-9+=,.@_-]+\/)*$/,
+        "an IAM path such as /mlstack/ (starts and ends with '/')",
+      ),
     },
   };
 }
 
 function parseCluster(reader: Reader, value: unknown, path: string, region: string): AwsClusterConfig {
-  const r = missing(reader, value, path, "is required: name, one of context / kubeconfig / stackReference, oidcProviderArn, oidcProviderUrl, nodeSecurityGroupId");
+  const r = missing(
+    reader,
+    value,
+    path,
+    "is required: name, one of context / kubeconfig / stackReference, oidcProviderArn, oidcProviderUrl, nodeSecurityGroupId",
+  );
   const obj = r.object(value, path);
-  r.knownKeys(obj, path, ["name", "context", "kubeconfig", "stackReference", "oidcProviderArn", "oidcProviderUrl", "nodeSecurityGroupId", "kedaOperatorRoleArn"]);
+  r.knownKeys(obj, path, [
+    "name",
+    "context",
+    "kubeconfig",
+    "stackReference",
+    "oidcProviderArn",
+    "oidcProviderUrl",
+    "nodeSecurityGroupId",
+    "kedaOperatorRoleArn",
+  ]);
   const required = (key: string, what: string) => {
-    if (obj[key] === undefined || obj[key] === null) r.fail(keyPath(path, key), undefined, `is required (${what})`);
+    if (obj[key] === undefined || obj[key] === null)
+      r.fail(keyPath(path, key), undefined, `is required (${what})`);
   };
   required("name", "the EKS cluster name");
-  required("oidcProviderArn", "the ARN of the cluster's IAM OIDC provider: aws eks describe-cluster --query cluster.identity.oidc.issuer, then aws iam list-open-id-connect-providers");
-  required("oidcProviderUrl", "the cluster's OIDC issuer URL: aws eks describe-cluster --query cluster.identity.oidc.issuer");
+  required(
+    "oidcProviderArn",
+    "the ARN of the cluster's IAM OIDC provider: aws eks describe-cluster --query cluster.identity.oidc.issuer, then aws iam list-open-id-connect-providers",
+  );
+  required(
+    "oidcProviderUrl",
+    "the cluster's OIDC issuer URL: aws eks describe-cluster --query cluster.identity.oidc.issuer",
+  );
   required("nodeSecurityGroupId", "the security group of the cluster's worker nodes");
 
   const oidcProviderArn = r.string(obj, "oidcProviderArn", path, "", OIDC_ARN, OIDC_ARN_RULE);
-  const issuerRaw = typeof obj.oidcProviderUrl === "string" ? obj.oidcProviderUrl.replace(/^https:\/\//, "").replace(/\/$/, "") : obj.oidcProviderUrl;
-  const oidcIssuer = r.string({ oidcProviderUrl: issuerRaw }, "oidcProviderUrl", path, "", ISSUER, "an OIDC issuer URL such as https://oidc.eks.eu-west-1.amazonaws.com/id/EXAMPLED539D4633E53DE1B71EXAMPLE");
+  const issuerRaw =
+    typeof obj.oidcProviderUrl === "string"
+      ? obj.oidcProviderUrl.replace(/^https:\/\//, "").replace(/\/$/, "")
+      : obj.oidcProviderUrl;
+  const oidcIssuer = r.string(
+    { oidcProviderUrl: issuerRaw },
+    "oidcProviderUrl",
+    path,
+    "",
+    ISSUER,
+    "an OIDC issuer URL such as https://oidc.eks.eu-west-1.amazonaws.com/id/EXAMPLED539D4633E53DE1B71EXAMPLE",
+  );
   const fromArn = OIDC_ARN.exec(oidcProviderArn)?.[3];
   if (oidcProviderArn && oidcIssuer && fromArn !== undefined && fromArn !== oidcIssuer) {
-    r.fail(`${path}.oidcProviderUrl`, obj.oidcProviderUrl, `does not match oidcProviderArn (whose provider is "${fromArn}"); both must name the same cluster's issuer`);
+    r.fail(
+      `${path}.oidcProviderUrl`,
+      obj.oidcProviderUrl,
+      `does not match oidcProviderArn (whose provider is "${fromArn}"); both must name the same cluster's issuer`,
+    );
   }
   const eks = EKS_ISSUER.exec(oidcIssuer);
   if (eks && region && eks[1] !== region) {
-    r.fail(`${path}.oidcProviderUrl`, obj.oidcProviderUrl, `is an issuer in region ${eks[1]}, but mlstack:aws.region is ${region}; the managed services must be in the cluster's region`);
+    r.fail(
+      `${path}.oidcProviderUrl`,
+      obj.oidcProviderUrl,
+      `is an issuer in region ${eks[1]}, but mlstack:aws.region is ${region}; the managed services must be in the cluster's region`,
+    );
   }
 
-  const modes = (["context", "kubeconfig", "stackReference"] as const).filter((k) => obj[k] !== undefined && obj[k] !== null);
+  const modes = (["context", "kubeconfig", "stackReference"] as const).filter(
+    (k) => obj[k] !== undefined && obj[k] !== null,
+  );
   let access: AwsClusterAccess = { kind: "context", context: "" };
   if (modes.length !== 1) {
-    r.fail(path, modes.length === 0 ? undefined : modes, "must name how to reach the cluster with exactly one of context, kubeconfig or stackReference (never the runner's current context: a CI job must not deploy to whichever cluster it happens to point at)");
+    r.fail(
+      path,
+      modes.length === 0 ? undefined : modes,
+      "must name how to reach the cluster with exactly one of context, kubeconfig or stackReference (never the runner's current context: a CI job must not deploy to whichever cluster it happens to point at)",
+    );
   } else if (modes[0] === "context") {
     access = { kind: "context", context: r.string(obj, "context", path, "") };
   } else if (modes[0] === "kubeconfig") {
     access = { kind: "kubeconfig", kubeconfig: r.string(obj, "kubeconfig", path, "") };
   } else {
     const refPath = `${path}.stackReference`;
-    const ref = typeof obj.stackReference === "string" ? { name: obj.stackReference } : r.object(obj.stackReference, refPath);
+    const ref =
+      typeof obj.stackReference === "string"
+        ? { name: obj.stackReference }
+        : r.object(obj.stackReference, refPath);
     r.knownKeys(ref, refPath, ["name", "output"]);
-    if (ref.name === undefined) r.fail(`${refPath}.name`, undefined, "is required (the cluster stack, e.g. acme/eks/prod)");
+    if (ref.name === undefined)
+      r.fail(`${refPath}.name`, undefined, "is required (the cluster stack, e.g. acme/eks/prod)");
     access = {
       kind: "stackReference",
-      stack: r.string(ref, "name", refPath, "", /^[A-Za-z0-9_.-]+(\/[A-Za-z0-9_.-]+){0,2}$/, "a stack name such as acme/eks/prod"),
-      output: r.string(ref, "output", refPath, "kubeconfig", /^[A-Za-z_][A-Za-z0-9_]*$/, "a stack output name"),
+      stack: r.string(
+        ref,
+        "name",
+        refPath,
+        "",
+        /^[A-Za-z0-9_.-]+(\/[A-Za-z0-9_.-]+){0,2}$/,
+        "a stack name such as acme/eks/prod",
+      ),
+      output: r.string(
+        ref,
+        "output",
+        refPath,
+        "kubeconfig",
+        /^[A-Za-z_][A-Za-z0-9_]*$/,
+        "a stack output name",
+      ),
     };
   }
 
@@ -291,7 +402,14 @@ function parseCluster(reader: Reader, value: unknown, path: string, region: stri
     access,
     oidcProviderArn,
     oidcIssuer,
-    nodeSecurityGroupId: r.string(obj, "nodeSecurityGroupId", path, "", SG, "a security group id such as sg-0123456789abcdef0"),
+    nodeSecurityGroupId: r.string(
+      obj,
+      "nodeSecurityGroupId",
+      path,
+      "",
+      SG,
+      "a security group id such as sg-0123456789abcdef0",
+    ),
     kedaOperatorRoleArn: r.optionalString(obj, "kedaOperatorRoleArn", path, IAM_PRINCIPAL, "an IAM role ARN"),
   };
 }
@@ -304,18 +422,35 @@ function parseNetwork(reader: Reader, value: unknown, path: string): AwsNetworkC
     if (obj[key] === undefined || obj[key] === null) r.fail(keyPath(path, key), undefined, "is required");
   }
   const vpcCidr = r.string(obj, "vpcCidr", path, "", CIDR, CIDR_RULE);
-  const subnetIds = r.stringList(obj, "privateSubnetIds", path, [], SUBNET, "a subnet id such as subnet-0123456789abcdef0");
+  const subnetIds = r.stringList(
+    obj,
+    "privateSubnetIds",
+    path,
+    [],
+    SUBNET,
+    "a subnet id such as subnet-0123456789abcdef0",
+  );
   const subnetCidrs = r.stringList(obj, "privateSubnetCidrs", path, [], CIDR, CIDR_RULE);
   if (obj.privateSubnetIds !== undefined && subnetIds.length < 2) {
-    r.fail(`${path}.privateSubnetIds`, obj.privateSubnetIds, "must list at least two private subnets in different availability zones (MSK and RDS Multi-AZ need two)");
+    r.fail(
+      `${path}.privateSubnetIds`,
+      obj.privateSubnetIds,
+      "must list at least two private subnets in different availability zones (MSK and RDS Multi-AZ need two)",
+    );
   }
-  if (new Set(subnetIds).size !== subnetIds.length) r.fail(`${path}.privateSubnetIds`, obj.privateSubnetIds, "lists a subnet twice");
+  if (new Set(subnetIds).size !== subnetIds.length)
+    r.fail(`${path}.privateSubnetIds`, obj.privateSubnetIds, "lists a subnet twice");
   if (obj.privateSubnetCidrs !== undefined && subnetCidrs.length !== subnetIds.length) {
-    r.fail(`${path}.privateSubnetCidrs`, obj.privateSubnetCidrs, `has ${subnetCidrs.length} entries for ${subnetIds.length} privateSubnetIds; give each subnet's CIDR`);
+    r.fail(
+      `${path}.privateSubnetCidrs`,
+      obj.privateSubnetCidrs,
+      `has ${subnetCidrs.length} entries for ${subnetIds.length} privateSubnetIds; give each subnet's CIDR`,
+    );
   }
   if (vpcCidr) {
     subnetCidrs.forEach((cidr, i) => {
-      if (!cidrContains(vpcCidr, cidr)) r.fail(`${path}.privateSubnetCidrs[${i}]`, cidr, `is not inside vpcCidr ${vpcCidr}`);
+      if (!cidrContains(vpcCidr, cidr))
+        r.fail(`${path}.privateSubnetCidrs[${i}]`, cidr, `is not inside vpcCidr ${vpcCidr}`);
     });
   }
   return {
@@ -334,43 +469,111 @@ function missing(reader: Reader, value: unknown, path: string, rule: string): Re
   return new Reader();
 }
 
-function parseKafka(r: Reader, value: unknown, path: string, config: PlatformConfig, network: AwsNetworkConfig, env: (typeof ENV_DEFAULTS)[Environment]): AwsKafkaConfig {
+function parseKafka(
+  r: Reader,
+  value: unknown,
+  path: string,
+  config: PlatformConfig,
+  network: AwsNetworkConfig,
+  env: (typeof ENV_DEFAULTS)[Environment],
+): AwsKafkaConfig {
   const obj = r.object(value, path);
-  r.knownKeys(obj, path, ["version", "instanceType", "authentication", "logRetentionDays", "enhancedMonitoring", "aclJobImage"]);
-  const version = r.string(obj, "version", path, "4.1.x.kraft", /^[0-9]+\.[0-9]+\.([0-9]+|x)(\.[0-9]+)?(\.kraft)?$/, "an MSK Kafka version such as 4.1.x.kraft or 3.9.x");
+  r.knownKeys(obj, path, [
+    "version",
+    "instanceType",
+    "authentication",
+    "logRetentionDays",
+    "enhancedMonitoring",
+    "aclJobImage",
+  ]);
+  const version = r.string(
+    obj,
+    "version",
+    path,
+    "4.1.x.kraft",
+    /^[0-9]+\.[0-9]+\.([0-9]+|x)(\.[0-9]+)?(\.kraft)?$/,
+    "an MSK Kafka version such as 4.1.x.kraft or 3.9.x",
+  );
   const [major, minor] = version.split(".").map(Number);
   if (major < 3 || (major === 3 && minor < 6)) {
-    r.fail(`${path}.version`, version, "is older than 3.6, which the MSK topic API (how mlstack creates topics) requires; use 3.9.x or 4.1.x.kraft");
+    r.fail(
+      `${path}.version`,
+      version,
+      "is older than 3.6, which the MSK topic API (how mlstack creates topics) requires; use 3.9.x or 4.1.x.kraft",
+    );
   }
   const subnets = network.privateSubnetIds.length;
   if (subnets > 0 && config.kafka.brokers % subnets !== 0) {
     const multiples = [1, 2, 3].map((n) => n * subnets).join(", ");
-    r.fail("kafka.brokers", config.kafka.brokers, `is not a multiple of the ${subnets} private subnets in mlstack:aws.network.privateSubnetIds (MSK puts the same number of brokers in each); use ${multiples}, ...`);
+    r.fail(
+      "kafka.brokers",
+      config.kafka.brokers,
+      `is not a multiple of the ${subnets} private subnets in mlstack:aws.network.privateSubnetIds (MSK puts the same number of brokers in each); use ${multiples}, ...`,
+    );
   }
   const authentication = r.oneOf<MskAuthentication>(obj, "authentication", path, ["iam", "scram"], "iam");
-  const aclJobImage = r.optionalString(obj, "aclJobImage", path, IMAGE, "an image reference with a registry host and a pinned tag or digest");
+  const aclJobImage = r.optionalString(
+    obj,
+    "aclJobImage",
+    path,
+    IMAGE,
+    "an image reference with a registry host and a pinned tag or digest",
+  );
   if (authentication === "scram" && !aclJobImage) {
-    r.fail(`${path}.aclJobImage`, undefined, "is required with authentication scram: an image with the Kafka CLI and aws-msk-iam-auth that applies each workload's ACLs (see stacks/aws/README.md)");
+    r.fail(
+      `${path}.aclJobImage`,
+      undefined,
+      "is required with authentication scram: an image with the Kafka CLI and aws-msk-iam-auth that applies each workload's ACLs (see stacks/aws/README.md)",
+    );
   }
   if (aclJobImage && !config.registries.some((reg) => aclJobImage.startsWith(`${reg}/`))) {
-    r.fail(`${path}.aclJobImage`, aclJobImage, `is not from an allowed registry (mlstack:registries: ${config.registries.join(", ")})`);
+    r.fail(
+      `${path}.aclJobImage`,
+      aclJobImage,
+      `is not from an allowed registry (mlstack:registries: ${config.registries.join(", ")})`,
+    );
   }
   const volumeSizeGiB = quantityToGiB(config.kafka.storageSize);
-  if (volumeSizeGiB > 16384) r.fail("kafka.storageSize", config.kafka.storageSize, "is more than MSK's 16384 GiB per broker");
+  if (volumeSizeGiB > 16384)
+    r.fail("kafka.storageSize", config.kafka.storageSize, "is more than MSK's 16384 GiB per broker");
   const logRetentionDays = r.integer(obj, "logRetentionDays", path, env.logDays, 1, 3653);
-  if (!LOG_RETENTION_DAYS.includes(logRetentionDays)) r.fail(`${path}.logRetentionDays`, logRetentionDays, `is not a CloudWatch Logs retention (${LOG_RETENTION_DAYS.join(", ")})`);
+  if (!LOG_RETENTION_DAYS.includes(logRetentionDays))
+    r.fail(
+      `${path}.logRetentionDays`,
+      logRetentionDays,
+      `is not a CloudWatch Logs retention (${LOG_RETENTION_DAYS.join(", ")})`,
+    );
   return {
     version,
-    instanceType: r.string(obj, "instanceType", path, "kafka.m7g.large", /^(kafka|express)\.[a-z0-9]+\.[a-z0-9]+$/, "an MSK broker instance type such as kafka.m7g.large"),
+    instanceType: r.string(
+      obj,
+      "instanceType",
+      path,
+      "kafka.m7g.large",
+      /^(kafka|express)\.[a-z0-9]+\.[a-z0-9]+$/,
+      "an MSK broker instance type such as kafka.m7g.large",
+    ),
     volumeSizeGiB: Math.max(1, volumeSizeGiB),
     authentication,
     logRetentionDays,
-    enhancedMonitoring: r.oneOf(obj, "enhancedMonitoring", path, ["DEFAULT", "PER_BROKER", "PER_TOPIC_PER_BROKER", "PER_TOPIC_PER_PARTITION"] as const, env.monitoring),
+    enhancedMonitoring: r.oneOf(
+      obj,
+      "enhancedMonitoring",
+      path,
+      ["DEFAULT", "PER_BROKER", "PER_TOPIC_PER_BROKER", "PER_TOPIC_PER_PARTITION"] as const,
+      env.monitoring,
+    ),
     aclJobImage,
   };
 }
 
-function parsePostgres(r: Reader, value: unknown, path: string, config: PlatformConfig, env: (typeof ENV_DEFAULTS)[Environment]): AwsPostgresConfig {
+function parsePostgres(
+  r: Reader,
+  value: unknown,
+  path: string,
+  config: PlatformConfig,
+  env: (typeof ENV_DEFAULTS)[Environment],
+): AwsPostgresConfig {
   const obj = r.object(value, path);
   r.knownKeys(obj, path, [
     "engine",
@@ -390,41 +593,132 @@ function parsePostgres(r: Reader, value: unknown, path: string, config: Platform
   ]);
   const retention = config.postgres.backup.retentionDays;
   if (retention < 7 || retention > 35) {
-    r.fail("postgres.backup.retentionDays", retention, "must be 7..35 on aws (RDS keeps automated backups at most 35 days, and fewer than 7 is not allowed)");
+    r.fail(
+      "postgres.backup.retentionDays",
+      retention,
+      "must be 7..35 on aws (RDS keeps automated backups at most 35 days, and fewer than 7 is not allowed)",
+    );
   }
   const allocatedStorageGiB = Math.max(20, quantityToGiB(config.postgres.storageSize));
-  if (allocatedStorageGiB > 65536) r.fail("postgres.storageSize", config.postgres.storageSize, "is more than RDS's 65536 GiB");
-  const maxAllocatedStorageGiB = r.integer(obj, "maxAllocatedStorageGiB", path, Math.min(65536, allocatedStorageGiB * 2), allocatedStorageGiB, 65536);
-  const masterUsername = r.string(obj, "masterUsername", path, "mlstack_admin", /^[a-z][a-z0-9_]{0,15}$/, "a PostgreSQL user name: lowercase letters, digits and '_', at most 16 characters");
-  if (["rdsadmin", "rds_iam", "rds_superuser", "public"].includes(masterUsername)) r.fail(`${path}.masterUsername`, masterUsername, "is reserved by RDS or PostgreSQL");
+  if (allocatedStorageGiB > 65536)
+    r.fail("postgres.storageSize", config.postgres.storageSize, "is more than RDS's 65536 GiB");
+  const maxAllocatedStorageGiB = r.integer(
+    obj,
+    "maxAllocatedStorageGiB",
+    path,
+    Math.min(65536, allocatedStorageGiB * 2),
+    allocatedStorageGiB,
+    65536,
+  );
+  const masterUsername = r.string(
+    obj,
+    "masterUsername",
+    path,
+    "mlstack_admin",
+    /^[a-z][a-z0-9_]{0,15}$/,
+    "a PostgreSQL user name: lowercase letters, digits and '_', at most 16 characters",
+  );
+  if (["rdsadmin", "rds_iam", "rds_superuser", "public"].includes(masterUsername))
+    r.fail(`${path}.masterUsername`, masterUsername, "is reserved by RDS or PostgreSQL");
   const owned = config.postgres.databases.find((d) => d.name === masterUsername);
-  if (owned) r.fail(`${path}.masterUsername`, masterUsername, `is also the role of database "${owned.name}" (each database's owner role has the database's name); choose another master user`);
+  if (owned)
+    r.fail(
+      `${path}.masterUsername`,
+      masterUsername,
+      `is also the role of database "${owned.name}" (each database's owner role has the database's name); choose another master user`,
+    );
   const adminSslMode = r.oneOf(obj, "adminSslMode", path, ["require", "verify-full"] as const, "require");
   const adminSslRootCert = r.optionalString(obj, "adminSslRootCert", path);
-  if (adminSslMode === "verify-full" && !adminSslRootCert) r.fail(`${path}.adminSslRootCert`, undefined, "is required with adminSslMode verify-full (the path of the RDS CA bundle on the runner)");
-  const performanceInsightsRetentionDays = r.integer(obj, "performanceInsightsRetentionDays", path, 7, 7, 731);
-  if (performanceInsightsRetentionDays !== 7 && (performanceInsightsRetentionDays % 31 !== 0 || performanceInsightsRetentionDays > 713) && performanceInsightsRetentionDays !== 731) {
-    r.fail(`${path}.performanceInsightsRetentionDays`, performanceInsightsRetentionDays, "is not a Performance Insights retention (7, a multiple of 31 up to 713, or 731)");
+  if (adminSslMode === "verify-full" && !adminSslRootCert)
+    r.fail(
+      `${path}.adminSslRootCert`,
+      undefined,
+      "is required with adminSslMode verify-full (the path of the RDS CA bundle on the runner)",
+    );
+  const performanceInsightsRetentionDays = r.integer(
+    obj,
+    "performanceInsightsRetentionDays",
+    path,
+    7,
+    7,
+    731,
+  );
+  if (
+    performanceInsightsRetentionDays !== 7 &&
+    (performanceInsightsRetentionDays % 31 !== 0 || performanceInsightsRetentionDays > 713) &&
+    performanceInsightsRetentionDays !== 731
+  ) {
+    r.fail(
+      `${path}.performanceInsightsRetentionDays`,
+      performanceInsightsRetentionDays,
+      "is not a Performance Insights retention (7, a multiple of 31 up to 713, or 731)",
+    );
   }
   const window = /^[0-2][0-9]:[0-5][0-9]-[0-2][0-9]:[0-5][0-9]$/;
-  const maintenance = /^(mon|tue|wed|thu|fri|sat|sun):[0-2][0-9]:[0-5][0-9]-(mon|tue|wed|thu|fri|sat|sun):[0-2][0-9]:[0-5][0-9]$/;
+  const maintenance =
+    /^(mon|tue|wed|thu|fri|sat|sun):[0-2][0-9]:[0-5][0-9]-(mon|tue|wed|thu|fri|sat|sun):[0-2][0-9]:[0-5][0-9]$/;
   return {
     engine: r.oneOf<RdsEngine>(obj, "engine", path, ["rds", "aurora"], "rds"),
-    instanceClass: r.string(obj, "instanceClass", path, env.dbClass, /^db\.[a-z0-9-]+\.[a-z0-9]+$/, "an RDS instance class such as db.r7g.large"),
+    instanceClass: r.string(
+      obj,
+      "instanceClass",
+      path,
+      env.dbClass,
+      /^db\.[a-z0-9-]+\.[a-z0-9]+$/,
+      "an RDS instance class such as db.r7g.large",
+    ),
     allocatedStorageGiB,
     maxAllocatedStorageGiB,
     backupRetentionDays: retention,
     masterUsername,
-    workloadAuthentication: r.oneOf<PostgresWorkloadAuthentication>(obj, "workloadAuthentication", path, ["iam", "password"], "iam"),
-    logStatement: r.oneOf<PostgresLogStatement>(obj, "logStatement", path, ["none", "ddl", "mod", "all"], "ddl"),
+    workloadAuthentication: r.oneOf<PostgresWorkloadAuthentication>(
+      obj,
+      "workloadAuthentication",
+      path,
+      ["iam", "password"],
+      "iam",
+    ),
+    logStatement: r.oneOf<PostgresLogStatement>(
+      obj,
+      "logStatement",
+      path,
+      ["none", "ddl", "mod", "all"],
+      "ddl",
+    ),
     logMinDurationMs: r.integer(obj, "logMinDurationMs", path, 1000, -1, 3_600_000),
     performanceInsightsRetentionDays,
-    adminSecurityGroupIds: r.stringList(obj, "adminSecurityGroupIds", path, [], SG, "a security group id such as sg-0123456789abcdef0"),
+    adminSecurityGroupIds: r.stringList(
+      obj,
+      "adminSecurityGroupIds",
+      path,
+      [],
+      SG,
+      "a security group id such as sg-0123456789abcdef0",
+    ),
     adminSslMode,
     adminSslRootCert,
-    engineVersion: r.string(obj, "engineVersion", path, String(config.postgres.version), new RegExp(`^${config.postgres.version}(\\.[0-9]+)?$`), `a PostgreSQL ${config.postgres.version} engine version such as ${config.postgres.version}.4 (it must match mlstack:postgres.version)`),
-    preferredBackupWindow: r.optionalString(obj, "preferredBackupWindow", path, window, "a UTC window such as 02:00-03:00"),
-    preferredMaintenanceWindow: r.optionalString(obj, "preferredMaintenanceWindow", path, maintenance, "a UTC window such as sun:04:00-sun:05:00"),
+    engineVersion: r.string(
+      obj,
+      "engineVersion",
+      path,
+      String(config.postgres.version),
+      new RegExp(`^${config.postgres.version}(\\.[0-9]+)?$`),
+      `a PostgreSQL ${config.postgres.version} engine version such as ${config.postgres.version}.4 (it must match mlstack:postgres.version)`,
+    ),
+    preferredBackupWindow: r.optionalString(
+      obj,
+      "preferredBackupWindow",
+      path,
+      window,
+      "a UTC window such as 02:00-03:00",
+    ),
+    preferredMaintenanceWindow: r.optionalString(
+      obj,
+      "preferredMaintenanceWindow",
+      path,
+      maintenance,
+      "a UTC window such as sun:04:00-sun:05:00",
+    ),
   };
 }
 
@@ -432,7 +726,18 @@ function parsePostgres(r: Reader, value: unknown, path: string, config: Platform
 export function quantityToGiB(quantity: string): number {
   const match = /^([0-9]+(?:\.[0-9]+)?)(Ki|Mi|Gi|Ti|Pi|k|M|G|T|P)?$/.exec(quantity);
   if (!match) return 0;
-  const factors: Record<string, number> = { Ki: 2 ** 10, Mi: 2 ** 20, Gi: 2 ** 30, Ti: 2 ** 40, Pi: 2 ** 50, k: 1e3, M: 1e6, G: 1e9, T: 1e12, P: 1e15 };
+  const factors: Record<string, number> = {
+    Ki: 2 ** 10,
+    Mi: 2 ** 20,
+    Gi: 2 ** 30,
+    Ti: 2 ** 40,
+    Pi: 2 ** 50,
+    k: 1e3,
+    M: 1e6,
+    G: 1e9,
+    T: 1e12,
+    P: 1e15,
+  };
   const bytes = Number(match[1]) * (match[2] ? factors[match[2]] : 1);
   return Math.ceil(bytes / 2 ** 30);
 }

@@ -535,7 +535,7 @@ const CIDR_RULE = "an IPv4 CIDR such as 10.0.0.0/16";
 function parseNetwork(r: Reader, value: unknown, target: Target): NetworkConfig {
   const path = "network";
   const obj = r.object(value, path);
-  r.knownKeys(obj, path, ["apiServerCidrs", "ingressNamespace", "monitoringNamespace", "objectStoreNamespace", "objectStoreCidrs"]);
+  r.knownKeys(obj, path, ["apiServerCidrs", "ingressNamespace", "monitoringNamespace", "objectStoreNamespace", "objectStoreCidrs", "kedaNamespace"]);
   const openshift = target === "openshift";
   return {
     apiServerCidrs: r.stringList(obj, "apiServerCidrs", path, ["0.0.0.0/0"], CIDR, CIDR_RULE),
@@ -543,6 +543,7 @@ function parseNetwork(r: Reader, value: unknown, target: Target): NetworkConfig 
     monitoringNamespace: r.string(obj, "monitoringNamespace", path, openshift ? "openshift-monitoring" : "monitoring", DNS_LABEL, DNS_LABEL_RULE),
     objectStoreNamespace: r.string(obj, "objectStoreNamespace", path, openshift ? "openshift-storage" : "rook-ceph", DNS_LABEL, DNS_LABEL_RULE),
     objectStoreCidrs: r.stringList(obj, "objectStoreCidrs", path, ["0.0.0.0/0"], CIDR, CIDR_RULE),
+    kedaNamespace: r.string(obj, "kedaNamespace", path, openshift ? "openshift-keda" : "keda", DNS_LABEL, DNS_LABEL_RULE),
   };
 }
 

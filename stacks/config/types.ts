@@ -293,5 +293,10 @@ export interface NetworkConfig {
   objectStoreNamespace: string;
   /** CIDRs of an external S3 endpoint (external provider). Default `0.0.0.0/0` on the endpoint's port only. */
   objectStoreCidrs: string[];
+  /**
+   * Namespace of the KEDA operator, which reads streaming models' consumer lag from Kafka.
+   * Default kubernetes `keda`, openshift `openshift-keda` (Custom Metrics Autoscaler).
+   */
+  kedaNamespace: string;
 }
 

@@ -72,7 +72,7 @@ describe("Mlflow with basic auth (kubernetes, dev)", () => {
   it("runs mlflow server through the image entrypoint: PostgreSQL backend, proxied artifacts, host, port, workers, basic-auth app", async () => {
     const { container } = await renderMlflow(mlflowArgs());
     const mlflow = container("mlflow");
-    expect(mlflow.image).toBe("ghcr.io/mlstack/mlflow:3.6.0-1");
+    expect(mlflow.image).toBe("ghcr.io/mlstack/mlflow:3.17.2-1");
     expect(mlflow.command).toEqual(["/usr/local/bin/mlflow-entrypoint"]);
     expect(mlflow.args).toEqual([
       "mlflow",
@@ -667,5 +667,25 @@ describe("Mlflow.serviceAccountAnnotations", () => {
     const { config } = mlflowArgs({ target: "openshift" });
     const { ctx } = mlflowArgs();
     expect(() => Mlflow.serviceAccountAnnotations(ctx, config, "mlflow")).toThrow(/oauth-proxy.*kubernetes/);
+  });
+});
+
+describe("Mlflow.clientEgress", () => {
+  const { Mlflow: M } = require("../../../components/mlflow/Mlflow") as typeof import("../../../components/mlflow/Mlflow");
+  const { baseConfig: cfg } = require("../../support/config") as typeof import("../../support/config");
+  it("opens only the tracking server's pods on the MLflow port for basic auth", () => {
+    expect(M.clientEgress(cfg().mlflow, "ml-dev-platform", "mlflow")).toEqual({
+      to: [
+        {
+          namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": "ml-dev-platform" } },
+          podSelector: { matchLabels: { "app.kubernetes.io/name": "mlflow", "app.kubernetes.io/part-of": "mlstack" } },
+        },
+      ],
+      ports: [{ protocol: "TCP", port: 5000 }],
+    });
+  });
+  it("opens the oauth-proxy's port when MLflow sits behind it", () => {
+    const config = cfg({ target: "openshift" }).mlflow;
+    expect(M.clientEgress(config, "ml-dev-platform", "mlflow").ports).toEqual([{ protocol: "TCP", port: 8443 }]);
   });
 });

@@ -131,8 +131,9 @@ describe("Mlflow refuses", () => {
   });
 
   it("a single replica where the platform runs highly available", async () => {
+    const args = mlflowArgs({ environment: "prod" });
     await expectRefusal(
-      mlflowArgs({ environment: "prod", mlflow: { replicas: 1 } }),
+      { ...args, config: { ...args.config, replicas: 1 } },
       /config\.replicas \(mlstack:mlflow\.replicas\) is 1 in prod.*at least 2/,
     );
   });

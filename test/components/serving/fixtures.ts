@@ -12,7 +12,7 @@ import { baseConfig, baseRawConfig } from "../../support/config";
 import type { Rendered } from "../../support/render";
 
 export const NAMESPACE = "ml-test-fraud";
-export const MLFLOW_IMAGE = "ghcr.io/mlstack/mlflow:3.6.0-1";
+export const MLFLOW_IMAGE = "ghcr.io/mlstack/mlflow:3.17.2-1";
 export const MODEL_URI = "s3://fraud-models-0a1b2c3d/fraud-detector/3";
 export const S3_ENDPOINT = "http://rook-ceph-rgw-objectstore.rook-ceph.svc";
 

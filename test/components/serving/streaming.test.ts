@@ -2,6 +2,7 @@
  * Streaming models: consumed from Kafka by the stream consumer (mlflow) or the image (custom),
  * scaled by KEDA on consumer lag with credentials only by reference.
  */
+import type { ModelKafkaArgs } from "../../../components/serving/kafkaScaler";
 import { ModelServing } from "../../../components/serving/ModelServing";
 import { streamConsumerSource } from "../../../components/serving/streamConsumer";
 import { render } from "../../support/render";
@@ -124,7 +125,7 @@ describe("lag autoscaling", () => {
 
   it("reads a SCRAM username from a Secret key when given one", async () => {
     const kafka = scramKafkaArgs();
-    kafka.scaler.sasl = {
+    kafka.scaler!.sasl = {
       mechanism: "SCRAM-SHA-512",
       username: { secretKeyRef: { name: "model-kafka-user", key: "username" } },
       password: { name: "model-kafka", key: "password" },
@@ -221,5 +222,19 @@ describe("network", () => {
     const result = validateObjects(manifests(r));
     expect(result.errors).toEqual([]);
     expect(result.unchecked).toEqual([]);
+  });
+});
+
+describe("a streaming model whose Kafka KEDA cannot authenticate to", () => {
+  it("scales on CPU with an HPA instead of a lag ScaledObject, and raises no lag alert", async () => {
+    const config = configWithModel({ kafka: { inputTopic: "transactions", outputTopic: "fraud-scores" } }, { environment: "staging" });
+    const args = servingArgs(config, { monitoring: true });
+    const r = await render(() => {
+      new ModelServing("model", { ...args, kafka: { ...(args.kafka as ModelKafkaArgs), scaler: undefined } });
+    });
+    expect(r.ofType("kubernetes:keda.sh/v1alpha1:ScaledObject")).toEqual([]);
+    expect(r.ofType("kubernetes:autoscaling/v2:HorizontalPodAutoscaler")).toHaveLength(1);
+    const rules = JSON.stringify(r.inputs(r.one("kubernetes:monitoring.coreos.com/v1:PrometheusRule")));
+    expect(rules).not.toContain("keda_scaler_metrics_value");
   });
 });

@@ -42,8 +42,10 @@ describe("refusals", () => {
   it.each([
     ["mlserver", /MLServer's Kafka server supports neither TLS nor SASL/],
     ["triton", /Triton has no Kafka consumer/],
-  ])("refuses to stream with the %s runtime", (runtime, reason) => {
-    expect(() => validateModelServingArgs(argsFor({ ...STREAMING, runtime }))).toThrow(reason);
+  ])("refuses to stream with the %s runtime (even when config validation was bypassed)", (runtime, reason) => {
+    const args = argsFor(STREAMING);
+    args.model = { ...args.model, runtime: runtime as "mlserver" | "triton" };
+    expect(() => validateModelServingArgs(args)).toThrow(reason);
   });
 
   it.each(["mlflow", "mlserver", "triton"])("refuses the %s runtime without a modelUri", (runtime) => {
@@ -77,9 +79,9 @@ describe("refusals", () => {
   });
 
   it("refuses a port other than 8080 for KServe's built-in runtimes", () => {
-    expect(() =>
-      validateModelServingArgs(argsFor({ engine: "kserve", runtime: "triton", port: 9000 })),
-    ).toThrow(/model.port: 9000 must be 8080 for model "model": KServe's triton runtime listens there/);
+    const args = argsFor({ engine: "kserve", runtime: "triton" });
+    args.model = { ...args.model, port: 9000 };
+    expect(() => validateModelServingArgs(args)).toThrow(/model.port: 9000 must be 8080 for model "model": KServe's triton runtime listens there/);
   });
 
   it("refuses an HTTP model nobody may call", () => {
@@ -113,7 +115,7 @@ describe("refusals", () => {
 
   it("refuses a SCRAM username read from an env var the container does not have", () => {
     const kafka = scramKafkaArgs();
-    kafka.scaler.sasl = {
+    kafka.scaler!.sasl = {
       mechanism: "SCRAM-SHA-512",
       username: { containerEnv: "KAFKA_USER" },
       password: { name: "model-kafka", key: "password" },

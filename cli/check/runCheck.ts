@@ -1,0 +1,213 @@
+/**
+ * `mlstack check <file|dir> [--target T] [--env E] [--format text|json|sarif] [--config pack-config.json]`
+ *
+ * Exit codes: 0 no mandatory violation, 1 mandatory violations, 2 unusable input or arguments
+ * (one message naming the file and, where known, the line; never a stack trace).
+ */
+import { promises as fs } from "fs";
+import * as path from "path";
+import { ALL_RULES } from "../../policies/catalog";
+import { evaluatePrepared, toPolicyResource, toStackOutputs } from "../../policies/evaluate";
+import type { DocumentDefaults, PackConfig } from "../../policies/packConfig";
+import { PackConfigError, parsePackConfigDocument } from "../../policies/packConfig";
+import type { Environment, PolicyResource, Target, Violation } from "../../policies/rule";
+import { ENVIRONMENTS, TARGETS } from "../../policies/rule";
+import { InputError, LoadedDocument, readInput } from "./documents";
+import { CheckReport, formatJson, formatText } from "./report";
+import { toSarif } from "./sarif";
+
+export const EXIT_OK = 0;
+export const EXIT_MANDATORY = 1;
+export const EXIT_UNUSABLE = 2;
+
+export const FORMATS = ["text", "json", "sarif"] as const;
+export type Format = (typeof FORMATS)[number];
+
+export const USAGE = `usage: mlstack check <file|dir> [--target kubernetes|openshift|aws|gcp] [--env dev|staging|prod] [--format text|json|sarif] [--config pack-config.json]
+
+Checks a \`pulumi preview --json\` document, an \`mlstack plan\` plan.json, a \`pulumi stack export\`
+or Kubernetes YAML against the mlstack-security policy pack.
+Exit codes: 0 no mandatory violation, 1 mandatory violations, 2 unusable input.`;
+
+export interface CheckArgs {
+  input: string;
+  target?: Target;
+  environment?: Environment;
+  format: Format;
+  config?: string;
+}
+
+export class UsageError extends Error {}
+
+/** Parses the arguments after `check`. */
+export function parseCheckArgs(argv: readonly string[]): CheckArgs | "help" {
+  const positional: string[] = [];
+  const flags: Record<string, string> = {};
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i];
+    if (arg === "-h" || arg === "--help") return "help";
+    if (!arg.startsWith("--")) {
+      positional.push(arg);
+      continue;
+    }
+    const eq = arg.indexOf("=");
+    const name = eq > 0 ? arg.slice(2, eq) : arg.slice(2);
+    if (!["target", "env", "format", "config"].includes(name))
+      throw new UsageError(`unknown option --${name}`);
+    const value = eq > 0 ? arg.slice(eq + 1) : argv[++i];
+    if (value === undefined || value === "") throw new UsageError(`--${name} needs a value`);
+    flags[name] = value;
+  }
+  if (positional.length !== 1)
+    throw new UsageError(
+      positional.length === 0
+        ? "no file or directory to check"
+        : `one file or directory, got ${positional.length}`,
+    );
+  const pick = <T extends string>(flag: string, allowed: readonly T[]): T | undefined => {
+    const v = flags[flag];
+    if (v === undefined) return undefined;
+    if (!(allowed as readonly string[]).includes(v))
+      throw new UsageError(`--${flag} ${v}: use one of ${allowed.join(", ")}`);
+    return v as T;
+  };
+  return {
+    input: positional[0],
+    target: pick("target", TARGETS),
+    environment: pick("env", ENVIRONMENTS),
+    format: pick("format", FORMATS) ?? "text",
+    config: flags.config,
+  };
+}
+
+async function readPackConfig(file: string, cwd: string): Promise<PackConfig> {
+  let text: string;
+  try {
+    text = await fs.readFile(path.resolve(cwd, file), "utf8");
+  } catch {
+    throw new InputError(file, "no such file or directory");
+  }
+  if (text.trim() === "") throw new InputError(file, "empty file");
+  let doc: unknown;
+  try {
+    doc = JSON.parse(text) as unknown;
+  } catch (err) {
+    throw new InputError(file, `malformed JSON: ${(err as Error).message}`);
+  }
+  try {
+    return parsePackConfigDocument(doc, ALL_RULES);
+  } catch (err) {
+    if (err instanceof PackConfigError) throw new InputError(file, err.message);
+    throw err;
+  }
+}
+
+/** The first document's declared settings win; a target implied by any document fills in. */
+function mergeDefaults(docs: LoadedDocument[]): DocumentDefaults {
+  const out: DocumentDefaults = {};
+  for (const d of docs) {
+    out.target ??= d.defaults.target;
+    out.environment ??= d.defaults.environment;
+    out.registries ??= d.defaults.registries;
+  }
+  return out;
+}
+
+/** Lines where each URN first appears as a `"urn": "…"` value in a JSON document. */
+export function urnLines(text: string): Map<string, number> {
+  const out = new Map<string, number>();
+  const re = /"urn"\s*:\s*"((?:[^"\\]|\\.)*)"/g;
+  let line = 1;
+  let scanned = 0;
+  for (let m = re.exec(text); m; m = re.exec(text)) {
+    for (let i = scanned; i < m.index; i++) if (text.charCodeAt(i) === 10) line++;
+    scanned = m.index;
+    const urn = m[1];
+    if (!out.has(urn)) out.set(urn, line);
+  }
+  return out;
+}
+
+/** Gives findings on preview / plan / stack-export resources the file and line naming their URN. */
+function locateInDocuments(violations: Violation[], docs: LoadedDocument[]): void {
+  const pending = violations.filter((v) => !v.location);
+  if (pending.length === 0) return;
+  const docOf = new Map<string, LoadedDocument>();
+  for (const d of docs) if (d.kind !== "kubernetes") for (const r of d.resources) docOf.set(r.urn, d);
+  const lines = new Map<LoadedDocument, Map<string, number>>();
+  for (const v of pending) {
+    const doc = docOf.get(v.urn) ?? (docs.length === 1 ? docs[0] : undefined);
+    if (!doc) continue;
+    let index = lines.get(doc);
+    if (!index) {
+      index = urnLines(doc.text);
+      lines.set(doc, index);
+    }
+    v.location = { file: doc.file, line: index.get(v.urn) ?? 1 };
+  }
+}
+
+export interface CheckIo {
+  stdout: (text: string) => void;
+  stderr: (text: string) => void;
+  cwd: string;
+}
+
+const defaultIo: CheckIo = {
+  stdout: (t) => process.stdout.write(t),
+  stderr: (t) => process.stderr.write(t),
+  cwd: process.cwd(),
+};
+
+/** Runs the check: reads, evaluates, prints, and returns the exit code. */
+export async function runCheck(argv: readonly string[], io: Partial<CheckIo> = {}): Promise<number> {
+  const { stdout, stderr, cwd } = { ...defaultIo, ...io };
+  let args: CheckArgs | "help";
+  try {
+    args = parseCheckArgs(argv);
+  } catch (err) {
+    if (!(err instanceof UsageError)) throw err;
+    stderr(`mlstack check: ${err.message}\n${USAGE}\n`);
+    return EXIT_UNUSABLE;
+  }
+  if (args === "help") {
+    stdout(`${USAGE}\n`);
+    return EXIT_OK;
+  }
+  let docs: LoadedDocument[];
+  let config: PackConfig;
+  try {
+    config = args.config ? await readPackConfig(args.config, cwd) : {};
+    docs = await readInput(args.input, cwd);
+  } catch (err) {
+    if (!(err instanceof InputError)) throw err;
+    stderr(`mlstack check: ${err.message}\n`);
+    return EXIT_UNUSABLE;
+  }
+  if (args.target) config.target = args.target;
+  if (args.environment) config.environment = args.environment;
+
+  const resources: PolicyResource[] = [];
+  const outputs: Record<string, unknown> = {};
+  for (const d of docs) {
+    for (const r of d.resources) resources.push(toPolicyResource(r));
+    Object.assign(outputs, d.outputs ?? {});
+  }
+  const defaults = mergeDefaults(docs);
+  const result = evaluatePrepared(resources, toStackOutputs(outputs), config, defaults);
+  // SARIF needs a file and line for every result; the other formats name preview resources by URN.
+  if (args.format === "sarif") locateInDocuments(result.violations, docs);
+
+  const report: CheckReport = {
+    violations: result.violations,
+    deferred: result.deferred,
+    resourceCount: result.resourceCount,
+    inputs: docs.map((d) => d.file),
+    target: config.target ?? defaults.target ?? "kubernetes",
+    environment: config.environment ?? defaults.environment,
+  };
+  if (args.format === "json") stdout(formatJson(report));
+  else if (args.format === "sarif") stdout(`${JSON.stringify(toSarif(report, { srcRoot: cwd }), null, 2)}\n`);
+  else stdout(formatText(report));
+  return result.violations.some((v) => v.enforcementLevel === "mandatory") ? EXIT_MANDATORY : EXIT_OK;
+}
