@@ -199,12 +199,25 @@ export function isSecretValue(value: unknown): value is { value: unknown } {
 
 /** Replaces every secret with `replacement` (for manifests and reports that must not leak). */
 export function redactSecrets(value: unknown, replacement: unknown = "[secret]"): unknown {
-  if (isSecretValue(value)) return replacement;
+  if (isSecretValue(value)) {
+    // A secret map (a Secret's whole `stringData`) keeps its keys, so the object keeps its shape.
+    const inner = value.value;
+    return typeof inner === "object" && inner !== null ? hideLeaves(inner, replacement) : replacement;
+  }
   if (Array.isArray(value)) return value.map((v) => redactSecrets(v, replacement));
   if (typeof value === "object" && value !== null) {
     return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, redactSecrets(v, replacement)]));
   }
   return value;
+}
+
+function hideLeaves(value: unknown, replacement: unknown): unknown {
+  if (isSecretValue(value)) return hideLeaves(value.value, replacement);
+  if (Array.isArray(value)) return value.map((v) => hideLeaves(v, replacement));
+  if (typeof value === "object" && value !== null) {
+    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, hideLeaves(v, replacement)]));
+  }
+  return replacement;
 }
 
 /** Replaces every secret wrapper with its plain value (tests inspecting secret wiring). */

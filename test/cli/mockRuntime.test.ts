@@ -1,7 +1,7 @@
 import * as k8s from "@pulumi/kubernetes";
-import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
-import { runUnderMocks } from "../../cli/mockRuntime";
+import * as pulumi from "@pulumi/pulumi";
+import { redactSecrets, runUnderMocks } from "../../cli/mockRuntime";
 
 class Box extends pulumi.ComponentResource {
   constructor(name: string, opts?: pulumi.ComponentResourceOptions) {
@@ -29,5 +29,15 @@ describe("runUnderMocks", () => {
   });
   it("rethrows what the program throws", async () => {
     await expect(runUnderMocks(() => { throw new Error("bad config"); }, { project: "mlstack", stack: "test" })).rejects.toThrow("bad config");
+  });
+});
+
+describe("redactSecrets", () => {
+  it("hides a secret map's values but keeps its keys, so manifests keep their shape", async () => {
+    const result = await runUnderMocks(() => {
+      new Box("box");
+    }, { project: "mlstack", stack: "test" });
+    const secret = result.resources.find((r) => r.type === "kubernetes:core/v1:Secret");
+    expect(redactSecrets(secret?.inputs)).toMatchObject({ stringData: { password: "[secret]" } });
   });
 });

@@ -45,7 +45,9 @@ describe.each(STACKS)("stack %s", (stack) => {
     expect(types).toContain("mlstack:platform:Platform");
     expect(types).toContain("mlstack:mlflow:Mlflow");
     expect(resources.filter((r) => r.type === "mlstack:serving:ModelServing")).toHaveLength(config.serving.models.length);
-    expect(resources.filter((r) => r.type === "mlstack:namespace:TeamNamespace")).toHaveLength(config.teams.length + 1);
+    const platform = resources.find((r) => r.type === "mlstack:platform:Platform");
+    const namespaces = resources.filter((r) => r.type === "mlstack:namespace:TeamNamespace" && r.parent === platform?.urn);
+    expect(namespaces).toHaveLength(config.teams.length + 1);
   });
 
   it("runs every pod restricted: non-root, no escalation, all capabilities dropped, RuntimeDefault seccomp", () => {

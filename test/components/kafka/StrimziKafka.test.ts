@@ -1,3 +1,4 @@
+import { MOCK_CERT_START } from "../../../cli/mockRuntime";
 import type { WorkloadAccess } from "../../../components/identity/contract";
 import type { KafkaScalerAuth } from "../../../components/serving/kafkaScaler";
 import {
@@ -884,7 +885,8 @@ describe("StrimziKafka", () => {
             name: "kafka-clients-ca-cert",
             namespace: "ml-dev-platform",
             labels: expect.objectContaining({ "strimzi.io/kind": "Kafka", "strimzi.io/cluster": "kafka" }),
-            annotations: { "strimzi.io/ca-cert-generation": "0" },
+            // Whole hours from the epoch to the (mocked) certificate's start.
+            annotations: { "strimzi.io/ca-cert-generation": String(Date.parse(MOCK_CERT_START) / 3_600_000) },
           }),
         );
         expect(key.metadata).toEqual(
