@@ -1,0 +1,596 @@
+/**
+ * Kubernetes namespace, network and RBAC rules: Pod Security Admission labels, default-deny
+ * network policies, no node ports or public load balancers, TLS on Ingresses and Routes, and no
+ * RBAC grant that escalates.
+ *
+ * Unknown values: an unknown field passes and the check is reported as deferred; the engine
+ * runs resource checks again at `pulumi up`. Stack checks that cannot place an object in a
+ * namespace (its namespace is unknown and it depends on no Namespace in the stack) defer rather
+ * than report a missing policy.
+ */
+import { byNamespace, isEmptySelector, namespaceOf, objectName, selectorMatches } from "./kubernetesObjects";
+import { isWorkloadType, kubernetesGvk, podSites } from "./podSpecs";
+import type { PolicyResource, Reporter, ResourceRule, StackRule } from "./rule";
+import { resourceRule, stackRule } from "./rule";
+import { arr, at, isObject, isUnknown, obj, str, strings } from "./values";
+
+const UNKNOWN_DEFERRED =
+  "Passes while the value is unknown; the engine re-runs the check at `pulumi up` with the value known.";
+
+const kind = (type: string) => kubernetesGvk(type)?.kind;
+const isKind =
+  (...kinds: string[]) =>
+  (type: string) =>
+    kinds.includes(kind(type) ?? "") && type.startsWith("kubernetes:");
+const isNamespace = (type: string) => type === "kubernetes:core/v1:Namespace";
+const isNetworkPolicy = (type: string) => type === "kubernetes:networking.k8s.io/v1:NetworkPolicy";
+const RBAC = "kubernetes:rbac.authorization.k8s.io/v1:";
+const isRole = (type: string) => type === `${RBAC}Role` || type === `${RBAC}ClusterRole`;
+const isBinding = (type: string) => type === `${RBAC}RoleBinding` || type === `${RBAC}ClusterRoleBinding`;
+
+export const PSS_LEVEL = "restricted";
+export const PSS_MODES = ["enforce", "warn", "audit"];
+
+export const namespacePssLabels = resourceRule({
+  name: "k8s-namespace-pss-labels",
+  description:
+    "Namespaces enforce, warn and audit Pod Security Standards `restricted` through Pod Security Admission labels.",
+  severity: "high",
+  remediation: `Label the namespace ${PSS_MODES.map((m) => `pod-security.kubernetes.io/${m}: ${PSS_LEVEL}`).join(", ")}.`,
+  defaultLevel: "mandatory",
+  onUnknown: UNKNOWN_DEFERRED,
+  appliesTo: isNamespace,
+  check(resource, _ctx, report) {
+    const labels = at(resource.props, "metadata.labels");
+    if (isUnknown(labels)) return report.unknown("metadata.labels");
+    for (const mode of PSS_MODES) {
+      const key = `pod-security.kubernetes.io/${mode}`;
+      const v = obj(labels)[key];
+      if (isUnknown(v)) report.unknown(`metadata.labels.${key}`);
+      else if (v !== PSS_LEVEL) {
+        report.violation(
+          `Namespace ${objectName(resource)} ${v === undefined ? `lacks ${key}` : `sets ${key}: ${String(v)}`} (want ${PSS_LEVEL})`,
+        );
+      }
+    }
+  },
+});
+
+/** Which directions a NetworkPolicy denies for every pod of its namespace (empty selector, no rules). */
+function defaultDenies(policy: PolicyResource): { ingress: boolean; egress: boolean } | "unknown" {
+  const spec = at(policy.props, "spec");
+  if (isUnknown(spec)) return "unknown";
+  const selector = at(spec, "podSelector");
+  if (isUnknown(selector)) return "unknown";
+  if (!isEmptySelector(selector)) return { ingress: false, egress: false };
+  const types = at(spec, "policyTypes");
+  if (isUnknown(types)) return "unknown";
+  const declared = strings(types);
+  const ingressRules = arr(at(spec, "ingress"));
+  const egressRules = arr(at(spec, "egress"));
+  const coversIngress = declared.length === 0 || declared.includes("Ingress");
+  // Without policyTypes, Kubernetes infers Egress only from egress rules, which then allow traffic.
+  const coversEgress = declared.includes("Egress");
+  return {
+    ingress: coversIngress && ingressRules.length === 0,
+    egress: coversEgress && egressRules.length === 0,
+  };
+}
+
+export const namespaceDefaultDeny: StackRule = stackRule({
+  name: "k8s-namespace-default-deny",
+  description:
+    "Every Namespace in the stack has a default-deny NetworkPolicy (podSelector {}, policyTypes Ingress and Egress, no rules); one policy per direction also counts.",
+  severity: "high",
+  remediation:
+    "Add a NetworkPolicy in the namespace with `podSelector: {}`, `policyTypes: [Ingress, Egress]` and no rules, then allow what each workload needs.",
+  defaultLevel: "mandatory",
+  onUnknown:
+    "A NetworkPolicy whose namespace is unknown and that depends on no Namespace resource cannot be placed: a namespace then defers instead of failing.",
+  check(stack, _ctx, report) {
+    const namespaces = stack.matching(isNamespace);
+    if (namespaces.length === 0) return;
+    const policies = byNamespace(stack.matching(isNetworkPolicy), stack);
+    const unplaced = (policies.get(undefined) ?? []).length > 0;
+    for (const ns of namespaces) {
+      const name = at(ns.props, "metadata.name");
+      if (isUnknown(name)) {
+        report.unknown("metadata.name", ns);
+        continue;
+      }
+      const nsName = str(name) ?? ns.name;
+      let ingress = false;
+      let egress = false;
+      let unknown = false;
+      for (const p of policies.get(nsName) ?? []) {
+        const d = defaultDenies(p);
+        if (d === "unknown") unknown = true;
+        else {
+          ingress ||= d.ingress;
+          egress ||= d.egress;
+        }
+      }
+      if (ingress && egress) continue;
+      if (unknown || unplaced) {
+        report.unknown("NetworkPolicies of the namespace", ns);
+        continue;
+      }
+      const missing = [!ingress ? "Ingress" : "", !egress ? "Egress" : ""].filter((d) => d !== "");
+      report.violation(
+        `Namespace ${nsName} has no default-deny NetworkPolicy for ${missing.join(" and ")}`,
+        ns,
+      );
+    }
+  },
+});
+
+export const workloadHasNetpol: StackRule = stackRule({
+  name: "k8s-workload-has-netpol",
+  description:
+    "A NetworkPolicy in the workload's namespace selects its pods (a default-deny policy with podSelector {} counts).",
+  severity: "high",
+  remediation:
+    "Add a NetworkPolicy whose podSelector matches the workload's pod labels, allowing only the traffic it needs.",
+  defaultLevel: "mandatory",
+  onUnknown:
+    "Workloads whose namespace or pod labels are unknown, or namespaces holding policies with unknown selectors, defer.",
+  check(stack, _ctx, report) {
+    const workloads = stack.matching(isWorkloadType);
+    if (workloads.length === 0) return;
+    const policies = byNamespace(stack.matching(isNetworkPolicy), stack);
+    const unplaced = (policies.get(undefined) ?? []).length > 0;
+    for (const w of workloads) {
+      const ns = namespaceOf(w, stack);
+      if (ns === undefined) {
+        if (isUnknown(at(w.props, "metadata.namespace")) || unplaced) report.unknown("metadata.namespace", w);
+        else
+          report.violation(
+            `${kind(w.type)} ${objectName(w)} has no namespace, so no NetworkPolicy can select it`,
+            w,
+          );
+        continue;
+      }
+      const sites = podSites(w);
+      if (sites.unknownAt) {
+        report.unknown(sites.unknownAt, w);
+        continue;
+      }
+      for (const pod of sites.pods) {
+        let selected = false;
+        let unknown = unplaced;
+        for (const p of policies.get(ns) ?? []) {
+          const m = selectorMatches(at(p.props, "spec.podSelector"), pod.labels);
+          if (m === "unknown") unknown = true;
+          else if (m) {
+            selected = true;
+            break;
+          }
+        }
+        if (selected) continue;
+        if (unknown) report.unknown("NetworkPolicy selectors", w);
+        else
+          report.violation(
+            `no NetworkPolicy in namespace ${ns} selects the ${pod.component}pods of ${kind(w.type)} ${objectName(w)}`,
+            w,
+          );
+      }
+    }
+  },
+});
+
+const EVERYWHERE = ["0.0.0.0/0", "::/0"];
+
+function openPeers(peers: unknown, report: Reporter, where: string): string | undefined {
+  if (isUnknown(peers)) {
+    report.unknown(where);
+    return undefined;
+  }
+  const list = arr(peers);
+  if (list.length === 0) return "every source and destination";
+  for (const p of list) {
+    const cidr = at(p, "ipBlock.cidr");
+    if (typeof cidr === "string" && EVERYWHERE.includes(cidr)) return cidr;
+    const nsSelector = at(p, "namespaceSelector");
+    if (nsSelector !== undefined && !isUnknown(nsSelector) && isEmptySelector(nsSelector))
+      return "every namespace (namespaceSelector {})";
+  }
+  return undefined;
+}
+
+export const netpolNoAllowAll = resourceRule({
+  name: "k8s-netpol-no-allow-all",
+  description:
+    "NetworkPolicy rules name their peers: no empty from/to, no 0.0.0.0/0 (or ::/0), no namespaceSelector {}.",
+  severity: "medium",
+  remediation: "Restrict each rule to the namespaces, pods or CIDRs that need the traffic.",
+  defaultLevel: "advisory",
+  onUnknown: UNKNOWN_DEFERRED,
+  appliesTo: isNetworkPolicy,
+  check(resource, _ctx, report) {
+    for (const [direction, peersKey] of [
+      ["ingress", "from"],
+      ["egress", "to"],
+    ] as const) {
+      const rules = at(resource.props, `spec.${direction}`);
+      if (isUnknown(rules)) {
+        report.unknown(`spec.${direction}`);
+        continue;
+      }
+      arr(rules).forEach((rule, i) => {
+        const where = `spec.${direction}[${i}].${peersKey}`;
+        const open = openPeers(at(rule, peersKey), report, where);
+        if (!open) return;
+        const ports = arr(at(rule, "ports"))
+          .map((p) => String(at(p, "port") ?? "all"))
+          .join(", ");
+        report.violation(
+          `NetworkPolicy ${objectName(resource)} ${direction} rule ${i} (${where}) is open to ${open}${ports ? ` on ports ${ports}` : " on every port"}`,
+        );
+      });
+    }
+  },
+});
+
+export const namespaceQuota: StackRule = stackRule({
+  name: "k8s-namespace-quota",
+  description: "Every Namespace in the stack has a ResourceQuota and a LimitRange.",
+  severity: "low",
+  remediation:
+    "Add a ResourceQuota (total requests, pods, storage) and a LimitRange (container defaults) to the namespace.",
+  defaultLevel: "advisory",
+  onUnknown: "Namespaces whose name is unknown, or with quota objects that cannot be placed, defer.",
+  check(stack, _ctx, report) {
+    const namespaces = stack.matching(isNamespace);
+    if (namespaces.length === 0) return;
+    const quotas = byNamespace(stack.matching(isKind("ResourceQuota")), stack);
+    const limits = byNamespace(stack.matching(isKind("LimitRange")), stack);
+    const unplaced = (quotas.get(undefined) ?? []).length + (limits.get(undefined) ?? []).length > 0;
+    for (const ns of namespaces) {
+      const name = at(ns.props, "metadata.name");
+      if (isUnknown(name)) {
+        report.unknown("metadata.name", ns);
+        continue;
+      }
+      const nsName = str(name) ?? ns.name;
+      const missing = [
+        (quotas.get(nsName) ?? []).length === 0 ? "ResourceQuota" : "",
+        (limits.get(nsName) ?? []).length === 0 ? "LimitRange" : "",
+      ].filter((m) => m !== "");
+      if (missing.length === 0) continue;
+      if (unplaced) report.unknown("ResourceQuota / LimitRange namespace", ns);
+      else report.violation(`Namespace ${nsName} has no ${missing.join(" and no ")}`, ns);
+    }
+  },
+});
+
+const isService = (type: string) => type === "kubernetes:core/v1:Service";
+
+export const serviceNoNodePort = resourceRule({
+  name: "k8s-service-no-nodeport",
+  description: "Services are not of type NodePort (which opens a port on every node).",
+  severity: "high",
+  remediation: "Use a ClusterIP Service behind an Ingress or Route (or an internal LoadBalancer).",
+  defaultLevel: "mandatory",
+  onUnknown: UNKNOWN_DEFERRED,
+  appliesTo: isService,
+  check(resource, _ctx, report) {
+    const type = at(resource.props, "spec.type");
+    if (isUnknown(type)) report.unknown("spec.type");
+    else if (type === "NodePort") report.violation(`Service ${objectName(resource)} is of type NodePort`);
+  },
+});
+
+/** Annotations that make a cloud load balancer internal (AWS, GKE, Azure, OpenStack). */
+export const INTERNAL_LB_ANNOTATIONS: Record<string, string[]> = {
+  "service.beta.kubernetes.io/aws-load-balancer-internal": ["true", "0.0.0.0/0"],
+  "service.beta.kubernetes.io/aws-load-balancer-scheme": ["internal"],
+  "networking.gke.io/load-balancer-type": ["Internal"],
+  "cloud.google.com/load-balancer-type": ["Internal", "internal"],
+  "service.beta.kubernetes.io/azure-load-balancer-internal": ["true"],
+  "service.beta.kubernetes.io/openstack-internal-load-balancer": ["true"],
+};
+
+export const serviceNoPublicLb = resourceRule({
+  name: "k8s-service-no-public-lb",
+  description:
+    "LoadBalancer Services carry an internal-load-balancer annotation, and no Service sets externalIPs.",
+  severity: "high",
+  remediation:
+    "Annotate the Service as internal (e.g. service.beta.kubernetes.io/aws-load-balancer-scheme: internal, networking.gke.io/load-balancer-type: Internal) and remove externalIPs; expose through the ingress controller.",
+  defaultLevel: "mandatory",
+  onUnknown: UNKNOWN_DEFERRED,
+  appliesTo: isService,
+  check(resource, _ctx, report) {
+    const spec = at(resource.props, "spec");
+    if (isUnknown(spec)) return report.unknown("spec");
+    const externalIPs = at(spec, "externalIPs");
+    if (isUnknown(externalIPs)) report.unknown("spec.externalIPs");
+    else if (arr(externalIPs).length > 0)
+      report.violation(`Service ${objectName(resource)} sets externalIPs`);
+    const type = at(spec, "type");
+    if (isUnknown(type)) return report.unknown("spec.type");
+    if (type !== "LoadBalancer") return;
+    const annotations = at(resource.props, "metadata.annotations");
+    if (isUnknown(annotations)) return report.unknown("metadata.annotations");
+    const internal = Object.entries(obj(annotations)).some(([k, v]) =>
+      INTERNAL_LB_ANNOTATIONS[k]?.includes(String(v)),
+    );
+    if (!internal)
+      report.violation(
+        `Service ${objectName(resource)} is a LoadBalancer without an internal-load-balancer annotation`,
+      );
+  },
+});
+
+export const ingressTls = resourceRule({
+  name: "k8s-ingress-tls",
+  description:
+    "Ingresses terminate TLS for every host they serve, and every rule names an exact host (no empty or wildcard host).",
+  severity: "high",
+  remediation:
+    "Add `spec.tls` listing every rule host with its certificate Secret (or a cert-manager issuer annotation); give each rule an exact host.",
+  defaultLevel: "mandatory",
+  onUnknown: UNKNOWN_DEFERRED,
+  appliesTo: isKind("Ingress"),
+  check(resource, _ctx, report) {
+    const spec = at(resource.props, "spec");
+    if (isUnknown(spec)) return report.unknown("spec");
+    const name = objectName(resource);
+    const tls = at(spec, "tls");
+    if (isUnknown(tls)) return report.unknown("spec.tls");
+    const tlsHosts = new Set<string>();
+    let tlsUnknown = false;
+    for (const t of arr(tls)) {
+      for (const h of arr(at(t, "hosts"))) {
+        if (isUnknown(h)) tlsUnknown = true;
+        else if (typeof h === "string") {
+          tlsHosts.add(h);
+          if (h.startsWith("*")) report.violation(`Ingress ${name} TLS covers the wildcard host ${h}`);
+        }
+      }
+    }
+    if (arr(tls).length === 0) report.violation(`Ingress ${name} has no TLS`);
+    if (at(spec, "defaultBackend") !== undefined)
+      report.violation(`Ingress ${name} has a defaultBackend, serving any host`);
+    arr(at(spec, "rules")).forEach((rule, i) => {
+      const host = at(rule, "host");
+      if (isUnknown(host)) return report.unknown(`spec.rules[${i}].host`);
+      if (typeof host !== "string" || host === "")
+        return report.violation(`Ingress ${name} rule ${i} has no host`);
+      if (host.startsWith("*"))
+        return report.violation(`Ingress ${name} rule ${i} has the wildcard host ${host}`);
+      if (arr(tls).length > 0 && !tlsHosts.has(host)) {
+        if (tlsUnknown) report.unknown(`spec.tls hosts`);
+        else report.violation(`Ingress ${name} serves ${host} without TLS (not listed in spec.tls)`);
+      }
+    });
+  },
+});
+
+export const routeTls = resourceRule({
+  name: "openshift-route-tls",
+  description: "OpenShift Routes terminate TLS (edge, reencrypt or passthrough) and do not allow plain HTTP.",
+  severity: "high",
+  remediation:
+    "Set `spec.tls.termination` (edge or reencrypt) and `insecureEdgeTerminationPolicy: Redirect` (or None).",
+  defaultLevel: "mandatory",
+  onUnknown: UNKNOWN_DEFERRED,
+  appliesTo: (type) => type === "kubernetes:route.openshift.io/v1:Route",
+  check(resource, _ctx, report) {
+    const tls = at(resource.props, "spec.tls");
+    if (isUnknown(tls)) return report.unknown("spec.tls");
+    if (!isObject(tls) || tls.termination === undefined)
+      return report.violation(`Route ${objectName(resource)} has no TLS`);
+    const insecure = tls.insecureEdgeTerminationPolicy;
+    if (isUnknown(insecure)) report.unknown("spec.tls.insecureEdgeTerminationPolicy");
+    else if (insecure === "Allow")
+      report.violation(
+        `Route ${objectName(resource)} allows plain HTTP (insecureEdgeTerminationPolicy: Allow)`,
+      );
+  },
+});
+
+/** Applies `fn` to each rule of a Role / ClusterRole (rules unknown → deferred). */
+function eachRbacRule(
+  resource: PolicyResource,
+  report: Reporter,
+  fn: (
+    rule: { verbs: string[]; resources: string[]; apiGroups: string[]; resourceNames: string[] },
+    i: number,
+  ) => void,
+): void {
+  const rules = at(resource.props, "rules");
+  if (isUnknown(rules)) return report.unknown("rules");
+  arr(rules).forEach((r, i) => {
+    if (isUnknown(r)) return report.unknown(`rules[${i}]`);
+    fn(
+      {
+        verbs: strings(at(r, "verbs")),
+        resources: strings(at(r, "resources")),
+        apiGroups: strings(at(r, "apiGroups")),
+        resourceNames: strings(at(r, "resourceNames")),
+      },
+      i,
+    );
+  });
+}
+
+const roleLabel = (r: PolicyResource) => `${kind(r.type)} ${objectName(r)}`;
+
+export const rbacNoWildcards = resourceRule({
+  name: "k8s-rbac-no-wildcards",
+  description: "Roles and ClusterRoles name their verbs, resources and API groups: no `*`.",
+  severity: "high",
+  remediation: "Replace `*` with the exact verbs, resources and API groups the subject needs.",
+  defaultLevel: "mandatory",
+  onUnknown: UNKNOWN_DEFERRED,
+  appliesTo: isRole,
+  check(resource, _ctx, report) {
+    eachRbacRule(resource, report, (rule, i) => {
+      const fields = (["verbs", "resources", "apiGroups"] as const).filter((f) => rule[f].includes("*"));
+      if (fields.length > 0)
+        report.violation(`${roleLabel(resource)} rule ${i} has * in ${fields.join(", ")}`);
+    });
+  },
+});
+
+export const ESCALATION_VERBS = ["escalate", "bind", "impersonate"];
+
+export const rbacNoEscalationVerbs = resourceRule({
+  name: "k8s-rbac-no-escalation-verbs",
+  description: "Roles grant none of the verbs that escalate privileges: escalate, bind, impersonate.",
+  severity: "high",
+  remediation: "Remove escalate, bind and impersonate from the role's verbs.",
+  defaultLevel: "mandatory",
+  onUnknown: UNKNOWN_DEFERRED,
+  appliesTo: isRole,
+  check(resource, _ctx, report) {
+    eachRbacRule(resource, report, (rule, i) => {
+      const verbs = rule.verbs.filter((v) => ESCALATION_VERBS.includes(v));
+      if (verbs.length > 0) report.violation(`${roleLabel(resource)} rule ${i} grants ${verbs.join(", ")}`);
+    });
+  },
+});
+
+const coreGroup = (groups: string[]) => groups.includes("") || groups.includes("*");
+
+export const rbacNoExecAttach = resourceRule({
+  name: "k8s-rbac-no-exec-attach",
+  description:
+    "Roles do not grant pods/exec or pods/attach (a shell in a running pod bypasses every other control).",
+  severity: "medium",
+  remediation:
+    "Remove pods/exec and pods/attach; use logs, metrics and debugging through ephemeral containers by an admin.",
+  defaultLevel: "advisory",
+  onUnknown: UNKNOWN_DEFERRED,
+  appliesTo: isRole,
+  check(resource, _ctx, report) {
+    eachRbacRule(resource, report, (rule, i) => {
+      if (!coreGroup(rule.apiGroups) || rule.verbs.length === 0) return;
+      const granted = rule.resources.filter(
+        (r) => r === "pods/exec" || r === "pods/attach" || r === "pods/*",
+      );
+      if (granted.length > 0)
+        report.violation(`${roleLabel(resource)} rule ${i} grants ${granted.join(", ")}`);
+    });
+  },
+});
+
+const READ_VERBS = ["get", "list", "watch", "*"];
+/** Built-in ClusterRoles that read Secrets. */
+const SECRET_READING_CLUSTER_ROLES = ["admin", "edit"];
+
+export const rbacSecretsReadScoped = resourceRule({
+  name: "k8s-rbac-secrets-read-scoped",
+  description:
+    "No ClusterRole grants get/list/watch on all Secrets, and no ClusterRoleBinding grants a built-in role that reads Secrets (admin, edit) cluster-wide.",
+  severity: "medium",
+  remediation:
+    "Grant Secret reads in a namespaced Role, limited with resourceNames to the Secrets the subject needs.",
+  defaultLevel: "advisory",
+  onUnknown: UNKNOWN_DEFERRED,
+  appliesTo: (type) => type === `${RBAC}ClusterRole` || type === `${RBAC}ClusterRoleBinding`,
+  check(resource, _ctx, report) {
+    if (resource.type === `${RBAC}ClusterRoleBinding`) {
+      const ref = at(resource.props, "roleRef.name");
+      if (isUnknown(ref)) return report.unknown("roleRef.name");
+      if (typeof ref === "string" && SECRET_READING_CLUSTER_ROLES.includes(ref)) {
+        report.violation(
+          `ClusterRoleBinding ${objectName(resource)} grants ${ref}, which reads every Secret, cluster-wide`,
+        );
+      }
+      return;
+    }
+    eachRbacRule(resource, report, (rule, i) => {
+      const secrets = rule.resources.includes("secrets") || rule.resources.includes("*");
+      const reads = rule.verbs.filter((v) => READ_VERBS.includes(v));
+      if (coreGroup(rule.apiGroups) && secrets && reads.length > 0 && rule.resourceNames.length === 0) {
+        report.violation(
+          `${roleLabel(resource)} rule ${i} grants ${reads.join(", ")} on every Secret cluster-wide`,
+        );
+      }
+    });
+  },
+});
+
+export const rbacNoClusterAdminBinding = resourceRule({
+  name: "k8s-rbac-no-cluster-admin-binding",
+  description: "No RoleBinding or ClusterRoleBinding grants cluster-admin.",
+  severity: "critical",
+  remediation: "Bind a role with only the permissions the subject needs.",
+  defaultLevel: "mandatory",
+  onUnknown: UNKNOWN_DEFERRED,
+  appliesTo: isBinding,
+  check(resource, _ctx, report) {
+    const ref = at(resource.props, "roleRef.name");
+    if (isUnknown(ref)) report.unknown("roleRef.name");
+    else if (ref === "cluster-admin") report.violation(`${roleLabel(resource)} grants cluster-admin`);
+  },
+});
+
+/** OpenShift SCCs that lift restricted-v2's guarantees. */
+export const PRIVILEGED_SCCS = [
+  "anyuid",
+  "privileged",
+  "hostaccess",
+  "hostmount-anyuid",
+  "hostnetwork",
+  "hostnetwork-v2",
+  "node-exporter",
+];
+
+export const noPrivilegedScc = resourceRule({
+  name: "openshift-no-privileged-scc",
+  description: `Nothing is granted an OpenShift SCC beyond restricted-v2 (${PRIVILEGED_SCCS.join(", ")}), by binding or by a role's \`use\` verb.`,
+  severity: "critical",
+  remediation:
+    "Remove the binding; fix the workload to run under restricted-v2 (no fixed UID, no host access).",
+  defaultLevel: "mandatory",
+  onUnknown: UNKNOWN_DEFERRED,
+  appliesTo: (type) => isBinding(type) || isRole(type),
+  check(resource, _ctx, report) {
+    if (isBinding(resource.type)) {
+      const ref = at(resource.props, "roleRef.name");
+      if (isUnknown(ref)) return report.unknown("roleRef.name");
+      const scc =
+        typeof ref === "string" && ref.startsWith("system:openshift:scc:")
+          ? ref.slice("system:openshift:scc:".length)
+          : undefined;
+      if (scc && PRIVILEGED_SCCS.includes(scc))
+        report.violation(`${roleLabel(resource)} grants the ${scc} SCC`);
+      return;
+    }
+    eachRbacRule(resource, report, (rule, i) => {
+      const sccGroup = rule.apiGroups.includes("security.openshift.io") || rule.apiGroups.includes("*");
+      const sccResource =
+        rule.resources.includes("securitycontextconstraints") || rule.resources.includes("*");
+      const use = rule.verbs.includes("use") || rule.verbs.includes("*");
+      if (!sccGroup || !sccResource || !use) return;
+      const named = rule.resourceNames.filter((n) => PRIVILEGED_SCCS.includes(n));
+      if (rule.resourceNames.length === 0)
+        report.violation(`${roleLabel(resource)} rule ${i} may use every SCC`);
+      else if (named.length > 0)
+        report.violation(`${roleLabel(resource)} rule ${i} may use the ${named.join(", ")} SCC`);
+    });
+  },
+});
+
+export const kubernetesNetworkRules: ResourceRule[] = [
+  namespacePssLabels,
+  netpolNoAllowAll,
+  serviceNoNodePort,
+  serviceNoPublicLb,
+  ingressTls,
+  routeTls,
+  rbacNoWildcards,
+  rbacNoClusterAdminBinding,
+  rbacNoEscalationVerbs,
+  rbacNoExecAttach,
+  rbacSecretsReadScoped,
+  noPrivilegedScc,
+];
+export const kubernetesNetworkStackRules: StackRule[] = [
+  namespaceDefaultDeny,
+  workloadHasNetpol,
+  namespaceQuota,
+];

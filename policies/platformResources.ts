@@ -1,0 +1,268 @@
+/**
+ * Rules for the platform's custom resources: Strimzi Kafka (both the `kafka.strimzi.io/v1` API of
+ * Strimzi 1.x and the older `v1beta2`), CloudNativePG clusters, and KServe InferenceServices.
+ *
+ * Unknown values: an unknown field passes and the check is reported as deferred; the engine
+ * runs it again at `pulumi up`.
+ */
+import { objectName } from "./kubernetesObjects";
+import { checkWorkloadPods, podRules } from "./kubernetesWorkloads";
+import { isInferenceService, kubernetesGvk } from "./podSpecs";
+import type { PolicyResource, Reporter, ResourceRule } from "./rule";
+import { resourceRule } from "./rule";
+import { arr, at, isObject, isUnknown, num, obj, str } from "./values";
+
+const UNKNOWN_DEFERRED =
+  "Passes while the value is unknown; the engine re-runs the check at `pulumi up` with the value known.";
+
+export const STRIMZI_GROUP = "kafka.strimzi.io";
+/** Strimzi 1.x serves only `v1`; older operators and some vendor builds serve `v1beta2`. */
+export const STRIMZI_VERSIONS = ["v1", "v1beta2"];
+
+const strimzi = (kind: string) => (type: string) => {
+  const gvk = kubernetesGvk(type);
+  return gvk?.group === STRIMZI_GROUP && STRIMZI_VERSIONS.includes(gvk.version) && gvk.kind === kind;
+};
+export const isStrimziKafka = strimzi("Kafka");
+const isStrimziTopic = strimzi("KafkaTopic");
+
+function eachListener(
+  resource: PolicyResource,
+  report: Reporter,
+  fn: (listener: Record<string, unknown>, label: string) => void,
+): void {
+  const listeners = at(resource.props, "spec.kafka.listeners");
+  if (isUnknown(listeners)) return report.unknown("spec.kafka.listeners");
+  arr(listeners).forEach((l, i) => {
+    if (isUnknown(l)) return report.unknown(`spec.kafka.listeners[${i}]`);
+    if (!isObject(l)) return;
+    fn(l, `Kafka ${objectName(resource)} listener "${str(l.name) ?? i}" (spec.kafka.listeners[${i}])`);
+  });
+}
+
+export const strimziListenerTls = resourceRule({
+  name: "strimzi-listener-tls",
+  description: "Every Strimzi Kafka listener encrypts traffic (`tls: true`).",
+  severity: "high",
+  remediation: "Set `tls: true` on the listener (clients then connect over TLS with the cluster CA).",
+  defaultLevel: "mandatory",
+  onUnknown: UNKNOWN_DEFERRED,
+  appliesTo: isStrimziKafka,
+  check(resource, _ctx, report) {
+    eachListener(resource, report, (l, label) => {
+      if (isUnknown(l.tls)) report.unknown(`${label} tls`);
+      else if (l.tls !== true) report.violation(`${label} does not use TLS`);
+    });
+  },
+});
+
+/** Listener authentication types that authenticate clients (`custom` is how Strimzi 1.x configures OAuth). */
+export const LISTENER_AUTHENTICATION = ["tls", "scram-sha-512", "oauth", "custom"];
+
+export const strimziListenerAuthn = resourceRule({
+  name: "strimzi-listener-authn",
+  description: `Every Strimzi Kafka listener authenticates clients (${LISTENER_AUTHENTICATION.join(", ")}).`,
+  severity: "high",
+  remediation:
+    "Set `authentication.type: scram-sha-512` (or tls, or OAuth) on the listener and create KafkaUsers.",
+  defaultLevel: "mandatory",
+  onUnknown: UNKNOWN_DEFERRED,
+  appliesTo: isStrimziKafka,
+  check(resource, _ctx, report) {
+    eachListener(resource, report, (l, label) => {
+      const type = at(l, "authentication.type");
+      if (isUnknown(type)) report.unknown(`${label} authentication`);
+      else if (type === undefined) report.violation(`${label} does not authenticate clients`);
+      else if (!LISTENER_AUTHENTICATION.includes(String(type)))
+        report.violation(`${label} uses authentication type ${String(type)}`);
+    });
+  },
+});
+
+export const strimziAuthorization = resourceRule({
+  name: "strimzi-authorization",
+  description:
+    "Strimzi Kafka clusters enable authorization (`spec.kafka.authorization`), so KafkaUser ACLs apply.",
+  severity: "high",
+  remediation: "Set `spec.kafka.authorization.type: simple` and grant each KafkaUser its ACLs.",
+  defaultLevel: "mandatory",
+  onUnknown: UNKNOWN_DEFERRED,
+  appliesTo: isStrimziKafka,
+  check(resource, _ctx, report) {
+    const authz = at(resource.props, "spec.kafka.authorization");
+    if (isUnknown(authz)) report.unknown("spec.kafka.authorization");
+    else if (!isObject(authz))
+      report.violation(
+        `Kafka ${objectName(resource)} has no authorization: every authenticated client may do anything`,
+      );
+  },
+});
+
+export const MIN_REPLICATION_FACTOR = 3;
+export const MIN_INSYNC_REPLICAS = 2;
+
+/** Kafka settings whose broker defaults (1) lose data when a broker fails. */
+const REPLICATION_SETTINGS: Array<[string, number]> = [
+  ["default.replication.factor", MIN_REPLICATION_FACTOR],
+  ["min.insync.replicas", MIN_INSYNC_REPLICAS],
+  ["offsets.topic.replication.factor", MIN_REPLICATION_FACTOR],
+  ["transaction.state.log.replication.factor", MIN_REPLICATION_FACTOR],
+  ["transaction.state.log.min.isr", MIN_INSYNC_REPLICAS],
+];
+
+export const strimziReplication = resourceRule({
+  name: "strimzi-replication",
+  description: `Outside dev, Kafka clusters and topics keep ${MIN_REPLICATION_FACTOR} replicas and min.insync.replicas ≥ ${MIN_INSYNC_REPLICAS} (broker defaults are 1).`,
+  severity: "medium",
+  remediation: `Set default.replication.factor, offsets.topic.replication.factor and transaction.state.log.replication.factor to ${MIN_REPLICATION_FACTOR}, min.insync.replicas and transaction.state.log.min.isr to ${MIN_INSYNC_REPLICAS}; KafkaTopics: replicas ${MIN_REPLICATION_FACTOR}.`,
+  defaultLevel: "advisory",
+  settings: ["environment"],
+  onUnknown: UNKNOWN_DEFERRED,
+  appliesTo: (type) => isStrimziKafka(type) || isStrimziTopic(type),
+  check(resource, ctx, report) {
+    if (ctx.environmentOf(resource) === "dev") return;
+    const name = objectName(resource);
+    if (isStrimziTopic(resource.type)) {
+      const replicas = at(resource.props, "spec.replicas");
+      const topicConfig = at(resource.props, "spec.config");
+      const minIsr = isUnknown(topicConfig) ? topicConfig : obj(topicConfig)["min.insync.replicas"];
+      if (isUnknown(replicas)) report.unknown("spec.replicas");
+      else if (replicas !== undefined && (num(replicas) ?? 0) < MIN_REPLICATION_FACTOR) {
+        report.violation(`KafkaTopic ${name} has ${String(replicas)} replicas (< ${MIN_REPLICATION_FACTOR})`);
+      }
+      if (isUnknown(minIsr)) report.unknown("spec.config.min.insync.replicas");
+      else if (minIsr !== undefined && (num(minIsr) ?? 0) < MIN_INSYNC_REPLICAS) {
+        report.violation(
+          `KafkaTopic ${name} sets min.insync.replicas ${String(minIsr)} (< ${MIN_INSYNC_REPLICAS})`,
+        );
+      }
+      return;
+    }
+    const config = at(resource.props, "spec.kafka.config");
+    if (isUnknown(config)) return report.unknown("spec.kafka.config");
+    for (const [key, min] of REPLICATION_SETTINGS) {
+      const value = obj(config)[key];
+      if (isUnknown(value)) report.unknown(`spec.kafka.config.${key}`);
+      else if (value === undefined)
+        report.violation(`Kafka ${name} does not set ${key} (broker default 1, want ≥ ${min})`);
+      else if ((num(value) ?? 0) < min)
+        report.violation(`Kafka ${name} sets ${key} ${String(value)} (want ≥ ${min})`);
+    }
+  },
+});
+
+const isCnpgCluster = (type: string) => {
+  const gvk = kubernetesGvk(type);
+  return gvk?.group === "postgresql.cnpg.io" && gvk.kind === "Cluster";
+};
+
+export const cnpgNoSuperuserAccess = resourceRule({
+  name: "cnpg-no-superuser-access",
+  description:
+    "CloudNativePG clusters keep superuser access disabled (no `postgres` password Secret, no remote superuser login).",
+  severity: "high",
+  remediation:
+    "Remove `enableSuperuserAccess: true`; manage roles with `spec.managed.roles` and Database resources.",
+  defaultLevel: "mandatory",
+  onUnknown: UNKNOWN_DEFERRED,
+  appliesTo: isCnpgCluster,
+  check(resource, _ctx, report) {
+    const v = at(resource.props, "spec.enableSuperuserAccess");
+    if (isUnknown(v)) report.unknown("spec.enableSuperuserAccess");
+    else if (v === true) report.violation(`Cluster ${objectName(resource)} enables superuser access`);
+  },
+});
+
+export const cnpgNoTrustHba = resourceRule({
+  name: "cnpg-no-trust-hba",
+  description: "CloudNativePG pg_hba rules never use the `trust` method (login without a password).",
+  severity: "critical",
+  remediation: "Use `scram-sha-256` or `cert` instead of `trust` in spec.postgresql.pg_hba.",
+  defaultLevel: "mandatory",
+  onUnknown: UNKNOWN_DEFERRED,
+  appliesTo: isCnpgCluster,
+  check(resource, _ctx, report) {
+    const hba = at(resource.props, "spec.postgresql.pg_hba");
+    if (isUnknown(hba)) return report.unknown("spec.postgresql.pg_hba");
+    arr(hba).forEach((line, i) => {
+      if (isUnknown(line)) return report.unknown(`spec.postgresql.pg_hba[${i}]`);
+      if (typeof line !== "string") return;
+      const tokens = line.replace(/#.*/, "").trim().split(/\s+/);
+      if (tokens.includes("trust"))
+        report.violation(
+          `Cluster ${objectName(resource)} pg_hba line ${i} "${line.trim()}" trusts without a password`,
+        );
+    });
+  },
+});
+
+/** CloudNativePG's Barman Cloud plugin (the backup method from 1.26 on). */
+export const BARMAN_CLOUD_PLUGIN = "barman-cloud.cloudnative-pg.io";
+
+export const cnpgHaBackup = resourceRule({
+  name: "cnpg-ha-backup",
+  description:
+    "Outside dev, CloudNativePG clusters run at least 2 instances and back up (object store, volume snapshots or the Barman Cloud plugin).",
+  severity: "medium",
+  remediation: `Set \`instances: 2\` or more and configure \`spec.backup\` or the ${BARMAN_CLOUD_PLUGIN} plugin with a ScheduledBackup.`,
+  defaultLevel: "advisory",
+  settings: ["environment"],
+  onUnknown: UNKNOWN_DEFERRED,
+  appliesTo: isCnpgCluster,
+  check(resource, ctx, report) {
+    if (ctx.environmentOf(resource) === "dev") return;
+    const name = objectName(resource);
+    const instances = at(resource.props, "spec.instances");
+    if (isUnknown(instances)) report.unknown("spec.instances");
+    else if ((num(instances) ?? 1) < 2)
+      report.violation(`Cluster ${name} runs ${String(instances ?? 1)} instance (< 2)`);
+    const backup = at(resource.props, "spec.backup");
+    const plugins = at(resource.props, "spec.plugins");
+    if (isUnknown(backup) || isUnknown(plugins)) return report.unknown("spec.backup");
+    const viaBackup =
+      isObject(backup) && (backup.barmanObjectStore !== undefined || backup.volumeSnapshot !== undefined);
+    const viaPlugin = arr(plugins).some((p) => at(p, "name") === BARMAN_CLOUD_PLUGIN);
+    if (!viaBackup && !viaPlugin) report.violation(`Cluster ${name} has no backup configuration`);
+  },
+});
+
+export const kservePodHardening = resourceRule({
+  name: "kserve-pod-hardening",
+  description:
+    "A KServe InferenceService's predictor, transformer and explainer meet every workload rule that is enforced as mandatory: a model server would not be admitted with less than a Deployment.",
+  severity: "high",
+  remediation:
+    "Fix the workload findings listed for the InferenceService (security contexts, resources, probes, images, service account).",
+  defaultLevel: "mandatory",
+  settings: ["target", "registries", "environment"],
+  onUnknown:
+    "Components or fields that are unknown pass and are reported as deferred by the underlying workload rules.",
+  appliesTo: isInferenceService,
+  check(resource, ctx, report) {
+    const broken = new Set<string>();
+    for (const rule of podRules) {
+      if (ctx.levelOf(rule.name) !== "mandatory") continue;
+      const collector: Reporter = {
+        violation: () => broken.add(rule.name),
+        unknown: (what) => report.unknown(`${rule.name}: ${what}`),
+      };
+      checkWorkloadPods(resource, ctx, collector, rule.checkPod);
+    }
+    if (broken.size > 0) {
+      report.violation(
+        `InferenceService ${objectName(resource)} breaks the mandatory workload rules ${[...broken].join(", ")}`,
+      );
+    }
+  },
+});
+
+export const platformResourceRules: ResourceRule[] = [
+  strimziListenerTls,
+  strimziListenerAuthn,
+  strimziAuthorization,
+  strimziReplication,
+  cnpgNoSuperuserAccess,
+  cnpgNoTrustHba,
+  cnpgHaBackup,
+  kservePodHardening,
+];
