@@ -225,10 +225,12 @@ export class Platform extends pulumi.ComponentResource {
       let modelStoreEndpoint: pulumi.Output<string> | undefined;
       if (model.source) {
         const bucket = backing.objectStore.bucket(model.source.bucket);
-        grants.push(bucket.grantAccess(identity, "read", { parent }));
+        grants.push(bucket.grantAccess(identity, "read", { parent, prefix: model.source.path }));
         modelUri = bucket.url(model.source.path);
         modelStoreEndpoint = bucket.endpoint;
       }
+      const database = config.postgres.databases.find((d) => d.owner === model.name);
+      if (database) grants.push(backing.postgres.grantDatabase(identity, database.name, { parent }));
       let kafka: ConstructorParameters<typeof ModelServing>[1]["kafka"];
       if (model.kafka) {
         const grant = backing.kafka.grantTopicAccess(

@@ -57,13 +57,34 @@ export function emptyAccess(): WorkloadAccess {
   return { env: [], volumes: [], volumeMounts: [], egress: [], dependsOn: [] };
 }
 
-/** Merges several grants into what one pod template needs. */
+/**
+ * Merges several grants into what one pod template needs. Entries two grants both carry (the
+ * same `AWS_REGION`, the same egress rule) appear once; the same env name with different values
+ * is a conflict and refused, since the pod could honour only one of them.
+ */
 export function mergeAccess(...grants: WorkloadAccess[]): WorkloadAccess {
+  const unique = <T>(items: T[]): T[] => {
+    const seen = new Set<string>();
+    return items.filter((item) => {
+      const key = JSON.stringify(item);
+      if (seen.has(key)) return false;
+      seen.add(key);
+      return true;
+    });
+  };
+  const env = unique(grants.flatMap((g) => g.env));
+  const names = new Set<string>();
+  for (const entry of env) {
+    if (names.has(entry.name as string)) {
+      throw new Error(`mergeAccess: two grants set env ${JSON.stringify(entry.name)} differently; a pod can take only one value`);
+    }
+    names.add(entry.name as string);
+  }
   return {
-    env: grants.flatMap((g) => g.env),
-    volumes: grants.flatMap((g) => g.volumes),
-    volumeMounts: grants.flatMap((g) => g.volumeMounts),
-    egress: grants.flatMap((g) => g.egress),
-    dependsOn: grants.flatMap((g) => g.dependsOn),
+    env,
+    volumes: unique(grants.flatMap((g) => g.volumes)),
+    volumeMounts: unique(grants.flatMap((g) => g.volumeMounts)),
+    egress: unique(grants.flatMap((g) => g.egress)),
+    dependsOn: [...new Set(grants.flatMap((g) => g.dependsOn))],
   };
 }

@@ -27,7 +27,17 @@ export interface Bucket {
    * `BUCKET_NAME`, and for S3-compatible stores `AWS_ENDPOINT_URL` / `AWS_REGION`; static
    * credentials (in-cluster only) arrive as `secretKeyRef`s.
    */
-  grantAccess(identity: WorkloadIdentity, mode: BucketAccessMode, opts: { parent: pulumi.Resource }): WorkloadAccess;
+  grantAccess(identity: WorkloadIdentity, mode: BucketAccessMode, opts: BucketGrantOptions): WorkloadAccess;
+}
+
+export interface BucketGrantOptions {
+  parent: pulumi.Resource;
+  /**
+   * Narrow the grant to keys under this prefix (a model's path). Enforced where the store's
+   * access control can express it (S3 IAM policies); stores whose credentials are per bucket
+   * (ObjectBucketClaim, external endpoint) grant the whole bucket and say so.
+   */
+  prefix?: string;
 }
 
 export interface ObjectStore {

@@ -372,7 +372,9 @@ function parseObjectStore(r: Reader, value: unknown, target: Target, teams: stri
     return bucket;
   });
   // The platform's own buckets are declared implicitly unless the stack file declares them.
-  for (const name of [mlflow.artifactBucket, ...(postgres.backup.enabled ? [postgres.backup.bucket] : [])]) {
+  // Database backups go to a bucket only in-cluster (CloudNativePG); RDS and Cloud SQL keep their own.
+  const inCluster = target === "kubernetes" || target === "openshift";
+  for (const name of [mlflow.artifactBucket, ...(postgres.backup.enabled && inCluster ? [postgres.backup.bucket] : [])]) {
     const declared = buckets.find((b) => b.name === name);
     if (declared && declared.owner !== PLATFORM_OWNER) r.fail(`${path}.buckets`, declared.name, `is a platform bucket (MLflow artifacts or database backups); its owner must be "platform"`);
     if (!declared) {
