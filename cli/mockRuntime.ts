@@ -67,17 +67,30 @@ function mockState(type: string, name: string, inputs: Record<string, unknown>):
     const key = mockPrivateKey();
     return { ...inputs, privateKeyPem: key.sec1, privateKeyPemPkcs8: key.pkcs8, publicKeyPem: "" };
   }
-  if (type === "tls:index/selfSignedCert:SelfSignedCert" || type === "tls:index/locallySignedCert:LocallySignedCert") {
-    return { ...inputs, certPem: `-----BEGIN CERTIFICATE-----\nMOCK-${name}\n-----END CERTIFICATE-----\n`, validityStartTime: MOCK_CERT_START };
+  if (
+    type === "tls:index/selfSignedCert:SelfSignedCert" ||
+    type === "tls:index/locallySignedCert:LocallySignedCert"
+  ) {
+    return {
+      ...inputs,
+      certPem: `-----BEGIN CERTIFICATE-----\nMOCK-${name}\n-----END CERTIFICATE-----\n`,
+      validityStartTime: MOCK_CERT_START,
+    };
   }
   if (type === "tls:index/certRequest:CertRequest") {
-    return { ...inputs, certRequestPem: `-----BEGIN CERTIFICATE REQUEST-----\nMOCK-${name}\n-----END CERTIFICATE REQUEST-----\n` };
+    return {
+      ...inputs,
+      certRequestPem: `-----BEGIN CERTIFICATE REQUEST-----\nMOCK-${name}\n-----END CERTIFICATE REQUEST-----\n`,
+    };
   }
   if (type.startsWith("kubernetes:")) {
     const metadata = (inputs.metadata ?? {}) as Record<string, unknown>;
     return { ...inputs, metadata: { ...metadata, name: metadata.name ?? name } };
   }
-  if (type === "random:index/randomPassword:RandomPassword" || type === "random:index/randomString:RandomString") {
+  if (
+    type === "random:index/randomPassword:RandomPassword" ||
+    type === "random:index/randomString:RandomString"
+  ) {
     return { ...inputs, result: `mock-${name}`, bcryptHash: `$2a$10$mock${name}` };
   }
   if (type === "random:index/randomId:RandomId") {
@@ -127,7 +140,10 @@ export async function runUnderMocks(
     newResource(args) {
       const inputs = (args.inputs ?? {}) as Record<string, unknown>;
       pending.push({ type: args.type, name: args.name, custom: args.custom ?? true, inputs });
-      return { id: args.custom === false ? undefined : `${args.name}-id`, state: mockState(args.type, args.name, inputs) };
+      return {
+        id: args.custom === false ? undefined : `${args.name}-id`,
+        state: mockState(args.type, args.name, inputs),
+      };
     },
     call(args) {
       return { ...args.inputs };
@@ -194,7 +210,11 @@ const SECRET_SIG = "1b47061264138c4ac30d75fd1eb44270";
 
 /** True for a value the runtime marked secret (`pulumi.secret`, random passwords, secret config). */
 export function isSecretValue(value: unknown): value is { value: unknown } {
-  return typeof value === "object" && value !== null && (value as Record<string, unknown>)[SECRET_SIG_KEY] === SECRET_SIG;
+  return (
+    typeof value === "object" &&
+    value !== null &&
+    (value as Record<string, unknown>)[SECRET_SIG_KEY] === SECRET_SIG
+  );
 }
 
 /** Replaces every secret with `replacement` (for manifests and reports that must not leak). */

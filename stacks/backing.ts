@@ -40,10 +40,19 @@ export interface TargetModule {
    * The workload identity provider. Called first: identities must exist before the namespaces,
    * whose ServiceAccounts carry the identity annotations (IRSA role ARN, GSA e-mail).
    */
-  identityProvider(config: PlatformConfig, ctx: PlatformContext, parent: pulumi.Resource): WorkloadIdentityProvider;
+  identityProvider(
+    config: PlatformConfig,
+    ctx: PlatformContext,
+    parent: pulumi.Resource,
+  ): WorkloadIdentityProvider;
   /**
    * Creates the backing services under `parent`. Called once, after the identity provider and
    * after the platform and team namespaces exist.
    */
-  createBackingServices(config: PlatformConfig, ctx: PlatformContext, cluster: ClusterFacts, parent: pulumi.Resource): BackingServices;
+  createBackingServices(
+    config: PlatformConfig,
+    ctx: PlatformContext,
+    cluster: ClusterFacts,
+    parent: pulumi.Resource,
+  ): BackingServices;
 }

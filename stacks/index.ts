@@ -25,7 +25,12 @@ export function loadTarget(target: Target): TargetModule {
 export function deployPlatform(config: PlatformConfig): PlatformOutputs {
   const target = loadTarget(config.target);
   const provider: k8s.Provider | undefined = target.kubernetesProvider(config);
-  const platform = new Platform("mlstack", config, target, provider ? { providers: { kubernetes: provider } } : {});
+  const platform = new Platform(
+    "mlstack",
+    config,
+    target,
+    provider ? { providers: { kubernetes: provider } } : {},
+  );
   return platform.outputs;
 }
 

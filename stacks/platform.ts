@@ -7,7 +7,13 @@ import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { PlatformContext, flavorOf } from "../components/context";
 import { Exposure } from "../components/exposure/Exposure";
-import { WorkloadAccess, WorkloadIdentity, WorkloadRef, emptyAccess, mergeAccess } from "../components/identity/contract";
+import {
+  WorkloadAccess,
+  WorkloadIdentity,
+  WorkloadRef,
+  emptyAccess,
+  mergeAccess,
+} from "../components/identity/contract";
 import { Mlflow } from "../components/mlflow/Mlflow";
 import { TeamNamespace } from "../components/namespace/TeamNamespace";
 import { PlatformOperators } from "../components/operators/PlatformOperators";
@@ -24,7 +30,10 @@ export interface PlatformOutputs {
   mlflowTrackingUri: pulumi.Output<string>;
   mlflowUrl?: pulumi.Output<string>;
   kafkaBootstrapServers: pulumi.Output<string>;
-  models: Record<string, { namespace: string; url: pulumi.Output<string>; externalUrl?: pulumi.Output<string> }>;
+  models: Record<
+    string,
+    { namespace: string; url: pulumi.Output<string>; externalUrl?: pulumi.Output<string> }
+  >;
 }
 
 export function platformContext(config: PlatformConfig): PlatformContext {
@@ -48,7 +57,11 @@ function serviceAccountName(workload: string): string {
 function ingressControllerPeer(config: PlatformConfig): k8s.types.input.networking.v1.NetworkPolicyPeer {
   return config.target === "openshift"
     ? { namespaceSelector: { matchLabels: { "policy-group.network.openshift.io/ingress": "" } } }
-    : { namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": config.network.ingressNamespace } } };
+    : {
+        namespaceSelector: {
+          matchLabels: { "kubernetes.io/metadata.name": config.network.ingressNamespace },
+        },
+      };
 }
 
 function namespacePeer(namespace: string): k8s.types.input.networking.v1.NetworkPolicyPeer {
@@ -59,18 +72,22 @@ function namespacePeer(namespace: string): k8s.types.input.networking.v1.Network
 export class Platform extends pulumi.ComponentResource {
   readonly outputs: PlatformOutputs;
 
-  constructor(name: string, config: PlatformConfig, target: TargetModule, opts?: pulumi.ComponentResourceOptions) {
+  constructor(
+    name: string,
+    config: PlatformConfig,
+    target: TargetModule,
+    opts?: pulumi.ComponentResourceOptions,
+  ) {
     // Children are named for what they are (`ns-fraud`, `mlflow`, `model-x`): there is one Platform per stack.
     super("mlstack:platform:Platform", name, {}, opts);
     const ctx = platformContext(config);
-    const parent = this;
 
     const usesKserve = config.serving.models.some((m) => m.engine === "kserve");
     const inCluster = config.target === "kubernetes" || config.target === "openshift";
     const teamNamespaces = Object.fromEntries(config.teams.map((t) => [t.name, t.namespace]));
 
     // 1. Identities: one per workload, before the namespaces whose ServiceAccounts carry them.
-    const identityProvider = target.identityProvider(config, ctx, parent);
+    const identityProvider = target.identityProvider(config, ctx, this);
     const workloadNamespaces: Record<string, string> = { [MLFLOW_WORKLOAD]: config.platformNamespace };
     for (const model of config.serving.models) workloadNamespaces[model.name] = teamNamespaces[model.team];
     const ref = (workload: string, team: string): WorkloadRef => ({
@@ -79,9 +96,14 @@ export class Platform extends pulumi.ComponentResource {
       namespace: workloadNamespaces[workload],
       serviceAccountName: serviceAccountName(workload),
     });
-    const mlflowIdentity = identityProvider.forWorkload(ref(MLFLOW_WORKLOAD, PLATFORM_OWNER), { parent });
+    const mlflowIdentity = identityProvider.forWorkload(ref(MLFLOW_WORKLOAD, PLATFORM_OWNER), {
+      parent: this,
+    });
     const modelIdentities = new Map<string, WorkloadIdentity>(
-      config.serving.models.map((m) => [m.name, identityProvider.forWorkload(ref(m.name, m.team), { parent })]),
+      config.serving.models.map((m) => [
+        m.name,
+        identityProvider.forWorkload(ref(m.name, m.team), { parent: this }),
+      ]),
     );
 
     // 2. The platform namespace (Kafka, Postgres, MLflow), default-deny with PSA restricted.
@@ -103,7 +125,7 @@ export class Platform extends pulumi.ComponentResource {
           },
         ],
       },
-      { parent },
+      { parent: this },
     );
 
     // 3. Operators (when asked): Strimzi and CloudNativePG watch the platform namespace only;
@@ -122,7 +144,7 @@ export class Platform extends pulumi.ComponentResource {
           namespacesReady: platformNs.ready,
           apiServerCidrs: config.network.apiServerCidrs,
         },
-        { parent },
+        { parent: this },
       ).ready;
     }
 
@@ -146,7 +168,7 @@ export class Platform extends pulumi.ComponentResource {
             })),
             sharedEgress: [mlflowEgress],
           },
-          { parent },
+          { parent: this },
         );
         return [team.name, ns] as const;
       }),
@@ -159,7 +181,7 @@ export class Platform extends pulumi.ComponentResource {
       workloadNamespaces,
       dependsOn: [...platformNs.ready, ...operatorDeps, ...[...teamNs.values()].flatMap((n) => n.ready)],
     };
-    const backing = target.createBackingServices(config, ctx, cluster, parent);
+    const backing = target.createBackingServices(config, ctx, cluster, this);
 
     // 6. MLflow: Postgres backend, artifacts in its bucket.
     const artifactBucket = backing.objectStore.bucket(config.mlflow.artifactBucket);
@@ -172,9 +194,9 @@ export class Platform extends pulumi.ComponentResource {
         config: config.mlflow,
         namespace: config.platformNamespace,
         serviceAccountName: serviceAccountName(MLFLOW_WORKLOAD),
-        database: backing.postgres.grantDatabase(mlflowIdentity, config.mlflow.database, { parent }),
+        database: backing.postgres.grantDatabase(mlflowIdentity, config.mlflow.database, { parent: this }),
         artifacts: {
-          access: artifactBucket.grantAccess(mlflowIdentity, "readwrite", { parent }),
+          access: artifactBucket.grantAccess(mlflowIdentity, "readwrite", { parent: this }),
           destination: artifactBucket.url(""),
         },
         // Data scientists' notebooks and jobs in team namespaces log to MLflow; the router/ingress when exposed.
@@ -188,12 +210,18 @@ export class Platform extends pulumi.ComponentResource {
         proxyUsers:
           config.mlflow.auth === "oauth-proxy"
             ? [
-                ...config.teams.flatMap((t) => t.groups.map((g) => ({ kind: "Group", apiGroup: "rbac.authorization.k8s.io", name: g }))),
-                ...config.serving.models.map((m) => ({ kind: "ServiceAccount", name: serviceAccountName(m.name), namespace: teamNamespaces[m.team] })),
+                ...config.teams.flatMap((t) =>
+                  t.groups.map((g) => ({ kind: "Group", apiGroup: "rbac.authorization.k8s.io", name: g })),
+                ),
+                ...config.serving.models.map((m) => ({
+                  kind: "ServiceAccount",
+                  name: serviceAccountName(m.name),
+                  namespace: teamNamespaces[m.team],
+                })),
               ]
             : undefined,
       },
-      { parent, dependsOn: [...cluster.dependsOn, ...mlflowIdentity.dependencies] },
+      { parent: this, dependsOn: [...cluster.dependsOn, ...mlflowIdentity.dependencies] },
     );
     let mlflowUrl: pulumi.Output<string> | undefined;
     if (config.mlflow.hostname) {
@@ -211,7 +239,7 @@ export class Platform extends pulumi.ComponentResource {
           tls: { clusterIssuer: config.ingress.clusterIssuer, secretName: config.ingress.tlsSecretName },
           ingressClassName: config.ingress.className,
         },
-        { parent },
+        { parent: this },
       ).url;
     }
 
@@ -225,18 +253,22 @@ export class Platform extends pulumi.ComponentResource {
       let modelStoreEndpoint: pulumi.Output<string> | undefined;
       if (model.source) {
         const bucket = backing.objectStore.bucket(model.source.bucket);
-        grants.push(bucket.grantAccess(identity, "read", { parent, prefix: model.source.path }));
+        grants.push(bucket.grantAccess(identity, "read", { parent: this, prefix: model.source.path }));
         modelUri = bucket.url(model.source.path);
         modelStoreEndpoint = bucket.endpoint;
       }
       const database = config.postgres.databases.find((d) => d.owner === model.name);
-      if (database) grants.push(backing.postgres.grantDatabase(identity, database.name, { parent }));
+      if (database) grants.push(backing.postgres.grantDatabase(identity, database.name, { parent: this }));
       let kafka: ConstructorParameters<typeof ModelServing>[1]["kafka"];
       if (model.kafka) {
         const grant = backing.kafka.grantTopicAccess(
           identity,
-          { read: [model.kafka.inputTopic], write: [model.kafka.outputTopic], consumerGroup: model.kafka.consumerGroup },
-          { parent },
+          {
+            read: [model.kafka.inputTopic],
+            write: [model.kafka.outputTopic],
+            consumerGroup: model.kafka.consumerGroup,
+          },
+          { parent: this },
         );
         grants.push(grant);
         kafka = {
@@ -266,7 +298,7 @@ export class Platform extends pulumi.ComponentResource {
           ingressFrom: [namespacePeer(namespace), ...(hostname ? [ingressControllerPeer(config)] : [])],
           monitoringNamespace: config.network.monitoringNamespace,
         },
-        { parent, dependsOn: [...cluster.dependsOn, ...identity.dependencies] },
+        { parent: this, dependsOn: [...cluster.dependsOn, ...identity.dependencies] },
       );
       let externalUrl: pulumi.Output<string> | undefined;
       if (hostname) {
@@ -284,7 +316,7 @@ export class Platform extends pulumi.ComponentResource {
             tls: { clusterIssuer: config.ingress.clusterIssuer, secretName: config.ingress.tlsSecretName },
             ingressClassName: config.ingress.className,
           },
-          { parent },
+          { parent: this },
         ).url;
       }
       models[model.name] = { namespace, url: serving.url, externalUrl };

@@ -26,10 +26,14 @@ const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floo
 function sample(projectDir: string, args: string[], runs: number): Sample {
   const samples: Sample[] = [];
   for (let i = 0; i < runs; i++) {
-    const out = execFileSync(process.execPath, [path.join(projectDir, "bin", "mlstack.js"), "bench-worker", ...args], {
-      encoding: "utf8",
-      maxBuffer: 64 * 1024 * 1024,
-    });
+    const out = execFileSync(
+      process.execPath,
+      [path.join(projectDir, "bin", "mlstack.js"), "bench-worker", ...args],
+      {
+        encoding: "utf8",
+        maxBuffer: 64 * 1024 * 1024,
+      },
+    );
     samples.push(JSON.parse(out.trim().split("\n").pop() as string) as Sample);
   }
   return {
@@ -45,16 +49,25 @@ function generatedProject(projectDir: string, models: number): { dir: string; st
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), "mlstack-bench-"));
   fs.copyFileSync(path.join(projectDir, "Pulumi.yaml"), path.join(dir, "Pulumi.yaml"));
   const stack = `large${models}`;
-  fs.writeFileSync(path.join(dir, `Pulumi.${stack}.yaml`), YAML.stringify({ config: largeStackConfig(20, models, 50) }));
+  fs.writeFileSync(
+    path.join(dir, `Pulumi.${stack}.yaml`),
+    YAML.stringify({ config: largeStackConfig(20, models, 50) }),
+  );
   return { dir, stack };
 }
 
-export async function runBench(argv: string[], projectDir: string, log: (line: string) => void = console.log): Promise<number> {
+export async function runBench(
+  argv: string[],
+  projectDir: string,
+  log: (line: string) => void = console.log,
+): Promise<number> {
   const runs = Number(argv.find((a) => a.startsWith("--runs="))?.slice("--runs=".length) ?? 3);
   const fmt = (n: number, digits = 2) => n.toFixed(digits);
 
   const dev = sample(projectDir, ["plan", projectDir, "dev"], runs);
-  log(`plan_dev_s=${fmt(dev.seconds)} plan_dev_rss_mb=${fmt(dev.rssMb, 0)} plan_dev_resources=${dev.resources}`);
+  log(
+    `plan_dev_s=${fmt(dev.seconds)} plan_dev_rss_mb=${fmt(dev.rssMb, 0)} plan_dev_resources=${dev.resources}`,
+  );
 
   const scaling: Array<{ models: number; sample: Sample }> = [];
   for (const models of [25, 50, 100]) {
@@ -72,7 +85,9 @@ export async function runBench(argv: string[], projectDir: string, log: (line: s
   const [s25, s50, s100] = scaling.map((x) => x.sample);
   const perModelLow = (s50.seconds - s25.seconds) / 25;
   const perModelHigh = (s100.seconds - s50.seconds) / 50;
-  log(`plan_per_model_ms_25_50=${fmt(perModelLow * 1000, 1)} plan_per_model_ms_50_100=${fmt(perModelHigh * 1000, 1)} plan_growth_ratio=${fmt(perModelHigh / perModelLow)}`);
+  log(
+    `plan_per_model_ms_25_50=${fmt(perModelLow * 1000, 1)} plan_per_model_ms_50_100=${fmt(perModelHigh * 1000, 1)} plan_growth_ratio=${fmt(perModelHigh / perModelLow)}`,
+  );
 
   const large = s100;
   const floor = sample(projectDir, ["floor", String(large.resources)], runs);
@@ -81,6 +96,8 @@ export async function runBench(argv: string[], projectDir: string, log: (line: s
   const { benchCheck } = require("../check/bench") as typeof import("../check/bench");
   log(await benchCheck());
 
-  log(`plan_overhead_ratio=${fmt(large.seconds / floor.seconds)} plan_large_s=${fmt(large.seconds)} plan_large_rss_mb=${fmt(large.rssMb, 0)}`);
+  log(
+    `plan_overhead_ratio=${fmt(large.seconds / floor.seconds)} plan_large_s=${fmt(large.seconds)} plan_large_rss_mb=${fmt(large.rssMb, 0)}`,
+  );
   return 0;
 }

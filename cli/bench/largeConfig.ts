@@ -19,7 +19,8 @@ export function largeStackConfig(teams: number, models: number, topics: number):
     };
     // Streaming: consume a topic the team owns, produce to the next topic it owns.
     const owned = topicList.filter((t) => t.owner === team);
-    if (i % 5 === 0 && owned.length >= 2) model.kafka = { inputTopic: owned[0].name, outputTopic: owned[1].name };
+    if (i % 5 === 0 && owned.length >= 2)
+      model.kafka = { inputTopic: owned[0].name, outputTopic: owned[1].name };
     return model;
   });
   return {

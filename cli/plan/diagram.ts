@@ -8,8 +8,16 @@ const id = (text: string) => text.replace(/[^A-Za-z0-9_]/g, "_");
 
 export function mermaidDiagram(config: PlatformConfig): string {
   const serviceKind: Record<string, [string, string, string]> = {
-    kubernetes: ["Strimzi Kafka", "CloudNativePG", config.objectStore.provider === "obc" ? "ObjectBucketClaims" : "S3 endpoint"],
-    openshift: ["Strimzi Kafka", "CloudNativePG", config.objectStore.provider === "obc" ? "ObjectBucketClaims" : "S3 endpoint"],
+    kubernetes: [
+      "Strimzi Kafka",
+      "CloudNativePG",
+      config.objectStore.provider === "obc" ? "ObjectBucketClaims" : "S3 endpoint",
+    ],
+    openshift: [
+      "Strimzi Kafka",
+      "CloudNativePG",
+      config.objectStore.provider === "obc" ? "ObjectBucketClaims" : "S3 endpoint",
+    ],
     aws: ["Amazon MSK", "Amazon RDS PostgreSQL", "Amazon S3"],
     gcp: ["Managed Kafka", "Cloud SQL PostgreSQL", "Cloud Storage"],
   };
@@ -29,14 +37,18 @@ export function mermaidDiagram(config: PlatformConfig): string {
     lines.push("  end");
   }
   lines.push(`  subgraph store["${storeKind}"]`);
-  for (const bucket of config.objectStore.buckets) lines.push(`    bucket_${id(bucket.name)}[("${bucket.name}")]`);
+  for (const bucket of config.objectStore.buckets)
+    lines.push(`    bucket_${id(bucket.name)}[("${bucket.name}")]`);
   lines.push("  end");
   for (const team of config.teams) {
     lines.push(`  subgraph ${id(team.namespace)}["${team.namespace}"]`);
     for (const model of config.serving.models.filter((m) => m.team === team.name)) {
-      lines.push(`    model_${id(model.name)}["${model.name}<br/>${model.engine} / ${model.runtime}${model.gpu.count ? ` / ${model.gpu.count} GPU` : ""}"]`);
+      lines.push(
+        `    model_${id(model.name)}["${model.name}<br/>${model.engine} / ${model.runtime}${model.gpu.count ? ` / ${model.gpu.count} GPU` : ""}"]`,
+      );
     }
-    if (!config.serving.models.some((m) => m.team === team.name)) lines.push(`    ${id(team.namespace)}_empty[" "]`);
+    if (!config.serving.models.some((m) => m.team === team.name))
+      lines.push(`    ${id(team.namespace)}_empty[" "]`);
     lines.push("  end");
   }
   lines.push(`  mlflow -->|backend| postgres`);
@@ -45,7 +57,8 @@ export function mermaidDiagram(config: PlatformConfig): string {
     lines.push(`  postgres -->|backups| bucket_${id(config.postgres.backup.bucket)}`);
   }
   for (const model of config.serving.models) {
-    if (model.source) lines.push(`  model_${id(model.name)} -->|reads model| bucket_${id(model.source.bucket)}`);
+    if (model.source)
+      lines.push(`  model_${id(model.name)} -->|reads model| bucket_${id(model.source.bucket)}`);
     if (model.kafka) {
       lines.push(`  kafka -->|${model.kafka.inputTopic}| model_${id(model.name)}`);
       lines.push(`  model_${id(model.name)} -->|${model.kafka.outputTopic}| kafka`);

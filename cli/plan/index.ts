@@ -10,7 +10,14 @@ import * as path from "path";
 import { ConfigError, PlatformConfig, parseConfig, platformKeys } from "../../stacks/config";
 import { RecordedResource, runUnderMocks } from "../mockRuntime";
 import { mermaidDiagram } from "./diagram";
-import { componentTree, countsByType, kubernetesObjects, manifestPath, previewDocument, toYaml } from "./render";
+import {
+  componentTree,
+  countsByType,
+  kubernetesObjects,
+  manifestPath,
+  previewDocument,
+  toYaml,
+} from "./render";
 import { StackFileError, loadStackConfig } from "./stackConfig";
 import { policyReport } from "./policy";
 
@@ -27,12 +34,15 @@ export async function planStack(projectDir: string, stack: string): Promise<Plan
   const config = parseConfig(platformKeys(stackConfig.config), { project: stackConfig.project, stack });
   // Required lazily so `mlstack check` never pays for loading the Pulumi program.
   const { deployPlatform } = require("../../stacks") as typeof import("../../stacks");
-  const { resources, outputs } = await runUnderMocks(() => deployPlatform(config) as unknown as Record<string, unknown>, {
-    project: stackConfig.project,
-    stack,
-    config: stackConfig.config,
-    secretKeys: stackConfig.secretKeys,
-  });
+  const { resources, outputs } = await runUnderMocks(
+    () => deployPlatform(config) as unknown as Record<string, unknown>,
+    {
+      project: stackConfig.project,
+      stack,
+      config: stackConfig.config,
+      secretKeys: stackConfig.secretKeys,
+    },
+  );
   return { config, resources, outputs };
 }
 
@@ -53,7 +63,8 @@ function parseArgs(argv: string[]): PlanArgs {
       args.out = value;
     } else if (arg.startsWith("--out=")) args.out = arg.slice("--out=".length);
     else if (arg === "--quiet" || arg === "-q") args.quiet = true;
-    else if (arg.startsWith("-")) throw new StackFileError(`unknown option ${arg} (usage: mlstack plan [stack] [--out DIR] [--quiet])`);
+    else if (arg.startsWith("-"))
+      throw new StackFileError(`unknown option ${arg} (usage: mlstack plan [stack] [--out DIR] [--quiet])`);
     else positional.push(arg);
   }
   if (positional.length > 1) throw new StackFileError(`plan takes one stack, got: ${positional.join(" ")}`);
@@ -61,7 +72,11 @@ function parseArgs(argv: string[]): PlanArgs {
   return args;
 }
 
-export async function runPlan(argv: string[], projectDir: string, log: (line: string) => void = console.log): Promise<number> {
+export async function runPlan(
+  argv: string[],
+  projectDir: string,
+  log: (line: string) => void = console.log,
+): Promise<number> {
   let args: PlanArgs;
   let result: PlanResult;
   try {
@@ -78,7 +93,12 @@ export async function runPlan(argv: string[], projectDir: string, log: (line: st
   const stackConfig = loadStackConfig(projectDir, args.stack);
   const outDir = path.resolve(args.out ?? path.join(projectDir, "out", args.stack));
 
-  const document = previewDocument(resources, { stack: args.stack, target: config.target, environment: config.environment }, stackConfig.config, stackConfig.secretKeys);
+  const document = previewDocument(
+    resources,
+    { stack: args.stack, target: config.target, environment: config.environment },
+    stackConfig.config,
+    stackConfig.secretKeys,
+  );
   const objects = kubernetesObjects(resources);
   const report = policyReport(resources, config, path.join(outDir, "plan.json"), result.outputs);
 
@@ -106,6 +126,8 @@ export async function runPlan(argv: string[], projectDir: string, log: (line: st
   const total = resources.filter((r) => r.type !== "pulumi:pulumi:Stack").length;
   log(`\n${total} resources to create (${objects.length} Kubernetes objects).`);
   log(report.text);
-  log(`\nWrote ${path.relative(process.cwd(), outDir) || "."}/: plan.json, manifests/ (${objects.length} files + all.yaml), diagram.mmd, policy.sarif`);
+  log(
+    `\nWrote ${path.relative(process.cwd(), outDir) || "."}/: plan.json, manifests/ (${objects.length} files + all.yaml), diagram.mmd, policy.sarif`,
+  );
   return report.mandatoryViolations > 0 ? 1 : 0;
 }

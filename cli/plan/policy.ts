@@ -17,10 +17,23 @@ export interface PlanPolicyReport {
   sarif: Log;
 }
 
-export function policyReport(resources: RecordedResource[], config: PlatformConfig, planFile: string, outputs: Record<string, unknown> = {}): PlanPolicyReport {
+export function policyReport(
+  resources: RecordedResource[],
+  config: PlatformConfig,
+  planFile: string,
+  outputs: Record<string, unknown> = {},
+): PlanPolicyReport {
   const evaluated = resources.filter((r) => r.type !== "pulumi:pulumi:Stack");
   const result = evaluateDetailed(
-    evaluated.map((r) => ({ urn: r.urn, type: r.type, name: r.name, inputs: r.inputs, parent: r.parent, protect: r.protect, retainOnDelete: r.retainOnDelete })),
+    evaluated.map((r) => ({
+      urn: r.urn,
+      type: r.type,
+      name: r.name,
+      inputs: r.inputs,
+      parent: r.parent,
+      protect: r.protect,
+      retainOnDelete: r.retainOnDelete,
+    })),
     { target: config.target, environment: config.environment, registries: config.registries },
     { outputs },
   );

@@ -37,28 +37,30 @@ export function previewDocument(
   config: Record<string, string>,
   secretKeys: string[],
 ): PreviewDocument {
-  const steps = resources.map(
-    (r): PreviewStep => ({
-      op: "create",
+  const steps = resources.map((r): PreviewStep => ({
+    op: "create",
+    urn: r.urn,
+    provider: "",
+    newState: {
       urn: r.urn,
-      provider: "",
-      newState: {
-        urn: r.urn,
-        type: r.type,
-        custom: r.custom,
-        parent: r.parent,
-        protect: r.protect || undefined,
-        retainOnDelete: r.retainOnDelete || undefined,
-        inputs: redactSecrets(r.inputs) as Record<string, unknown>,
-      },
-    }),
+      type: r.type,
+      custom: r.custom,
+      parent: r.parent,
+      protect: r.protect || undefined,
+      retainOnDelete: r.retainOnDelete || undefined,
+      inputs: redactSecrets(r.inputs) as Record<string, unknown>,
+    },
+  }));
+  const shownConfig = Object.fromEntries(
+    Object.entries(config).map(([k, v]) => [k, secretKeys.includes(k) ? "[secret]" : v]),
   );
-  const shownConfig = Object.fromEntries(Object.entries(config).map(([k, v]) => [k, secretKeys.includes(k) ? "[secret]" : v]));
   return { mlstack: meta, config: shownConfig, steps, changeSummary: { create: steps.length } };
 }
 
 /** Kubernetes objects a provider would apply: custom `kubernetes:*` resources (Helm charts are components). */
-export function kubernetesObjects(resources: RecordedResource[]): Array<{ resource: RecordedResource; object: Record<string, unknown> }> {
+export function kubernetesObjects(
+  resources: RecordedResource[],
+): Array<{ resource: RecordedResource; object: Record<string, unknown> }> {
   return resources
     .filter((r) => r.custom && r.type.startsWith("kubernetes:") && !r.type.startsWith("pulumi:providers:"))
     .map((resource) => {

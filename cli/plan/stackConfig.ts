@@ -26,7 +26,9 @@ function readYaml(file: string): unknown {
   try {
     return YAML.parse(fs.readFileSync(file, "utf8"));
   } catch (err) {
-    throw new StackFileError(`${path.basename(file)}: not valid YAML: ${(err as Error).message.split("\n")[0]}`);
+    throw new StackFileError(
+      `${path.basename(file)}: not valid YAML: ${(err as Error).message.split("\n")[0]}`,
+    );
   }
 }
 
@@ -48,7 +50,9 @@ export function loadStackConfig(projectDir: string, stack: string): StackConfig 
   const project = readYaml(projectFile) as { name?: string; config?: Record<string, { default?: unknown }> };
   const stackFile = path.join(projectDir, `Pulumi.${stack}.yaml`);
   if (!/^[A-Za-z0-9_.-]+$/.test(stack) || !fs.existsSync(stackFile)) {
-    throw new StackFileError(`unknown stack "${stack}": no Pulumi.${stack}.yaml (stacks: ${listStacks(projectDir).join(", ")})`);
+    throw new StackFileError(
+      `unknown stack "${stack}": no Pulumi.${stack}.yaml (stacks: ${listStacks(projectDir).join(", ")})`,
+    );
   }
   const config: Record<string, string> = {};
   const secretKeys: string[] = [];
@@ -57,7 +61,12 @@ export function loadStackConfig(projectDir: string, stack: string): StackConfig 
   }
   const stackDoc = (readYaml(stackFile) ?? {}) as { config?: Record<string, unknown> };
   for (const [key, value] of Object.entries(stackDoc.config ?? {})) {
-    const isSecure = typeof value === "object" && value !== null && !Array.isArray(value) && Object.keys(value).length === 1 && "secure" in value;
+    const isSecure =
+      typeof value === "object" &&
+      value !== null &&
+      !Array.isArray(value) &&
+      Object.keys(value).length === 1 &&
+      "secure" in value;
     if (isSecure) {
       config[key] = SECURE_PLACEHOLDER;
       secretKeys.push(key);

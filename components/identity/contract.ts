@@ -76,7 +76,9 @@ export function mergeAccess(...grants: WorkloadAccess[]): WorkloadAccess {
   const names = new Set<string>();
   for (const entry of env) {
     if (names.has(entry.name as string)) {
-      throw new Error(`mergeAccess: two grants set env ${JSON.stringify(entry.name)} differently; a pod can take only one value`);
+      throw new Error(
+        `mergeAccess: two grants set env ${JSON.stringify(entry.name)} differently; a pod can take only one value`,
+      );
     }
     names.add(entry.name as string);
   }

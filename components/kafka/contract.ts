@@ -32,7 +32,11 @@ export interface KafkaCluster {
    * The returned env carries `KAFKA_BOOTSTRAP_SERVERS`, `KAFKA_SECURITY_PROTOCOL`,
    * `KAFKA_SASL_MECHANISM` and credentials as `secretKeyRef`s or mounted files.
    */
-  grantTopicAccess(identity: WorkloadIdentity, grant: TopicGrant, opts: { parent: pulumi.Resource }): WorkloadAccess;
+  grantTopicAccess(
+    identity: WorkloadIdentity,
+    grant: TopicGrant,
+    opts: { parent: pulumi.Resource },
+  ): WorkloadAccess;
   /**
    * What KEDA's Kafka scaler needs to read this workload's consumer lag, as references only.
    * Call after `grantTopicAccess` for the same identity. Undefined when KEDA cannot authenticate
@@ -81,4 +85,3 @@ export interface KafkaScalerAuth {
   /** SASL; unset for mTLS-only clusters. */
   sasl?: KafkaScramAuth | KafkaMskIamAuth;
 }
-

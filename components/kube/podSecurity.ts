@@ -20,7 +20,10 @@ export function podSecurityContext(flavor: ClusterFlavor): PodSecurityContext {
 }
 
 /** Container context: no privilege escalation, all capabilities dropped, read-only root filesystem. */
-export function containerSecurityContext(flavor: ClusterFlavor, opts: { readOnlyRootFilesystem?: boolean } = {}): SecurityContext {
+export function containerSecurityContext(
+  flavor: ClusterFlavor,
+  opts: { readOnlyRootFilesystem?: boolean } = {},
+): SecurityContext {
   const base: SecurityContext = {
     allowPrivilegeEscalation: false,
     capabilities: { drop: ["ALL"] },

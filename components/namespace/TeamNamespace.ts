@@ -311,7 +311,11 @@ export function validateTeamNamespaceArgs(name: string, args: TeamNamespaceArgs)
     const to = rule.to as unknown[] | undefined;
     const ports = rule.ports as unknown[] | undefined;
     if (!Array.isArray(to) || to.length === 0 || !Array.isArray(ports) || ports.length === 0) {
-      fail(`sharedEgress[${i}]`, rule, "must name its peers (to) and ports; an open rule would undo the default deny");
+      fail(
+        `sharedEgress[${i}]`,
+        rule,
+        "must name its peers (to) and ports; an open rule would undo the default deny",
+      );
     }
   });
 

@@ -46,13 +46,19 @@ export class CertificateAuthority extends pulumi.ComponentResource {
   constructor(name: string, args: CertificateAuthorityArgs, opts?: pulumi.ComponentResourceOptions) {
     const validityYears = args.validityYears ?? 5;
     if (!Number.isInteger(validityYears) || validityYears < 1 || validityYears > 20) {
-      throw new Error(`CertificateAuthority ${name}: validityYears ${JSON.stringify(args.validityYears)} is not a whole number from 1 to 20`);
+      throw new Error(
+        `CertificateAuthority ${name}: validityYears ${JSON.stringify(args.validityYears)} is not a whole number from 1 to 20`,
+      );
     }
     if (!args.commonName) throw new Error(`CertificateAuthority ${name}: commonName is required`);
     super("mlstack:pki:CertificateAuthority", name, {}, opts);
     this.componentName = name;
     // ECDSA P-256: supported by the JVM (Kafka), OpenSSL (libpq, Python) and Go clients.
-    this.key = new tls.PrivateKey(`${name}-key`, { algorithm: "ECDSA", ecdsaCurve: "P256" }, { parent: this });
+    this.key = new tls.PrivateKey(
+      `${name}-key`,
+      { algorithm: "ECDSA", ecdsaCurve: "P256" },
+      { parent: this },
+    );
     this.cert = new tls.SelfSignedCert(
       `${name}-cert`,
       {
@@ -73,13 +79,21 @@ export class CertificateAuthority extends pulumi.ComponentResource {
   issue(name: string, args: IssueArgs): IssuedCertificate {
     const validityDays = args.validityDays ?? 365;
     if (!Number.isInteger(validityDays) || validityDays < 2 || validityDays > 825) {
-      throw new Error(`CertificateAuthority ${this.componentName}: validityDays ${validityDays} for ${name} is not a whole number from 2 to 825`);
+      throw new Error(
+        `CertificateAuthority ${this.componentName}: validityDays ${validityDays} for ${name} is not a whole number from 2 to 825`,
+      );
     }
     if (args.usage === "server" && (args.dnsNames ?? []).length === 0) {
-      throw new Error(`CertificateAuthority ${this.componentName}: server certificate ${name} needs at least one DNS name`);
+      throw new Error(
+        `CertificateAuthority ${this.componentName}: server certificate ${name} needs at least one DNS name`,
+      );
     }
     const child = `${this.componentName}-${name}`;
-    const key = new tls.PrivateKey(`${child}-key`, { algorithm: "ECDSA", ecdsaCurve: "P256" }, { parent: this });
+    const key = new tls.PrivateKey(
+      `${child}-key`,
+      { algorithm: "ECDSA", ecdsaCurve: "P256" },
+      { parent: this },
+    );
     const request = new tls.CertRequest(
       `${child}-csr`,
       { privateKeyPem: key.privateKeyPem, subject: { commonName: args.commonName }, dnsNames: args.dnsNames },
@@ -93,7 +107,11 @@ export class CertificateAuthority extends pulumi.ComponentResource {
         caCertPem: this.cert.certPem,
         validityPeriodHours: validityDays * HOURS_PER_DAY,
         earlyRenewalHours: Math.min(30, Math.floor(validityDays / 2)) * HOURS_PER_DAY,
-        allowedUses: ["digital_signature", "key_encipherment", args.usage === "server" ? "server_auth" : "client_auth"],
+        allowedUses: [
+          "digital_signature",
+          "key_encipherment",
+          args.usage === "server" ? "server_auth" : "client_auth",
+        ],
       },
       { parent: this },
     );

@@ -15,5 +15,9 @@ export interface PostgresService {
    * password as a `secretKeyRef` (where passwords are used), and `DATABASE_URL` — a
    * SQLAlchemy/libpq URI — also as a `secretKeyRef`.
    */
-  grantDatabase(identity: WorkloadIdentity, database: string, opts: { parent: pulumi.Resource }): WorkloadAccess;
+  grantDatabase(
+    identity: WorkloadIdentity,
+    database: string,
+    opts: { parent: pulumi.Resource },
+  ): WorkloadAccess;
 }

@@ -231,7 +231,8 @@ export function validateModelServingArgs(args: ModelServingArgs): void {
     fail("alertThresholds.errorRatio", t.errorRatio, "must be between 0 and 1 (exclusive)");
   if (args.kafka) {
     const k = args.kafka;
-    if (k.scaler && !k.scaler.tls) fail("kafka.scaler.tls", false, "is refused: mlstack's Kafka listeners are TLS-only");
+    if (k.scaler && !k.scaler.tls)
+      fail("kafka.scaler.tls", false, "is refused: mlstack's Kafka listeners are TLS-only");
     if (!Number.isInteger(k.inputPartitions) || k.inputPartitions < 1) {
       fail(
         "kafka.inputPartitions",

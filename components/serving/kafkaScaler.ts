@@ -14,7 +14,13 @@ import type * as pulumi from "@pulumi/pulumi";
 
 import type { KafkaScalerAuth, SecretKeySelector } from "../kafka/contract";
 
-export type { KafkaMskIamAuth, KafkaScalerAuth, KafkaScramAuth, KedaValueSource, SecretKeySelector } from "../kafka/contract";
+export type {
+  KafkaMskIamAuth,
+  KafkaScalerAuth,
+  KafkaScramAuth,
+  KedaValueSource,
+  SecretKeySelector,
+} from "../kafka/contract";
 
 /** The streaming wiring of one model, supplied by the stack from the Kafka contract. */
 export interface ModelKafkaArgs {

@@ -9,7 +9,14 @@ interface EnvironmentDefaults {
   highAvailability: boolean;
   protect: boolean;
   quota: { cpu: string; memory: string; storage: string };
-  kafka: { brokers: number; controllers: number; storageSize: string; replicationFactor: number; minInsyncReplicas: number; partitions: number };
+  kafka: {
+    brokers: number;
+    controllers: number;
+    storageSize: string;
+    replicationFactor: number;
+    minInsyncReplicas: number;
+    partitions: number;
+  };
   postgres: { instances: number; storageSize: string; backup: boolean; retentionDays: number };
   mlflowReplicas: number;
   model: { minReplicas: number; maxReplicas: number };
@@ -21,7 +28,14 @@ export const ENVIRONMENT_DEFAULTS: Record<Environment, EnvironmentDefaults> = {
     highAvailability: false,
     protect: false,
     quota: { cpu: "8", memory: "16Gi", storage: "50Gi" },
-    kafka: { brokers: 1, controllers: 1, storageSize: "10Gi", replicationFactor: 1, minInsyncReplicas: 1, partitions: 1 },
+    kafka: {
+      brokers: 1,
+      controllers: 1,
+      storageSize: "10Gi",
+      replicationFactor: 1,
+      minInsyncReplicas: 1,
+      partitions: 1,
+    },
     postgres: { instances: 1, storageSize: "5Gi", backup: false, retentionDays: 7 },
     mlflowReplicas: 1,
     model: { minReplicas: 1, maxReplicas: 2 },
@@ -31,7 +45,14 @@ export const ENVIRONMENT_DEFAULTS: Record<Environment, EnvironmentDefaults> = {
     highAvailability: true,
     protect: false,
     quota: { cpu: "16", memory: "32Gi", storage: "200Gi" },
-    kafka: { brokers: 3, controllers: 3, storageSize: "100Gi", replicationFactor: 3, minInsyncReplicas: 2, partitions: 3 },
+    kafka: {
+      brokers: 3,
+      controllers: 3,
+      storageSize: "100Gi",
+      replicationFactor: 3,
+      minInsyncReplicas: 2,
+      partitions: 3,
+    },
     postgres: { instances: 2, storageSize: "50Gi", backup: true, retentionDays: 14 },
     mlflowReplicas: 2,
     model: { minReplicas: 2, maxReplicas: 6 },
@@ -41,7 +62,14 @@ export const ENVIRONMENT_DEFAULTS: Record<Environment, EnvironmentDefaults> = {
     highAvailability: true,
     protect: true,
     quota: { cpu: "32", memory: "64Gi", storage: "200Gi" },
-    kafka: { brokers: 3, controllers: 3, storageSize: "500Gi", replicationFactor: 3, minInsyncReplicas: 2, partitions: 3 },
+    kafka: {
+      brokers: 3,
+      controllers: 3,
+      storageSize: "500Gi",
+      replicationFactor: 3,
+      minInsyncReplicas: 2,
+      partitions: 3,
+    },
     postgres: { instances: 3, storageSize: "200Gi", backup: true, retentionDays: 35 },
     mlflowReplicas: 2,
     model: { minReplicas: 2, maxReplicas: 6 },
@@ -50,7 +78,13 @@ export const ENVIRONMENT_DEFAULTS: Record<Environment, EnvironmentDefaults> = {
 };
 
 /** Default image registries: where the pinned default images below come from. */
-export const DEFAULT_REGISTRIES = ["ghcr.io", "quay.io", "registry.redhat.io", "docker.io/seldonio", "nvcr.io/nvidia"];
+export const DEFAULT_REGISTRIES = [
+  "ghcr.io",
+  "quay.io",
+  "registry.redhat.io",
+  "docker.io/seldonio",
+  "nvcr.io/nvidia",
+];
 
 /** Built from images/mlflow; pinned so a tag move upstream never changes a running platform. */
 export const DEFAULT_MLFLOW_IMAGE = "ghcr.io/mlstack/mlflow:3.17.2-1";
@@ -72,7 +106,12 @@ export const DEFAULT_OPERATORS = {
 export const DEFAULT_KAFKA_VERSION = "4.1.0";
 export const DEFAULT_POSTGRES_VERSION = 17;
 
-export function defaultResources(cpu: string, memory: string, cpuLimit: string, memoryLimit: string): ContainerResources {
+export function defaultResources(
+  cpu: string,
+  memory: string,
+  cpuLimit: string,
+  memoryLimit: string,
+): ContainerResources {
   return { requests: { cpu, memory }, limits: { cpu: cpuLimit, memory: memoryLimit } };
 }
 

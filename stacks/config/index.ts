@@ -12,7 +12,10 @@ export { parseConfig, PLATFORM_OWNER } from "./parse";
 
 /** Reads `mlstack:*` from the running stack's config (works under the engine and under mocks). */
 export function loadConfig(): PlatformConfig {
-  return parseConfig(platformKeys(pulumi.runtime.allConfig()), { project: pulumi.getProject(), stack: pulumi.getStack() });
+  return parseConfig(platformKeys(pulumi.runtime.allConfig()), {
+    project: pulumi.getProject(),
+    stack: pulumi.getStack(),
+  });
 }
 
 /** The `mlstack:*` entries of an engine config map, without the namespace, values decoded. */

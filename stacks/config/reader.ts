@@ -24,9 +24,11 @@ export function show(value: unknown): string {
 export type Raw = Record<string, unknown>;
 
 export const DNS_LABEL = /^[a-z]([-a-z0-9]{0,61}[a-z0-9])?$/;
-export const DNS_LABEL_RULE = "a DNS label: lowercase letters, digits and '-', starting with a letter, at most 63 characters";
+export const DNS_LABEL_RULE =
+  "a DNS label: lowercase letters, digits and '-', starting with a letter, at most 63 characters";
 export const QUANTITY = /^([0-9]+(\.[0-9]+)?)(m|k|Ki|Mi|Gi|Ti|Pi|M|G|T|P)?$/;
-export const HOSTNAME = /^(?=.{1,253}$)([a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?)(\.[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?)+$/;
+export const HOSTNAME =
+  /^(?=.{1,253}$)([a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?)(\.[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?)+$/;
 
 /** `teams[0]` + `name` → `teams[0].name`; top-level keys have no leading dot. */
 export function keyPath(path: string, key: string): string {
@@ -122,10 +124,24 @@ export class Reader {
   quantity(obj: Raw, key: string, path: string, fallback: string): string {
     const raw = obj[key];
     const value = typeof raw === "number" ? String(raw) : raw;
-    return this.string({ [key]: value }, key, path, fallback, QUANTITY, "a Kubernetes quantity such as 500m, 2, 4Gi");
+    return this.string(
+      { [key]: value },
+      key,
+      path,
+      fallback,
+      QUANTITY,
+      "a Kubernetes quantity such as 500m, 2, 4Gi",
+    );
   }
 
-  stringList(obj: Raw, key: string, path: string, fallback: string[], pattern?: RegExp, rule?: string): string[] {
+  stringList(
+    obj: Raw,
+    key: string,
+    path: string,
+    fallback: string[],
+    pattern?: RegExp,
+    rule?: string,
+  ): string[] {
     if (obj[key] === undefined || obj[key] === null) return fallback;
     const items = this.array(obj[key], keyPath(path, key));
     const out: string[] = [];
@@ -143,7 +159,8 @@ export class Reader {
   unique(entries: { name: string }[], path: string, what: string): void {
     const seen = new Set<string>();
     entries.forEach((entry, i) => {
-      if (seen.has(entry.name)) this.fail(`${path}[${i}].name`, entry.name, `is declared twice (${what} names must be unique)`);
+      if (seen.has(entry.name))
+        this.fail(`${path}[${i}].name`, entry.name, `is declared twice (${what} names must be unique)`);
       seen.add(entry.name);
     });
   }

@@ -299,4 +299,3 @@ export interface NetworkConfig {
    */
   kedaNamespace: string;
 }
-

@@ -24,7 +24,13 @@ export function inClusterTarget(): TargetModule {
     identityProvider: () => new KubernetesIdentityProvider(),
     createBackingServices(config, ctx, cluster, parent) {
       const namespaces = { [PLATFORM_OWNER]: cluster.platformNamespace, ...cluster.teamNamespaces };
-      const storeArgs = { ctx, config: config.objectStore, network: config.network, namespaces, dependsOn: cluster.dependsOn };
+      const storeArgs = {
+        ctx,
+        config: config.objectStore,
+        network: config.network,
+        namespaces,
+        dependsOn: cluster.dependsOn,
+      };
       const objectStore: ObjectStore =
         config.objectStore.provider === "obc"
           ? new ObcObjectStore("objectstore", storeArgs, { parent })
@@ -39,7 +45,9 @@ export function inClusterTarget(): TargetModule {
           // Every team may run Kafka clients (streaming models, their own jobs); ACLs decide what each reads.
           clientNamespaces: [...new Set(Object.values(cluster.teamNamespaces))].sort(),
           apiServerCidrs: config.network.apiServerCidrs,
-          kedaOperator: config.serving.models.some((m) => m.kafka) ? { namespace: config.network.kedaNamespace } : undefined,
+          kedaOperator: config.serving.models.some((m) => m.kafka)
+            ? { namespace: config.network.kedaNamespace }
+            : undefined,
           monitoringNamespace: config.serving.monitoring ? config.network.monitoringNamespace : undefined,
           dependsOn: cluster.dependsOn,
         },
@@ -55,7 +63,9 @@ export function inClusterTarget(): TargetModule {
           operatorNamespace: operatorNamespace(config),
           network: config.network,
           owners: cluster.workloadNamespaces,
-          backupBucket: config.postgres.backup.enabled ? objectStore.bucket(config.postgres.backup.bucket) : undefined,
+          backupBucket: config.postgres.backup.enabled
+            ? objectStore.bucket(config.postgres.backup.bucket)
+            : undefined,
           dependsOn: cluster.dependsOn,
           monitoring: config.serving.monitoring,
         },

@@ -7,6 +7,7 @@ import { isSecretValue, RecordedResource, revealSecrets } from "../../cli/mockRu
 import { kubernetesObjects } from "../../cli/plan/render";
 import { listStacks } from "../../cli/plan/stackConfig";
 import { PlanResult, planStack } from "../../cli/plan";
+import type { Json } from "../support/config";
 import { validateObjects } from "../support/schemas";
 
 const ROOT = path.resolve(__dirname, "../..");
@@ -20,18 +21,24 @@ beforeAll(async () => {
 const plan = (stack: string) => plans.get(stack) as PlanResult;
 
 /** Pod specs inside every pod-bearing object (Deployments, StatefulSets, Jobs, CronJobs, KServe predictors). */
-function podSpecs(r: RecordedResource): Array<Record<string, any>> { // eslint-disable-line @typescript-eslint/no-explicit-any
-  const i = revealSecrets(r.inputs) as Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
+function podSpecs(r: RecordedResource): Json[] {
+  const i = revealSecrets(r.inputs) as Json;
   const kind = String(i.kind);
   if (kind === "Pod") return [i.spec];
-  if (["Deployment", "StatefulSet", "DaemonSet", "ReplicaSet", "Job"].includes(kind)) return [i.spec?.template?.spec];
+  if (["Deployment", "StatefulSet", "DaemonSet", "ReplicaSet", "Job"].includes(kind))
+    return [i.spec?.template?.spec];
   if (kind === "CronJob") return [i.spec?.jobTemplate?.spec?.template?.spec];
   if (kind === "InferenceService") return [i.spec?.predictor];
   return [];
 }
 
-function containers(spec: Record<string, any>): Array<Record<string, any>> { // eslint-disable-line @typescript-eslint/no-explicit-any
-  return [...(spec.containers ?? []), ...(spec.initContainers ?? []), ...(spec.ephemeralContainers ?? []), ...(spec.model ? [spec.model] : [])];
+function containers(spec: Json): Json[] {
+  return [
+    ...(spec.containers ?? []),
+    ...(spec.initContainers ?? []),
+    ...(spec.ephemeralContainers ?? []),
+    ...(spec.model ? [spec.model] : []),
+  ];
 }
 
 it("ships the dev, staging and prod stacks at least", () => {
@@ -44,9 +51,13 @@ describe.each(STACKS)("stack %s", (stack) => {
     const types = new Set(resources.map((r) => r.type));
     expect(types).toContain("mlstack:platform:Platform");
     expect(types).toContain("mlstack:mlflow:Mlflow");
-    expect(resources.filter((r) => r.type === "mlstack:serving:ModelServing")).toHaveLength(config.serving.models.length);
+    expect(resources.filter((r) => r.type === "mlstack:serving:ModelServing")).toHaveLength(
+      config.serving.models.length,
+    );
     const platform = resources.find((r) => r.type === "mlstack:platform:Platform");
-    const namespaces = resources.filter((r) => r.type === "mlstack:namespace:TeamNamespace" && r.parent === platform?.urn);
+    const namespaces = resources.filter(
+      (r) => r.type === "mlstack:namespace:TeamNamespace" && r.parent === platform?.urn,
+    );
     expect(namespaces).toHaveLength(config.teams.length + 1);
   });
 
@@ -75,8 +86,12 @@ describe.each(STACKS)("stack %s", (stack) => {
 
   it("gives every namespace a default-deny NetworkPolicy for ingress and egress", () => {
     const { resources } = plan(stack);
-    const namespaces = resources.filter((r) => r.type === "kubernetes:core/v1:Namespace").map((r) => (r.inputs.metadata as { name: string }).name);
-    const policies = resources.filter((r) => r.type === "kubernetes:networking.k8s.io/v1:NetworkPolicy").map((r) => r.inputs as Record<string, any>); // eslint-disable-line @typescript-eslint/no-explicit-any
+    const namespaces = resources
+      .filter((r) => r.type === "kubernetes:core/v1:Namespace")
+      .map((r) => (r.inputs.metadata as { name: string }).name);
+    const policies = resources
+      .filter((r) => r.type === "kubernetes:networking.k8s.io/v1:NetworkPolicy")
+      .map((r) => r.inputs as Json);
     expect(namespaces.length).toBeGreaterThan(0);
     for (const ns of namespaces) {
       const denyAll = policies.find(
@@ -99,7 +114,10 @@ describe.each(STACKS)("stack %s", (stack) => {
       const data = { ...(r.inputs.data as object), ...(r.inputs.binaryData as object) };
       for (const [key, value] of Object.entries(data)) {
         expect([key, isSecretValue(value)]).toEqual([key, false]);
-        expect([key, String(value)]).not.toEqual([key, expect.stringMatching(/-----BEGIN (EC |RSA )?PRIVATE KEY-----|mock-.*(password|secret)/)]);
+        expect([key, String(value)]).not.toEqual([
+          key,
+          expect.stringMatching(/-----BEGIN (EC |RSA )?PRIVATE KEY-----|mock-.*(password|secret)/),
+        ]);
       }
     }
   });
@@ -109,7 +127,10 @@ describe.each(STACKS)("stack %s", (stack) => {
     for (const spec of resources.flatMap(podSpecs)) {
       for (const c of containers(spec)) {
         for (const env of c.env ?? []) {
-          if (/(PASSWORD|SECRET|TOKEN|JAAS|_KEY$)/.test(env.name) && !/(_FILE|_PATH|_LOCATION|KEY_ID_FILE)$/.test(env.name)) {
+          if (
+            /(PASSWORD|SECRET|TOKEN|JAAS|_KEY$)/.test(env.name) &&
+            !/(_FILE|_PATH|_LOCATION|KEY_ID_FILE)$/.test(env.name)
+          ) {
             expect([c.name, env.name, env.value]).toEqual([c.name, env.name, undefined]);
           }
         }

@@ -6,12 +6,17 @@ import * as path from "path";
 import { planStack } from "../../cli/plan";
 
 const ROOT = path.resolve(__dirname, "../..");
-const loadedFrom = (pkg: string) => Object.keys(require.cache).filter((p) => p.includes(`${path.sep}@pulumi${path.sep}${pkg}${path.sep}`));
+const loadedFrom = (pkg: string) =>
+  Object.keys(require.cache).filter((p) => p.includes(`${path.sep}@pulumi${path.sep}${pkg}${path.sep}`));
 
-it.each(["dev", "staging"])("plans the %s stack without loading @pulumi/aws or @pulumi/gcp", async (stack) => {
-  const { resources } = await planStack(ROOT, stack);
-  expect(resources.length).toBeGreaterThan(50);
-  expect(loadedFrom("aws")).toEqual([]);
-  expect(loadedFrom("gcp")).toEqual([]);
-  expect(loadedFrom("kubernetes").length).toBeGreaterThan(0);
-}, 60_000);
+it.each(["dev", "staging"])(
+  "plans the %s stack without loading @pulumi/aws or @pulumi/gcp",
+  async (stack) => {
+    const { resources } = await planStack(ROOT, stack);
+    expect(resources.length).toBeGreaterThan(50);
+    expect(loadedFrom("aws")).toEqual([]);
+    expect(loadedFrom("gcp")).toEqual([]);
+    expect(loadedFrom("kubernetes").length).toBeGreaterThan(0);
+  },
+  60_000,
+);

@@ -1,7 +1,11 @@
 /** A small but complete raw config (two teams, a streaming and an HTTP model) for tests to vary. */
 import { parseConfig, PlatformConfig } from "../../stacks/config";
 
-export function baseRawConfig(): Record<string, any> { // eslint-disable-line @typescript-eslint/no-explicit-any
+/** Loosely typed JSON for tests that build or inspect raw documents. */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+export type Json = Record<string, any>;
+
+export function baseRawConfig(): Json {
   return {
     target: "kubernetes",
     environment: "dev",
@@ -23,8 +27,18 @@ export function baseRawConfig(): Record<string, any> { // eslint-disable-line @t
     },
     serving: {
       models: [
-        { name: "fraud-detector", team: "fraud", source: { bucket: "fraud-models", path: "fraud-detector/3" }, kafka: { inputTopic: "transactions", outputTopic: "fraud-scores" } },
-        { name: "price-quoter", team: "pricing", runtime: "mlserver", source: { bucket: "pricing-models", path: "quoter/12" } },
+        {
+          name: "fraud-detector",
+          team: "fraud",
+          source: { bucket: "fraud-models", path: "fraud-detector/3" },
+          kafka: { inputTopic: "transactions", outputTopic: "fraud-scores" },
+        },
+        {
+          name: "price-quoter",
+          team: "pricing",
+          runtime: "mlserver",
+          source: { bucket: "pricing-models", path: "quoter/12" },
+        },
       ],
     },
   };

@@ -35,7 +35,9 @@ export async function render(
     one(type, nameIncludes) {
       const found = ofType(type).filter((r) => !nameIncludes || r.name.includes(nameIncludes));
       if (found.length !== 1) {
-        throw new Error(`expected one ${type}${nameIncludes ? ` named *${nameIncludes}*` : ""}, found ${found.length}: ${found.map((r) => r.name).join(", ")}`);
+        throw new Error(
+          `expected one ${type}${nameIncludes ? ` named *${nameIncludes}*` : ""}, found ${found.length}: ${found.map((r) => r.name).join(", ")}`,
+        );
       }
       return found[0];
     },
@@ -43,7 +45,11 @@ export async function render(
     descendants(resource) {
       const out: RecordedResource[] = [];
       const walk = (urn: string) => {
-        for (const r of resources) if (r.parent === urn) { out.push(r); walk(r.urn); }
+        for (const r of resources)
+          if (r.parent === urn) {
+            out.push(r);
+            walk(r.urn);
+          }
       };
       walk(resource.urn);
       return out;

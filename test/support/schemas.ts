@@ -15,7 +15,8 @@ function modulePath(apiVersion: string, kind: string): string | undefined {
     return `kubernetes-models/${group}/${version}/${kind}`;
   }
   if (group === "postgresql.cnpg.io") return `@kubernetes-models/cloudnative-pg/${group}/${version}/${kind}`;
-  if (group === "monitoring.coreos.com") return `@kubernetes-models/prometheus-operator/${group}/${version}/${kind}`;
+  if (group === "monitoring.coreos.com")
+    return `@kubernetes-models/prometheus-operator/${group}/${version}/${kind}`;
   if (group === "keda.sh") return `@kubernetes-models/keda/${group}/${version}/${kind}`;
   return undefined;
 }

@@ -671,14 +671,16 @@ describe("Mlflow.serviceAccountAnnotations", () => {
 });
 
 describe("Mlflow.clientEgress", () => {
-  const { Mlflow: M } = require("../../../components/mlflow/Mlflow") as typeof import("../../../components/mlflow/Mlflow");
-  const { baseConfig: cfg } = require("../../support/config") as typeof import("../../support/config");
+  const M = Mlflow;
+  const cfg = baseConfig;
   it("opens only the tracking server's pods on the MLflow port for basic auth", () => {
     expect(M.clientEgress(cfg().mlflow, "ml-dev-platform", "mlflow")).toEqual({
       to: [
         {
           namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": "ml-dev-platform" } },
-          podSelector: { matchLabels: { "app.kubernetes.io/name": "mlflow", "app.kubernetes.io/part-of": "mlstack" } },
+          podSelector: {
+            matchLabels: { "app.kubernetes.io/name": "mlflow", "app.kubernetes.io/part-of": "mlstack" },
+          },
         },
       ],
       ports: [{ protocol: "TCP", port: 5000 }],
@@ -686,6 +688,8 @@ describe("Mlflow.clientEgress", () => {
   });
   it("opens the oauth-proxy's port when MLflow sits behind it", () => {
     const config = cfg({ target: "openshift" }).mlflow;
-    expect(M.clientEgress(config, "ml-dev-platform", "mlflow").ports).toEqual([{ protocol: "TCP", port: 8443 }]);
+    expect(M.clientEgress(config, "ml-dev-platform", "mlflow").ports).toEqual([
+      { protocol: "TCP", port: 8443 },
+    ]);
   });
 });

@@ -422,25 +422,56 @@ describe("TeamNamespace", () => {
 });
 
 describe("TeamNamespace shared egress", () => {
-  const { render } = require("../../support/render") as typeof import("../../support/render");
-  const { TeamNamespace } = require("../../../components/namespace/TeamNamespace") as typeof import("../../../components/namespace/TeamNamespace");
-  const ctx = { environment: "dev", target: "kubernetes", flavor: "kubernetes", protect: false, highAvailability: false, project: "mlstack", stack: "test" } as const;
+  const ctx = {
+    environment: "dev",
+    target: "kubernetes",
+    flavor: "kubernetes",
+    protect: false,
+    highAvailability: false,
+    project: "mlstack",
+    stack: "test",
+  } as const;
   const toMlflow = {
-    to: [{ namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": "ml-dev-platform" } }, podSelector: { matchLabels: { "app.kubernetes.io/name": "mlflow" } } }],
+    to: [
+      {
+        namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": "ml-dev-platform" } },
+        podSelector: { matchLabels: { "app.kubernetes.io/name": "mlflow" } },
+      },
+    ],
     ports: [{ protocol: "TCP", port: 5000 }],
   };
 
   it("lets every pod of the namespace reach the named platform service and nothing else", async () => {
     const r = await render(() => {
-      new TeamNamespace("ns-fraud", { ctx, namespace: "ml-dev-fraud", team: "fraud", groups: ["g"], members: [], serviceAccounts: [], sharedEgress: [toMlflow] });
+      new TeamNamespace("ns-fraud", {
+        ctx,
+        namespace: "ml-dev-fraud",
+        team: "fraud",
+        groups: ["g"],
+        members: [],
+        serviceAccounts: [],
+        sharedEgress: [toMlflow],
+      });
     });
-    const policy = r.ofType("kubernetes:networking.k8s.io/v1:NetworkPolicy").map((p) => r.inputs(p)).find((p) => p.metadata.name === "allow-platform-egress");
+    const policy = r
+      .ofType("kubernetes:networking.k8s.io/v1:NetworkPolicy")
+      .map((p) => r.inputs(p))
+      .find((p) => p.metadata.name === "allow-platform-egress");
     expect(policy?.spec).toEqual({ podSelector: {}, policyTypes: ["Egress"], egress: [toMlflow] });
   });
 
   it("refuses a shared egress rule without peers before registering anything", () => {
     expect(
-      () => new TeamNamespace("ns-fraud", { ctx, namespace: "ml-dev-fraud", team: "fraud", groups: ["g"], members: [], serviceAccounts: [], sharedEgress: [{ ports: [{ port: 5000 }] }] }),
+      () =>
+        new TeamNamespace("ns-fraud", {
+          ctx,
+          namespace: "ml-dev-fraud",
+          team: "fraud",
+          groups: ["g"],
+          members: [],
+          serviceAccounts: [],
+          sharedEgress: [{ ports: [{ port: 5000 }] }],
+        }),
     ).toThrow("sharedEgress[0]");
   });
 });

@@ -286,9 +286,14 @@ describe("PlatformOperators on Kubernetes", () => {
       expect(plugin.version).toBe("0.8.1");
       expect(plugin.namespace).toBe("ml-dev-operators");
       const ingress = r.inputs(r.one(NETPOL, "ops-barman-cloud-ingress")).spec;
-      expect(ingress.podSelector).toEqual({ matchLabels: { "app.kubernetes.io/name": "plugin-barman-cloud" } });
+      expect(ingress.podSelector).toEqual({
+        matchLabels: { "app.kubernetes.io/name": "plugin-barman-cloud" },
+      });
       expect(ingress.ingress).toEqual([
-        { from: [{ podSelector: { matchLabels: { "app.kubernetes.io/name": "cloudnative-pg" } } }], ports: [{ protocol: "TCP", port: 9090 }] },
+        {
+          from: [{ podSelector: { matchLabels: { "app.kubernetes.io/name": "cloudnative-pg" } } }],
+          ports: [{ protocol: "TCP", port: 9090 }],
+        },
       ]);
     });
 
@@ -339,7 +344,11 @@ describe("PlatformOperators on Kubernetes", () => {
 
     it("is not installed unless asked for", async () => {
       const { r } = await renderOperators();
-      expect(r.ofType(CHART).map((c) => c.name)).toEqual(["ops-strimzi", "ops-cloudnative-pg", "ops-barman-cloud"]);
+      expect(r.ofType(CHART).map((c) => c.name)).toEqual([
+        "ops-strimzi",
+        "ops-cloudnative-pg",
+        "ops-barman-cloud",
+      ]);
       expect(r.ofType(NETPOL).some((p) => p.name.includes("kserve"))).toBe(false);
     });
 

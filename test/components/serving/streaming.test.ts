@@ -227,7 +227,10 @@ describe("network", () => {
 
 describe("a streaming model whose Kafka KEDA cannot authenticate to", () => {
   it("scales on CPU with an HPA instead of a lag ScaledObject, and raises no lag alert", async () => {
-    const config = configWithModel({ kafka: { inputTopic: "transactions", outputTopic: "fraud-scores" } }, { environment: "staging" });
+    const config = configWithModel(
+      { kafka: { inputTopic: "transactions", outputTopic: "fraud-scores" } },
+      { environment: "staging" },
+    );
     const args = servingArgs(config, { monitoring: true });
     const r = await render(() => {
       new ModelServing("model", { ...args, kafka: { ...(args.kafka as ModelKafkaArgs), scaler: undefined } });

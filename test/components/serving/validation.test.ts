@@ -42,11 +42,14 @@ describe("refusals", () => {
   it.each([
     ["mlserver", /MLServer's Kafka server supports neither TLS nor SASL/],
     ["triton", /Triton has no Kafka consumer/],
-  ])("refuses to stream with the %s runtime (even when config validation was bypassed)", (runtime, reason) => {
-    const args = argsFor(STREAMING);
-    args.model = { ...args.model, runtime: runtime as "mlserver" | "triton" };
-    expect(() => validateModelServingArgs(args)).toThrow(reason);
-  });
+  ])(
+    "refuses to stream with the %s runtime (even when config validation was bypassed)",
+    (runtime, reason) => {
+      const args = argsFor(STREAMING);
+      args.model = { ...args.model, runtime: runtime as "mlserver" | "triton" };
+      expect(() => validateModelServingArgs(args)).toThrow(reason);
+    },
+  );
 
   it.each(["mlflow", "mlserver", "triton"])("refuses the %s runtime without a modelUri", (runtime) => {
     expect(() => validateModelServingArgs(argsFor({ runtime }, { modelUri: undefined }))).toThrow(
@@ -81,7 +84,9 @@ describe("refusals", () => {
   it("refuses a port other than 8080 for KServe's built-in runtimes", () => {
     const args = argsFor({ engine: "kserve", runtime: "triton" });
     args.model = { ...args.model, port: 9000 };
-    expect(() => validateModelServingArgs(args)).toThrow(/model.port: 9000 must be 8080 for model "model": KServe's triton runtime listens there/);
+    expect(() => validateModelServingArgs(args)).toThrow(
+      /model.port: 9000 must be 8080 for model "model": KServe's triton runtime listens there/,
+    );
   });
 
   it("refuses an HTTP model nobody may call", () => {
