@@ -51,7 +51,7 @@ export const OAUTH_PROXY_RESOURCES = {
 };
 
 /** Why the pod mounts its ServiceAccount token (read by the policy pack's k8s-no-automount-sa-token). */
-export const AUTOMOUNT_REASON_ANNOTATION = "mlstack.io/automount-reason";
+export const AUTOMOUNT_REASON_ANNOTATION = "mlstack.io/needs-api-access";
 export const AUTOMOUNT_REASON =
   "oauth-proxy uses the ServiceAccount token as its OAuth client secret and for TokenReview/SubjectAccessReview calls";
 

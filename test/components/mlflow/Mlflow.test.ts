@@ -495,10 +495,10 @@ describe("Mlflow with oauth-proxy (openshift, prod)", () => {
   it("mounts the ServiceAccount token with the documented opt-out and binds system:auth-delegator", async () => {
     const { rendered, pod, deployment } = await renderMlflow(openshiftProd());
     expect(pod.automountServiceAccountToken).toBe(true);
-    expect(deployment.spec.template.metadata.annotations["mlstack.io/automount-reason"]).toMatch(
+    expect(deployment.spec.template.metadata.annotations["mlstack.io/needs-api-access"]).toMatch(
       /oauth-proxy/,
     );
-    expect(deployment.metadata.annotations["mlstack.io/automount-reason"]).toMatch(/oauth-proxy/);
+    expect(deployment.metadata.annotations["mlstack.io/needs-api-access"]).toMatch(/oauth-proxy/);
     const binding = rendered.inputs(rendered.one(CRB));
     expect(binding.metadata.name).toBe("ml-test-platform-mlflow-auth-delegator");
     expect(binding.roleRef).toEqual({
