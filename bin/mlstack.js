@@ -2,6 +2,9 @@
 // The `mlstack` command. The project is TypeScript; this entry registers SWC as a require hook
 // (transpile only: `npm test` type-checks) and hands over to cli/main.ts.
 "use strict";
+// A larger young generation: a plan allocates many short-lived objects (one Output per resource
+// property), and the default 16 MiB semi-space makes the scavenger run hundreds of times.
+require("v8").setFlagsFromString("--max-semi-space-size=32");
 const path = require("path");
 const fs = require("fs");
 const swc = require("@swc/core");
@@ -12,10 +15,40 @@ const options = {
   module: { type: "commonjs" },
   sourceMaps: "inline",
 };
+// Transpiled files are cached by path, size and mtime (and the SWC version): a plan loads ~150
+// project files, and transpiling them all again on every run costs a few hundred milliseconds.
+const crypto = require("crypto");
+const cacheDir = path.join(root, "node_modules", ".cache", "mlstack-swc");
+const cacheSalt = `${require("@swc/core/package.json").version}:${JSON.stringify(options)}`;
+let cacheUsable = true;
+function transpile(filename) {
+  const stat = fs.statSync(filename);
+  const key = crypto
+    .createHash("sha1")
+    .update(`${cacheSalt}:${filename}:${stat.size}:${stat.mtimeMs}`)
+    .digest("hex");
+  const cached = path.join(cacheDir, `${key}.js`);
+  if (cacheUsable) {
+    try {
+      return fs.readFileSync(cached, "utf8");
+    } catch {
+      // not cached yet
+    }
+  }
+  const { code } = swc.transformSync(fs.readFileSync(filename, "utf8"), { ...options, filename });
+  if (cacheUsable) {
+    try {
+      fs.mkdirSync(cacheDir, { recursive: true });
+      fs.writeFileSync(`${cached}.${process.pid}`, code);
+      fs.renameSync(`${cached}.${process.pid}`, cached);
+    } catch {
+      cacheUsable = false; // read-only checkout: transpile every time
+    }
+  }
+  return code;
+}
 require.extensions[".ts"] = function compileTypeScript(module, filename) {
-  const source = fs.readFileSync(filename, "utf8");
-  const { code } = swc.transformSync(source, { ...options, filename });
-  module._compile(code, filename);
+  module._compile(transpile(filename), filename);
 };
 
 require(path.join(root, "cli", "main.ts"))

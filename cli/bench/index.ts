@@ -94,7 +94,7 @@ export async function runBench(
   log(`floor_resources=${floor.resources} floor_s=${fmt(floor.seconds)} floor_rss_mb=${fmt(floor.rssMb, 0)}`);
 
   const { benchCheck } = require("../check/bench") as typeof import("../check/bench");
-  log(await benchCheck());
+  await benchCheck(); // prints its own line
 
   log(
     `plan_overhead_ratio=${fmt(large.seconds / floor.seconds)} plan_large_s=${fmt(large.seconds)} plan_large_rss_mb=${fmt(large.rssMb, 0)}`,

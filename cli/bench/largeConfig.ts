@@ -11,16 +11,17 @@ export function largeStackConfig(teams: number, models: number, topics: number):
   }));
   const modelList = Array.from({ length: models }, (_, i) => {
     const team = teamNames[i % teams];
+    // Streaming: every fifth model consumes a topic its team owns and produces to the next one.
+    const owned = topicList.filter((t) => t.owner === team);
+    const streaming = i % 5 === 0 && owned.length >= 2;
     const model: Record<string, unknown> = {
       name: `model-${String(i + 1).padStart(3, "0")}`,
       team,
-      runtime: i % 3 === 0 ? "mlserver" : "mlflow",
+      // Streaming runs on the mlflow runtime (MLServer cannot consume Kafka securely).
+      runtime: !streaming && i % 3 === 0 ? "mlserver" : "mlflow",
       source: { bucket: `${team}-models`, path: `model-${i + 1}/1` },
     };
-    // Streaming: consume a topic the team owns, produce to the next topic it owns.
-    const owned = topicList.filter((t) => t.owner === team);
-    if (i % 5 === 0 && owned.length >= 2)
-      model.kafka = { inputTopic: owned[0].name, outputTopic: owned[1].name };
+    if (streaming) model.kafka = { inputTopic: owned[0].name, outputTopic: owned[1].name };
     return model;
   });
   return {

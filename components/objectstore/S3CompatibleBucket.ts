@@ -160,6 +160,8 @@ export class S3CompatibleBucket implements Bucket {
   readonly namespace: string;
   readonly owner: string;
   private readonly args: S3CompatibleBucketArgs;
+  /** Whether the read-grant caveat was already logged for this bucket. */
+  private readCaveatShown = false;
 
   constructor(args: S3CompatibleBucketArgs) {
     this.args = args;
@@ -204,10 +206,13 @@ export class S3CompatibleBucket implements Bucket {
         `${store}: bucket "${logicalName}" belongs to "${owner}", not to workload "${workload.name}"'s team "${workload.team}"; each workload gets only its team's buckets`,
       );
     }
-    if (mode === "read") {
+    // Once per bucket, not per grant: a hundred models reading one bucket need the caveat once.
+    if (mode === "read" && !this.readCaveatShown) {
+      this.readCaveatShown = true;
       pulumi.log.warn(
         `${store}: workload "${workload.name}" asked for read-only access to bucket "${logicalName}" but receives the bucket's ` +
-          `read/write key pair: ${this.args.readModeCaveat}. Isolation holds at the bucket boundary only.`,
+          `read/write key pair: ${this.args.readModeCaveat}. Isolation holds at the bucket boundary only ` +
+          `(said once per bucket; later read grants on it get the same pair).`,
         opts.parent,
       );
     }
