@@ -85,16 +85,8 @@ export class AwsBackingServices extends pulumi.ComponentResource implements Back
     ]);
     this.bucketsKey = key("buckets", "S3 buckets (MLflow artifacts, team buckets)", ["s3"]);
 
-    // RDS keeps its own backups: the bucket config declares for CloudNativePG's backups is not created on AWS.
-    const buckets = config.objectStore.buckets.filter(
-      (b) =>
-        !(
-          config.postgres.backup.enabled &&
-          b.name === config.postgres.backup.bucket &&
-          b.owner === PLATFORM_OWNER &&
-          b.name !== config.mlflow.artifactBucket
-        ),
-    );
+    // RDS keeps its own backups: config declares no backup bucket on this target (stacks/config/parse.ts).
+    const buckets = config.objectStore.buckets;
     this.objectStore = new S3ObjectStore(
       `${name}-s3`,
       {

@@ -17,7 +17,7 @@ import { GcsObjectStore } from "../../components/objectstore/gcs";
 import { CloudSqlPostgres } from "../../components/postgres/cloudSql";
 import { CloudSqlPrivateServicesAccess } from "../../components/postgres/cloudSqlPrivateServicesAccess";
 import type { BackingServices, ClusterFacts, TargetModule } from "../backing";
-import { BucketConfig, GcpTargetConfig, PLATFORM_OWNER, PlatformConfig } from "../config";
+import { GcpTargetConfig, PlatformConfig } from "../config";
 
 /** `config.gcp`, which config validation guarantees on a gcp stack. */
 function gcpSettings(config: PlatformConfig): GcpTargetConfig {
@@ -52,15 +52,6 @@ export function kafkaClients(config: PlatformConfig): ManagedKafkaClient[] {
     ...client,
   }));
   return [...models, ...external];
-}
-
-/**
- * The buckets to create: every declared bucket but the Postgres backup bucket, which only the
- * in-cluster Postgres writes to — Cloud SQL keeps its backups itself (encrypted with the postgres key).
- */
-export function gcsBuckets(config: PlatformConfig): BucketConfig[] {
-  const backups = config.postgres.backup.bucket;
-  return config.objectStore.buckets.filter((b) => !(b.name === backups && b.owner === PLATFORM_OWNER));
 }
 
 export interface GcpBackingServicesArgs {
@@ -101,7 +92,8 @@ export class GcpBackingServices extends pulumi.ComponentResource implements Back
         project: gcp.project,
         location: gcp.region,
         stack: config.stack,
-        buckets: gcsBuckets(config),
+        // Cloud SQL keeps its own backups: config declares no backup bucket on this target.
+        buckets: config.objectStore.buckets,
         kmsKey: this.kms.key("storage"),
         googleApisCidrs: gcp.network.googleApisCidrs,
         accessLogRetentionDays: gcp.storage.accessLogRetentionDays,

@@ -195,7 +195,7 @@ describe("awsTarget", () => {
 
   it("does not create the CloudNativePG backup bucket: RDS keeps its own backups", async () => {
     const config = awsConfig({ environment: "staging" });
-    expect(config.objectStore.buckets.map((b) => b.name)).toContain("postgres-backups");
+    expect(config.objectStore.buckets.map((b) => b.name)).not.toContain("postgres-backups");
     const { r } = await renderPlatform(config);
     expect(
       r

@@ -45,7 +45,7 @@ describe("gcpTarget on a prod config", () => {
   });
 
   it("creates no backup bucket: Cloud SQL keeps its own backups", () => {
-    expect(gcpConfig("prod").objectStore.buckets.map((b) => b.name)).toContain("postgres-backups");
+    expect(gcpConfig("prod").objectStore.buckets.map((b) => b.name)).not.toContain("postgres-backups");
     expect(prod.r.ofType("gcp:storage/bucket:Bucket").map((b) => prod.r.inputs(b).name)).toEqual([
       "acme-ml-test-test-access-logs",
       "acme-ml-test-test-fraud-models",

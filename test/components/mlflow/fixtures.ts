@@ -5,6 +5,7 @@
  */
 import type * as k8s from "@pulumi/kubernetes";
 import { flavorOf, PlatformContext } from "../../../components/context";
+import { obcBucketGrant } from "../../support/grants";
 import type { WorkloadAccess } from "../../../components/identity/contract";
 import type { MlflowArgs } from "../../../components/mlflow/Mlflow";
 import type { PlatformConfig } from "../../../stacks/config";
@@ -54,32 +55,11 @@ export function databaseGrant(): WorkloadAccess {
   };
 }
 
-export const OBJECT_STORE_EGRESS: k8s.types.input.networking.v1.NetworkPolicyEgressRule = {
-  to: [{ namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": "rook-ceph" } } }],
-  ports: [{ protocol: "TCP", port: 80 }],
-};
+export { OBJECT_STORE_EGRESS } from "../../support/grants";
 
 /** What an ObjectBucketClaim grant hands over: endpoint, region, static credentials by reference. */
 export function s3CompatibleGrant(): WorkloadAccess {
-  return {
-    env: [
-      { name: "BUCKET_NAME", value: "mlflow-artifacts-0a1b2c3d" },
-      { name: "AWS_ENDPOINT_URL", value: "http://rook-ceph-rgw-objectstore.rook-ceph.svc" },
-      { name: "AWS_REGION", value: "us-east-1" },
-      {
-        name: "AWS_ACCESS_KEY_ID",
-        valueFrom: { secretKeyRef: { name: "mlflow-artifacts", key: "AWS_ACCESS_KEY_ID" } },
-      },
-      {
-        name: "AWS_SECRET_ACCESS_KEY",
-        valueFrom: { secretKeyRef: { name: "mlflow-artifacts", key: "AWS_SECRET_ACCESS_KEY" } },
-      },
-    ],
-    volumes: [],
-    volumeMounts: [],
-    egress: [OBJECT_STORE_EGRESS],
-    dependsOn: [],
-  };
+  return obcBucketGrant("mlflow-artifacts", "mlflow-artifacts-0a1b2c3d");
 }
 
 /** What an S3 grant through IRSA hands over on EKS: no endpoint, no credentials (the ServiceAccount carries the role). */

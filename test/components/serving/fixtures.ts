@@ -9,12 +9,13 @@ import { emptyAccess, mergeAccess, WorkloadAccess } from "../../../components/id
 import type { ModelKafkaArgs, ModelServingArgs } from "../../../components/serving/ModelServing";
 import type { ModelConfig, PlatformConfig } from "../../../stacks/config";
 import { baseConfig, baseRawConfig } from "../../support/config";
+import { obcBucketGrant, S3_ENDPOINT } from "../../support/grants";
 import type { Rendered } from "../../support/render";
 
 export const NAMESPACE = "ml-test-fraud";
 export const MLFLOW_IMAGE = "ghcr.io/mlstack/mlflow:3.17.2-1";
 export const MODEL_URI = "s3://fraud-models-0a1b2c3d/fraud-detector/3";
-export const S3_ENDPOINT = "http://rook-ceph-rgw-objectstore.rook-ceph.svc";
+export { S3_ENDPOINT };
 
 export function contextFor(config: PlatformConfig): PlatformContext {
   return {
@@ -47,10 +48,7 @@ export function modelOf(config: PlatformConfig, name = "model"): ModelConfig {
   return model;
 }
 
-export const OBJECT_STORE_EGRESS: k8s.types.input.networking.v1.NetworkPolicyEgressRule = {
-  to: [{ namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": "rook-ceph" } } }],
-  ports: [{ protocol: "TCP", port: 80 }],
-};
+export { OBJECT_STORE_EGRESS } from "../../support/grants";
 
 export const KAFKA_EGRESS: k8s.types.input.networking.v1.NetworkPolicyEgressRule = {
   to: [
@@ -62,27 +60,9 @@ export const KAFKA_EGRESS: k8s.types.input.networking.v1.NetworkPolicyEgressRule
   ports: [{ protocol: "TCP", port: 9093 }],
 };
 
-/** An ObjectBucketClaim grant: endpoint, region, static credentials by reference. */
+/** What an ObjectBucketClaim grant hands over: endpoint, region, static credentials by reference. */
 export function bucketGrant(): WorkloadAccess {
-  return {
-    env: [
-      { name: "BUCKET_NAME", value: "fraud-models-0a1b2c3d" },
-      { name: "AWS_ENDPOINT_URL", value: S3_ENDPOINT },
-      { name: "AWS_REGION", value: "us-east-1" },
-      {
-        name: "AWS_ACCESS_KEY_ID",
-        valueFrom: { secretKeyRef: { name: "fraud-models", key: "AWS_ACCESS_KEY_ID" } },
-      },
-      {
-        name: "AWS_SECRET_ACCESS_KEY",
-        valueFrom: { secretKeyRef: { name: "fraud-models", key: "AWS_SECRET_ACCESS_KEY" } },
-      },
-    ],
-    volumes: [],
-    volumeMounts: [],
-    egress: [OBJECT_STORE_EGRESS],
-    dependsOn: [],
-  };
+  return obcBucketGrant("fraud-models", "fraud-models-0a1b2c3d");
 }
 
 /** A Strimzi SCRAM-SHA-512 grant: bootstrap, protocol, username, password by reference, cluster CA mounted. */
