@@ -30,6 +30,12 @@ export interface Bucket {
   grantAccess(identity: WorkloadIdentity, mode: BucketAccessMode, opts: BucketGrantOptions): WorkloadAccess;
 }
 
+/**
+ * An object key prefix a grant may be narrowed to: segments of S3/GCS-safe characters separated
+ * by single slashes, no leading or trailing slash.
+ */
+export const BUCKET_PREFIX = /^[A-Za-z0-9!_.*'()-]+(\/[A-Za-z0-9!_.*'()-]+)*$/;
+
 export interface BucketGrantOptions {
   parent: pulumi.Resource;
   /**

@@ -1,7 +1,7 @@
 /**
  * Object storage on GCP: one GCS bucket per logical bucket in `mlstack:objectStore.buckets`, all
  * private and encrypted with the storage key, and a grant that binds one workload's Google
- * service account to one bucket with an object-level role.
+ * service account to one bucket (or one key prefix of it) with an object-level role.
  *
  * Every bucket: uniform bucket-level access (IAM only, no object ACLs), public access prevention
  * enforced (no `allUsers` binding can ever take effect), versioning with noncurrent versions
@@ -17,7 +17,13 @@ import { googleServiceAccountOf } from "../identity/workloadIdentity";
 import { metadataServerEgress } from "../identity/workloadIdentityEgress";
 import type { GcpDomainKey } from "../kms/gcp";
 import { cloudLabels } from "../kube/labels";
-import type { Bucket, BucketAccessMode, ObjectStore } from "./contract";
+import {
+  BUCKET_PREFIX,
+  type Bucket,
+  type BucketAccessMode,
+  type BucketGrantOptions,
+  type ObjectStore,
+} from "./contract";
 
 /** Object roles only: read, or read/write/delete objects — never bucket settings or IAM. */
 export const BUCKET_ROLES: Record<BucketAccessMode, string> = {
@@ -29,6 +35,44 @@ export const BUCKET_ROLES: Record<BucketAccessMode, string> = {
 export const STORAGE_ANALYTICS_MEMBER = "group:cloud-storage-analytics@google.com";
 const ACCESS_LOG_BUCKET = "access-logs";
 const INCOMPLETE_UPLOAD_DAYS = 7;
+
+/** The prefix a grant may be limited to: object key characters, no leading or trailing '/' (as on S3). */
+/** The request attribute GCS sets on `objects.list` calls: the `prefix` the caller asked for. */
+const LIST_PREFIX_ATTRIBUTE = "storage.googleapis.com/objectListPrefix";
+/** IAM rejects condition titles longer than this. */
+const CONDITION_TITLE_MAX = 100;
+
+/**
+ * The IAM condition narrowing an object role to the keys under `prefix` (without its trailing '/').
+ *
+ * - Object requests (get, create, delete, …) are checked against the object's resource name,
+ *   `projects/_/buckets/<bucket>/objects/<key>`: the key must start with `<prefix>/`. Only object
+ *   names have `/objects/` in them, so bucket and managed-folder requests never match.
+ * - `objects.list` is checked against the bucket (`projects/_/buckets/<bucket>`), which no object
+ *   prefix matches; GCS hands the listing's `prefix` parameter to IAM as the
+ *   `storage.googleapis.com/objectListPrefix` API attribute, and the listing is allowed when it is
+ *   the prefix itself or starts with `<prefix>/` — the same two forms the S3 grant's `s3:prefix`
+ *   allows. Listing the bucket root, or any other prefix, is denied.
+ *
+ * Conditions need uniform bucket-level access (no ACL can widen the grant), which every bucket
+ * here has.
+ */
+export function prefixCondition(bucketName: string, prefix: string): string {
+  const listPrefix = `api.getAttribute("${LIST_PREFIX_ATTRIBUTE}", "")`;
+  return [
+    `resource.name.startsWith("projects/_/buckets/${bucketName}/objects/${prefix}/")`,
+    `${listPrefix} == "${prefix}"`,
+    `${listPrefix}.startsWith("${prefix}/")`,
+  ].join(" || ");
+}
+
+/** `keys under <prefix>/`, cut to IAM's 100 characters with a hash of the prefix when longer. */
+export function prefixConditionTitle(prefix: string): string {
+  const title = `keys under ${prefix}/`;
+  if (title.length <= CONDITION_TITLE_MAX) return title;
+  const hash = createHash("sha256").update(prefix).digest("hex").slice(0, 8);
+  return `${title.slice(0, CONDITION_TITLE_MAX - hash.length - 6)}... (${hash})`;
+}
 
 /**
  * `<project>-<stack>-<logical>`: readable, and unique worldwide because project IDs are. Cut to
@@ -69,6 +113,8 @@ export class GcsBucket extends pulumi.ComponentResource implements Bucket {
   readonly endpoint: pulumi.Output<string> | undefined = undefined;
   readonly bucket: gcp.storage.Bucket;
   private readonly googleApisCidrs: string[];
+  /** `args.bucketName`, known before deployment: conditions name it. */
+  private readonly physicalName: string;
   private readonly grants = new Map<string, WorkloadAccess>();
   private readonly componentName: string;
 
@@ -92,6 +138,7 @@ export class GcsBucket extends pulumi.ComponentResource implements Bucket {
     this.componentName = name;
     this.logicalName = config.name;
     this.googleApisCidrs = args.googleApisCidrs;
+    this.physicalName = args.bucketName;
 
     const lifecycleRules: gcp.types.input.storage.BucketLifecycleRule[] = [
       { action: { type: "AbortIncompleteMultipartUpload" }, condition: { age: INCOMPLETE_UPLOAD_DAYS } },
@@ -152,27 +199,46 @@ export class GcsBucket extends pulumi.ComponentResource implements Bucket {
 
   /**
    * Binds the workload's GSA to this bucket only, with `objectViewer` (read) or `objectUser`
-   * (read, write, delete objects). The pod reaches GCS over 443 on the Google APIs range and gets
-   * its token from the GKE metadata server; it never holds a key.
+   * (read, write, delete objects). With `opts.prefix` the binding carries an IAM condition
+   * (`prefixCondition`): the workload may touch only keys under `<prefix>/` and list only that
+   * prefix. The pod reaches GCS over 443 on the Google APIs range and gets its token from the GKE
+   * metadata server; it never holds a key. Calling it again for the same workload, mode and
+   * prefix returns the same access.
    */
-  grantAccess(
-    identity: WorkloadIdentity,
-    mode: BucketAccessMode,
-    opts: { parent: pulumi.Resource },
-  ): WorkloadAccess {
+  grantAccess(identity: WorkloadIdentity, mode: BucketAccessMode, opts: BucketGrantOptions): WorkloadAccess {
+    const grantor = `GcsBucket ${this.componentName}`;
     if (!(mode in BUCKET_ROLES)) {
       throw new Error(
-        `GcsBucket ${this.componentName}: mode ${JSON.stringify(mode)} is not one of: ${Object.keys(BUCKET_ROLES).join(", ")}`,
+        `${grantor}: mode ${JSON.stringify(mode)} is not one of: ${Object.keys(BUCKET_ROLES).join(", ")}`,
       );
     }
-    const gsa = googleServiceAccountOf(identity, `GcsBucket ${this.componentName}`);
-    const key = `${identity.workload.name}/${mode}`;
+    const prefix = opts.prefix?.replace(/^\/+|\/+$/g, "");
+    if (prefix !== undefined && !BUCKET_PREFIX.test(prefix)) {
+      throw new Error(
+        `${grantor}: opts.prefix ${JSON.stringify(opts.prefix)} is not an object key prefix (letters, digits, / ! _ . * ' ( ) -)`,
+      );
+    }
+    const gsa = googleServiceAccountOf(identity, grantor);
+    const key = `${identity.workload.name}/${mode}/${prefix ?? ""}`;
     const existing = this.grants.get(key);
     if (existing) return existing;
 
     const member = new gcp.storage.BucketIAMMember(
-      `${this.componentName}-${identity.workload.name}-${mode}`,
-      { bucket: this.bucket.name, role: BUCKET_ROLES[mode], member: gsa.member },
+      `${this.componentName}-${identity.workload.name}-${mode}${prefix ? `-${prefix}` : ""}`,
+      {
+        bucket: this.bucket.name,
+        role: BUCKET_ROLES[mode],
+        member: gsa.member,
+        ...(prefix
+          ? {
+              condition: {
+                title: prefixConditionTitle(prefix),
+                description: `mlstack grant to ${identity.workload.name}: objects under the prefix, and listings of it, only`,
+                expression: prefixCondition(this.physicalName, prefix),
+              },
+            }
+          : {}),
+      },
       { parent: opts.parent, dependsOn: identity.dependencies },
     );
     const access: WorkloadAccess = {

@@ -23,7 +23,7 @@ import { AwsAccount, viaService } from "../identity/awsAccount";
 import type { WorkloadAccess, WorkloadIdentity } from "../identity/contract";
 import { attachWorkloadPolicy, awsApiEgress } from "../identity/irsa";
 import { cloudTags } from "../kube/labels";
-import type { Bucket, BucketAccessMode } from "./contract";
+import { BUCKET_PREFIX, type Bucket, type BucketAccessMode } from "./contract";
 
 /** Object actions per access mode. Never bucket configuration, policy or version deletion. */
 export const S3_OBJECT_ACTIONS: Record<BucketAccessMode, string[]> = {
@@ -43,7 +43,6 @@ export const S3_OBJECT_ACTIONS: Record<BucketAccessMode, string[]> = {
 const INCOMPLETE_UPLOAD_DAYS = 7;
 
 /** The prefix a grant may be limited to: object key characters, no leading or trailing '/'. */
-const PREFIX = /^[A-Za-z0-9!_.*'()-]+(\/[A-Za-z0-9!_.*'()-]+)*$/;
 
 export interface S3BucketArgs {
   ctx: PlatformContext;
@@ -223,7 +222,7 @@ export class S3Bucket extends pulumi.ComponentResource implements Bucket {
       );
     }
     const prefix = opts.prefix?.replace(/^\/+|\/+$/g, "");
-    if (prefix !== undefined && !PREFIX.test(prefix)) {
+    if (prefix !== undefined && !BUCKET_PREFIX.test(prefix)) {
       throw new Error(
         `${grantor}: opts.prefix ${JSON.stringify(opts.prefix)} is not an object key prefix (letters, digits, / ! _ . * ' ( ) -)`,
       );

@@ -27,8 +27,14 @@ Usage: mlflow-entrypoint COMMAND [ARG...]   (normally: mlflow-entrypoint mlflow 
 3. `postgres://` URIs (accepted by libpq, rejected by SQLAlchemy) are rewritten to
    `postgresql://` in MLFLOW_BACKEND_STORE_URI and the auth database URI.
 
-The script uses only the standard library until it migrates, so its rendering can be tested
-without MLflow installed.
+4. Database authentication (DATABASE_AUTH_METHOD, set by the database grant). With
+   `aws-rds-iam` every new connection needs a fresh RDS IAM token as its password; the image's
+   mlstack_rds_iam module provides it in every process (see that module). The entrypoint checks
+   the settings first, so a bad one stops the pod here (exit 64) with its name, and installs the
+   token listener for its own migration connections.
+
+The script uses only the standard library (and mlstack_rds_iam, which does too) until it
+migrates, so its rendering can be tested without MLflow installed.
 """
 
 from __future__ import annotations
@@ -38,6 +44,8 @@ import os
 import sys
 import time
 from pathlib import Path
+
+import mlstack_rds_iam as rds_iam
 
 AUTH_PERMISSIONS = ("READ", "USE", "EDIT", "MANAGE", "NO_PERMISSIONS")
 AUTH_VARIABLES = (
@@ -125,18 +133,27 @@ def wait_for_database(engine) -> None:  # noqa: ANN001 - sqlalchemy is imported 
             with engine.connect() as connection:
                 connection.execute(sqlalchemy.text("SELECT 1"))
             return
-        except sqlalchemy.exc.OperationalError as error:
+        # TokenError: the pod's AWS credentials may lag behind the pod (STS egress, IRSA webhook).
+        except (sqlalchemy.exc.OperationalError, rds_iam.TokenError) as error:
             if time.monotonic() > deadline:
                 raise
             log(f"database not reachable yet ({type(error).__name__}); retrying")
             time.sleep(3)
 
 
-def migrate(tracking_uri: str, auth: dict[str, str] | None) -> None:
+def migrate(
+    tracking_uri: str,
+    auth: dict[str, str] | None,
+    database_auth: rds_iam.IamSettings | None,
+) -> None:
     """Creates or upgrades the tracking schema, then the auth schema and the admin user, one
     process at a time (every uvicorn worker would otherwise try to create the admin at once)."""
     import sqlalchemy
     from sqlalchemy.pool import NullPool
+
+    if database_auth is not None:
+        # Normally done when the interpreter started (mlstack-rds-iam.pth); idempotent.
+        rds_iam.install(database_auth)
 
     engine = sqlalchemy.create_engine(tracking_uri, poolclass=NullPool)
     if engine.dialect.name != "postgresql":
@@ -179,6 +196,12 @@ def main(argv: list[str]) -> int:
     try:
         if env.get("MLFLOW_BACKEND_STORE_URI"):
             env["MLFLOW_BACKEND_STORE_URI"] = normalise_database_uri(env["MLFLOW_BACKEND_STORE_URI"])
+        database_auth = rds_iam.settings(env)
+        if database_auth is not None:
+            log(
+                f"database authentication: AWS RDS IAM as {database_auth.user!r} "
+                f"({database_auth.region}), a fresh token per connection, TLS verified"
+            )
         settings = auth_settings(dict(env))
         if settings is not None:
             render_auth_config(settings, Path(env["MLFLOW_AUTH_CONFIG_PATH"]))
@@ -188,8 +211,8 @@ def main(argv: list[str]) -> int:
         if env.get("MLSTACK_MIGRATE_DATABASE", "false").lower() == "true":
             if not env.get("MLFLOW_BACKEND_STORE_URI"):
                 raise ConfigurationError("MLSTACK_MIGRATE_DATABASE=true needs MLFLOW_BACKEND_STORE_URI")
-            migrate(env["MLFLOW_BACKEND_STORE_URI"], settings)
-    except ConfigurationError as error:
+            migrate(env["MLFLOW_BACKEND_STORE_URI"], settings, database_auth)
+    except (ConfigurationError, rds_iam.ConfigurationError) as error:
         log(f"configuration error: {error}")
         return 64
     os.execvp(argv[1], argv[1:])

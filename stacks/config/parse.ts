@@ -758,8 +758,8 @@ function parseServing(r: Reader, value: unknown, environment: Environment, teams
           "path",
           `${mpath}.source`,
           "",
-          /^[A-Za-z0-9._\-/]+$/,
-          "an object key prefix (letters, digits, '.', '_', '-', '/')",
+          /^[A-Za-z0-9!_.*'()-]+(\/[A-Za-z0-9!_.*'()-]+)*$/,
+          "an object key prefix: segments of letters, digits and !_.*'()- separated by single '/', no leading or trailing '/'",
         ),
       };
       if (!sourceRaw.bucket)

@@ -267,6 +267,16 @@ describe("parseConfig: refuses malformed config with the key, the value and what
     ],
   ];
 
+  it.each(["/models/x", "models//x", "models/x/", "/"])(
+    "refuses the model path %j, which no bucket grant could scope",
+    (path) => {
+      const problems = problemsOf((r) => (r.serving.models[1].source.path = path));
+      expect(problems.join("\n")).toContain(
+        `mlstack:serving.models[1].source.path: ${JSON.stringify(path)} is not an object key prefix`,
+      );
+    },
+  );
+
   it.each(cases)("refuses %s", (_what, mutate, expected) => {
     const problems = problemsOf(mutate);
     expect(problems.join("\n")).toContain(expected);

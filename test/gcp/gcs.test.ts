@@ -1,5 +1,10 @@
 import type { WorkloadAccess, WorkloadIdentity } from "../../components/identity/contract";
-import { GcsObjectStore, GcsObjectStoreArgs, gcsBucketName } from "../../components/objectstore/gcs";
+import {
+  GcsObjectStore,
+  GcsObjectStoreArgs,
+  gcsBucketName,
+  prefixConditionTitle,
+} from "../../components/objectstore/gcs";
 import type { BucketConfig } from "../../stacks/config/types";
 import { render } from "../support/render";
 import { FRAUD_DETECTOR, Holder, MLFLOW, identityProvider, testKey } from "./fixtures";
@@ -180,6 +185,120 @@ describe("GcsObjectStore", () => {
     expect(grants.every((g) => g.parent?.endsWith("::workloads"))).toBe(true);
     expect(read?.env).toEqual([{ name: "BUCKET_NAME", value: expect.anything() }]);
     expect(read?.volumes).toEqual([]);
+  });
+
+  it("binds a grant without a prefix unconditionally, on the whole bucket", async () => {
+    const r = await render(() => {
+      const parent = new Holder("workloads");
+      new GcsObjectStore("gcs", args())
+        .bucket("mlflow-artifacts")
+        .grantAccess(identityProvider().forWorkload(MLFLOW, { parent }), "readwrite", { parent });
+    });
+    const grant = r.one(MEMBER, "mlflow-artifacts-mlflow-readwrite");
+    expect(grant.name).toBe("gcs-mlflow-artifacts-mlflow-readwrite");
+    expect(r.inputs(grant).condition).toBeUndefined();
+  });
+
+  it("narrows a prefixed grant with an IAM condition: objects under the prefix, and listings of that prefix only", async () => {
+    let access: WorkloadAccess | undefined;
+    const r = await render(() => {
+      const parent = new Holder("workloads");
+      access = new GcsObjectStore("gcs", args())
+        .bucket("fraud-models")
+        .grantAccess(identityProvider().forWorkload(FRAUD_DETECTOR, { parent }), "read", {
+          parent,
+          prefix: "models/fraud-detector/3",
+        });
+    });
+    const grant = r.one(MEMBER, "fraud-detector-read");
+    expect(grant.name).toBe("gcs-fraud-models-fraud-detector-read-models/fraud-detector/3");
+    expect(r.inputs(grant)).toEqual({
+      bucket: "acme-ml-test-test-fraud-models",
+      role: "roles/storage.objectViewer",
+      member: `serviceAccount:${identityProvider().emailFor("fraud-detector")}`,
+      condition: {
+        title: "keys under models/fraud-detector/3/",
+        description: "mlstack grant to fraud-detector: objects under the prefix, and listings of it, only",
+        expression:
+          'resource.name.startsWith("projects/_/buckets/acme-ml-test-test-fraud-models/objects/models/fraud-detector/3/")' +
+          ' || api.getAttribute("storage.googleapis.com/objectListPrefix", "") == "models/fraud-detector/3"' +
+          ' || api.getAttribute("storage.googleapis.com/objectListPrefix", "").startsWith("models/fraud-detector/3/")',
+      },
+    });
+    expect(grant.parent?.endsWith("::workloads")).toBe(true);
+    expect(access?.env).toEqual([{ name: "BUCKET_NAME", value: expect.anything() }]);
+  });
+
+  it("conditions a read-write prefixed grant the same way, on the objectUser role", async () => {
+    const r = await render(() => {
+      const parent = new Holder("workloads");
+      new GcsObjectStore("gcs", args())
+        .bucket("mlflow-artifacts")
+        .grantAccess(identityProvider().forWorkload(MLFLOW, { parent }), "readwrite", {
+          parent,
+          prefix: "experiments",
+        });
+    });
+    const grant = r.inputs(r.one(MEMBER, "mlflow-readwrite"));
+    expect(grant.role).toBe("roles/storage.objectUser");
+    expect(grant.condition.title).toBe("keys under experiments/");
+    expect(grant.condition.expression).toBe(
+      'resource.name.startsWith("projects/_/buckets/acme-ml-test-test-mlflow-artifacts/objects/experiments/")' +
+        ' || api.getAttribute("storage.googleapis.com/objectListPrefix", "") == "experiments"' +
+        ' || api.getAttribute("storage.googleapis.com/objectListPrefix", "").startsWith("experiments/")',
+    );
+  });
+
+  it("treats surrounding slashes as the same prefix, and keeps prefixed and whole-bucket grants apart", async () => {
+    const r = await render(() => {
+      const parent = new Holder("workloads");
+      const identity = identityProvider().forWorkload(FRAUD_DETECTOR, { parent });
+      const bucket = new GcsObjectStore("gcs", args()).bucket("fraud-models");
+      const prefixed = bucket.grantAccess(identity, "read", { parent, prefix: "models/fraud/3" });
+      expect(bucket.grantAccess(identity, "read", { parent, prefix: "/models/fraud/3/" })).toBe(prefixed);
+      expect(bucket.grantAccess(identity, "read", { parent })).not.toBe(prefixed);
+      expect(bucket.grantAccess(identity, "read", { parent, prefix: "models/fraud/4" })).not.toBe(prefixed);
+    });
+    const titles = Object.fromEntries(
+      r
+        .ofType(MEMBER)
+        .filter((m) => m.name.includes("fraud-detector"))
+        .map((g) => [g.name, r.inputs(g).condition?.title]),
+    );
+    expect(titles).toEqual({
+      "gcs-fraud-models-fraud-detector-read": undefined,
+      "gcs-fraud-models-fraud-detector-read-models/fraud/3": "keys under models/fraud/3/",
+      "gcs-fraud-models-fraud-detector-read-models/fraud/4": "keys under models/fraud/4/",
+    });
+  });
+
+  it.each(["", "/", "models//fraud", "models/fraud detector", 'models/"x") || true || ("', "models\\fraud"])(
+    "refuses a prefix that is not an object key prefix (%j)",
+    async (prefix) => {
+      await render(() => {
+        const parent = new Holder("workloads");
+        const bucket = new GcsObjectStore("gcs", args()).bucket("fraud-models");
+        expect(() =>
+          bucket.grantAccess(identityProvider().forWorkload(FRAUD_DETECTOR, { parent }), "read", {
+            parent,
+            prefix,
+          }),
+        ).toThrow(
+          `GcsBucket gcs-fraud-models: opts.prefix ${JSON.stringify(prefix)} is not an object key prefix`,
+        );
+      });
+    },
+  );
+
+  it("keeps condition titles within IAM's 100 characters, distinct when cut", () => {
+    const long = `models/${"a".repeat(120)}`;
+    const a = prefixConditionTitle(`${long}/1`);
+    const b = prefixConditionTitle(`${long}/2`);
+    expect(a.length).toBe(100);
+    expect(a.startsWith("keys under models/aaa")).toBe(true);
+    expect(a).toMatch(/\.\.\. \([0-9a-f]{8}\)$/);
+    expect(a).not.toBe(b);
+    expect(prefixConditionTitle("models/x")).toBe("keys under models/x/");
   });
 
   it("never binds allUsers, allAuthenticatedUsers, a project-level role or a key", async () => {

@@ -1,15 +1,17 @@
 /**
  * The image entrypoint (images/mlflow/mlflow-entrypoint.py) renders the basic-auth ini the
  * component's env describes. These tests run it with the machine's python3 (standard library
- * only on this path) and read the result back the way MLflow does: `configparser.ConfigParser()`
- * with its default interpolation.
+ * only on this path, plus the image's mlstack_rds_iam module, which the image installs in
+ * site-packages and these tests put on PYTHONPATH) and read the result back the way MLflow does:
+ * `configparser.ConfigParser()` with its default interpolation.
  */
 import { execFileSync, spawnSync } from "child_process";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 
-const ENTRYPOINT = path.resolve(__dirname, "../../../images/mlflow/mlflow-entrypoint.py");
+const IMAGE = path.resolve(__dirname, "../../../images/mlflow");
+const ENTRYPOINT = path.join(IMAGE, "mlflow-entrypoint.py");
 /** The interpreter behind `python3` (resolved once: version-manager shims are slow to start). */
 const PYTHON = execFileSync("python3", ["-c", "import sys; print(sys.executable)"], {
   encoding: "utf-8",
@@ -27,8 +29,14 @@ function tempDir(): string {
   return fs.mkdtempSync(path.join(os.tmpdir(), "mlflow-entrypoint-"));
 }
 
-/** Runs the entrypoint with `env`, exec-ing into a python snippet that prints its environment. */
-function runEntrypoint(env: Record<string, string>): {
+/**
+ * Runs the entrypoint with `env`, exec-ing into a python snippet that prints its environment.
+ * `modules`: directories searched before the image folder (stand-ins for SQLAlchemy and MLflow).
+ */
+function runEntrypoint(
+  env: Record<string, string>,
+  modules: string[] = [],
+): {
   status: number | null;
   stdout: string;
   stderr: string;
@@ -36,7 +44,16 @@ function runEntrypoint(env: Record<string, string>): {
   const result = spawnSync(
     PYTHON,
     [ENTRYPOINT, PYTHON, "-c", "import json, os; print(json.dumps(dict(os.environ)))"],
-    { env: { PATH: process.env.PATH ?? "", ...env }, encoding: "utf-8" },
+    {
+      env: {
+        PATH: process.env.PATH ?? "",
+        ...env,
+        PYTHONPATH: [...modules, IMAGE].join(path.delimiter),
+        // Imports from the image folder must not leave __pycache__ in the checkout.
+        PYTHONDONTWRITEBYTECODE: "1",
+      },
+      encoding: "utf-8",
+    },
   );
   return { status: result.status, stdout: result.stdout, stderr: result.stderr };
 }
@@ -121,16 +138,21 @@ describe("mlflow-entrypoint", () => {
   });
 
   it("prints usage without a command", () => {
-    const result = spawnSync(PYTHON, [ENTRYPOINT], { encoding: "utf-8" });
+    const result = spawnSync(PYTHON, [ENTRYPOINT], {
+      env: { PATH: process.env.PATH ?? "", PYTHONPATH: IMAGE, PYTHONDONTWRITEBYTECODE: "1" },
+      encoding: "utf-8",
+    });
     expect(result.status).toBe(2);
     expect(result.stderr).toMatch(/usage: mlflow-entrypoint COMMAND/);
   });
 });
 
 /**
- * Stand-ins for SQLAlchemy and MLflow that log every call, so the migration sequence the
- * entrypoint drives (lock, tracking schema, auth schema, admin user, unlock) can be checked
- * without a database or MLflow installed. They model the calls the entrypoint makes, nothing more.
+ * Stand-ins for SQLAlchemy, boto3 and MLflow that log every call, so the migration sequence the
+ * entrypoint drives (connect, lock, tracking schema, auth schema, admin user, unlock) can be
+ * checked without a database or MLflow installed. They model the calls the entrypoint makes,
+ * nothing more; a new connection runs the `do_connect` listeners registered on the Engine class
+ * with the engine's connect arguments, as SQLAlchemy does.
  */
 const FAKES: Record<string, string> = {
   "fakelog.py": `
@@ -141,8 +163,10 @@ def log(*event):
 `,
   "sqlalchemy/__init__.py": `
 import os
+from urllib.parse import parse_qsl, urlsplit
 from fakelog import log
-from sqlalchemy import exc, pool
+from sqlalchemy import event, exc, pool
+from sqlalchemy.engine import Engine
 def text(sql):
     return sql
 class _Connection:
@@ -155,20 +179,50 @@ class _Connection:
             log("lock" if "unlock" not in sql else "unlock", params["key"])
 class _Dialect:
     name = os.environ.get("FAKE_DIALECT", "postgresql")
-class _Engine:
+    driver = "psycopg2"
+class _Engine(Engine):
     dialect = _Dialect()
+    def __init__(self, uri):
+        parts = urlsplit(uri)
+        self.cparams = {"host": parts.hostname, "port": parts.port, "user": parts.username}
+        self.cparams.update(parse_qsl(parts.query))
     def connect(self):
+        for listener in event.listeners(Engine, "do_connect"):
+            listener(self.dialect, None, [], self.cparams)
+        log("connect", self.cparams.get("password", ""), self.cparams.get("sslmode", ""))
         return _Connection()
     def dispose(self):
         log("dispose")
 def create_engine(uri, poolclass=None):
     log("engine", uri)
-    return _Engine()
+    return _Engine(uri)
 class _Inspector:
     def get_table_names(self):
         return [t for t in os.environ.get("FAKE_TABLES", "").split(",") if t]
 def inspect(engine):
     return _Inspector()
+`,
+  "sqlalchemy/event.py": `
+_listeners = {}
+def listen(target, identifier, fn):
+    _listeners.setdefault((target, identifier), []).append(fn)
+def listeners(target, identifier):
+    return list(_listeners.get((target, identifier), []))
+`,
+  "sqlalchemy/engine.py": `
+class Engine:
+    pass
+`,
+  "boto3/__init__.py": `
+from fakelog import log
+class _Rds:
+    signed = 0
+    def generate_db_auth_token(self, DBHostname, Port, DBUsername, Region=None):
+        _Rds.signed += 1
+        return f"{DBHostname}:{Port}/?Action=connect&DBUser={DBUsername}&X-Amz-Signature=sig{_Rds.signed}"
+def client(service, region_name=None):
+    log("client", service, region_name)
+    return _Rds()
 `,
   "sqlalchemy/exc.py": `
 class OperationalError(Exception):
@@ -225,12 +279,7 @@ function migrationEvents(env: Record<string, string>): {
 } {
   const modules = fakeModules();
   const logFile = path.join(modules, "events.jsonl");
-  const run = runEntrypoint({
-    ...env,
-    PYTHONPATH: modules,
-    FAKE_LOG: logFile,
-    MLSTACK_MIGRATE_DATABASE: "true",
-  });
+  const run = runEntrypoint({ ...env, FAKE_LOG: logFile, MLSTACK_MIGRATE_DATABASE: "true" }, [modules]);
   const events = fs.existsSync(logFile)
     ? fs
         .readFileSync(logFile, "utf-8")
@@ -254,6 +303,8 @@ describe("mlflow-entrypoint schema migration", () => {
     const names = events.map((e) => e[0]);
     expect(names).toEqual([
       "engine",
+      "connect",
+      "connect",
       "lock",
       "create-tracking",
       "init-auth",
@@ -288,6 +339,8 @@ describe("mlflow-entrypoint schema migration", () => {
     expect(status).toBe(0);
     expect(events.map((e) => e[0])).toEqual([
       "engine",
+      "connect",
+      "connect",
       "lock",
       "upgrade-tracking",
       "init-auth",
@@ -299,7 +352,15 @@ describe("mlflow-entrypoint schema migration", () => {
   it("without basic auth: migrates the tracking schema only", () => {
     const { status, events } = migrationEvents({ MLFLOW_BACKEND_STORE_URI: TRACKING });
     expect(status).toBe(0);
-    expect(events.map((e) => e[0])).toEqual(["engine", "lock", "create-tracking", "unlock", "dispose"]);
+    expect(events.map((e) => e[0])).toEqual([
+      "engine",
+      "connect",
+      "connect",
+      "lock",
+      "create-tracking",
+      "unlock",
+      "dispose",
+    ]);
   });
 
   it("leaves other databases to MLflow", () => {
@@ -310,5 +371,75 @@ describe("mlflow-entrypoint schema migration", () => {
     expect(status).toBe(0);
     expect(events.map((e) => e[0])).toEqual(["engine"]);
     expect(stderr).toMatch(/not PostgreSQL: leaving schema management to MLflow/);
+  });
+});
+
+describe("mlflow-entrypoint with RDS IAM authentication", () => {
+  const HOST = "mlflow-db.c9akciq32.eu-west-1.rds.amazonaws.com";
+  const TRACKING = `postgresql://mlflow@${HOST}:5432/mlflow?sslmode=require`;
+
+  function iamEnv(overrides: Record<string, string> = {}): Record<string, string> {
+    const bundle = path.join(tempDir(), "global-bundle.pem");
+    fs.writeFileSync(bundle, "-----BEGIN CERTIFICATE-----\n");
+    return {
+      MLFLOW_BACKEND_STORE_URI: TRACKING,
+      DATABASE_AUTH_METHOD: "aws-rds-iam",
+      AWS_REGION: "eu-west-1",
+      PGHOST: HOST,
+      PGPORT: "5432",
+      PGUSER: "mlflow",
+      PGSSLMODE: "require",
+      PGSSLROOTCERT: bundle,
+      ...overrides,
+    };
+  }
+
+  it("migrates over connections that each carry a fresh token and verify the server", () => {
+    const { status, events, stderr } = migrationEvents(iamEnv());
+    expect(status).toBe(0);
+    expect(events.filter((e) => e[0] === "client")).toEqual([["client", "rds", "eu-west-1"]]);
+    expect(events.filter((e) => e[0] === "connect")).toEqual([
+      ["connect", `${HOST}:5432/?Action=connect&DBUser=mlflow&X-Amz-Signature=sig1`, "verify-full"],
+      ["connect", `${HOST}:5432/?Action=connect&DBUser=mlflow&X-Amz-Signature=sig2`, "verify-full"],
+    ]);
+    expect(stderr).toContain(
+      "database authentication: AWS RDS IAM as 'mlflow' (eu-west-1), a fresh token per connection, TLS verified",
+    );
+    expect(stderr).not.toMatch(/X-Amz-Signature/);
+  });
+
+  it("migrates without tokens when the grant uses passwords", () => {
+    const { status, events } = migrationEvents(iamEnv({ DATABASE_AUTH_METHOD: "password" }));
+    expect(status).toBe(0);
+    expect(events.filter((e) => e[0] === "connect")).toEqual([
+      ["connect", "", "require"],
+      ["connect", "", "require"],
+    ]);
+    expect(events.some((e) => e[0] === "client")).toBe(false);
+  });
+
+  it.each([
+    [{ AWS_REGION: "" }, /DATABASE_AUTH_METHOD=aws-rds-iam needs .*; missing or empty: AWS_REGION/],
+    [
+      { DATABASE_AUTH_METHOD: "iam" },
+      /DATABASE_AUTH_METHOD is 'iam'; allowed: 'aws-rds-iam', 'password' or unset/,
+    ],
+    [{ PGSSLMODE: "disable" }, /PGSSLMODE is 'disable', which may send the IAM token unencrypted/],
+  ])(
+    "refuses to start on a bad database authentication setting (%o), before connecting",
+    (override, message) => {
+      const { status, events, stderr } = migrationEvents(iamEnv(override));
+      expect(status).toBe(64);
+      expect(stderr).toMatch(message);
+      expect(events).toEqual([]);
+    },
+  );
+
+  it("refuses to start when the CA bundle to verify RDS with is missing", () => {
+    const missing = path.join(tempDir(), "absent.pem");
+    const { status, events, stderr } = migrationEvents(iamEnv({ PGSSLROOTCERT: missing }));
+    expect(status).toBe(64);
+    expect(stderr).toContain(`CA bundle ${missing} does not exist`);
+    expect(events.some((e) => e[0] === "connect")).toBe(false);
   });
 });
