@@ -61,6 +61,28 @@ function mockPrivateKey(): { sec1: string; pkcs8: string } {
 /** A fixed start time for mocked certificates, so anything derived from it is stable. */
 export const MOCK_CERT_START = "2026-01-01T00:00:00Z";
 
+/**
+ * Provider-computed outputs the program builds names from (ARNs, endpoints), so a plan shows
+ * `…/mock-uuid/…` rather than `…/undefined/…`. Values are recognisably fake.
+ */
+const MOCK_COMPUTED: Record<string, (name: string) => Record<string, unknown>> = {
+  "aws:msk/cluster:Cluster": (name) => ({
+    clusterUuid: `mock-uuid-${name}`,
+    bootstrapBrokersSaslIam: `b-1.${name}.mock.kafka.amazonaws.com:9098,b-2.${name}.mock.kafka.amazonaws.com:9098`,
+    bootstrapBrokersSaslScram: `b-1.${name}.mock.kafka.amazonaws.com:9096,b-2.${name}.mock.kafka.amazonaws.com:9096`,
+  }),
+  "aws:rds/instance:Instance": (name) => ({
+    address: `${name}.mock.rds.amazonaws.com`,
+    resourceId: `db-MOCK${name.toUpperCase().replace(/[^A-Z0-9]/g, "")}`,
+    masterUserSecrets: [{ secretArn: `arn:mock:secretsmanager:${name}-master` }],
+  }),
+  "aws:rds/cluster:Cluster": (name) => ({
+    endpoint: `${name}.cluster-mock.rds.amazonaws.com`,
+    clusterResourceId: `cluster-MOCK${name.toUpperCase().replace(/[^A-Z0-9]/g, "")}`,
+    masterUserSecrets: [{ secretArn: `arn:mock:secretsmanager:${name}-master` }],
+  }),
+};
+
 /** Plausible computed outputs for the few resources whose outputs the program reads. */
 function mockState(type: string, name: string, inputs: Record<string, unknown>): Record<string, unknown> {
   if (type === "tls:index/privateKey:PrivateKey") {
@@ -96,7 +118,14 @@ function mockState(type: string, name: string, inputs: Record<string, unknown>):
   if (type === "random:index/randomId:RandomId") {
     return { ...inputs, hex: "0a1b2c3d", b64Url: "CgsMDQ", dec: "168496141" };
   }
-  return { ...inputs, arn: `arn:mock:${type}:${name}`, id: `${name}-id`, name: inputs.name ?? name };
+  const computed = MOCK_COMPUTED[type]?.(name) ?? {};
+  return {
+    ...inputs,
+    arn: `arn:mock:${type}:${name}`,
+    id: `${name}-id`,
+    name: inputs.name ?? name,
+    ...computed,
+  };
 }
 
 interface RegisterRequest {
