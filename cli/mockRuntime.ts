@@ -106,8 +106,14 @@ function mockState(type: string, name: string, inputs: Record<string, unknown>):
     };
   }
   if (type.startsWith("kubernetes:")) {
+    // Only identity comes back: mlstack reads a Kubernetes object's name and namespace, never
+    // its spec or data, and echoing whole specs through the mock monitor dominated plan time.
     const metadata = (inputs.metadata ?? {}) as Record<string, unknown>;
-    return { ...inputs, metadata: { ...metadata, name: metadata.name ?? name } };
+    return {
+      apiVersion: inputs.apiVersion,
+      kind: inputs.kind,
+      metadata: { ...metadata, name: metadata.name ?? name },
+    };
   }
   if (
     type === "random:index/randomPassword:RandomPassword" ||

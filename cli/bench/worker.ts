@@ -1,8 +1,11 @@
 /**
  * One benchmark measurement in a fresh process (so peak RSS is that run's alone):
- * `plan <projectDir> <stack>` renders a stack as `mlstack plan` does; `floor <count>` registers
+ * `plan <projectDir> <stack>` runs `mlstack plan <stack> --quiet` (render, policy report, files); `floor <count>` registers
  * `count` plain resources under Pulumi's mock runtime with no mlstack code. Prints one JSON line.
  */
+import * as fs from "fs";
+import * as os from "os";
+import * as path from "path";
 import * as pulumi from "@pulumi/pulumi";
 
 /** A plain provider resource: what the engine registers with no component code around it. */
@@ -29,10 +32,18 @@ async function floor(count: number): Promise<number> {
   return count;
 }
 
+/** The whole `mlstack plan <stack> --quiet` command: render, policy report, files written. */
 async function plan(projectDir: string, stack: string): Promise<number> {
-  const { planStack } = require("../plan") as typeof import("../plan");
-  const { resources } = await planStack(projectDir, stack);
-  return resources.length;
+  const { runPlan } = require("../plan") as typeof import("../plan");
+  const out = fs.mkdtempSync(path.join(os.tmpdir(), "mlstack-bench-out-"));
+  try {
+    const code = await runPlan([stack, "--out", out, "--quiet"], projectDir, () => undefined);
+    if (code === 2) throw new Error(`mlstack plan ${stack} failed`);
+    const plan = JSON.parse(fs.readFileSync(path.join(out, "plan.json"), "utf8")) as { steps: unknown[] };
+    return plan.steps.length;
+  } finally {
+    fs.rmSync(out, { recursive: true, force: true });
+  }
 }
 
 /**
