@@ -12,7 +12,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import type { PlatformContext } from "../context";
 import type { NetworkConfig, ObjectStoreConfig } from "../../stacks/config/types";
-import type { Bucket, ObjectStore } from "./contract";
+import { declaredBucket, type Bucket, type ObjectStore } from "./contract";
 import {
   assertS3BucketName,
   EndpointCa,
@@ -137,12 +137,10 @@ export class ExternalObjectStore extends pulumi.ComponentResource implements Obj
   }
 
   bucket(logicalName: string): Bucket {
-    const found = this.byName.get(logicalName);
-    if (!found) {
-      throw new Error(
-        `ExternalObjectStore ${this.componentName}: bucket ${JSON.stringify(logicalName)} is not declared in objectStore.buckets (declared: ${[...this.byName.keys()].join(", ") || "none"})`,
-      );
-    }
-    return found;
+    return declaredBucket(
+      `ExternalObjectStore ${this.componentName}`,
+      [...this.byName.values()],
+      logicalName,
+    );
   }
 }

@@ -23,7 +23,7 @@ import * as pulumi from "@pulumi/pulumi";
 import type { PlatformContext } from "../context";
 import { kubeLabels } from "../kube/labels";
 import type { BucketConfig, NetworkConfig, ObjectStoreConfig } from "../../stacks/config/types";
-import type { Bucket, ObjectStore } from "./contract";
+import { declaredBucket, type Bucket, type ObjectStore } from "./contract";
 import {
   assertS3BucketName,
   EndpointCa,
@@ -232,13 +232,7 @@ export class ObcObjectStore extends pulumi.ComponentResource implements ObjectSt
   }
 
   bucket(logicalName: string): Bucket {
-    const found = this.byName.get(logicalName);
-    if (!found) {
-      throw new Error(
-        `ObcObjectStore ${this.componentName}: bucket ${JSON.stringify(logicalName)} is not declared in objectStore.buckets (declared: ${[...this.byName.keys()].join(", ") || "none"})`,
-      );
-    }
-    return found;
+    return declaredBucket(`ObcObjectStore ${this.componentName}`, [...this.byName.values()], logicalName);
   }
 }
 

@@ -50,3 +50,21 @@ export interface ObjectStore {
   bucket(logicalName: string): Bucket;
   readonly buckets: Bucket[];
 }
+
+/**
+ * The bucket a store declared under `logicalName`, or an error naming the store and the buckets it
+ * has: every implementation's `bucket()`.
+ */
+export function declaredBucket<B extends Bucket>(
+  store: string,
+  buckets: readonly B[],
+  logicalName: string,
+): B {
+  const found = buckets.find((b) => b.logicalName === logicalName);
+  if (!found) {
+    throw new Error(
+      `${store}: bucket ${JSON.stringify(logicalName)} is not declared in mlstack:objectStore.buckets (declared: ${buckets.map((b) => b.logicalName).join(", ") || "none"})`,
+    );
+  }
+  return found;
+}

@@ -19,6 +19,7 @@ import type { GcpDomainKey } from "../kms/gcp";
 import { cloudLabels } from "../kube/labels";
 import {
   BUCKET_PREFIX,
+  declaredBucket,
   type Bucket,
   type BucketAccessMode,
   type BucketGrantOptions,
@@ -343,13 +344,7 @@ export class GcsObjectStore extends pulumi.ComponentResource implements ObjectSt
   }
 
   bucket(logicalName: string): GcsBucket {
-    const found = this.buckets.find((b) => b.logicalName === logicalName);
-    if (!found) {
-      throw new Error(
-        `GcsObjectStore ${this.componentName}: no bucket "${logicalName}" (declared: ${this.buckets.map((b) => b.logicalName).join(", ")})`,
-      );
-    }
-    return found;
+    return declaredBucket(`GcsObjectStore ${this.componentName}`, this.buckets, logicalName);
   }
 }
 

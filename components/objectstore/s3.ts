@@ -14,7 +14,7 @@ import { PLATFORM_OWNER } from "../../stacks/config/parse";
 import type { BucketConfig } from "../../stacks/config/types";
 import type { PlatformContext } from "../context";
 import { AwsAccount, physicalName } from "../identity/awsAccount";
-import type { Bucket, ObjectStore } from "./contract";
+import { declaredBucket, type Bucket, type ObjectStore } from "./contract";
 import { S3Bucket } from "./s3Bucket";
 
 /** Logical name of the access-log bucket; not a name a config entry may use for its own bucket. */
@@ -109,13 +109,7 @@ export class S3ObjectStore extends pulumi.ComponentResource implements ObjectSto
   }
 
   bucket(logicalName: string): Bucket {
-    const found = this.byName.get(logicalName);
-    if (!found) {
-      throw new Error(
-        `S3ObjectStore: bucket ${JSON.stringify(logicalName)} is not declared in mlstack:objectStore.buckets (declared: ${[...this.byName.keys()].join(", ")})`,
-      );
-    }
-    return found;
+    return declaredBucket("S3ObjectStore", [...this.byName.values()], logicalName);
   }
 }
 

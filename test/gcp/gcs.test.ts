@@ -367,7 +367,7 @@ describe("GcsObjectStore", () => {
         "was not issued by GkeWorkloadIdentityProvider",
       );
       expect(() => store.bucket("nope")).toThrow(
-        'GcsObjectStore gcs: no bucket "nope" (declared: fraud-models, scratch, mlflow-artifacts)',
+        'GcsObjectStore gcs: bucket "nope" is not declared in mlstack:objectStore.buckets (declared: fraud-models, scratch, mlflow-artifacts)',
       );
     });
   });

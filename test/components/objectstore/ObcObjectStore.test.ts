@@ -369,7 +369,7 @@ describe("ObcObjectStore", () => {
         new ObcObjectStore("objectstore", argsFor(baseConfig())).bucket("nope");
       }),
     ).rejects.toThrow(
-      'bucket "nope" is not declared in objectStore.buckets (declared: fraud-models, pricing-models, mlflow-artifacts)',
+      'bucket "nope" is not declared in mlstack:objectStore.buckets (declared: fraud-models, pricing-models, mlflow-artifacts)',
     );
   });
 
