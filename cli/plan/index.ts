@@ -125,7 +125,13 @@ export async function runPlan(
   }
   const total = resources.filter((r) => r.type !== "pulumi:pulumi:Stack").length;
   log(`\n${total} resources to create (${objects.length} Kubernetes objects).`);
-  log(report.text);
+  if (args.quiet) {
+    log(
+      `Policy pack mlstack-security: ${report.mandatoryViolations} mandatory and ${report.advisoryViolations} advisory violations (details in policy.sarif).`,
+    );
+  } else {
+    log(report.text);
+  }
   log(
     `\nWrote ${path.relative(process.cwd(), outDir) || "."}/: plan.json, manifests/ (${objects.length} files + all.yaml), diagram.mmd, policy.sarif`,
   );
