@@ -186,6 +186,7 @@ export class Platform extends pulumi.ComponentResource {
     // 6. MLflow: Postgres backend, artifacts in its bucket.
     const artifactBucket = backing.objectStore.bucket(config.mlflow.artifactBucket);
     const exposedMlflow = config.mlflow.hostname !== undefined;
+    const mlflowGrants = new WorkloadGrants(`grants-${MLFLOW_WORKLOAD}`, { parent: this });
     // Named `mlflow`: the component name is its Service and Deployment name.
     const mlflow = new Mlflow(
       MLFLOW_WORKLOAD,
@@ -194,9 +195,11 @@ export class Platform extends pulumi.ComponentResource {
         config: config.mlflow,
         namespace: config.platformNamespace,
         serviceAccountName: serviceAccountName(MLFLOW_WORKLOAD),
-        database: backing.postgres.grantDatabase(mlflowIdentity, config.mlflow.database, { parent: this }),
+        database: backing.postgres.grantDatabase(mlflowIdentity, config.mlflow.database, {
+          parent: mlflowGrants,
+        }),
         artifacts: {
-          access: artifactBucket.grantAccess(mlflowIdentity, "readwrite", { parent: this }),
+          access: artifactBucket.grantAccess(mlflowIdentity, "readwrite", { parent: mlflowGrants }),
           destination: artifactBucket.url(""),
         },
         // Data scientists' notebooks and jobs in team namespaces log to MLflow; the router/ingress when exposed.
@@ -249,16 +252,18 @@ export class Platform extends pulumi.ComponentResource {
       const identity = modelIdentities.get(model.name) as WorkloadIdentity;
       const namespace = teamNamespaces[model.team];
       const grants: WorkloadAccess[] = [];
+      const modelGrants = new WorkloadGrants(`grants-${model.name}`, { parent: this });
       let modelUri: pulumi.Output<string> | undefined;
       let modelStoreEndpoint: pulumi.Output<string> | undefined;
       if (model.source) {
         const bucket = backing.objectStore.bucket(model.source.bucket);
-        grants.push(bucket.grantAccess(identity, "read", { parent: this, prefix: model.source.path }));
+        grants.push(bucket.grantAccess(identity, "read", { parent: modelGrants, prefix: model.source.path }));
         modelUri = bucket.url(model.source.path);
         modelStoreEndpoint = bucket.endpoint;
       }
       const database = config.postgres.databases.find((d) => d.owner === model.name);
-      if (database) grants.push(backing.postgres.grantDatabase(identity, database.name, { parent: this }));
+      if (database)
+        grants.push(backing.postgres.grantDatabase(identity, database.name, { parent: modelGrants }));
       let kafka: ConstructorParameters<typeof ModelServing>[1]["kafka"];
       if (model.kafka) {
         const grant = backing.kafka.grantTopicAccess(
@@ -268,7 +273,7 @@ export class Platform extends pulumi.ComponentResource {
             write: [model.kafka.outputTopic],
             consumerGroup: model.kafka.consumerGroup,
           },
-          { parent: this },
+          { parent: modelGrants },
         );
         grants.push(grant);
         kafka = {
@@ -333,6 +338,18 @@ export class Platform extends pulumi.ComponentResource {
       models,
     };
     this.registerOutputs(this.outputs);
+  }
+}
+
+/**
+ * Groups what the backing services create to give one workload its access (KafkaUser, credential
+ * Secrets, IAM policies, role bindings), so the plan shows them under the workload and removing a
+ * model removes its grants with it.
+ */
+class WorkloadGrants extends pulumi.ComponentResource {
+  constructor(name: string, opts: pulumi.ComponentResourceOptions) {
+    super("mlstack:platform:WorkloadGrants", name, {}, opts);
+    this.registerOutputs({});
   }
 }
 

@@ -59,6 +59,11 @@ describe.each(STACKS)("stack %s", (stack) => {
       (r) => r.type === "mlstack:namespace:TeamNamespace" && r.parent === platform?.urn,
     );
     expect(namespaces).toHaveLength(config.teams.length + 1);
+    // Each workload's access objects hang under its own grants component.
+    const grants = resources.filter((r) => r.type === "mlstack:platform:WorkloadGrants").map((r) => r.name);
+    expect(grants.sort()).toEqual(
+      ["grants-mlflow", ...config.serving.models.map((m) => `grants-${m.name}`)].sort(),
+    );
   });
 
   it("runs every pod restricted: non-root, no escalation, all capabilities dropped, RuntimeDefault seccomp", () => {
