@@ -25,6 +25,8 @@ export interface RecordedResource {
   protect: boolean;
   /** Whether the resource is retained when deleted. */
   retainOnDelete: boolean;
+  /** URNs each input property depends on, as the engine records them (policies link companions by them). */
+  propertyDependencies: Record<string, string[]>;
 }
 
 export interface MockRunResult {
@@ -141,21 +143,38 @@ interface RegisterRequest {
   getCustom(): boolean;
   getProtect?(): boolean;
   getRetainondelete?(): boolean;
+  getPropertydependenciesMap?(): {
+    forEach(fn: (value: { getUrnsList(): string[] }, key: string) => void): void;
+  };
 }
 
 type Callback = (err: unknown, resp: { getUrn(): string } | undefined) => void;
 
 /** Adds parent / protect bookkeeping to the SDK's MockMonitor. */
 class RecordingMonitor extends MockMonitor {
-  readonly meta = new Map<string, { parent?: string; protect: boolean; retainOnDelete: boolean }>();
+  readonly meta = new Map<
+    string,
+    {
+      parent?: string;
+      protect: boolean;
+      retainOnDelete: boolean;
+      propertyDependencies: Record<string, string[]>;
+    }
+  >();
 
   async registerResource(req: RegisterRequest, callback: Callback): Promise<void> {
     const parent = req.getParent() || undefined;
     const protect = req.getProtect?.() ?? false;
     const retainOnDelete = req.getRetainondelete?.() ?? false;
+    const propertyDependencies: Record<string, string[]> = {};
+    req.getPropertydependenciesMap?.().forEach((deps, key) => {
+      const urns = deps.getUrnsList();
+      if (urns.length > 0) propertyDependencies[key] = urns;
+    });
     // eslint-disable-next-line @typescript-eslint/no-explicit-any -- the base method is untyped in the SDK's declarations
     return (super.registerResource as any)(req, (err: unknown, resp: { getUrn(): string } | undefined) => {
-      if (!err && resp) this.meta.set(resp.getUrn(), { parent, protect, retainOnDelete });
+      if (!err && resp)
+        this.meta.set(resp.getUrn(), { parent, protect, retainOnDelete, propertyDependencies });
       callback(err, resp);
     });
   }
@@ -255,6 +274,7 @@ async function runProgram(
       inputs: call.inputs,
       protect: meta?.protect ?? false,
       retainOnDelete: meta?.retainOnDelete ?? false,
+      propertyDependencies: meta?.propertyDependencies ?? {},
     });
   }
   return { resources: [...recorded.values()], outputs: outputs as Record<string, unknown> };

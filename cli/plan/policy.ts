@@ -33,6 +33,7 @@ export function policyReport(
       parent: r.parent,
       protect: r.protect,
       retainOnDelete: r.retainOnDelete,
+      propertyDependencies: r.propertyDependencies,
     })),
     { target: config.target, environment: config.environment, registries: config.registries },
     { outputs },

@@ -17,6 +17,7 @@ export interface PreviewStep {
     parent?: string;
     protect?: boolean;
     retainOnDelete?: boolean;
+    propertyDependencies?: Record<string, string[]>;
     inputs: Record<string, unknown>;
   };
 }
@@ -48,6 +49,8 @@ export function previewDocument(
       parent: r.parent,
       protect: r.protect || undefined,
       retainOnDelete: r.retainOnDelete || undefined,
+      propertyDependencies:
+        Object.keys(r.propertyDependencies).length > 0 ? r.propertyDependencies : undefined,
       inputs: redactSecrets(r.inputs) as Record<string, unknown>,
     },
   }));

@@ -33,6 +33,10 @@ describe("runUnderMocks", () => {
     expect(secret?.protect).toBe(true);
     expect(box?.parent).toBe(byType.get("pulumi:pulumi:Stack")?.urn);
     expect(result.outputs).toEqual({ answer: 42 });
+    // The Secret's stringData comes from the password: the engine-style property dependency is kept.
+    expect(secret?.propertyDependencies.stringData).toEqual([
+      byType.get("random:index/randomPassword:RandomPassword")?.urn,
+    ]);
   });
   it("rethrows what the program throws", async () => {
     await expect(
