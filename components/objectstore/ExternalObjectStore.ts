@@ -51,7 +51,6 @@ export interface ExternalObjectStoreArgs {
 export class ExternalObjectStore extends pulumi.ComponentResource implements ObjectStore {
   readonly buckets: Bucket[];
   readonly bucketNames: Record<string, string>;
-  private readonly byName: Map<string, S3CompatibleBucket>;
   private readonly componentName: string;
 
   constructor(name: string, args: ExternalObjectStoreArgs, opts?: pulumi.ComponentResourceOptions) {
@@ -106,11 +105,10 @@ export class ExternalObjectStore extends pulumi.ComponentResource implements Obj
         ports: [{ protocol: "TCP", port: endpoint.port }],
       },
     ];
-    this.byName = new Map();
+    this.buckets = [];
     this.bucketNames = {};
     for (const plan of plans) {
-      this.byName.set(
-        plan.bucket.name,
+      this.buckets.push(
         new S3CompatibleBucket({
           store: where,
           logicalName: plan.bucket.name,
@@ -132,15 +130,10 @@ export class ExternalObjectStore extends pulumi.ComponentResource implements Obj
       );
       this.bucketNames[plan.bucket.name] = plan.bucketName;
     }
-    this.buckets = [...this.byName.values()];
     this.registerOutputs({ bucketNames: this.bucketNames });
   }
 
   bucket(logicalName: string): Bucket {
-    return declaredBucket(
-      `ExternalObjectStore ${this.componentName}`,
-      [...this.byName.values()],
-      logicalName,
-    );
+    return declaredBucket(`ExternalObjectStore ${this.componentName}`, this.buckets, logicalName);
   }
 }

@@ -94,7 +94,6 @@ export class ObcObjectStore extends pulumi.ComponentResource implements ObjectSt
   readonly buckets: Bucket[];
   /** Physical bucket name per logical bucket (known before anything runs). */
   readonly bucketNames: Record<string, string>;
-  private readonly byName: Map<string, S3CompatibleBucket>;
   private readonly componentName: string;
 
   constructor(name: string, args: ObcObjectStoreArgs, opts?: pulumi.ComponentResourceOptions) {
@@ -169,7 +168,7 @@ export class ObcObjectStore extends pulumi.ComponentResource implements ObjectSt
     ];
     const readModeCaveat = `an ObjectBucketClaim yields exactly one read/write key pair per bucket (${provisioner} has no read-only claim)`;
 
-    this.byName = new Map();
+    this.buckets = [];
     this.bucketNames = {};
     for (const plan of plans) {
       const additionalConfig = lifecycleInClaim ? { bucketLifecycle: rookLifecycle(plan.bucket) } : undefined;
@@ -215,10 +214,9 @@ export class ObcObjectStore extends pulumi.ComponentResource implements ObjectSt
         dependsOn: [claim],
         readModeCaveat,
       });
-      this.byName.set(plan.bucket.name, handle);
+      this.buckets.push(handle);
       this.bucketNames[plan.bucket.name] = plan.bucketName;
     }
-    this.buckets = [...this.byName.values()];
 
     const unenforced = unenforcedSettings(config.buckets, provisioner, lifecycleInClaim);
     if (unenforced.length > 0) {
@@ -232,7 +230,7 @@ export class ObcObjectStore extends pulumi.ComponentResource implements ObjectSt
   }
 
   bucket(logicalName: string): Bucket {
-    return declaredBucket(`ObcObjectStore ${this.componentName}`, [...this.byName.values()], logicalName);
+    return declaredBucket(`ObcObjectStore ${this.componentName}`, this.buckets, logicalName);
   }
 }
 

@@ -41,7 +41,6 @@ export interface S3ObjectStoreArgs {
 export class S3ObjectStore extends pulumi.ComponentResource implements ObjectStore {
   readonly buckets: S3Bucket[];
   readonly accessLogs: S3Bucket;
-  private readonly byName: Map<string, S3Bucket>;
 
   constructor(name: string, args: S3ObjectStoreArgs, opts?: pulumi.ComponentResourceOptions) {
     if (args.buckets.length === 0)
@@ -101,7 +100,6 @@ export class S3ObjectStore extends pulumi.ComponentResource implements ObjectSto
           { parent: this },
         ),
     );
-    this.byName = new Map(this.buckets.map((b) => [b.logicalName, b]));
     this.registerOutputs({
       buckets: Object.fromEntries(this.buckets.map((b) => [b.logicalName, b.bucketName])),
       accessLogBucket: this.accessLogs.bucketName,
@@ -109,7 +107,7 @@ export class S3ObjectStore extends pulumi.ComponentResource implements ObjectSto
   }
 
   bucket(logicalName: string): Bucket {
-    return declaredBucket("S3ObjectStore", [...this.byName.values()], logicalName);
+    return declaredBucket("S3ObjectStore", this.buckets, logicalName);
   }
 }
 
