@@ -18,11 +18,13 @@ import {
   previewDocument,
   toYaml,
 } from "./render";
-import { StackFileError, loadStackConfig } from "./stackConfig";
+import { StackConfig, StackFileError, loadStackConfig } from "./stackConfig";
 import { policyReport } from "./policy";
 
 export interface PlanResult {
   config: PlatformConfig;
+  /** The stack's raw config as handed to the program (for plan.json). */
+  stackConfig: StackConfig;
   resources: RecordedResource[];
   outputs: Record<string, unknown>;
 }
@@ -43,7 +45,7 @@ export async function planStack(projectDir: string, stack: string): Promise<Plan
       secretKeys: stackConfig.secretKeys,
     },
   );
-  return { config, resources, outputs };
+  return { config, stackConfig, resources, outputs };
 }
 
 interface PlanArgs {
@@ -89,8 +91,7 @@ export async function runPlan(
     }
     throw err;
   }
-  const { config, resources } = result;
-  const stackConfig = loadStackConfig(projectDir, args.stack);
+  const { config, stackConfig, resources } = result;
   const outDir = path.resolve(args.out ?? path.join(projectDir, "out", args.stack));
 
   const document = previewDocument(
