@@ -5,6 +5,8 @@
 module.exports = {
   testEnvironment: "node",
   roots: ["<rootDir>/test"],
+  // The real-process layer has its own config (jest.real.config.js) and runs after this one.
+  testPathIgnorePatterns: ["/node_modules/", "<rootDir>/test/real/"],
   testMatch: ["**/*.test.ts"],
   transform: {
     "^.+\\.ts$": [

@@ -1,0 +1,108 @@
+/**
+ * Python virtual environments for the real-process tests, built from exactly the pip arguments
+ * an image installs and cached under `.cache/python/<name>-<hash>` (git-ignored), keyed by the
+ * hash of those arguments, the contents of every input file and the interpreter's version, so a
+ * second run reuses them and any change to an image's requirements rebuilds.
+ *
+ * Several jest workers may ask for the same environment at once: the first takes a lock (an
+ * atomic mkdir), the others wait for its `.complete` marker.
+ */
+import { execFileSync, spawnSync } from "node:child_process";
+import * as crypto from "node:crypto";
+import * as fs from "node:fs";
+import * as path from "node:path";
+import { requireCommand } from "./prerequisites";
+
+export const REPO_ROOT = path.resolve(__dirname, "..", "..", "..");
+export const CACHE_ROOT = path.join(REPO_ROOT, ".cache");
+
+export interface PythonEnvSpec {
+  /** Short name, part of the folder name (e.g. "mlflow-image"). */
+  name: string;
+  /** Arguments after `pip install` (package specs, `-r file`, ...). */
+  pipArgs: string[];
+  /** Files whose contents change what is installed (requirements files, constraint files). */
+  inputs: string[];
+}
+
+export interface PythonEnv {
+  /** The folder of the environment. */
+  dir: string;
+  /** Its python executable. */
+  python: string;
+  /** Its bin folder (console scripts such as `mlflow`, `mlserver`). */
+  bin: string;
+}
+
+function interpreter(): string {
+  return requireCommand("python3", "python3 python3-venv");
+}
+
+export function pythonEnvKey(spec: PythonEnvSpec): string {
+  const hash = crypto.createHash("sha256");
+  const version = spawnSync(interpreter(), ["--version"], { encoding: "utf8" });
+  hash.update(`${version.stdout}${version.stderr}\n`);
+  hash.update(JSON.stringify(spec.pipArgs));
+  for (const input of spec.inputs) hash.update(fs.readFileSync(input));
+  return `${spec.name}-${hash.digest("hex").slice(0, 16)}`;
+}
+
+function sleep(ms: number): void {
+  Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms);
+}
+
+/** Builds (or reuses) the environment; synchronous so it can run in a beforeAll or a script. */
+export function ensurePythonEnv(spec: PythonEnvSpec, timeoutMs = 20 * 60_000): PythonEnv {
+  const dir = path.join(CACHE_ROOT, "python", pythonEnvKey(spec));
+  const env: PythonEnv = { dir, python: path.join(dir, "bin", "python"), bin: path.join(dir, "bin") };
+  const complete = path.join(dir, ".complete");
+  if (fs.existsSync(complete)) return env;
+
+  fs.mkdirSync(path.dirname(dir), { recursive: true });
+  const lock = `${dir}.lock`;
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    try {
+      fs.mkdirSync(lock);
+      break;
+    } catch {
+      if (fs.existsSync(complete)) return env;
+      // A lock older than the timeout was left by a killed run.
+      const age = Date.now() - fs.statSync(lock, { throwIfNoEntry: false })!.mtimeMs;
+      if (age > timeoutMs) fs.rmSync(lock, { recursive: true, force: true });
+      if (Date.now() > deadline) throw new Error(`timed out waiting for ${lock}`);
+      sleep(1000);
+    }
+  }
+  try {
+    if (fs.existsSync(complete)) return env;
+    fs.rmSync(dir, { recursive: true, force: true });
+    execFileSync(interpreter(), ["-m", "venv", dir], { stdio: "inherit" });
+    const log = path.join(CACHE_ROOT, "python", `${path.basename(dir)}.pip.log`);
+    const result = spawnSync(
+      env.python,
+      [
+        "-m",
+        "pip",
+        "install",
+        "--disable-pip-version-check",
+        "--no-input",
+        "--progress-bar",
+        "off",
+        ...spec.pipArgs,
+      ],
+      { encoding: "utf8", cwd: REPO_ROOT, timeout: timeoutMs, maxBuffer: 64 * 1024 * 1024 },
+    );
+    fs.writeFileSync(log, `${result.stdout}\n${result.stderr}`);
+    if (result.status !== 0) {
+      throw new Error(
+        `pip install for the '${spec.name}' environment failed (exit ${result.status}); see ${log}\n` +
+          `${result.stderr}`.split("\n").slice(-30).join("\n"),
+      );
+    }
+    fs.writeFileSync(complete, new Date().toISOString());
+    return env;
+  } finally {
+    fs.rmSync(lock, { recursive: true, force: true });
+  }
+}
