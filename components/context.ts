@@ -2,7 +2,7 @@
  * What every component needs to know about the platform it is part of, independent of the
  * capability: environment, where it runs, and how careful to be with state.
  */
-import type { Environment, Target } from "../stacks/config/types";
+import type { Environment, Target } from "./platformIdentity";
 
 /**
  * How pods are secured: `openshift` lets the restricted-v2 SCC assign UID, fsGroup and SELinux

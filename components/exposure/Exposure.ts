@@ -13,8 +13,9 @@
  */
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import { DNS_LABEL, DNS_LABEL_RULE, HOSTNAME } from "../../stacks/config/reader";
+import { DNS_LABEL, DNS_LABEL_RULE, HOSTNAME } from "../kube/names";
 import type { PlatformContext } from "../context";
+import { refusal } from "../argumentProblem";
 import { kubeLabels } from "../kube/labels";
 
 export interface ExposureTls {
@@ -174,9 +175,7 @@ export class Exposure extends pulumi.ComponentResource {
 
 /** Throws on the first bad argument, before anything is registered. */
 export function validateExposureArgs(name: string, args: ExposureArgs): void {
-  const fail = (arg: string, value: unknown, allowed: string): never => {
-    throw new Error(`Exposure ${name}: ${arg} ${JSON.stringify(value)} ${allowed}`);
-  };
+  const fail = refusal(`Exposure ${name}`);
   if (!DNS_LABEL.test(args.name)) fail("name", args.name, `is not ${DNS_LABEL_RULE}`);
   if (!DNS_LABEL.test(args.team)) fail("team", args.team, `is not ${DNS_LABEL_RULE}`);
   if (!HOSTNAME.test(args.hostname)) {

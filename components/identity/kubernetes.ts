@@ -8,7 +8,7 @@
  * credentials Secret, each in the workload's namespace and referenced by `secretKeyRef`.
  */
 import type * as pulumi from "@pulumi/pulumi";
-import { DNS_LABEL, DNS_LABEL_RULE } from "../../stacks/config/reader";
+import { DNS_LABEL, DNS_LABEL_RULE } from "../kube/names";
 import type { WorkloadIdentity, WorkloadIdentityProvider, WorkloadRef } from "./contract";
 
 export class KubernetesIdentityProvider implements WorkloadIdentityProvider {

@@ -8,6 +8,7 @@
  * resource by resource, by the GCP backing services (`GcsObjectStore`, `ManagedKafka`), which find
  * the GSA from the identity through `googleServiceAccountOf`.
  */
+import { isDns1123Label, isDns1123Subdomain } from "../kube/names";
 import * as gcp from "@pulumi/gcp";
 import * as pulumi from "@pulumi/pulumi";
 import { createHash } from "crypto";
@@ -18,8 +19,6 @@ export const GKE_SERVICE_ACCOUNT_ANNOTATION = "iam.gke.io/gcp-service-account";
 /** The only role the Kubernetes side is ever bound to: impersonation of its own GSA. */
 export const WORKLOAD_IDENTITY_USER_ROLE = "roles/iam.workloadIdentityUser";
 
-const DNS_LABEL = /^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/;
-const DNS_SUBDOMAIN = /^[a-z0-9]([-a-z0-9.]{0,251}[a-z0-9])?$/;
 const POOL = /^[a-z][a-z0-9-]{4,28}[a-z0-9]\.svc\.id\.goog$/;
 
 export interface GkeWorkloadIdentityProviderArgs {
@@ -190,10 +189,10 @@ export class GkeWorkloadIdentityProvider implements WorkloadIdentityProvider {
 function checkWorkload(workload: WorkloadRef): void {
   const bad = (field: string, value: string, allowed: string) =>
     new Error(`GkeWorkloadIdentityProvider: workload.${field} ${JSON.stringify(value)} ${allowed}`);
-  if (!DNS_LABEL.test(workload.name)) throw bad("name", workload.name, "is not a DNS label");
-  if (!DNS_LABEL.test(workload.namespace))
+  if (!isDns1123Label(workload.name)) throw bad("name", workload.name, "is not a DNS label");
+  if (!isDns1123Label(workload.namespace))
     throw bad("namespace", workload.namespace, "is not a namespace name (DNS label)");
-  if (!DNS_SUBDOMAIN.test(workload.serviceAccountName))
+  if (!isDns1123Subdomain(workload.serviceAccountName))
     throw bad("serviceAccountName", workload.serviceAccountName, "is not a ServiceAccount name");
   if (workload.serviceAccountName === "default") {
     throw bad(

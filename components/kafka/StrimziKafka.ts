@@ -35,12 +35,15 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
-import { PLATFORM_OWNER } from "../../stacks/config";
-import { DNS_LABEL, DNS_LABEL_RULE, QUANTITY } from "../../stacks/config/reader";
-import type { KafkaConfig, KafkaTopicConfig } from "../../stacks/config/types";
+import { PLATFORM_OWNER } from "../platformIdentity";
+import { DNS_LABEL, DNS_LABEL_RULE } from "../kube/names";
+import type { KafkaConfig, KafkaTopicConfig } from "./settings";
 import type { PlatformContext } from "../context";
 import type { WorkloadAccess, WorkloadIdentity } from "../identity/contract";
 import { kubeLabels } from "../kube/labels";
+import { isQuantity } from "../kube/quantity";
+import { CIDR_RULE, isCidr } from "../kube/cidr";
+import { refusal } from "../argumentProblem";
 import { CertificateAuthority } from "../pki/CertificateAuthority";
 import type { KafkaClientSecurity, KafkaCluster, TopicGrant } from "./contract";
 import { StrimziClientsCa } from "./strimziClientsCa";
@@ -83,7 +86,6 @@ const MAX_RESOURCE_NAME = 253;
 export const CLIENT_FILES_ROOT = "/etc/mlstack/kafka";
 
 const CONSUMER_GROUP = /^[A-Za-z0-9._-]{1,249}$/;
-const CIDR = /^([0-9]{1,3}\.){3}[0-9]{1,3}\/[0-9]{1,2}$|^[0-9a-fA-F:]+\/[0-9]{1,3}$/;
 
 export interface StrimziKafkaArgs {
   /** Platform facts: flavor (pod security), environment (labels), high availability (spread), protect. */
@@ -152,9 +154,7 @@ interface GrantSecrets {
 
 /** Refuses arguments config validation could not see; called before anything is registered. */
 export function validateStrimziKafkaArgs(name: string, args: StrimziKafkaArgs): void {
-  const fail = (arg: string, value: unknown, allowed: string): never => {
-    throw new Error(`StrimziKafka ${name}: ${arg} ${JSON.stringify(value)} ${allowed}`);
-  };
+  const fail = refusal(`StrimziKafka ${name}`);
   const { config } = args;
   if (!DNS_LABEL.test(args.namespace)) fail("namespace", args.namespace, `is not ${DNS_LABEL_RULE}`);
   if (!DNS_LABEL.test(config.name) || config.name.length > MAX_CLUSTER_NAME) {
@@ -183,7 +183,7 @@ export function validateStrimziKafkaArgs(name: string, args: StrimziKafkaArgs): 
     );
   }
   args.apiServerCidrs.forEach((cidr, i) => {
-    if (!CIDR.test(cidr)) fail(`apiServerCidrs[${i}]`, cidr, "is not a CIDR such as 10.0.0.1/32");
+    if (!isCidr(cidr)) fail(`apiServerCidrs[${i}]`, cidr, `is not ${CIDR_RULE}`);
   });
   if (args.kedaOperator && !DNS_LABEL.test(args.kedaOperator.namespace)) {
     fail("kedaOperator.namespace", args.kedaOperator.namespace, `is not ${DNS_LABEL_RULE}`);
@@ -191,7 +191,7 @@ export function validateStrimziKafkaArgs(name: string, args: StrimziKafkaArgs): 
   if (args.monitoringNamespace !== undefined && !DNS_LABEL.test(args.monitoringNamespace)) {
     fail("monitoringNamespace", args.monitoringNamespace, `is not ${DNS_LABEL_RULE}`);
   }
-  if (args.controllerStorageSize !== undefined && !QUANTITY.test(args.controllerStorageSize)) {
+  if (args.controllerStorageSize !== undefined && !isQuantity(args.controllerStorageSize)) {
     fail("controllerStorageSize", args.controllerStorageSize, "is not a Kubernetes quantity such as 20Gi");
   }
   if (args.ctx.highAvailability && config.controllers < 3) {

@@ -17,8 +17,8 @@
 import * as gcp from "@pulumi/gcp";
 import * as pulumi from "@pulumi/pulumi";
 import { createHash } from "crypto";
-import type { GcpSubnetConfig } from "../../stacks/config/gcp";
-import type { KafkaTopicConfig } from "../../stacks/config/types";
+import type { GcpSubnetConfig } from "./managedKafkaSettings";
+import type { KafkaTopicConfig } from "./settings";
 import type { WorkloadAccess, WorkloadIdentity } from "../identity/contract";
 import { googleServiceAccountOf } from "../identity/workloadIdentity";
 import { metadataServerEgress } from "../identity/workloadIdentityEgress";

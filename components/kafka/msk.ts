@@ -22,8 +22,8 @@
 import * as aws from "@pulumi/aws";
 import type * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import type { AwsKafkaConfig } from "../../stacks/config/aws";
-import type { KafkaConfig, KafkaTopicConfig } from "../../stacks/config/types";
+import type { AwsKafkaConfig } from "./mskSettings";
+import type { KafkaConfig, KafkaTopicConfig } from "./settings";
 import type { PlatformContext } from "../context";
 import { AwsAccount, physicalName } from "../identity/awsAccount";
 import type { WorkloadAccess, WorkloadIdentity } from "../identity/contract";

@@ -10,7 +10,7 @@
  */
 import * as gcp from "@pulumi/gcp";
 import * as pulumi from "@pulumi/pulumi";
-import type { KmsProtectionLevel } from "../../stacks/config/gcp";
+import type { KmsProtectionLevel } from "./gcpSettings";
 import { cloudLabels } from "../kube/labels";
 
 export type GcpKeyDomain = "kafka" | "postgres" | "storage";

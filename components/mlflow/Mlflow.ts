@@ -23,8 +23,8 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
-import { PLATFORM_OWNER } from "../../stacks/config";
-import type { MlflowConfig } from "../../stacks/config/types";
+import { PLATFORM_OWNER } from "../platformIdentity";
+import type { MlflowConfig } from "./settings";
 import type { PlatformContext } from "../context";
 import type { WorkloadAccess } from "../identity/contract";
 import { kubeLabels, selectorLabels } from "../kube/labels";

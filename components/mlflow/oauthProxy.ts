@@ -17,7 +17,7 @@
  */
 import type * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import type { MlflowConfig } from "../../stacks/config/types";
+import type { MlflowConfig } from "./settings";
 import type { ClusterFlavor } from "../context";
 import { containerSecurityContext } from "../kube/podSecurity";
 

@@ -8,11 +8,9 @@ import { assertNoLiteralSecrets, backendStoreUriEnv, mergeVolumeMounts, mergeVol
 import type { MlflowArgs } from "./Mlflow";
 import { OAUTH_PROXY_COOKIE_VOLUME, OAUTH_PROXY_TLS_VOLUME } from "./oauthProxy";
 import { quantityBytes } from "./workers";
+import { isCidr } from "../kube/cidr";
+import { isDns1035Label, isDns1123Subdomain } from "../kube/names";
 
-const DNS_1035_LABEL = /^[a-z]([-a-z0-9]{0,61}[a-z0-9])?$/;
-const DNS_1123_SUBDOMAIN = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
-const CIDR =
-  /^(([0-9]{1,3}\.){3}[0-9]{1,3}\/([0-9]|[12][0-9]|3[0-2])|[0-9a-fA-F:]+\/([0-9]|[1-9][0-9]|1[01][0-9]|12[0-8]))$/;
 const ARTIFACT_URL = /^(s3|gs):\/\/[a-z0-9][-a-z0-9._]*[a-z0-9](\/.*)?$/;
 export const MLFLOW_PERMISSIONS = ["READ", "USE", "EDIT", "MANAGE", "NO_PERMISSIONS"] as const;
 export const MAX_WORKERS = 32;
@@ -26,7 +24,7 @@ function fail(message: string): never {
 export function validateMlflowArgs(name: string, args: MlflowArgs): void {
   const { ctx, config } = args;
 
-  if (!DNS_1035_LABEL.test(name)) {
+  if (!isDns1035Label(name)) {
     fail(
       `component name "${name}" names the Service and Deployment, so it must be a DNS-1035 label ` +
         "(lowercase letters, digits and '-', starting with a letter, at most 63 characters)",
@@ -53,7 +51,7 @@ export function validateMlflowArgs(name: string, args: MlflowArgs): void {
       );
     }
     for (const cidr of args.apiServerCidrs) {
-      if (!CIDR.test(cidr)) fail(`args.apiServerCidrs entry "${cidr}" is not a CIDR (e.g. 10.0.0.1/32)`);
+      if (!isCidr(cidr)) fail(`args.apiServerCidrs entry "${cidr}" is not a CIDR (e.g. 10.0.0.1/32)`);
     }
   }
   if (args.proxyUsers !== undefined && config.auth !== "oauth-proxy") {
@@ -88,13 +86,13 @@ export function validateMlflowArgs(name: string, args: MlflowArgs): void {
   quantityBytes(config.resources.limits.memory);
   if (args.scratchSize !== undefined) quantityBytes(args.scratchSize);
 
-  if (!DNS_1123_SUBDOMAIN.test(args.serviceAccountName) || args.serviceAccountName === "default") {
+  if (!isDns1123Subdomain(args.serviceAccountName) || args.serviceAccountName === "default") {
     fail(
       `args.serviceAccountName "${args.serviceAccountName}" must name the workload's own ServiceAccount ` +
         '(a DNS-1123 name, not "default")',
     );
   }
-  if (args.clusterDomain !== undefined && !DNS_1123_SUBDOMAIN.test(args.clusterDomain)) {
+  if (args.clusterDomain !== undefined && !isDns1123Subdomain(args.clusterDomain)) {
     fail(`args.clusterDomain "${args.clusterDomain}" is not a DNS domain (e.g. cluster.local)`);
   }
 

@@ -19,12 +19,13 @@
  */
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import { DNS_LABEL, DNS_LABEL_RULE } from "../../stacks/config/reader";
-import type { ResourceQuotaConfig } from "../../stacks/config/types";
+import { DNS_LABEL, DNS_LABEL_RULE } from "../kube/names";
+import type { ResourceQuotaConfig } from "./settings";
 import type { PlatformContext } from "../context";
+import { refusal } from "../argumentProblem";
 import { kubeLabels } from "../kube/labels";
 import { dnsEgressRule } from "./clusterDns";
-import { isQuantity, minQuantity } from "./quantity";
+import { isQuantity, minQuantity } from "../kube/quantity";
 import { teamRoleRules } from "./teamRole";
 
 /** One workload's identity in the namespace. */
@@ -270,9 +271,7 @@ function limitRangeItems(quota: ResourceQuotaConfig): k8s.types.input.core.v1.Li
 
 /** Throws on the first argument config validation could not have caught, before anything is registered. */
 export function validateTeamNamespaceArgs(name: string, args: TeamNamespaceArgs): void {
-  const fail = (arg: string, value: unknown, allowed: string): never => {
-    throw new Error(`TeamNamespace ${name}: ${arg} ${JSON.stringify(value)} ${allowed}`);
-  };
+  const fail = refusal(`TeamNamespace ${name}`);
   if (!DNS_LABEL.test(args.namespace)) fail("namespace", args.namespace, `is not ${DNS_LABEL_RULE}`);
   if (
     RESERVED_NAMESPACES.includes(args.namespace) ||

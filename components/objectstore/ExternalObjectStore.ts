@@ -11,7 +11,8 @@
  */
 import * as pulumi from "@pulumi/pulumi";
 import type { PlatformContext } from "../context";
-import type { NetworkConfig, ObjectStoreConfig } from "../../stacks/config/types";
+import type { NetworkConfig } from "../kube/clusterNetwork";
+import type { ObjectStoreConfig } from "./settings";
 import { declaredBucket, type Bucket, type ObjectStore } from "./contract";
 import {
   assertS3BucketName,

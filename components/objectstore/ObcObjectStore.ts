@@ -22,7 +22,8 @@ import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import type { PlatformContext } from "../context";
 import { kubeLabels } from "../kube/labels";
-import type { BucketConfig, NetworkConfig, ObjectStoreConfig } from "../../stacks/config/types";
+import type { BucketConfig, ObjectStoreConfig } from "./settings";
+import type { NetworkConfig } from "../kube/clusterNetwork";
 import { declaredBucket, type Bucket, type ObjectStore } from "./contract";
 import {
   assertS3BucketName,

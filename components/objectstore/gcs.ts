@@ -11,7 +11,7 @@ import * as gcp from "@pulumi/gcp";
 import type * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { createHash } from "crypto";
-import type { BucketConfig } from "../../stacks/config/types";
+import type { BucketConfig } from "./settings";
 import type { WorkloadAccess, WorkloadIdentity } from "../identity/contract";
 import { googleServiceAccountOf } from "../identity/workloadIdentity";
 import { metadataServerEgress } from "../identity/workloadIdentityEgress";

@@ -10,8 +10,8 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
-import { PLATFORM_OWNER } from "../../stacks/config/parse";
-import type { BucketConfig } from "../../stacks/config/types";
+import { PLATFORM_OWNER } from "../platformIdentity";
+import type { BucketConfig } from "./settings";
 import type { PlatformContext } from "../context";
 import { AwsAccount, physicalName } from "../identity/awsAccount";
 import { declaredBucket, type Bucket, type ObjectStore } from "./contract";

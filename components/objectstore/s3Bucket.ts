@@ -17,7 +17,7 @@
  */
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
-import type { BucketConfig } from "../../stacks/config/types";
+import type { BucketConfig } from "./settings";
 import type { PlatformContext } from "../context";
 import { AwsAccount, viaService } from "../identity/awsAccount";
 import type { WorkloadAccess, WorkloadIdentity } from "../identity/contract";

@@ -20,9 +20,12 @@
  */
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import { DNS_LABEL, DNS_LABEL_RULE } from "../../stacks/config/reader";
-import type { OperatorsConfig, ResourceQuotaConfig } from "../../stacks/config/types";
+import { DNS_LABEL, DNS_LABEL_RULE } from "../kube/names";
+import type { OperatorsConfig } from "./settings";
+import type { ResourceQuotaConfig } from "../namespace/settings";
 import type { PlatformContext } from "../context";
+import { refusal } from "../argumentProblem";
+import { CIDR_RULE, isCidr } from "../kube/cidr";
 import { kubeLabels } from "../kube/labels";
 import { TeamNamespace, TeamNamespaceArgs, validateTeamNamespaceArgs } from "../namespace/TeamNamespace";
 import {
@@ -494,18 +497,10 @@ const CHART_VERSION = /^v?[0-9]+\.[0-9]+\.[0-9]+(-[0-9A-Za-z.-]+)?$/;
 const OLM_CHANNEL = /^[a-z0-9][-a-z0-9.]*$/;
 const OLM_NAME = /^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$/;
 const CSV_NAME = /^[a-z0-9]([-a-z0-9.+]*[a-z0-9])?$/;
-const CIDR = /^([0-9]{1,3})\.([0-9]{1,3})\.([0-9]{1,3})\.([0-9]{1,3})\/([0-9]|[12][0-9]|3[0-2])$/;
-
-function isCidr(value: string): boolean {
-  const match = CIDR.exec(value);
-  return match !== null && match.slice(1, 5).every((octet) => Number(octet) <= 255);
-}
 
 /** Throws on the first bad argument, before anything is registered. */
 export function validatePlatformOperatorsArgs(name: string, args: PlatformOperatorsArgs): void {
-  const fail = (arg: string, value: unknown, allowed: string): never => {
-    throw new Error(`PlatformOperators ${name}: ${arg} ${JSON.stringify(value)} ${allowed}`);
-  };
+  const fail = refusal(`PlatformOperators ${name}`);
   const { ctx, operators } = args;
   if (!operators.install) {
     fail(
@@ -543,7 +538,7 @@ export function validatePlatformOperatorsArgs(name: string, args: PlatformOperat
       );
     }
     args.apiServerCidrs.forEach((cidr, i) => {
-      if (!isCidr(cidr)) fail(`apiServerCidrs[${i}]`, cidr, "is not an IPv4 CIDR such as 10.0.0.0/16");
+      if (!isCidr(cidr)) fail(`apiServerCidrs[${i}]`, cidr, `is not ${CIDR_RULE}`);
     });
     const namespace = openshift ? RHOAI_OPERATOR_NAMESPACE : operators.namespace;
     validateTeamNamespaceArgs(`${name}-ns`, operatorsNamespaceArgs(args, namespace));

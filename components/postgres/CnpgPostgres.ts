@@ -40,7 +40,8 @@ import type { WorkloadAccess, WorkloadIdentity } from "../identity/contract";
 import { kubeLabels } from "../kube/labels";
 import type { Bucket } from "../objectstore/contract";
 import { CertificateAuthority } from "../pki/CertificateAuthority";
-import { PLATFORM_OWNER } from "../../stacks/config/parse";
+import { isDns1123Label } from "../kube/names";
+import { PLATFORM_OWNER } from "../platformIdentity";
 import type {
   ContainerResources,
   NetworkConfig,
@@ -66,7 +67,6 @@ const CNPG_IMAGE_POSTGRES_ID = 26;
 /** Where granted pods find the server CA. */
 export const POSTGRES_CA_MOUNT_ROOT = "/etc/mlstack/postgres";
 
-const DNS_LABEL = /^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/;
 const ROLE_NAME = /^[a-z_][a-z0-9_]{0,62}$/;
 /** Role names PostgreSQL or CloudNativePG reserve (besides the `pg_` prefix). */
 const RESERVED_ROLES = [
@@ -668,7 +668,7 @@ function validate(where: string, args: CnpgPostgresArgs): void {
   const fail = (what: string): never => {
     throw new Error(`${where}: ${what}`);
   };
-  if (!DNS_LABEL.test(config.name) || config.name.length > CNPG_MAX_CLUSTER_NAME) {
+  if (!isDns1123Label(config.name) || config.name.length > CNPG_MAX_CLUSTER_NAME) {
     fail(
       `postgres.name ${JSON.stringify(config.name)} must be a DNS label of at most ${CNPG_MAX_CLUSTER_NAME} characters (CloudNativePG appends suffixes to it)`,
     );
@@ -679,7 +679,7 @@ function validate(where: string, args: CnpgPostgresArgs): void {
     ...args.clientNamespaces.map((n, i) => [`clientNamespaces[${i}]`, n]),
     ...Object.entries(args.owners).map(([w, n]) => [`owners.${w}`, n]),
   ]) {
-    if (!DNS_LABEL.test(ns)) fail(`${label} ${JSON.stringify(ns)} is not a namespace name (a DNS label)`);
+    if (!isDns1123Label(ns)) fail(`${label} ${JSON.stringify(ns)} is not a namespace name (a DNS label)`);
   }
   if (!Number.isInteger(config.instances) || config.instances < 1)
     fail(`postgres.instances ${JSON.stringify(config.instances)} must be a whole number of at least 1`);

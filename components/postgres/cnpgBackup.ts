@@ -22,7 +22,7 @@ import type * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import type { WorkloadAccess } from "../identity/contract";
 import type { Bucket } from "../objectstore/contract";
-import type { ContainerResources } from "../../stacks/config/types";
+import type { ContainerResources } from "../kube/containerResources";
 
 /** The plugin's registered name, as clusters and backups reference it. */
 export const BARMAN_CLOUD_PLUGIN = "barman-cloud.cloudnative-pg.io";

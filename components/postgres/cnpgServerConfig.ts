@@ -15,7 +15,8 @@
  * TLS versions and ciphers are fixed by the operator (TLS 1.3 minimum by default) and cannot be
  * set here.
  */
-import type { PostgresDatabaseConfig } from "../../stacks/config/types";
+import { memoryBytes } from "../kube/quantity";
+import type { PostgresDatabaseConfig } from "./settings";
 
 export interface SynchronousReplication {
   method: "any";
@@ -24,23 +25,10 @@ export interface SynchronousReplication {
 }
 
 const MIB = 1024 * 1024;
-const QUANTITY_UNITS: Record<string, number> = {
-  "": 1,
-  k: 1e3,
-  M: 1e6,
-  G: 1e9,
-  T: 1e12,
-  Ki: 1024,
-  Mi: MIB,
-  Gi: 1024 * MIB,
-  Ti: 1024 * 1024 * MIB,
-};
 
-/** Bytes in a Kubernetes memory quantity (`4Gi`, `512Mi`, `1.5G`, `1073741824`), or undefined. */
+/** Bytes in a Kubernetes memory quantity (`4Gi`, `512Mi`, `1.5G`, `1073741824`), or undefined (one shared parser). */
 export function quantityBytes(quantity: string): number | undefined {
-  const match = /^(\d+(?:\.\d+)?)(Ki|Mi|Gi|Ti|k|M|G|T)?$/.exec(quantity.trim());
-  if (!match) return undefined;
-  return Number(match[1]) * QUANTITY_UNITS[match[2] ?? ""];
+  return memoryBytes(quantity.trim());
 }
 
 /**

@@ -14,8 +14,8 @@
  */
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
-import type { AwsPostgresConfig } from "../../stacks/config/aws";
-import type { PostgresConfig } from "../../stacks/config/types";
+import type { AwsPostgresConfig } from "./rdsSettings";
+import type { PostgresConfig } from "./settings";
 import type { PlatformContext } from "../context";
 import { physicalName } from "../identity/awsAccount";
 

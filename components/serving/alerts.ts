@@ -9,7 +9,7 @@
  * `honorLabels`, so both spellings are matched).
  */
 import * as pulumi from "@pulumi/pulumi";
-import type { ModelConfig } from "../../stacks/config/types";
+import type { ModelConfig } from "./settings";
 
 /** Which request metrics a runtime exports (see runtime.ts). */
 export type RequestMetricsKind = "mlserver" | "triton" | "stream";

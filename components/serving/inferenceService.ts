@@ -7,7 +7,7 @@
  * |---|---|
  * | mlflow | `model.modelFormat: mlflow`, protocol v2: KServe's MLServer runtime serves MLflow models |
  * | triton | `model.modelFormat: triton`, runtime `kserve-tritonserver`, image from config |
- * | mlserver | a `kserve-container` running MLServer from config on the model KServe downloads (`STORAGE_URI`) |
+ * | mlserver | a `kserve-container` running MLServer (`mlserver_mlflow.MLflowRuntime`) from config on the model KServe downloads into `/mnt/models` (`STORAGE_URI`) |
  * | custom | a `kserve-container` running the image from config; `MODEL_URI` (and `STORAGE_URI` → `/mnt/models`) |
  *
  * KServe's storage initializer downloads `storageUri` into `/mnt/models` with the predictor's
@@ -19,9 +19,9 @@ import type * as pulumi from "@pulumi/pulumi";
 import type { PlatformContext } from "../context";
 import { containerSecurityContext, podSecurityContext } from "../kube/podSecurity";
 import type { WorkloadAccess } from "../identity/contract";
-import type { ModelConfig } from "../../stacks/config/types";
+import type { ModelConfig } from "./settings";
 import { modelResources, podPlacement } from "./placement";
-import { LOCAL_MODEL_DIR, runtimeProbes, TMP_DIR } from "./runtime";
+import { LOCAL_MODEL_DIR, mlserverEnv, mlserverWritableDirsEnv, runtimeProbes, TMP_DIR } from "./runtime";
 
 type Container = k8s.types.input.core.v1.Container;
 type EnvVar = k8s.types.input.core.v1.EnvVar;
@@ -72,8 +72,10 @@ export function inferenceServiceSpec(a: InferenceServiceArgs): Record<string, un
     resources: modelResources(model),
     securityContext: containerSecurityContext(ctx.flavor),
     volumeMounts: [{ name: "tmp", mountPath: TMP_DIR }, ...a.access.volumeMounts],
-    // Built-in runtimes answer the v2 protocol on 8080 (KServe's MLServer for mlflow, Triton).
-    ...runtimeProbes(builtin ? "mlserver" : model.runtime, "http"),
+    // mlflow models run in KServe's MLServer runtime, which names the model after the
+    // InferenceService (MLSERVER_MODEL_NAME, set by KServe's controller): they get MLServer's
+    // model-level readiness. Triton answers the v2 protocol on 8080 with strict readiness.
+    ...runtimeProbes(model.runtime === "mlflow" ? "mlserver" : model.runtime, model.name, "http"),
   };
 
   const predictor: Record<string, unknown> = {
@@ -93,6 +95,9 @@ export function inferenceServiceSpec(a: InferenceServiceArgs): Record<string, un
     case "mlflow":
       predictor.model = {
         ...container,
+        // KServe merges this env into its runtime's container; MLServer's own folders must leave
+        // the read-only root filesystem there too.
+        env: [...env, ...mlserverWritableDirsEnv()],
         modelFormat: { name: "mlflow" },
         protocolVersion: "v2",
         storageUri: a.modelUri,
@@ -127,11 +132,9 @@ export function inferenceServiceSpec(a: InferenceServiceArgs): Record<string, un
           args: ["start", LOCAL_MODEL_DIR],
           env: [
             ...env,
+            // KServe's storage initializer downloads the folder's contents into /mnt/models itself.
             { name: "STORAGE_URI", value: a.modelUri },
-            { name: "MLSERVER_HTTP_PORT", value: String(port) },
-            { name: "MLSERVER_GRPC_PORT", value: "8081" },
-            { name: "MLSERVER_METRICS_PORT", value: "8082" },
-            { name: "MLSERVER_MODEL_NAME", value: model.name },
+            ...mlserverEnv({ modelName: model.name, httpPort: port, localModelUri: LOCAL_MODEL_DIR }),
           ],
         },
       ];

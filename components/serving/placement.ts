@@ -5,7 +5,7 @@
  */
 import type * as k8s from "@pulumi/kubernetes";
 import type { PlatformContext } from "../context";
-import type { ModelConfig } from "../../stacks/config/types";
+import type { ModelConfig } from "./settings";
 
 export const GPU_RESOURCE = "nvidia.com/gpu";
 

@@ -9,8 +9,27 @@
  * registered and `mlstack plan` shows it offline. Only the credentials to reach the cluster may
  * come from another stack (`cluster.stackReference`).
  */
+import type { AwsKafkaConfig, MskAuthentication } from "../../components/kafka/mskSettings";
+import type {
+  AwsPostgresConfig,
+  PostgresLogStatement,
+  PostgresWorkloadAuthentication,
+  RdsEngine,
+} from "../../components/postgres/rdsSettings";
+import { IPV4_CIDR_RULE, isIpv4Cidr } from "../../components/kube/cidr";
+import { isQuantity, quantityGiB } from "../../components/kube/quantity";
 import { Reader, keyPath } from "./reader";
 import type { Environment, PlatformConfig } from "./types";
+
+// The MSK and RDS components own their settings; they are re-exported for the config model's readers.
+export type {
+  AwsKafkaConfig,
+  AwsPostgresConfig,
+  MskAuthentication,
+  PostgresLogStatement,
+  PostgresWorkloadAuthentication,
+  RdsEngine,
+};
 
 /** How Pulumi reaches the EKS cluster's API server. Exactly one is configured. */
 export type AwsClusterAccess =
@@ -64,76 +83,6 @@ export interface AwsKmsConfig {
   adminPrincipalArns: string[];
 }
 
-export type MskAuthentication = "iam" | "scram";
-
-export interface AwsKafkaConfig {
-  /** MSK Kafka version. Default `4.1.x.kraft`; at least 3.6 (the MSK topic API needs it). */
-  version: string;
-  /** Broker instance type. Default `kafka.m7g.large`. */
-  instanceType: string;
-  /** Broker EBS volume, from `mlstack:kafka.storageSize`. */
-  volumeSizeGiB: number;
-  /**
-   * `iam` (default): SASL/IAM, each workload's IAM role names its topics and group.
-   * `scram`: SASL/SCRAM for workloads, users in Secrets Manager, Kafka ACLs per workload applied
-   * by a Job that authenticates with IAM (IAM stays enabled for the platform itself).
-   */
-  authentication: MskAuthentication;
-  /** Broker log retention in CloudWatch. Default dev 30, staging 90, prod 365 days. */
-  logRetentionDays: number;
-  /** CloudWatch metrics level. Default dev `DEFAULT`, else `PER_BROKER`. */
-  enhancedMonitoring: "DEFAULT" | "PER_BROKER" | "PER_TOPIC_PER_BROKER" | "PER_TOPIC_PER_PARTITION";
-  /**
-   * SCRAM only: image of the Job that applies Kafka ACLs: Kafka CLI tools (`kafka-acls.sh`) with
-   * aws-msk-iam-auth on the classpath. Required with `scram`, pinned, from `mlstack:registries`.
-   */
-  aclJobImage?: string;
-}
-
-export type RdsEngine = "rds" | "aurora";
-export type PostgresWorkloadAuthentication = "iam" | "password";
-export type PostgresLogStatement = "none" | "ddl" | "mod" | "all";
-
-export interface AwsPostgresConfig {
-  /** `rds` (default): RDS for PostgreSQL, Multi-AZ when `postgres.instances` ≥ 2. `aurora`: one cluster instance per `postgres.instances`. */
-  engine: RdsEngine;
-  /** Instance class. Default dev `db.t4g.medium`, else `db.r7g.large`. */
-  instanceClass: string;
-  /** RDS only: gp3 storage from `mlstack:postgres.storageSize`, at least 20 GiB. */
-  allocatedStorageGiB: number;
-  /** RDS only: storage autoscaling ceiling. Default twice the allocated storage. */
-  maxAllocatedStorageGiB: number;
-  /** From `mlstack:postgres.backup.retentionDays` (dev 7, staging 14, prod 35); RDS allows 7..35 here. */
-  backupRetentionDays: number;
-  /** Master user; its password is generated, rotated and kept by RDS in Secrets Manager. Default `mlstack_admin`. */
-  masterUsername: string;
-  /**
-   * How workloads log in. `iam` (default): IAM database authentication; the role has `rds_iam`, the
-   * workload's IAM role `rds-db:connect` for exactly that user, and no password exists. `password`:
-   * a generated password per role, delivered as a Secret.
-   */
-  workloadAuthentication: PostgresWorkloadAuthentication;
-  /** `log_statement`. Default `ddl` (schema changes, not data: `all` would log values into CloudWatch). */
-  logStatement: PostgresLogStatement;
-  /** `log_min_duration_statement` in ms: statements slower than this are logged. Default 1000. */
-  logMinDurationMs: number;
-  /** Performance Insights retention. Default 7 days (the free tier); 7, 31..731 allowed. */
-  performanceInsightsRetentionDays: number;
-  /**
-   * Security groups besides the cluster's node group admitted on 5432, for the runner that manages
-   * roles and databases when it does not run inside the cluster. Default none.
-   */
-  adminSecurityGroupIds: string[];
-  /** TLS mode of the runner's connection (`@pulumi/postgresql`). Default `require`; `verify-full` needs `adminSslRootCert`. */
-  adminSslMode: "require" | "verify-full";
-  /** Path on the runner to the RDS CA bundle (global-bundle.pem) for `verify-full`. */
-  adminSslRootCert?: string;
-  /** Explicit engine version (e.g. `17.4`); default the major version `mlstack:postgres.version` (RDS picks the minor). */
-  engineVersion: string;
-  preferredBackupWindow?: string;
-  preferredMaintenanceWindow?: string;
-}
-
 export interface AwsObjectStoreConfig {
   /** How long S3 server access logs are kept. Default dev 30, staging 90, prod 365 days. */
   accessLogRetentionDays: number;
@@ -171,8 +120,6 @@ const ISSUER = /^[a-z0-9.-]+(:[0-9]+)?(\/[A-Za-z0-9._~-]+)*$/;
 const SG = /^sg-[0-9a-f]{8,17}$/;
 const SUBNET = /^subnet-[0-9a-f]{8,17}$/;
 const VPC = /^vpc-[0-9a-f]{8,17}$/;
-const CIDR = /^([0-9]{1,3}\.){3}[0-9]{1,3}\/([0-9]|[12][0-9]|3[0-2])$/;
-const CIDR_RULE = "an IPv4 CIDR such as 10.0.0.0/16";
 const IAM_PRINCIPAL = /^arn:(aws|aws-cn|aws-us-gov):iam::[0-9]{12}:(role|user)\/[A-Za-z0-9+=,.@_/-]+$/;
 const IMAGE =
   /^[a-z0-9]+([._-][a-z0-9]+)*(:[0-9]+)?(\/[a-z0-9]+([._-][a-z0-9]+)*)+(:[\w][\w.-]{0,127}|@sha256:[a-f0-9]{64})$/;
@@ -421,7 +368,7 @@ function parseNetwork(reader: Reader, value: unknown, path: string): AwsNetworkC
   for (const key of ["vpcId", "vpcCidr", "privateSubnetIds", "privateSubnetCidrs"]) {
     if (obj[key] === undefined || obj[key] === null) r.fail(keyPath(path, key), undefined, "is required");
   }
-  const vpcCidr = r.string(obj, "vpcCidr", path, "", CIDR, CIDR_RULE);
+  const vpcCidr = r.string(obj, "vpcCidr", path, "", isIpv4Cidr, IPV4_CIDR_RULE);
   const subnetIds = r.stringList(
     obj,
     "privateSubnetIds",
@@ -430,7 +377,7 @@ function parseNetwork(reader: Reader, value: unknown, path: string): AwsNetworkC
     SUBNET,
     "a subnet id such as subnet-0123456789abcdef0",
   );
-  const subnetCidrs = r.stringList(obj, "privateSubnetCidrs", path, [], CIDR, CIDR_RULE);
+  const subnetCidrs = r.stringList(obj, "privateSubnetCidrs", path, [], isIpv4Cidr, IPV4_CIDR_RULE);
   if (obj.privateSubnetIds !== undefined && subnetIds.length < 2) {
     r.fail(
       `${path}.privateSubnetIds`,
@@ -458,7 +405,7 @@ function parseNetwork(reader: Reader, value: unknown, path: string): AwsNetworkC
     vpcCidr,
     privateSubnetIds: subnetIds,
     privateSubnetCidrs: subnetCidrs,
-    awsApiCidrs: r.stringList(obj, "awsApiCidrs", path, ["0.0.0.0/0"], CIDR, CIDR_RULE),
+    awsApiCidrs: r.stringList(obj, "awsApiCidrs", path, ["0.0.0.0/0"], isIpv4Cidr, IPV4_CIDR_RULE),
   };
 }
 
@@ -724,22 +671,7 @@ function parsePostgres(
 
 /** Whole GiB (rounded up) of a Kubernetes quantity such as `500Gi`, `1Ti` or `100G`. */
 export function quantityToGiB(quantity: string): number {
-  const match = /^([0-9]+(?:\.[0-9]+)?)(Ki|Mi|Gi|Ti|Pi|k|M|G|T|P)?$/.exec(quantity);
-  if (!match) return 0;
-  const factors: Record<string, number> = {
-    Ki: 2 ** 10,
-    Mi: 2 ** 20,
-    Gi: 2 ** 30,
-    Ti: 2 ** 40,
-    Pi: 2 ** 50,
-    k: 1e3,
-    M: 1e6,
-    G: 1e9,
-    T: 1e12,
-    P: 1e15,
-  };
-  const bytes = Number(match[1]) * (match[2] ? factors[match[2]] : 1);
-  return Math.ceil(bytes / 2 ** 30);
+  return isQuantity(quantity) ? quantityGiB(quantity) : 0;
 }
 
 function ipv4ToInt(ip: string): number {

@@ -5,9 +5,17 @@
  * Everything a GCP resource needs to be private (network, subnets, private services range) is
  * required: there is no default that could put a database or a broker on a public address.
  */
-import type { Raw, Reader } from "./reader";
+import type { GcpSubnetConfig } from "../../components/kafka/managedKafkaSettings";
+import type { KmsProtectionLevel } from "../../components/kms/gcpSettings";
+import { CloudSqlEdition, LOOPBACK_HOSTS } from "../../components/postgres/cloudSqlSettings";
+import { IPV4_CIDR_RULE, isIpv4Cidr } from "../../components/kube/cidr";
+import type { Grammar, Raw, Reader } from "./reader";
 import { HOSTNAME } from "./reader";
 import type { Environment, PlatformConfig } from "./types";
+
+// The Managed Kafka, Cloud SQL and Cloud KMS components own these; re-exported for the config model's readers.
+export type { CloudSqlEdition, GcpSubnetConfig, KmsProtectionLevel };
+export { LOOPBACK_HOSTS };
 
 /** How pods reach Google APIs (GCS) over 443; see `GcpNetworkConfig.googleApis`. */
 export type GoogleApisAccess = "private" | "restricted" | "public";
@@ -39,15 +47,6 @@ export interface GcpClusterConfig {
   /** Workload Identity pool the cluster federates: `<cluster project>.svc.id.goog`. */
   workloadPool: string;
   access: GcpClusterAccess;
-}
-
-export interface GcpSubnetConfig {
-  /** Subnetwork name in `gcp.region` of the network's project. */
-  name: string;
-  /** Its primary IPv4 range: Managed Kafka places its broker endpoints here, so pods get egress to it on 9092. */
-  cidr: string;
-  /** `projects/<network project>/regions/<region>/subnetworks/<name>`. */
-  id: string;
 }
 
 export interface GcpNetworkConfig {
@@ -102,8 +101,6 @@ export interface GcpKafkaConfig {
   clients: GcpKafkaClientConfig[];
 }
 
-export type CloudSqlEdition = "ENTERPRISE" | "ENTERPRISE_PLUS";
-
 export interface GcpPostgresConfig {
   /** Machine tier. Default dev `db-custom-1-3840`, staging `db-custom-2-7680`, prod `db-custom-4-16384`. */
   tier: string;
@@ -124,8 +121,6 @@ export interface GcpPostgresConfig {
   /** Weekly maintenance window (UTC): day 1 (Monday) to 7, hour 0-23. Default Sunday 03:00. */
   maintenanceWindow: { day: number; hour: number };
 }
-
-export type KmsProtectionLevel = "SOFTWARE" | "HSM";
 
 export interface GcpKmsConfig {
   /** Automatic rotation period in days: 1 to 90. Default 90. */
@@ -162,15 +157,11 @@ const PROJECT_NUMBER = /^[1-9][0-9]{5,19}$/;
 const REGION = /^[a-z]+(-[a-z]+)+[0-9]+$/;
 const LOCATION = /^[a-z]+(-[a-z]+)+[0-9]+(-[a-z])?$/;
 const RESOURCE_NAME = /^[a-z]([-a-z0-9]{0,61}[a-z0-9])?$/;
-const CIDR = /^([0-9]{1,3}\.){3}[0-9]{1,3}\/([0-9]|[12][0-9]|3[0-2])$/;
-const CIDR_RULE = "an IPv4 CIDR such as 10.20.0.0/20";
 const SERVICE_ACCOUNT =
   /^[a-z][a-z0-9-]{4,28}[a-z0-9]@[a-z][a-z0-9-]{4,28}[a-z0-9]\.iam\.gserviceaccount\.com$/;
 const STACK_REFERENCE = /^[A-Za-z0-9_.-]+\/[A-Za-z0-9_.-]+\/[A-Za-z0-9_.-]+$/;
 const CONSUMER_GROUP = /^[a-z0-9][-a-z0-9._]*$/;
 const IPV4 = /^([0-9]{1,3}\.){3}[0-9]{1,3}$/;
-/** Hosts where a Cloud SQL Auth Proxy on the Pulumi runner listens (it, not the client, encrypts). */
-export const LOOPBACK_HOSTS = ["127.0.0.1", "localhost", "::1"];
 
 /** The Private Google Access VIPs (documented, fixed by Google). */
 export const GOOGLE_APIS_CIDRS: Record<GoogleApisAccess, string[]> = {
@@ -240,7 +231,7 @@ function required(
   obj: Raw,
   key: string,
   path: string,
-  pattern: RegExp,
+  pattern: Grammar,
   rule: string,
   numeric = false,
 ): string {
@@ -370,7 +361,7 @@ function parseNetwork(
     const s = r.object(item, spath);
     r.knownKeys(s, spath, ["name", "cidr"]);
     const name = required(r, s, "name", spath, RESOURCE_NAME, "a subnetwork name");
-    const cidr = required(r, s, "cidr", spath, CIDR, CIDR_RULE);
+    const cidr = required(r, s, "cidr", spath, isIpv4Cidr, IPV4_CIDR_RULE);
     return { name, cidr, id: `projects/${networkProject}/regions/${region}/subnetworks/${name}` };
   });
   r.unique(subnets, `${path}.subnets`, "subnet");
@@ -387,7 +378,9 @@ function parseNetwork(
   r.knownKeys(psa, psaPath, ["cidr", "rangeName", "create"]);
   const create = r.boolean(psa, "create", psaPath, false);
   const psaCidr =
-    obj.privateServicesAccess === undefined ? "" : required(r, psa, "cidr", psaPath, CIDR, CIDR_RULE);
+    obj.privateServicesAccess === undefined
+      ? ""
+      : required(r, psa, "cidr", psaPath, isIpv4Cidr, IPV4_CIDR_RULE);
   if (create && psaCidr) {
     const prefix = Number(psaCidr.split("/")[1]);
     if (prefix > 24)

@@ -8,7 +8,7 @@ import type { PlatformConfig } from "./types";
 
 export * from "./types";
 export { ConfigError } from "./reader";
-export { parseConfig, PLATFORM_OWNER } from "./parse";
+export { parseConfig } from "./parse";
 
 /** Reads `mlstack:*` from the running stack's config (works under the engine and under mocks). */
 export function loadConfig(): PlatformConfig {

@@ -3,6 +3,8 @@
  * listing every problem (key path, bad value, what is allowed). Pure: no Pulumi calls, so it
  * runs before any resource is registered and is tested directly.
  */
+import { PLATFORM_OWNER } from "../../components/platformIdentity";
+import { CIDR_RULE, isCidr } from "../../components/kube/cidr";
 import { parseAwsConfig } from "./aws";
 import { parseGcpConfig } from "./gcp";
 import {
@@ -39,8 +41,7 @@ import {
   TeamConfig,
 } from "./types";
 
-/** Owner value for buckets used by the platform itself (MLflow artifacts, database backups). */
-export const PLATFORM_OWNER = "platform";
+export { PLATFORM_OWNER };
 
 const TOP_LEVEL_KEYS = [
   "target",
@@ -930,9 +931,6 @@ function parseIngress(r: Reader, value: unknown): PlatformConfig["ingress"] {
   };
 }
 
-const CIDR = /^([0-9]{1,3}\.){3}[0-9]{1,3}\/([0-9]|[12][0-9]|3[0-2])$/;
-const CIDR_RULE = "an IPv4 CIDR such as 10.0.0.0/16";
-
 function parseNetwork(r: Reader, value: unknown, target: Target): NetworkConfig {
   const path = "network";
   const obj = r.object(value, path);
@@ -946,7 +944,7 @@ function parseNetwork(r: Reader, value: unknown, target: Target): NetworkConfig 
   ]);
   const openshift = target === "openshift";
   return {
-    apiServerCidrs: r.stringList(obj, "apiServerCidrs", path, ["0.0.0.0/0"], CIDR, CIDR_RULE),
+    apiServerCidrs: r.stringList(obj, "apiServerCidrs", path, ["0.0.0.0/0"], isCidr, CIDR_RULE),
     ingressNamespace: r.string(
       obj,
       "ingressNamespace",
@@ -971,7 +969,7 @@ function parseNetwork(r: Reader, value: unknown, target: Target): NetworkConfig 
       DNS_LABEL,
       DNS_LABEL_RULE,
     ),
-    objectStoreCidrs: r.stringList(obj, "objectStoreCidrs", path, ["0.0.0.0/0"], CIDR, CIDR_RULE),
+    objectStoreCidrs: r.stringList(obj, "objectStoreCidrs", path, ["0.0.0.0/0"], isCidr, CIDR_RULE),
     kedaNamespace: r.string(
       obj,
       "kedaNamespace",

@@ -3,6 +3,8 @@
  * instead of stopping at the first, so one run of the program reports everything wrong.
  */
 
+import { QUANTITY_RULE, isQuantity } from "../../components/kube/quantity";
+
 export class ConfigError extends Error {
   constructor(public readonly problems: string[]) {
     super(
@@ -23,12 +25,15 @@ export function show(value: unknown): string {
 
 export type Raw = Record<string, unknown>;
 
-export const DNS_LABEL = /^[a-z]([-a-z0-9]{0,61}[a-z0-9])?$/;
-export const DNS_LABEL_RULE =
-  "a DNS label: lowercase letters, digits and '-', starting with a letter, at most 63 characters";
-export const QUANTITY = /^([0-9]+(\.[0-9]+)?)(m|k|Ki|Mi|Gi|Ti|Pi|M|G|T|P)?$/;
-export const HOSTNAME =
-  /^(?=.{1,253}$)([a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?)(\.[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?)+$/;
+// The Kubernetes grammars live once, with the components that put the strings into manifests.
+export { DNS_LABEL, DNS_LABEL_RULE, HOSTNAME } from "../../components/kube/names";
+
+/** What a string must match: a pattern, or a predicate from components/kube (length rules included). */
+export type Grammar = RegExp | ((value: string) => boolean);
+
+function matches(grammar: Grammar, value: string): boolean {
+  return typeof grammar === "function" ? grammar(value) : grammar.test(value);
+}
 
 /** `teams[0]` + `name` → `teams[0].name`; top-level keys have no leading dot. */
 export function keyPath(path: string, key: string): string {
@@ -70,21 +75,21 @@ export class Reader {
     return value;
   }
 
-  string(obj: Raw, key: string, path: string, fallback: string, pattern?: RegExp, rule?: string): string {
+  string(obj: Raw, key: string, path: string, fallback: string, pattern?: Grammar, rule?: string): string {
     const value = obj[key];
     if (value === undefined || value === null) return fallback;
     if (typeof value !== "string" || value === "") {
       this.fail(keyPath(path, key), value, "is not a non-empty string");
       return fallback;
     }
-    if (pattern && !pattern.test(value)) {
-      this.fail(keyPath(path, key), value, `is not ${rule ?? `matching ${pattern}`}`);
+    if (pattern && !matches(pattern, value)) {
+      this.fail(keyPath(path, key), value, `is not ${rule ?? `matching ${String(pattern)}`}`);
       return fallback;
     }
     return value;
   }
 
-  optionalString(obj: Raw, key: string, path: string, pattern?: RegExp, rule?: string): string | undefined {
+  optionalString(obj: Raw, key: string, path: string, pattern?: Grammar, rule?: string): string | undefined {
     if (obj[key] === undefined || obj[key] === null) return undefined;
     const value = this.string(obj, key, path, "", pattern, rule);
     return value === "" ? undefined : value;
@@ -124,14 +129,7 @@ export class Reader {
   quantity(obj: Raw, key: string, path: string, fallback: string): string {
     const raw = obj[key];
     const value = typeof raw === "number" ? String(raw) : raw;
-    return this.string(
-      { [key]: value },
-      key,
-      path,
-      fallback,
-      QUANTITY,
-      "a Kubernetes quantity such as 500m, 2, 4Gi",
-    );
+    return this.string({ [key]: value }, key, path, fallback, isQuantity, QUANTITY_RULE);
   }
 
   stringList(
@@ -139,14 +137,14 @@ export class Reader {
     key: string,
     path: string,
     fallback: string[],
-    pattern?: RegExp,
+    pattern?: Grammar,
     rule?: string,
   ): string[] {
     if (obj[key] === undefined || obj[key] === null) return fallback;
     const items = this.array(obj[key], keyPath(path, key));
     const out: string[] = [];
     items.forEach((item, i) => {
-      if (typeof item !== "string" || item === "" || (pattern && !pattern.test(item))) {
+      if (typeof item !== "string" || item === "" || (pattern && !matches(pattern, item))) {
         this.fail(`${keyPath(path, key)}[${i}]`, item, `is not ${rule ?? "a non-empty string"}`);
       } else {
         out.push(item);

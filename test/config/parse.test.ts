@@ -263,7 +263,7 @@ describe("parseConfig: refuses malformed config with the key, the value and what
     [
       "an API server CIDR that is not a CIDR",
       (r) => (r.network = { apiServerCidrs: ["10.0.0.1"] }),
-      'mlstack:network.apiServerCidrs[0]: "10.0.0.1" is not an IPv4 CIDR',
+      'mlstack:network.apiServerCidrs[0]: "10.0.0.1" is not a CIDR block',
     ],
   ];
 

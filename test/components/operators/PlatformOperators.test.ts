@@ -664,7 +664,7 @@ describe("PlatformOperators refuses bad input before registering anything", () =
     [
       "an API server CIDR out of range",
       operatorArgs({ apiServerCidrs: ["10.0.0.300/24"] }),
-      'apiServerCidrs[0] "10.0.0.300/24" is not an IPv4 CIDR',
+      'apiServerCidrs[0] "10.0.0.300/24" is not a CIDR block',
     ],
     [
       "an API server CIDR with a bad prefix",

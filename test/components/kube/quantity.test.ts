@@ -1,4 +1,10 @@
-import { isQuantity, minQuantity, quantityValue } from "../../../components/namespace/quantity";
+import {
+  isQuantity,
+  memoryBytes,
+  minQuantity,
+  quantityGiB,
+  quantityValue,
+} from "../../../components/kube/quantity";
 
 describe("quantities", () => {
   it("reads millicores, cores and decimal and binary byte suffixes", () => {
@@ -18,8 +24,17 @@ describe("quantities", () => {
     expect(minQuantity("2", "2")).toBe("2");
   });
 
-  it("rejects what is not a quantity", () => {
-    for (const bad of ["", "eight", "16 GB", "-1", "1e3", "1.", "Gi"]) {
+  it("reads Kubernetes' other number forms: exponents, a trailing or leading point", () => {
+    expect(quantityValue("1e3")).toBe(1000);
+    expect(quantityValue("5E-1")).toBeCloseTo(0.5);
+    expect(quantityValue("1.")).toBe(1);
+    expect(quantityValue(".5Gi")).toBe(2 ** 29);
+    expect(quantityGiB("100G")).toBe(94);
+    expect(memoryBytes("1m")).toBeUndefined();
+  });
+
+  it("rejects what is not a quantity, or a signed one", () => {
+    for (const bad of ["", "eight", "16 GB", "-1", "+1", "1K", "1Gb", "Gi", ".", "1e", "1;rm", "1\n"]) {
       expect(isQuantity(bad)).toBe(false);
       expect(() => quantityValue(bad)).toThrow("is not a Kubernetes quantity");
     }

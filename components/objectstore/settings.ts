@@ -1,0 +1,32 @@
+/** What an object store is asked to hold (`mlstack:objectStore`): shared by every object-store backend. */
+
+export type ObjectStoreProvider = "obc" | "external";
+
+export interface BucketConfig {
+  /** Logical name, unique in the stack; the physical name is derived per target. */
+  name: string;
+  /** Owning team, or `platform` for MLflow artifacts and database backups. */
+  owner: string;
+  /** Keep object versions. Default true. */
+  versioning: boolean;
+  lifecycle: {
+    /** Delete noncurrent versions after N days. Default 30. */
+    noncurrentVersionExpirationDays: number;
+    /** Delete current objects after N days (0 = never). Default 0. */
+    expirationDays: number;
+  };
+  /** `external` provider only: Secret (in the owner's namespace) with AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY for this bucket. */
+  credentialsSecret?: string;
+}
+
+export interface ObjectStoreConfig {
+  /** kubernetes / openshift: `obc` (ODF, NooBaa, Rook) or `external` S3-compatible endpoint. Cloud targets use S3 / GCS. */
+  provider: ObjectStoreProvider;
+  /** OBC storage class. Default openshift `openshift-storage.noobaa.io`, kubernetes `rook-ceph-bucket`. */
+  storageClassName: string;
+  /** S3 endpoint URL clients use. Default openshift `https://s3.openshift-storage.svc`, kubernetes `http://rook-ceph-rgw-objectstore.rook-ceph.svc`. */
+  endpoint: string;
+  /** S3 region clients sign for. Default `us-east-1`. */
+  region: string;
+  buckets: BucketConfig[];
+}
