@@ -51,12 +51,22 @@ require.extensions[".ts"] = function compileTypeScript(module, filename) {
   module._compile(transpile(filename), filename);
 };
 
+// `mlstack check … | head -1`: a reader that goes away ends the output quietly, not with a trace.
+const { guardBrokenPipe } = require(path.join(root, "cli", "commandLine", "brokenPipe.ts"));
+guardBrokenPipe(process.stdout);
+guardBrokenPipe(process.stderr);
+
 require(path.join(root, "cli", "main.ts"))
   .main(process.argv.slice(2))
   .then((code) => {
     process.exitCode = code;
   })
   .catch((err) => {
-    process.stderr.write(`mlstack: ${err && err.stack ? err.stack : err}\n`);
+    // Every expected refusal is handled by its command (exit 2, one message). Anything reaching
+    // here is a bug: say so in one line; MLSTACK_DEBUG=1 shows where.
+    const detail = process.env.MLSTACK_DEBUG ? (err && err.stack) || err : (err && err.message) || err;
+    process.stderr.write(
+      `mlstack: internal error: ${detail}${process.env.MLSTACK_DEBUG ? "" : " (MLSTACK_DEBUG=1 shows the stack trace)"}\n`,
+    );
     process.exitCode = 2;
   });

@@ -12,6 +12,7 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import * as YAML from "yaml";
+import { CommandSpec, ParsedCommand, UsageError, parseCommand, usage } from "../commandLine/parseCommand";
 import { largeStackConfig } from "./largeConfig";
 
 interface Sample {
@@ -56,12 +57,43 @@ function generatedProject(projectDir: string, models: number): { dir: string; st
   return { dir, stack };
 }
 
+export const BENCH_COMMAND: CommandSpec = {
+  name: "bench",
+  summary:
+    "Measures mlstack plan (dev, a generated 25/50/100-model stack) and mlstack check against their floors,\neach sample in a fresh process; prints key=value lines.",
+  positionals: [],
+  options: {
+    runs: {
+      type: "string",
+      valueName: "N",
+      description: "samples per figure, 1-20 (default 3; the median is shown)",
+    },
+  },
+};
+
 export async function runBench(
   argv: string[],
   projectDir: string,
   log: (line: string) => void = console.log,
 ): Promise<number> {
-  const runs = Number(argv.find((a) => a.startsWith("--runs="))?.slice("--runs=".length) ?? 3);
+  let parsed: ParsedCommand;
+  try {
+    parsed = parseCommand(BENCH_COMMAND, argv);
+  } catch (err) {
+    if (!(err instanceof UsageError)) throw err;
+    process.stderr.write(`mlstack bench: ${err.message} (mlstack bench --help shows the usage)\n`);
+    return 2;
+  }
+  if (parsed.help) {
+    log(usage(BENCH_COMMAND));
+    return 0;
+  }
+  const runsText = (parsed.values.runs as string | undefined) ?? "3";
+  const runs = Number(runsText);
+  if (!/^\d+$/.test(runsText) || runs < 1 || runs > 20) {
+    process.stderr.write(`mlstack bench: --runs ${runsText}: use a whole number from 1 to 20\n`);
+    return 2;
+  }
   const fmt = (n: number, digits = 2) => n.toFixed(digits);
 
   const dev = sample(projectDir, ["plan", projectDir, "dev"], runs);

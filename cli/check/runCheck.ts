@@ -12,6 +12,7 @@ import type { DocumentDefaults, PackConfig } from "../../policies/packConfig";
 import { PackConfigError, parsePackConfigDocument } from "../../policies/packConfig";
 import type { Environment, PolicyResource, Target, Violation } from "../../policies/rule";
 import { ENVIRONMENTS, TARGETS } from "../../policies/rule";
+import { CommandSpec, UsageError, parseCommand, usage } from "../commandLine/parseCommand";
 import { InputError, LoadedDocument, readInput } from "./documents";
 import { CheckReport, formatJson, formatText } from "./report";
 import { toSarif } from "./sarif";
@@ -23,11 +24,7 @@ export const EXIT_UNUSABLE = 2;
 export const FORMATS = ["text", "json", "sarif"] as const;
 export type Format = (typeof FORMATS)[number];
 
-export const USAGE = `usage: mlstack check <file|dir> [--target kubernetes|openshift|aws|gcp] [--env dev|staging|prod] [--format text|json|sarif] [--config pack-config.json]
-
-Checks a \`pulumi preview --json\` document, an \`mlstack plan\` plan.json, a \`pulumi stack export\`
-or Kubernetes YAML against the mlstack-security policy pack.
-Exit codes: 0 no mandatory violation, 1 mandatory violations, 2 unusable input.`;
+export { UsageError };
 
 export interface CheckArgs {
   input: string;
@@ -37,46 +34,41 @@ export interface CheckArgs {
   config?: string;
 }
 
-export class UsageError extends Error {}
+/** The command line of `check`, parsed by the one parser every mlstack command uses. */
+export const CHECK_COMMAND: CommandSpec = {
+  name: "check",
+  summary:
+    "Checks a `pulumi preview --json` document, an `mlstack plan` plan.json, a `pulumi stack export`\nor Kubernetes YAML against the mlstack-security policy pack.",
+  positionals: [
+    {
+      name: "file|dir",
+      required: true,
+      description: "the document, or a folder of them",
+      missing: "no file or directory to check",
+    },
+  ],
+  options: {
+    target: { type: "string", allowed: TARGETS, description: "the target the resources run on" },
+    env: { type: "string", allowed: ENVIRONMENTS, description: "the environment (enforcement levels)" },
+    format: { type: "string", allowed: FORMATS, description: "output format (default text)" },
+    config: { type: "string", valueName: "pack-config.json", description: "policy pack config" },
+  },
+  notes: "Exit codes: 0 no mandatory violation, 1 mandatory violations, 2 unusable input.",
+};
+
+export const USAGE = usage(CHECK_COMMAND);
 
 /** Parses the arguments after `check`. */
 export function parseCheckArgs(argv: readonly string[]): CheckArgs | "help" {
-  const positional: string[] = [];
-  const flags: Record<string, string> = {};
-  for (let i = 0; i < argv.length; i++) {
-    const arg = argv[i];
-    if (arg === "-h" || arg === "--help") return "help";
-    if (!arg.startsWith("--")) {
-      positional.push(arg);
-      continue;
-    }
-    const eq = arg.indexOf("=");
-    const name = eq > 0 ? arg.slice(2, eq) : arg.slice(2);
-    if (!["target", "env", "format", "config"].includes(name))
-      throw new UsageError(`unknown option --${name}`);
-    const value = eq > 0 ? arg.slice(eq + 1) : argv[++i];
-    if (value === undefined || value === "") throw new UsageError(`--${name} needs a value`);
-    flags[name] = value;
-  }
-  if (positional.length !== 1)
-    throw new UsageError(
-      positional.length === 0
-        ? "no file or directory to check"
-        : `one file or directory, got ${positional.length}`,
-    );
-  const pick = <T extends string>(flag: string, allowed: readonly T[]): T | undefined => {
-    const v = flags[flag];
-    if (v === undefined) return undefined;
-    if (!(allowed as readonly string[]).includes(v))
-      throw new UsageError(`--${flag} ${v}: use one of ${allowed.join(", ")}`);
-    return v as T;
-  };
+  const parsed = parseCommand(CHECK_COMMAND, argv);
+  if (parsed.help) return "help";
+  const { values } = parsed;
   return {
-    input: positional[0],
-    target: pick("target", TARGETS),
-    environment: pick("env", ENVIRONMENTS),
-    format: pick("format", FORMATS) ?? "text",
-    config: flags.config,
+    input: parsed.positionals[0],
+    target: values.target as Target | undefined,
+    environment: values.env as Environment | undefined,
+    format: (values.format as Format | undefined) ?? "text",
+    config: values.config as string | undefined,
   };
 }
 

@@ -1,15 +1,24 @@
 /**
- * `mlstack plan [stack] [--out DIR]`: runs the program under Pulumi's mock runtime with the
- * stack's config — no Pulumi CLI, cluster or cloud — and shows what a preview would create.
- * Writes `plan.json` (shaped like `pulumi preview --json`), `manifests/` (every Kubernetes
- * object as YAML), `diagram.mmd` (Mermaid) and `policy.sarif`. Bad stack or config: exit 2,
- * nothing written.
+ * `mlstack plan [stack] [--out DIR] [--quiet]`: runs the program under Pulumi's mock runtime with
+ * the stack's config — no Pulumi CLI, cluster or cloud — and shows what a preview would create.
+ * Writes `plan.json` (shaped like `pulumi preview --json`), `manifests/` (every Kubernetes object
+ * as YAML), `diagram.mmd` (Mermaid) and `policy.sarif` into its output folder, under the rules of
+ * ./outputFolder.ts. Bad stack, config or output folder: exit 2, nothing written.
  */
 import * as fs from "fs";
 import * as path from "path";
 import { ConfigError, PlatformConfig, parseConfig, platformKeys } from "../../stacks/config";
+import { CommandSpec, ParsedCommand, UsageError, parseCommand, usage } from "../commandLine/parseCommand";
 import { RecordedResource, runUnderMocks } from "../mockRuntime";
 import { mermaidDiagram } from "./diagram";
+import { OutputFolderError, checkOutputFolder, writeOutputFolder } from "./outputFolder";
+import {
+  PlaintextCredential,
+  findPlaintextCredentials,
+  redactCredentials,
+  redactText,
+} from "./plaintextCredentials";
+import { PlanPolicyReport, policyReport } from "./policy";
 import {
   componentTree,
   countsByType,
@@ -18,8 +27,27 @@ import {
   previewDocument,
   toYaml,
 } from "./render";
+import { stackFileLocator } from "./stackFileLocations";
 import { StackConfig, StackFileError, loadStackConfig } from "./stackConfig";
-import { policyReport } from "./policy";
+import { stackNameProblem } from "./stackName";
+
+export const PLAN_COMMAND: CommandSpec = {
+  name: "plan",
+  summary:
+    "Renders a stack under Pulumi's mock runtime (no Pulumi CLI, cluster or cloud), runs the policy pack,\nand writes plan.json, manifests/, diagram.mmd and policy.sarif to the output folder.",
+  positionals: [
+    { name: "stack", required: false, description: "the stack (Pulumi.<stack>.yaml); default dev" },
+  ],
+  options: {
+    out: { type: "string", valueName: "DIR", description: "output folder (default out/<stack>)" },
+    quiet: { type: "boolean", short: "q", description: "print only the totals and the policy summary" },
+  },
+  notes: `The output folder must be new, empty, or one an earlier mlstack plan wrote (it holds .mlstack-plan.json);
+plan replaces only the files it wrote there. It is never the project root, a folder containing it,
+a filesystem root or your home folder.
+Plaintext credentials in the stack file: a warning in dev, refused in staging and prod.
+Exit codes: 0 ok, 1 mandatory policy violations, 2 unusable stack, config or output folder.`,
+};
 
 export interface PlanResult {
   config: PlatformConfig;
@@ -27,13 +55,31 @@ export interface PlanResult {
   stackConfig: StackConfig;
   resources: RecordedResource[];
   outputs: Record<string, unknown>;
+  /** Credentials written in plain text in the stack file (warned about in dev). */
+  plaintextCredentials: PlaintextCredential[];
 }
 
-/** Validates the stack's config and renders it under mocks (no files written). */
+/**
+ * Validates the stack's config and renders it under mocks (no files written). Plaintext
+ * credentials outside `dev` are refused here, before anything registers.
+ */
 export async function planStack(projectDir: string, stack: string): Promise<PlanResult> {
+  const problem = stackNameProblem(stack);
+  if (problem) throw new StackFileError(problem);
   const stackConfig = loadStackConfig(projectDir, stack);
+  const plaintextCredentials = findPlaintextCredentials(stackConfig.config, stackConfig.secretKeys);
   // Validate before the runtime starts: a bad config registers nothing at all.
   const config = parseConfig(platformKeys(stackConfig.config), { project: stackConfig.project, stack });
+  if (plaintextCredentials.length > 0 && config.environment !== "dev") {
+    throw new StackFileError(
+      plaintextCredentials
+        .map(
+          (c) =>
+            `${path.basename(stackConfig.file)}: ${c.key} is a plaintext credential (${c.reason}); in environment ${config.environment} credentials must be secure: values (pulumi config set --secret ${c.configKey} …); plaintext is accepted, with a warning, only in dev`,
+        )
+        .join("\n"),
+    );
+  }
   // Required lazily so `mlstack check` never pays for loading the Pulumi program.
   const { deployPlatform } = require("../../stacks") as typeof import("../../stacks");
   const { resources, outputs } = await runUnderMocks(
@@ -45,96 +91,139 @@ export async function planStack(projectDir: string, stack: string): Promise<Plan
       secretKeys: stackConfig.secretKeys,
     },
   );
-  return { config, stackConfig, resources, outputs };
+  return { config, stackConfig, resources, outputs, plaintextCredentials };
 }
 
-interface PlanArgs {
-  stack: string;
-  out?: string;
-  quiet: boolean;
+export interface RenderedPlan {
+  /** Everything the plan writes, relative path → content, with plaintext credentials redacted. */
+  files: Map<string, string>;
+  report: PlanPolicyReport;
+  kubernetesObjectCount: number;
 }
 
-function parseArgs(argv: string[]): PlanArgs {
-  const args: PlanArgs = { stack: "dev", quiet: false };
-  const positional: string[] = [];
-  for (let i = 0; i < argv.length; i++) {
-    const arg = argv[i];
-    if (arg === "--out") {
-      const value = argv[++i];
-      if (!value) throw new StackFileError("--out needs a directory");
-      args.out = value;
-    } else if (arg.startsWith("--out=")) args.out = arg.slice("--out=".length);
-    else if (arg === "--quiet" || arg === "-q") args.quiet = true;
-    else if (arg.startsWith("-"))
-      throw new StackFileError(`unknown option ${arg} (usage: mlstack plan [stack] [--out DIR] [--quiet])`);
-    else positional.push(arg);
+/** The plan's files and policy report (nothing written yet). */
+export function renderPlan(result: PlanResult, stack: string, projectDir: string): RenderedPlan {
+  const { config, stackConfig, resources } = result;
+  const credentials = result.plaintextCredentials.map((c) => c.value);
+  const stackFile = path.relative(projectDir, stackConfig.file).split(path.sep).join("/");
+  const document = previewDocument(
+    resources,
+    { stack, target: config.target, environment: config.environment },
+    stackConfig.config,
+    stackConfig.secretKeys,
+  );
+  const report = policyReport(
+    resources,
+    config,
+    { projectDir, stackFile, locator: stackFileLocator(fs.readFileSync(stackConfig.file, "utf8")) },
+    result.outputs,
+  );
+  const files = new Map<string, string>();
+  const json = (value: unknown) => JSON.stringify(redactCredentials(value, credentials), null, 2) + "\n";
+  files.set("plan.json", json(document));
+  const all: string[] = [];
+  const objects = kubernetesObjects(resources);
+  for (const { object } of objects) {
+    const yaml = toYaml(redactCredentials(object, credentials) as Record<string, unknown>);
+    files.set(`manifests/${manifestPath(object)}`, yaml);
+    all.push(yaml);
   }
-  if (positional.length > 1) throw new StackFileError(`plan takes one stack, got: ${positional.join(" ")}`);
-  if (positional[0]) args.stack = positional[0];
-  return args;
+  files.set("manifests/all.yaml", all.join("---\n"));
+  files.set("diagram.mmd", redactText(mermaidDiagram(config), credentials));
+  files.set("policy.sarif", json(report.sarif));
+  // A last pass over the text: a credential that reached a file some other way is still caught.
+  for (const [file, content] of files) files.set(file, redactText(content, credentials));
+  return {
+    files,
+    report: { ...report, text: redactText(report.text, credentials) },
+    kubernetesObjectCount: objects.length,
+  };
+}
+
+function shownPath(dir: string): string {
+  return path.relative(process.cwd(), dir) || ".";
+}
+
+export interface PlanIo {
+  log: (line: string) => void;
+  /** How the writer stages each file (tests inject failures). */
+  writeFile?: (file: string, content: string) => void;
 }
 
 export async function runPlan(
   argv: string[],
   projectDir: string,
-  log: (line: string) => void = console.log,
+  log: PlanIo["log"] | PlanIo = console.log,
 ): Promise<number> {
-  let args: PlanArgs;
-  let result: PlanResult;
+  const io: PlanIo = typeof log === "function" ? { log } : log;
+  const fail = (message: string) => {
+    process.stderr.write(`mlstack plan: ${message}\n`);
+    return 2;
+  };
+  let parsed: ParsedCommand;
   try {
-    args = parseArgs(argv);
-    result = await planStack(projectDir, args.stack);
+    parsed = parseCommand(PLAN_COMMAND, argv);
   } catch (err) {
-    if (err instanceof ConfigError || err instanceof StackFileError) {
-      process.stderr.write(`mlstack plan: ${err.message}\n`);
-      return 2;
-    }
+    if (err instanceof UsageError) return fail(`${err.message} (mlstack plan --help shows the usage)`);
     throw err;
   }
-  const { config, stackConfig, resources } = result;
-  const outDir = path.resolve(args.out ?? path.join(projectDir, "out", args.stack));
-
-  const document = previewDocument(
-    resources,
-    { stack: args.stack, target: config.target, environment: config.environment },
-    stackConfig.config,
-    stackConfig.secretKeys,
-  );
-  const objects = kubernetesObjects(resources);
-  const report = policyReport(resources, config, path.join(outDir, "plan.json"), result.outputs);
-
-  fs.rmSync(outDir, { recursive: true, force: true });
-  fs.mkdirSync(path.join(outDir, "manifests"), { recursive: true });
-  fs.writeFileSync(path.join(outDir, "plan.json"), JSON.stringify(document, null, 2) + "\n");
-  const all: string[] = [];
-  for (const { object } of objects) {
-    const file = path.join(outDir, "manifests", manifestPath(object));
-    fs.mkdirSync(path.dirname(file), { recursive: true });
-    const yaml = toYaml(object);
-    fs.writeFileSync(file, yaml);
-    all.push(yaml);
+  if (parsed.help) {
+    io.log(usage(PLAN_COMMAND));
+    return 0;
   }
-  fs.writeFileSync(path.join(outDir, "manifests", "all.yaml"), all.join("---\n"));
-  fs.writeFileSync(path.join(outDir, "diagram.mmd"), mermaidDiagram(config));
-  fs.writeFileSync(path.join(outDir, "policy.sarif"), JSON.stringify(report.sarif, null, 2) + "\n");
+  const stack = parsed.positionals[0] ?? "dev";
+  const quiet = parsed.values.quiet === true;
+  const stackProblem = stackNameProblem(stack);
+  if (stackProblem) return fail(stackProblem);
+  const outArg = parsed.values.out as string | undefined;
+  const outDir = path.resolve(outArg ?? path.join(projectDir, "out", stack));
+  const shown = outArg ?? shownPath(outDir);
 
-  if (!args.quiet) {
-    log(`Plan for stack ${args.stack} (target ${config.target}, environment ${config.environment}):\n`);
-    log(componentTree(resources));
-    log("\nResources to create, by type:");
-    for (const [type, count] of countsByType(resources)) log(`  ${String(count).padStart(5)}  ${type}`);
+  let result: PlanResult;
+  let rendered: RenderedPlan;
+  try {
+    // The folder is checked before the (slow) plan as well as when writing: refuse early.
+    checkOutputFolder(outDir, projectDir, shown);
+    result = await planStack(projectDir, stack);
+    rendered = renderPlan(result, stack, projectDir);
+    writeOutputFolder(outDir, projectDir, rendered.files, { shown, writeFile: io.writeFile });
+  } catch (err) {
+    if (err instanceof ConfigError || err instanceof StackFileError || err instanceof OutputFolderError) {
+      return fail(err.message);
+    }
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code)
+      return fail(
+        `could not write ${shown}/ (${code}: ${(err as Error).message}); the previous output is unchanged`,
+      );
+    throw err;
+  }
+  for (const c of result.plaintextCredentials) {
+    process.stderr.write(
+      `mlstack plan: warning: ${path.basename(result.stackConfig.file)}: ${c.key} is a plaintext credential (${c.reason}); store it with pulumi config set --secret ${c.configKey}. Its value is redacted in every file written.\n`,
+    );
+  }
+
+  const { config, resources } = result;
+  const { report, files } = rendered;
+  const objects = [...files.keys()].filter(
+    (f) => f.startsWith("manifests/") && f !== "manifests/all.yaml",
+  ).length;
+  if (!quiet) {
+    io.log(`Plan for stack ${stack} (target ${config.target}, environment ${config.environment}):\n`);
+    io.log(componentTree(resources));
+    io.log("\nResources to create, by type:");
+    for (const [type, count] of countsByType(resources)) io.log(`  ${String(count).padStart(5)}  ${type}`);
   }
   const total = resources.filter((r) => r.type !== "pulumi:pulumi:Stack").length;
-  log(`\n${total} resources to create (${objects.length} Kubernetes objects).`);
-  if (args.quiet) {
-    log(
+  io.log(`\n${total} resources to create (${rendered.kubernetesObjectCount} Kubernetes objects).`);
+  if (quiet) {
+    io.log(
       `Policy pack mlstack-security: ${report.mandatoryViolations} mandatory and ${report.advisoryViolations} advisory violations (details in policy.sarif).`,
     );
   } else {
-    log(report.text);
+    io.log(report.text);
   }
-  log(
-    `\nWrote ${path.relative(process.cwd(), outDir) || "."}/: plan.json, manifests/ (${objects.length} files + all.yaml), diagram.mmd, policy.sarif`,
-  );
+  io.log(`\nWrote ${shown}/: plan.json, manifests/ (${objects} files + all.yaml), diagram.mmd, policy.sarif`);
   return report.mandatoryViolations > 0 ? 1 : 0;
 }

@@ -7,6 +7,7 @@
 import * as fs from "fs";
 import * as path from "path";
 import * as YAML from "yaml";
+import { stackNameProblem } from "./stackName";
 
 export const SECURE_PLACEHOLDER = "mlstack-plan-secure-placeholder";
 
@@ -41,7 +42,7 @@ export function listStacks(projectDir: string): string[] {
   return fs
     .readdirSync(projectDir)
     .map((f) => /^Pulumi\.(.+)\.yaml$/.exec(f)?.[1])
-    .filter((s): s is string => s !== undefined)
+    .filter((s): s is string => s !== undefined && stackNameProblem(s) === undefined)
     .sort();
 }
 
@@ -49,7 +50,9 @@ export function loadStackConfig(projectDir: string, stack: string): StackConfig 
   const projectFile = path.join(projectDir, "Pulumi.yaml");
   const project = readYaml(projectFile) as { name?: string; config?: Record<string, { default?: unknown }> };
   const stackFile = path.join(projectDir, `Pulumi.${stack}.yaml`);
-  if (!/^[A-Za-z0-9_.-]+$/.test(stack) || !fs.existsSync(stackFile)) {
+  const problem = stackNameProblem(stack);
+  if (problem) throw new StackFileError(problem);
+  if (!fs.existsSync(stackFile)) {
     throw new StackFileError(
       `unknown stack "${stack}": no Pulumi.${stack}.yaml (stacks: ${listStacks(projectDir).join(", ")})`,
     );
