@@ -14,7 +14,7 @@ import type { PlatformContext } from "../context";
 import type { WorkloadAccess } from "../identity/contract";
 import { kubeLabels, selectorLabels } from "../kube/labels";
 import { containerSecurityContext, podSecurityContext } from "../kube/podSecurity";
-import type { ModelConfig } from "../../stacks/config/types";
+import type { ModelConfig } from "./settings";
 import { AlertThresholds, DEFAULT_ALERT_THRESHOLDS, modelAlertRules, RequestMetricsKind } from "./alerts";
 import {
   inferenceServiceSpec,
@@ -521,8 +521,8 @@ export class ModelServing extends pulumi.ComponentResource {
       initContainers.push({
         name: "fetch-model",
         image: args.modelDownloaderImage,
-        // Downloads the model folder to /mnt/models/<last path segment>; MLServer finds its
-        // model-settings.json there.
+        // Downloads the model folder to /mnt/models/<last path segment> (downloadedModelPath), the
+        // folder MLServer's MLSERVER_MODEL_URI names.
         command: ["mlflow", "artifacts", "download"],
         args: pulumi
           .output(args.modelUri as pulumi.Input<string>)
@@ -611,7 +611,7 @@ export class ModelServing extends pulumi.ComponentResource {
                   resources: modelResources(model),
                   securityContext: containerSecurityContext(ctx.flavor),
                   volumeMounts: mounts,
-                  ...runtimeProbes(model.runtime),
+                  ...runtimeProbes(model.runtime, model.name),
                 },
               ],
               volumes,

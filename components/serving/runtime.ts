@@ -7,13 +7,13 @@
  * |---|---|---|---|
  * | mlflow | `mlflow models serve -m <uri>` downloads it itself | `/ping` / `/health` | none (the scoring server exports none) |
  * | mlflow + Kafka | the stream consumer (streamConsumer.py) loads it with `mlflow.pyfunc` | `/ping` / `/health` | `/metrics` on the serving port |
- * | mlserver | from `/mnt/models`, filled by an initContainer (MLServer reads only local paths) | `/v2/health/ready` / `/v2/health/live` | `/metrics` on 8082 |
+ * | mlserver | `mlserver_mlflow.MLflowRuntime` from `/mnt/models/<last path segment>`, filled by an initContainer (MLServer reads only local paths) | `/v2/models/<name>/ready` / `/v2/health/live` | `/metrics` on 8082 |
  * | triton | `--model-repository=s3://… / gs://…` (Triton reads buckets itself) | `/v2/health/ready` / `/v2/health/live` | `/metrics` on 8002 |
  * | custom | the image, from `MODEL_URI` | `/health` / `/health` | none assumed |
  */
 import type * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import type { ModelConfig, ServingRuntime } from "../../stacks/config/types";
+import type { ModelConfig, ServingRuntime } from "./settings";
 
 type EnvVar = k8s.types.input.core.v1.EnvVar;
 type Probe = k8s.types.input.core.v1.Probe;
@@ -22,6 +22,26 @@ type Probe = k8s.types.input.core.v1.Probe;
 export const LOCAL_MODEL_DIR = "/mnt/models";
 /** Writable scratch space (downloads, Python caches): root filesystems are read-only. */
 export const TMP_DIR = "/tmp";
+
+/**
+ * The MLServer inference runtime that loads MLflow models (`mlserver-mlflow`, shipped in the
+ * seldonio/mlserver image). Named explicitly: without a model-settings.json MLServer builds its one
+ * "default" model from the `MLSERVER_MODEL_*` variables, and with no implementation among them it
+ * loads no model at all and still reports `/v2/health/ready` (a server with zero models is ready).
+ */
+export const MLSERVER_MLFLOW_IMPLEMENTATION = "mlserver_mlflow.MLflowRuntime";
+
+/**
+ * Where `mlflow artifacts download -u <uri> -d <dir>` puts the model: MLflow splits the URI's path
+ * into its parent and its last segment and downloads that segment into `<dir>/<segment>`
+ * (`_get_root_uri_and_artifact_path` in mlflow/tracking/artifact_utils.py, MLflow 3.17); a path that
+ * ends in `/` has an empty last segment, so its contents land in `<dir>` itself.
+ */
+export function downloadedModelPath(uri: string, dir: string = LOCAL_MODEL_DIR): string {
+  const path = uri.replace(/^[A-Za-z][A-Za-z0-9+.-]*:\/\/[^/]*/, "");
+  const segment = path.slice(path.lastIndexOf("/") + 1);
+  return segment ? `${dir}/${segment}` : dir;
+}
 
 /** A Prometheus endpoint a runtime serves. `port: "serving"` means the model's own HTTP port. */
 export interface RuntimeMetrics {
@@ -37,12 +57,19 @@ export const RESERVED_PORTS: Record<ServingRuntime, Record<number, string>> = {
   custom: {},
 };
 
-/** Readiness and liveness paths. Only the runtime chooses them: a model cannot override its probes. */
-export function probePaths(runtime: ServingRuntime): { ready: string; live: string } {
+/**
+ * Readiness and liveness paths. Only the runtime chooses them: a model cannot override its probes.
+ * MLServer's readiness is the model's own (`/v2/models/<name>/ready`, 200 only once that model has
+ * loaded): its server-level `/v2/health/ready` is true while the model is still loading and when no
+ * model loaded at all. Triton runs with `--strict-readiness=true`, so its server readiness already
+ * waits for every model.
+ */
+export function probePaths(runtime: ServingRuntime, modelName: string): { ready: string; live: string } {
   switch (runtime) {
     case "mlflow":
       return { ready: "/ping", live: "/health" };
     case "mlserver":
+      return { ready: `/v2/models/${modelName}/ready`, live: "/v2/health/live" };
     case "triton":
       return { ready: "/v2/health/ready", live: "/v2/health/live" };
     case "custom":
@@ -57,9 +84,10 @@ export function probePaths(runtime: ServingRuntime): { ready: string; live: stri
  */
 export function runtimeProbes(
   runtime: ServingRuntime,
+  modelName: string,
   port: number | string = "http",
 ): { readinessProbe: Probe; livenessProbe: Probe; startupProbe: Probe } {
-  const paths = probePaths(runtime);
+  const paths = probePaths(runtime, modelName);
   const get = (path: string) => ({ httpGet: { path, port, scheme: "HTTP" } });
   return {
     startupProbe: { ...get(paths.live), periodSeconds: 10, timeoutSeconds: 5, failureThreshold: 60 },
@@ -122,6 +150,8 @@ export function runtimeCommand(a: RuntimeContainerArgs): RuntimeCommand {
           ]),
       };
     case "mlserver":
+      // The folder is MLServer's model repository root: a model-settings.json the model ships
+      // there still wins over the MLSERVER_MODEL_* defaults (runtimeEnv).
       return { command: ["mlserver"], args: ["start", LOCAL_MODEL_DIR] };
     case "triton":
       return {
@@ -164,10 +194,13 @@ export function runtimeEnv(a: RuntimeContainerArgs): EnvVar[] {
     case "mlserver":
       env.push(
         { name: "HOME", value: TMP_DIR },
-        { name: "MLSERVER_HTTP_PORT", value: String(a.model.port) },
-        { name: "MLSERVER_GRPC_PORT", value: "8081" },
-        { name: "MLSERVER_METRICS_PORT", value: "8082" },
-        { name: "MLSERVER_MODEL_NAME", value: a.model.name },
+        ...mlserverEnv({
+          modelName: a.model.name,
+          httpPort: a.model.port,
+          localModelUri: pulumi
+            .output(a.modelUri as pulumi.Input<string>)
+            .apply((uri) => downloadedModelPath(uri)),
+        }),
       );
       break;
     case "triton":
@@ -181,6 +214,45 @@ export function runtimeEnv(a: RuntimeContainerArgs): EnvVar[] {
       break;
   }
   return env;
+}
+
+/**
+ * MLServer's settings for one MLflow model read from a local folder, shared by engine deployment
+ * and KServe's MLServer predictors. MLServer reads server settings from `MLSERVER_*` and, when the
+ * repository holds no model-settings.json, its one default model from `MLSERVER_MODEL_*`
+ * (https://docs.seldon.ai/mlserver/reference/model-settings; mlserver/settings.py and
+ * repository/repository.py in MLServer 1.7.1). KServe's controller sets the same
+ * MLSERVER_MODEL_IMPLEMENTATION / _NAME / _URI for its built-in runtime (pkg/constants/mlserver.go).
+ */
+export function mlserverEnv(a: {
+  modelName: string;
+  httpPort: number;
+  /** The model's local folder, as MLServer sees it. */
+  localModelUri: pulumi.Input<string>;
+}): EnvVar[] {
+  return [
+    { name: "MLSERVER_HTTP_PORT", value: String(a.httpPort) },
+    { name: "MLSERVER_GRPC_PORT", value: "8081" },
+    { name: "MLSERVER_METRICS_PORT", value: "8082" },
+    { name: "MLSERVER_MODEL_NAME", value: a.modelName },
+    { name: "MLSERVER_MODEL_IMPLEMENTATION", value: MLSERVER_MLFLOW_IMPLEMENTATION },
+    { name: "MLSERVER_MODEL_URI", value: a.localModelUri },
+    ...mlserverWritableDirsEnv(),
+  ];
+}
+
+/**
+ * MLServer creates two folders at start, by default under its working directory, which is on the
+ * read-only root filesystem: the Prometheus multiprocess folder shared by its inference workers
+ * (`metrics_dir`, default `./.metrics`, created whenever parallel workers are on, which is the
+ * default) and the folder of per-model Python environments (`environments_dir`, default `./.envs`).
+ * Both go under the writable /tmp.
+ */
+export function mlserverWritableDirsEnv(): EnvVar[] {
+  return [
+    { name: "MLSERVER_METRICS_DIR", value: `${TMP_DIR}/mlserver-metrics` },
+    { name: "MLSERVER_ENVIRONMENTS_DIR", value: `${TMP_DIR}/mlserver-envs` },
+  ];
 }
 
 /**

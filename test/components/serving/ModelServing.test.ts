@@ -94,6 +94,25 @@ describe("runtimes", () => {
     expect(c.ports).toContainEqual({ name: "metrics", containerPort: 8082, protocol: "TCP" });
   });
 
+  it("tells MLServer which runtime loads the model, from the folder the initContainer fills, under the model's name", async () => {
+    const c = modelContainer(await renderModel({ runtime: "mlserver" }));
+    const env = envOf(c);
+    expect(env.get("MLSERVER_MODEL_IMPLEMENTATION")?.value).toBe("mlserver_mlflow.MLflowRuntime");
+    // MODEL_URI ends in /fraud-detector/3: `mlflow artifacts download -d /mnt/models` writes /mnt/models/3.
+    expect(env.get("MLSERVER_MODEL_URI")?.value).toBe("/mnt/models/3");
+    expect(env.get("MLSERVER_MODEL_NAME")?.value).toBe("model");
+  });
+
+  it("keeps MLServer's metrics and environments folders on the writable /tmp mount, off the read-only root", async () => {
+    const c = modelContainer(await renderModel({ runtime: "mlserver" }));
+    const env = envOf(c);
+    for (const name of ["MLSERVER_METRICS_DIR", "MLSERVER_ENVIRONMENTS_DIR"]) {
+      expect(env.get(name)?.value).toMatch(/^\/tmp\/[a-z-]+$/);
+    }
+    expect(c.volumeMounts).toContainEqual({ name: "tmp", mountPath: "/tmp" });
+    expect(c.securityContext.readOnlyRootFilesystem).toBe(true);
+  });
+
   it("points triton at the bucket itself, naming an S3-compatible endpoint inside the repository URL", async () => {
     const r = await renderModel({ runtime: "triton" });
     const c = modelContainer(r);
@@ -141,7 +160,7 @@ describe("runtimes", () => {
 describe("probes", () => {
   it.each([
     ["mlflow", "/ping", "/health"],
-    ["mlserver", "/v2/health/ready", "/v2/health/live"],
+    ["mlserver", "/v2/models/model/ready", "/v2/health/live"],
     ["triton", "/v2/health/ready", "/v2/health/live"],
     ["custom", "/health", "/health"],
   ])("probes %s on %s (ready) and %s (live) on the serving port", async (runtime, ready, live) => {

@@ -79,6 +79,16 @@ it("runs an mlserver model as a kserve-container on the model KServe downloads",
   expect([...c.command, ...c.args]).toEqual(["mlserver", "start", "/mnt/models"]);
   expect(envOf(c).get("STORAGE_URI")?.value).toBe(MODEL_URI);
   expect(envOf(c).get("MLSERVER_HTTP_PORT")?.value).toBe("8080");
+  // KServe's storage initializer downloads the folder's contents into /mnt/models itself.
+  expect(envOf(c).get("MLSERVER_MODEL_URI")?.value).toBe("/mnt/models");
+  expect(envOf(c).get("MLSERVER_MODEL_IMPLEMENTATION")?.value).toBe("mlserver_mlflow.MLflowRuntime");
+  expect(envOf(c).get("MLSERVER_METRICS_DIR")?.value).toMatch(/^\/tmp\//);
+});
+
+it("moves the folders KServe's MLServer creates for an mlflow model off the read-only root", async () => {
+  const { predictor } = await renderKserve({ runtime: "mlflow" });
+  expect(envOf(predictor.model).get("MLSERVER_METRICS_DIR")?.value).toMatch(/^\/tmp\//);
+  expect(envOf(predictor.model).get("MLSERVER_ENVIRONMENTS_DIR")?.value).toMatch(/^\/tmp\//);
 });
 
 it("runs a custom image as a kserve-container with MODEL_URI", async () => {
@@ -94,14 +104,15 @@ it("runs a custom image as a kserve-container with MODEL_URI", async () => {
   expect(c.readinessProbe.httpGet.path).toBe("/health");
 });
 
-it.each(["mlflow", "triton", "mlserver"])(
-  "probes the %s predictor on the v2 health endpoints",
-  async (runtime) => {
-    const c = servingContainer((await renderKserve({ runtime })).predictor);
-    expect(c.readinessProbe.httpGet).toEqual({ path: "/v2/health/ready", port: "http", scheme: "HTTP" });
-    expect(c.livenessProbe.httpGet).toEqual({ path: "/v2/health/live", port: "http", scheme: "HTTP" });
-  },
-);
+it.each([
+  ["mlflow", "/v2/models/model/ready"],
+  ["mlserver", "/v2/models/model/ready"],
+  ["triton", "/v2/health/ready"],
+])("probes the %s predictor on the v2 endpoints, readiness on %s", async (runtime, ready) => {
+  const c = servingContainer((await renderKserve({ runtime })).predictor);
+  expect(c.readinessProbe.httpGet).toEqual({ path: ready, port: "http", scheme: "HTTP" });
+  expect(c.livenessProbe.httpGet).toEqual({ path: "/v2/health/live", port: "http", scheme: "HTTP" });
+});
 
 it("hardens the predictor like a pod on kubernetes: restricted contexts, own service account, no token, writable /tmp", async () => {
   const { predictor } = await renderKserve({ runtime: "mlflow" });

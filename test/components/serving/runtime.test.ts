@@ -1,5 +1,14 @@
-/** The runtime table: Triton's repository URL for S3-compatible stores, probe paths, metrics endpoints. */
-import { probePaths, runtimeMetrics, tritonRepository } from "../../../components/serving/runtime";
+/**
+ * The runtime table: Triton's repository URL for S3-compatible stores, probe paths, metrics
+ * endpoints, where the MLServer initContainer puts a model and what MLServer is told about it.
+ */
+import {
+  downloadedModelPath,
+  mlserverEnv,
+  probePaths,
+  runtimeMetrics,
+  tritonRepository,
+} from "../../../components/serving/runtime";
 
 describe("tritonRepository", () => {
   it("names an http endpoint with its default port", () => {
@@ -24,9 +33,14 @@ describe("tritonRepository", () => {
 });
 
 describe("runtime table", () => {
-  it("probes only by runtime", () => {
-    expect(probePaths("mlflow")).toEqual({ ready: "/ping", live: "/health" });
-    expect(probePaths("custom")).toEqual({ ready: "/health", live: "/health" });
+  it("probes by runtime, and MLServer's readiness on the model itself", () => {
+    expect(probePaths("mlflow", "fraud")).toEqual({ ready: "/ping", live: "/health" });
+    expect(probePaths("custom", "fraud")).toEqual({ ready: "/health", live: "/health" });
+    expect(probePaths("mlserver", "fraud")).toEqual({
+      ready: "/v2/models/fraud/ready",
+      live: "/v2/health/live",
+    });
+    expect(probePaths("triton", "fraud")).toEqual({ ready: "/v2/health/ready", live: "/v2/health/live" });
   });
 
   it("knows which runtimes export metrics, and where", () => {
@@ -35,5 +49,45 @@ describe("runtime table", () => {
     expect(runtimeMetrics("mlserver", false)).toEqual({ port: 8082, path: "/metrics" });
     expect(runtimeMetrics("triton", false)).toEqual({ port: 8002, path: "/metrics" });
     expect(runtimeMetrics("custom", true)).toBeUndefined();
+  });
+});
+
+describe("downloadedModelPath", () => {
+  it("names the last segment of the model's path under /mnt/models, as `mlflow artifacts download` lays it out", () => {
+    expect(downloadedModelPath("s3://fraud-models-0a1b2c3d/fraud-detector/3")).toBe("/mnt/models/3");
+    expect(downloadedModelPath("gs://models/fraud")).toBe("/mnt/models/fraud");
+    expect(downloadedModelPath("file:///srv/bucket/fraud/3", "/data")).toBe("/data/3");
+  });
+
+  it("names the folder itself for a bucket root or a path ending in '/', whose contents MLflow downloads there", () => {
+    expect(downloadedModelPath("s3://models")).toBe("/mnt/models");
+    expect(downloadedModelPath("s3://models/")).toBe("/mnt/models");
+    expect(downloadedModelPath("s3://models/fraud/3/")).toBe("/mnt/models");
+  });
+});
+
+describe("mlserverEnv", () => {
+  const env = new Map(
+    mlserverEnv({ modelName: "fraud", httpPort: 9000, localModelUri: "/mnt/models/3" }).map((e) => [
+      e.name,
+      e.value,
+    ]),
+  );
+
+  it("declares the MLflow runtime, the model's name and its local folder, so MLServer loads exactly that model", () => {
+    expect(env.get("MLSERVER_MODEL_IMPLEMENTATION")).toBe("mlserver_mlflow.MLflowRuntime");
+    expect(env.get("MLSERVER_MODEL_NAME")).toBe("fraud");
+    expect(env.get("MLSERVER_MODEL_URI")).toBe("/mnt/models/3");
+  });
+
+  it("keeps MLServer's metrics and environments folders off the read-only root, under /tmp", () => {
+    expect(env.get("MLSERVER_METRICS_DIR")).toMatch(/^\/tmp\//);
+    expect(env.get("MLSERVER_ENVIRONMENTS_DIR")).toMatch(/^\/tmp\//);
+  });
+
+  it("listens on the model's port with gRPC and metrics on their reserved ports", () => {
+    expect(env.get("MLSERVER_HTTP_PORT")).toBe("9000");
+    expect(env.get("MLSERVER_GRPC_PORT")).toBe("8081");
+    expect(env.get("MLSERVER_METRICS_PORT")).toBe("8082");
   });
 });
