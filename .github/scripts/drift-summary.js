@@ -5,9 +5,16 @@
 //
 //   drift-summary.js STACK PREVIEW_JSON PREVIEW_EXIT_CODE OUT_JSON
 //
+// OUT_JSON's folder is claimed through the CI write guard (output-folder.js): a folder of its own,
+// never the repository root, and no file there that the guard did not write is replaced.
+//
 // Exit 0 for clean and drift (the issue is the signal), 1 when the preview itself failed.
 "use strict";
 const fs = require("fs");
+const path = require("path");
+const { appendSummary } = require("./environment-files");
+const { inlineCode } = require("./markdown");
+const { OutputFolder } = require("./output-folder");
 
 /** Operations that change nothing in the cloud. */
 const NO_CHANGE = new Set(["same", "read", "refresh"]);
@@ -61,9 +68,10 @@ function summarize(stack, preview, exitCode) {
 
 function markdown(result) {
   if (result.status === "clean") return `**${result.stack}**: no drift.\n`;
-  if (result.status === "error") return `**${result.stack}**: the drift check failed: ${result.reason}\n`;
+  if (result.status === "error")
+    return `**${result.stack}**: the drift check failed: ${inlineCode(result.reason)}\n`;
   const rows = result.changes.map(
-    (c) => `| \`${c.op}\` | \`${c.urn}\` | ${c.properties.map((p) => `\`${p}\``).join(", ")} |`,
+    (c) => `| ${inlineCode(c.op)} | ${inlineCode(c.urn)} | ${c.properties.map(inlineCode).join(", ")} |`,
   );
   return [
     `**${result.stack}**: ${result.changeCount} resource(s) differ from the program on main.`,
@@ -80,7 +88,12 @@ function markdown(result) {
 
 function main(argv, env = process.env) {
   const [stack, previewFile, exitCodeText, outFile] = argv;
-  if (!stack || !previewFile || !/^\d+$/.test(exitCodeText || "") || !outFile) {
+  if (
+    !/^[A-Za-z0-9_.-]{1,100}$/.test(stack || "") ||
+    !previewFile ||
+    !/^\d+$/.test(exitCodeText || "") ||
+    !outFile
+  ) {
     throw new Error("usage: drift-summary.js STACK PREVIEW_JSON PREVIEW_EXIT_CODE OUT_JSON");
   }
   const result = summarize(stack, readPreview(previewFile), Number(exitCodeText));
@@ -88,8 +101,9 @@ function main(argv, env = process.env) {
   if (env.GITHUB_SERVER_URL && env.GITHUB_REPOSITORY && env.GITHUB_RUN_ID) {
     result.runUrl = `${env.GITHUB_SERVER_URL}/${env.GITHUB_REPOSITORY}/actions/runs/${env.GITHUB_RUN_ID}`;
   }
-  fs.writeFileSync(outFile, JSON.stringify(result, null, 2) + "\n");
-  if (env.GITHUB_STEP_SUMMARY) fs.appendFileSync(env.GITHUB_STEP_SUMMARY, result.markdown);
+  const folder = new OutputFolder(path.dirname(path.resolve(outFile)), "drift-summary", env);
+  folder.write(path.basename(outFile), JSON.stringify(result, null, 2) + "\n");
+  if (env.GITHUB_STEP_SUMMARY) appendSummary(result.markdown, env);
   process.stdout.write(
     `${stack}: ${result.status}${result.status === "drift" ? ` (${result.changeCount} change(s))` : ""}\n`,
   );

@@ -8,8 +8,8 @@
 //
 // Writes `ref` and `sha` step outputs. Exit 1 when no open pull request has that head.
 "use strict";
-const fs = require("fs");
 const { githubApi, repository } = require("./github-api");
+const { setOutputs } = require("./environment-files");
 
 async function main(env = process.env) {
   const repo = repository(env);
@@ -31,8 +31,12 @@ async function main(env = process.env) {
     throw new Error(
       `no open pull request from ${headRepository}:${headBranch} at ${headSha} (superseded or closed)`,
     );
-  const outputs = `ref=refs/pull/${pull.number}/head\nsha=${headSha}\nnumber=${pull.number}\n`;
-  if (env.GITHUB_OUTPUT) fs.appendFileSync(env.GITHUB_OUTPUT, outputs);
+  if (!Number.isInteger(pull.number) || pull.number <= 0) {
+    throw new Error(`the API answered a pull request number ${JSON.stringify(pull.number)}`);
+  }
+  if (env.GITHUB_OUTPUT) {
+    setOutputs({ ref: `refs/pull/${pull.number}/head`, sha: headSha, number: String(pull.number) }, env);
+  }
   process.stdout.write(`Pull request #${pull.number} (${headRepository}:${headBranch} at ${headSha})\n`);
 }
 

@@ -8,9 +8,10 @@
 //                                  exports KUBECONFIG=FILE to the following steps
 //   kube-oidc.js token AUDIENCE    prints an ExecCredential (client.authentication.k8s.io/v1)
 "use strict";
-const fs = require("fs");
 const path = require("path");
 const { githubIdToken, jwtExpiry } = require("./github-id-token");
+const { exportVariables } = require("./environment-files");
+const { OutputFolder } = require("./output-folder");
 
 const EXEC_API = "client.authentication.k8s.io/v1";
 /** Ask for a new token this long before the current one expires. */
@@ -26,7 +27,8 @@ function kubeconfig(env) {
   } catch {
     url = undefined;
   }
-  if (!url || url.protocol !== "https:") {
+  // WHATWG URL parsing drops tabs and newlines silently; the kubeconfig would keep them.
+  if (!url || url.protocol !== "https:" || /[\u0000-\u0020\u007f]/.test(server)) {
     throw new Error(`KUBE_API_SERVER must be the API server's https:// URL, got ${JSON.stringify(server)}`);
   }
   if (!/^[\x21-\x7e]+$/.test(audience)) {
@@ -65,9 +67,9 @@ async function main(argv, env = process.env) {
   const [command, arg] = argv;
   if (command === "kubeconfig" && arg) {
     const document = kubeconfig(env);
-    fs.mkdirSync(path.dirname(path.resolve(arg)), { recursive: true });
-    fs.writeFileSync(arg, JSON.stringify(document, null, 2) + "\n", { mode: 0o600 });
-    if (env.GITHUB_ENV) fs.appendFileSync(env.GITHUB_ENV, `KUBECONFIG=${path.resolve(arg)}\n`);
+    const folder = new OutputFolder(path.dirname(path.resolve(arg)), "kube-oidc", env);
+    const file = folder.write(path.basename(arg), JSON.stringify(document, null, 2) + "\n", 0o600);
+    if (env.GITHUB_ENV) exportVariables({ KUBECONFIG: file }, env);
     process.stdout.write(`Wrote ${arg}: ${document.clusters[0].cluster.server} with GitHub OIDC tokens\n`);
     return;
   }

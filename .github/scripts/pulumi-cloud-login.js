@@ -10,8 +10,8 @@
 // PULUMI_TEAM (request a team token instead of an organization token), PULUMI_TOKEN_EXPIRATION
 // (seconds, default 7200: a long `pulumi up` must not outlive its token).
 "use strict";
-const fs = require("fs");
 const { githubIdToken } = require("./github-id-token");
+const { exportVariables } = require("./environment-files");
 
 async function main(env = process.env) {
   const organization = env.PULUMI_ORGANIZATION;
@@ -19,6 +19,9 @@ async function main(env = process.env) {
     throw new Error(
       `PULUMI_ORGANIZATION must name the Pulumi Cloud organization, got ${JSON.stringify(organization)}`,
     );
+  }
+  if (env.PULUMI_TEAM && !/^[A-Za-z0-9][A-Za-z0-9_.-]*$/.test(env.PULUMI_TEAM)) {
+    throw new Error(`PULUMI_TEAM must name a Pulumi Cloud team, got ${JSON.stringify(env.PULUMI_TEAM)}`);
   }
   const cloudUrl = env.PULUMI_CLOUD_URL || "https://api.pulumi.com";
   const expiration = Number(env.PULUMI_TOKEN_EXPIRATION || 7200);
@@ -61,10 +64,17 @@ async function main(env = process.env) {
       `Pulumi Cloud refused the token exchange for ${audience} (${reason}); check the organization's OIDC issuer policy for this repository`,
     );
   }
+  // A token is one printable word. Anything else (a line break above all) would end the mask command
+  // early and print the rest of the token, or a workflow command, to the log.
+  if (!/^[\x21-\x7e]{8,4096}$/.test(result.access_token)) {
+    throw new Error(
+      `Pulumi Cloud answered an access token that is not one printable word (${result.access_token.length} characters); refusing to mask or export it`,
+    );
+  }
+  if (!env.GITHUB_ENV) throw new Error("GITHUB_ENV is not set: run this in a GitHub Actions job");
   // Mask first, so the token can never appear in the log, then hand it to later steps.
   process.stdout.write(`::add-mask::${result.access_token}\n`);
-  if (!env.GITHUB_ENV) throw new Error("GITHUB_ENV is not set: run this in a GitHub Actions job");
-  fs.appendFileSync(env.GITHUB_ENV, `PULUMI_ACCESS_TOKEN=${result.access_token}\n`);
+  exportVariables({ PULUMI_ACCESS_TOKEN: result.access_token }, env);
   process.stdout.write(
     `Logged in to ${cloudUrl} as organization ${organization} (token valid ${expiration}s)\n`,
   );

@@ -6,13 +6,19 @@
 //
 //   node .github/scripts/stack-settings.js <stack> [--pack-config FILE]
 //
-// Prints the settings as JSON; on a runner also writes them as step outputs ($GITHUB_OUTPUT).
-// Exit 2 when the stack file is missing or its config is invalid (the message names the key).
+// Prints the settings as JSON; on a runner also writes them as step outputs ($GITHUB_OUTPUT, in the
+// delimiter form: no setting can add an output of its own). The pack config is written through the
+// CI write guard (output-folder.js): only into a folder of its own, never the repository root.
+// Exit 2 when the stack file is missing, its config is invalid, or a setting holds a control character
+// (a cluster name or context with a newline is never valid and would reach shell steps); the message
+// names the key and the value.
 "use strict";
 const fs = require("fs");
 const path = require("path");
 const swc = require("@swc/core");
 const YAML = require("yaml");
+const { EnvironmentFileError, setOutputs } = require("./environment-files");
+const { OutputFolder, OutputFolderError } = require("./output-folder");
 
 const ROOT = path.resolve(__dirname, "../..");
 
@@ -118,6 +124,25 @@ function settings(stack) {
   return { config, outputs };
 }
 
+/** Control characters (C0, DEL, C1) and the Unicode line and paragraph separators. */
+const CONTROL = /[\u0000-\u001f\u007f-\u009f\u2028\u2029]/;
+
+class SettingError extends Error {}
+
+/** Refuses a setting no cluster, region or context name can hold. */
+function checkSettings(outputs) {
+  for (const [key, value] of Object.entries(outputs)) {
+    if (typeof value !== "string") {
+      throw new SettingError(`setting ${key} is ${JSON.stringify(value)}, not a string`);
+    }
+    if (CONTROL.test(value)) {
+      throw new SettingError(
+        `setting ${key} is ${JSON.stringify(value)}: control characters (newlines, tabs, escapes) are not allowed in a stack setting CI passes on`,
+      );
+    }
+  }
+}
+
 function main(argv) {
   const args = [...argv];
   const at = args.indexOf("--pack-config");
@@ -127,33 +152,36 @@ function main(argv) {
     process.stderr.write("usage: stack-settings.js <stack> [--pack-config FILE]\n");
     return 2;
   }
-  let result;
   try {
-    result = settings(args[0]);
+    const { config, outputs } = settings(args[0]);
+    checkSettings(outputs);
+    if (packConfigFile) {
+      const { ALL_RULES } = require(path.join(ROOT, "policies/catalog.ts"));
+      const folder = new OutputFolder(path.dirname(path.resolve(packConfigFile)), "stack-settings");
+      const written = folder.write(
+        path.basename(packConfigFile),
+        JSON.stringify(packConfig(config, ALL_RULES), null, 2) + "\n",
+      );
+      outputs.pack_config = written;
+      checkSettings(outputs);
+    }
+    if (process.env.GITHUB_OUTPUT) setOutputs(outputs);
+    process.stdout.write(JSON.stringify(outputs, null, 2) + "\n");
+    return 0;
   } catch (err) {
-    // Bad input (unknown stack, invalid config) is named with its key and value; anything else is a bug.
+    // Bad input (unknown stack, invalid config, a hostile setting or output path) is named with its key
+    // and value, without a trace; anything else is a bug and keeps its trace.
     const kind = err && err.constructor && err.constructor.name;
-    if (kind !== "ConfigError" && kind !== "StackFileError") throw err;
+    const expected =
+      kind === "ConfigError" ||
+      kind === "StackFileError" ||
+      err instanceof SettingError ||
+      err instanceof OutputFolderError ||
+      err instanceof EnvironmentFileError;
+    if (!expected) throw err;
     process.stderr.write(`stack-settings: ${err.message}\n`);
     return 2;
   }
-  const { config, outputs } = result;
-  if (packConfigFile) {
-    const { ALL_RULES } = require(path.join(ROOT, "policies/catalog.ts"));
-    fs.mkdirSync(path.dirname(path.resolve(packConfigFile)), { recursive: true });
-    fs.writeFileSync(packConfigFile, JSON.stringify(packConfig(config, ALL_RULES), null, 2) + "\n");
-    outputs.pack_config = packConfigFile;
-  }
-  if (process.env.GITHUB_OUTPUT) {
-    fs.appendFileSync(
-      process.env.GITHUB_OUTPUT,
-      Object.entries(outputs)
-        .map(([k, v]) => `${k}=${v}\n`)
-        .join(""),
-    );
-  }
-  process.stdout.write(JSON.stringify(outputs, null, 2) + "\n");
-  return 0;
 }
 
 process.exitCode = main(process.argv.slice(2));

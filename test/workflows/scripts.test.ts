@@ -14,6 +14,7 @@ import { listStacks, loadStackConfig } from "../../cli/plan/stackConfig";
 import { ALL_RULES } from "../../policies/catalog";
 import { parsePackConfigDocument } from "../../policies/packConfig";
 import { parseConfig, platformKeys } from "../../stacks/config";
+import { parseEnvironmentFile } from "./environmentFile";
 
 const ROOT = path.resolve(__dirname, "../..");
 const SCRIPTS = path.join(ROOT, ".github/scripts");
@@ -88,14 +89,9 @@ async function fakeServer(reply: (request: Request) => Reply): Promise<FakeServe
 
 const tmp = () => fs.mkdtempSync(path.join(os.tmpdir(), "mlstack-ci-"));
 
+/** The entries a later step would see, read as the runner reads the file. */
 function readOutputs(file: string): Record<string, string> {
-  return Object.fromEntries(
-    fs
-      .readFileSync(file, "utf8")
-      .split("\n")
-      .filter(Boolean)
-      .map((line) => [line.slice(0, line.indexOf("=")), line.slice(line.indexOf("=") + 1)]),
-  );
+  return parseEnvironmentFile(fs.readFileSync(file, "utf8"));
 }
 
 /** An unsigned JWT with the given claims (the scripts read claims, they do not verify signatures). */
@@ -238,7 +234,7 @@ describe("pulumi-cloud-login.js", () => {
       subject_token: idToken,
       expiration: 7200,
     });
-    expect(fs.readFileSync(githubEnv, "utf8")).toBe("PULUMI_ACCESS_TOKEN=pul-short-lived\n");
+    expect(readOutputs(githubEnv)).toEqual({ PULUMI_ACCESS_TOKEN: "pul-short-lived" });
     // Masked before anything else is printed, and never printed again.
     expect(run.stdout.split("\n")[0]).toBe("::add-mask::pul-short-lived");
     expect(run.stdout.split("pul-short-lived").length).toBe(2);
@@ -313,7 +309,7 @@ describe("kube-oidc.js", () => {
       },
     });
     expect(fs.statSync(file).mode & 0o077).toBe(0);
-    expect(fs.readFileSync(githubEnv, "utf8")).toBe(`KUBECONFIG=${file}\n`);
+    expect(readOutputs(githubEnv)).toEqual({ KUBECONFIG: file });
   });
 
   it.each([
@@ -368,13 +364,23 @@ describe("environment-gate.js", () => {
     deployment_branch_policy: { protected_branches: true, custom_branch_policies: false },
   };
 
-  async function gate(environment: unknown, status = 200): Promise<{ run: Run; requests: Request[] }> {
-    const server = await fakeServer(() => ({ status, body: environment }));
+  async function gate(
+    environment: unknown,
+    status = 200,
+    branchPolicies: { name: string; type?: string }[] = [],
+    ref = "refs/heads/main",
+  ): Promise<{ run: Run; requests: Request[] }> {
+    const server = await fakeServer((request) =>
+      request.url.includes("/deployment-branch-policies?")
+        ? { status: 200, body: { total_count: branchPolicies.length, branch_policies: branchPolicies } }
+        : { status, body: environment },
+    );
     try {
       const run = await runScript("environment-gate.js", ["prod aws"], {
         GITHUB_TOKEN: "job-token",
         GITHUB_API_URL: server.url,
         GITHUB_REPOSITORY: "acme/mlstack",
+        GITHUB_REF: ref,
       });
       return { run, requests: server.requests };
     } finally {
@@ -413,6 +419,65 @@ describe("environment-gate.js", () => {
     expect(run.stderr).toContain('environment "prod aws" does not exist');
   });
 
+  describe("custom deployment branch and tag patterns", () => {
+    const custom = {
+      ...gated,
+      deployment_branch_policy: { protected_branches: false, custom_branch_policies: true },
+    };
+
+    it("reads the environment's patterns and lets main through a pattern that names it", async () => {
+      const { run, requests } = await gate(custom, 200, [{ name: "main", type: "branch" }]);
+      expect(run.stderr).toBe("");
+      expect(run.code).toBe(0);
+      expect(requests.map((r) => r.url)).toEqual([
+        "/repos/acme/mlstack/environments/prod%20aws",
+        "/repos/acme/mlstack/environments/prod%20aws/deployment-branch-policies?per_page=100&page=1",
+      ]);
+      expect(run.stdout).toContain("1 pattern(s), branch main matches");
+    });
+
+    it("matches release/* as GitHub does: one path segment, so release/1.4 deploys", async () => {
+      const { run } = await gate(
+        custom,
+        200,
+        [{ name: "release/*", type: "branch" }],
+        "refs/heads/release/1.4",
+      );
+      expect(run.code).toBe(0);
+      expect(run.stdout).toContain('::warning::environment "prod aws" admits branch "release/*"');
+    });
+
+    it("refuses a ref the patterns do not admit (release/* does not match release/1/4)", async () => {
+      const { run } = await gate(custom, 200, [{ name: "release/*" }], "refs/heads/release/1/4");
+      expect(run.code).toBe(1);
+      expect(run.stderr).toContain(
+        'branch "release/1/4" matches none of its deployment patterns (branch "release/*")',
+      );
+    });
+
+    it("refuses a branch pattern that admits any branch", async () => {
+      const { run } = await gate(custom, 200, [{ name: "main" }, { name: "**/*" }]);
+      expect(run.code).toBe(1);
+      expect(run.stderr).toContain('the branch pattern "**/*" lets any branch deploy');
+    });
+
+    it("judges a tag pattern against tag refs only", async () => {
+      const tags = [{ name: "v[0-9]*", type: "tag" }];
+      expect((await gate(custom, 200, tags, "refs/tags/v1.2.0")).run.code).toBe(0);
+      const branch = await gate(custom, 200, tags, "refs/heads/v1");
+      expect(branch.run.code).toBe(1);
+      expect(branch.run.stderr).toContain(
+        'branch "v1" matches none of its deployment patterns (tag "v[0-9]*")',
+      );
+    });
+
+    it("refuses a custom policy without any pattern", async () => {
+      const { run } = await gate(custom, 200, []);
+      expect(run.code).toBe(1);
+      expect(run.stderr).toContain("lists no branch or tag pattern");
+    });
+  });
+
   it("warns when the pusher may approve their own deployment", async () => {
     const rules = [{ ...gated.protection_rules[0], prevent_self_review: false }];
     const { run } = await gate({ ...gated, protection_rules: rules });
@@ -426,7 +491,8 @@ describe("drift-summary.js", () => {
     const dir = tmp();
     const previewFile = path.join(dir, "preview.json");
     fs.writeFileSync(previewFile, typeof preview === "string" ? preview : JSON.stringify(preview));
-    const out = path.join(dir, "result.json");
+    // A folder of its own: the write guard refuses the temp folder that already holds the preview.
+    const out = path.join(dir, "drift", "result.json");
     const summary = path.join(dir, "summary.md");
     const run = await runScript("drift-summary.js", ["prod-aws", previewFile, String(exitCode), out], {
       GITHUB_STEP_SUMMARY: summary,
@@ -679,6 +745,8 @@ describe("pulumi-access: the shell steps", () => {
       encoding: "utf8",
       env: {
         PATH: pathPrefix ? `${pathPrefix}:${process.env.PATH}` : (process.env.PATH ?? ""),
+        // The steps run the CI scripts from the checkout.
+        GITHUB_WORKSPACE: ROOT,
         ...files,
         ...env,
       },
@@ -694,11 +762,13 @@ describe("pulumi-access: the shell steps", () => {
     const base = {
       STACK: "prod-aws",
       REQUIRED: "true",
+      JOB_KIND: "deploy",
       TARGET: "aws",
       CLUSTER_ACCESS: "eks",
       SECRETS_PROVIDER: "default",
       BACKEND_URL: "",
       ORGANIZATION: "acme",
+      TEAM: "",
       HAS_TOKEN: "false",
       HAS_PASSPHRASE: "false",
       AWS_ROLE_ARN: "arn:aws:iam::481926357012:role/mlstack-prod-aws-deploy",
@@ -780,6 +850,17 @@ describe("pulumi-access: the shell steps", () => {
         KUBE_OIDC_AUDIENCE: "mlstack",
       });
       expect(oidc.outputs).toMatchObject({ kube: "github-oidc", ready: "true" });
+    });
+
+    it("gives a preview only a team token by OIDC: no organization token, no stored token", () => {
+      const preview = { ...base, JOB_KIND: "preview", REQUIRED: "false" };
+      expect(runStep("needs", preview).outputs.reason).toContain(
+        "previews use a team token only; set variables PULUMI_ORGANIZATION and PULUMI_PREVIEW_TEAM",
+      );
+      expect(runStep("needs", { ...preview, TEAM: "mlstack-preview" }).outputs.ready).toBe("true");
+      const stored = runStep("needs", { ...preview, TEAM: "mlstack-preview", HAS_TOKEN: "true" });
+      expect(stored.status).toBe(1);
+      expect(stored.stdout).toContain("a preview never uses a stored PULUMI_ACCESS_TOKEN");
     });
 
     it("refuses a backend URL it cannot log in to", () => {

@@ -97,10 +97,16 @@ function matrixStacks(job: Job): string[] {
   return stacks.map(String);
 }
 
+/**
+ * A local action reference as a repository path: a job that checks the repository out twice (into
+ * `head/` and `base/`) names its actions under the checkout it runs them from.
+ */
+const localAction = (ref: string) => ref.replace(/^\.\/(?:head|base)\//, "./");
+
 /** The job's steps with local composite actions expanded (what the job really runs). */
 function effectiveSteps(steps: Step[] = []): Step[] {
   return steps.flatMap((step) => {
-    const local = step.uses && actions.get(step.uses);
+    const local = step.uses && actions.get(localAction(step.uses));
     return local ? [step, ...effectiveSteps(local.runs.steps)] : [step];
   });
 }
@@ -156,11 +162,17 @@ describe("every shipped stack is in every matrix", () => {
 
   it.each([
     ["pr.yml", "policy"],
-    ["pr.yml", "preview"],
+    ["pr.yml", "plan-diff"],
     ["pr-code-scanning.yml", "upload"],
     ["drift.yml", "detect"],
   ])("%s job %s covers exactly the shipped stacks", (file, id) => {
     expect(matrixStacks(workflow(file).jobs[id]).sort()).toEqual([...STACKS].sort());
+  });
+
+  it("previews exactly the non-prod stacks with credentials: a pull request never gets one for a prod stack", () => {
+    const nonProd = STACKS.filter((stack) => ENVIRONMENT_OF.get(stack) !== "prod");
+    expect(nonProd.length).toBeGreaterThan(0);
+    expect(matrixStacks(workflow("pr.yml").jobs.preview).sort()).toEqual([...nonProd].sort());
   });
 
   const waves = Object.entries(workflow("deploy.yml").jobs).filter(
@@ -204,11 +216,12 @@ describe("least-privilege permissions", () => {
     "id-token": (job) =>
       usesAction(job, "./.github/actions/pulumi-access") ||
       Object.values(calledWorkflow(job)?.jobs ?? {}).some((j) => grants(j, "id-token") === "write"),
-    "security-events": (job) => usesAction(job, "github/codeql-action/upload-sarif"),
+    "security-events": (job) =>
+      usesAction(job, "github/codeql-action/upload-sarif") || usesAction(job, "github/codeql-action/analyze"),
     "pull-requests": (job) =>
       effectiveSteps(job.steps).some(
         (s) => s.uses?.startsWith("pulumi/actions@") && s.with?.["comment-on-pr"] === true,
-      ),
+      ) || runs(job, "plan-diff-comment.js"),
     issues: (job) => runs(job, "drift-issues.js"),
   };
 
@@ -306,7 +319,7 @@ describe("pinned actions", () => {
 
   it("references only local composite actions and reusable workflows that exist", () => {
     for (const r of references.filter((x) => x.ref.startsWith("./"))) {
-      const target = path.join(ROOT, r.ref);
+      const target = path.join(ROOT, localAction(r.ref));
       expect([
         r.ref,
         fs.existsSync(r.ref.endsWith(".yml") ? target : path.join(target, "action.yml")),
@@ -478,6 +491,204 @@ describe("drift", () => {
     expect(report.needs).toBe("detect");
     expect(report.permissions).toEqual({ contents: "read", issues: "write" });
     expect(runs(report, "drift-issues.js")).toBe(true);
+  });
+});
+
+/** The job kind of a job that obtains credentials, from the `job-kind` it hands the access action. */
+function jobKind(job: Job): string | undefined {
+  const access = (job.steps ?? []).find((s) => s.uses === "./.github/actions/pulumi-access");
+  return access?.with?.["job-kind"] as string | undefined;
+}
+
+/** Every job that runs steps, with the reusable workflows' jobs under their own file. */
+const stepJobs = allJobs.filter(({ job }) => job.steps);
+
+describe("credentials per job kind", () => {
+  const kinds = Object.fromEntries(
+    stepJobs.filter(({ job }) => jobKind(job)).map(({ file, id, job }) => [`${file}:${id}`, jobKind(job)]),
+  );
+
+  it("names the kind of every job that asks for credentials: deploy, drift or preview, one each", () => {
+    expect(kinds).toEqual({
+      "deploy-stack.yml:up": "deploy",
+      "drift.yml:detect": "drift",
+      "pr.yml:preview": "preview",
+    });
+  });
+
+  it("runs each kind in its own GitHub environment, so each gets its own OIDC subject", () => {
+    expect(workflow("deploy-stack.yml").jobs.up.environment).toEqual({ name: "${{ inputs.stack }}" });
+    expect(workflow("drift.yml").jobs.detect.environment).toBe("${{ matrix.stack }}-drift");
+    expect(workflow("pr.yml").jobs.preview.environment).toBe("${{ matrix.stack }}-preview");
+  });
+
+  it("asks Pulumi Cloud for a different team token per kind, and never gives a preview a stored token", () => {
+    const accessOf = (file: string, id: string) =>
+      workflow(file).jobs[id].steps!.find((s) => s.uses === "./.github/actions/pulumi-access")!.with!;
+    expect(accessOf("deploy-stack.yml", "up")["pulumi-team"]).toBe("${{ vars.PULUMI_DEPLOY_TEAM }}");
+    expect(accessOf("drift.yml", "detect")["pulumi-team"]).toBe("${{ vars.PULUMI_DRIFT_TEAM }}");
+    const preview = accessOf("pr.yml", "preview");
+    expect(preview["pulumi-team"]).toBe("${{ vars.PULUMI_PREVIEW_TEAM }}");
+    expect(preview).not.toHaveProperty("pulumi-access-token");
+    expect(JSON.stringify(workflow("pr.yml").jobs.preview)).not.toContain("secrets.PULUMI_ACCESS_TOKEN");
+  });
+
+  it("reads no shared team variable: a team token is always chosen by the job's kind", () => {
+    const text = [...workflowFiles, ...actionFiles].map(readText).join("\n");
+    expect(text).not.toMatch(/vars\.PULUMI_TEAM\b/);
+  });
+});
+
+describe("runners: previews never share a runner with deployments", () => {
+  const DEPLOY_VAR = "vars.MLSTACK_DEPLOY_RUNNERS";
+  const PREVIEW_VAR = "vars.MLSTACK_PREVIEW_RUNNERS";
+  const deployKind = (job: Job) => ["deploy", "drift"].includes(jobKind(job) ?? "");
+  const previewKind = (job: Job) => jobKind(job) === "preview";
+
+  it("finds jobs of both kinds", () => {
+    expect(stepJobs.filter(({ job }) => deployKind(job)).length).toBe(2);
+    expect(stepJobs.filter(({ job }) => previewKind(job)).length).toBe(1);
+  });
+
+  it.each(stepJobs.map(({ file, id, job }) => [`${file}:${id}`, job] as const))(
+    "%s runs on runners of its own kind only",
+    (_name, job) => {
+      const runsOn = JSON.stringify(job["runs-on"]);
+      expect(runsOn).not.toContain("MLSTACK_RUNNERS");
+      if (deployKind(job)) {
+        expect(runsOn).toContain(DEPLOY_VAR);
+        expect(runsOn).not.toContain(PREVIEW_VAR);
+      } else if (previewKind(job)) {
+        expect(runsOn).toContain(PREVIEW_VAR);
+        expect(runsOn).not.toContain(DEPLOY_VAR);
+      } else {
+        // Every other job runs on a fresh GitHub-hosted VM.
+        expect(job["runs-on"]).toBe("ubuntu-24.04");
+      }
+      // The fallback is GitHub-hosted, never a self-hosted label.
+      if (typeof job["runs-on"] === "string" && job["runs-on"].includes("||")) {
+        expect(job["runs-on"]).toMatch(/\|\| 'ubuntu-24\.04' \}\}$/);
+      }
+    },
+  );
+
+  it("checks the two runner variables apart before any job of either kind asks for a credential", () => {
+    for (const { file, id, job } of stepJobs.filter((j) => deployKind(j.job) || previewKind(j.job))) {
+      const steps = job.steps!;
+      const check = steps.findIndex((s) => s.run === "node .github/scripts/runner-separation.js");
+      const access = steps.findIndex((s) => s.id === "access");
+      expect([file, id, check >= 0 && check < access]).toEqual([file, id, true]);
+      expect(steps[check].env).toEqual({
+        MLSTACK_DEPLOY_RUNNERS: "${{ vars.MLSTACK_DEPLOY_RUNNERS }}",
+        MLSTACK_PREVIEW_RUNNERS: "${{ vars.MLSTACK_PREVIEW_RUNNERS }}",
+      });
+    }
+  });
+});
+
+describe("environment files and the write guard", () => {
+  const runScripts = [...workflowFiles, ...actionFiles].flatMap((file) => {
+    const doc = YAML.parse(readText(file)) as Workflow & CompositeAction;
+    const steps = doc.jobs ? Object.values(doc.jobs).flatMap((j) => j.steps ?? []) : (doc.runs?.steps ?? []);
+    return steps.filter((s) => s.run).map((s) => ({ file: path.relative(ROOT, file), run: s.run! }));
+  });
+
+  it("writes $GITHUB_OUTPUT, $GITHUB_ENV and the job summary only through step-output.js", () => {
+    expect(runScripts.length).toBeGreaterThan(10);
+    for (const { file, run } of runScripts) {
+      expect([file, run]).not.toEqual([
+        file,
+        expect.stringMatching(/>>?\s*"?\$\{?GITHUB_(OUTPUT|ENV|STEP_SUMMARY)/),
+      ]);
+    }
+  });
+
+  it("lets only the write guard and the environment-file writer touch files among the CI scripts", () => {
+    const dir = path.join(ROOT, ".github/scripts");
+    const writers = fs
+      .readdirSync(dir)
+      .filter((f) => f.endsWith(".js"))
+      .filter((f) =>
+        /\bfs\.(write|append|rm|unlink|rename|mkdir|copy|cp|symlink|truncate|chmod)\w*\(/.test(
+          readText(path.join(dir, f)),
+        ),
+      );
+    expect(writers.sort()).toEqual(["environment-files.js", "output-folder.js"]);
+  });
+
+  it("deletes nothing from a shell step: no rm, and no script output folder made by hand", () => {
+    for (const { file, run } of runScripts) {
+      expect([file, run]).not.toEqual([file, expect.stringMatching(/\brm\s+-|mkdir -p drift/)]);
+    }
+  });
+});
+
+describe("plan diff on pull requests", () => {
+  const pr = workflow("pr.yml");
+  const diffJob = pr.jobs["plan-diff"];
+
+  it("plans the base commit as well as the pull request, offline and without credentials", () => {
+    expect(diffJob.permissions).toEqual({ contents: "read" });
+    expect(diffJob.if).toBeUndefined();
+    const checkouts = diffJob.steps!.filter((s) => s.uses?.startsWith("actions/checkout@"));
+    expect(checkouts.map((s) => s.with)).toEqual([
+      { "persist-credentials": false, path: "head" },
+      { "persist-credentials": false, ref: "${{ github.event.pull_request.base.sha }}", path: "base" },
+    ]);
+    const plans = diffJob.steps!.find((s) => s.id === "plans")!.run!;
+    expect(plans).toContain(
+      '(cd head && node bin/mlstack.js plan "$STACK" --out "$PLANS/head/$STACK" --quiet)',
+    );
+    expect(plans).toContain(
+      '(cd base && node bin/mlstack.js plan "$STACK" --out "$PLANS/base/$STACK" --quiet)',
+    );
+  });
+
+  it("diffs the two plans as markdown into the job summary and an artifact per stack", () => {
+    expect(
+      runs(
+        diffJob,
+        'node head/bin/mlstack.js diff "$PLANS/base/$STACK/plan.json" "$PLANS/head/$STACK/plan.json" --format markdown',
+      ),
+    ).toBe(true);
+    expect(runs(diffJob, 'node head/.github/scripts/plan-diff-report.js "$STACK" "$diff" plan-diff')).toBe(
+      true,
+    );
+    const artifact = diffJob.steps!.find((s) => s.uses?.startsWith("actions/upload-artifact@"));
+    expect(artifact?.with).toMatchObject({
+      name: "plan-diff-${{ matrix.stack }}",
+      path: "plan-diff/${{ matrix.stack }}.md",
+    });
+  });
+
+  it("posts one sticky comment for pull requests from this repository", () => {
+    const comment = pr.jobs["plan-diff-comment"];
+    expect(comment.needs).toBe("plan-diff");
+    expect(comment.if).toContain("github.event.pull_request.head.repo.full_name == github.repository");
+    expect(comment.permissions).toEqual({ contents: "read", "pull-requests": "write" });
+    expect(runs(comment, "node .github/scripts/plan-diff-comment.js plan-diff")).toBe(true);
+  });
+
+  it("posts it for forks from the trusted relay, for exactly the pull request the run analysed", () => {
+    const relay = workflow("pr-code-scanning.yml").jobs["plan-diff-comment"];
+    expect(relay.if).toContain("github.event.workflow_run.head_repository.full_name != github.repository");
+    const steps = relay.steps!;
+    expect(steps[0]).toMatchObject({
+      with: { "persist-credentials": false, "sparse-checkout": ".github/scripts" },
+    });
+    expect(steps[0].with).not.toHaveProperty("ref");
+    const order = steps.map((s) => s.run ?? s.uses ?? "");
+    expect(order.findIndex((r) => r.includes("fork-pr.js"))).toBeLessThan(
+      order.findIndex((r) => r.includes("plan-diff-comment.js")),
+    );
+    const download = steps.find((s) => s.uses?.startsWith("actions/download-artifact@"));
+    expect(download?.with).toMatchObject({
+      pattern: "plan-diff-*",
+      "run-id": "${{ github.event.workflow_run.id }}",
+    });
+    expect(steps.find((s) => s.run?.includes("plan-diff-comment.js"))?.env?.PR_NUMBER).toBe(
+      "${{ steps.pr.outputs.number }}",
+    );
   });
 });
 
