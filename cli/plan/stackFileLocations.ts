@@ -3,8 +3,10 @@
  * file a reviewer changes (and code scanning can place it on the pull request's diff), not the
  * generated `out/<stack>/plan.json`:
  *
- * 1. the line of the config value that names the resource or one of its parent components (a
- *    model's `name: fraud-detector`, a team's `name: payments-risk`, a bucket's name);
+ * 1. the line of the `name:` in the config that the resource or one of its parent components is
+ *    named after (a model's `name: fraud-detector` for `model-fraud-detector-deployment`, a
+ *    team's `name: payments-risk` for its namespace objects): the innermost resource first, and
+ *    within a resource name the longest run of its `-`-separated words that is such a name;
  * 2. else the line of a config key the finding's message names (`mlstack:mlflow …`);
  * 3. else line 1 of the stack file.
  */
@@ -20,7 +22,7 @@ export interface StackFileLocator {
 export function stackFileLocator(text: string): StackFileLocator {
   const lineCounter = new YAML.LineCounter();
   const keyLines = new Map<string, number>();
-  const scalarLines = new Map<string, number>();
+  const nameLines = new Map<string, number>();
   try {
     const doc = YAML.parseDocument(text, { lineCounter, uniqueKeys: false });
     const lineAt = (node: { range?: [number, number, number] | null } | null | undefined) =>
@@ -32,10 +34,11 @@ export function stackFileLocator(text: string): StackFileLocator {
         const keyLine = lineAt(pair.key);
         if (keyLine) keyLines.set(String(pair.key.value), keyLine);
         YAML.visit(pair.value as YAML.Node, {
-          Scalar(_, node) {
-            const line = lineAt(node);
-            if (line && typeof node.value === "string" && !scalarLines.has(node.value))
-              scalarLines.set(node.value, line);
+          Pair(_, item) {
+            if (!YAML.isScalar(item.key) || item.key.value !== "name" || !YAML.isScalar(item.value)) return;
+            const line = lineAt(item.value);
+            const value = item.value.value;
+            if (line && typeof value === "string" && !nameLines.has(value)) nameLines.set(value, line);
           },
         });
       }
@@ -47,8 +50,13 @@ export function stackFileLocator(text: string): StackFileLocator {
     lineOfKey: (configKey) => keyLines.get(configKey),
     lineFor(names, message) {
       for (const name of names) {
-        const line = scalarLines.get(name);
-        if (line) return line;
+        const words = name.split("-");
+        for (let length = words.length; length > 0; length--) {
+          for (let start = 0; start + length <= words.length; start++) {
+            const line = nameLines.get(words.slice(start, start + length).join("-"));
+            if (line) return line;
+          }
+        }
       }
       for (const [key, line] of keyLines) if (message.includes(key)) return line;
       return 1;
