@@ -7,21 +7,19 @@
  * (`serverSideEncryptionConfiguration`, `versioning`, `logging`, `acl`, `grants`, `policy`).
  * Stack rules relate a bucket to its configuration resources (see `references.ts`).
  *
- * Unknown values: an unknown field or policy document passes and is reported as deferred; the
- * engine runs resource checks again at `pulumi up`. A configuration resource that cannot be
- * linked to any bucket (unknown reference, no dependency information) makes a bucket without one
- * defer rather than fail.
+ * Unknown values: an unknown field or policy document is reported as not checked (a finding at the
+ * rule's level, never a pass); the engine validates again at `pulumi up`. A configuration
+ * resource that cannot be linked to any bucket (unknown reference, no dependency information)
+ * makes a bucket without one *not checked* rather than failed.
  */
 import { conditionValues, readPolicyDocument, Statement, statementLabel } from "./awsPolicyDocuments";
 import { CompanionIndex, identitiesOf } from "./references";
 import type { PolicyResource, Reporter, ResourceRule, StackRule, StackView } from "./rule";
-import { resourceRule, stackRule } from "./rule";
+import { resourceRule, stackRule, UNKNOWN_NOT_CHECKED } from "./rule";
 import { arr, at, bool, isUnknown, num, obj, str, strings } from "./values";
 
-const UNKNOWN_DEFERRED =
-  "Passes while the value is unknown; the engine re-runs the check at `pulumi up` with the value known.";
 const COMPANION_UNKNOWN =
-  "A configuration resource whose bucket reference is unknown and carries no dependency information cannot be linked: buckets without a linked one defer instead of failing. Unknown settings pass and are reported as deferred.";
+  "A configuration resource whose bucket reference is unknown and carries no dependency information cannot be linked: buckets without a linked one are reported as not checked instead of failed. Unknown settings are reported as not checked (a finding at the rule's level).";
 
 export const S3_BUCKET_TYPES = ["aws:s3/bucket:Bucket", "aws:s3/bucketV2:BucketV2"];
 export const S3_COMPANIONS = {
@@ -321,7 +319,7 @@ export const s3NoWildcardPrincipal = resourceRule({
   remediation:
     "Name the principals (roles, accounts) the statement allows, or add a condition (aws:PrincipalOrgID, aws:SourceVpce).",
   defaultLevel: "mandatory",
-  onUnknown: UNKNOWN_DEFERRED,
+  onUnknown: UNKNOWN_NOT_CHECKED,
   appliesTo: [...S3_BUCKET_TYPES, ...S3_COMPANIONS.policy],
   check(resource, _ctx, report) {
     const doc = readPolicyDocument(resource.props.policy);
@@ -358,7 +356,7 @@ function rdsFlagRule(
     severity,
     remediation,
     defaultLevel: level,
-    onUnknown: UNKNOWN_DEFERRED,
+    onUnknown: UNKNOWN_NOT_CHECKED,
     appliesTo: types,
     check(resource, _ctx, report) {
       const v = resource.props[field];
@@ -416,7 +414,7 @@ export const rdsDeletionProtection = resourceRule({
     "Set `deletionProtection: true` and `skipFinalSnapshot: false` with a finalSnapshotIdentifier.",
   defaultLevel: "mandatory",
   settings: ["environment"],
-  onUnknown: UNKNOWN_DEFERRED,
+  onUnknown: UNKNOWN_NOT_CHECKED,
   appliesTo: [RDS_INSTANCE, RDS_CLUSTER],
   check(resource, ctx, report) {
     if (ctx.environmentOf(resource) !== "prod") return;
@@ -436,7 +434,7 @@ export const rdsMultiAz = resourceRule({
   remediation: "Set `multiAz: true`.",
   defaultLevel: "advisory",
   settings: ["environment"],
-  onUnknown: UNKNOWN_DEFERRED,
+  onUnknown: UNKNOWN_NOT_CHECKED,
   appliesTo: [RDS_INSTANCE],
   check(resource, ctx, report) {
     if (ctx.environmentOf(resource) !== "prod") return;
@@ -475,7 +473,7 @@ export const rdsForceSsl: StackRule = stackRule({
     "Create an aws.rds.ParameterGroup (Aurora: ClusterParameterGroup) with parameter rds.force_ssl = 1 and set parameterGroupName (dbClusterParameterGroupName) to it.",
   defaultLevel: "mandatory",
   onUnknown:
-    "An unknown group reference with no dependency information, or a group that is not in the stack, defers; unknown parameter values defer.",
+    "An unknown group reference with no dependency information, or a group that is not in the stack, is reported as not checked; so are unknown parameter values.",
   check(stack, _ctx, report) {
     const targets: Array<[string, string, string]> = [
       [RDS_INSTANCE, "parameterGroupName", "aws:rds/parameterGroup:ParameterGroup"],
@@ -533,7 +531,7 @@ export const rdsLogsUpgrades = resourceRule({
   severity: "low",
   remediation: 'Set `enabledCloudwatchLogsExports: ["postgresql"]` and leave `autoMinorVersionUpgrade` true.',
   defaultLevel: "advisory",
-  onUnknown: UNKNOWN_DEFERRED,
+  onUnknown: UNKNOWN_NOT_CHECKED,
   appliesTo: [RDS_INSTANCE, RDS_CLUSTER],
   check(resource, _ctx, report) {
     if (!isPostgres(resource)) return;
@@ -559,7 +557,7 @@ export const mskTls = resourceRule({
   remediation:
     "Set `encryptionInfo.encryptionInTransit.clientBroker: TLS` and `inCluster: true` (or leave both unset).",
   defaultLevel: "mandatory",
-  onUnknown: UNKNOWN_DEFERRED,
+  onUnknown: UNKNOWN_NOT_CHECKED,
   appliesTo: [MSK_CLUSTER],
   check(resource, _ctx, report) {
     const transit = at(resource.props, "encryptionInfo.encryptionInTransit");
@@ -583,7 +581,7 @@ export const mskClientAuth = resourceRule({
   remediation:
     "Set `clientAuthentication.sasl.iam: true` (or scram, or tls.certificateAuthorityArns) and `unauthenticated: false`.",
   defaultLevel: "mandatory",
-  onUnknown: UNKNOWN_DEFERRED,
+  onUnknown: UNKNOWN_NOT_CHECKED,
   appliesTo: [MSK_CLUSTER],
   check(resource, _ctx, report) {
     const auth = resource.props.clientAuthentication;
@@ -605,7 +603,7 @@ export const mskPrivate = resourceRule({
   severity: "critical",
   remediation: "Remove `brokerNodeGroupInfo.connectivityInfo.publicAccess` or set its type to DISABLED.",
   defaultLevel: "mandatory",
-  onUnknown: UNKNOWN_DEFERRED,
+  onUnknown: UNKNOWN_NOT_CHECKED,
   appliesTo: [MSK_CLUSTER],
   check(resource, _ctx, report) {
     const type = at(resource.props, "brokerNodeGroupInfo.connectivityInfo.publicAccess.type");
@@ -622,7 +620,7 @@ export const mskCmkLogging = resourceRule({
   remediation:
     "Set `encryptionInfo.encryptionAtRestKmsKeyArn` and enable `loggingInfo.brokerLogs` (CloudWatch, Firehose or S3).",
   defaultLevel: "advisory",
-  onUnknown: UNKNOWN_DEFERRED,
+  onUnknown: UNKNOWN_NOT_CHECKED,
   appliesTo: [MSK_CLUSTER],
   check(resource, _ctx, report) {
     const key = at(resource.props, "encryptionInfo.encryptionAtRestKmsKeyArn");
@@ -703,7 +701,7 @@ export const iamNoWildcardAction = resourceRule({
   severity: "critical",
   remediation: "List the exact actions the principal needs (e.g. s3:GetObject, s3:PutObject).",
   defaultLevel: "mandatory",
-  onUnknown: UNKNOWN_DEFERRED,
+  onUnknown: UNKNOWN_NOT_CHECKED,
   appliesTo: [...Object.keys(IAM_POLICY_DOCUMENTS), IAM_ROLE],
   check(resource, _ctx, report) {
     eachAllowStatement(resource, report, (s, where) => {
@@ -758,7 +756,7 @@ export const iamNoWildcardResource = resourceRule({
   remediation:
     'Replace Resource "*" with the ARNs the actions need; keep "*" only for actions AWS cannot scope (sts:GetCallerIdentity, ec2:Describe*…).',
   defaultLevel: "advisory",
-  onUnknown: UNKNOWN_DEFERRED,
+  onUnknown: UNKNOWN_NOT_CHECKED,
   appliesTo: [...Object.keys(IAM_POLICY_DOCUMENTS), IAM_ROLE],
   check(resource, _ctx, report) {
     eachAllowStatement(resource, report, (s, where) => {
@@ -785,7 +783,7 @@ export const iamNoAdminAttach = resourceRule({
   severity: "critical",
   remediation: "Attach a policy with only the actions and resources the principal needs.",
   defaultLevel: "mandatory",
-  onUnknown: UNKNOWN_DEFERRED,
+  onUnknown: UNKNOWN_NOT_CHECKED,
   appliesTo: Object.keys(ATTACHMENTS),
   check(resource, _ctx, report) {
     const field = ATTACHMENTS[resource.type];
@@ -808,7 +806,7 @@ export const iamTrustScoped = resourceRule({
   remediation:
     'Trust named principals only; for IRSA / OIDC add Condition StringEquals {"<issuer>:sub": "system:serviceaccount:<ns>:<sa>", "<issuer>:aud": "sts.amazonaws.com"}.',
   defaultLevel: "mandatory",
-  onUnknown: UNKNOWN_DEFERRED,
+  onUnknown: UNKNOWN_NOT_CHECKED,
   appliesTo: [IAM_ROLE],
   check(resource, _ctx, report) {
     const doc = readPolicyDocument(resource.props.assumeRolePolicy);
@@ -849,7 +847,7 @@ export const kmsRotation = resourceRule({
   severity: "high",
   remediation: "Set `enableKeyRotation: true` (rotationPeriodInDays 90–365).",
   defaultLevel: "mandatory",
-  onUnknown: UNKNOWN_DEFERRED,
+  onUnknown: UNKNOWN_NOT_CHECKED,
   appliesTo: [KMS_KEY],
   check(resource, _ctx, report) {
     const spec = resource.props.customerMasterKeySpec ?? resource.props.keySpec ?? "SYMMETRIC_DEFAULT";
@@ -871,7 +869,7 @@ export const kmsPolicySafe: StackRule = stackRule({
     "Write a key policy naming the administrators and the roles that use the key; never set bypassPolicyLockoutSafetyCheck.",
   defaultLevel: "advisory",
   onUnknown:
-    "A KeyPolicy whose key reference is unknown without dependency information, or an unknown policy document, defers.",
+    "A KeyPolicy whose key reference is unknown without dependency information, or an unknown policy document, is reported as not checked (a finding at the rule's level).",
   check(stack, _ctx, report) {
     const keys = stack.ofType(KMS_KEY);
     if (keys.length === 0) return;

@@ -5,6 +5,7 @@
 import { awsRules, awsStackRules } from "./aws";
 import { gcpRules } from "./gcp";
 import { kubernetesNetworkRules, kubernetesNetworkStackRules } from "./kubernetesNetwork";
+import { kubernetesRbacRules, kubernetesRbacStackRules } from "./kubernetesRbac";
 import { kubernetesWorkloadRules, kubernetesWorkloadStackRules } from "./kubernetesWorkloads";
 import { platformResourceRules } from "./platformResources";
 import { platformRules, platformStackRules } from "./platformStack";
@@ -15,6 +16,8 @@ export const ALL_RULES: readonly Rule[] = [
   ...kubernetesWorkloadStackRules,
   ...kubernetesNetworkRules,
   ...kubernetesNetworkStackRules,
+  ...kubernetesRbacRules,
+  ...kubernetesRbacStackRules,
   ...platformResourceRules,
   ...awsRules,
   ...awsStackRules,

@@ -2,12 +2,15 @@
  * Adapts the pack's rules to CrossGuard: each resource rule becomes a `ResourceValidationPolicy`,
  * each stack rule a `StackValidationPolicy`, running the very functions `mlstack check` runs.
  *
- * Two differences from `mlstack check`, both from what the engine hands policies:
- * - unknown values: the engine's props proxy throws on an unknown value; the adapter reads the
- *   raw properties instead so each rule applies its own `onUnknown` decision (pass, and run again
- *   at `pulumi up`, where resource policies see every value known);
- * - secrets arrive unwrapped, so stack outputs cannot be told secret from plaintext here:
- *   `platform-no-plaintext-secret-outputs` checks ConfigMaps only under the engine.
+ * What the engine hands policies (`@pulumi/policy` 1.21 server.js / deserialize.js), and what the
+ * adapter does with it:
+ * - unknown values arrive as the engine's sentinel strings behind a proxy that throws on reading
+ *   them; the adapter reads the raw properties, so each rule sees the sentinel and reports the
+ *   check as *not checked* (a finding at the policy's level), exactly as `mlstack check` does;
+ * - secrets arrive unwrapped (`deserializeProperties(…, false)` drops the secret marker), so a
+ *   policy cannot tell a secret value from a plaintext one. Resource rules judge values by their
+ *   shape, which works the same on both sides; stack outputs (the root Stack resource's
+ *   properties) reach `platform-no-plaintext-secret-outputs` with their secretness unknown.
  */
 import type {
   Policies,
@@ -17,9 +20,9 @@ import type {
   StackValidationPolicy,
 } from "@pulumi/policy";
 import { ALL_RULES } from "./catalog";
-import { buildStackView, ruleContext } from "./evaluate";
+import { buildStackView, notCheckedMessage, ruleContext } from "./evaluate";
 import { configSchemaFor } from "./packConfig";
-import type { PolicyResource, Reporter, ResourceRule, Rule, StackRule } from "./rule";
+import type { PolicyResource, Reporter, ResourceRule, Rule, StackOutput, StackRule } from "./rule";
 import { isObject } from "./values";
 
 /** The engine's props proxy exposes its target under this key (`@pulumi/policy` proxy.js). */
@@ -32,17 +35,28 @@ export function rawProps(props: Record<string, unknown>): Record<string, unknown
 }
 
 function engineReporter(rule: Rule, reportViolation: ReportViolation): Reporter {
+  const seen = new Set<string>();
   return {
     violation: (message, resource) => reportViolation(`${message}\nFix: ${rule.remediation}`, resource?.urn),
-    // Unknown during preview: the rule passes; resource policies run again at `pulumi up`.
-    unknown: () => undefined,
+    // Unknown during preview: a finding at the policy's level, never a pass (as `mlstack check` reports it).
+    unknown: (what, resource) => {
+      const key = `${resource?.urn ?? ""}\u0000${what}`;
+      if (seen.has(key)) return;
+      seen.add(key);
+      reportViolation(`${notCheckedMessage(what)}\nFix: ${rule.remediation}`, resource?.urn);
+    },
   };
+}
+
+/** The policy description: what the rule checks, then what it does with values unknown at preview. */
+export function engineDescription(rule: Rule): string {
+  return `${rule.description} Unknown at preview: ${rule.onUnknown}`;
 }
 
 function metadata(rule: Rule) {
   return {
     name: rule.name,
-    description: rule.description,
+    description: engineDescription(rule),
     enforcementLevel: rule.defaultLevel,
     severity: rule.severity,
     remediationSteps: rule.remediation,
@@ -92,11 +106,21 @@ function fromEngine(r: EnginePolicyResource): PolicyResource {
   };
 }
 
+/**
+ * Stack outputs as the engine shows them: the root Stack resource's properties, with secrets
+ * already unwrapped, so whether each is secret is unknown (`secret: undefined`).
+ */
+export function engineStackOutputs(resources: readonly PolicyResource[]): StackOutput[] {
+  const stack = resources.find((r) => r.type === "pulumi:pulumi:Stack");
+  return Object.entries(stack?.props ?? {}).map(([name, value]) => ({ name, value, secret: undefined }));
+}
+
 export function toStackPolicy(rule: StackRule): StackValidationPolicy {
   return {
     ...metadata(rule),
     validateStack: (args, reportViolation) => {
-      const view = buildStackView(args.resources.map(fromEngine), []);
+      const resources = args.resources.map(fromEngine);
+      const view = buildStackView(resources, engineStackOutputs(resources));
       const ctx = ruleContext(rule, { policies: { [rule.name]: args.getConfig<Record<string, unknown>>() } });
       rule.check(view, ctx, engineReporter(rule, reportViolation));
     },

@@ -207,6 +207,11 @@ export function ruleContext(rule: Rule, config: PackConfig, defaults: DocumentDe
   };
 }
 
+/** The message of a *not checked* finding: what was unknown, and that the rule did not pass it. */
+export function notCheckedMessage(what: string): string {
+  return `not checked: ${what} is not known to the policy (unknown until apply, or hidden by the engine), so the rule could not verify it and does not pass it`;
+}
+
 function matches(rule: ResourceRule, type: string): boolean {
   return typeof rule.appliesTo === "function" ? rule.appliesTo(type) : rule.appliesTo.includes(type);
 }
@@ -248,12 +253,14 @@ export function evaluatePrepared(
         violations.push(v);
       },
       unknown(what, resource) {
-        const r = resource ?? reporter.current;
+        const r = resource ?? reporter.current ?? stackResource;
         const urn = r?.urn ?? "stack";
         const key = `${rule.name}\u0000${urn}\u0000${what}`;
         if (seenDeferred.has(key)) return;
         seenDeferred.add(key);
         deferred.push({ policy: rule.name, urn, type: r?.type ?? "pulumi:pulumi:Stack", what });
+        reporter.violation(notCheckedMessage(what), r);
+        violations[violations.length - 1].notChecked = true;
       },
     };
     return reporter;

@@ -2,15 +2,12 @@
  * GCP rules: Cloud Storage, Cloud SQL (`@pulumi/gcp` 9.x: `settings.ipConfiguration.sslMode`
  * replaced `requireSsl`), Managed Service for Apache Kafka, GKE Workload Identity, IAM and KMS.
  *
- * Unknown values: an unknown field passes and the check is reported as deferred; the engine runs
- * it again at `pulumi up`.
+ * Unknown values: an unknown field is reported as not checked (a finding at the rule's level,
+ * never a pass); the engine validates again at `pulumi up`.
  */
 import type { PolicyResource, Reporter, ResourceRule } from "./rule";
-import { resourceRule } from "./rule";
+import { resourceRule, UNKNOWN_NOT_CHECKED } from "./rule";
 import { arr, at, bool, isUnknown, jsonDocument, str, strings } from "./values";
-
-const UNKNOWN_DEFERRED =
-  "Passes while the value is unknown; the engine re-runs the check at `pulumi up` with the value known.";
 
 const GCS_BUCKET = "gcp:storage/bucket:Bucket";
 const SQL_INSTANCE = "gcp:sql/databaseInstance:DatabaseInstance";
@@ -36,7 +33,7 @@ export const gcsUniformAccess = resourceRule({
   severity: "high",
   remediation: "Set `uniformBucketLevelAccess: true`.",
   defaultLevel: "mandatory",
-  onUnknown: UNKNOWN_DEFERRED,
+  onUnknown: UNKNOWN_NOT_CHECKED,
   appliesTo: [GCS_BUCKET],
   check(resource, _ctx, report) {
     checkField(
@@ -55,7 +52,7 @@ export const gcsPublicAccessPrevention = resourceRule({
   severity: "critical",
   remediation: 'Set `publicAccessPrevention: "enforced"`.',
   defaultLevel: "mandatory",
-  onUnknown: UNKNOWN_DEFERRED,
+  onUnknown: UNKNOWN_NOT_CHECKED,
   appliesTo: [GCS_BUCKET],
   check(resource, _ctx, report) {
     checkField(
@@ -121,7 +118,7 @@ export const gcsNoPublicIam = resourceRule({
   remediation:
     "Grant access to named service accounts or groups; serve public content through a CDN with signed URLs.",
   defaultLevel: "mandatory",
-  onUnknown: UNKNOWN_DEFERRED,
+  onUnknown: UNKNOWN_NOT_CHECKED,
   appliesTo: [...GCS_IAM_TYPES, ...GCS_ACL_TYPES],
   check(resource, _ctx, report) {
     const kind = resource.type.split(":").pop();
@@ -152,7 +149,7 @@ export const gcsVersioningLogging = resourceRule({
   remediation:
     "Set `versioning.enabled: true`, `logging.logBucket` to a log bucket, and `encryption.defaultKmsKeyName` to a KMS key.",
   defaultLevel: "advisory",
-  onUnknown: UNKNOWN_DEFERRED,
+  onUnknown: UNKNOWN_NOT_CHECKED,
   appliesTo: [GCS_BUCKET],
   check(resource, _ctx, report) {
     const label = gcsLabel(resource);
@@ -191,7 +188,7 @@ export const sqlSsl = resourceRule({
   remediation:
     'Set `settings.ipConfiguration.sslMode: "ENCRYPTED_ONLY"` (the `requireSsl` flag of older providers is gone in @pulumi/gcp 9).',
   defaultLevel: "mandatory",
-  onUnknown: UNKNOWN_DEFERRED,
+  onUnknown: UNKNOWN_NOT_CHECKED,
   appliesTo: [SQL_INSTANCE],
   check(resource, _ctx, report) {
     const ip = at(resource.props, "settings.ipConfiguration");
@@ -214,7 +211,7 @@ export const sqlPrivateIp = resourceRule({
   remediation:
     "Set `settings.ipConfiguration.ipv4Enabled: false` with `privateNetwork` set, and remove 0.0.0.0/0 from authorizedNetworks.",
   defaultLevel: "mandatory",
-  onUnknown: UNKNOWN_DEFERRED,
+  onUnknown: UNKNOWN_NOT_CHECKED,
   appliesTo: [SQL_INSTANCE],
   check(resource, _ctx, report) {
     const ip = at(resource.props, "settings.ipConfiguration");
@@ -239,7 +236,7 @@ export const sqlBackupsPitr = resourceRule({
   remediation:
     "Set `settings.backupConfiguration.enabled: true` and `pointInTimeRecoveryEnabled: true` (MySQL: binaryLogEnabled).",
   defaultLevel: "mandatory",
-  onUnknown: UNKNOWN_DEFERRED,
+  onUnknown: UNKNOWN_NOT_CHECKED,
   appliesTo: [SQL_INSTANCE],
   check(resource, _ctx, report) {
     if (isReplica(resource)) return;
@@ -270,7 +267,7 @@ export const sqlDeletionProtection = resourceRule({
   remediation: "Leave `deletionProtection` true and set `settings.deletionProtectionEnabled: true`.",
   defaultLevel: "mandatory",
   settings: ["environment"],
-  onUnknown: UNKNOWN_DEFERRED,
+  onUnknown: UNKNOWN_NOT_CHECKED,
   appliesTo: [SQL_INSTANCE],
   check(resource, ctx, report) {
     if (ctx.environmentOf(resource) !== "prod") return;
@@ -301,7 +298,7 @@ export const sqlPgLogFlags = resourceRule({
   severity: "low",
   remediation: `Add database flags ${PG_LOG_FLAGS.map((f) => `${f}=on`).join(", ")} under settings.databaseFlags.`,
   defaultLevel: "advisory",
-  onUnknown: UNKNOWN_DEFERRED,
+  onUnknown: UNKNOWN_NOT_CHECKED,
   appliesTo: [SQL_INSTANCE],
   check(resource, _ctx, report) {
     if (!isPostgres(resource)) return;
@@ -325,7 +322,7 @@ export const sqlHaCmek = resourceRule({
   remediation: 'Set `encryptionKeyName` to a KMS key and, in prod, `settings.availabilityType: "REGIONAL"`.',
   defaultLevel: "advisory",
   settings: ["environment"],
-  onUnknown: UNKNOWN_DEFERRED,
+  onUnknown: UNKNOWN_NOT_CHECKED,
   appliesTo: [SQL_INSTANCE],
   check(resource, ctx, report) {
     const label = sqlLabel(resource);
@@ -355,7 +352,7 @@ export const kafkaCmekNetwork = resourceRule({
   severity: "medium",
   remediation: "Set `gcpConfig.kmsKey` and `gcpConfig.accessConfig.networkConfigs[].subnet`.",
   defaultLevel: "advisory",
-  onUnknown: UNKNOWN_DEFERRED,
+  onUnknown: UNKNOWN_NOT_CHECKED,
   appliesTo: ["gcp:managedkafka/cluster:Cluster"],
   check(resource, _ctx, report) {
     const label = `Managed Kafka cluster ${str(resource.props.clusterId) ?? resource.name}`;
@@ -381,7 +378,7 @@ export const gkeWorkloadIdentity = resourceRule({
   remediation:
     'Set `workloadIdentityConfig.workloadPool: "<project>.svc.id.goog"` on the cluster and `nodeConfig.workloadMetadataConfig.mode: GKE_METADATA` on node pools.',
   defaultLevel: "mandatory",
-  onUnknown: UNKNOWN_DEFERRED,
+  onUnknown: UNKNOWN_NOT_CHECKED,
   appliesTo: ["gcp:container/cluster:Cluster", "gcp:container/nodePool:NodePool"],
   check(resource, _ctx, report) {
     const checkMode = (mode: unknown, where: string) => {
@@ -431,7 +428,7 @@ export const iamNoBasicRoles = resourceRule({
   severity: "critical",
   remediation: "Grant predefined or custom roles limited to what the member needs.",
   defaultLevel: "mandatory",
-  onUnknown: UNKNOWN_DEFERRED,
+  onUnknown: UNKNOWN_NOT_CHECKED,
   appliesTo: [...PROJECT_IAM_TYPES, ...SA_IAM_TYPES, ...GCS_IAM_TYPES],
   check(resource, _ctx, report) {
     for (const g of iamGrants(resource, report)) {
@@ -456,7 +453,7 @@ export const iamWiBindingScoped = resourceRule({
   remediation:
     "Bind workloadIdentityUser on the Google service account to `serviceAccount:<project>.svc.id.goog[<namespace>/<ksa>]`, one binding per KSA.",
   defaultLevel: "mandatory",
-  onUnknown: UNKNOWN_DEFERRED,
+  onUnknown: UNKNOWN_NOT_CHECKED,
   appliesTo: [...SA_IAM_TYPES, ...PROJECT_IAM_TYPES],
   check(resource, _ctx, report) {
     const kind = resource.type.split(":").pop();
@@ -490,7 +487,7 @@ export const kmsRotation = resourceRule({
   severity: "medium",
   remediation: 'Set `rotationPeriod: "7776000s"` (90 days) or shorter.',
   defaultLevel: "advisory",
-  onUnknown: UNKNOWN_DEFERRED,
+  onUnknown: UNKNOWN_NOT_CHECKED,
   appliesTo: ["gcp:kms/cryptoKey:CryptoKey"],
   check(resource, _ctx, report) {
     const purpose = resource.props.purpose ?? "ENCRYPT_DECRYPT";

@@ -1,21 +1,18 @@
 /**
- * Kubernetes namespace, network and RBAC rules: Pod Security Admission labels, default-deny
- * network policies, no node ports or public load balancers, TLS on Ingresses and Routes, and no
- * RBAC grant that escalates.
+ * Kubernetes namespace and network rules: Pod Security Admission labels, default-deny network
+ * policies, no node ports or public load balancers, TLS on Ingresses and Routes (RBAC rules are in
+ * `kubernetesRbac.ts`).
  *
- * Unknown values: an unknown field passes and the check is reported as deferred; the engine
- * runs resource checks again at `pulumi up`. Stack checks that cannot place an object in a
- * namespace (its namespace is unknown and it depends on no Namespace in the stack) defer rather
- * than report a missing policy.
+ * Unknown values: an unknown field is reported as not checked (a finding at the rule's level,
+ * never a pass). Stack checks that cannot place an object in a namespace (its namespace is
+ * unknown and it depends on no Namespace in the stack) report it as not checked rather than as a
+ * missing policy.
  */
 import { byNamespace, isEmptySelector, namespaceOf, objectName, selectorMatches } from "./kubernetesObjects";
 import { isWorkloadType, kubernetesGvk, podSites } from "./podSpecs";
 import type { PolicyResource, Reporter, ResourceRule, StackRule } from "./rule";
-import { resourceRule, stackRule } from "./rule";
+import { resourceRule, stackRule, UNKNOWN_NOT_CHECKED } from "./rule";
 import { arr, at, isObject, isUnknown, obj, str, strings } from "./values";
-
-const UNKNOWN_DEFERRED =
-  "Passes while the value is unknown; the engine re-runs the check at `pulumi up` with the value known.";
 
 const kind = (type: string) => kubernetesGvk(type)?.kind;
 const isKind =
@@ -24,9 +21,6 @@ const isKind =
     kinds.includes(kind(type) ?? "") && type.startsWith("kubernetes:");
 const isNamespace = (type: string) => type === "kubernetes:core/v1:Namespace";
 const isNetworkPolicy = (type: string) => type === "kubernetes:networking.k8s.io/v1:NetworkPolicy";
-const RBAC = "kubernetes:rbac.authorization.k8s.io/v1:";
-const isRole = (type: string) => type === `${RBAC}Role` || type === `${RBAC}ClusterRole`;
-const isBinding = (type: string) => type === `${RBAC}RoleBinding` || type === `${RBAC}ClusterRoleBinding`;
 
 export const PSS_LEVEL = "restricted";
 export const PSS_MODES = ["enforce", "warn", "audit"];
@@ -38,7 +32,7 @@ export const namespacePssLabels = resourceRule({
   severity: "high",
   remediation: `Label the namespace ${PSS_MODES.map((m) => `pod-security.kubernetes.io/${m}: ${PSS_LEVEL}`).join(", ")}.`,
   defaultLevel: "mandatory",
-  onUnknown: UNKNOWN_DEFERRED,
+  onUnknown: UNKNOWN_NOT_CHECKED,
   appliesTo: isNamespace,
   check(resource, _ctx, report) {
     const labels = at(resource.props, "metadata.labels");
@@ -86,7 +80,7 @@ export const namespaceDefaultDeny: StackRule = stackRule({
     "Add a NetworkPolicy in the namespace with `podSelector: {}`, `policyTypes: [Ingress, Egress]` and no rules, then allow what each workload needs.",
   defaultLevel: "mandatory",
   onUnknown:
-    "A NetworkPolicy whose namespace is unknown and that depends on no Namespace resource cannot be placed: a namespace then defers instead of failing.",
+    "A NetworkPolicy whose namespace is unknown and that depends on no Namespace resource cannot be placed: a namespace is then reported as not checked (a finding at the rule's level) instead of failed.",
   check(stack, _ctx, report) {
     const namespaces = stack.matching(isNamespace);
     if (namespaces.length === 0) return;
@@ -133,7 +127,7 @@ export const workloadHasNetpol: StackRule = stackRule({
     "Add a NetworkPolicy whose podSelector matches the workload's pod labels, allowing only the traffic it needs.",
   defaultLevel: "mandatory",
   onUnknown:
-    "Workloads whose namespace or pod labels are unknown, or namespaces holding policies with unknown selectors, defer.",
+    "Workloads whose namespace or pod labels are unknown, or namespaces holding policies with unknown selectors, are reported as not checked (a finding at the rule's level).",
   check(stack, _ctx, report) {
     const workloads = stack.matching(isWorkloadType);
     if (workloads.length === 0) return;
@@ -151,8 +145,8 @@ export const workloadHasNetpol: StackRule = stackRule({
         continue;
       }
       const sites = podSites(w);
-      if (sites.unknownAt) {
-        report.unknown(sites.unknownAt, w);
+      if (sites.unknownAt.length > 0) {
+        for (const where of sites.unknownAt) report.unknown(where, w);
         continue;
       }
       for (const pod of sites.pods) {
@@ -204,7 +198,7 @@ export const netpolNoAllowAll = resourceRule({
   severity: "medium",
   remediation: "Restrict each rule to the namespaces, pods or CIDRs that need the traffic.",
   defaultLevel: "advisory",
-  onUnknown: UNKNOWN_DEFERRED,
+  onUnknown: UNKNOWN_NOT_CHECKED,
   appliesTo: isNetworkPolicy,
   check(resource, _ctx, report) {
     for (const [direction, peersKey] of [
@@ -238,7 +232,8 @@ export const namespaceQuota: StackRule = stackRule({
   remediation:
     "Add a ResourceQuota (total requests, pods, storage) and a LimitRange (container defaults) to the namespace.",
   defaultLevel: "advisory",
-  onUnknown: "Namespaces whose name is unknown, or with quota objects that cannot be placed, defer.",
+  onUnknown:
+    "Namespaces whose name is unknown, or with quota objects that cannot be placed, are reported as not checked (a finding at the rule's level).",
   check(stack, _ctx, report) {
     const namespaces = stack.matching(isNamespace);
     if (namespaces.length === 0) return;
@@ -271,7 +266,7 @@ export const serviceNoNodePort = resourceRule({
   severity: "high",
   remediation: "Use a ClusterIP Service behind an Ingress or Route (or an internal LoadBalancer).",
   defaultLevel: "mandatory",
-  onUnknown: UNKNOWN_DEFERRED,
+  onUnknown: UNKNOWN_NOT_CHECKED,
   appliesTo: isService,
   check(resource, _ctx, report) {
     const type = at(resource.props, "spec.type");
@@ -298,7 +293,7 @@ export const serviceNoPublicLb = resourceRule({
   remediation:
     "Annotate the Service as internal (e.g. service.beta.kubernetes.io/aws-load-balancer-scheme: internal, networking.gke.io/load-balancer-type: Internal) and remove externalIPs; expose through the ingress controller.",
   defaultLevel: "mandatory",
-  onUnknown: UNKNOWN_DEFERRED,
+  onUnknown: UNKNOWN_NOT_CHECKED,
   appliesTo: isService,
   check(resource, _ctx, report) {
     const spec = at(resource.props, "spec");
@@ -330,7 +325,7 @@ export const ingressTls = resourceRule({
   remediation:
     "Add `spec.tls` listing every rule host with its certificate Secret (or a cert-manager issuer annotation); give each rule an exact host.",
   defaultLevel: "mandatory",
-  onUnknown: UNKNOWN_DEFERRED,
+  onUnknown: UNKNOWN_NOT_CHECKED,
   appliesTo: isKind("Ingress"),
   check(resource, _ctx, report) {
     const spec = at(resource.props, "spec");
@@ -374,7 +369,7 @@ export const routeTls = resourceRule({
   remediation:
     "Set `spec.tls.termination` (edge or reencrypt) and `insecureEdgeTerminationPolicy: Redirect` (or None).",
   defaultLevel: "mandatory",
-  onUnknown: UNKNOWN_DEFERRED,
+  onUnknown: UNKNOWN_NOT_CHECKED,
   appliesTo: (type) => type === "kubernetes:route.openshift.io/v1:Route",
   check(resource, _ctx, report) {
     const tls = at(resource.props, "spec.tls");
@@ -390,191 +385,6 @@ export const routeTls = resourceRule({
   },
 });
 
-/** Applies `fn` to each rule of a Role / ClusterRole (rules unknown → deferred). */
-function eachRbacRule(
-  resource: PolicyResource,
-  report: Reporter,
-  fn: (
-    rule: { verbs: string[]; resources: string[]; apiGroups: string[]; resourceNames: string[] },
-    i: number,
-  ) => void,
-): void {
-  const rules = at(resource.props, "rules");
-  if (isUnknown(rules)) return report.unknown("rules");
-  arr(rules).forEach((r, i) => {
-    if (isUnknown(r)) return report.unknown(`rules[${i}]`);
-    fn(
-      {
-        verbs: strings(at(r, "verbs")),
-        resources: strings(at(r, "resources")),
-        apiGroups: strings(at(r, "apiGroups")),
-        resourceNames: strings(at(r, "resourceNames")),
-      },
-      i,
-    );
-  });
-}
-
-const roleLabel = (r: PolicyResource) => `${kind(r.type)} ${objectName(r)}`;
-
-export const rbacNoWildcards = resourceRule({
-  name: "k8s-rbac-no-wildcards",
-  description: "Roles and ClusterRoles name their verbs, resources and API groups: no `*`.",
-  severity: "high",
-  remediation: "Replace `*` with the exact verbs, resources and API groups the subject needs.",
-  defaultLevel: "mandatory",
-  onUnknown: UNKNOWN_DEFERRED,
-  appliesTo: isRole,
-  check(resource, _ctx, report) {
-    eachRbacRule(resource, report, (rule, i) => {
-      const fields = (["verbs", "resources", "apiGroups"] as const).filter((f) => rule[f].includes("*"));
-      if (fields.length > 0)
-        report.violation(`${roleLabel(resource)} rule ${i} has * in ${fields.join(", ")}`);
-    });
-  },
-});
-
-export const ESCALATION_VERBS = ["escalate", "bind", "impersonate"];
-
-export const rbacNoEscalationVerbs = resourceRule({
-  name: "k8s-rbac-no-escalation-verbs",
-  description: "Roles grant none of the verbs that escalate privileges: escalate, bind, impersonate.",
-  severity: "high",
-  remediation: "Remove escalate, bind and impersonate from the role's verbs.",
-  defaultLevel: "mandatory",
-  onUnknown: UNKNOWN_DEFERRED,
-  appliesTo: isRole,
-  check(resource, _ctx, report) {
-    eachRbacRule(resource, report, (rule, i) => {
-      const verbs = rule.verbs.filter((v) => ESCALATION_VERBS.includes(v));
-      if (verbs.length > 0) report.violation(`${roleLabel(resource)} rule ${i} grants ${verbs.join(", ")}`);
-    });
-  },
-});
-
-const coreGroup = (groups: string[]) => groups.includes("") || groups.includes("*");
-
-export const rbacNoExecAttach = resourceRule({
-  name: "k8s-rbac-no-exec-attach",
-  description:
-    "Roles do not grant pods/exec or pods/attach (a shell in a running pod bypasses every other control).",
-  severity: "medium",
-  remediation:
-    "Remove pods/exec and pods/attach; use logs, metrics and debugging through ephemeral containers by an admin.",
-  defaultLevel: "advisory",
-  onUnknown: UNKNOWN_DEFERRED,
-  appliesTo: isRole,
-  check(resource, _ctx, report) {
-    eachRbacRule(resource, report, (rule, i) => {
-      if (!coreGroup(rule.apiGroups) || rule.verbs.length === 0) return;
-      const granted = rule.resources.filter(
-        (r) => r === "pods/exec" || r === "pods/attach" || r === "pods/*",
-      );
-      if (granted.length > 0)
-        report.violation(`${roleLabel(resource)} rule ${i} grants ${granted.join(", ")}`);
-    });
-  },
-});
-
-const READ_VERBS = ["get", "list", "watch", "*"];
-/** Built-in ClusterRoles that read Secrets. */
-const SECRET_READING_CLUSTER_ROLES = ["admin", "edit"];
-
-export const rbacSecretsReadScoped = resourceRule({
-  name: "k8s-rbac-secrets-read-scoped",
-  description:
-    "No ClusterRole grants get/list/watch on all Secrets, and no ClusterRoleBinding grants a built-in role that reads Secrets (admin, edit) cluster-wide.",
-  severity: "medium",
-  remediation:
-    "Grant Secret reads in a namespaced Role, limited with resourceNames to the Secrets the subject needs.",
-  defaultLevel: "advisory",
-  onUnknown: UNKNOWN_DEFERRED,
-  appliesTo: (type) => type === `${RBAC}ClusterRole` || type === `${RBAC}ClusterRoleBinding`,
-  check(resource, _ctx, report) {
-    if (resource.type === `${RBAC}ClusterRoleBinding`) {
-      const ref = at(resource.props, "roleRef.name");
-      if (isUnknown(ref)) return report.unknown("roleRef.name");
-      if (typeof ref === "string" && SECRET_READING_CLUSTER_ROLES.includes(ref)) {
-        report.violation(
-          `ClusterRoleBinding ${objectName(resource)} grants ${ref}, which reads every Secret, cluster-wide`,
-        );
-      }
-      return;
-    }
-    eachRbacRule(resource, report, (rule, i) => {
-      const secrets = rule.resources.includes("secrets") || rule.resources.includes("*");
-      const reads = rule.verbs.filter((v) => READ_VERBS.includes(v));
-      if (coreGroup(rule.apiGroups) && secrets && reads.length > 0 && rule.resourceNames.length === 0) {
-        report.violation(
-          `${roleLabel(resource)} rule ${i} grants ${reads.join(", ")} on every Secret cluster-wide`,
-        );
-      }
-    });
-  },
-});
-
-export const rbacNoClusterAdminBinding = resourceRule({
-  name: "k8s-rbac-no-cluster-admin-binding",
-  description: "No RoleBinding or ClusterRoleBinding grants cluster-admin.",
-  severity: "critical",
-  remediation: "Bind a role with only the permissions the subject needs.",
-  defaultLevel: "mandatory",
-  onUnknown: UNKNOWN_DEFERRED,
-  appliesTo: isBinding,
-  check(resource, _ctx, report) {
-    const ref = at(resource.props, "roleRef.name");
-    if (isUnknown(ref)) report.unknown("roleRef.name");
-    else if (ref === "cluster-admin") report.violation(`${roleLabel(resource)} grants cluster-admin`);
-  },
-});
-
-/** OpenShift SCCs that lift restricted-v2's guarantees. */
-export const PRIVILEGED_SCCS = [
-  "anyuid",
-  "privileged",
-  "hostaccess",
-  "hostmount-anyuid",
-  "hostnetwork",
-  "hostnetwork-v2",
-  "node-exporter",
-];
-
-export const noPrivilegedScc = resourceRule({
-  name: "openshift-no-privileged-scc",
-  description: `Nothing is granted an OpenShift SCC beyond restricted-v2 (${PRIVILEGED_SCCS.join(", ")}), by binding or by a role's \`use\` verb.`,
-  severity: "critical",
-  remediation:
-    "Remove the binding; fix the workload to run under restricted-v2 (no fixed UID, no host access).",
-  defaultLevel: "mandatory",
-  onUnknown: UNKNOWN_DEFERRED,
-  appliesTo: (type) => isBinding(type) || isRole(type),
-  check(resource, _ctx, report) {
-    if (isBinding(resource.type)) {
-      const ref = at(resource.props, "roleRef.name");
-      if (isUnknown(ref)) return report.unknown("roleRef.name");
-      const scc =
-        typeof ref === "string" && ref.startsWith("system:openshift:scc:")
-          ? ref.slice("system:openshift:scc:".length)
-          : undefined;
-      if (scc && PRIVILEGED_SCCS.includes(scc))
-        report.violation(`${roleLabel(resource)} grants the ${scc} SCC`);
-      return;
-    }
-    eachRbacRule(resource, report, (rule, i) => {
-      const sccGroup = rule.apiGroups.includes("security.openshift.io") || rule.apiGroups.includes("*");
-      const sccResource =
-        rule.resources.includes("securitycontextconstraints") || rule.resources.includes("*");
-      const use = rule.verbs.includes("use") || rule.verbs.includes("*");
-      if (!sccGroup || !sccResource || !use) return;
-      const named = rule.resourceNames.filter((n) => PRIVILEGED_SCCS.includes(n));
-      if (rule.resourceNames.length === 0)
-        report.violation(`${roleLabel(resource)} rule ${i} may use every SCC`);
-      else if (named.length > 0)
-        report.violation(`${roleLabel(resource)} rule ${i} may use the ${named.join(", ")} SCC`);
-    });
-  },
-});
-
 export const kubernetesNetworkRules: ResourceRule[] = [
   namespacePssLabels,
   netpolNoAllowAll,
@@ -582,12 +392,6 @@ export const kubernetesNetworkRules: ResourceRule[] = [
   serviceNoPublicLb,
   ingressTls,
   routeTls,
-  rbacNoWildcards,
-  rbacNoClusterAdminBinding,
-  rbacNoEscalationVerbs,
-  rbacNoExecAttach,
-  rbacSecretsReadScoped,
-  noPrivilegedScc,
 ];
 export const kubernetesNetworkStackRules: StackRule[] = [
   namespaceDefaultDeny,

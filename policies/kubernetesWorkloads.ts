@@ -1,11 +1,10 @@
 /**
  * Kubernetes workload rules: Pod Security Standards (restricted), the OpenShift restricted-v2
  * SCC, and the Polaris / kube-score hygiene checks, applied to every pod-bearing kind and every
- * container list (see `podSpecs.ts`).
+ * container list, wherever a pod spec sits (found by shape, see `podSpecs.ts`).
  *
- * Unknown values: a field whose value is unknown during preview never produces a violation; the
- * check is reported as deferred and runs again when the engine validates the resource at
- * `pulumi up`, with every value known.
+ * Unknown values: a field whose value is unknown during preview is reported as *not checked* (a
+ * finding at the rule's level), never passed; the engine validates again at `pulumi up`.
  */
 import { byNamespace, isNamespaced, namespaceOf, objectName, selectorMatches } from "./kubernetesObjects";
 import { isKubernetesObject } from "./platformLabels";
@@ -14,41 +13,35 @@ import {
   effectiveSecurityField,
   isWorkloadType,
   kubernetesGvk,
+  mayCarryPods,
   podSites,
   PodView,
 } from "./podSpecs";
-import type { PolicyResource, Reporter, ResourceRule, RuleContext, RuleMetadata, StackRule } from "./rule";
-import { resourceRule, stackRule } from "./rule";
-import {
-  arr,
-  at,
-  isLiteralSecretValue,
-  isObject,
-  isSecretName,
-  isUnknown,
-  num,
-  obj,
-  REDACTED_SECRET,
-  secretMaterial,
-  str,
-  strings,
-} from "./values";
-
-const UNKNOWN_DEFERRED =
-  "Passes while the value is unknown; the engine re-runs the check at `pulumi up` with the value known.";
+import { isLiteralSecretValue, isSecretName, secretFlag, secretMaterial } from "./secretValues";
+import type {
+  PolicyResource,
+  Reporter,
+  ResourceRule,
+  RuleContext,
+  RuleMetadata,
+  StackRule,
+  StackView,
+} from "./rule";
+import { resourceRule, stackRule, UNKNOWN_NOT_CHECKED } from "./rule";
+import { arr, at, isObject, isUnknown, num, obj, REDACTED_SECRET, str, strings } from "./values";
 
 type WorkloadCheck = (pod: PodView, ctx: RuleContext, report: Reporter) => void;
 
-/** A rule evaluated on every pod of every workload kind. */
+/** A rule evaluated on every pod spec of every Kubernetes object (found by shape). */
 function workloadRule(
   meta: Omit<RuleMetadata, "onUnknown" | "settings"> & Partial<Pick<RuleMetadata, "onUnknown" | "settings">>,
   checkPod: WorkloadCheck,
 ): ResourceRule & { checkPod: WorkloadCheck } {
   return {
     ...resourceRule({
-      onUnknown: UNKNOWN_DEFERRED,
+      onUnknown: UNKNOWN_NOT_CHECKED,
       ...meta,
-      appliesTo: isWorkloadType,
+      appliesTo: mayCarryPods,
       check(resource, ctx, report) {
         checkWorkloadPods(resource, ctx, report, checkPod);
       },
@@ -57,7 +50,7 @@ function workloadRule(
   };
 }
 
-/** Runs a pod check on every pod of a workload; reports the pod spec itself being unknown as deferred. */
+/** Runs a pod check on every pod of a resource; a pod spec or container list that is unknown is reported as not checked. */
 export function checkWorkloadPods(
   resource: PolicyResource,
   ctx: RuleContext,
@@ -65,7 +58,7 @@ export function checkWorkloadPods(
   checkPod: WorkloadCheck,
 ): void {
   const sites = podSites(resource);
-  if (sites.unknownAt) report.unknown(`${sites.unknownAt} is unknown`);
+  for (const where of sites.unknownAt) report.unknown(where);
   for (const pod of sites.pods) checkPod(pod, ctx, report);
 }
 
@@ -127,7 +120,10 @@ export const noHostPath = workloadRule(
     defaultLevel: "mandatory",
   },
   (pod, _ctx, report) => {
-    arr(pod.spec.volumes).forEach((v, i) => {
+    const volumes = pod.spec.volumes;
+    if (isUnknown(volumes)) return report.unknown(`${pod.path}.volumes`);
+    arr(volumes).forEach((v, i) => {
+      if (isUnknown(v)) return report.unknown(`${pod.path}.volumes[${i}]`);
       if (isObject(v) && v.hostPath !== undefined) {
         report.violation(
           `${pod.component}volume "${str(v.name) ?? i}" (${pod.path}.volumes[${i}]) is a hostPath`,
@@ -572,27 +568,59 @@ export const readOnlyRootFs = workloadRule(
 /** Annotation (on the workload or its pod template) that justifies mounting the API token: its value says why. */
 export const API_ACCESS_ANNOTATION = "mlstack.io/needs-api-access";
 
-export const noAutomountSaToken = workloadRule(
-  {
-    name: "k8s-no-automount-sa-token",
-    description: `Pods do not mount a service-account token unless they call the Kubernetes API (annotation ${API_ACCESS_ANNOTATION}: <reason> opts out).`,
-    severity: "medium",
-    remediation: `Set \`automountServiceAccountToken: false\` in the pod spec, or annotate the pod template with ${API_ACCESS_ANNOTATION}: "<why it calls the API>".`,
-    defaultLevel: "advisory",
+const isServiceAccount = (type: string) => type === "kubernetes:core/v1:ServiceAccount";
+
+export const noAutomountSaToken: StackRule = stackRule({
+  name: "k8s-no-automount-sa-token",
+  description: `Pods do not mount a service-account token unless they call the Kubernetes API (annotation ${API_ACCESS_ANNOTATION}: <reason> opts out). A pod that leaves automountServiceAccountToken unset mounts none when its ServiceAccount, in the same input, sets automountServiceAccountToken: false — as Kubernetes decides it.`,
+  severity: "medium",
+  remediation: `Set \`automountServiceAccountToken: false\` in the pod spec or on its ServiceAccount, or annotate the pod template with ${API_ACCESS_ANNOTATION}: "<why it calls the API>".`,
+  defaultLevel: "advisory",
+  onUnknown: UNKNOWN_NOT_CHECKED,
+  check(stack, _ctx, report) {
+    const accounts = byNamespace(stack.matching(isServiceAccount), stack);
+    for (const resource of stack.matching(mayCarryPods)) {
+      const sites = podSites(resource);
+      for (const where of sites.unknownAt) report.unknown(where, resource);
+      for (const pod of sites.pods) checkTokenMount(pod, accounts, stack, report);
+    }
   },
-  (pod, _ctx, report) => {
-    const v = pod.spec.automountServiceAccountToken;
-    if (isUnknown(v)) return report.unknown(`${pod.path}.automountServiceAccountToken`);
-    if (v === false) return;
-    const reason =
-      pod.annotations[API_ACCESS_ANNOTATION] ??
-      str(obj(at(pod.resource.props, "metadata.annotations"))[API_ACCESS_ANNOTATION]);
-    if (reason && reason.trim() !== "") return;
-    report.violation(
-      `${pod.component}pod spec (${pod.path}) mounts a service-account token (automountServiceAccountToken is not false)`,
+});
+
+/**
+ * Kubernetes mounts the token unless the pod spec says false, or the pod spec is silent and its
+ * ServiceAccount says false (the pod's setting wins over the account's).
+ */
+function checkTokenMount(
+  pod: PodView,
+  accounts: Map<string | undefined, PolicyResource[]>,
+  stack: StackView,
+  report: Reporter,
+): void {
+  const resource = pod.resource;
+  const v = pod.spec.automountServiceAccountToken;
+  if (isUnknown(v)) return report.unknown(`${pod.path}.automountServiceAccountToken`, resource);
+  if (v === false) return;
+  const reason =
+    pod.annotations[API_ACCESS_ANNOTATION] ??
+    str(obj(at(resource.props, "metadata.annotations"))[API_ACCESS_ANNOTATION]);
+  if (reason && reason.trim() !== "") return;
+  if (v === undefined) {
+    const accountName = pod.spec.serviceAccountName ?? pod.spec.serviceAccount ?? "default";
+    if (isUnknown(accountName)) return report.unknown(`${pod.path}.serviceAccountName`, resource);
+    const account = (accounts.get(namespaceOf(resource, stack)) ?? []).find(
+      (a) => objectName(a) === accountName,
     );
-  },
-);
+    const accountSetting = account?.props.automountServiceAccountToken;
+    if (isUnknown(accountSetting))
+      return report.unknown(`ServiceAccount ${String(accountName)} automountServiceAccountToken`, resource);
+    if (accountSetting === false) return;
+  }
+  report.violation(
+    `${pod.component}pod spec (${pod.path}) mounts a service-account token (automountServiceAccountToken is ${v === true ? "true" : "unset, and its ServiceAccount does not set it false"})`,
+    resource,
+  );
+}
 
 export const noDefaultServiceAccount = workloadRule(
   {
@@ -749,7 +777,14 @@ function resourceQuantityRule(
   remediation: string,
 ) {
   return workloadRule(
-    { name, description, severity: "medium", remediation, defaultLevel: level, onUnknown: UNKNOWN_DEFERRED },
+    {
+      name,
+      description,
+      severity: "medium",
+      remediation,
+      defaultLevel: level,
+      onUnknown: UNKNOWN_NOT_CHECKED,
+    },
     (pod, _ctx, report) =>
       eachContainer(
         pod,
@@ -825,36 +860,69 @@ export const noSecretLiteralsInEnv = workloadRule(
   {
     name: "k8s-no-secret-literals-in-env",
     description:
-      "Credentials reach containers through secretKeyRef or secret volumes, never as a literal env value (a secret-looking name with a value, a PEM key, or a value the program marked secret).",
+      "Credentials reach containers through secretKeyRef or secret volumes, never as a literal: no env value named like a credential (PGPASSWORD, REDIS_AUTH, *_TOKEN, *_CREDENTIALS…), and no env value, command or argument holding secret material under any name (private keys, AWS / GCP keys, JWTs, GitHub / Slack tokens, passwords in URLs or connection strings, --password flags, values the program marked secret). Findings name the variable or argument, never the value.",
     severity: "high",
     remediation:
-      "Put the value in a Secret and use `valueFrom.secretKeyRef` (or mount the Secret as a volume).",
+      "Put the value in a Secret and use `valueFrom.secretKeyRef` (or mount the Secret as a volume); pass it to a command as `$(VAR)` from such a variable, never inline.",
     defaultLevel: "mandatory",
+    engineNote:
+      "The engine unwraps secrets, so a value the program marked secret is judged by its name and content like any other (offline it is flagged for being a secret literal).",
   },
   (pod, _ctx, report) => {
     const secretPaths = new Set(pod.resource.secretPaths ?? []);
     for (const c of pod.containers) {
-      const env = c.spec.env;
-      if (isUnknown(env)) {
-        report.unknown(`${c.path}.env`);
-        continue;
-      }
-      arr(env).forEach((e, i) => {
-        if (!isObject(e) || !("value" in e)) return;
-        const name = str(e.name) ?? `#${i}`;
-        const value = e.value;
-        const where = `${c.path}.env[${i}]`;
-        if (value === REDACTED_SECRET || secretPaths.has(`${where}.value`)) {
-          report.violation(`${c.label} sets env ${name} (${where}) to a secret as a literal value`);
-        } else if (typeof value === "string" && secretMaterial(value)) {
-          report.violation(`${c.label} sets env ${name} (${where}) to ${secretMaterial(value)}`);
-        } else if (isSecretName(name) && isLiteralSecretValue(value)) {
-          report.violation(`${c.label} sets env ${name} (${where}) to a literal value`);
-        }
-      });
+      checkEnvLiterals(c, secretPaths, report);
+      for (const field of ["command", "args"]) checkCommandLine(c, field, secretPaths, report);
     }
   },
 );
+
+function checkEnvLiterals(c: ContainerView, secretPaths: ReadonlySet<string>, report: Reporter): void {
+  const env = c.spec.env;
+  if (isUnknown(env)) return report.unknown(`${c.path}.env`);
+  arr(env).forEach((e, i) => {
+    const where = `${c.path}.env[${i}]`;
+    if (isUnknown(e)) return report.unknown(where);
+    if (!isObject(e) || !("value" in e)) return;
+    const name = str(e.name) ?? `#${i}`;
+    const value = e.value;
+    if (isUnknown(value)) return report.unknown(`${where}.value (env ${name})`);
+    const material = typeof value === "string" ? secretMaterial(value) : undefined;
+    if (value === REDACTED_SECRET || secretPaths.has(`${where}.value`)) {
+      report.violation(`${c.label} sets env ${name} (${where}) to a secret as a literal value`);
+    } else if (material) {
+      report.violation(`${c.label} sets env ${name} (${where}) to ${material}`);
+    } else if (isSecretName(name) && isLiteralSecretValue(value)) {
+      report.violation(`${c.label} sets env ${name} (${where}), named like a credential, to a literal value`);
+    }
+  });
+}
+
+function checkCommandLine(
+  c: ContainerView,
+  field: string,
+  secretPaths: ReadonlySet<string>,
+  report: Reporter,
+): void {
+  const list = c.spec[field];
+  if (isUnknown(list)) return report.unknown(`${c.path}.${field}`);
+  const items = arr(list);
+  items.forEach((a, i) => {
+    const where = `${c.path}.${field}[${i}]`;
+    if (isUnknown(a)) return report.unknown(where);
+    if (a === REDACTED_SECRET || secretPaths.has(where)) {
+      report.violation(`${c.label} passes a value the program marked secret in ${field} (${where})`);
+      return;
+    }
+    const material = typeof a === "string" ? secretMaterial(a) : undefined;
+    if (material) report.violation(`${c.label} passes ${material} in ${field} (${where})`);
+  });
+  const flag = secretFlag(items.map((a) => (typeof a === "string" ? a : "")));
+  if (flag)
+    report.violation(
+      `${c.label} passes a credential on the command line with ${flag.flag} (${c.path}.${field}[${flag.index}])`,
+    );
+}
 
 function replicasOf(resource: PolicyResource): unknown {
   return at(resource.props, "spec.replicas");
@@ -867,7 +935,7 @@ export const noBarePods = resourceRule({
   severity: "low",
   remediation: "Wrap the pod in a Deployment (long-running) or a Job (run to completion).",
   defaultLevel: "advisory",
-  onUnknown: UNKNOWN_DEFERRED,
+  onUnknown: UNKNOWN_NOT_CHECKED,
   appliesTo: (type) => kubernetesGvk(type)?.kind === "Pod" && kubernetesGvk(type)?.group === "core",
   check(resource, _ctx, report) {
     const owners = at(resource.props, "metadata.ownerReferences");
@@ -927,7 +995,6 @@ export const podRules = [
   seLinuxRestricted,
   probeHostUnset,
   readOnlyRootFs,
-  noAutomountSaToken,
   noDefaultServiceAccount,
   imageTagPinned,
   imageDigest,
@@ -982,7 +1049,8 @@ export const haReplicasPdb: StackRule = stackRule({
     "Set `replicas: 2` or more (or an HPA with minReplicas ≥ 2) and add a PodDisruptionBudget with maxUnavailable: 1.",
   defaultLevel: "advisory",
   settings: ["environment"],
-  onUnknown: "Replica counts, selectors and namespaces that are unknown pass and are reported as deferred.",
+  onUnknown:
+    "Replica counts, selectors and namespaces that are unknown are reported as not checked (a finding at the rule's level).",
   check(stack, ctx, report) {
     const workloads = stack.matching(
       (t) => isWorkloadType(t) && HA_KINDS.includes(kubernetesGvk(t)?.kind ?? ""),
@@ -1051,7 +1119,7 @@ export const noDefaultNamespace = resourceRule({
   severity: "medium",
   remediation: "Set `metadata.namespace` to the team or platform namespace (Helm releases: `namespace`).",
   defaultLevel: "mandatory",
-  onUnknown: UNKNOWN_DEFERRED,
+  onUnknown: UNKNOWN_NOT_CHECKED,
   appliesTo: (type) => (isKubernetesObject(type) && isNamespaced(type)) || isHelmRelease(type),
   check(resource, _ctx, report) {
     const helm = isHelmRelease(resource.type);
@@ -1076,11 +1144,11 @@ const isConfigMap = (type: string) => type === "kubernetes:core/v1:ConfigMap";
 export const configMapNoSecrets = resourceRule({
   name: "k8s-configmap-no-secrets",
   description:
-    "ConfigMaps hold no credentials: no key named like a password, token, secret or key with a value, and no value containing a private key, a password in a URL, an AWS access key or a `password = …` line.",
+    "ConfigMaps hold no credentials: no key named like a password, token, secret, auth or key with a value, and under any key no value holding secret material (private keys, AWS / GCP keys, JWTs, GitHub / Slack tokens, passwords in URLs or connection strings, `password = …` lines). Findings name the key, never the value.",
   severity: "high",
   remediation: "Move the value to a Secret and reference it with secretKeyRef or a secret volume.",
   defaultLevel: "mandatory",
-  onUnknown: UNKNOWN_DEFERRED,
+  onUnknown: UNKNOWN_NOT_CHECKED,
   appliesTo: isConfigMap,
   check(resource, _ctx, report) {
     for (const field of ["data", "binaryData"]) {
@@ -1114,4 +1182,4 @@ export const kubernetesWorkloadRules: ResourceRule[] = [
   configMapNoSecrets,
 ];
 /** Workload rules that relate several resources. */
-export const kubernetesWorkloadStackRules: StackRule[] = [haReplicasPdb];
+export const kubernetesWorkloadStackRules: StackRule[] = [noAutomountSaToken, haReplicasPdb];

@@ -22,8 +22,9 @@ import { ENFORCEMENT_LEVELS, ENVIRONMENTS, TARGETS } from "./rule";
 import { isObject } from "./values";
 
 /**
- * Registries allowed when no config names any: where mlstack's pinned default images come from
- * (the same list as `mlstack:registries`' default in stacks/config/defaults.ts).
+ * Registries allowed when no config names any: where mlstack's pinned default images come from.
+ * The one copy: the stack config (`mlstack:registries`' default, stacks/config/defaults.ts)
+ * imports it from here, so the pack stays self-contained and the two cannot drift.
  */
 export const DEFAULT_REGISTRIES = [
   "ghcr.io",
@@ -111,9 +112,18 @@ export function parsePackConfigDocument(doc: unknown, knownRules: readonly Rule[
     }
     if (!isObject(value)) throw new PackConfigError(`${name}: must be an enforcement level or an object`);
     const entry: Record<string, unknown> = {};
+    const rule = knownRules.find((r) => r.name === name)!;
     for (const [key, v] of Object.entries(value)) {
       if (key === "enforcementLevel") entry.enforcementLevel = level(v, name);
       else {
+        if (!(rule.settings as readonly string[]).includes(key)) {
+          const readers = knownRules
+            .filter((r) => (r.settings as readonly string[]).includes(key))
+            .map((r) => r.name);
+          throw new PackConfigError(
+            `${name}.${key}: ${name} does not read ${key}${readers.length > 0 ? ` (set it on ${readers.join(", ")})` : ""}; its settings: ${rule.settings.join(", ") || "none"}`,
+          );
+        }
         checkSetting(name, key, v);
         entry[key] = v;
       }

@@ -2,18 +2,15 @@
  * Rules for the platform's custom resources: Strimzi Kafka (both the `kafka.strimzi.io/v1` API of
  * Strimzi 1.x and the older `v1beta2`), CloudNativePG clusters, and KServe InferenceServices.
  *
- * Unknown values: an unknown field passes and the check is reported as deferred; the engine
- * runs it again at `pulumi up`.
+ * Unknown values: an unknown field is reported as not checked (a finding at the rule's level);
+ * the engine validates again at `pulumi up`.
  */
 import { objectName } from "./kubernetesObjects";
 import { checkWorkloadPods, podRules } from "./kubernetesWorkloads";
 import { isInferenceService, kubernetesGvk } from "./podSpecs";
 import type { PolicyResource, Reporter, ResourceRule } from "./rule";
-import { resourceRule } from "./rule";
+import { resourceRule, UNKNOWN_NOT_CHECKED } from "./rule";
 import { arr, at, isObject, isUnknown, num, obj, str } from "./values";
-
-const UNKNOWN_DEFERRED =
-  "Passes while the value is unknown; the engine re-runs the check at `pulumi up` with the value known.";
 
 export const STRIMZI_GROUP = "kafka.strimzi.io";
 /** Strimzi 1.x serves only `v1`; older operators and some vendor builds serve `v1beta2`. */
@@ -46,7 +43,7 @@ export const strimziListenerTls = resourceRule({
   severity: "high",
   remediation: "Set `tls: true` on the listener (clients then connect over TLS with the cluster CA).",
   defaultLevel: "mandatory",
-  onUnknown: UNKNOWN_DEFERRED,
+  onUnknown: UNKNOWN_NOT_CHECKED,
   appliesTo: isStrimziKafka,
   check(resource, _ctx, report) {
     eachListener(resource, report, (l, label) => {
@@ -66,7 +63,7 @@ export const strimziListenerAuthn = resourceRule({
   remediation:
     "Set `authentication.type: scram-sha-512` (or tls, or OAuth) on the listener and create KafkaUsers.",
   defaultLevel: "mandatory",
-  onUnknown: UNKNOWN_DEFERRED,
+  onUnknown: UNKNOWN_NOT_CHECKED,
   appliesTo: isStrimziKafka,
   check(resource, _ctx, report) {
     eachListener(resource, report, (l, label) => {
@@ -86,7 +83,7 @@ export const strimziAuthorization = resourceRule({
   severity: "high",
   remediation: "Set `spec.kafka.authorization.type: simple` and grant each KafkaUser its ACLs.",
   defaultLevel: "mandatory",
-  onUnknown: UNKNOWN_DEFERRED,
+  onUnknown: UNKNOWN_NOT_CHECKED,
   appliesTo: isStrimziKafka,
   check(resource, _ctx, report) {
     const authz = at(resource.props, "spec.kafka.authorization");
@@ -117,7 +114,7 @@ export const strimziReplication = resourceRule({
   remediation: `Set default.replication.factor, offsets.topic.replication.factor and transaction.state.log.replication.factor to ${MIN_REPLICATION_FACTOR}, min.insync.replicas and transaction.state.log.min.isr to ${MIN_INSYNC_REPLICAS}; KafkaTopics: replicas ${MIN_REPLICATION_FACTOR}.`,
   defaultLevel: "advisory",
   settings: ["environment"],
-  onUnknown: UNKNOWN_DEFERRED,
+  onUnknown: UNKNOWN_NOT_CHECKED,
   appliesTo: (type) => isStrimziKafka(type) || isStrimziTopic(type),
   check(resource, ctx, report) {
     if (ctx.environmentOf(resource) === "dev") return;
@@ -164,7 +161,7 @@ export const cnpgNoSuperuserAccess = resourceRule({
   remediation:
     "Remove `enableSuperuserAccess: true`; manage roles with `spec.managed.roles` and Database resources.",
   defaultLevel: "mandatory",
-  onUnknown: UNKNOWN_DEFERRED,
+  onUnknown: UNKNOWN_NOT_CHECKED,
   appliesTo: isCnpgCluster,
   check(resource, _ctx, report) {
     const v = at(resource.props, "spec.enableSuperuserAccess");
@@ -179,7 +176,7 @@ export const cnpgNoTrustHba = resourceRule({
   severity: "critical",
   remediation: "Use `scram-sha-256` or `cert` instead of `trust` in spec.postgresql.pg_hba.",
   defaultLevel: "mandatory",
-  onUnknown: UNKNOWN_DEFERRED,
+  onUnknown: UNKNOWN_NOT_CHECKED,
   appliesTo: isCnpgCluster,
   check(resource, _ctx, report) {
     const hba = at(resource.props, "spec.postgresql.pg_hba");
@@ -207,7 +204,7 @@ export const cnpgHaBackup = resourceRule({
   remediation: `Set \`instances: 2\` or more and configure \`spec.backup\` or the ${BARMAN_CLOUD_PLUGIN} plugin with a ScheduledBackup.`,
   defaultLevel: "advisory",
   settings: ["environment"],
-  onUnknown: UNKNOWN_DEFERRED,
+  onUnknown: UNKNOWN_NOT_CHECKED,
   appliesTo: isCnpgCluster,
   check(resource, ctx, report) {
     if (ctx.environmentOf(resource) === "dev") return;
@@ -226,25 +223,35 @@ export const cnpgHaBackup = resourceRule({
   },
 });
 
+/**
+ * The workload rules an InferenceService must meet: those mandatory by default, except the image
+ * registry allowlist, which `k8s-allowed-registries` applies to InferenceServices itself (so the
+ * allowlist is configured once, on that rule). A fixed set, not the levels of the run's pack
+ * config: under CrossGuard a policy sees only its own config entry, so reading other rules' levels
+ * would make the engine and `mlstack check` disagree.
+ */
+export const KSERVE_HARDENING_RULES = podRules.filter(
+  (rule) => rule.defaultLevel === "mandatory" && rule.name !== "k8s-allowed-registries",
+);
+
 export const kservePodHardening = resourceRule({
   name: "kserve-pod-hardening",
-  description:
-    "A KServe InferenceService's predictor, transformer and explainer meet every workload rule that is enforced as mandatory: a model server would not be admitted with less than a Deployment.",
+  description: `A KServe InferenceService's predictor, transformer and explainer (and any other pod spec inside it) meet the workload rules that are mandatory by default — ${KSERVE_HARDENING_RULES.map((r) => r.name).join(", ")} — whatever the pack config sets for those rules: a model server is not admitted with less than a Deployment. Image registries are checked by k8s-allowed-registries, which applies to InferenceServices too.`,
   severity: "high",
   remediation:
     "Fix the workload findings listed for the InferenceService (security contexts, resources, probes, images, service account).",
   defaultLevel: "mandatory",
-  settings: ["target", "registries", "environment"],
+  settings: ["target"],
   onUnknown:
-    "Components or fields that are unknown pass and are reported as deferred by the underlying workload rules.",
+    "Components or fields that are unknown are reported as not checked (a finding at this rule's level, naming the workload rule that could not run).",
   appliesTo: isInferenceService,
   check(resource, ctx, report) {
     const broken = new Set<string>();
-    for (const rule of podRules) {
-      if (ctx.levelOf(rule.name) !== "mandatory") continue;
+    for (const rule of KSERVE_HARDENING_RULES) {
       const collector: Reporter = {
         violation: () => broken.add(rule.name),
-        unknown: (what) => report.unknown(`${rule.name}: ${what}`),
+        // One not-checked finding per unknown value, however many workload rules needed it.
+        unknown: (what) => report.unknown(what),
       };
       checkWorkloadPods(resource, ctx, collector, rule.checkPod);
     }

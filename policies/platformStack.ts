@@ -7,17 +7,17 @@ import { isKubernetesObject, platformLabelsOf } from "./platformLabels";
 import { kubernetesGvk } from "./podSpecs";
 import type { PolicyResource, Reporter, ResourceRule, StackRule, StackView } from "./rule";
 import { resourceRule, stackRule } from "./rule";
+import { isLiteralSecretValue, isSecretName, secretMaterial } from "./secretValues";
 import {
   at,
-  isLiteralSecretValue,
+  containsUnknown,
   isObject,
-  isSecretName,
   isUnknown,
   jsonDocument,
   obj,
   Props,
   REDACTED_SECRET,
-  secretMaterial,
+  str,
 } from "./values";
 
 /** Provider resources whose default tags / labels every resource they manage inherits. */
@@ -39,7 +39,8 @@ export const requiredLabels: StackRule = stackRule({
   remediation:
     "Use kubeLabels(...) for Kubernetes metadata.labels, cloudTags(...) for AWS tags and cloudLabels(...) for GCP labels.",
   defaultLevel: "advisory",
-  onUnknown: "A label map that is unknown as a whole defers; unknown label values count as present.",
+  onUnknown:
+    "A label map that is unknown as a whole is reported as not checked (a finding at the rule's level); unknown label values count as present.",
   check(stack, _ctx, report) {
     for (const resource of stack.resources) {
       const found = platformLabelsOf(resource);
@@ -95,29 +96,73 @@ function isStatefulKubernetes(type: string): boolean {
   );
 }
 
+/**
+ * Annotations that keep an object when the tool that applied a plain manifest deletes it: Helm
+ * skips deleting objects with `helm.sh/resource-policy: keep` on uninstall (helm
+ * pkg/kube/resource_policy.go); Argo CD keeps objects annotated `argocd.argoproj.io/sync-options:
+ * Delete=false` when the Application is deleted (argo-cd docs/user-guide/sync-options.md); Flux
+ * never prunes objects labelled or annotated `kustomize.toolkit.fluxcd.io/prune: disabled`
+ * (https://fluxcd.io/flux/components/kustomize/kustomizations/#prune).
+ */
+export const MANIFEST_RETENTION_ANNOTATIONS = [
+  "helm.sh/resource-policy: keep",
+  "argocd.argoproj.io/sync-options: Delete=false",
+  "kustomize.toolkit.fluxcd.io/prune: disabled",
+];
+
+/** Whether a plain manifest carries one of the retention annotations (or Flux's label). */
+function manifestRetained(resource: PolicyResource): boolean | "unknown" {
+  const metadata = resource.props.metadata;
+  const annotations = at(metadata, "annotations");
+  if (isUnknown(metadata) || isUnknown(annotations)) return "unknown";
+  const a = obj(annotations);
+  const labels = obj(at(metadata, "labels"));
+  if (str(a["helm.sh/resource-policy"])?.trim() === "keep") return true;
+  const argo = str(a["argocd.argoproj.io/sync-options"]) ?? "";
+  if (argo.split(",").some((o) => o.trim() === "Delete=false")) return true;
+  const flux =
+    str(a["kustomize.toolkit.fluxcd.io/prune"]) ?? str(labels["kustomize.toolkit.fluxcd.io/prune"]);
+  return flux === "disabled";
+}
+
+/** Resources Pulumi manages carry a Pulumi URN; a plain manifest read by `mlstack check` does not. */
+export function isPulumiManaged(resource: PolicyResource): boolean {
+  return resource.urn.startsWith("urn:pulumi:");
+}
+
 export const protectStateful: ResourceRule = resourceRule({
   name: "platform-protect-stateful",
   description:
-    "In prod, databases, buckets, Kafka clusters and keys (cloud resources, Strimzi Kafka, CloudNativePG clusters, ObjectBucketClaims) are protected against deletion with Pulumi's `protect` or `retainOnDelete`.",
+    "In prod, databases, buckets, Kafka clusters and keys (cloud resources, Strimzi Kafka, CloudNativePG clusters, ObjectBucketClaims) are protected against deletion: Pulumi resources with `protect` (retainOnDelete alone does not count — CrossGuard does not show it to policies, and it does not stop `pulumi destroy`); plain Kubernetes manifests, which have no Pulumi options, with a retention annotation (helm.sh/resource-policy: keep, argocd.argoproj.io/sync-options: Delete=false, or kustomize.toolkit.fluxcd.io/prune: disabled).",
   severity: "high",
   remediation:
-    "Pass `{ protect: true }` (and `retainOnDelete: true` where the data must outlive the stack) in the resource options.",
+    "Pulumi: pass `{ protect: true }` (plus `retainOnDelete: true` where the data must outlive the stack). Plain manifests: annotate `helm.sh/resource-policy: keep` (Helm), `argocd.argoproj.io/sync-options: Delete=false` (Argo CD) or `kustomize.toolkit.fluxcd.io/prune: disabled` (Flux).",
   defaultLevel: "mandatory",
   settings: ["environment"],
   onUnknown:
-    "Resource options are always known; an unknown environment label falls back to the pack config environment, then prod.",
+    "Resource options are always known; unknown annotations on a plain manifest are reported as not checked; an unknown environment label falls back to the pack config environment, then prod.",
+  yamlNote:
+    "Plain manifests have no Pulumi options: a retention annotation (helm.sh/resource-policy: keep, argocd.argoproj.io/sync-options: Delete=false, kustomize.toolkit.fluxcd.io/prune: disabled) satisfies the rule.",
   appliesTo: (type) => STATEFUL_CLOUD_TYPES.includes(type) || isStatefulKubernetes(type),
   check(resource, ctx, report) {
     if (ctx.environmentOf(resource) !== "prod") return;
-    if (!resource.protect && !resource.retainOnDelete) {
-      report.violation(
-        `${resource.type} ${resource.name} is not protected against deletion (neither protect nor retainOnDelete)`,
-      );
+    if (isPulumiManaged(resource)) {
+      if (!resource.protect)
+        report.violation(
+          `${resource.type} ${resource.name} is not protected against deletion (protect is not set)`,
+        );
+      return;
     }
+    const retained = manifestRetained(resource);
+    if (retained === "unknown") report.unknown("metadata.annotations");
+    else if (!retained)
+      report.violation(
+        `${resource.type} ${resource.name} is not protected against deletion: annotate it with one of ${MANIFEST_RETENTION_ANNOTATIONS.join(", ")}`,
+      );
   },
 });
 
-/** Finds secret-looking values in an output: by key name or by content, at any depth. */
+/** Finds credentials in an output value: by key name (with a literal) or by content, at any depth. */
 function plaintextSecrets(value: unknown, path: string, out: string[]): void {
   if (typeof value === "string") {
     const material = secretMaterial(value);
@@ -151,23 +196,37 @@ function checkConfigMap(resource: PolicyResource, report: Reporter): void {
 export const noPlaintextSecretOutputs: StackRule = stackRule({
   name: "platform-no-plaintext-secret-outputs",
   description:
-    "No stack output carries a credential in plaintext (a credential-named output, a private key or a password URL not marked secret), and no ConfigMap holds a value the program marked secret.",
+    "No stack output carries a credential in plaintext — a credential-named output with a literal, or secret material by content (private keys, cloud keys, tokens, password URLs) — and no ConfigMap holds a value the program marked secret. Under the CrossGuard engine, which unwraps secrets before policies see them, whether an output is secret cannot be seen: an output that would break the rule if plaintext is reported as not checked there (a finding at the rule's level), where `mlstack check` on the preview passes it when it is marked secret.",
   severity: "critical",
   remediation:
-    "Wrap the output in pulumi.secret(...) (or drop it); put secret values in a Secret, not a ConfigMap.",
+    "Wrap the output in pulumi.secret(...) (or drop it — a consumer that needs a credential should read it from a Secret); put secret values in a Secret, not a ConfigMap.",
   defaultLevel: "mandatory",
   onUnknown:
-    "Unknown output values pass. Under the CrossGuard engine, outputs arrive with secrets already unwrapped, so their secretness is unknown and only ConfigMaps are checked there; `mlstack check` on a preview, plan or stack export checks outputs too.",
+    "An unknown output value, or an output whose secretness the engine hides, is reported as not checked (a finding at the rule's level), never passed.",
+  engineNote:
+    "The engine unwraps secrets before policies run: an output that would break the rule if plaintext is reported as not checked (where `mlstack check` passes it when marked secret), and ConfigMap values marked secret cannot be seen (k8s-configmap-no-secrets still judges their content).",
+  yamlNote:
+    "YAML has no stack outputs and no secret markers: nothing to check (k8s-configmap-no-secrets judges ConfigMap content).",
   check(stack, _ctx, report) {
+    const stackResource = stack.ofType("pulumi:pulumi:Stack")[0];
     for (const output of stack.outputs) {
-      if (output.secret !== false || isUnknown(output.value)) continue;
-      if (output.value === REDACTED_SECRET) continue;
+      if (output.secret === true || output.value === REDACTED_SECRET) continue;
       const found: string[] = [];
       if (isSecretName(output.name) && isLiteralSecretValue(output.value))
         found.push(`${output.name} is named like a credential`);
       else plaintextSecrets(output.value, output.name, found);
-      const stackResource = stack.ofType("pulumi:pulumi:Stack")[0];
-      for (const f of found) report.violation(`stack output ${f} and is not secret`, stackResource);
+      if (found.length === 0 && containsUnknown(output.value)) {
+        report.unknown(`stack output ${output.name}`, stackResource);
+        continue;
+      }
+      for (const f of found) {
+        if (output.secret === false) report.violation(`stack output ${f} and is not secret`, stackResource);
+        else
+          report.unknown(
+            `whether stack output ${output.name} is secret (${f}; the engine unwraps secrets)`,
+            stackResource,
+          );
+      }
     }
     for (const cm of stack.ofType("kubernetes:core/v1:ConfigMap")) checkConfigMap(cm, report);
   },

@@ -1,11 +1,21 @@
 /**
- * Finds the pods inside every pod-bearing kind — Pod, Deployment, StatefulSet, DaemonSet,
- * ReplicaSet, Job, CronJob and the predictor / transformer / explainer of a KServe
- * InferenceService — and every container in them (`containers`, `initContainers`,
- * `ephemeralContainers`, and KServe's single-container fields such as `predictor.model`).
+ * Finds pod specs by their shape, in every Kubernetes object: an object holding a `containers`
+ * list of container-like objects (`name` / `image`) is a pod spec wherever it sits — `spec` of a
+ * Pod, `spec.template.spec` of a Deployment, ReplicationController, OpenShift DeploymentConfig or
+ * Argo Rollout, `spec.jobTemplate.spec.template.spec` of a CronJob, the `spec` of a KServe
+ * ServingRuntime, or anywhere inside a custom resource the pack has never heard of. A kind the
+ * pack does not know is therefore checked, not skipped.
+ *
+ * KServe InferenceService components (predictor, transformer, explainer) are pods even without a
+ * `containers` list: their model server sits in single-container fields such as `predictor.model`.
+ *
+ * The search is bounded (`MAX_POD_SPEC_DEPTH`); a value that is unknown where a pod spec could be
+ * (`template`, `containers`, a whole `spec`) is recorded, so every pod rule reports it as not
+ * checked instead of passing it.
  */
+import { isKubernetesObject } from "./platformLabels";
 import type { PolicyResource } from "./rule";
-import { arr, at, isObject, isUnknown, obj, Props, str } from "./values";
+import { arr, isObject, isUnknown, obj, Props, str } from "./values";
 
 export interface Gvk {
   group: string;
@@ -39,15 +49,21 @@ function parseGvk(type: string): Gvk | undefined {
   };
 }
 
+/**
+ * Controllers whose pods the stack rules relate to PodDisruptionBudgets and NetworkPolicies (the
+ * resource rules find pods in every kind by shape, these included).
+ */
 const CONTROLLER_GROUPS: Record<string, string[]> = {
-  core: ["Pod"],
+  core: ["Pod", "ReplicationController"],
   apps: ["Deployment", "StatefulSet", "DaemonSet", "ReplicaSet"],
   extensions: ["Deployment", "DaemonSet", "ReplicaSet"],
   batch: ["Job", "CronJob"],
+  "apps.openshift.io": ["DeploymentConfig"],
+  "argoproj.io": ["Rollout"],
 };
 export const INFERENCE_SERVICE_GROUP = "serving.kserve.io";
 
-/** Pod, the workload controllers and KServe InferenceService, in any served API version. */
+/** Pods, the workload controllers (incl. DeploymentConfig and Argo Rollout) and KServe InferenceService. */
 export function isWorkloadType(type: string): boolean {
   const gvk = kubernetesGvk(type);
   if (!gvk) return false;
@@ -58,6 +74,19 @@ export function isWorkloadType(type: string): boolean {
 export function isInferenceService(type: string): boolean {
   const gvk = kubernetesGvk(type);
   return gvk?.group === INFERENCE_SERVICE_GROUP && gvk.kind === "InferenceService";
+}
+
+/** Kinds whose data is text, never a pod spec (their values are checked by the secret rules). */
+const NO_POD_KINDS = new Set(["ConfigMap", "Secret", "CustomResourceDefinition"]);
+
+/**
+ * Every Kubernetes object may carry a pod spec; Helm releases and YAML / Kustomize groups are
+ * not objects (their values are chart inputs, and what they render is registered as objects).
+ */
+export function mayCarryPods(type: string): boolean {
+  if (!isKubernetesObject(type)) return false;
+  const gvk = kubernetesGvk(type);
+  return gvk !== undefined && !NO_POD_KINDS.has(gvk.kind);
 }
 
 /** KServe fields that hold one container each (the model server), by component. */
@@ -79,6 +108,28 @@ const KSERVE_SINGLE_CONTAINERS: Record<string, string[]> = {
   explainer: ["art"],
 };
 
+/**
+ * How deep the search for pod specs goes (objects and lists both count). The deepest standard
+ * place is a CronJob's `spec.jobTemplate.spec.template.spec` (5); 16 leaves room for custom
+ * resources that wrap a pod template a few times. Anything deeper is reported as not checked.
+ */
+export const MAX_POD_SPEC_DEPTH = 16;
+
+/** Keys under which an unknown value may hide a pod spec or its containers. */
+const POD_BEARING_KEYS = new Set([
+  "template",
+  "podTemplate",
+  "jobTemplate",
+  "containers",
+  "initContainers",
+  "ephemeralContainers",
+  "predictor",
+  "transformer",
+  "explainer",
+  "workerSpec",
+]);
+const CONTAINER_LISTS = ["containers", "initContainers", "ephemeralContainers"] as const;
+
 export type ContainerList = "containers" | "initContainers" | "ephemeralContainers" | "model";
 
 export interface ContainerView {
@@ -96,7 +147,7 @@ export interface ContainerView {
 
 export interface PodView {
   resource: PolicyResource;
-  /** Kind of the owning object (`Deployment`, `InferenceService`). */
+  /** Kind of the owning object (`Deployment`, `InferenceService`, `ServingRuntime`). */
   kind: string;
   spec: Props;
   /** JSON path of the pod spec in the resource (`spec.template.spec`, `spec.predictor`). */
@@ -104,17 +155,17 @@ export interface PodView {
   /** Labels and annotations the pods get. */
   labels: Record<string, string>;
   annotations: Record<string, string>;
-  /** Whether the pods run until stopped (not a Job / CronJob / run-to-completion Pod). */
+  /** Whether the pods run until stopped (not a Job / CronJob / run-to-completion pod). */
   longRunning: boolean;
   containers: ContainerView[];
   /** Prefix for messages: `` (plain workloads) or `predictor ` (KServe components). */
   component: string;
 }
 
-/** The pods of a workload; `unknownAt` names the path when the pod spec itself is unknown. */
+/** The pods of a resource; `unknownAt` names every place where an unknown value may hide a pod spec or container. */
 export interface PodSites {
   pods: PodView[];
-  unknownAt?: string;
+  unknownAt: string[];
 }
 
 function stringMap(value: unknown): Record<string, string> {
@@ -123,20 +174,42 @@ function stringMap(value: unknown): Record<string, string> {
   return out;
 }
 
+/** A container as Kubernetes requires one: an object with a name or an image. */
+function isContainerLike(value: unknown): boolean {
+  return isObject(value) && (typeof value.name === "string" || typeof value.image === "string");
+}
+
+/** An object shaped like a pod spec: a non-empty `containers` list of container-like objects. */
+export function isPodSpecShaped(value: unknown): value is Props {
+  if (!isObject(value)) return false;
+  const list = value.containers;
+  return Array.isArray(list) && list.some(isContainerLike);
+}
+
 function containersOf(
   spec: Props,
   path: string,
   podLongRunning: boolean,
   component: string,
+  unknownAt: string[],
 ): ContainerView[] {
   const out: ContainerView[] = [];
-  const lists: Array<[ContainerList, string]> = [
-    ["containers", "container"],
-    ["initContainers", "init container"],
-    ["ephemeralContainers", "ephemeral container"],
-  ];
-  for (const [list, noun] of lists) {
-    arr(spec[list]).forEach((c, i) => {
+  const nouns: Record<(typeof CONTAINER_LISTS)[number], string> = {
+    containers: "container",
+    initContainers: "init container",
+    ephemeralContainers: "ephemeral container",
+  };
+  for (const list of CONTAINER_LISTS) {
+    const value = spec[list];
+    if (isUnknown(value)) {
+      unknownAt.push(`${path}.${list}`);
+      continue;
+    }
+    arr(value).forEach((c, i) => {
+      if (isUnknown(c)) {
+        unknownAt.push(`${path}.${list}[${i}]`);
+        return;
+      }
       if (!isObject(c)) return;
       const name = str(c.name) ?? `#${i}`;
       const nativeSidecar = list === "initContainers" && c.restartPolicy === "Always";
@@ -144,7 +217,7 @@ function containersOf(
         spec: c,
         list,
         path: `${path}.${list}[${i}]`,
-        label: `${component}${noun} "${name}"`,
+        label: `${component}${nouns[list]} "${name}"`,
         longRunning: podLongRunning && (list === "containers" || nativeSidecar),
         ephemeral: list === "ephemeralContainers",
       });
@@ -153,41 +226,69 @@ function containersOf(
   return out;
 }
 
-function podView(
-  resource: PolicyResource,
-  kind: string,
-  spec: Props,
-  path: string,
-  meta: Props,
-  longRunning: boolean,
-): PodView {
-  return {
-    resource,
-    kind,
-    spec,
-    path,
-    labels: stringMap(meta.labels),
-    annotations: stringMap(meta.annotations),
-    longRunning,
-    containers: containersOf(spec, path, longRunning, ""),
-    component: "",
-  };
+const RUN_TO_COMPLETION_KINDS = ["Job", "CronJob"];
+
+/** A pod runs until stopped unless its owner is a Job / CronJob or its restartPolicy ends it. */
+function runsUntilStopped(kind: string, spec: Props): boolean {
+  if (RUN_TO_COMPLETION_KINDS.includes(kind)) return false;
+  return spec.restartPolicy !== "Never" && spec.restartPolicy !== "OnFailure";
 }
 
-function inferenceServicePods(resource: PolicyResource): PodSites {
+/** A pod spec found by shape; `holder` is the object it sits in (its `metadata` are the pod's). */
+interface Found {
+  spec: Props;
+  path: string;
+  holder: Props;
+}
+
+function search(
+  node: unknown,
+  path: string,
+  depth: number,
+  holder: Props,
+  skip: ReadonlySet<unknown>,
+  found: Found[],
+  unknownAt: string[],
+): void {
+  if (Array.isArray(node)) {
+    if (depth >= MAX_POD_SPEC_DEPTH)
+      return void unknownAt.push(`${path} (nested deeper than ${MAX_POD_SPEC_DEPTH})`);
+    node.forEach((v, i) => search(v, `${path}[${i}]`, depth + 1, holder, skip, found, unknownAt));
+    return;
+  }
+  if (!isObject(node)) return;
+  if (depth >= MAX_POD_SPEC_DEPTH)
+    return void unknownAt.push(`${path} (nested deeper than ${MAX_POD_SPEC_DEPTH})`);
+  const podSpec = isPodSpecShaped(node);
+  if (podSpec && !skip.has(node)) found.push({ spec: node, path, holder });
+  for (const [key, value] of Object.entries(node)) {
+    if (key === "metadata" || key === "status") continue;
+    // A pod spec's containers are read by containersOf, not searched again.
+    if (podSpec && (CONTAINER_LISTS as readonly string[]).includes(key)) continue;
+    const childPath = path ? `${path}.${key}` : key;
+    if (isUnknown(value)) {
+      if (POD_BEARING_KEYS.has(key) || (key === "spec" && (path === "" || path.endsWith("template"))))
+        unknownAt.push(childPath);
+      continue;
+    }
+    search(value, childPath, depth + 1, node, skip, found, unknownAt);
+  }
+}
+
+function inferenceServiceComponents(resource: PolicyResource, unknownAt: string[]): PodView[] {
   const spec = resource.props.spec;
-  if (isUnknown(spec)) return { pods: [], unknownAt: "spec" };
+  if (!isObject(spec)) return [];
   const metadata = obj(resource.props.metadata);
   const pods: PodView[] = [];
   for (const component of ["predictor", "transformer", "explainer"]) {
-    const c = at(spec, component);
-    if (isUnknown(c)) return { pods, unknownAt: `spec.${component}` };
+    const c = spec[component];
     if (!isObject(c)) continue;
     const path = `spec.${component}`;
     const prefix = `${component} `;
-    const containers = containersOf(c, path, true, prefix);
+    const containers = containersOf(c, path, true, prefix, unknownAt);
     for (const key of KSERVE_SINGLE_CONTAINERS[component]) {
       const single = c[key];
+      if (isUnknown(single)) unknownAt.push(`${path}.${key}`);
       if (!isObject(single)) continue;
       containers.push({
         spec: single,
@@ -216,13 +317,13 @@ function inferenceServicePods(resource: PolicyResource): PodSites {
       component: prefix,
     });
   }
-  return { pods };
+  return pods;
 }
 
-/** Pod views per resource, so the thirty-odd pod rules read a workload once. */
+/** Pod views per resource, so the thirty-odd pod rules read a resource once. */
 const SITES = new WeakMap<PolicyResource, PodSites>();
 
-/** Every pod the resource runs (none for non-workloads). */
+/** Every pod the resource runs or templates (none for objects without a pod spec). */
 export function podSites(resource: PolicyResource): PodSites {
   let sites = SITES.get(resource);
   if (!sites) {
@@ -234,39 +335,37 @@ export function podSites(resource: PolicyResource): PodSites {
 
 function findPodSites(resource: PolicyResource): PodSites {
   const gvk = kubernetesGvk(resource.type);
-  if (!gvk || !isWorkloadType(resource.type)) return { pods: [] };
-  if (gvk.kind === "InferenceService") return inferenceServicePods(resource);
-  const props = resource.props;
-  let specPath: string;
-  let metaPath: string;
-  let longRunning = true;
-  switch (gvk.kind) {
-    case "Pod":
-      specPath = "spec";
-      metaPath = "metadata";
-      break;
-    case "CronJob":
-      specPath = "spec.jobTemplate.spec.template.spec";
-      metaPath = "spec.jobTemplate.spec.template.metadata";
-      longRunning = false;
-      break;
-    default:
-      specPath = "spec.template.spec";
-      metaPath = "spec.template.metadata";
-      longRunning = gvk.kind !== "Job";
+  if (!gvk || !mayCarryPods(resource.type)) return { pods: [], unknownAt: [] };
+  const unknownAt: string[] = [];
+  const pods = isInferenceService(resource.type) ? inferenceServiceComponents(resource, unknownAt) : [];
+  const found: Found[] = [];
+  search(resource.props, "", 0, resource.props, new Set(pods.map((p) => p.spec)), found, unknownAt);
+  for (const f of found) {
+    const longRunning = runsUntilStopped(gvk.kind, f.spec);
+    // The pod's own metadata sit beside its spec (`template.metadata`, a Pod's `metadata`).
+    const meta =
+      f.path === "spec" || f.path.endsWith(".spec") ? obj(f.holder.metadata) : obj(f.spec.metadata);
+    pods.push({
+      resource,
+      kind: gvk.kind,
+      spec: f.spec,
+      path: f.path,
+      labels: stringMap(meta.labels),
+      annotations: stringMap(meta.annotations),
+      longRunning,
+      containers: containersOf(f.spec, f.path, longRunning, "", unknownAt),
+      component: "",
+    });
   }
-  const spec = at(props, specPath);
-  if (isUnknown(spec)) return { pods: [], unknownAt: specPath };
-  if (!isObject(spec)) return { pods: [] };
-  if (gvk.kind === "Pod") {
-    const restart = spec.restartPolicy;
-    longRunning = restart !== "Never" && restart !== "OnFailure";
-  }
-  return { pods: [podView(resource, gvk.kind, spec, specPath, obj(at(props, metaPath)), longRunning)] };
+  return { pods, unknownAt };
 }
 
 /** A pod-level security context field, overridden by the container's own (as the kubelet does). */
 export function effectiveSecurityField(pod: PodView, container: ContainerView, field: string): unknown {
-  const own = at(container.spec, `securityContext.${field}`);
-  return own !== undefined ? own : at(pod.spec, `securityContext.${field}`);
+  const own = container.spec.securityContext;
+  if (isUnknown(own)) return own;
+  const value = obj(own)[field];
+  if (value !== undefined) return value;
+  const podContext = pod.spec.securityContext;
+  return isUnknown(podContext) ? podContext : obj(podContext)[field];
 }

@@ -71,7 +71,11 @@ export interface RuleContext {
   levelOf(rule: string): EnforcementLevel;
 }
 
-/** Collects findings: `violation` for a broken rule, `unknown` for a check deferred because a value is not known yet. */
+/**
+ * Collects findings: `violation` for a broken rule; `unknown` for a check that could not run
+ * because a value is not known yet — reported as a *not checked* finding at the rule's level
+ * (never a pass), since an unknown image or privilege flag may turn out to be anything.
+ */
 export interface Reporter {
   violation(message: string, resource?: PolicyResource): void;
   unknown(what: string, resource?: PolicyResource): void;
@@ -92,6 +96,10 @@ export interface RuleMetadata {
   onUnknown: string;
   /** Which pack config settings the rule reads. */
   settings: readonly RuleSetting[];
+  /** How the rule differs under the CrossGuard engine from `mlstack check`, where it does (README, SARIF help). */
+  engineNote?: string;
+  /** What plain Kubernetes YAML input means for the rule, where it differs from a preview. */
+  yamlNote?: string;
 }
 
 export interface ResourceRule extends RuleMetadata {
@@ -129,6 +137,8 @@ export interface Violation {
   message: string;
   remediation: string;
   location?: SourceLocation;
+  /** Set when the finding says the rule could not check a value (unknown at preview), not that it is broken. */
+  notChecked?: true;
 }
 
 /** A check that could not run because a value is unknown until apply. */
@@ -150,3 +160,7 @@ export function resourceRule(definition: RuleDefinition<ResourceRule>): Resource
 export function stackRule(definition: RuleDefinition<StackRule>): StackRule {
   return { settings: [], ...definition, kind: "stack" };
 }
+
+/** What most rules do with a value that is unknown at preview (each rule's `onUnknown` unless it says more). */
+export const UNKNOWN_NOT_CHECKED =
+  "A value unknown at preview is reported as not checked — a finding at the rule's level, never a pass; `pulumi up` validates again with every value known.";

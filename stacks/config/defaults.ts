@@ -77,14 +77,12 @@ export const ENVIRONMENT_DEFAULTS: Record<Environment, EnvironmentDefaults> = {
   },
 };
 
-/** Default image registries: where the pinned default images below come from. */
-export const DEFAULT_REGISTRIES = [
-  "ghcr.io",
-  "quay.io",
-  "registry.redhat.io",
-  "docker.io/seldonio",
-  "nvcr.io/nvidia",
-];
+/**
+ * Default image registries: where the pinned default images below come from. One list, owned by
+ * the policy pack (which must stay self-contained), so the config and k8s-allowed-registries
+ * cannot disagree.
+ */
+export { DEFAULT_REGISTRIES } from "../../policies/packConfig";
 
 /** Built from images/mlflow; pinned so a tag move upstream never changes a running platform. */
 export const DEFAULT_MLFLOW_IMAGE = "ghcr.io/mlstack/mlflow:3.17.2-2";

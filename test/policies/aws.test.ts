@@ -181,10 +181,10 @@ describe("S3 companion settings", () => {
       ),
     ).toHaveLength(1);
   });
-  it("configuration that cannot be linked to its bucket defers instead of failing", () => {
+  it("configuration that cannot be linked to its bucket is reported as not checked, not failed", () => {
     const rs = s3Stack("current", "dependency").map((r) => ({ ...r, propertyDependencies: undefined }));
     expect(check(rs, "aws-s3-versioning")).toEqual({
-      violations: [],
+      violations: [expect.objectContaining({ notChecked: true, enforcementLevel: "mandatory" })],
       deferred: [expect.objectContaining({ policy: "aws-s3-versioning" })],
     });
   });

@@ -89,7 +89,7 @@ describe("the CrossGuard pack", () => {
     for (const p of policies) {
       const rule = ALL_RULES.find((r) => r.name === p.name)!;
       expect(p).toMatchObject({
-        description: rule.description,
+        description: `${rule.description} Unknown at preview: ${rule.onUnknown}`,
         enforcementLevel: rule.defaultLevel,
         severity: rule.severity,
         remediationSteps: rule.remediation,
@@ -105,7 +105,7 @@ describe("the CrossGuard pack", () => {
     expect(reported).toEqual([{ message: expect.stringMatching(/runs privileged\nFix: /), urn: undefined }]);
   });
 
-  it("passes an unknown preview value instead of failing the policy run", () => {
+  it("reports an unknown preview value as not checked, without failing the policy run", () => {
     const d = workload(
       "Deployment",
       podSpec({
@@ -114,7 +114,9 @@ describe("the CrossGuard pack", () => {
         ],
       }),
     );
-    expect(validate("k8s-no-privileged", d.type, d.inputs as Json)).toEqual([]);
+    expect(validate("k8s-no-privileged", d.type, d.inputs as Json)).toEqual([
+      { message: expect.stringMatching(/^not checked: .*privileged is not known/), urn: undefined },
+    ]);
   });
 
   it("ignores resources of other types", () => {

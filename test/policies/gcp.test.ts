@@ -204,10 +204,13 @@ describe("Cloud SQL", () => {
       messages([sql({}, { encryptionKeyName: undefined })], "gcp-sql-ha-cmek", { environment: "dev" }),
     ).toHaveLength(1);
   });
-  it("defers an unknown sslMode", () => {
+  it("reports an unknown sslMode as not checked", () => {
     expect(
       check([sql({ ipConfiguration: { ipv4Enabled: false, sslMode: UNKNOWN } })], "gcp-sql-ssl"),
-    ).toEqual({ violations: [], deferred: [expect.objectContaining({ policy: "gcp-sql-ssl" })] });
+    ).toEqual({
+      violations: [expect.objectContaining({ notChecked: true, enforcementLevel: "mandatory" })],
+      deferred: [expect.objectContaining({ policy: "gcp-sql-ssl" })],
+    });
   });
 });
 

@@ -560,10 +560,10 @@ describe("k8s-no-default-namespace", () => {
       "Helm release strimzi has no namespace (it lands in whatever namespace is current)",
     ]);
   });
-  it("defers a namespace that is unknown during preview", () => {
+  it("reports a namespace that is unknown during preview as not checked", () => {
     const r = kube("v1", "ConfigMap", "c", {}, { namespace: UNKNOWN });
     expect(check([r], "k8s-no-default-namespace")).toEqual({
-      violations: [],
+      violations: [expect.objectContaining({ notChecked: true, enforcementLevel: "mandatory" })],
       deferred: [expect.objectContaining({ what: "metadata.namespace" })],
     });
   });
@@ -650,23 +650,31 @@ describe("k8s-ha-replicas-pdb", () => {
 });
 
 describe("unknown values during preview", () => {
-  it("defer instead of failing (privileged unknown)", () => {
+  it("are reported as not checked, never passed (privileged unknown)", () => {
     const r = withContainer("Deployment", "containers", (c) => (c.securityContext.privileged = UNKNOWN));
     expect(check([r], "k8s-no-privileged")).toEqual({
-      violations: [],
+      violations: [
+        expect.objectContaining({
+          notChecked: true,
+          enforcementLevel: "mandatory",
+          message: expect.stringMatching(
+            /^not checked: spec\.template\.spec\.containers\[0\]\.securityContext\.privileged is not known/,
+          ),
+        }),
+      ],
       deferred: [expect.objectContaining({ urn: r.urn })],
     });
   });
-  it("defer every pod check when the whole pod template is unknown", () => {
+  it("report every pod check as not checked when the whole pod template is unknown", () => {
     const r = workload("Deployment");
     (r.inputs as Json).spec.template = UNKNOWN;
     expect(check([r], "k8s-requests-set")).toEqual({
-      violations: [],
-      deferred: [expect.objectContaining({ what: "spec.template.spec is unknown" })],
+      violations: [expect.objectContaining({ notChecked: true, enforcementLevel: "mandatory" })],
+      deferred: [expect.objectContaining({ what: "spec.template" })],
     });
     (r.inputs as Json).spec = { template: { spec: UNKNOWN } };
     expect(check([r], "k8s-requests-set").deferred).toEqual([
-      expect.objectContaining({ what: "spec.template.spec is unknown" }),
+      expect.objectContaining({ what: "spec.template.spec" }),
     ]);
   });
 });

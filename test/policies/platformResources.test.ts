@@ -182,19 +182,29 @@ describe("kserve-pod-hardening", () => {
       expect.stringContaining("k8s-no-default-service-account"),
     ]);
   });
-  it("does not escalate advisory workload rules, nor rules disabled in pack config", () => {
+  it("does not escalate advisory workload rules, and does not depend on other rules' levels in pack config", () => {
     const isvc = workload("InferenceService");
     const c = podSpecOf(isvc).containers[0];
     c.securityContext.readOnlyRootFilesystem = false;
     expect(messages([isvc], "kserve-pod-hardening")).toEqual([]);
+    expect(messages([isvc], "kserve-pod-hardening", { all: "mandatory" })).toEqual([]);
     c.securityContext.privileged = true;
+    // The same verdict CrossGuard reaches, where this policy cannot see other policies' config.
     expect(
       messages([isvc], "kserve-pod-hardening", { policies: { "k8s-no-privileged": "disabled" } }),
-    ).toEqual([]);
+    ).toEqual([expect.stringContaining("k8s-no-privileged")]);
   });
-  it("defers when the predictor is unknown", () => {
+  it("leaves image registries to k8s-allowed-registries (one registry setting)", () => {
+    const isvc = workload("InferenceService");
+    podSpecOf(isvc).containers[0].image = "evil.example.com/model:1.0";
+    expect(messages([isvc], "kserve-pod-hardening")).toEqual([]);
+    expect(messages([isvc], "k8s-allowed-registries")).toEqual([expect.stringContaining("evil.example.com")]);
+  });
+  it("reports an unknown predictor as not checked", () => {
     const isvc = workload("InferenceService");
     (isvc.inputs as Json).spec.predictor = UNKNOWN;
-    expect(check([isvc], "kserve-pod-hardening").violations).toEqual([]);
+    expect(check([isvc], "kserve-pod-hardening").violations).toEqual([
+      expect.objectContaining({ notChecked: true, message: expect.stringContaining("spec.predictor") }),
+    ]);
   });
 });

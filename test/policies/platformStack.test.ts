@@ -117,7 +117,7 @@ describe("platform-protect-stateful", () => {
     ],
   ];
   it.each(STATEFUL)(
-    "flags an unprotected %s in prod and accepts protect or retainOnDelete",
+    "flags an unprotected %s in prod and accepts protect (not retainOnDelete alone, which the engine cannot see)",
     (type, inputs) => {
       expect(
         messages([resource(type, "state", inputs)], "platform-protect-stateful", { environment: "prod" }),
@@ -131,7 +131,7 @@ describe("platform-protect-stateful", () => {
         messages([resource(type, "state", inputs, { retainOnDelete: true })], "platform-protect-stateful", {
           environment: "prod",
         }),
-      ).toEqual([]);
+      ).toHaveLength(1);
     },
   );
   it("does not apply outside prod, taking the environment from the resource's tags", () => {
@@ -215,10 +215,10 @@ describe("platform-no-plaintext-secret-outputs", () => {
       ),
     ).toHaveLength(1);
   });
-  it("leaves unknown outputs for later", () => {
+  it("reports unknown outputs as not checked", () => {
     expect(
       check([stack], "platform-no-plaintext-secret-outputs", {}, { apiToken: UNKNOWN }).violations,
-    ).toEqual([]);
+    ).toEqual([expect.objectContaining({ notChecked: true, enforcementLevel: "mandatory" })]);
   });
 });
 
