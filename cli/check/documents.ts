@@ -4,16 +4,22 @@
  * plan.json (same shape), a `pulumi stack export` (`deployment.resources[]`), or Kubernetes
  * manifests (YAML or JSON, multi-document, `kind: List`, or a directory of them).
  *
- * Anything unusable — a missing path, an empty file, malformed JSON or YAML, a document of no
- * known shape — throws an `InputError` naming the file and, where known, the line.
+ * YAML is read as kubectl reads it (`kubectlYaml.ts`: YAML 1.1 scalars, merge keys, last duplicate
+ * key wins). Reading fails closed: anything unusable — a missing path, an empty file, malformed
+ * JSON or YAML, a document of no known shape, a preview step or resource whose state cannot be
+ * read, input nested or aliased beyond `readLimits.ts` — throws an `InputError` naming the file
+ * and, where known, the line, the document or the step. Which files a path stands for is decided
+ * by `inputFiles.ts` (symlinks, non-regular files, `mlstack plan`'s all.yaml).
  */
-import { promises as fs } from "fs";
+import { constants as fsConstants, promises as fs } from "fs";
 import * as path from "path";
-import { isMap, isSeq, LineCounter, parseAllDocuments } from "yaml";
 import type { EvaluationResource } from "../../policies/evaluate";
 import type { DocumentDefaults } from "../../policies/packConfig";
 import { ENVIRONMENTS, TARGETS } from "../../policies/rule";
 import type { Environment, Target } from "../../policies/rule";
+import { collectInputFiles, dropRepeatedObjects } from "./inputFiles";
+import { jsonNestingBeyondLimit, nestingTooDeep } from "./readLimits";
+import { readYamlDocuments, YamlReadError } from "./kubectlYaml";
 
 export class InputError extends Error {
   constructor(
@@ -31,13 +37,13 @@ export type DocumentKind = "preview" | "stack-export" | "kubernetes";
 export interface LoadedDocument {
   file: string;
   kind: DocumentKind;
+  /** The file's text, kept for previews and stack exports (findings are located by URN in it); "" for manifests. */
   text: string;
   resources: EvaluationResource[];
   outputs?: Record<string, unknown>;
   defaults: DocumentDefaults;
 }
 
-const MANIFEST_EXTENSIONS = [".yaml", ".yml", ".json"];
 /** Preview step operations that remove a resource: nothing to check. */
 const DELETE_OPS = new Set([
   "delete",
@@ -113,26 +119,84 @@ export function inferTarget(resources: EvaluationResource[]): Target | undefined
   return cloud;
 }
 
-function fromState(state: Json): EvaluationResource | undefined {
+/** A state (preview `newState`, stack-export resource) read strictly: a field of the wrong type is unusable input. */
+function fromState(file: string, where: string, state: Json): EvaluationResource {
   const urn = state.urn;
   const type = state.type;
-  if (typeof urn !== "string" || typeof type !== "string") return undefined;
+  const wrong = (field: string, expected: string, value: unknown) =>
+    new InputError(
+      file,
+      `${where}.${field} is ${describe(value)}, expected ${expected}: the resource cannot be checked`,
+    );
+  if (typeof urn !== "string" || urn === "") throw wrong("urn", "a URN string", urn);
+  if (typeof type !== "string" || type === "") throw wrong("type", "a type token", type);
+  const at = `${where} (${urn})`;
+  const objectOrAbsent = (field: string) => {
+    const v = state[field];
+    if (v === undefined) return undefined;
+    if (!isJsonObject(v))
+      throw new InputError(
+        file,
+        `${at}.${field} is ${describe(v)}, expected an object: the resource cannot be checked`,
+      );
+    return v;
+  };
+  const inputs = objectOrAbsent("inputs");
+  const outputs = objectOrAbsent("outputs");
+  // A custom resource (anything but a component, the stack or a provider) is judged on its
+  // inputs: without them every rule would see an empty object and pass it.
+  const custom = state.custom !== false && !type.startsWith("pulumi:");
+  if (custom && inputs === undefined && outputs === undefined)
+    throw new InputError(
+      file,
+      `${at} has no inputs (${describe(state.inputs)}): a ${type} cannot be checked without them`,
+    );
+  const stringOrAbsent = (field: string) => {
+    const v = state[field];
+    if (v === undefined || v === null || v === "") return undefined;
+    if (typeof v !== "string")
+      throw new InputError(file, `${at}.${field} is ${describe(v)}, expected a string`);
+    return v;
+  };
+  const dependencies = state.dependencies;
+  if (
+    dependencies !== undefined &&
+    dependencies !== null &&
+    !(Array.isArray(dependencies) && dependencies.every((d) => typeof d === "string"))
+  )
+    throw new InputError(file, `${at}.dependencies is ${describe(dependencies)}, expected a list of URNs`);
+  const propertyDependencies = objectOrAbsent("propertyDependencies");
+  if (propertyDependencies)
+    for (const [k, v] of Object.entries(propertyDependencies))
+      if (!(Array.isArray(v) && v.every((d) => typeof d === "string")))
+        throw new InputError(
+          file,
+          `${at}.propertyDependencies.${k} is ${describe(v)}, expected a list of URNs`,
+        );
   return {
     urn,
     type,
     name: nameFromUrn(urn),
-    inputs: isJsonObject(state.inputs) ? state.inputs : undefined,
-    outputs: isJsonObject(state.outputs) ? state.outputs : undefined,
-    id: typeof state.id === "string" && state.id !== "" ? state.id : undefined,
-    parent: typeof state.parent === "string" ? state.parent : undefined,
+    inputs,
+    outputs,
+    id: stringOrAbsent("id"),
+    parent: stringOrAbsent("parent"),
     protect: state.protect === true,
     retainOnDelete: state.retainOnDelete === true,
-    dependencies: Array.isArray(state.dependencies) ? (state.dependencies as string[]) : undefined,
-    propertyDependencies: isJsonObject(state.propertyDependencies)
-      ? (state.propertyDependencies as Record<string, string[]>)
-      : undefined,
-    provider: typeof state.provider === "string" ? state.provider : undefined,
+    dependencies: Array.isArray(dependencies) ? (dependencies as string[]) : undefined,
+    propertyDependencies: propertyDependencies as Record<string, string[]> | undefined,
+    provider: stringOrAbsent("provider"),
   };
+}
+
+/** How a value of the wrong type is named in a message. */
+function describe(value: unknown): string {
+  if (value === null) return "null";
+  if (value === undefined) return "missing";
+  if (Array.isArray(value)) return "a list";
+  if (typeof value === "string")
+    return `the string ${JSON.stringify(value.length > 40 ? `${value.slice(0, 40)}…` : value)}`;
+  return `${typeof value === "object" ? "an object" : `a ${typeof value}`}`;
 }
 
 function stackOutputsOf(
@@ -150,12 +214,19 @@ function readPreview(file: string, text: string, doc: Json): LoadedDocument {
     throw new InputError(file, "`steps` is not a list: not a `pulumi preview --json` document");
   const resources: EvaluationResource[] = [];
   steps.forEach((step, i) => {
-    if (!isJsonObject(step)) throw new InputError(file, `steps[${i}] is not an object`);
+    if (!isJsonObject(step))
+      throw new InputError(file, `steps[${i}] is ${describe(step)}, expected an object`);
     if (typeof step.op === "string" && DELETE_OPS.has(step.op)) return;
-    if (!isJsonObject(step.newState)) return;
-    const r = fromState(step.newState);
-    if (!r) throw new InputError(file, `steps[${i}].newState has no urn or type`);
-    resources.push(r);
+    const urn = typeof step.urn === "string" ? ` (${step.urn})` : "";
+    if (typeof step.op !== "string")
+      throw new InputError(file, `steps[${i}]${urn}.op is ${describe(step.op)}, expected a step operation`);
+    // Every step but a delete says what the resource will be; without it there is nothing to judge.
+    if (!isJsonObject(step.newState))
+      throw new InputError(
+        file,
+        `steps[${i}]${urn} (op ${step.op}) has newState ${describe(step.newState)}: the resource cannot be checked`,
+      );
+    resources.push(fromState(file, `steps[${i}].newState`, step.newState));
   });
   return {
     file,
@@ -172,11 +243,10 @@ function readStackExport(file: string, text: string, deployment: Json): LoadedDo
   if (!Array.isArray(list)) throw new InputError(file, "`deployment.resources` is not a list");
   const resources: EvaluationResource[] = [];
   list.forEach((state, i) => {
-    if (!isJsonObject(state)) throw new InputError(file, `deployment.resources[${i}] is not an object`);
+    if (!isJsonObject(state))
+      throw new InputError(file, `deployment.resources[${i}] is ${describe(state)}, expected an object`);
     if (state.delete === true) return;
-    const r = fromState(state);
-    if (!r) throw new InputError(file, `deployment.resources[${i}] has no urn or type`);
-    resources.push(r);
+    resources.push(fromState(file, `deployment.resources[${i}]`, state));
   });
   return {
     file,
@@ -247,44 +317,31 @@ function manifestObjects(
 }
 
 function readYaml(file: string, text: string): LoadedDocument {
-  const lineCounter = new LineCounter();
-  const docs = parseAllDocuments(text, { lineCounter, prettyErrors: false });
   const resources: EvaluationResource[] = [];
-  const list = Array.isArray(docs) ? docs : [docs];
-  for (const doc of list) {
-    const error = doc.errors[0];
-    if (error) {
-      const pos = lineCounter.linePos(error.pos[0]);
-      throw new InputError(
-        file,
-        `malformed YAML: ${error.message.split("\n")[0].replace(/ at line \d+, column \d+:?$/, "")}`,
-        pos.line,
-      );
-    }
-    if (doc.contents === null) continue;
-    const value: unknown = doc.toJS({ maxAliasCount: 100 });
-    if (value === null || value === undefined) continue;
-    const start = doc.contents.range?.[0] ?? 0;
-    const { line, col } = lineCounter.linePos(start);
-    const itemPositions: Array<[number | undefined, number | undefined]> = [];
-    if (isMap(doc.contents)) {
-      const items = doc.contents.get("items", true);
-      if (isSeq(items)) {
-        for (const item of items.items) {
-          const r = (item as { range?: [number, number, number] }).range;
-          const p = r ? lineCounter.linePos(r[0]) : undefined;
-          itemPositions.push([p?.line, p?.col]);
-        }
+  try {
+    for (const doc of readYamlDocuments(text)) {
+      const at = doc.index > 0 ? `document ${doc.index + 1}: ` : "";
+      try {
+        resources.push(...manifestObjects(file, doc.value, doc.line, doc.column, doc.items ?? []));
+      } catch (err) {
+        if (err instanceof InputError) throw new InputError(file, `${at}${err.reason}`, err.line);
+        throw err;
       }
     }
-    resources.push(...manifestObjects(file, value, line, col, itemPositions));
+  } catch (err) {
+    if (!(err instanceof YamlReadError)) throw err;
+    // "document N" only where the file has several (counted from 1, as `---` separates them).
+    const at = err.documentIndex ? `document ${err.documentIndex + 1}: ` : "";
+    throw new InputError(file, `${at}${err.message}`, err.line);
   }
   if (resources.length === 0)
     throw new InputError(file, "no Kubernetes objects in the file (only empty documents)");
-  return { file, kind: "kubernetes", text, resources, defaults: { target: inferTarget(resources) } };
+  return { file, kind: "kubernetes", text: "", resources, defaults: { target: inferTarget(resources) } };
 }
 
 function readJson(file: string, text: string): LoadedDocument {
+  const tooDeep = jsonNestingBeyondLimit(text);
+  if (tooDeep !== undefined) throw new InputError(file, nestingTooDeep().message, lineAt(text, tooDeep));
   let doc: unknown;
   try {
     doc = JSON.parse(text) as unknown;
@@ -300,7 +357,7 @@ function readJson(file: string, text: string): LoadedDocument {
   if (isJsonObject(doc) && isJsonObject(doc.deployment)) return readStackExport(file, text, doc.deployment);
   if (isJsonObject(doc) && typeof doc.apiVersion === "string" && typeof doc.kind === "string") {
     const resources = manifestObjects(file, doc, 1, 1, []);
-    return { file, kind: "kubernetes", text, resources, defaults: { target: inferTarget(resources) } };
+    return { file, kind: "kubernetes", text: "", resources, defaults: { target: inferTarget(resources) } };
   }
   throw new InputError(
     file,
@@ -313,55 +370,68 @@ function readJson(file: string, text: string): LoadedDocument {
 function firstNonSpace(text: string): string | undefined {
   for (let i = 0; i < text.length; i++) {
     const c = text[i];
-    if (c !== " " && c !== "\n" && c !== "\r" && c !== "\t" && c !== "\ufeff") return c;
+    if (c !== " " && c !== "\n" && c !== "\r" && c !== "\t") return c;
   }
   return undefined;
 }
 
-/** Reads one file, detecting its format from its content. */
+/**
+ * Reads one file, detecting its format from its content. The file is checked to be a regular file
+ * before it is opened (a FIFO named x.yaml would block the read forever), and opened non-blocking
+ * so one swapped in between cannot block either.
+ */
 export async function readDocument(file: string, display: string = file): Promise<LoadedDocument> {
   let text: string;
   try {
-    text = await fs.readFile(file, "utf8");
+    const before = await fs.stat(file);
+    if (!before.isFile()) throw new InputError(display, `${fileKind(before)}, not a regular file: refused`);
+    const handle = await fs.open(file, fsConstants.O_RDONLY | fsConstants.O_NONBLOCK);
+    try {
+      const opened = await handle.stat();
+      if (!opened.isFile()) throw new InputError(display, `${fileKind(opened)}, not a regular file: refused`);
+      text = await handle.readFile("utf8");
+    } finally {
+      await handle.close();
+    }
   } catch (err) {
+    if (err instanceof InputError) throw err;
     const code = (err as NodeJS.ErrnoException).code;
     throw new InputError(
       display,
       code === "ENOENT" ? "no such file or directory" : `cannot read: ${(err as Error).message}`,
     );
   }
+  // A UTF-8 byte-order mark is allowed (editors on Windows write one); it is not content.
+  if (text.charCodeAt(0) === 0xfeff) text = text.slice(1);
   const first = firstNonSpace(text);
   if (first === undefined) throw new InputError(display, "empty file");
   return first === "{" || first === "[" ? readJson(display, text) : readYaml(display, text);
 }
 
-async function manifestFiles(dir: string): Promise<string[]> {
-  const out: string[] = [];
-  const entries = await fs.readdir(dir, { withFileTypes: true });
-  entries.sort((a, b) => a.name.localeCompare(b.name));
-  for (const e of entries) {
-    if (e.name.startsWith(".") || e.name === "node_modules") continue;
-    const full = path.join(dir, e.name);
-    if (e.isDirectory()) out.push(...(await manifestFiles(full)));
-    else if (MANIFEST_EXTENSIONS.includes(path.extname(e.name).toLowerCase())) out.push(full);
-  }
-  return out;
+/** What a non-regular file is, for messages. */
+export function fileKind(stat: {
+  isFIFO(): boolean;
+  isSocket(): boolean;
+  isDirectory(): boolean;
+  isCharacterDevice(): boolean;
+  isBlockDevice(): boolean;
+}): string {
+  if (stat.isFIFO()) return "a FIFO (named pipe)";
+  if (stat.isSocket()) return "a socket";
+  if (stat.isCharacterDevice() || stat.isBlockDevice()) return "a device";
+  if (stat.isDirectory()) return "a directory";
+  return "a special file";
 }
 
-/** Reads a file, or every manifest (`.yaml`, `.yml`, `.json`) under a directory. Paths in reports are relative to `cwd`. */
+/**
+ * Reads a file, or every manifest (`.yaml`, `.yml`, `.json`) under a directory (see
+ * `inputFiles.ts` for which). Paths in reports are relative to `cwd`.
+ */
 export async function readInput(target: string, cwd: string = process.cwd()): Promise<LoadedDocument[]> {
   const absolute = path.resolve(cwd, target);
   const display = (p: string) => path.relative(cwd, p).split(path.sep).join("/") || path.basename(p);
-  let stat;
-  try {
-    stat = await fs.stat(absolute);
-  } catch {
-    throw new InputError(target, "no such file or directory");
-  }
-  if (!stat.isDirectory()) return [await readDocument(absolute, display(absolute))];
-  const files = await manifestFiles(absolute);
-  if (files.length === 0) throw new InputError(target, "the directory holds no .yaml, .yml or .json files");
+  const files = await collectInputFiles(target, absolute);
   const docs: LoadedDocument[] = [];
   for (const f of files) docs.push(await readDocument(f, display(f)));
-  return docs;
+  return files.length > 1 ? dropRepeatedObjects(docs) : docs;
 }
