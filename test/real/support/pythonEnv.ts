@@ -23,6 +23,11 @@ export interface PythonEnvSpec {
   pipArgs: string[];
   /** Files whose contents change what is installed (requirements files, constraint files). */
   inputs: string[];
+  /**
+   * The interpreter to build the environment from. Default: `python3` on PATH. An environment
+   * that runs as another user (the MLflow image's UID 10001) needs one that user can execute.
+   */
+  interpreter?: string;
 }
 
 export interface PythonEnv {
@@ -34,13 +39,13 @@ export interface PythonEnv {
   bin: string;
 }
 
-function interpreter(): string {
-  return requireCommand("python3", "python3 python3-venv");
+function interpreter(spec?: PythonEnvSpec): string {
+  return spec?.interpreter ?? requireCommand("python3", "python3 python3-venv");
 }
 
 export function pythonEnvKey(spec: PythonEnvSpec): string {
   const hash = crypto.createHash("sha256");
-  const version = spawnSync(interpreter(), ["--version"], { encoding: "utf8" });
+  const version = spawnSync(interpreter(spec), ["--version"], { encoding: "utf8" });
   hash.update(`${version.stdout}${version.stderr}\n`);
   hash.update(JSON.stringify(spec.pipArgs));
   for (const input of spec.inputs) hash.update(fs.readFileSync(input));
@@ -77,7 +82,7 @@ export function ensurePythonEnv(spec: PythonEnvSpec, timeoutMs = 20 * 60_000): P
   try {
     if (fs.existsSync(complete)) return env;
     fs.rmSync(dir, { recursive: true, force: true });
-    execFileSync(interpreter(), ["-m", "venv", dir], { stdio: "inherit" });
+    execFileSync(interpreter(spec), ["-m", "venv", dir], { stdio: "inherit" });
     const log = path.join(CACHE_ROOT, "python", `${path.basename(dir)}.pip.log`);
     const result = spawnSync(
       env.python,
