@@ -12,6 +12,7 @@
 "use strict";
 const crypto = require("crypto");
 const fs = require("fs");
+const os = require("os");
 const path = require("path");
 
 const MANIFEST = ".mlstack-outputs.json";
@@ -42,9 +43,13 @@ function realTarget(target) {
   }
 }
 
-/** The folders no script may claim, nor any folder that contains them. */
+/**
+ * The folders no script may claim, nor any folder that contains them: the repository, the workspace,
+ * the runner's temp root, the working directory and the home folder (the filesystem root contains
+ * them all).
+ */
 function protectedFolders(env) {
-  return [REPOSITORY_ROOT, env.GITHUB_WORKSPACE, env.RUNNER_TEMP, process.cwd()]
+  return [REPOSITORY_ROOT, env.GITHUB_WORKSPACE, env.RUNNER_TEMP, process.cwd(), os.homedir()]
     .filter(Boolean)
     .map((p) => realTarget(path.resolve(p)));
 }

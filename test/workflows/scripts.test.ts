@@ -929,3 +929,71 @@ describe("pulumi-access: the shell steps", () => {
     });
   });
 });
+
+describe("pr.yml plan-diff: the steps as the runner runs them", () => {
+  const workflow = YAML.parse(fs.readFileSync(path.join(ROOT, ".github/workflows/pr.yml"), "utf8")) as {
+    jobs: Record<string, { steps: { id?: string; name?: string; run?: string }[] }>;
+  };
+  const steps = workflow.jobs["plan-diff"].steps;
+  const plansStep = steps.find((s) => s.id === "plans")!.run!;
+  const diffStep = steps.find((s) => s.run?.includes("mlstack.js diff"))!.run!;
+
+  /** Runs the two steps in a workspace whose `head/` and `base/` checkouts are this repository. */
+  function planDiff(stack: string) {
+    const workspace = tmp();
+    const runnerTemp = tmp();
+    fs.symlinkSync(ROOT, path.join(workspace, "head"));
+    fs.symlinkSync(ROOT, path.join(workspace, "base"));
+    const files = {
+      GITHUB_OUTPUT: path.join(runnerTemp, "output"),
+      GITHUB_STEP_SUMMARY: path.join(runnerTemp, "summary"),
+    };
+    const env = {
+      PATH: process.env.PATH ?? "",
+      RUNNER_TEMP: runnerTemp,
+      GITHUB_WORKSPACE: workspace,
+      STACK: stack,
+      PLANS: path.join(runnerTemp, "mlstack/plans"),
+      ...files,
+    };
+    const plans = spawnSync("bash", ["--noprofile", "--norc", "-e", "-c", plansStep], {
+      cwd: workspace,
+      env,
+      encoding: "utf8",
+    });
+    const exits = readOutputs(files.GITHUB_OUTPUT);
+    const diff = spawnSync("bash", ["--noprofile", "--norc", "-e", "-c", diffStep], {
+      cwd: workspace,
+      env: { ...env, HEAD_EXIT: exits["head-exit"], BASE_EXIT: exits["base-exit"] },
+      encoding: "utf8",
+    });
+    const artifact = path.join(workspace, "plan-diff", `${stack}.md`);
+    return {
+      plans,
+      diff,
+      exits,
+      summary: fs.readFileSync(files.GITHUB_STEP_SUMMARY, "utf8"),
+      artifact: fs.existsSync(artifact) ? fs.readFileSync(artifact, "utf8") : undefined,
+    };
+  }
+
+  it("plans base and head, diffs them, and files the markdown in the summary and the artifact", () => {
+    const run = planDiff("dev");
+    expect(run.exits).toEqual({ "head-exit": "0", "base-exit": "0" });
+    expect(run.diff.stderr).toBe("");
+    expect(run.diff.status).toBe(0);
+    expect(run.artifact).toContain("### mlstack diff");
+    expect(run.artifact).toContain("0 to add, 0 to remove, 0 to change");
+    expect(run.artifact).toContain("```mermaid");
+    expect(run.summary).toBe(`### Plan diff: dev\n\n${run.artifact}\n`);
+  }, 120_000);
+
+  it("says why there is no diff when a commit cannot plan the stack", () => {
+    const run = planDiff("no-such-stack");
+    expect(run.exits).toEqual({ "head-exit": "2", "base-exit": "2" });
+    expect(run.diff.status).toBe(0);
+    expect(run.artifact).toBe(
+      "No diff for **no-such-stack**: mlstack plan exited 2 on the base commit and 2 on the pull request (2: the stack does not exist there or its config is invalid; see the policy job).\n",
+    );
+  }, 60_000);
+});
