@@ -1,0 +1,40 @@
+"""Saves a trivial MLflow pyfunc model for the real-process serving tests.
+
+usage: save_slow_model.py <folder> <load seconds>
+
+The model doubles the column `x` of its input. Its `load_context` sleeps for <load seconds> and then
+prints LOADED_MARKER to stderr, so a test can tell from the runtime's log whether the model has
+finished loading and see that the runtime's readiness probe did not answer 200 before that.
+Run with the MLflow image's Python environment: the model is logged the way a user logs it.
+"""
+
+import sys
+
+import mlflow.pyfunc
+from mlflow.models import infer_signature
+import pandas as pd
+
+LOADED_MARKER = "mlstack-test-model: loaded"
+
+
+class SlowDoubler(mlflow.pyfunc.PythonModel):
+    def load_context(self, context):
+        import sys as _sys
+        import time
+
+        time.sleep(float(context.model_config.get("load_seconds", 0)))
+        print(LOADED_MARKER, file=_sys.stderr, flush=True)
+
+    def predict(self, context, model_input, params=None):
+        return model_input[["x"]] * 2
+
+
+if __name__ == "__main__":
+    folder, load_seconds = sys.argv[1], float(sys.argv[2])
+    mlflow.pyfunc.save_model(
+        folder,
+        python_model=SlowDoubler(),
+        model_config={"load_seconds": load_seconds},
+        # Given, not inferred from an input example: inferring it would run the slow load here.
+        signature=infer_signature(pd.DataFrame({"x": [1.0]}), pd.DataFrame({"x": [2.0]})),
+    )
