@@ -907,18 +907,23 @@ function checkCommandLine(
   const list = c.spec[field];
   if (isUnknown(list)) return report.unknown(`${c.path}.${field}`);
   const items = arr(list);
+  const flagged = new Set<number>();
   items.forEach((a, i) => {
     const where = `${c.path}.${field}[${i}]`;
     if (isUnknown(a)) return report.unknown(where);
     if (a === REDACTED_SECRET || secretPaths.has(where)) {
+      flagged.add(i);
       report.violation(`${c.label} passes a value the program marked secret in ${field} (${where})`);
       return;
     }
     const material = typeof a === "string" ? secretMaterial(a) : undefined;
-    if (material) report.violation(`${c.label} passes ${material} in ${field} (${where})`);
+    if (material) {
+      flagged.add(i);
+      report.violation(`${c.label} passes ${material} in ${field} (${where})`);
+    }
   });
   const flag = secretFlag(items.map((a) => (typeof a === "string" ? a : "")));
-  if (flag)
+  if (flag && !flagged.has(flag.index) && !flagged.has(flag.index + 1))
     report.violation(
       `${c.label} passes a credential on the command line with ${flag.flag} (${c.path}.${field}[${flag.index}])`,
     );

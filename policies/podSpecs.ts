@@ -179,11 +179,14 @@ function isContainerLike(value: unknown): boolean {
   return isObject(value) && (typeof value.name === "string" || typeof value.image === "string");
 }
 
-/** An object shaped like a pod spec: a non-empty `containers` list of container-like objects. */
+/**
+ * An object shaped like a pod spec: a `containers` list holding a container-like object (or an
+ * entry that is unknown at preview, which may be one).
+ */
 export function isPodSpecShaped(value: unknown): value is Props {
   if (!isObject(value)) return false;
   const list = value.containers;
-  return Array.isArray(list) && list.some(isContainerLike);
+  return Array.isArray(list) && list.some((c) => isContainerLike(c) || isUnknown(c));
 }
 
 function containersOf(

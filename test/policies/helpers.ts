@@ -2,7 +2,9 @@
  * Builders for policy tests: compliant objects of every kind the rules look at, so each test
  * breaks exactly one thing and asserts on exactly one rule.
  */
+import { ruleByName } from "../../policies/catalog";
 import { evaluateDetailed, EvaluationResource } from "../../policies/evaluate";
+import { engineMessages } from "./engine";
 import type { PackConfig } from "../../policies/packConfig";
 import type { DeferredCheck, Violation } from "../../policies/rule";
 
@@ -185,7 +187,11 @@ export interface Findings {
   deferred: DeferredCheck[];
 }
 
-/** Runs the pack and returns what one rule found. */
+/**
+ * Runs the pack and returns what one rule found — and runs the rule through its CrossGuard handler
+ * with the values shaped as the engine sends them, failing the test when the two disagree (rules
+ * whose `engineNote` documents a difference are compared where that difference cannot arise).
+ */
 export function check(
   resources: EvaluationResource[],
   rule: string,
@@ -193,11 +199,35 @@ export function check(
   outputs?: Record<string, unknown>,
 ): Findings {
   const result = evaluateDetailed(resources, config, { outputs });
-  return {
+  const findings = {
     violations: result.violations.filter((v) => v.policy === rule),
     deferred: result.deferred.filter((d) => d.policy === rule),
   };
+  expectEngineParity(resources, rule, config, outputs, findings.violations);
+  return findings;
 }
+
+/** Rules the engine was compared on, with whether a finding was among them (for the coverage test). */
+export const PARITY_CHECKED = new Map<string, boolean>();
+
+function expectEngineParity(
+  resources: EvaluationResource[],
+  name: string,
+  config: PackConfig,
+  outputs: Record<string, unknown> | undefined,
+  violations: Violation[],
+): void {
+  const rule = ruleByName(name);
+  if (!rule || (rule.engineNote && (outputs !== undefined || JSON.stringify(resources).includes(SECRET_SIG))))
+    return;
+  const engine = engineMessages(resources, rule, config, outputs);
+  if (engine === undefined) return;
+  const offline = violations.map((v) => v.message).sort();
+  expect({ rule: name, engine: engine.sort() }).toEqual({ rule: name, engine: offline });
+  PARITY_CHECKED.set(name, (PARITY_CHECKED.get(name) ?? false) || offline.length > 0);
+}
+
+const SECRET_SIG = "1b47061264138c4ac30d75fd1eb44270";
 
 /** The messages one rule reports. */
 export function messages(

@@ -5,6 +5,7 @@ import {
   kube,
   messages,
   namespaceKit,
+  NS,
   openshiftContainer,
   podSpec,
   podSpecOf,
@@ -369,6 +370,35 @@ describe("k8s-no-automount-sa-token", () => {
         "k8s-no-automount-sa-token",
       ),
     ).toHaveLength(1);
+  });
+  describe("honours the pod's ServiceAccount in the same input", () => {
+    const account = (automount: unknown, namespace = NS) =>
+      kube(
+        "v1",
+        "ServiceAccount",
+        "scorer",
+        automount === undefined ? {} : { automountServiceAccountToken: automount },
+        {
+          namespace,
+        },
+      );
+    const silentPod = () => withPod("Deployment", (s) => delete s.automountServiceAccountToken);
+    it("accepts a pod that is silent when its ServiceAccount sets false", () => {
+      expect(messages([silentPod(), account(false)], "k8s-no-automount-sa-token")).toEqual([]);
+    });
+    it("flags the pod when the account does not say false, is in another namespace, or the pod overrides it", () => {
+      expect(messages([silentPod(), account(undefined)], "k8s-no-automount-sa-token")).toHaveLength(1);
+      expect(messages([silentPod(), account(false, "elsewhere")], "k8s-no-automount-sa-token")).toHaveLength(
+        1,
+      );
+      const overriding = withPod("Deployment", (s) => (s.automountServiceAccountToken = true));
+      expect(messages([overriding, account(false)], "k8s-no-automount-sa-token")).toHaveLength(1);
+    });
+    it("reports an account setting that is unknown as not checked", () => {
+      expect(check([silentPod(), account(UNKNOWN)], "k8s-no-automount-sa-token").violations).toEqual([
+        expect.objectContaining({ notChecked: true }),
+      ]);
+    });
   });
 });
 

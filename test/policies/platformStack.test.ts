@@ -116,6 +116,27 @@ describe("platform-protect-stateful", () => {
       { metadata: { name: "b", namespace: "ml-prod-fraud" } },
     ],
   ];
+  describe("on plain Kubernetes YAML (no Pulumi options)", () => {
+    const manifest = (annotations: Record<string, string> = {}) => ({
+      ...resource("kubernetes:postgresql.cnpg.io/v1:Cluster", "pg", {
+        metadata: { name: "pg", namespace: "ml-prod-platform", annotations },
+      }),
+      urn: "manifests/pg.yaml#Cluster/ml-prod-platform/pg",
+    });
+    it("is satisfiable with a retention annotation", () => {
+      for (const a of [
+        { "helm.sh/resource-policy": "keep" },
+        { "argocd.argoproj.io/sync-options": "Prune=false, Delete=false" },
+        { "kustomize.toolkit.fluxcd.io/prune": "disabled" },
+      ])
+        expect(messages([manifest(a)], "platform-protect-stateful", { environment: "prod" })).toEqual([]);
+    });
+    it("names the annotations when none is there", () => {
+      expect(messages([manifest()], "platform-protect-stateful", { environment: "prod" })).toEqual([
+        expect.stringContaining("annotate it with one of helm.sh/resource-policy: keep"),
+      ]);
+    });
+  });
   it.each(STATEFUL)(
     "flags an unprotected %s in prod and accepts protect (not retainOnDelete alone, which the engine cannot see)",
     (type, inputs) => {
