@@ -26,11 +26,12 @@ export function editDistance(a: string, b: string): number {
 
 /**
  * The known word closest to `typed`, or undefined when none is within a third of its length
- * (at least 1, at most 3 edits): `plna` → `plan`, `--quite` → `--quiet`, but `deploy` → nothing.
+ * (at least 1, at most 3 edits; none for words under 3 characters): `plna` → `plan`, `--quite` → `--quiet`, but `deploy` → nothing.
  * A known word that starts with what was typed (`--form` → `--format`) also counts.
  */
 export function didYouMean(typed: string, known: readonly string[]): string | undefined {
-  const limit = Math.min(3, Math.max(1, Math.floor(typed.length / 3)));
+  // Two characters (`-x`) are too short to guess from: every short option is one edit away.
+  const limit = typed.length < 3 ? 0 : Math.min(3, Math.max(1, Math.floor(typed.length / 3)));
   let best: { word: string; distance: number } | undefined;
   for (const word of known) {
     const distance = editDistance(typed.toLowerCase(), word.toLowerCase());

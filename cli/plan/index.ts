@@ -5,30 +5,11 @@
  * as YAML), `diagram.mmd` (Mermaid) and `policy.sarif` into its output folder, under the rules of
  * ./outputFolder.ts. Bad stack, config or output folder: exit 2, nothing written.
  */
-import * as fs from "fs";
 import * as path from "path";
-import { ConfigError, PlatformConfig, parseConfig, platformKeys } from "../../stacks/config";
 import { CommandSpec, ParsedCommand, UsageError, parseCommand, usage } from "../commandLine/parseCommand";
-import { RecordedResource, runUnderMocks } from "../mockRuntime";
-import { mermaidDiagram } from "./diagram";
 import { OutputFolderError, checkOutputFolder, writeOutputFolder } from "./outputFolder";
-import {
-  PlaintextCredential,
-  findPlaintextCredentials,
-  redactCredentials,
-  redactText,
-} from "./plaintextCredentials";
-import { PlanPolicyReport, policyReport } from "./policy";
-import {
-  componentTree,
-  countsByType,
-  kubernetesObjects,
-  manifestPath,
-  previewDocument,
-  toYaml,
-} from "./render";
-import { stackFileLocator } from "./stackFileLocations";
-import { StackConfig, StackFileError, loadStackConfig } from "./stackConfig";
+import type { PlanResult, RenderedPlan } from "./planStack";
+import { StackFileError } from "./stackConfig";
 import { stackNameProblem } from "./stackName";
 
 export const PLAN_COMMAND: CommandSpec = {
@@ -49,95 +30,11 @@ Plaintext credentials in the stack file: a warning in dev, refused in staging an
 Exit codes: 0 ok, 1 mandatory policy violations, 2 unusable stack, config or output folder.`,
 };
 
-export interface PlanResult {
-  config: PlatformConfig;
-  /** The stack's raw config as handed to the program (for plan.json). */
-  stackConfig: StackConfig;
-  resources: RecordedResource[];
-  outputs: Record<string, unknown>;
-  /** Credentials written in plain text in the stack file (warned about in dev). */
-  plaintextCredentials: PlaintextCredential[];
-}
+export type { PlanResult, RenderedPlan } from "./planStack";
 
-/**
- * Validates the stack's config and renders it under mocks (no files written). Plaintext
- * credentials outside `dev` are refused here, before anything registers.
- */
+/** Validates the stack's config and renders it under mocks (no files written); see ./planStack.ts. */
 export async function planStack(projectDir: string, stack: string): Promise<PlanResult> {
-  const problem = stackNameProblem(stack);
-  if (problem) throw new StackFileError(problem);
-  const stackConfig = loadStackConfig(projectDir, stack);
-  const plaintextCredentials = findPlaintextCredentials(stackConfig.config, stackConfig.secretKeys);
-  // Validate before the runtime starts: a bad config registers nothing at all.
-  const config = parseConfig(platformKeys(stackConfig.config), { project: stackConfig.project, stack });
-  if (plaintextCredentials.length > 0 && config.environment !== "dev") {
-    throw new StackFileError(
-      plaintextCredentials
-        .map(
-          (c) =>
-            `${path.basename(stackConfig.file)}: ${c.key} is a plaintext credential (${c.reason}); in environment ${config.environment} credentials must be secure: values (pulumi config set --secret ${c.configKey} …); plaintext is accepted, with a warning, only in dev`,
-        )
-        .join("\n"),
-    );
-  }
-  // Required lazily so `mlstack check` never pays for loading the Pulumi program.
-  const { deployPlatform } = require("../../stacks") as typeof import("../../stacks");
-  const { resources, outputs } = await runUnderMocks(
-    () => deployPlatform(config) as unknown as Record<string, unknown>,
-    {
-      project: stackConfig.project,
-      stack,
-      config: stackConfig.config,
-      secretKeys: stackConfig.secretKeys,
-    },
-  );
-  return { config, stackConfig, resources, outputs, plaintextCredentials };
-}
-
-export interface RenderedPlan {
-  /** Everything the plan writes, relative path → content, with plaintext credentials redacted. */
-  files: Map<string, string>;
-  report: PlanPolicyReport;
-  kubernetesObjectCount: number;
-}
-
-/** The plan's files and policy report (nothing written yet). */
-export function renderPlan(result: PlanResult, stack: string, projectDir: string): RenderedPlan {
-  const { config, stackConfig, resources } = result;
-  const credentials = result.plaintextCredentials.map((c) => c.value);
-  const stackFile = path.relative(projectDir, stackConfig.file).split(path.sep).join("/");
-  const document = previewDocument(
-    resources,
-    { stack, target: config.target, environment: config.environment },
-    stackConfig.config,
-    stackConfig.secretKeys,
-  );
-  const report = policyReport(
-    resources,
-    config,
-    { projectDir, stackFile, locator: stackFileLocator(fs.readFileSync(stackConfig.file, "utf8")) },
-    result.outputs,
-  );
-  const files = new Map<string, string>();
-  const json = (value: unknown) => JSON.stringify(redactCredentials(value, credentials), null, 2) + "\n";
-  files.set("plan.json", json(document));
-  const all: string[] = [];
-  const objects = kubernetesObjects(resources);
-  for (const { object } of objects) {
-    const yaml = toYaml(redactCredentials(object, credentials) as Record<string, unknown>);
-    files.set(`manifests/${manifestPath(object)}`, yaml);
-    all.push(yaml);
-  }
-  files.set("manifests/all.yaml", all.join("---\n"));
-  files.set("diagram.mmd", redactText(mermaidDiagram(config), credentials));
-  files.set("policy.sarif", json(report.sarif));
-  // A last pass over the text: a credential that reached a file some other way is still caught.
-  for (const [file, content] of files) files.set(file, redactText(content, credentials));
-  return {
-    files,
-    report: { ...report, text: redactText(report.text, credentials) },
-    kubernetesObjectCount: objects.length,
-  };
+  return (require("./planStack") as typeof import("./planStack")).planStack(projectDir, stack);
 }
 
 function shownPath(dir: string): string {
@@ -184,10 +81,13 @@ export async function runPlan(
   try {
     // The folder is checked before the (slow) plan as well as when writing: refuse early.
     checkOutputFolder(outDir, projectDir, shown);
-    result = await planStack(projectDir, stack);
-    rendered = renderPlan(result, stack, projectDir);
+    // Loaded only now: the mock runtime, the program and the policy pack take a second or more.
+    const work = require("./planStack") as typeof import("./planStack");
+    result = await work.planStack(projectDir, stack);
+    rendered = work.renderPlan(result, stack, projectDir);
     writeOutputFolder(outDir, projectDir, rendered.files, { shown, writeFile: io.writeFile });
   } catch (err) {
+    const { ConfigError } = require("../../stacks/config") as typeof import("../../stacks/config");
     if (err instanceof ConfigError || err instanceof StackFileError || err instanceof OutputFolderError) {
       return fail(err.message);
     }
@@ -211,6 +111,7 @@ export async function runPlan(
   ).length;
   if (!quiet) {
     io.log(`Plan for stack ${stack} (target ${config.target}, environment ${config.environment}):\n`);
+    const { componentTree, countsByType } = require("./render") as typeof import("./render");
     io.log(componentTree(resources));
     io.log("\nResources to create, by type:");
     for (const [type, count] of countsByType(resources)) io.log(`  ${String(count).padStart(5)}  ${type}`);
