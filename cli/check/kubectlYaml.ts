@@ -21,7 +21,15 @@ import { Alias, isAlias, isMap, isScalar, isSeq, LineCounter, Node, parseDocumen
 import type { Document, Pair, YAMLMap, YAMLSeq } from "yaml";
 import { MAX_ALIAS_EXPANSION, MAX_NESTING_DEPTH, nestingTooDeep, ReadLimitError } from "./readLimits";
 import { FastPathError, parseFastPath, type Positioned } from "./yamlFastPath";
-import { plainKeyString, resolvePlainScalar, UnrepresentableScalar, UnsupportedMapKey } from "./yamlScalars";
+import {
+  AmbiguousMapKey,
+  KeyKind,
+  KeyKinds,
+  plainKey,
+  resolvePlainScalar,
+  UnrepresentableScalar,
+  UnsupportedMapKey,
+} from "./yamlScalars";
 
 /** A document that cannot be read as kubectl would read it; `line` is 1-based in the whole file. */
 export class YamlReadError extends Error {
@@ -118,7 +126,7 @@ export function readFullPath(text: string, lineOffset = 0): Positioned | undefin
     uniqueKeys: false,
     lineCounter,
     prettyErrors: false,
-    keepSourceTokens: false,
+    keepSourceTokens: true,
   });
   const lineOf = (offset: number | undefined) =>
     offset === undefined ? undefined : lineCounter.linePos(offset).line + lineOffset;
@@ -150,6 +158,8 @@ export function readFullPath(text: string, lineOffset = 0): Positioned | undefin
 }
 
 const YAML_TAG = "tag:yaml.org,2002:";
+/** `\/` after an even number of backslashes: an escape YAML 1.2 added and go-yaml v2 refuses. */
+const YAML12_ESCAPE = /(^|[^\\])(\\\\)*\\\//;
 
 /** Builds JSON-shaped values from the `yaml` package's nodes with go-yaml v2's semantics. */
 class KubectlWalker {
@@ -195,6 +205,14 @@ class KubectlWalker {
     // The `yaml` package decodes `!!binary` even without a schema; every other scalar is text here.
     if (node.value instanceof Uint8Array) return Buffer.from(node.value).toString("utf8");
     const text = typeof node.value === "string" ? node.value : (node.source ?? String(node.value ?? ""));
+    if (
+      node.type === "QUOTE_DOUBLE" &&
+      YAML12_ESCAPE.test((node.srcToken as { source?: string } | undefined)?.source ?? "")
+    )
+      this.fail(
+        "unknown escape \\/ in a double-quoted scalar (YAML 1.2 only; kubectl reads YAML 1.1 and refuses it)",
+        node,
+      );
     const tag = node.tag;
     try {
       if (tag === undefined || tag === "!") {
@@ -224,15 +242,15 @@ class KubectlWalker {
     }
   }
 
-  private key(node: unknown): string {
+  private key(node: unknown): [string, KeyKind] {
     if (isAlias(node)) return this.key(this.target(node));
     if (isScalar(node)) {
       const text = typeof node.value === "string" ? node.value : (node.source ?? "");
       try {
-        if (node.type === "PLAIN" && node.tag === undefined) return plainKeyString(text);
+        if (node.type === "PLAIN" && node.tag === undefined) return plainKey(text);
         const value = this.scalar(node);
-        if (typeof value === "string") return value;
-        return plainKeyString(text);
+        if (typeof value === "string") return [value, "string"];
+        return plainKey(text);
       } catch (err) {
         if (err instanceof UnsupportedMapKey || err instanceof UnrepresentableScalar)
           this.fail(err.message, node);
@@ -247,19 +265,37 @@ class KubectlWalker {
     );
   }
 
-  private mapInto(node: YAMLMap, out: Record<string, unknown>, depth: number): void {
+  private mapInto(node: YAMLMap, out: Record<string, unknown>, depth: number, kinds = new KeyKinds()): void {
     for (const pair of node.items as Array<Pair<unknown, unknown>>) {
       const key = pair.key;
       if (isScalar(key) && key.type === "PLAIN" && key.tag === undefined && key.value === "<<") {
-        this.merge(pair.value, out, depth, key);
+        this.merge(pair.value, out, depth, key, kinds);
         continue;
       }
-      setMember(out, this.key(key), this.value(pair.value, depth + 1));
+      const [name, kind] = this.key(key);
+      try {
+        kinds.note(
+          name,
+          kind,
+          Object.prototype.hasOwnProperty.call(out, name),
+          String((key as Scalar)?.source ?? name),
+        );
+      } catch (err) {
+        if (err instanceof AmbiguousMapKey) this.fail(err.message, key);
+        throw err;
+      }
+      setMember(out, name, this.value(pair.value, depth + 1));
     }
   }
 
   /** go-yaml v2's `merge`: a map, an alias of a map, or a list of them applied last to first. */
-  private merge(value: unknown, out: Record<string, unknown>, depth: number, at: unknown): void {
+  private merge(
+    value: unknown,
+    out: Record<string, unknown>,
+    depth: number,
+    at: unknown,
+    kinds: KeyKinds,
+  ): void {
     const wantMap = () =>
       this.fail("map merge (<<) requires a map or a list of maps as its value (kubectl refuses it too)", at);
     const one = (n: unknown) => {
@@ -267,7 +303,7 @@ class KubectlWalker {
       if (!isMap(target)) wantMap();
       // A merge counts as a level, so a map that merges itself (`&a {<<: *a}`) ends at the bound.
       if (depth + 1 >= MAX_NESTING_DEPTH) this.fail(nestingTooDeep().message, target);
-      this.mapInto(target as YAMLMap, out, depth + 1);
+      this.mapInto(target as YAMLMap, out, depth + 1, kinds);
     };
     if (isSeq(value)) {
       const items = (value as YAMLSeq).items;

@@ -12,7 +12,15 @@
  * property tests in test/property/checkReader.test.ts).
  */
 import { MAX_NESTING_DEPTH, nestingTooDeep, ReadLimitError } from "./readLimits";
-import { plainKeyString, resolvePlainScalar, UnrepresentableScalar, UnsupportedMapKey } from "./yamlScalars";
+import {
+  AmbiguousMapKey,
+  KeyKind,
+  KeyKinds,
+  plainKey,
+  resolvePlainScalar,
+  UnrepresentableScalar,
+  UnsupportedMapKey,
+} from "./yamlScalars";
 
 /** A read document: its value and where it starts (1-based), and where each `items[]` entry starts. */
 export interface Positioned {
@@ -144,6 +152,7 @@ class FastPath {
   private mapping(indent: number, depth: number, items?: Array<[number, number]>): Record<string, unknown> {
     if (depth >= MAX_NESTING_DEPTH) throw nestingTooDeep();
     const out: Record<string, unknown> = {};
+    const kinds = new KeyKinds();
     for (;;) {
       const i = this.nextContent();
       if (i === -1 || this.starts[i] < indent) break;
@@ -152,7 +161,13 @@ class FastPath {
       const end = this.keyEnd(i, indent);
       if (end === -1) throw UNSUPPORTED;
       const l = this.lines[i];
-      const key = this.key(i, indent, end);
+      const [key, kind] = this.key(i, indent, end);
+      try {
+        kinds.note(key, kind, Object.prototype.hasOwnProperty.call(out, key), l.slice(indent, end).trim());
+      } catch (err) {
+        if (err instanceof AmbiguousMapKey) throw new FastPathError(err.message, i + 1);
+        throw err;
+      }
       let col = end + 1;
       while (col < l.length && l.charCodeAt(col) === SPACE) col++;
       let value: unknown;
@@ -189,15 +204,15 @@ class FastPath {
     return -1;
   }
 
-  private key(i: number, col: number, end: number): string {
+  private key(i: number, col: number, end: number): [string, KeyKind] {
     const l = this.lines[i];
     const c = l.charCodeAt(col);
-    if (c === 34) return doubleQuoted(l, col, quotedEnd(l, col));
-    if (c === 39) return singleQuoted(l, col, quotedEnd(l, col));
+    if (c === 34) return [doubleQuoted(l, col, quotedEnd(l, col)), "string"];
+    if (c === 39) return [singleQuoted(l, col, quotedEnd(l, col)), "string"];
     const text = l.slice(col, end).trimEnd();
     if (text === "<<") throw UNSUPPORTED; // merge keys: the full parser applies them in kubectl's order
     try {
-      return plainKeyString(text);
+      return plainKey(text);
     } catch (err) {
       if (err instanceof UnsupportedMapKey) throw new FastPathError(err.message, i + 1);
       throw err;
@@ -335,7 +350,8 @@ const ESCAPES: Record<string, string> = {
   e: "\x1b",
   " ": " ",
   '"': '"',
-  "/": "/",
+  // go-yaml v2 (YAML 1.1) reads \' but not \/ (a YAML 1.2 escape): kubectl refuses "\/".
+  "'": "'",
   "\\": "\\",
   N: "\u0085",
   _: "\u00a0",

@@ -115,11 +115,41 @@ export class UnsupportedMapKey extends Error {}
 
 const MAX_INT64 = 9223372036854775807n;
 
+/** The Go type a map key has in go-yaml before it becomes a JSON member name. */
+export type KeyKind = "string" | "bool" | "int" | "float";
+
+/**
+ * Go keys of different types may become the same JSON name (`yes` and `"true"`, `1` and `"1"`).
+ * sigs.k8s.io/yaml then keeps whichever its (random-order) map iteration meets last, so kubectl
+ * reads such a map differently from run to run: refused as ambiguous.
+ */
+export class AmbiguousMapKey extends Error {}
+
+/** Records that `name` was set from a key of `kind` in a map; refuses a second kind for one name. */
+export class KeyKinds {
+  private kinds: Map<string, KeyKind> | undefined;
+
+  /** `present`: the map already has the member. */
+  note(name: string, kind: KeyKind, present: boolean, source: string): void {
+    const before = present ? (this.kinds?.get(name) ?? "string") : undefined;
+    if (before !== undefined && before !== kind)
+      throw new AmbiguousMapKey(
+        `map keys ${JSON.stringify(name)} (a ${before}) and ${source} (a ${kind}) both become the JSON member ${JSON.stringify(name)}; kubectl keeps one of them at random: refused as ambiguous`,
+      );
+    if (kind !== "string" || this.kinds?.has(name)) (this.kinds ??= new Map()).set(name, kind);
+  }
+}
+
 /** The JSON member name sigs.k8s.io/yaml gives a plain (unquoted, untagged) map key. */
 export function plainKeyString(text: string): string {
+  return plainKey(text)[0];
+}
+
+/** The JSON member name of a plain map key, and the Go type the key had. */
+export function plainKey(text: string): [string, KeyKind] {
   const value = resolvePlainScalar(text);
-  if (typeof value === "string") return value;
-  if (typeof value === "boolean") return value ? "true" : "false";
+  if (typeof value === "string") return [value, "string"];
+  if (typeof value === "boolean") return [value ? "true" : "false", "bool"];
   if (value === null)
     throw new UnsupportedMapKey(
       `map key ${text === "" ? "(empty)" : text} is null: kubectl accepts only string, number and boolean keys`,
@@ -130,7 +160,7 @@ export function plainKeyString(text: string): string {
     // go-yaml hands integers beyond int64 over as uint64, which sigs.k8s.io/yaml refuses as a key.
     if (int > MAX_INT64)
       throw new UnsupportedMapKey(`map key ${text} is beyond a 64-bit integer (kubectl refuses it)`);
-    return int.toString();
+    return [int.toString(), "int"];
   }
-  return goFloat32Key(value as number);
+  return [goFloat32Key(value as number), "float"];
 }
