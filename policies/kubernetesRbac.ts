@@ -549,7 +549,7 @@ export const PRIVILEGED_SCCS = [
 
 export const noPrivilegedScc = resourceRule({
   name: "openshift-no-privileged-scc",
-  description: `Nothing is granted an OpenShift SCC beyond restricted-v2 (${PRIVILEGED_SCCS.join(", ")}), by binding or by a role's \`use\` verb.`,
+  description: `Nothing is granted an OpenShift SCC beyond restricted-v2 (${PRIVILEGED_SCCS.join(", ")}), by binding or by a role's \`use\` verb (Kubernetes' own ClusterRoles are judged where bound: cluster-admin by k8s-rbac-no-cluster-admin-binding).`,
   severity: "critical",
   remediation:
     "Remove the binding; fix the workload to run under restricted-v2 (no fixed UID, no host access).",
@@ -566,6 +566,7 @@ export const noPrivilegedScc = resourceRule({
         report.violation(`${roleLabel(resource)} grants the ${scc} SCC`);
       return;
     }
+    if (isBuiltInRole(resource)) return;
     ownGrants(resource, report).forEach((g, i) => {
       const sccGroup = covers(g.apiGroups, "security.openshift.io");
       const sccResource = covers(g.resources, "securitycontextconstraints");
