@@ -642,3 +642,104 @@ describe("runner variables (runner-separation.js)", () => {
     expectNoTrace(r);
   });
 });
+
+describe("OIDC identity per job kind (job-identity.js)", () => {
+  const REPO = "acme/mlstack";
+  const jwt = (claims: Record<string, unknown>) =>
+    `${Buffer.from('{"alg":"RS256"}').toString("base64url")}.${Buffer.from(JSON.stringify(claims)).toString("base64url")}.c2ln`;
+  const claimsFor = (environment: string, jobWorkflowRef: string, extra: Record<string, unknown> = {}) => ({
+    sub: `repo:${REPO}:environment:${environment}:job_workflow_ref:${jobWorkflowRef}`,
+    repository: REPO,
+    environment,
+    job_workflow_ref: jobWorkflowRef,
+    ref: jobWorkflowRef.split("@")[1],
+    event_name: "push",
+    ...extra,
+  });
+
+  async function identity(kind: string, stack: string, claims: Record<string, unknown>) {
+    const server = await fakeServer(() => ({ status: 200, body: { value: jwt(claims) } }));
+    try {
+      const r = await run("job-identity.js", [], {
+        MLSTACK_JOB_KIND: kind,
+        STACK: stack,
+        GITHUB_REPOSITORY: REPO,
+        ACTIONS_ID_TOKEN_REQUEST_URL: `${server.url}/oidc?api-version=2.0`,
+        ACTIONS_ID_TOKEN_REQUEST_TOKEN: "request-token",
+      });
+      return { r, requests: server.requests };
+    } finally {
+      await server.close();
+    }
+  }
+
+  it.each([
+    ["deploy", "prod-aws", "prod-aws", "deploy-stack.yml"],
+    ["drift", "prod-aws", "prod-aws-drift", "drift.yml"],
+  ])(
+    "lets a %s of %s through with its environment %s and %s on main",
+    async (kind, stack, environment, file) => {
+      const { r } = await identity(
+        kind,
+        stack,
+        claimsFor(environment, `${REPO}/.github/workflows/${file}@refs/heads/main`),
+      );
+      expect(r.stderr).toBe("");
+      expect(r.code).toBe(0);
+      expect(r.stdout).toContain(`OIDC identity: ${kind} of ${stack}`);
+    },
+  );
+
+  it("refuses a deploy whose workflow ran from a branch, even in the prod environment", async () => {
+    const { r } = await identity(
+      "deploy",
+      "prod",
+      claimsFor("prod", `${REPO}/.github/workflows/deploy-stack.yml@refs/heads/feature/x`),
+    );
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain(
+      `job_workflow_ref is "${REPO}/.github/workflows/deploy-stack.yml@refs/heads/feature/x", expected ${REPO}/.github/workflows/deploy-stack.yml@refs/heads/main`,
+    );
+    expectNoTrace(r);
+  });
+
+  it("refuses a preview that runs in a deploy environment", async () => {
+    const { r } = await identity(
+      "preview",
+      "dev",
+      claimsFor("dev", `${REPO}/.github/workflows/pr.yml@refs/pull/7/merge`, { event_name: "pull_request" }),
+    );
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain('environment is "dev", expected "dev-preview"');
+    expectNoTrace(r);
+  });
+
+  it("refuses a token whose subject lacks the workflow: the subject template is not set", async () => {
+    const claims = claimsFor("prod-drift", `${REPO}/.github/workflows/drift.yml@refs/heads/main`);
+    const { r } = await identity("drift", "prod", { ...claims, sub: `repo:${REPO}:environment:prod-drift` });
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain(
+      "set the repository's OIDC subject template to repo, context, job_workflow_ref",
+    );
+    expectNoTrace(r);
+  });
+
+  it("asks for a token no relying party trusts, and never prints it", async () => {
+    const claims = claimsFor("staging-preview", `${REPO}/.github/workflows/pr.yml@refs/pull/12/merge`, {
+      event_name: "pull_request",
+    });
+    const { r, requests } = await identity("preview", "staging", claims);
+    expect(r.code).toBe(0);
+    expect(requests[0].url).toBe("/oidc?api-version=2.0&audience=mlstack-job-identity");
+    expect(r.stdout).toBe(`OIDC identity: preview of staging (${claims.sub})\n`);
+    expect(r.stdout).not.toContain(jwt(claims));
+  });
+
+  it("refuses an unknown job kind before asking for any token", async () => {
+    const { r, requests } = await identity("admin", "prod", {});
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain('MLSTACK_JOB_KIND must be deploy, drift or preview, got "admin"');
+    expect(requests).toEqual([]);
+    expectNoTrace(r);
+  });
+});

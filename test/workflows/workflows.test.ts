@@ -539,6 +539,30 @@ describe("credentials per job kind", () => {
   });
 });
 
+describe("the OIDC identity check", () => {
+  it("runs in the access action before any step that obtains a credential", () => {
+    const steps = actions.get("./.github/actions/pulumi-access")!.runs.steps;
+    const identity = steps.findIndex((s) => s.run?.includes("job-identity.js"));
+    expect(identity).toBeGreaterThan(0);
+    expect(steps[identity].env).toEqual({
+      MLSTACK_JOB_KIND: "${{ inputs.job-kind }}",
+      STACK: "${{ inputs.stack }}",
+    });
+    const credentialSteps = steps
+      .map((s, i) => ({ s, i }))
+      .filter(
+        ({ s }) =>
+          s.uses?.startsWith("aws-actions/") ||
+          s.uses?.startsWith("google-github-actions/") ||
+          /pulumi-cloud-login|kube-oidc|step-output\.js" env (PULUMI_ACCESS_TOKEN|PULUMI_CONFIG_PASSPHRASE)/.test(
+            s.run ?? "",
+          ),
+      );
+    expect(credentialSteps.length).toBeGreaterThan(4);
+    for (const { s, i } of credentialSteps) expect([s.name, i > identity]).toEqual([s.name, true]);
+  });
+});
+
 describe("runners: previews never share a runner with deployments", () => {
   const DEPLOY_VAR = "vars.MLSTACK_DEPLOY_RUNNERS";
   const PREVIEW_VAR = "vars.MLSTACK_PREVIEW_RUNNERS";
