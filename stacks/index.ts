@@ -6,6 +6,9 @@ import * as k8s from "@pulumi/kubernetes";
 import type { TargetModule } from "./backing";
 import { PlatformConfig, Target, loadConfig } from "./config";
 import { Platform, PlatformOutputs } from "./platform";
+import { preflight } from "./preflight";
+
+export { preflight, preflightProblems, validateStackConfig } from "./preflight";
 
 /** Loads a target's module on demand; each `require` names one file so bundlers and readers see it. */
 export function loadTarget(target: Target): TargetModule {
@@ -23,6 +26,8 @@ export function loadTarget(target: Target): TargetModule {
 
 /** Builds the whole platform for a validated config and returns the stack outputs. */
 export function deployPlatform(config: PlatformConfig): PlatformOutputs {
+  // The pre-flight step: every component's checks, before the first resource registers.
+  preflight(config);
   const target = loadTarget(config.target);
   const provider: k8s.Provider | undefined = target.kubernetesProvider(config);
   const platform = new Platform(

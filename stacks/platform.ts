@@ -5,7 +5,6 @@
  */
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import { PlatformContext, flavorOf } from "../components/context";
 import { Exposure } from "../components/exposure/Exposure";
 import {
   WorkloadAccess,
@@ -19,6 +18,15 @@ import { TeamNamespace } from "../components/namespace/TeamNamespace";
 import { PlatformOperators } from "../components/operators/PlatformOperators";
 import { ModelServing } from "../components/serving/ModelServing";
 import type { ClusterFacts, TargetModule } from "./backing";
+import {
+  installsOperators,
+  platformContext,
+  platformNamespaceArgs,
+  platformNamespaces,
+  platformOperatorsArgs,
+  serviceAccountName,
+  teamNamespaceArgs,
+} from "./componentArgs";
 import { MLFLOW_WORKLOAD, ModelConfig, PLATFORM_OWNER, PlatformConfig } from "./config";
 
 /** Stack outputs: endpoints and names only, never a credential. */
@@ -36,22 +44,7 @@ export interface PlatformOutputs {
   >;
 }
 
-export function platformContext(config: PlatformConfig): PlatformContext {
-  return {
-    environment: config.environment,
-    target: config.target,
-    flavor: flavorOf(config.target),
-    protect: config.protect,
-    highAvailability: config.highAvailability,
-    project: config.project,
-    stack: config.stack,
-  };
-}
-
-/** ServiceAccount name of a workload: the workload name (models are unique per stack, `mlflow` is reserved). */
-function serviceAccountName(workload: string): string {
-  return workload;
-}
+export { platformContext };
 
 /** The peers that may reach exposed services: the ingress controller (kubernetes) or router (openshift). */
 function ingressControllerPeer(config: PlatformConfig): k8s.types.input.networking.v1.NetworkPolicyPeer {
@@ -82,14 +75,10 @@ export class Platform extends pulumi.ComponentResource {
     super("mlstack:platform:Platform", name, {}, opts);
     const ctx = platformContext(config);
 
-    const usesKserve = config.serving.models.some((m) => m.engine === "kserve");
-    const inCluster = config.target === "kubernetes" || config.target === "openshift";
-    const teamNamespaces = Object.fromEntries(config.teams.map((t) => [t.name, t.namespace]));
+    const { teamNamespaces, workloadNamespaces } = platformNamespaces(config);
 
     // 1. Identities: one per workload, before the namespaces whose ServiceAccounts carry them.
     const identityProvider = target.identityProvider(config, ctx, this);
-    const workloadNamespaces: Record<string, string> = { [MLFLOW_WORKLOAD]: config.platformNamespace };
-    for (const model of config.serving.models) workloadNamespaces[model.name] = teamNamespaces[model.team];
     const ref = (workload: string, team: string): WorkloadRef => ({
       name: workload,
       team,
@@ -109,65 +98,37 @@ export class Platform extends pulumi.ComponentResource {
     // 2. The platform namespace (Kafka, Postgres, MLflow), default-deny with PSA restricted.
     const platformNs = new TeamNamespace(
       "ns-platform",
-      {
-        ctx,
-        namespace: config.platformNamespace,
-        team: PLATFORM_OWNER,
-        groups: [],
-        members: [],
-        serviceAccounts: [
-          {
-            name: serviceAccountName(MLFLOW_WORKLOAD),
-            annotations: pulumi.output(mlflowIdentity.serviceAccountAnnotations).apply((a) => ({
-              ...a,
-              ...Mlflow.serviceAccountAnnotations(ctx, config.mlflow, MLFLOW_WORKLOAD),
-            })),
-          },
-        ],
-      },
+      platformNamespaceArgs(config, ctx, {
+        annotations: pulumi.output(mlflowIdentity.serviceAccountAnnotations).apply((a) => ({
+          ...a,
+          ...Mlflow.serviceAccountAnnotations(ctx, config.mlflow, MLFLOW_WORKLOAD),
+        })),
+      }),
       { parent: this },
     );
 
     // 3. Operators (when asked): Strimzi and CloudNativePG watch the platform namespace only;
     //    KServe (when a model uses it) acts on InferenceServices wherever they are.
     let operatorDeps: pulumi.Resource[] = [];
-    if (config.operators.install && (inCluster || usesKserve)) {
+    if (installsOperators(config)) {
       operatorDeps = new PlatformOperators(
         "operators",
-        {
-          ctx,
-          operators: config.operators,
-          strimzi: inCluster,
-          cloudnativePg: inCluster,
-          kserve: usesKserve,
-          watchNamespaces: [config.platformNamespace],
-          namespacesReady: platformNs.ready,
-          apiServerCidrs: config.network.apiServerCidrs,
-        },
+        platformOperatorsArgs(config, ctx, platformNs.ready),
         { parent: this },
       ).ready;
     }
 
     // 4. One namespace per team; its pods may reach the MLflow tracking server.
-    const mlflowEgress = Mlflow.clientEgress(config.mlflow, config.platformNamespace, MLFLOW_WORKLOAD);
     const teamNs = new Map(
       config.teams.map((team) => {
-        const models = config.serving.models.filter((m) => m.team === team.name);
         const ns = new TeamNamespace(
           `ns-${team.name}`,
-          {
+          teamNamespaceArgs(
+            config,
             ctx,
-            namespace: team.namespace,
-            team: team.name,
-            groups: team.groups,
-            members: team.members,
-            quota: team.quota,
-            serviceAccounts: models.map((m) => ({
-              name: serviceAccountName(m.name),
-              annotations: (modelIdentities.get(m.name) as WorkloadIdentity).serviceAccountAnnotations,
-            })),
-            sharedEgress: [mlflowEgress],
-          },
+            team,
+            (model) => (modelIdentities.get(model) as WorkloadIdentity).serviceAccountAnnotations,
+          ),
           { parent: this },
         );
         return [team.name, ns] as const;

@@ -159,7 +159,7 @@ export function validateStrimziKafkaArgs(name: string, args: StrimziKafkaArgs): 
   if (!DNS_LABEL.test(args.namespace)) fail("namespace", args.namespace, `is not ${DNS_LABEL_RULE}`);
   if (!DNS_LABEL.test(config.name) || config.name.length > MAX_CLUSTER_NAME) {
     fail(
-      "config.name (mlstack:kafka.name)",
+      "config.name",
       config.name,
       `is not a DNS label of at most ${MAX_CLUSTER_NAME} characters (Strimzi derives 63-character host names such as <name>-controller-<id> from it)`,
     );
@@ -196,7 +196,7 @@ export function validateStrimziKafkaArgs(name: string, args: StrimziKafkaArgs): 
   }
   if (args.ctx.highAvailability && config.controllers < 3) {
     fail(
-      "config.controllers (mlstack:kafka.controllers)",
+      "config.controllers",
       config.controllers,
       `is below 3, which a highly available ${args.ctx.environment} cluster cannot run on: losing one controller would stop the cluster`,
     );
@@ -204,14 +204,14 @@ export function validateStrimziKafkaArgs(name: string, args: StrimziKafkaArgs): 
   config.topics.forEach((topic, i) => {
     if (topicResourceName(config.name, topic.name).length > MAX_RESOURCE_NAME) {
       fail(
-        `config.topics[${i}].name (mlstack:kafka.topics[${i}].name)`,
+        `config.topics[${i}].name`,
         topic.name,
         `is too long: its KafkaTopic ${topicResourceName(config.name, "<topic>")} must fit ${MAX_RESOURCE_NAME} characters`,
       );
     }
     if (topic.replicas < config.minInsyncReplicas) {
       fail(
-        `config.topics[${i}].replicas (mlstack:kafka.topics[${i}].replicas)`,
+        `config.topics[${i}].replicas`,
         topic.replicas,
         `is below minInsyncReplicas ${config.minInsyncReplicas}: producers with acks=all could never write to topic ${topic.name}`,
       );

@@ -12,12 +12,14 @@
 import * as pulumi from "@pulumi/pulumi";
 import type { PlatformContext } from "../context";
 import type { NetworkConfig } from "../kube/clusterNetwork";
-import type { ObjectStoreConfig } from "./settings";
+import type { BucketConfig, ObjectStoreConfig } from "./settings";
+import { refusal } from "../argumentProblem";
 import { declaredBucket, type Bucket, type ObjectStore } from "./contract";
 import {
   assertS3BucketName,
   EndpointCa,
   parseS3Endpoint,
+  type S3Endpoint,
   physicalBucketName,
   S3CompatibleBucket,
 } from "./S3CompatibleBucket";
@@ -56,47 +58,8 @@ export class ExternalObjectStore extends pulumi.ComponentResource implements Obj
 
   constructor(name: string, args: ExternalObjectStoreArgs, opts?: pulumi.ComponentResourceOptions) {
     const where = `ExternalObjectStore ${name}`;
-    const { ctx, config, network } = args;
-    if (config.provider !== "external") {
-      throw new Error(
-        `${where}: objectStore.provider is ${JSON.stringify(config.provider)}; ExternalObjectStore serves only "external" (use ObcObjectStore for "obc")`,
-      );
-    }
-    const endpoint = parseS3Endpoint(config.endpoint, where);
-    if (!endpoint.https && ctx.environment !== "dev") {
-      throw new Error(
-        `${where}: objectStore.endpoint ${JSON.stringify(config.endpoint)} is plain http, which ${ctx.environment} does not allow: keys and data would cross the network in clear; use the endpoint's https URL`,
-      );
-    }
-    if (network.objectStoreCidrs.length === 0) {
-      throw new Error(
-        `${where}: network.objectStoreCidrs is empty; list the endpoint's addresses so granted pods can reach it`,
-      );
-    }
-    const declared = new Set(config.buckets.map((b) => b.name));
-    for (const logical of Object.keys(args.bucketNames ?? {})) {
-      if (!declared.has(logical))
-        throw new Error(
-          `${where}: bucketNames names "${logical}", which is not a declared bucket (declared: ${[...declared].join(", ") || "none"})`,
-        );
-    }
-    const plans = config.buckets.map((bucket) => {
-      const namespace = args.namespaces[bucket.owner];
-      if (!namespace) {
-        throw new Error(
-          `${where}: bucket "${bucket.name}" is owned by "${bucket.owner}", which has no namespace in args.namespaces (known owners: ${Object.keys(args.namespaces).join(", ") || "none"})`,
-        );
-      }
-      if (!bucket.credentialsSecret) {
-        throw new Error(
-          `${where}: bucket "${bucket.name}" has no credentialsSecret; name the Secret in namespace "${namespace}" holding ${EXTERNAL_ACCESS_KEY_ID} / ${EXTERNAL_SECRET_ACCESS_KEY} for this bucket`,
-        );
-      }
-      const bucketName =
-        args.bucketNames?.[bucket.name] ?? physicalBucketName(ctx.project, ctx.stack, bucket.name);
-      assertS3BucketName(bucketName, where);
-      return { bucket, namespace, bucketName, credentialsSecret: bucket.credentialsSecret };
-    });
+    const { config, network } = args;
+    const { endpoint, plans } = planExternalObjectStore(name, args);
     super("mlstack:objectstore:ExternalObjectStore", name, {}, opts);
     this.componentName = name;
 
@@ -137,4 +100,73 @@ export class ExternalObjectStore extends pulumi.ComponentResource implements Obj
   bucket(logicalName: string): Bucket {
     return declaredBucket(`ExternalObjectStore ${this.componentName}`, this.buckets, logicalName);
   }
+}
+
+/**
+ * Checks an ExternalObjectStore's arguments and plans its buckets: pure, so the stack's pre-flight
+ * runs it before anything registers, and the constructor runs it again.
+ */
+export function planExternalObjectStore(
+  name: string,
+  args: Omit<ExternalObjectStoreArgs, "dependsOn">,
+): {
+  endpoint: S3Endpoint;
+  plans: Array<{ bucket: BucketConfig; namespace: string; bucketName: string; credentialsSecret: string }>;
+} {
+  const where = `ExternalObjectStore ${name}`;
+  const fail = refusal(where);
+  const { ctx, config, network } = args;
+  if (config.provider !== "external") {
+    fail(
+      "config.provider",
+      config.provider,
+      'is not "external"; ExternalObjectStore serves only external (use ObcObjectStore for "obc")',
+    );
+  }
+  const endpoint = parseS3Endpoint(config.endpoint, where);
+  if (!endpoint.https && ctx.environment !== "dev") {
+    fail(
+      "config.endpoint",
+      config.endpoint,
+      `is plain http, which ${ctx.environment} does not allow: keys and data would cross the network in clear; use the endpoint's https URL`,
+    );
+  }
+  if (network.objectStoreCidrs.length === 0) {
+    fail(
+      "network.objectStoreCidrs",
+      network.objectStoreCidrs,
+      "is empty; list the endpoint's addresses so granted pods can reach it",
+    );
+  }
+  const declared = new Set(config.buckets.map((b) => b.name));
+  for (const logical of Object.keys(args.bucketNames ?? {})) {
+    if (!declared.has(logical))
+      fail(
+        `bucketNames.${logical}`,
+        logical,
+        `is not a declared bucket (declared: ${[...declared].join(", ") || "none"})`,
+      );
+  }
+  const plans = config.buckets.map((bucket, i) => {
+    const namespace = args.namespaces[bucket.owner];
+    if (!namespace) {
+      fail(
+        `config.buckets[${i}].owner`,
+        bucket.owner,
+        `has no namespace in args.namespaces (known owners: ${Object.keys(args.namespaces).join(", ") || "none"})`,
+      );
+    }
+    if (!bucket.credentialsSecret) {
+      return fail(
+        `config.buckets[${i}].credentialsSecret`,
+        undefined,
+        `is required: name the Secret in namespace "${namespace}" holding ${EXTERNAL_ACCESS_KEY_ID} / ${EXTERNAL_SECRET_ACCESS_KEY} for bucket "${bucket.name}"`,
+      );
+    }
+    const bucketName =
+      args.bucketNames?.[bucket.name] ?? physicalBucketName(ctx.project, ctx.stack, bucket.name);
+    assertS3BucketName(bucketName, where, `config.buckets[${i}].name (physical bucket name)`);
+    return { bucket, namespace, bucketName, credentialsSecret: bucket.credentialsSecret };
+  });
+  return { endpoint, plans };
 }

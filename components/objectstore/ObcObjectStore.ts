@@ -21,7 +21,14 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import type { PlatformContext } from "../context";
+import { refusal } from "../argumentProblem";
 import { kubeLabels } from "../kube/labels";
+import {
+  DNS1123_LABEL_RULE,
+  DNS1123_SUBDOMAIN_RULE,
+  isDns1123Label,
+  isDns1123Subdomain,
+} from "../kube/names";
 import type { BucketConfig, ObjectStoreConfig } from "./settings";
 import type { NetworkConfig } from "../kube/clusterNetwork";
 import { declaredBucket, type Bucket, type ObjectStore } from "./contract";
@@ -33,6 +40,7 @@ import {
   parseS3Endpoint,
   physicalBucketName,
   S3CompatibleBucket,
+  type S3Endpoint,
 } from "./S3CompatibleBucket";
 
 /** Which OBC provisioner serves `storageClassName`. */
@@ -100,58 +108,10 @@ export class ObcObjectStore extends pulumi.ComponentResource implements ObjectSt
   constructor(name: string, args: ObcObjectStoreArgs, opts?: pulumi.ComponentResourceOptions) {
     const where = `ObcObjectStore ${name}`;
     const { ctx, config, network } = args;
-    if (config.provider !== "obc") {
-      throw new Error(
-        `${where}: objectStore.provider is ${JSON.stringify(config.provider)}; ObcObjectStore serves only "obc" (use ExternalObjectStore for "external")`,
-      );
-    }
-    const provisioner = args.provisioner ?? (ctx.flavor === "openshift" ? "noobaa" : "rook-ceph");
-    if (!OBC_PROVISIONERS.includes(provisioner)) {
-      throw new Error(
-        `${where}: provisioner ${JSON.stringify(provisioner)} is not one of ${OBC_PROVISIONERS.join(", ")}`,
-      );
-    }
-    if (!config.storageClassName)
-      throw new Error(
-        `${where}: objectStore.storageClassName is empty; name the OBC StorageClass (e.g. rook-ceph-bucket)`,
-      );
-    const lifecycleInClaim = args.lifecycleInClaim ?? false;
-    if (lifecycleInClaim && provisioner !== "rook-ceph") {
-      throw new Error(
-        `${where}: lifecycleInClaim is true but provisioner ${provisioner} has no lifecycle claim field; only rook-ceph reads additionalConfig.bucketLifecycle`,
-      );
-    }
-    const endpoint = parseS3Endpoint(config.endpoint, where);
-    const ports = args.endpointPorts ?? [
-      ...new Set([endpoint.port, ...POD_PORTS[provisioner][endpoint.https ? "https" : "http"]]),
-    ];
-    if (ports.length === 0 || ports.some((p) => !Number.isInteger(p) || p < 1 || p > 65535)) {
-      throw new Error(`${where}: endpointPorts ${JSON.stringify(ports)} must list TCP ports from 1 to 65535`);
-    }
-    const endpointCa =
-      args.endpointCa === false
-        ? undefined
-        : (args.endpointCa ??
-          (ctx.flavor === "openshift" && endpoint.https && isClusterServiceHost(endpoint.host)
-            ? OPENSHIFT_SERVICE_CA
-            : undefined));
-    const plans = config.buckets.map((bucket) => {
-      const namespace = args.namespaces[bucket.owner];
-      if (!namespace) {
-        throw new Error(
-          `${where}: bucket "${bucket.name}" is owned by "${bucket.owner}", which has no namespace in args.namespaces (known owners: ${Object.keys(args.namespaces).join(", ") || "none"})`,
-        );
-      }
-      const claimName = `${name}-${bucket.name}`;
-      if (!/^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/.test(claimName)) {
-        throw new Error(
-          `${where}: claim name "${claimName}" (component name + bucket) is not a DNS label of at most 63 characters; shorten the component or bucket name`,
-        );
-      }
-      const bucketName = physicalBucketName(ctx.project, ctx.stack, bucket.name);
-      assertS3BucketName(bucketName, where);
-      return { bucket, namespace, claimName, bucketName };
-    });
+    const { provisioner, lifecycleInClaim, endpoint, ports, endpointCa, plans } = planObcObjectStore(
+      name,
+      args,
+    );
     super("mlstack:objectstore:ObcObjectStore", name, {}, opts);
     this.componentName = name;
 
@@ -290,4 +250,86 @@ function unenforcedSettings(
     }
   }
   return notes;
+}
+
+/** What the constructor builds from its arguments, computed (and checked) before anything registers. */
+interface ObcPlan {
+  provisioner: ObcProvisioner;
+  lifecycleInClaim: boolean;
+  endpoint: S3Endpoint;
+  ports: number[];
+  endpointCa: EndpointCa | undefined;
+  plans: Array<{ bucket: BucketConfig; namespace: string; claimName: string; bucketName: string }>;
+}
+
+/**
+ * Checks an ObcObjectStore's arguments and plans its claims: pure, so the stack's pre-flight runs it
+ * before anything registers, and the constructor runs it again. Refuses with an `ArgumentRefusal`.
+ */
+export function planObcObjectStore(name: string, args: Omit<ObcObjectStoreArgs, "dependsOn">): ObcPlan {
+  const fail = refusal(`ObcObjectStore ${name}`);
+  const where = `ObcObjectStore ${name}`;
+  const { ctx, config } = args;
+  if (config.provider !== "obc") {
+    fail(
+      "config.provider",
+      config.provider,
+      'is not "obc"; ObcObjectStore serves only obc (use ExternalObjectStore for "external")',
+    );
+  }
+  const provisioner = args.provisioner ?? (ctx.flavor === "openshift" ? "noobaa" : "rook-ceph");
+  if (!OBC_PROVISIONERS.includes(provisioner)) {
+    fail("provisioner", provisioner, `is not one of ${OBC_PROVISIONERS.join(", ")}`);
+  }
+  if (!isDns1123Subdomain(config.storageClassName)) {
+    fail(
+      "config.storageClassName",
+      config.storageClassName,
+      `is not a StorageClass name (${DNS1123_SUBDOMAIN_RULE}), e.g. rook-ceph-bucket`,
+    );
+  }
+  const lifecycleInClaim = args.lifecycleInClaim ?? false;
+  if (lifecycleInClaim && provisioner !== "rook-ceph") {
+    fail(
+      "lifecycleInClaim",
+      true,
+      `is not possible with provisioner ${provisioner}: it has no lifecycle claim field; only rook-ceph reads additionalConfig.bucketLifecycle`,
+    );
+  }
+  const endpoint = parseS3Endpoint(config.endpoint, where);
+  const ports = args.endpointPorts ?? [
+    ...new Set([endpoint.port, ...POD_PORTS[provisioner][endpoint.https ? "https" : "http"]]),
+  ];
+  if (ports.length === 0 || ports.some((p) => !Number.isInteger(p) || p < 1 || p > 65535)) {
+    fail("endpointPorts", ports, "must list TCP ports from 1 to 65535");
+  }
+  const endpointCa =
+    args.endpointCa === false
+      ? undefined
+      : (args.endpointCa ??
+        (ctx.flavor === "openshift" && endpoint.https && isClusterServiceHost(endpoint.host)
+          ? OPENSHIFT_SERVICE_CA
+          : undefined));
+  const plans = config.buckets.map((bucket, i) => {
+    const namespace = args.namespaces[bucket.owner];
+    if (!namespace) {
+      fail(
+        `config.buckets[${i}].owner`,
+        bucket.owner,
+        `has no namespace in args.namespaces (known owners: ${Object.keys(args.namespaces).join(", ") || "none"})`,
+      );
+    }
+    const claimName = `${name}-${bucket.name}`;
+    if (!isDns1123Label(claimName)) {
+      fail(
+        `config.buckets[${i}].name`,
+        bucket.name,
+        `gives the claim name "${claimName}" (component name + bucket), which is not ${DNS1123_LABEL_RULE}; shorten the bucket name`,
+      );
+    }
+    const bucketName = physicalBucketName(ctx.project, ctx.stack, bucket.name);
+    assertS3BucketName(bucketName, where, `config.buckets[${i}].name (physical bucket name)`);
+    return { bucket, namespace, claimName, bucketName };
+  });
+  return { provisioner, lifecycleInClaim, endpoint, ports, endpointCa, plans };
 }

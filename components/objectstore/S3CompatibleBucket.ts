@@ -14,6 +14,7 @@ import * as crypto from "crypto";
 import type * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import type { WorkloadAccess, WorkloadIdentity } from "../identity/contract";
+import { refusal } from "../argumentProblem";
 import type { Bucket, BucketAccessMode } from "./contract";
 
 type EgressRule = k8s.types.input.networking.v1.NetworkPolicyEgressRule;
@@ -30,21 +31,18 @@ export interface S3Endpoint {
 
 /** Parses `objectStore.endpoint`; `where` names the component for the error message. */
 export function parseS3Endpoint(endpoint: string, where: string): S3Endpoint {
+  const fail = refusal(where);
   let parsed: URL;
   try {
     parsed = new URL(endpoint);
   } catch {
-    throw new Error(
-      `${where}: objectStore.endpoint ${JSON.stringify(endpoint)} is not a URL; use e.g. https://s3.openshift-storage.svc`,
-    );
+    return fail("config.endpoint", endpoint, "is not a URL; use e.g. https://s3.openshift-storage.svc");
   }
   if (parsed.protocol !== "https:" && parsed.protocol !== "http:") {
-    throw new Error(`${where}: objectStore.endpoint ${JSON.stringify(endpoint)} must use http or https`);
+    fail("config.endpoint", endpoint, "must use http or https");
   }
   if ((parsed.pathname !== "/" && parsed.pathname !== "") || parsed.search || parsed.username) {
-    throw new Error(
-      `${where}: objectStore.endpoint ${JSON.stringify(endpoint)} must be scheme://host[:port] without path, query or credentials`,
-    );
+    fail("config.endpoint", endpoint, "must be scheme://host[:port] without path, query or credentials");
   }
   const https = parsed.protocol === "https:";
   return {
@@ -64,7 +62,7 @@ const S3_NAME_MAX = 63;
 const S3_NAME = /^[a-z0-9][a-z0-9-]{1,61}[a-z0-9]$/;
 
 /** Checks the S3 bucket naming rules mlstack relies on (no dots: they break TLS for virtual-host style). */
-export function assertS3BucketName(name: string, where: string): void {
+export function assertS3BucketName(name: string, where: string, arg = "bucket name"): void {
   const reasons: string[] = [];
   if (!S3_NAME.test(name))
     reasons.push("3 to 63 lowercase letters, digits or '-', starting and ending with a letter or digit");
@@ -73,8 +71,7 @@ export function assertS3BucketName(name: string, where: string): void {
     reasons.push("not starting with xn-- or sthree-");
   if (name.endsWith("-s3alias") || name.endsWith("--ol-s3"))
     reasons.push("not ending with -s3alias or --ol-s3");
-  if (reasons.length > 0)
-    throw new Error(`${where}: bucket name ${JSON.stringify(name)} must be ${reasons.join("; ")}`);
+  if (reasons.length > 0) refusal(where)(arg, name, `must be ${reasons.join("; ")}`);
 }
 
 /**

@@ -40,7 +40,9 @@ import type { WorkloadAccess, WorkloadIdentity } from "../identity/contract";
 import { kubeLabels } from "../kube/labels";
 import type { Bucket } from "../objectstore/contract";
 import { CertificateAuthority } from "../pki/CertificateAuthority";
-import { isDns1123Label } from "../kube/names";
+import { refusal } from "../argumentProblem";
+import { SECONDS_CRON_SCHEDULE_RULE, isSecondsCronSchedule } from "../kube/cron";
+import { DNS1123_SUBDOMAIN_RULE, isDns1123Label, isDns1123Subdomain } from "../kube/names";
 import { PLATFORM_OWNER } from "../platformIdentity";
 import type {
   ContainerResources,
@@ -664,13 +666,42 @@ function instancesNetworkPolicy(p: InstancesPolicyInputs): k8s.types.input.netwo
 
 /** Everything the constructor can check before registering anything. */
 function validate(where: string, args: CnpgPostgresArgs): void {
+  validateCnpgPostgresSettings(where, args);
+  const { config } = args;
+  const fail = refusal(where);
+  if (config.backup.enabled) {
+    if (!args.backupBucket)
+      fail(
+        "backupBucket",
+        undefined,
+        `is required: postgres.backup.enabled is true but no backupBucket was given; pass the object store's "${config.backup.bucket}" bucket`,
+      );
+    else if (args.backupBucket.logicalName !== config.backup.bucket) {
+      fail(
+        "backupBucket",
+        args.backupBucket.logicalName,
+        `is not config.backup.bucket "${config.backup.bucket}"`,
+      );
+    }
+  }
+}
+
+/**
+ * The checks of a CnpgPostgres's settings that need no other resource: pure, so the stack's
+ * pre-flight runs them before anything registers (the constructor runs them again).
+ * Refuses with an `ArgumentRefusal` naming the argument, the value and what is allowed.
+ */
+export function validateCnpgPostgresSettings(
+  where: string,
+  args: Omit<CnpgPostgresArgs, "backupBucket" | "dependsOn">,
+): void {
   const { ctx, config } = args;
-  const fail = (what: string): never => {
-    throw new Error(`${where}: ${what}`);
-  };
+  const fail = refusal(where);
   if (!isDns1123Label(config.name) || config.name.length > CNPG_MAX_CLUSTER_NAME) {
     fail(
-      `postgres.name ${JSON.stringify(config.name)} must be a DNS label of at most ${CNPG_MAX_CLUSTER_NAME} characters (CloudNativePG appends suffixes to it)`,
+      "config.name",
+      config.name,
+      `must be a DNS label of at most ${CNPG_MAX_CLUSTER_NAME} characters (CloudNativePG appends suffixes to it)`,
     );
   }
   for (const [label, ns] of [
@@ -679,60 +710,68 @@ function validate(where: string, args: CnpgPostgresArgs): void {
     ...args.clientNamespaces.map((n, i) => [`clientNamespaces[${i}]`, n]),
     ...Object.entries(args.owners).map(([w, n]) => [`owners.${w}`, n]),
   ]) {
-    if (!isDns1123Label(ns)) fail(`${label} ${JSON.stringify(ns)} is not a namespace name (a DNS label)`);
+    if (!isDns1123Label(ns)) fail(label, ns, "is not a namespace name (a DNS label)");
   }
   if (!Number.isInteger(config.instances) || config.instances < 1)
-    fail(`postgres.instances ${JSON.stringify(config.instances)} must be a whole number of at least 1`);
+    fail("config.instances", config.instances, "must be a whole number of at least 1");
   if (ctx.highAvailability && config.instances < 2) {
     fail(
-      `postgres.instances is ${config.instances} but ${ctx.environment} runs highly available: set at least 2 (a primary and a standby to fail over to)`,
+      "config.instances",
+      config.instances,
+      `is below 2 but ${ctx.environment} runs highly available: set at least 2 (a primary and a standby to fail over to)`,
     );
   }
   cnpgImage(config.version);
   if (args.imageName !== undefined && imageMajor(args.imageName) !== config.version) {
     fail(
-      `imageName ${JSON.stringify(args.imageName)} does not carry PostgreSQL ${config.version} in its tag (postgres.version); CloudNativePG reads the major version from the tag`,
+      "imageName",
+      args.imageName,
+      `does not carry PostgreSQL ${config.version} in its tag (postgres.version); CloudNativePG reads the major version from the tag`,
     );
   }
   if (config.databases.length === 0)
-    fail("postgres.databases is empty; the platform needs at least MLflow's database");
-  for (const database of config.databases) {
+    fail("config.databases", config.databases, "is empty; the platform needs at least MLflow's database");
+  config.databases.forEach((database, i) => {
     const role = roleOf(database);
     if (!ROLE_NAME.test(database.name))
       fail(
-        `database ${JSON.stringify(database.name)} must be lowercase letters, digits and '_', starting with a letter or '_'`,
+        `config.databases[${i}].name`,
+        database.name,
+        "must be lowercase letters, digits and '_', starting with a letter or '_'",
       );
     if (role.startsWith("pg_") || RESERVED_ROLES.includes(role)) {
       fail(
-        `database "${database.name}" would create role "${role}", which PostgreSQL or CloudNativePG reserves; choose another database name`,
+        `config.databases[${i}].name`,
+        database.name,
+        `would create role "${role}", which PostgreSQL or CloudNativePG reserves; choose another database name`,
       );
     }
     if (!args.owners[database.owner]) {
       fail(
-        `database "${database.name}" is owned by "${database.owner}", which has no namespace in args.owners (known: ${Object.keys(args.owners).join(", ") || "none"})`,
+        `config.databases[${i}].owner`,
+        database.owner,
+        `has no namespace in args.owners (known: ${Object.keys(args.owners).join(", ") || "none"})`,
       );
     }
-  }
+  });
   if (config.backup.enabled) {
-    if (!args.backupBucket)
-      fail(
-        `postgres.backup.enabled is true but no backupBucket was given; pass the object store's "${config.backup.bucket}" bucket`,
-      );
-    else if (args.backupBucket.logicalName !== config.backup.bucket) {
-      fail(
-        `backupBucket is "${args.backupBucket.logicalName}" but postgres.backup.bucket is "${config.backup.bucket}"`,
-      );
-    }
     if (!Number.isInteger(config.backup.retentionDays) || config.backup.retentionDays < 1) {
       fail(
-        `postgres.backup.retentionDays ${JSON.stringify(config.backup.retentionDays)} must be a whole number of days, at least 1`,
+        "config.backup.retentionDays",
+        config.backup.retentionDays,
+        "must be a whole number of days, at least 1",
       );
     }
-    if (config.backup.schedule.trim().split(/\s+/).length !== 6) {
-      fail(
-        `postgres.backup.schedule ${JSON.stringify(config.backup.schedule)} must have six fields, seconds first (e.g. "0 0 2 * * *")`,
-      );
+    if (!isSecondsCronSchedule(config.backup.schedule)) {
+      fail("config.backup.schedule", config.backup.schedule, `is not ${SECONDS_CRON_SCHEDULE_RULE}`);
     }
+  }
+  if (config.storageClass !== undefined && !isDns1123Subdomain(config.storageClass)) {
+    fail(
+      "config.storageClass",
+      config.storageClass,
+      `is not a StorageClass name (${DNS1123_SUBDOMAIN_RULE})`,
+    );
   }
   for (const [field, value] of [
     ["postgresUid", args.postgresUid],
@@ -740,8 +779,8 @@ function validate(where: string, args: CnpgPostgresArgs): void {
   ] as const) {
     if (value === undefined) continue;
     if (ctx.flavor === "openshift")
-      fail(`${field} is set but OpenShift assigns the UID and GID from the namespace range; remove it`);
+      fail(field, value, "is set but OpenShift assigns the UID and GID from the namespace range; remove it");
     if (!Number.isInteger(value) || value < 1)
-      fail(`${field} ${JSON.stringify(value)} must be a positive whole number (never root)`);
+      fail(field, value, "must be a positive whole number (never root)");
   }
 }

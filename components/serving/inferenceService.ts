@@ -40,7 +40,7 @@ export function kserveMetricsPort(model: ModelConfig): number | undefined {
   return undefined;
 }
 
-export function kservePredictorName(model: ModelConfig): string {
+export function kservePredictorName(model: Pick<ModelConfig, "name">): string {
   return `${model.name}-predictor`;
 }
 

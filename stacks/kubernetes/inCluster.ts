@@ -10,12 +10,14 @@ import { ExternalObjectStore } from "../../components/objectstore/ExternalObject
 import { ObcObjectStore } from "../../components/objectstore/ObcObjectStore";
 import { CnpgPostgres } from "../../components/postgres/CnpgPostgres";
 import type { TargetModule } from "../backing";
-import { PLATFORM_OWNER, PlatformConfig } from "../config";
+import {
+  IN_CLUSTER_COMPONENT_NAMES as NAMES,
+  cnpgPostgresArgs,
+  objectStoreArgs,
+  strimziKafkaArgs,
+} from "../componentArgs";
 
-/** Where the operators run: OLM installs into `openshift-operators`; Helm into `operators.namespace`. */
-export function operatorNamespace(config: PlatformConfig): string {
-  return config.target === "openshift" ? "openshift-operators" : config.operators.namespace;
-}
+export { operatorNamespace } from "../componentArgs";
 
 export function inClusterTarget(): TargetModule {
   return {
@@ -23,53 +25,21 @@ export function inClusterTarget(): TargetModule {
     kubernetesProvider: () => undefined,
     identityProvider: () => new KubernetesIdentityProvider(),
     createBackingServices(config, ctx, cluster, parent) {
-      const namespaces = { [PLATFORM_OWNER]: cluster.platformNamespace, ...cluster.teamNamespaces };
-      const storeArgs = {
-        ctx,
-        config: config.objectStore,
-        network: config.network,
-        namespaces,
-        dependsOn: cluster.dependsOn,
-      };
+      const storeArgs = objectStoreArgs(config, ctx, cluster);
       const objectStore: ObjectStore =
         config.objectStore.provider === "obc"
-          ? new ObcObjectStore("objectstore", storeArgs, { parent })
-          : new ExternalObjectStore("objectstore", storeArgs, { parent });
-      const clientNamespaces = [...new Set(Object.values(cluster.workloadNamespaces))].sort();
-      const kafka = new StrimziKafka(
-        "kafka",
-        {
-          ctx,
-          config: config.kafka,
-          namespace: cluster.platformNamespace,
-          // Every team may run Kafka clients (streaming models, their own jobs); ACLs decide what each reads.
-          clientNamespaces: [...new Set(Object.values(cluster.teamNamespaces))].sort(),
-          apiServerCidrs: config.network.apiServerCidrs,
-          kedaOperator: config.serving.models.some((m) => m.kafka)
-            ? { namespace: config.network.kedaNamespace }
-            : undefined,
-          monitoringNamespace: config.serving.monitoring ? config.network.monitoringNamespace : undefined,
-          dependsOn: cluster.dependsOn,
-        },
-        { parent },
-      );
+          ? new ObcObjectStore(NAMES.objectStore, storeArgs, { parent })
+          : new ExternalObjectStore(NAMES.objectStore, storeArgs, { parent });
+      const kafka = new StrimziKafka(NAMES.kafka, strimziKafkaArgs(config, ctx, cluster), { parent });
+      const backupBucket = config.postgres.backup.enabled
+        ? objectStore.bucket(config.postgres.backup.bucket)
+        : undefined;
       const postgres = new CnpgPostgres(
-        "postgres",
+        NAMES.postgres,
+        cnpgPostgresArgs(config, ctx, cluster, backupBucket),
         {
-          ctx,
-          config: config.postgres,
-          namespace: cluster.platformNamespace,
-          clientNamespaces,
-          operatorNamespace: operatorNamespace(config),
-          network: config.network,
-          owners: cluster.workloadNamespaces,
-          backupBucket: config.postgres.backup.enabled
-            ? objectStore.bucket(config.postgres.backup.bucket)
-            : undefined,
-          dependsOn: cluster.dependsOn,
-          monitoring: config.serving.monitoring,
+          parent,
         },
-        { parent },
       );
       return { objectStore, kafka, postgres };
     },

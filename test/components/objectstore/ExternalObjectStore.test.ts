@@ -179,7 +179,9 @@ describe("ExternalObjectStore", () => {
           "objectstore",
           argsFor(config, { config: { ...config.objectStore, buckets } }),
         ),
-    ).toThrow('bucket "fraud-models" has no credentialsSecret; name the Secret in namespace "ml-dev-fraud"');
+    ).toThrow(
+      'config.buckets[0].credentialsSecret undefined is required: name the Secret in namespace "ml-dev-fraud"',
+    );
   });
 
   it("refuses a plain-http endpoint outside dev", () => {
@@ -201,20 +203,20 @@ describe("ExternalObjectStore", () => {
           "objectstore",
           argsFor(config, { config: { ...config.objectStore, provider: "obc" } }),
         ),
-    ).toThrow('ExternalObjectStore serves only "external"');
+    ).toThrow('config.provider "obc" is not "external"');
   });
 
   it("refuses a physical name for an undeclared bucket, or one S3 would reject", () => {
     const config = externalConfig();
     expect(
       () => new ExternalObjectStore("objectstore", argsFor(config, { bucketNames: { nope: "x-bucket" } })),
-    ).toThrow('bucketNames names "nope", which is not a declared bucket');
+    ).toThrow('bucketNames.nope "nope" is not a declared bucket');
     expect(
       () =>
         new ExternalObjectStore(
           "objectstore",
           argsFor(config, { bucketNames: { "fraud-models": "Fraud_Models" } }),
         ),
-    ).toThrow('bucket name "Fraud_Models" must be 3 to 63 lowercase letters');
+    ).toThrow('(physical bucket name) "Fraud_Models" must be 3 to 63 lowercase letters');
   });
 });

@@ -321,7 +321,7 @@ describe("ObcObjectStore", () => {
   it("refuses a lifecycle claim on NooBaa, which has no such field", () => {
     const config = baseConfig({ target: "openshift" });
     expect(() => new ObcObjectStore("objectstore", argsFor(config, { lifecycleInClaim: true }))).toThrow(
-      "lifecycleInClaim is true but provisioner noobaa has no lifecycle claim field",
+      "lifecycleInClaim true is not possible with provisioner noobaa: it has no lifecycle claim field",
     );
   });
 
@@ -333,7 +333,7 @@ describe("ObcObjectStore", () => {
           "objectstore",
           argsFor(config, { config: { ...config.objectStore, provider: "external" } }),
         ),
-    ).toThrow('objectStore.provider is "external"; ObcObjectStore serves only "obc"');
+    ).toThrow('config.provider "external" is not "obc"');
   });
 
   it("refuses a bucket whose owner has no namespace", () => {
@@ -344,7 +344,7 @@ describe("ObcObjectStore", () => {
           "objectstore",
           argsFor(config, { namespaces: { platform: "ml-dev-platform", fraud: "ml-dev-fraud" } }),
         ),
-    ).toThrow('bucket "pricing-models" is owned by "pricing", which has no namespace in args.namespaces');
+    ).toThrow('config.buckets[1].owner "pricing" has no namespace in args.namespaces');
   });
 
   it("refuses ports outside the TCP range", () => {

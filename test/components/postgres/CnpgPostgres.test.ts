@@ -467,7 +467,7 @@ describe("CnpgPostgres", () => {
     it("refuses backups without a bucket to put them in", () => {
       const config = configFor({ environment: "prod" });
       expect(() => new CnpgPostgres("postgres", argsFor(config, undefined))).toThrow(
-        'postgres.backup.enabled is true but no backupBucket was given; pass the object store\'s "postgres-backups" bucket',
+        'backupBucket undefined is required: postgres.backup.enabled is true but no backupBucket was given; pass the object store\'s "postgres-backups" bucket',
       );
     });
   });
@@ -707,7 +707,7 @@ describe("CnpgPostgres", () => {
     it("a highly available environment with a single instance", () => {
       const config = configFor({ environment: "staging", postgres: { instances: 1 } });
       expect(() => new CnpgPostgres("postgres", argsFor(config, undefined))).toThrow(
-        "postgres.instances is 1 but staging runs highly available: set at least 2",
+        "config.instances 1 is below 2 but staging runs highly available: set at least 2",
       );
     });
 
@@ -719,9 +719,7 @@ describe("CnpgPostgres", () => {
             "postgres",
             argsFor(config, undefined, { owners: { mlflow: config.platformNamespace } }),
           ),
-      ).toThrow(
-        'database "fraud_features" is owned by "fraud-detector", which has no namespace in args.owners',
-      );
+      ).toThrow('config.databases[1].owner "fraud-detector" has no namespace in args.owners');
     });
 
     it("a database whose role name PostgreSQL reserves", () => {
@@ -734,14 +732,14 @@ describe("CnpgPostgres", () => {
             argsFor(config, undefined, { config: { ...config.postgres, databases } }),
           ),
       ).toThrow(
-        'database "pg_stats" would create role "pg_stats", which PostgreSQL or CloudNativePG reserves',
+        'config.databases[2].name "pg_stats" would create role "pg_stats", which PostgreSQL or CloudNativePG reserves',
       );
     });
 
     it("a UID on OpenShift, where the SCC assigns it", () => {
       const config = configFor({ target: "openshift" });
       expect(() => new CnpgPostgres("postgres", argsFor(config, undefined, { postgresUid: 10001 }))).toThrow(
-        "postgresUid is set but OpenShift assigns the UID",
+        "postgresUid 10001 is set but OpenShift assigns the UID",
       );
     });
 
@@ -775,9 +773,7 @@ describe("CnpgPostgres", () => {
             argsFor(config, store, { backupBucket: store.bucket("mlflow-artifacts") }),
           );
         }),
-      ).rejects.toThrow(
-        'backupBucket is "mlflow-artifacts" but postgres.backup.bucket is "postgres-backups"',
-      );
+      ).rejects.toThrow('backupBucket "mlflow-artifacts" is not config.backup.bucket "postgres-backups"');
     });
   });
 
