@@ -98,11 +98,7 @@ export async function runPlan(
       );
     throw err;
   }
-  for (const c of result.plaintextCredentials) {
-    process.stderr.write(
-      `mlstack plan: warning: ${path.basename(result.stackConfig.file)}: ${c.key} is a plaintext credential (${c.reason}); store it with pulumi config set --secret ${c.configKey}. Its value is redacted in every file written.\n`,
-    );
-  }
+  for (const warning of result.warnings) process.stderr.write(`mlstack plan: warning: ${warning}\n`);
 
   const { config, resources } = result;
   const { report, files } = rendered;

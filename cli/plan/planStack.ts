@@ -5,9 +5,10 @@
  */
 import * as fs from "fs";
 import * as path from "path";
-import { PlatformConfig, parseConfig, platformKeys } from "../../stacks/config";
+import { ConfigError, PlatformConfig, parseConfig, platformKeys } from "../../stacks/config";
 import { RecordedResource, runUnderMocks } from "../mockRuntime";
 import { mermaidDiagram } from "./diagram";
+import { ESC_CONFIG_VARIABLE, overrideFileName } from "./escEnvironment";
 import {
   PlaintextCredential,
   findPlaintextCredentials,
@@ -28,6 +29,14 @@ export interface PlanResult {
   outputs: Record<string, unknown>;
   /** Credentials written in plain text in the stack file (warned about in dev). */
   plaintextCredentials: PlaintextCredential[];
+  /** What the user should know but that does not stop the plan (printed on stderr). */
+  warnings: string[];
+}
+
+/** "Pulumi.dev.yaml imports ESC environment(s) …": the note for values the plan could not read. */
+function unreadEnvironmentsNote(stackConfig: StackConfig): string {
+  const { unreadEnvironments, stack } = stackConfig;
+  return `${path.basename(stackConfig.file)} imports ESC environment${unreadEnvironments.length === 1 ? "" : "s"} ${unreadEnvironments.join(", ")}, which mlstack plan cannot open offline; give their pulumiConfig values in ${overrideFileName(stack)} (values: pulumiConfig: {...}) or as JSON in ${ESC_CONFIG_VARIABLE}`;
 }
 
 /**
@@ -39,14 +48,28 @@ export async function planStack(projectDir: string, stack: string): Promise<Plan
   if (problem) throw new StackFileError(problem);
   const stackConfig = loadStackConfig(projectDir, stack);
   const plaintextCredentials = findPlaintextCredentials(stackConfig.config, stackConfig.secretKeys);
+  const warnings: string[] = [];
   // Validate before the runtime starts: a bad config registers nothing at all.
-  const config = parseConfig(platformKeys(stackConfig.config), { project: stackConfig.project, stack });
+  let config: PlatformConfig;
+  try {
+    config = parseConfig(platformKeys(stackConfig.config), { project: stackConfig.project, stack });
+  } catch (err) {
+    // Values missing from the config may be the ones an unread environment would have supplied.
+    if (err instanceof ConfigError && stackConfig.unreadEnvironments.length > 0) {
+      throw new StackFileError(`${err.message}\n${unreadEnvironmentsNote(stackConfig)}`);
+    }
+    throw err;
+  }
+  if (stackConfig.unreadEnvironments.length > 0) {
+    warnings.push(`${unreadEnvironmentsNote(stackConfig)}; this plan uses the stack file alone`);
+  }
+  const fileOf = (key: string) => stackConfig.sources[key] ?? path.basename(stackConfig.file);
   if (plaintextCredentials.length > 0 && config.environment !== "dev") {
     throw new StackFileError(
       plaintextCredentials
         .map(
           (c) =>
-            `${path.basename(stackConfig.file)}: ${c.key} is a plaintext credential (${c.reason}); in environment ${config.environment} credentials must be secure: values (pulumi config set --secret ${c.configKey} …); plaintext is accepted, with a warning, only in dev`,
+            `${fileOf(c.configKey)}: ${c.key} is a plaintext credential (${c.reason}); in environment ${config.environment} credentials must be secure: values (pulumi config set --secret ${c.configKey} …); plaintext is accepted, with a warning, only in dev`,
         )
         .join("\n"),
     );
@@ -62,7 +85,12 @@ export async function planStack(projectDir: string, stack: string): Promise<Plan
       secretKeys: stackConfig.secretKeys,
     },
   );
-  return { config, stackConfig, resources, outputs, plaintextCredentials };
+  for (const c of plaintextCredentials) {
+    warnings.push(
+      `${fileOf(c.configKey)}: ${c.key} is a plaintext credential (${c.reason}); store it with pulumi config set --secret ${c.configKey}. Its value is redacted in every file written.`,
+    );
+  }
+  return { config, stackConfig, resources, outputs, plaintextCredentials, warnings };
 }
 
 export interface RenderedPlan {

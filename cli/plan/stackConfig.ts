@@ -7,6 +7,7 @@
 import * as fs from "fs";
 import * as path from "path";
 import * as YAML from "yaml";
+import { EscEnvironmentError, readEnvironmentConfig } from "./escEnvironment";
 import { stackNameProblem } from "./stackName";
 
 export const SECURE_PLACEHOLDER = "mlstack-plan-secure-placeholder";
@@ -19,6 +20,12 @@ export interface StackConfig {
   secretKeys: string[];
   /** The stack file read. */
   file: string;
+  /** ESC environments the stack file imports (`environment:`). */
+  environments: string[];
+  /** Imported environments whose values were found nowhere locally (see ./escEnvironment.ts). */
+  unreadEnvironments: string[];
+  /** Where each config key's value came from, when not the stack file (`Pulumi.dev.env.yaml`, …). */
+  sources: Record<string, string>;
 }
 
 export class StackFileError extends Error {}
@@ -37,16 +44,24 @@ function encode(value: unknown): string {
   return typeof value === "string" ? value : JSON.stringify(value);
 }
 
-/** Every `Pulumi.<stack>.yaml` beside `Pulumi.yaml`. */
+/** Every `Pulumi.<stack>.yaml` beside `Pulumi.yaml` (not the `Pulumi.<stack>.env.yaml` ESC values). */
 export function listStacks(projectDir: string): string[] {
   return fs
     .readdirSync(projectDir)
     .map((f) => /^Pulumi\.(.+)\.yaml$/.exec(f)?.[1])
-    .filter((s): s is string => s !== undefined && stackNameProblem(s) === undefined)
+    .filter((s): s is string => s !== undefined && stackNameProblem(s) === undefined && !s.endsWith(".env"))
     .sort();
 }
 
-export function loadStackConfig(projectDir: string, stack: string): StackConfig {
+/**
+ * The stack's config: `Pulumi.yaml` defaults, then values of imported ESC environments read
+ * locally (./escEnvironment.ts), then the stack file's `config:`, later winning.
+ */
+export function loadStackConfig(
+  projectDir: string,
+  stack: string,
+  env: NodeJS.ProcessEnv = process.env,
+): StackConfig {
   const projectFile = path.join(projectDir, "Pulumi.yaml");
   const project = readYaml(projectFile) as { name?: string; config?: Record<string, { default?: unknown }> };
   const stackFile = path.join(projectDir, `Pulumi.${stack}.yaml`);
@@ -62,8 +77,23 @@ export function loadStackConfig(projectDir: string, stack: string): StackConfig 
   for (const [key, spec] of Object.entries(project.config ?? {})) {
     if (spec && typeof spec === "object" && "default" in spec) config[key] = encode(spec.default);
   }
-  const stackDoc = (readYaml(stackFile) ?? {}) as { config?: Record<string, unknown> };
+  const stackDoc = (readYaml(stackFile) ?? {}) as { config?: Record<string, unknown>; environment?: unknown };
+  let environment;
+  try {
+    environment = readEnvironmentConfig(stackDoc.environment, stackFile, stack, env);
+  } catch (err) {
+    if (err instanceof EscEnvironmentError) throw new StackFileError(err.message);
+    throw err;
+  }
+  const sources: Record<string, string> = {};
+  for (const [key, { value, secret, source }] of environment.values) {
+    config[key] = encode(value);
+    sources[key] = source;
+    if (secret) secretKeys.push(key);
+  }
   for (const [key, value] of Object.entries(stackDoc.config ?? {})) {
+    delete sources[key];
+    if (secretKeys.includes(key)) secretKeys.splice(secretKeys.indexOf(key), 1);
     const isSecure =
       typeof value === "object" &&
       value !== null &&
@@ -77,5 +107,14 @@ export function loadStackConfig(projectDir: string, stack: string): StackConfig 
       config[key] = encode(value);
     }
   }
-  return { project: project.name ?? "mlstack", stack, config, secretKeys, file: stackFile };
+  return {
+    project: project.name ?? "mlstack",
+    stack,
+    config,
+    secretKeys,
+    file: stackFile,
+    environments: environment.imports,
+    unreadEnvironments: environment.unread,
+    sources,
+  };
 }
