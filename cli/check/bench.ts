@@ -7,7 +7,13 @@
  *
  * Goal: under 2 s and a ratio of at most 10 — rules are indexed by type, and the document is
  * walked once.
+ *
+ * Then the same Kubernetes objects, repeated in more namespaces up to 50 MB, as multi-document
+ * YAML and as the same content in JSON (a `kind: List`): each checked by the real command in its
+ * own process. Prints `check_yaml_50mb_s=`, `check_json_50mb_s=`, `check_yaml_json_ratio=` and the
+ * peak RSS of each. Goal: the ratio at most 3, YAML under 512 MiB.
  */
+import { spawnSync } from "child_process";
 import { promises as fs } from "fs";
 import * as os from "os";
 import * as path from "path";
@@ -319,6 +325,130 @@ export function generatePreview(count: number = BENCH_RESOURCES): Json {
   };
 }
 
+/** The preview's Kubernetes objects, repeated in renamed namespaces until they fill about `bytes` of YAML. */
+export function manifestCorpus(bytes: number): { yaml: string; json: string; objects: number } {
+  const templates = (generatePreview(2_000).steps as Array<{ newState: { inputs: Json } }>)
+    .map((s) => s.newState.inputs)
+    .filter((o) => typeof o.apiVersion === "string");
+  const docs: string[] = [];
+  const items: string[] = [];
+  let size = 0;
+  for (let copy = 0; size < bytes; copy++) {
+    for (const t of templates) {
+      const object = renamespaced(t, copy);
+      const yaml = blockYaml(object, "");
+      docs.push(yaml);
+      items.push(JSON.stringify(object));
+      size += yaml.length + 4;
+      if (size >= bytes) break;
+    }
+  }
+  return {
+    yaml: docs.join("---\n"),
+    json: `{"apiVersion": "v1", "kind": "List", "items": [\n${items.join(",\n")}\n]}\n`,
+    objects: docs.length,
+  };
+}
+
+/** The object in the copy's namespaces (`ml-bench-team-3` becomes `ml-bench-team-3-c7`). */
+function renamespaced(object: Json, copy: number): Json {
+  return JSON.parse(
+    JSON.stringify(object).replace(/"(ml-bench-team-\d+)(-\d+)?"/g, (_m, ns: string, suffix?: string) =>
+      JSON.stringify(`${ns}-c${copy}${suffix ?? ""}`),
+    ),
+  ) as Json;
+}
+
+/** Strings that may stay unquoted in YAML 1.1 without turning into another type. */
+const PLAIN_SAFE = /^[A-Za-z_][A-Za-z0-9_./-]*$/;
+const YAML11_WORDS = /^(y|n|yes|no|on|off|true|false|null)$/i;
+
+/** Block-style YAML as kubectl prints it (plain where safe, else double-quoted), for the benchmark. */
+function blockYaml(value: unknown, indent: string): string {
+  if (Array.isArray(value)) {
+    if (value.length === 0) return "[]\n";
+    return value
+      .map((v) => {
+        const inner = blockYaml(v, `${indent}  `);
+        return isObjectLike(v) ? `${indent}- ${inner.slice(indent.length + 2)}` : `${indent}- ${inner}`;
+      })
+      .join("");
+  }
+  if (typeof value === "object" && value !== null) {
+    const entries = Object.entries(value);
+    if (entries.length === 0) return "{}\n";
+    return entries
+      .map(([k, v]) => {
+        const key = scalar(k);
+        return isObjectLike(v)
+          ? `${indent}${key}:\n${blockYaml(v, `${indent}  `)}`
+          : `${indent}${key}: ${blockYaml(v, indent)}`;
+      })
+      .join("");
+  }
+  return `${scalar(value)}\n`;
+}
+
+function isObjectLike(v: unknown): boolean {
+  return typeof v === "object" && v !== null && (Array.isArray(v) ? v.length > 0 : Object.keys(v).length > 0);
+}
+
+function scalar(v: unknown): string {
+  if (typeof v === "string") return PLAIN_SAFE.test(v) && !YAML11_WORDS.test(v) ? v : JSON.stringify(v);
+  return JSON.stringify(v);
+}
+
+/** Wall time and peak RSS of `mlstack check <file>` in its own process. */
+function checkProcess(
+  file: string,
+  preload: string,
+): { seconds: number; rssMb: number; exit: number | null } {
+  const bin = path.resolve(__dirname, "../../bin/mlstack.js");
+  const start = performance.now();
+  const r = spawnSync(process.execPath, ["--require", preload, bin, "check", file, "--format", "json"], {
+    stdio: ["ignore", "ignore", "pipe"],
+    encoding: "utf8",
+    maxBuffer: 16 * 1024 * 1024,
+  });
+  const seconds = (performance.now() - start) / 1000;
+  const rss = /mlstack-bench-max-rss-kb=(\d+)/.exec(r.stderr ?? "");
+  return { seconds, rssMb: rss ? Number(rss[1]) / 1024 : NaN, exit: r.status };
+}
+
+/** Checks 50 MB of YAML and the same content as JSON, each in a fresh process; returns the result line. */
+export async function benchYamlCheck(bytes = 50_000_000): Promise<string> {
+  const dir = await fs.mkdtemp(path.join(os.tmpdir(), "mlstack-bench-yaml-"));
+  try {
+    const corpus = manifestCorpus(bytes);
+    const yamlFile = path.join(dir, "manifests.yaml");
+    const jsonFile = path.join(dir, "manifests.json");
+    await fs.writeFile(yamlFile, corpus.yaml);
+    await fs.writeFile(jsonFile, corpus.json);
+    // Reports the child's own peak RSS on exit (Node has no rusage for a child process).
+    const preload = path.join(dir, "report-rss.js");
+    await fs.writeFile(
+      preload,
+      'process.on("exit", () => process.stderr.write(`mlstack-bench-max-rss-kb=${process.resourceUsage().maxRSS}\\n`));\n',
+    );
+    const yaml = checkProcess(yamlFile, preload);
+    const json = checkProcess(jsonFile, preload);
+    if (yaml.exit === 2 || json.exit === 2)
+      throw new Error("the generated manifests were rejected as unusable input");
+    const line = [
+      `check_yaml_50mb_s=${yaml.seconds.toFixed(2)}`,
+      `check_json_50mb_s=${json.seconds.toFixed(2)}`,
+      `check_yaml_json_ratio=${(yaml.seconds / json.seconds).toFixed(2)}`,
+      `check_yaml_50mb_rss_mb=${yaml.rssMb.toFixed(0)}`,
+      `check_json_50mb_rss_mb=${json.rssMb.toFixed(0)}`,
+      `check_yaml_50mb_objects=${corpus.objects}`,
+    ].join(" ");
+    console.log(line);
+    return line;
+  } finally {
+    await fs.rm(dir, { recursive: true, force: true });
+  }
+}
+
 async function best(times: number, fn: () => Promise<void>): Promise<number> {
   let min = Infinity;
   for (let i = 0; i < times; i++) {
@@ -349,7 +479,7 @@ export async function benchCheck(): Promise<string> {
     if (exit === 2) throw new Error("the generated preview was rejected as unusable input");
     const line = `check_10k_s=${check.toFixed(3)} check_parse_ratio=${(check / parse).toFixed(2)}`;
     console.log(line);
-    return line;
+    return `${line}\n${await benchYamlCheck()}`;
   } finally {
     await fs.rm(dir, { recursive: true, force: true });
   }

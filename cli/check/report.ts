@@ -99,7 +99,14 @@ export function formatText(report: CheckReport): string {
 
 /** Machine-readable report, one line: `{"violations": [...], "summary": {...}, "deferred": [...]}`. */
 export function formatJson(report: CheckReport): string {
-  const violations = report.violations.map((v) => ({
+  let out = "";
+  writeJson(report, (chunk) => (out += chunk));
+  return out;
+}
+
+/** A finding as the JSON report shows it (`notChecked` marks a value the rule could not see). */
+function jsonViolation(v: Violation): Record<string, unknown> {
+  return {
     policy: v.policy,
     urn: v.urn,
     type: v.type,
@@ -107,7 +114,28 @@ export function formatJson(report: CheckReport): string {
     message: v.message,
     severity: v.severity,
     remediation: v.remediation,
+    ...(v.notChecked ? { notChecked: true } : {}),
     ...(v.location ? { file: v.location.file, line: v.location.line } : {}),
-  }));
-  return `${JSON.stringify({ violations, summary: summarize(report), deferred: report.deferred ?? [] })}\n`;
+  };
+}
+
+/** Bytes gathered before each write: large enough to be cheap, small enough to stay out of memory. */
+const JSON_CHUNK = 1 << 20;
+
+/**
+ * Writes the JSON report in chunks, so a report of a hundred thousand findings never exists as one
+ * string (the same text as `formatJson`).
+ */
+export function writeJson(report: CheckReport, write: (chunk: string) => void): void {
+  let buffer = '{"violations":[';
+  report.violations.forEach((v, i) => {
+    buffer += `${i > 0 ? "," : ""}${JSON.stringify(jsonViolation(v))}`;
+    if (buffer.length >= JSON_CHUNK) {
+      write(buffer);
+      buffer = "";
+    }
+  });
+  write(
+    `${buffer}],"summary":${JSON.stringify(summarize(report))},"deferred":${JSON.stringify(report.deferred ?? [])}}\n`,
+  );
 }

@@ -14,7 +14,7 @@ import type { Environment, PolicyResource, Target, Violation } from "../../polic
 import { ENVIRONMENTS, TARGETS } from "../../policies/rule";
 import { CommandSpec, UsageError, parseCommand, usage } from "../commandLine/parseCommand";
 import { InputError, LoadedDocument, readInput } from "./documents";
-import { CheckReport, formatJson, formatText } from "./report";
+import { CheckReport, formatText, writeJson } from "./report";
 import { toSarif } from "./sarif";
 
 export const EXIT_OK = 0;
@@ -139,6 +139,17 @@ function locateInDocuments(violations: Violation[], docs: LoadedDocument[]): voi
   }
 }
 
+/** Runs the pack over every document's resources (read once into what rules see). */
+function evaluateDocuments(docs: LoadedDocument[], config: PackConfig, defaults: DocumentDefaults) {
+  const resources: PolicyResource[] = [];
+  const outputs: Record<string, unknown> = {};
+  for (const d of docs) {
+    for (const r of d.resources) resources.push(toPolicyResource(r));
+    Object.assign(outputs, d.outputs ?? {});
+  }
+  return evaluatePrepared(resources, toStackOutputs(outputs), config, defaults);
+}
+
 export interface CheckIo {
   stdout: (text: string) => void;
   stderr: (text: string) => void;
@@ -179,26 +190,23 @@ export async function runCheck(argv: readonly string[], io: Partial<CheckIo> = {
   if (args.target) config.target = args.target;
   if (args.environment) config.environment = args.environment;
 
-  const resources: PolicyResource[] = [];
-  const outputs: Record<string, unknown> = {};
-  for (const d of docs) {
-    for (const r of d.resources) resources.push(toPolicyResource(r));
-    Object.assign(outputs, d.outputs ?? {});
-  }
   const defaults = mergeDefaults(docs);
-  const result = evaluatePrepared(resources, toStackOutputs(outputs), config, defaults);
+  const result = evaluateDocuments(docs, config, defaults);
   // SARIF needs a file and line for every result; the other formats name preview resources by URN.
   if (args.format === "sarif") locateInDocuments(result.violations, docs);
+  const inputs = docs.map((d) => d.file);
+  // The documents are not needed past this point: let a large input go before the report is built.
+  docs.length = 0;
 
   const report: CheckReport = {
     violations: result.violations,
     deferred: result.deferred,
     resourceCount: result.resourceCount,
-    inputs: docs.map((d) => d.file),
+    inputs,
     target: config.target ?? defaults.target ?? "kubernetes",
     environment: config.environment ?? defaults.environment,
   };
-  if (args.format === "json") stdout(formatJson(report));
+  if (args.format === "json") writeJson(report, stdout);
   else if (args.format === "sarif") stdout(`${JSON.stringify(toSarif(report, { srcRoot: cwd }), null, 2)}\n`);
   else stdout(formatText(report));
   return result.violations.some((v) => v.enforcementLevel === "mandatory") ? EXIT_MANDATORY : EXIT_OK;
