@@ -10,8 +10,8 @@
  *   the containers that fill it have run;
  * - the container's `env` is taken as rendered: literal values, `$(NAME)` references expanded the
  *   way the kubelet expands them, every mounted path rewritten to its folder (and TMPDIR pointed at
- *   the folder mounted on /tmp); `valueFrom` entries (Secrets) are left out: the caller supplies
- *   what stands in for them;
+ *   the folder mounted on /tmp); `secretKeyRef` entries are resolved from the Secrets the caller
+ *   hands over (as the kubelet resolves them), other `valueFrom` entries are left to the caller;
  * - the container's ports (and any extra fixed ports the runtime opens) are mapped to free loopback
  *   ports, in `env` values and `args` alike, and `0.0.0.0` in `args` becomes 127.0.0.1: the tests
  *   never listen beyond loopback;
@@ -163,8 +163,13 @@ export interface ContainerProcessOptions {
   image: PythonEnv;
   /** Applied to every rendered env value and arg first (e.g. an s3:// URI → a local folder). */
   substitute?: (value: string) => string;
-  /** Extra variables (what stands in for Secrets, image ENV lines); the rendered env wins. */
+  /** The image's ENV lines (container paths are rewritten); the rendered env wins. */
   baseEnv?: Record<string, string | undefined>;
+  /**
+   * Secret name → its data, for the rendered `secretKeyRef`s (each must be found). Without it,
+   * `valueFrom` entries are skipped and the caller supplies them through `baseEnv` / `overrides`.
+   */
+  secrets?: Record<string, Record<string, string>>;
   /** Variables set after the rendered env: deviations a test must name (e.g. loopback hosts). */
   overrides?: Record<string, string>;
 }
@@ -188,8 +193,19 @@ export function containerProcessSpec(
   const env: Record<string, string> = {};
   for (const name of ["LANG", "LC_ALL"]) if (process.env[name]) env[name] = process.env[name] as string;
   for (const [name, value] of Object.entries(options.baseEnv ?? {}))
-    if (value !== undefined) env[name] = value;
+    if (value !== undefined) env[name] = rewritePaths(value, mounts);
   for (const entry of container.env ?? []) {
+    const ref = entry.valueFrom?.secretKeyRef;
+    if (ref && options.secrets) {
+      const value = options.secrets[ref.name]?.[ref.key];
+      if (value === undefined && !ref.optional) {
+        throw new Error(
+          `${container.name}: env ${entry.name} reads Secret ${ref.name}/${ref.key}, which the test does not provide`,
+        );
+      }
+      if (value !== undefined) env[entry.name] = value;
+      continue;
+    }
     if (entry.value === undefined) continue;
     const raw = expandReferences(substitute(String(entry.value)), env);
     env[entry.name] = mapPort(rewritePaths(raw, mounts));
