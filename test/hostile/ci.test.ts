@@ -531,6 +531,34 @@ describe("hostile tokens and URLs", () => {
   });
 });
 
+describe("a hostile API answer (fork-pr.js)", () => {
+  it("refuses a pull request number that is not a number, writing no output", async () => {
+    const sha = "0123456789abcdef0123456789abcdef01234567";
+    const server = await fakeServer(() => ({
+      status: 200,
+      body: [{ number: "7\nref=refs/heads/main", head: { sha, repo: { full_name: "forker/mlstack" } } }],
+    }));
+    const { files, read } = runnerFiles();
+    try {
+      const r = await run("fork-pr.js", [], {
+        ...files,
+        GITHUB_TOKEN: "t",
+        GITHUB_API_URL: server.url,
+        GITHUB_REPOSITORY: "acme/mlstack",
+        HEAD_REPOSITORY: "forker/mlstack",
+        HEAD_BRANCH: "fix",
+        HEAD_SHA: sha,
+      });
+      expect(r.code).toBe(1);
+      expect(r.stderr).toContain('fork-pr: the API answered a pull request number "7\\nref=refs/heads/main"');
+      expect(read("GITHUB_OUTPUT")).toBe("");
+      expectNoTrace(r);
+    } finally {
+      await server.close();
+    }
+  });
+});
+
 describe("custom deployment branch patterns (environment-gate.js)", () => {
   const custom = {
     protection_rules: [
