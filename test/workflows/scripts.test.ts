@@ -997,3 +997,54 @@ describe("pr.yml plan-diff: the steps as the runner runs them", () => {
     );
   }, 60_000);
 });
+
+describe("pr.yml policy: the steps as the runner runs them", () => {
+  const workflow = YAML.parse(fs.readFileSync(path.join(ROOT, ".github/workflows/pr.yml"), "utf8")) as {
+    jobs: Record<string, { steps: { id?: string; name?: string; run?: string }[] }>;
+  };
+  const steps = workflow.jobs.policy.steps;
+  const script = (pick: (s: { id?: string; name?: string; run?: string }) => boolean) =>
+    steps.find(pick)!.run!;
+
+  it("writes the pack config and the SARIF beside out/<stack>, the plan output fenced into the summary", () => {
+    const runnerTemp = tmp();
+    const files = {
+      GITHUB_OUTPUT: path.join(runnerTemp, "output"),
+      GITHUB_STEP_SUMMARY: path.join(runnerTemp, "summary"),
+    };
+    const out = tmp();
+    const env = { PATH: process.env.PATH ?? "", RUNNER_TEMP: runnerTemp, STACK: "dev", ...files };
+    const bash = (text: string) =>
+      spawnSync(
+        "bash",
+        ["--noprofile", "--norc", "-e", "-c", text.replaceAll('"out/$STACK', `"${out}/$STACK`)],
+        {
+          cwd: ROOT,
+          env,
+          encoding: "utf8",
+        },
+      );
+    try {
+      const settings = bash(script((s) => s.run?.includes("stack-settings.js") === true));
+      expect(settings.status).toBe(0);
+      expect(fs.existsSync(path.join(runnerTemp, "mlstack/pack-config/dev.json"))).toBe(true);
+      const plan = bash(script((s) => s.id === "plan"));
+      expect(plan.status).toBe(0);
+      const check = bash(script((s) => s.id === "check"));
+      expect(check.status).toBe(0);
+      const outputs = readOutputs(files.GITHUB_OUTPUT);
+      expect(outputs.exit).toBe("0");
+      const sarif = JSON.parse(
+        fs.readFileSync(path.join(runnerTemp, "mlstack/sarif/dev/check.sarif"), "utf8"),
+      );
+      expect(sarif.version).toBe("2.1.0");
+      // The plan's own folder holds only what mlstack plan wrote.
+      expect(fs.readdirSync(path.join(out, "dev"))).not.toContain("check.sarif");
+      expect(fs.readFileSync(files.GITHUB_STEP_SUMMARY, "utf8")).toMatch(
+        /^### `mlstack plan dev \(exit 0\)`\n\n```+\n/,
+      );
+    } finally {
+      fs.rmSync(out, { recursive: true, force: true });
+    }
+  }, 120_000);
+});
