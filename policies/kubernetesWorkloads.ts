@@ -598,6 +598,7 @@ function checkTokenMount(
   report: Reporter,
 ): void {
   const resource = pod.resource;
+  if (pod.fragment) return;
   const v = pod.spec.automountServiceAccountToken;
   if (isUnknown(v)) return report.unknown(`${pod.path}.automountServiceAccountToken`, resource);
   if (v === false) return;
@@ -625,12 +626,14 @@ function checkTokenMount(
 export const noDefaultServiceAccount = workloadRule(
   {
     name: "k8s-no-default-service-account",
-    description: "Pods run under their own service account, not the namespace's `default`.",
+    description:
+      "Pods run under their own service account, not the namespace's `default` (a KServe ServingRuntime, whose containers run under the InferenceService's account, is judged through the InferenceService).",
     severity: "medium",
     remediation: "Create a ServiceAccount for the workload and set `serviceAccountName` to it.",
     defaultLevel: "mandatory",
   },
   (pod, _ctx, report) => {
+    if (pod.fragment) return;
     const v = pod.spec.serviceAccountName ?? pod.spec.serviceAccount;
     if (isUnknown(v)) return report.unknown(`${pod.path}.serviceAccountName`);
     if (v === undefined || v === "" || v === "default") {
@@ -950,7 +953,15 @@ export const noBarePods = resourceRule({
   },
 });
 
-const SPREAD_KINDS = ["Deployment", "StatefulSet", "ReplicaSet", "InferenceService"];
+const SPREAD_KINDS = [
+  "Deployment",
+  "StatefulSet",
+  "ReplicaSet",
+  "ReplicationController",
+  "DeploymentConfig",
+  "Rollout",
+  "InferenceService",
+];
 
 export const spread = workloadRule(
   {
@@ -1013,7 +1024,7 @@ export const podRules = [
   spread,
 ];
 
-const HA_KINDS = ["Deployment", "StatefulSet"];
+const HA_KINDS = ["Deployment", "StatefulSet", "DeploymentConfig", "Rollout"];
 const PDB_KIND = "PodDisruptionBudget";
 
 /** Minimum replicas an autoscaler keeps for a workload (HPA `minReplicas`, KEDA `minReplicaCount`), if one targets it. */
@@ -1048,7 +1059,7 @@ function pdbBlocksDisruption(pdb: PolicyResource, replicas: number): boolean | "
 export const haReplicasPdb: StackRule = stackRule({
   name: "k8s-ha-replicas-pdb",
   description:
-    "In prod, Deployments and StatefulSets run at least 2 replicas (or an autoscaler keeps 2) and a PodDisruptionBudget that allows disruption covers them.",
+    "In prod, Deployments, StatefulSets, OpenShift DeploymentConfigs and Argo Rollouts run at least 2 replicas (or an autoscaler keeps 2) and a PodDisruptionBudget that allows disruption covers them.",
   severity: "medium",
   remediation:
     "Set `replicas: 2` or more (or an HPA with minReplicas ≥ 2) and add a PodDisruptionBudget with maxUnavailable: 1.",

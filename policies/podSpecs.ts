@@ -76,6 +76,14 @@ export function isInferenceService(type: string): boolean {
   return gvk?.group === INFERENCE_SERVICE_GROUP && gvk.kind === "InferenceService";
 }
 
+/**
+ * Kinds whose pod spec is a fragment merged into another object's pods: a KServe ServingRuntime's
+ * containers run in the pods of the InferenceServices that use it, under *their* service account
+ * (ServingRuntimePodSpec has no serviceAccountName), so rules about the pod's identity judge the
+ * InferenceService, not the runtime.
+ */
+const POD_FRAGMENT_KINDS = new Set(["ServingRuntime", "ClusterServingRuntime"]);
+
 /** Kinds whose data is text, never a pod spec (their values are checked by the secret rules). */
 const NO_POD_KINDS = new Set(["ConfigMap", "Secret", "CustomResourceDefinition"]);
 
@@ -160,6 +168,8 @@ export interface PodView {
   containers: ContainerView[];
   /** Prefix for messages: `` (plain workloads) or `predictor ` (KServe components). */
   component: string;
+  /** A fragment merged into other objects' pods (ServingRuntime): it cannot set the pod's identity. */
+  fragment: boolean;
 }
 
 /** The pods of a resource; `unknownAt` names every place where an unknown value may hide a pod spec or container. */
@@ -318,6 +328,7 @@ function inferenceServiceComponents(resource: PolicyResource, unknownAt: string[
       longRunning: true,
       containers,
       component: prefix,
+      fragment: false,
     });
   }
   return pods;
@@ -358,6 +369,7 @@ function findPodSites(resource: PolicyResource): PodSites {
       longRunning,
       containers: containersOf(f.spec, f.path, longRunning, "", unknownAt),
       component: "",
+      fragment: POD_FRAGMENT_KINDS.has(gvk.kind),
     });
   }
   return { pods, unknownAt };

@@ -129,3 +129,20 @@ describe("pod specs found by shape", () => {
     }
   });
 });
+
+describe("pod spec fragments", () => {
+  it("judges a ServingRuntime's containers, but not the pod identity it cannot set", () => {
+    const runtime = kube("serving.kserve.io/v1alpha1", "ServingRuntime", "triton", {
+      spec: { supportedModelFormats: [{ name: "onnx" }], containers: [container("kserve-container")] },
+    });
+    expect(messages([runtime], "k8s-no-default-service-account")).toEqual([]);
+    expect(messages([runtime], "k8s-no-automount-sa-token")).toEqual([]);
+    expect(messages([runtime], "k8s-run-as-non-root")).toEqual([]);
+    const root = kube("serving.kserve.io/v1alpha1", "ServingRuntime", "root", {
+      spec: { containers: [container("kserve-container", { securityContext: { runAsUser: 0 } })] },
+    });
+    expect(messages([root], "k8s-run-as-user-nonzero")).toEqual([
+      'container "kserve-container" (spec.containers[0]) sets runAsUser: 0',
+    ]);
+  });
+});
