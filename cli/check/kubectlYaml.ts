@@ -164,6 +164,8 @@ const YAML12_ESCAPE = /(^|[^\\])(\\\\)*\\\//;
 /** Builds JSON-shaped values from the `yaml` package's nodes with go-yaml v2's semantics. */
 class KubectlWalker {
   private expanded = 0;
+  /** Maps and lists being walked: an alias to one of them is a cycle. */
+  private readonly open = new Set<unknown>();
 
   constructor(
     private readonly doc: Document,
@@ -179,11 +181,16 @@ class KubectlWalker {
     if (isAlias(node)) return this.value(this.target(node), depth);
     if (isScalar(node)) return this.scalar(node);
     if (depth >= MAX_NESTING_DEPTH) this.fail(nestingTooDeep().message, node);
-    if (isSeq(node)) return (node as YAMLSeq).items.map((item) => this.value(item, depth + 1));
-    if (isMap(node)) {
-      const out: Record<string, unknown> = {};
-      this.mapInto(node as YAMLMap, out, depth);
-      return out;
+    this.open.add(node);
+    try {
+      if (isSeq(node)) return (node as YAMLSeq).items.map((item) => this.value(item, depth + 1));
+      if (isMap(node)) {
+        const out: Record<string, unknown> = {};
+        this.mapInto(node as YAMLMap, out, depth);
+        return out;
+      }
+    } finally {
+      this.open.delete(node);
     }
     return this.fail("a YAML node kubectl cannot read", node);
   }
@@ -192,6 +199,11 @@ class KubectlWalker {
   private target(alias: Alias): unknown {
     const node = alias.resolve(this.doc);
     if (!node) this.fail(`alias *${alias.source} refers to no anchor`, alias);
+    if (this.open.has(node))
+      this.fail(
+        `alias *${alias.source} is used inside the node it names (a cycle; kubectl refuses it too)`,
+        alias,
+      );
     this.expanded += countNodes(node, MAX_ALIAS_EXPANSION - this.expanded + 1);
     if (this.expanded > MAX_ALIAS_EXPANSION)
       throw new YamlReadError(
