@@ -29,14 +29,15 @@ import traceback
 
 PROGRAMS: dict[str, str] = {
     # `mlflow server --app-name basic-auth` under uvicorn (the default server since MLflow 3.0;
-    # mlflow/server/__init__.py `_run_server`), with the PostgreSQL stores and the artifact
-    # repositories the platform's buckets use.
+    # mlflow/server/__init__.py `_run_server`), with the PostgreSQL stores (psycopg: SQLAlchemy
+    # 2.1's driver for `postgresql://`), and the artifact repositories the platform's buckets use.
     "tracking server (mlflow server, basic-auth app)": """
 import mlflow.cli
 import uvicorn
 import mlflow.server.fastapi_app
 from mlflow.server.auth import create_app
 import flask_wtf.csrf
+import psycopg
 import psycopg2
 import mlflow.store.tracking.sqlalchemy_store
 import mlflow.store.model_registry.sqlalchemy_store

@@ -13,7 +13,8 @@
  *     the Database resources.
  *   renderedMlflowContainer(stack = "dev"): Promise<RenderedMlflowContainer>
  *     the `mlflow` container of the MLflow Deployment with its pod's volumes, and every Secret of
- *     its namespace (to resolve `secretKeyRef`s the way the kubelet does).
+ *     its namespace (to resolve `secretKeyRef`s the way the kubelet does), and its
+ *     ObjectBucketClaims (whose credential Secrets the bucket provisioner creates, not mlstack).
  */
 import * as path from "node:path";
 import { revealSecrets, RecordedResource } from "../../../cli/mockRuntime";
@@ -130,6 +131,8 @@ export interface RenderedMlflowContainer {
   secret(name: string): Record<string, string>;
   /** ConfigMaps of the namespace, by name. */
   configMap(name: string): Record<string, string>;
+  /** The spec of the namespace's ObjectBucketClaim `name`, if mlstack renders one. */
+  objectBucketClaim(name: string): { bucketName: string } | undefined;
 }
 
 export async function renderedMlflowContainer(stack = "dev"): Promise<RenderedMlflowContainer> {
@@ -156,6 +159,12 @@ export async function renderedMlflowContainer(stack = "dev"): Promise<RenderedMl
         if (map.metadata?.name === name && map.metadata?.namespace === namespace) return map.data ?? {};
       }
       throw new Error(`stack ${stack}: no ConfigMap ${namespace}/${name}`);
+    },
+    objectBucketClaim(name) {
+      const claim = ofType(plan, "kubernetes:objectbucket.io/v1alpha1:ObjectBucketClaim")
+        .map(inputsOf)
+        .find((c) => c.metadata?.name === name && c.metadata?.namespace === namespace);
+      return claim?.spec;
     },
   };
 }
