@@ -261,6 +261,16 @@ const coversResource = (g: Grant, group: string, resource: string) => {
   return covers(g.resources, resource) || g.resources.includes(`${base}/*`);
 };
 
+export const ESCALATION_VERBS = ["escalate", "bind", "impersonate"];
+/** What those verbs act on: roles (escalate, bind) and identities (impersonate). */
+const ESCALATION_TARGETS: Array<[string, string]> = [
+  ["rbac.authorization.k8s.io", "roles"],
+  ["rbac.authorization.k8s.io", "clusterroles"],
+  ["", "users"],
+  ["", "groups"],
+  ["", "serviceaccounts"],
+];
+
 /** A risk a set of grants carries, phrased for a finding. */
 type RiskCheck = (grants: Grant[]) => string[];
 
@@ -286,9 +296,13 @@ export const escalationRisks: RiskCheck = (grants) => {
   if (csrApproval && signerApprove)
     found.add("CSR approval (certificatesigningrequests/approval and signers approve)");
   for (const g of grants) {
-    const verbs = g.verbs.filter((v) => ["escalate", "bind", "impersonate", "*"].includes(v));
-    if (verbs.length > 0 && (g.resources.length > 0 || g.nonResourceURLs.length === 0))
-      found.add(`${verbs.join(", ")} on ${g.resources.join(", ") || "everything"}`);
+    const verbs = g.verbs.filter((v) => ESCALATION_VERBS.includes(v));
+    if (verbs.length > 0) found.add(`${verbs.join(", ")} on ${g.resources.join(", ") || "everything"}`);
+    else if (g.verbs.includes("*")) {
+      // `*` includes escalate / bind (on roles) and impersonate (on users, groups, ServiceAccounts).
+      const targets = ESCALATION_TARGETS.filter(([group, resource]) => coversResource(g, group, resource));
+      if (targets.length > 0) found.add(`* on ${targets.map(([, r]) => r).join(", ")}`);
+    }
     if (coversResource(g, "", "nodes/proxy") && g.verbs.some((v) => !["list", "watch"].includes(v)))
       found.add(`${g.verbs.join(", ")} on nodes/proxy (the kubelet API)`);
     if (coversResource(g, "", "serviceaccounts/token") && covers(g.verbs, "create"))

@@ -204,6 +204,15 @@ describe("roles judged as Kubernetes authorizes them", () => {
       `ClusterRole r grants ${finding}`,
     ]);
   });
+  it("reads * as including escalate, bind and impersonate only where those verbs act", () => {
+    const rbacAdmin = role([
+      { apiGroups: ["rbac.authorization.k8s.io"], resources: ["roles"], verbs: ["*"] },
+    ]);
+    expect(messages([rbacAdmin], "k8s-rbac-no-escalation-verbs")).toEqual(["Role r grants * on roles"]);
+    const configAdmin = role([{ apiGroups: [""], resources: ["configmaps"], verbs: ["*"] }]);
+    expect(messages([configAdmin], "k8s-rbac-no-escalation-verbs")).toEqual([]);
+    expect(messages([configAdmin], "k8s-rbac-no-wildcards")).toHaveLength(1);
+  });
   it("accepts reading webhook configurations, listing nodes/proxy and approving nothing", () => {
     const benign = role(
       [
