@@ -20,8 +20,9 @@ const OUTPUT_NAME = /^[A-Za-z_][A-Za-z0-9_-]*$/;
 /** Environment variable names: POSIX portable names. */
 const VARIABLE_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
 /**
- * Variables a later step must never inherit from a script: they make the runner, Node.js, bash or the
- * dynamic linker run something else (the runner itself refuses NODE_OPTIONS in $GITHUB_ENV).
+ * Variables a later step must never inherit from a script: they make Node.js, bash or the dynamic
+ * linker run something else, or redirect the runner's own files. The runner's $GITHUB_ENV reader
+ * (actions/runner src/Runner.Worker/FileCommandManager.cs, SetEnvFileCommand) sets whatever it reads.
  */
 const FORBIDDEN_VARIABLES = new Set([
   "NODE_OPTIONS",
