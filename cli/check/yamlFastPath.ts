@@ -258,7 +258,9 @@ class FastPath {
       rest = end;
     }
     while (rest < l.length && l.charCodeAt(rest) === SPACE) rest++;
-    if (rest < l.length && l.charCodeAt(rest) !== HASH) throw UNSUPPORTED;
+    // Only a comment may follow, and a comment needs a space before its `#`.
+    if (rest < l.length && (l.charCodeAt(rest) !== HASH || l.charCodeAt(rest - 1) !== SPACE))
+      throw UNSUPPORTED;
     this.pos = i + 1;
     // A more indented line next would continue a multi-line scalar (or be an error): full parser.
     const next = this.nextContent();
@@ -269,7 +271,7 @@ class FastPath {
   /** A literal block scalar (`|`, `|-`, `|+`) whose header is at `col` of line `i`. */
   private literal(i: number, col: number, indent: number): string {
     const l = this.lines[i];
-    const header = /^\|([-+]?) *(#.*)?$/.exec(l.slice(col));
+    const header = /^\|([-+]?)(?: +#.*| *)$/.exec(l.slice(col));
     if (!header) throw UNSUPPORTED; // explicit indentation, or text after the header
     const chomp = header[1];
     let j = i + 1;
