@@ -6,9 +6,9 @@
  * image's environment.
  *
  * What stands in for what a pod has:
- * - the bucket is a local folder: the rendered `s3://<bucket>/<path>` becomes
- *   `file://<folder>/<bucket>/<path>` wherever it appears; MLflow splits both kinds of URI the same
- *   way, so the initContainer's `mlflow artifacts download` lays the model out as it does from S3;
+ * - the object store is moto's S3 API (support/s3.ts): the model is logged to the rendered
+ *   `s3://<bucket>/<path>` with the MLflow CLI, the rendered endpoint becomes moto's, and the
+ *   bucket's credentials Secret holds moto's keys; the model URIs themselves run unchanged;
  * - the servers listen on free loopback ports instead of the rendered ones, and MLServer gets
  *   MLSERVER_HOST=127.0.0.1 (its default host is every interface);
  * - the images are the Python environments of support/mlflowImageEnv.ts and support/mlserverEnv.ts.
@@ -28,10 +28,16 @@ import * as os from "node:os";
 import * as path from "node:path";
 import { ModelServing } from "../../components/serving/ModelServing";
 import { RESERVED_PORTS } from "../../components/serving/runtime";
-import { configWithModel, MODEL_URI, podSpec, servingArgs } from "../components/serving/fixtures";
+import {
+  configWithModel,
+  MODEL_URI,
+  podSpec,
+  S3_ENDPOINT,
+  servingArgs,
+} from "../components/serving/fixtures";
 import { render } from "../support/render";
 import { mlflowImageEnv, mlflowImageProcessEnv } from "./support/mlflowImageEnv";
-import { mlserverEnv } from "./support/mlserverEnv";
+import { mlserverImageEnv } from "./support/mlserverEnv";
 import {
   containerProcessSpec,
   ContainerProcessSpec,
@@ -44,6 +50,7 @@ import {
 import { LOOPBACK } from "./support/ports";
 import { RunningProcess } from "./support/processes";
 import { PythonEnv } from "./support/pythonEnv";
+import { S3Server, startS3 } from "./support/s3";
 
 /* eslint-disable @typescript-eslint/no-explicit-any -- rendered pod specs are untyped JSON */
 
@@ -53,50 +60,63 @@ const LOADED_MARKER = "mlstack-test-model: loaded";
 /** Long enough for several probe polls while the model loads. */
 const LOAD_SECONDS = 4;
 const START_TIMEOUT_MS = 4 * 60_000;
+/** The bucket grant's credentials Secret (the ObjectBucketClaim's, `bucketGrant()` in the fixtures). */
+const BUCKET_SECRET = "fraud-models";
 
 let mlflowImage: PythonEnv;
 let mlserverImage: PythonEnv;
 let work: string;
+let s3: S3Server;
 const sandboxes: PodSandbox[] = [];
 const processes: RunningProcess[] = [];
 
-/** The folder standing in for the rendered bucket URI's bucket. */
-function localBucketUri(uri: string): string {
-  return uri.replace(
-    /s3:\/\/([^/\s]+)/g,
-    (_m, bucket: string) => `file://${path.join(work, "buckets", bucket)}`,
-  );
+/** The rendered object-store endpoint becomes moto's. */
+function toMoto(value: string): string {
+  return value.split(S3_ENDPOINT).join(s3.endpoint);
 }
 
-beforeAll(() => {
-  mlflowImage = mlflowImageEnv();
-  mlserverImage = mlserverEnv();
-  work = fs.mkdtempSync(path.join(os.tmpdir(), "mlstack-serving-"));
-  fs.chmodSync(work, 0o755);
-  const home = path.join(work, "home");
-  fs.mkdirSync(home);
-  // Logged where the rendered model URI points, by the MLflow image's environment.
-  const modelFolder = new URL(localBucketUri(MODEL_URI)).pathname;
-  fs.mkdirSync(path.dirname(modelFolder), { recursive: true, mode: 0o755 });
-  const saved = spawnSync(mlflowImage.python, [SAVE_MODEL, modelFolder, String(LOAD_SECONDS)], {
+/** What the kubelet would read from the bucket grant's Secret. */
+function secrets(): Record<string, Record<string, string>> {
+  return {
+    [BUCKET_SECRET]: { AWS_ACCESS_KEY_ID: s3.accessKeyId, AWS_SECRET_ACCESS_KEY: s3.secretAccessKey },
+  };
+}
+
+/** Runs a program of the MLflow image's environment as the test runner; throws with its stderr. */
+function runMlflowImage(args: string[], extraEnv: Record<string, string>): void {
+  const result = spawnSync(args[0], args.slice(1), {
     encoding: "utf8",
     cwd: work,
-    env: mlflowImageProcessEnv(mlflowImage, { HOME: home }),
+    env: mlflowImageProcessEnv(mlflowImage, { HOME: path.join(work, "home"), ...extraEnv }),
   });
-  if (saved.status !== 0) throw new Error(`saving the test model failed:\n${saved.stderr}`);
-  for (const dir of [path.join(work, "buckets"), ...walkDirs(path.join(work, "buckets"))])
-    fs.chmodSync(dir, 0o755);
-}, 30 * 60_000);
-
-function walkDirs(dir: string): string[] {
-  return fs
-    .readdirSync(dir, { withFileTypes: true })
-    .filter((e) => e.isDirectory())
-    .flatMap((e) => [path.join(dir, e.name), ...walkDirs(path.join(dir, e.name))]);
+  if (result.status !== 0) throw new Error(`${args.join(" ")} failed:\n${result.stderr}`);
 }
+
+beforeAll(async () => {
+  mlflowImage = mlflowImageEnv();
+  mlserverImage = mlserverImageEnv();
+  work = fs.mkdtempSync(path.join(os.tmpdir(), "mlstack-serving-"));
+  fs.mkdirSync(path.join(work, "home"));
+  s3 = await startS3();
+  const bucket = new URL(MODEL_URI).host;
+  await s3.createBucket(bucket);
+  // The model is saved and logged to the rendered model URI by the MLflow image's environment.
+  runMlflowImage(
+    [mlflowImage.python, SAVE_MODEL, path.join(work, "model"), String(LOAD_SECONDS), MODEL_URI],
+    {
+      AWS_ACCESS_KEY_ID: s3.accessKeyId,
+      AWS_SECRET_ACCESS_KEY: s3.secretAccessKey,
+      AWS_DEFAULT_REGION: s3.region,
+      MLFLOW_S3_ENDPOINT_URL: s3.endpoint,
+    },
+  );
+  const prefix = `${new URL(MODEL_URI).pathname.slice(1)}/`;
+  expect(await s3.listKeys(bucket, prefix)).toContain(`${prefix}MLmodel`);
+}, 30 * 60_000);
 
 afterAll(async () => {
   await Promise.all(processes.map((p) => p.stop()));
+  await s3?.stop();
   for (const sandbox of sandboxes) sandbox.remove();
   if (work) fs.rmSync(work, { recursive: true, force: true });
 });
@@ -173,7 +193,8 @@ describe("MLServer (runtime mlserver, engine deployment)", () => {
     // The initContainer, as rendered, in the MLflow image.
     const init = containerProcessSpec(sandbox, pod, fetchModel, {
       image: mlflowImage,
-      substitute: localBucketUri,
+      substitute: toMoto,
+      secrets: secrets(),
       baseEnv: mlflowImageProcessEnv(mlflowImage),
     });
     await runInitContainer(init, path.join(work, "fetch-model.log"), START_TIMEOUT_MS);
@@ -182,7 +203,8 @@ describe("MLServer (runtime mlserver, engine deployment)", () => {
 
     const spec = containerProcessSpec(sandbox, pod, modelContainer, {
       image: mlserverImage,
-      substitute: localBucketUri,
+      substitute: toMoto,
+      secrets: secrets(),
       overrides: { MLSERVER_HOST: LOOPBACK },
     });
     const running = start(spec, "mlserver");
@@ -211,6 +233,8 @@ describe("MLServer (runtime mlserver, engine deployment)", () => {
     expect(await statusOf(portUrl(sandbox, 8082, "/metrics"))).toBe(200);
     expect(fs.statSync(spec.env.MLSERVER_METRICS_DIR).isDirectory()).toBe(true);
     expect(spec.env.MLSERVER_METRICS_DIR.startsWith(spec.mounts.get("/tmp") as string)).toBe(true);
+    // Written by the pod's UID (when the tests can switch to it), nothing in the working directory.
+    if (spec.account) expect(fs.statSync(spec.env.MLSERVER_METRICS_DIR).uid).toBe(spec.account.uid);
     expect(fs.readdirSync(sandbox.cwd)).toEqual([]);
     await running.stop();
   });
@@ -228,7 +252,8 @@ describe("MLServer (runtime mlserver, engine deployment)", () => {
     };
     const spec = containerProcessSpec(sandbox, pod, before, {
       image: mlserverImage,
-      substitute: localBucketUri,
+      substitute: toMoto,
+      secrets: secrets(),
       overrides: { MLSERVER_HOST: LOOPBACK },
     });
     const running = start(spec, "mlserver-no-model");
@@ -257,7 +282,8 @@ describe("mlflow models serve (runtime mlflow, engine deployment)", () => {
     expect(pod.initContainers).toBeUndefined();
     const spec = containerProcessSpec(sandbox, pod, modelContainer, {
       image: mlflowImage,
-      substitute: localBucketUri,
+      substitute: toMoto,
+      secrets: secrets(),
       baseEnv: mlflowImageProcessEnv(mlflowImage),
     });
 

@@ -45,7 +45,7 @@ export function mlserverPipArgs(): string[] {
 }
 
 /** Builds (or reuses from `.cache/python`) the MLServer environment; `bin/mlserver` is its CLI. */
-export function mlserverEnv(): PythonEnv {
+export function mlserverImageEnv(): PythonEnv {
   return ensurePythonEnv({
     name: "mlserver-image",
     interpreter: SYSTEM_PYTHON,
