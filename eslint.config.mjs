@@ -4,6 +4,44 @@
 import tseslint from "typescript-eslint";
 import pulumi from "@pulumi/eslint-plugin";
 
+// Imports point one way: stacks → components, never back (DESIGN.md, "The layers"). Inside
+// components/, a component may import from a sibling folder only what is meant to be shared:
+// contracts, settings types, the Kubernetes helpers in kube/, and the few building blocks other
+// components compose (listed with why). Anything else is a sibling's implementation detail.
+const SHARED_COMPONENT_MODULES = [
+  "kube/[^/]+",
+  "[a-z]+/contract",
+  "[a-z]+/settings",
+  "[a-z]+/[a-zA-Z]+Settings",
+  // Components other components are built from.
+  "pki/CertificateAuthority",
+  "namespace/TeamNamespace",
+  "kms/aws",
+  "kms/gcp",
+  // Each cloud's identity API, through which that cloud's backends grant a workload access.
+  "identity/awsAccount",
+  "identity/irsa",
+  "identity/workloadIdentity",
+  "identity/workloadIdentityEgress",
+];
+export const componentLayering = [
+  "error",
+  {
+    patterns: [
+      {
+        regex: "(^|/)(stacks|cli)(/|$)",
+        message:
+          "components/ must not import the stack layer or the CLI: imports point down (stacks → components). Move what both need into components/.",
+      },
+      {
+        regex: `^\\.{1,2}/(?!(?:${SHARED_COMPONENT_MODULES.join("|")})$)[a-z]+/[^/]+$`,
+        message:
+          "a component may import a sibling folder's contract, settings or the shared kube/ helpers, not its implementation files.",
+      },
+    ],
+  },
+];
+
 export default tseslint.config(
   { ignores: ["node_modules/**", "out/**", "**/*.js", "**/*.mjs"] },
   ...tseslint.configs.recommended,
@@ -19,6 +57,10 @@ export default tseslint.config(
       "@typescript-eslint/no-unused-vars": ["error", { argsIgnorePattern: "^_", varsIgnorePattern: "^_" }],
       "@typescript-eslint/no-explicit-any": "error",
     },
+  },
+  {
+    files: ["components/**/*.ts"],
+    rules: { "no-restricted-imports": componentLayering },
   },
   {
     // Lazy loading is deliberate here: a stack loads only its target's SDKs, `mlstack check` never

@@ -23,8 +23,8 @@
 import * as k8s from "@pulumi/kubernetes";
 import type * as pulumi from "@pulumi/pulumi";
 import type { ClusterFlavor } from "../context";
-import { dnsEgressRule } from "../namespace/clusterDns";
-import { API_SERVER_PORTS } from "../operators/operatorNetwork";
+import { API_SERVER_PORTS } from "../kube/apiServer";
+import { dnsEgressRule } from "../kube/clusterDns";
 import { entityOperatorPodLabels, kafkaPodLabels } from "./strimziPodTemplates";
 
 type EgressRule = k8s.types.input.networking.v1.NetworkPolicyEgressRule;

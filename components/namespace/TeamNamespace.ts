@@ -24,7 +24,8 @@ import type { ResourceQuotaConfig } from "./settings";
 import type { PlatformContext } from "../context";
 import { refusal } from "../argumentProblem";
 import { kubeLabels } from "../kube/labels";
-import { dnsEgressRule } from "./clusterDns";
+import { SUBJECT_NAME_RULE, isSubjectName, systemSubjectProblem } from "../kube/rbacSubjects";
+import { dnsEgressRule } from "../kube/clusterDns";
 import { isQuantity, minQuantity } from "../kube/quantity";
 import { teamRoleRules } from "./teamRole";
 
@@ -292,16 +293,11 @@ export function validateTeamNamespaceArgs(name: string, args: TeamNamespaceArgs)
   ];
   for (const [arg, list] of subjects) {
     list.forEach((subject, i) => {
-      if (typeof subject !== "string" || subject.trim() === "" || subject !== subject.trim()) {
-        fail(`${arg}[${i}]`, subject, "must be a non-empty name without surrounding spaces");
+      if (typeof subject !== "string" || !isSubjectName(subject)) {
+        fail(`${arg}[${i}]`, subject, `is not ${SUBJECT_NAME_RULE}`);
       }
-      if (subject.startsWith("system:")) {
-        fail(
-          `${arg}[${i}]`,
-          subject,
-          "is a Kubernetes system identity (e.g. system:authenticated is every user); bind the team's own groups",
-        );
-      }
+      const system = systemSubjectProblem(subject);
+      if (system) fail(`${arg}[${i}]`, subject, system);
       if (list.indexOf(subject) !== i) fail(`${arg}[${i}]`, subject, "is listed twice");
     });
   }

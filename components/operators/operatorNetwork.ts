@@ -14,11 +14,11 @@
  */
 import * as k8s from "@pulumi/kubernetes";
 import type * as pulumi from "@pulumi/pulumi";
+import { API_SERVER_PORTS } from "../kube/apiServer";
 
 type LabelSelector = k8s.types.input.meta.v1.LabelSelector;
 
-/** The API server answers on 443 (managed control planes) or 6443 (self-managed, OpenShift). */
-export const API_SERVER_PORTS = [443, 6443];
+export { API_SERVER_PORTS };
 
 export interface WebhookIngress {
   /** Short operator name, used in the policy name. */

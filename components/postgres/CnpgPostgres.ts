@@ -44,12 +44,9 @@ import { refusal } from "../argumentProblem";
 import { SECONDS_CRON_SCHEDULE_RULE, isSecondsCronSchedule } from "../kube/cron";
 import { DNS1123_SUBDOMAIN_RULE, isDns1123Label, isDns1123Subdomain } from "../kube/names";
 import { PLATFORM_OWNER } from "../platformIdentity";
-import type {
-  ContainerResources,
-  NetworkConfig,
-  PostgresConfig,
-  PostgresDatabaseConfig,
-} from "../../stacks/config/types";
+import type { ContainerResources } from "../kube/containerResources";
+import type { NetworkConfig } from "../kube/clusterNetwork";
+import type { PostgresConfig, PostgresDatabaseConfig } from "./settings";
 import type { PostgresService } from "./contract";
 import { BARMAN_CLOUD_PLUGIN, barmanBackupSettings, DEFAULT_BACKUP_SIDECAR_RESOURCES } from "./cnpgBackup";
 import { cnpgImage, imageMajor } from "./cnpgImages";

@@ -27,6 +27,10 @@ export type Raw = Record<string, unknown>;
 
 // The Kubernetes grammars live once, with the components that put the strings into manifests.
 export { DNS_LABEL, DNS_LABEL_RULE, HOSTNAME } from "../../components/kube/names";
+import { DNS1123_SUBDOMAIN_RULE } from "../../components/kube/names";
+
+/** StorageClass names are DNS-1123 subdomains (kubernetes pkg/apis/storage/validation `ValidateClassName`). */
+export const STORAGE_CLASS_RULE = `a StorageClass name: ${DNS1123_SUBDOMAIN_RULE}`;
 
 /** What a string must match: a pattern, or a predicate from components/kube (length rules included). */
 export type Grammar = RegExp | ((value: string) => boolean);

@@ -1,0 +1,103 @@
+/** `mlstack:operators`, `mlstack:ingress` and `mlstack:network`: what the stack needs to know about the cluster around it. */
+import { CIDR_RULE, isCidr } from "../../components/kube/cidr";
+import { DEFAULT_OPERATORS } from "./defaults";
+import { DNS_LABEL, DNS_LABEL_RULE, HOSTNAME, Reader } from "./reader";
+import type { NetworkConfig, OperatorsConfig, PlatformConfig, Target } from "./types";
+
+export function parseOperators(r: Reader, value: unknown, target: Target, prefix: string): OperatorsConfig {
+  const path = "operators";
+  const obj = r.object(value, path);
+  r.knownKeys(obj, path, ["install", "strimzi", "cloudnativePg", "barmanCloud", "kserve", "namespace"]);
+  const one = (key: "strimzi" | "cloudnativePg" | "barmanCloud" | "kserve") => {
+    const o = r.object(obj[key], `${path}.${key}`);
+    r.knownKeys(o, `${path}.${key}`, ["version", "channel"]);
+    return {
+      version: r.string(
+        o,
+        "version",
+        `${path}.${key}`,
+        DEFAULT_OPERATORS[key].version,
+        /^v?[0-9]+\.[0-9]+\.[0-9]+$/,
+        "a chart version such as 0.49.0",
+      ),
+      channel: r.string(
+        o,
+        "channel",
+        `${path}.${key}`,
+        DEFAULT_OPERATORS[key].channel,
+        /^[a-z0-9][-a-z0-9.]*$/,
+        "an OLM channel name",
+      ),
+    };
+  };
+  return {
+    install: r.boolean(obj, "install", path, target === "kubernetes"),
+    strimzi: one("strimzi"),
+    cloudnativePg: one("cloudnativePg"),
+    barmanCloud: one("barmanCloud"),
+    kserve: one("kserve"),
+    namespace: r.string(obj, "namespace", path, `${prefix}operators`, DNS_LABEL, DNS_LABEL_RULE),
+  };
+}
+
+export function parseIngress(r: Reader, value: unknown): PlatformConfig["ingress"] {
+  const path = "ingress";
+  const obj = r.object(value, path);
+  r.knownKeys(obj, path, ["domain", "className", "clusterIssuer", "tlsSecretName"]);
+  return {
+    domain: r.optionalString(obj, "domain", path, HOSTNAME, "a DNS domain such as ml.example.com"),
+    className: r.string(obj, "className", path, "nginx", DNS_LABEL, DNS_LABEL_RULE),
+    clusterIssuer: r.optionalString(obj, "clusterIssuer", path, DNS_LABEL, DNS_LABEL_RULE),
+    tlsSecretName: r.optionalString(obj, "tlsSecretName", path, DNS_LABEL, DNS_LABEL_RULE),
+  };
+}
+
+export function parseNetwork(r: Reader, value: unknown, target: Target): NetworkConfig {
+  const path = "network";
+  const obj = r.object(value, path);
+  r.knownKeys(obj, path, [
+    "apiServerCidrs",
+    "ingressNamespace",
+    "monitoringNamespace",
+    "objectStoreNamespace",
+    "objectStoreCidrs",
+    "kedaNamespace",
+  ]);
+  const openshift = target === "openshift";
+  return {
+    apiServerCidrs: r.stringList(obj, "apiServerCidrs", path, ["0.0.0.0/0"], isCidr, CIDR_RULE),
+    ingressNamespace: r.string(
+      obj,
+      "ingressNamespace",
+      path,
+      openshift ? "openshift-ingress" : "ingress-nginx",
+      DNS_LABEL,
+      DNS_LABEL_RULE,
+    ),
+    monitoringNamespace: r.string(
+      obj,
+      "monitoringNamespace",
+      path,
+      openshift ? "openshift-monitoring" : "monitoring",
+      DNS_LABEL,
+      DNS_LABEL_RULE,
+    ),
+    objectStoreNamespace: r.string(
+      obj,
+      "objectStoreNamespace",
+      path,
+      openshift ? "openshift-storage" : "rook-ceph",
+      DNS_LABEL,
+      DNS_LABEL_RULE,
+    ),
+    objectStoreCidrs: r.stringList(obj, "objectStoreCidrs", path, ["0.0.0.0/0"], isCidr, CIDR_RULE),
+    kedaNamespace: r.string(
+      obj,
+      "kedaNamespace",
+      path,
+      openshift ? "openshift-keda" : "keda",
+      DNS_LABEL,
+      DNS_LABEL_RULE,
+    ),
+  };
+}

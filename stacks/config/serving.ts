@@ -1,0 +1,228 @@
+/** `mlstack:serving`: runtime images and one entry per model (engine, runtime, source, scaling, GPUs, streaming). */
+import { LABEL_KEY_RULE, LABEL_VALUE_RULE, isLabelKey, isLabelValue } from "../../components/kube/names";
+import { parseResources } from "./containerResources";
+import { DEFAULT_RUNTIME_IMAGES, defaultResources, ENVIRONMENT_DEFAULTS } from "./defaults";
+import { IMAGE, IMAGE_RULE } from "./images";
+import { DNS_LABEL, DNS_LABEL_RULE, HOSTNAME, Reader } from "./reader";
+import { MLFLOW_WORKLOAD } from "./types";
+import type { Environment, ModelConfig, ServingConfig } from "./types";
+
+export function parseServing(
+  r: Reader,
+  value: unknown,
+  environment: Environment,
+  teams: string[],
+): ServingConfig {
+  const env = ENVIRONMENT_DEFAULTS[environment];
+  const path = "serving";
+  const obj = r.object(value, path);
+  r.knownKeys(obj, path, ["monitoring", "runtimeImages", "models"]);
+  const imagesRaw = r.object(obj.runtimeImages, `${path}.runtimeImages`);
+  r.knownKeys(imagesRaw, `${path}.runtimeImages`, ["mlflow", "mlserver", "triton"]);
+  const runtimeImages = {
+    mlflow: r.string(
+      imagesRaw,
+      "mlflow",
+      `${path}.runtimeImages`,
+      DEFAULT_RUNTIME_IMAGES.mlflow,
+      IMAGE,
+      IMAGE_RULE,
+    ),
+    mlserver: r.string(
+      imagesRaw,
+      "mlserver",
+      `${path}.runtimeImages`,
+      DEFAULT_RUNTIME_IMAGES.mlserver,
+      IMAGE,
+      IMAGE_RULE,
+    ),
+    triton: r.string(
+      imagesRaw,
+      "triton",
+      `${path}.runtimeImages`,
+      DEFAULT_RUNTIME_IMAGES.triton,
+      IMAGE,
+      IMAGE_RULE,
+    ),
+  };
+  const models = r.array(obj.models, `${path}.models`).map((item, i): ModelConfig => {
+    const mpath = `${path}.models[${i}]`;
+    const m = r.object(item, mpath);
+    r.knownKeys(m, mpath, [
+      "name",
+      "team",
+      "engine",
+      "runtime",
+      "image",
+      "source",
+      "port",
+      "minReplicas",
+      "maxReplicas",
+      "targetCpuUtilization",
+      "resources",
+      "gpu",
+      "exposure",
+      "hostname",
+      "kafka",
+    ]);
+    if (m.name === undefined) r.fail(`${mpath}.name`, undefined, "is required");
+    if (m.team === undefined)
+      r.fail(`${mpath}.team`, undefined, `is required (declared teams: ${teams.join(", ") || "none"})`);
+    const name = r.string(m, "name", mpath, "", DNS_LABEL, DNS_LABEL_RULE);
+    if (name === MLFLOW_WORKLOAD) r.fail(`${mpath}.name`, name, "is reserved for the MLflow tracking server");
+    const team = r.string(m, "team", mpath, "");
+    if (team && !teams.includes(team))
+      r.fail(`${mpath}.team`, team, `is not a declared team (declared: ${teams.join(", ") || "none"})`);
+    const runtime = r.oneOf(
+      m,
+      "runtime",
+      mpath,
+      ["mlflow", "mlserver", "triton", "custom"] as const,
+      "mlflow",
+    );
+    if (runtime === "custom" && m.image === undefined)
+      r.fail(`${mpath}.image`, undefined, "is required when runtime is custom");
+    const image = r.string(
+      m,
+      "image",
+      mpath,
+      runtime === "custom" ? "" : runtimeImages[runtime],
+      IMAGE,
+      IMAGE_RULE,
+    );
+    const sourceRaw = m.source === undefined ? undefined : r.object(m.source, `${mpath}.source`);
+    let source: ModelConfig["source"];
+    if (sourceRaw) {
+      r.knownKeys(sourceRaw, `${mpath}.source`, ["bucket", "path"]);
+      source = {
+        bucket: r.string(sourceRaw, "bucket", `${mpath}.source`, "", DNS_LABEL, DNS_LABEL_RULE),
+        path: r.string(
+          sourceRaw,
+          "path",
+          `${mpath}.source`,
+          "",
+          /^[A-Za-z0-9!_.*'()-]+(\/[A-Za-z0-9!_.*'()-]+)*$/,
+          "an object key prefix: segments of letters, digits and !_.*'()- separated by single '/', no leading or trailing '/'",
+        ),
+      };
+      if (!sourceRaw.bucket)
+        r.fail(
+          `${mpath}.source.bucket`,
+          sourceRaw.bucket,
+          "is required (a bucket owned by the model's team)",
+        );
+    } else if (runtime !== "custom") {
+      r.fail(
+        `${mpath}.source`,
+        undefined,
+        `is required for runtime ${runtime} (the bucket and path holding the model); only custom images may embed their model`,
+      );
+    }
+    const minReplicas = r.integer(m, "minReplicas", mpath, env.model.minReplicas, 1, 1000);
+    const maxReplicas = r.integer(
+      m,
+      "maxReplicas",
+      mpath,
+      Math.max(env.model.maxReplicas, minReplicas),
+      1,
+      1000,
+    );
+    if (maxReplicas < minReplicas)
+      r.fail(`${mpath}.maxReplicas`, maxReplicas, `is below minReplicas ${minReplicas}`);
+    const gpuRaw = r.object(m.gpu, `${mpath}.gpu`);
+    r.knownKeys(gpuRaw, `${mpath}.gpu`, ["count", "nodeSelector", "tolerations"]);
+    const nodeSelector = r.object(gpuRaw.nodeSelector, `${mpath}.gpu.nodeSelector`);
+    for (const [k, v] of Object.entries(nodeSelector)) {
+      if (!isLabelKey(k)) r.fail(`${mpath}.gpu.nodeSelector`, k, `has a key that is not ${LABEL_KEY_RULE}`);
+      else if (typeof v !== "string" || !isLabelValue(v))
+        r.fail(`${mpath}.gpu.nodeSelector.${k}`, v, `is not ${LABEL_VALUE_RULE}`);
+    }
+    const exposure = r.oneOf(m, "exposure", mpath, ["internal", "external"] as const, "internal");
+    let kafka: ModelConfig["kafka"];
+    if (m.kafka !== undefined) {
+      const k = r.object(m.kafka, `${mpath}.kafka`);
+      r.knownKeys(k, `${mpath}.kafka`, ["inputTopic", "outputTopic", "consumerGroup", "lagThreshold"]);
+      if (k.inputTopic === undefined)
+        r.fail(`${mpath}.kafka.inputTopic`, undefined, "is required for a streaming model");
+      if (k.outputTopic === undefined)
+        r.fail(`${mpath}.kafka.outputTopic`, undefined, "is required for a streaming model");
+      kafka = {
+        inputTopic: r.string(k, "inputTopic", `${mpath}.kafka`, ""),
+        outputTopic: r.string(k, "outputTopic", `${mpath}.kafka`, ""),
+        consumerGroup: r.string(
+          k,
+          "consumerGroup",
+          `${mpath}.kafka`,
+          `${name}`,
+          /^[a-z0-9][-a-z0-9._]*$/,
+          "a consumer group id",
+        ),
+        lagThreshold: r.integer(k, "lagThreshold", `${mpath}.kafka`, 100, 1, 10_000_000),
+      };
+      if (kafka.inputTopic && kafka.inputTopic === kafka.outputTopic)
+        r.fail(
+          `${mpath}.kafka.outputTopic`,
+          kafka.outputTopic,
+          "is the input topic too; a model must not feed its own input",
+        );
+    }
+    const engine = r.oneOf(m, "engine", mpath, ["deployment", "kserve"] as const, "deployment");
+    if (engine === "kserve" && kafka)
+      r.fail(`${mpath}.engine`, engine, "cannot serve a streaming (kafka) model; use engine deployment");
+    // MLServer's Kafka server has no TLS or SASL and Triton has no Kafka consumer: streaming runs
+    // on the mlflow runtime (mlstack's stream consumer) or a custom image that consumes itself.
+    if (kafka && (runtime === "mlserver" || runtime === "triton")) {
+      r.fail(
+        `${mpath}.runtime`,
+        runtime,
+        "cannot consume Kafka securely; streaming models use runtime mlflow or custom",
+      );
+    }
+    if (kafka && exposure === "external")
+      r.fail(
+        `${mpath}.exposure`,
+        exposure,
+        "is not for a streaming model (it answers on Kafka, not HTTP); use internal",
+      );
+    const port = r.integer(m, "port", mpath, 8080, 1024, 65535);
+    if (engine === "kserve" && runtime !== "custom" && port !== 8080) {
+      r.fail(
+        `${mpath}.port`,
+        port,
+        "must be 8080 with engine kserve and a built-in runtime (KServe's serving runtimes listen there)",
+      );
+    }
+    return {
+      name,
+      team,
+      engine,
+      runtime,
+      image,
+      source,
+      port,
+      minReplicas,
+      maxReplicas,
+      targetCpuUtilization: r.integer(m, "targetCpuUtilization", mpath, 70, 10, 100),
+      resources: parseResources(
+        r,
+        m.resources,
+        `${mpath}.resources`,
+        defaultResources("500m", "1Gi", "2", "2Gi"),
+      ),
+      gpu: {
+        count: r.integer(gpuRaw, "count", `${mpath}.gpu`, 0, 0, 16),
+        nodeSelector: nodeSelector as Record<string, string>,
+        tolerations: r.boolean(gpuRaw, "tolerations", `${mpath}.gpu`, true),
+      },
+      exposure,
+      hostname: r.optionalString(m, "hostname", mpath, HOSTNAME, "a fully qualified hostname"),
+      kafka,
+    };
+  });
+  r.unique(models, `${path}.models`, "model");
+  return {
+    monitoring: r.boolean(obj, "monitoring", path, env.monitoring),
+    runtimeImages,
+    models,
+  };
+}
