@@ -27,10 +27,21 @@ export interface RecordedResource {
   retainOnDelete: boolean;
   /** URNs each input property depends on, as the engine records them (policies link companions by them). */
   propertyDependencies: Record<string, string[]>;
+  /**
+   * The provider reference (`<provider urn>::<id>`) of a custom resource: its explicit provider,
+   * or the stack's default provider for its package (see MockRunResult.defaultProviders).
+   */
+  provider?: string;
 }
 
 export interface MockRunResult {
   resources: RecordedResource[];
+  /**
+   * The default providers the engine would create: one per package with a custom resource that
+   * has no explicit provider, configured from that package's stack config keys (`aws:region`,
+   * `gcp:project`, `kubernetes:context`, …; secret keys stay secret), as `pulumi preview` shows.
+   */
+  defaultProviders: RecordedResource[];
   /** Stack outputs, secrets still wrapped. */
   outputs: Record<string, unknown>;
 }
@@ -143,6 +154,8 @@ interface RegisterRequest {
   getCustom(): boolean;
   getProtect?(): boolean;
   getRetainondelete?(): boolean;
+  getProvider?(): string;
+  getVersion?(): string;
   getPropertydependenciesMap?(): {
     forEach(fn: (value: { getUrnsList(): string[] }, key: string) => void): void;
   };
@@ -159,6 +172,8 @@ class RecordingMonitor extends MockMonitor {
       protect: boolean;
       retainOnDelete: boolean;
       propertyDependencies: Record<string, string[]>;
+      provider: string;
+      version: string;
     }
   >();
 
@@ -166,6 +181,8 @@ class RecordingMonitor extends MockMonitor {
     const parent = req.getParent() || undefined;
     const protect = req.getProtect?.() ?? false;
     const retainOnDelete = req.getRetainondelete?.() ?? false;
+    const provider = req.getProvider?.() ?? "";
+    const version = req.getVersion?.() ?? "";
     const propertyDependencies: Record<string, string[]> = {};
     req.getPropertydependenciesMap?.().forEach((deps, key) => {
       const urns = deps.getUrnsList();
@@ -174,7 +191,14 @@ class RecordingMonitor extends MockMonitor {
     // eslint-disable-next-line @typescript-eslint/no-explicit-any -- the base method is untyped in the SDK's declarations
     return (super.registerResource as any)(req, (err: unknown, resp: { getUrn(): string } | undefined) => {
       if (!err && resp)
-        this.meta.set(resp.getUrn(), { parent, protect, retainOnDelete, propertyDependencies });
+        this.meta.set(resp.getUrn(), {
+          parent,
+          protect,
+          retainOnDelete,
+          propertyDependencies,
+          provider,
+          version,
+        });
       callback(err, resp);
     });
   }
@@ -200,7 +224,7 @@ export async function runUnderMocks(
       };
     },
     call(args) {
-      return { ...args.inputs };
+      return answerProviderInvoke(args.token, args.provider, options.config ?? {}) ?? { ...args.inputs };
     },
   };
   const monitor = new RecordingMonitor(mocks);
@@ -215,7 +239,7 @@ export async function runUnderMocks(
   const stackTraceLimit = Error.stackTraceLimit;
   if (!process.env.MLSTACK_STACK_TRACES) Error.stackTraceLimit = 0;
   try {
-    return await runProgram(program, monitor, pending, recorded);
+    return await runProgram(program, monitor, pending, recorded, options);
   } finally {
     Error.stackTraceLimit = stackTraceLimit;
   }
@@ -228,6 +252,7 @@ async function runProgram(
   monitor: RecordingMonitor,
   pending: PendingCall[],
   recorded: Map<string, RecordedResource>,
+  options: MockRunOptions,
 ): Promise<MockRunResult> {
   let failure: unknown;
   const outputs = await pulumi.runtime
@@ -275,9 +300,102 @@ async function runProgram(
       protect: meta?.protect ?? false,
       retainOnDelete: meta?.retainOnDelete ?? false,
       propertyDependencies: meta?.propertyDependencies ?? {},
+      provider: meta?.provider || undefined,
     });
   }
-  return { resources: [...recorded.values()], outputs: outputs as Record<string, unknown> };
+  const defaultProviders = assignDefaultProviders(recorded, monitor.meta, options);
+  return {
+    resources: [...recorded.values()],
+    defaultProviders,
+    outputs: outputs as Record<string, unknown>,
+  };
+}
+
+/** Pulumi's unknown-value sentinel: a provider's id during preview (`unknownValue` in @pulumi/pulumi runtime/rpc.js). */
+const UNKNOWN_ID = "04da6b54-80e4-46f7-96ec-b56ff0331ba9";
+
+/** A config value as a provider input: structured values decoded, secret keys wrapped as secrets. */
+function providerInput(key: string, value: string, secretKeys: readonly string[]): unknown {
+  let decoded: unknown = value;
+  if (/^\s*[[{]/.test(value)) {
+    try {
+      decoded = JSON.parse(value);
+    } catch {
+      // a plain string that starts with a bracket
+    }
+  }
+  return secretKeys.includes(key) ? { [SECRET_SIG_KEY]: SECRET_SIG, value: decoded } : decoded;
+}
+
+/**
+ * Gives every custom resource without an explicit provider its package's default provider, the
+ * way the engine does: `pulumi:providers:<package>::default_<version>`, configured from the
+ * stack config keys in the package's namespace.
+ */
+function assignDefaultProviders(
+  recorded: Map<string, RecordedResource>,
+  meta: RecordingMonitor["meta"],
+  options: MockRunOptions,
+): RecordedResource[] {
+  const providers = new Map<string, RecordedResource>();
+  for (const resource of recorded.values()) {
+    if (!resource.custom || resource.provider || resource.type.startsWith("pulumi:providers:")) continue;
+    const pkg = resource.type.split(":")[0];
+    const version = meta.get(resource.urn)?.version ?? "";
+    const name = version ? `default_${version.replace(/[.+-]/g, "_")}` : "default";
+    const key = `${pkg}::${name}`;
+    let provider = providers.get(key);
+    if (!provider) {
+      const inputs: Record<string, unknown> = version ? { version } : {};
+      for (const [configKey, value] of Object.entries(options.config ?? {})) {
+        const [namespace, setting] = configKey.split(":");
+        if (namespace === pkg && setting)
+          inputs[setting] = providerInput(configKey, value, options.secretKeys ?? []);
+      }
+      const urn = `urn:pulumi:${options.stack}::${options.project}::pulumi:providers:${pkg}::${name}`;
+      provider = {
+        urn,
+        type: `pulumi:providers:${pkg}`,
+        name,
+        custom: true,
+        inputs,
+        protect: false,
+        retainOnDelete: false,
+        propertyDependencies: {},
+      };
+      providers.set(key, provider);
+    }
+    resource.provider = `${provider.urn}::${UNKNOWN_ID}`;
+  }
+  return [...providers.values()];
+}
+
+/**
+ * Invokes a default provider answers from its stack config, as the real provider would: the
+ * region `aws:region` configures, the project, region and zone of `gcp:*`. Others (and invokes
+ * through an explicit provider) echo their inputs, as Pulumi's mocks do by default.
+ */
+function answerProviderInvoke(
+  token: string,
+  provider: string | undefined,
+  config: Readonly<Record<string, string>>,
+): Record<string, unknown> | undefined {
+  if (provider) return undefined;
+  if (token === "aws:index/getRegion:getRegion" && config["aws:region"]) {
+    const region = config["aws:region"];
+    return { id: region, name: region, region, endpoint: `ec2.${region}.amazonaws.com`, description: region };
+  }
+  if (token === "gcp:organizations/getClientConfig:getClientConfig" && config["gcp:project"]) {
+    return {
+      id: config["gcp:project"],
+      project: config["gcp:project"],
+      region: config["gcp:region"] ?? "",
+      zone: config["gcp:zone"] ?? "",
+      accessToken: "",
+      defaultLabels: {},
+    };
+  }
+  return undefined;
 }
 
 const SECRET_SIG_KEY = "4dabf18193072939515e22adb298388d";

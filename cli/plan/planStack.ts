@@ -16,6 +16,7 @@ import {
   redactText,
 } from "./plaintextCredentials";
 import { PlanPolicyReport, policyReport } from "./policy";
+import { checkProviderConfig } from "./providerConfig";
 import { kubernetesObjects, manifestPath, previewDocument, toYaml } from "./render";
 import { stackFileLocator } from "./stackFileLocations";
 import { StackConfig, StackFileError, loadStackConfig } from "./stackConfig";
@@ -26,6 +27,8 @@ export interface PlanResult {
   /** The stack's raw config as handed to the program (for plan.json). */
   stackConfig: StackConfig;
   resources: RecordedResource[];
+  /** Default providers the engine would create, configured from provider stack keys. */
+  defaultProviders: RecordedResource[];
   outputs: Record<string, unknown>;
   /** Credentials written in plain text in the stack file (warned about in dev). */
   plaintextCredentials: PlaintextCredential[];
@@ -76,7 +79,7 @@ export async function planStack(projectDir: string, stack: string): Promise<Plan
   }
   // Required lazily so `mlstack check` never pays for loading the Pulumi program.
   const { deployPlatform } = require("../../stacks") as typeof import("../../stacks");
-  const { resources, outputs } = await runUnderMocks(
+  const { resources, defaultProviders, outputs } = await runUnderMocks(
     () => deployPlatform(config) as unknown as Record<string, unknown>,
     {
       project: stackConfig.project,
@@ -85,12 +88,21 @@ export async function planStack(projectDir: string, stack: string): Promise<Plan
       secretKeys: stackConfig.secretKeys,
     },
   );
+  const providers = checkProviderConfig(
+    stackConfig.config,
+    resources,
+    defaultProviders,
+    stackConfig.project,
+    path.basename(stackConfig.file),
+  );
+  if (providers.refusal) throw new StackFileError(providers.refusal);
+  warnings.push(...providers.warnings);
   for (const c of plaintextCredentials) {
     warnings.push(
       `${fileOf(c.configKey)}: ${c.key} is a plaintext credential (${c.reason}); store it with pulumi config set --secret ${c.configKey}. Its value is redacted in every file written.`,
     );
   }
-  return { config, stackConfig, resources, outputs, plaintextCredentials, warnings };
+  return { config, stackConfig, resources, defaultProviders, outputs, plaintextCredentials, warnings };
 }
 
 export interface RenderedPlan {
@@ -110,6 +122,7 @@ export function renderPlan(result: PlanResult, stack: string, projectDir: string
     { stack, target: config.target, environment: config.environment },
     stackConfig.config,
     stackConfig.secretKeys,
+    result.defaultProviders,
   );
   const report = policyReport(
     resources,

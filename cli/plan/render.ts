@@ -37,11 +37,20 @@ export function previewDocument(
   meta: PreviewDocument["mlstack"],
   config: Record<string, string>,
   secretKeys: string[],
+  defaultProviders: RecordedResource[] = [],
 ): PreviewDocument {
-  const steps = resources.map((r): PreviewStep => ({
+  // The engine registers each default provider before the first resource that uses it; after the
+  // stack itself is as close as a flat list gets.
+  const stackIndex = resources.findIndex((r) => r.type === STACK_TYPE);
+  const ordered = [
+    ...resources.slice(0, stackIndex + 1),
+    ...defaultProviders,
+    ...resources.slice(stackIndex + 1),
+  ];
+  const steps = ordered.map((r): PreviewStep => ({
     op: "create",
     urn: r.urn,
-    provider: "",
+    provider: r.provider ?? "",
     newState: {
       urn: r.urn,
       type: r.type,
