@@ -189,6 +189,18 @@ describe("hostile values in $GITHUB_OUTPUT and $GITHUB_ENV", () => {
     expect(r.stdout + r.stderr).not.toContain("s3cret");
   });
 
+  it("cuts a summary that would pass the runner's 128 KiB per step, saying so", async () => {
+    const { files, read } = runnerFiles();
+    fs.writeFileSync(files.GITHUB_STEP_SUMMARY, "x".repeat(100 * 1024));
+    const r = await run("step-output.js", ["summary"], files, "é".repeat(40 * 1024));
+    expect(r.code).toBe(0);
+    const summary = read("GITHUB_STEP_SUMMARY");
+    expect(Buffer.byteLength(summary)).toBeLessThanOrEqual(128 * 1024);
+    expect(summary.endsWith("…cut here: the job summary of one step holds at most 128 KiB.\n")).toBe(true);
+    // Cut on a character boundary: no replacement character from half an "é".
+    expect(summary).not.toContain("\uFFFD");
+  });
+
   it("fences plan output that contains a code fence so it cannot end the summary's block", async () => {
     const { files, read } = runnerFiles();
     const text = "resource ok\n```\n# Injected heading\n[click](https://evil.example)\n````\n";

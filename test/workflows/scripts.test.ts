@@ -863,6 +863,17 @@ describe("pulumi-access: the shell steps", () => {
       expect(stored.stdout).toContain("a preview never uses a stored PULUMI_ACCESS_TOKEN");
     });
 
+    it.each([
+      ["BACKEND_URL", "https://pulumi.example\nready=true"],
+      ["ORGANIZATION", "acme\n::stop-commands::x"],
+      ["AWS_ROLE_ARN", "arn:aws:iam::1:role/x\r"],
+    ])("refuses a %s holding a control character before writing any output", (name, value) => {
+      const run = runStep("needs", { ...base, [name]: value });
+      expect(run.status).toBe(1);
+      expect(run.stdout).toContain(`::error::the value for ${name} holds a control character`);
+      expect(run.outputs).toEqual({});
+    });
+
     it("refuses a backend URL it cannot log in to", () => {
       const run = runStep("needs", { ...base, BACKEND_URL: "file:///tmp/state" });
       expect(run.status).toBe(1);
