@@ -48,6 +48,8 @@ def main(work_dir: str) -> int:
             python_model=AddOne(),
             registered_model_name=model_name,
             input_example=pandas.DataFrame({"x": [1.0]}),
+            # Listed, not inferred: inference loads the model in a child interpreter (seconds).
+            pip_requirements=[f"mlflow=={mlflow.__version__}", f"pandas=={pandas.__version__}"],
         )
     run_id = run.info.run_id
 
