@@ -139,6 +139,9 @@ function writeBlock(t: Tree, indent: string, styles: number[]): string {
       .map((v) => {
         if (typeof v === "string" || (Array.isArray(v) ? v.length === 0 : Object.keys(v).length === 0))
           return `${indent}- ${writeBlock(v, `${indent}  `, styles)}`;
+        // Half the time in the compact form kubectl prints: `- key: value` with the rest aligned.
+        if (!Array.isArray(v) && next() % 2 === 0)
+          return `${indent}- ${writeBlock(v, `${indent}  `, styles).slice(indent.length + 2)}`;
         return `${indent}-\n${writeBlock(v, `${indent}  `, styles)}`;
       })
       .join("");
@@ -150,6 +153,8 @@ function writeBlock(t: Tree, indent: string, styles: number[]): string {
       const key = writeScalar(k, next() % 3, indent);
       if (typeof v === "string" || (Array.isArray(v) ? v.length === 0 : Object.keys(v).length === 0))
         return `${indent}${key}: ${writeBlock(v, indent, styles)}`;
+      // A list under a key may sit at the key's own indent (kubectl's style).
+      if (Array.isArray(v) && next() % 2 === 0) return `${indent}${key}:\n${writeBlock(v, indent, styles)}`;
       return `${indent}${key}:\n${writeBlock(v, `${indent}  `, styles)}`;
     })
     .join("");
