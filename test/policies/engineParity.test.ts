@@ -4,6 +4,8 @@
  * unwrapped secrets, unknown sentinels, stack outputs on the root Stack resource, per-policy config
  * — and the differences the rules document.
  */
+import * as fs from "fs";
+import * as path from "path";
 import { ruleByName } from "../../policies/catalog";
 import { evaluateDetailed } from "../../policies/evaluate";
 import { DEFAULT_REGISTRIES, PackConfigError, parsePackConfigDocument } from "../../policies/packConfig";
@@ -86,6 +88,14 @@ describe("platform-no-plaintext-secret-outputs under the engine", () => {
 });
 
 describe("one registry setting", () => {
+  it("is how the README's example pack config gives it (the example parses)", () => {
+    const readme = fs.readFileSync(path.join(__dirname, "../../policies/README.md"), "utf8");
+    const example = /```json\n([\s\S]*?)\n```/.exec(readme)![1];
+    const config = parsePackConfigDocument(JSON.parse(example), ALL_RULES);
+    expect(config.policies?.["k8s-allowed-registries"]).toEqual({
+      registries: ["registry.redhat.io", "quay.io", "registry.bank.example"],
+    });
+  });
   it("has one default list, which the stack config imports from the pack", () => {
     expect(CONFIG_DEFAULT_REGISTRIES).toBe(DEFAULT_REGISTRIES);
   });

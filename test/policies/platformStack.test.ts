@@ -124,11 +124,12 @@ describe("platform-protect-stateful", () => {
       urn: "manifests/pg.yaml#Cluster/ml-prod-platform/pg",
     });
     it("is satisfiable with a retention annotation", () => {
-      for (const a of [
+      const annotations: Array<Record<string, string>> = [
         { "helm.sh/resource-policy": "keep" },
         { "argocd.argoproj.io/sync-options": "Prune=false, Delete=false" },
         { "kustomize.toolkit.fluxcd.io/prune": "disabled" },
-      ])
+      ];
+      for (const a of annotations)
         expect(messages([manifest(a)], "platform-protect-stateful", { environment: "prod" })).toEqual([]);
     });
     it("names the annotations when none is there", () => {
