@@ -200,8 +200,27 @@ export function writeOutputFolder(
   }
   const root = realPath(outDir);
   const owned = new Set(previous);
+  // Every refusal happens here, before the first file moves: a refusal never leaves a half-moved output.
+  const checkedFolders = new Set<string>();
   for (const relative of files.keys()) {
-    if (!owned.has(relative) && fs.existsSync(path.join(root, ...relative.split("/")))) {
+    const segments = relative.split("/");
+    for (let i = 1; i < segments.length; i++) {
+      const folder = segments.slice(0, i).join("/");
+      if (checkedFolders.has(folder)) continue;
+      checkedFolders.add(folder);
+      let stat: fs.Stats | undefined;
+      try {
+        stat = fs.lstatSync(path.join(root, ...segments.slice(0, i)));
+      } catch {
+        continue; // created when the files move in
+      }
+      if (!stat.isDirectory() || stat.isSymbolicLink()) {
+        throw new OutputFolderError(
+          `--out ${shown}: ${folder} is not a plain folder (a file or a symlink); mlstack plan writes only inside its output folder, so remove it or choose another folder`,
+        );
+      }
+    }
+    if (!owned.has(relative) && fs.existsSync(path.join(root, ...segments))) {
       throw new OutputFolderError(
         `--out ${shown}: ${relative} exists and was not written by mlstack plan; move it away or choose another folder`,
       );
