@@ -132,7 +132,9 @@ export function inferenceServiceSpec(a: InferenceServiceArgs): Record<string, un
           args: ["start", LOCAL_MODEL_DIR],
           env: [
             ...env,
-            // KServe's storage initializer downloads the folder's contents into /mnt/models itself.
+            // KServe's storage initializer downloads the folder's contents into /mnt/models itself
+            // (the prefix is stripped from every key: `_download_s3` / `_download_gcs` in
+            // kserve-storage 0.16.0, the pinned KServe's), so the model is /mnt/models, not a subfolder.
             { name: "STORAGE_URI", value: a.modelUri },
             ...mlserverEnv({ modelName: model.name, httpPort: port, localModelUri: LOCAL_MODEL_DIR }),
           ],
