@@ -25,6 +25,10 @@
  *                                         a libpq URI to this server; `hostname` (default the
  *                                         first server name) is what verify-full checks, while
  *                                         `hostaddr=127.0.0.1` says where to connect
+ *     retargetUri(uri)                    a rendered `postgresql://` URI (a grant's) pointed at this
+ *                                         server: host name kept (verify-full checks it), this
+ *                                         server's port, `hostaddr=127.0.0.1`, and `sslrootcert`
+ *                                         (when present) this server's CA
  *     stop()                              stops the server and deletes its folder
  *
  * How it runs: `initdb` and `pg_ctl` from Debian's postgresql-15 (/usr/lib/postgresql/15/bin),
@@ -73,6 +77,7 @@ export interface PostgresServer {
   readonly logFile: string;
   superuser(sql: string, database?: string): string;
   connectionUri(settings: ConnectionSettings): string;
+  retargetUri(uri: string): string;
   stop(): Promise<void>;
 }
 
@@ -389,6 +394,16 @@ export async function startPostgres(options: PostgresOptions = {}): Promise<Post
         `postgresql://${encodeURIComponent(settings.user)}:${encodeURIComponent(settings.password)}` +
         `@${hostname}:${port}/${encodeURIComponent(settings.database)}?${query.toString()}`
       );
+    },
+    retargetUri(uri) {
+      const url = new URL(uri);
+      if (url.protocol !== "postgresql:" && url.protocol !== "postgres:") {
+        throw new Error(`not a PostgreSQL URI: ${url.protocol}//…`);
+      }
+      url.port = String(port);
+      url.searchParams.set("hostaddr", LOOPBACK);
+      if (url.searchParams.has("sslrootcert")) url.searchParams.set("sslrootcert", caFile);
+      return url.toString();
     },
     async stop() {
       stopServer();

@@ -23,7 +23,9 @@
  *         CONNECTION LIMIT -1 SUPERUSER|NOSUPERUSER CREATEDB|… CREATEROLE|… INHERIT|…
  *         LOGIN|… BYPASSRLS|… REPLICATION|…, then `grantRoles`: GRANT "<role>" TO "<name>";
  *       - Database (postgresql/resource_postgresql_database.go, `createDatabase`):
- *         CREATE DATABASE "<name>" OWNER "<owner>" … ALLOW_CONNECTIONS <bool>;
+ *         CREATE DATABASE "<name>" OWNER "<owner>" TEMPLATE "<template0>" ENCODING '<UTF8>'
+ *         [LC_COLLATE '<c>'] [LC_CTYPE '<c>'] ALLOW_CONNECTIONS <true> CONNECTION LIMIT <-1>
+ *         IS_TEMPLATE <false>;
  *       - Grant on a database (postgresql/resource_postgresql_grant.go: revoke, then grant):
  *         REVOKE ALL PRIVILEGES ON DATABASE "<db>" FROM "<role>", then
  *         GRANT <privileges> ON DATABASE "<db>" TO "<role>" when any are listed.
@@ -115,10 +117,16 @@ export function providerStatements(resources: ProviderResource[]): string[] {
       statements.push(`GRANT ${sqlIdentifier(member)} TO ${sqlIdentifier(role.name)}`);
   }
   for (const database of resources.filter((r) => r.type === DATABASE).map((r) => r.inputs)) {
+    const template = database.template ?? "template0";
     const options = [
       ...(database.owner ? [`OWNER ${sqlIdentifier(database.owner)}`] : []),
-      ...(database.allowConnections !== undefined ? [`ALLOW_CONNECTIONS ${database.allowConnections}`] : []),
-      ...(database.connectionLimit !== undefined ? [`CONNECTION LIMIT ${database.connectionLimit}`] : []),
+      template.toUpperCase() === "DEFAULT" ? "TEMPLATE DEFAULT" : `TEMPLATE ${sqlIdentifier(template)}`,
+      `ENCODING ${sqlLiteral(database.encoding ?? "UTF8")}`,
+      ...(database.lcCollate ? [`LC_COLLATE ${sqlLiteral(database.lcCollate)}`] : []),
+      ...(database.lcCtype ? [`LC_CTYPE ${sqlLiteral(database.lcCtype)}`] : []),
+      `ALLOW_CONNECTIONS ${database.allowConnections ?? true}`,
+      `CONNECTION LIMIT ${database.connectionLimit ?? -1}`,
+      `IS_TEMPLATE ${database.isTemplate ?? false}`,
     ];
     statements.push(`CREATE DATABASE ${sqlIdentifier(database.name)} ${options.join(" ")}`);
   }
