@@ -5,6 +5,15 @@ them with the MLflow model at MODEL_URI and produces one JSON result per record 
 KAFKA_OUTPUT_TOPIC, keyed like its input. Offsets are committed only after the results of a
 batch are acknowledged by the brokers: delivery is at-least-once.
 
+Kafka errors: librdkafka reconnects and retries by itself, so a transient error (a broker
+restarting, `_TRANSPORT`, `_ALL_BROKERS_DOWN`, a timed-out request) is logged and the loop goes
+on; results not yet delivered are flushed until librdkafka delivers them or gives up
+(message.timeout.ms), and a batch whose results could not all be delivered is consumed again
+from its first offset (seek), never committed. Only errors that retrying cannot fix end the
+program with exit code 1 and one log line: librdkafka's fatal errors and refused credentials or
+grants (authentication, topic / group / cluster authorization), so the pod restarts with the
+Secret's current values and shows as CrashLoopBackOff.
+
 Input record value: a JSON object (one row) or a JSON array of objects (several rows).
 Output record value: {"predictions": [...]} with one prediction per input row, or
 {"error": "..."} with the header `mlstack-error` when the record could not be scored.
@@ -28,6 +37,7 @@ import json
 import logging
 import os
 import signal
+import sys
 import threading
 import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -42,6 +52,18 @@ POLL_SECONDS = 1.0
 # The poll loop must come round at least this often for /health to pass.
 LIVENESS_SECONDS = float(os.environ.get("STREAM_LIVENESS_SECONDS", "120"))
 LATENCY_BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0)
+# Errors that no retry can fix: the credentials or the grant are wrong, or the setting is invalid.
+# (KafkaError names; librdkafka's own fatal errors are recognised by KafkaError.fatal().)
+FATAL_ERRORS = {
+    "_AUTHENTICATION",
+    "SASL_AUTHENTICATION_FAILED",
+    "TOPIC_AUTHORIZATION_FAILED",
+    "GROUP_AUTHORIZATION_FAILED",
+    "CLUSTER_AUTHORIZATION_FAILED",
+    "_INVALID_ARG",
+}
+# How long one flush waits before the loop checks for fatal errors and reports itself alive.
+FLUSH_STEP_SECONDS = 5.0
 
 
 def kafka_properties(environ):
@@ -195,6 +217,27 @@ def serve_http(port, state, metrics):
     return server
 
 
+class FatalKafkaError(Exception):
+    """A Kafka error the program exits on (see is_fatal)."""
+
+
+def is_fatal(error):
+    """Whether a KafkaError ends the program; every other error is transient (logged, retried)."""
+    return error.fatal() or error.name() in FATAL_ERRORS
+
+
+def rewind(consumer, messages):
+    """Seeks each partition of the batch back to its first offset, so it is consumed again."""
+    from confluent_kafka import TopicPartition
+
+    first = {}
+    for message in messages:
+        key = (message.topic(), message.partition())
+        first[key] = min(first.get(key, message.offset()), message.offset())
+    for (topic, partition), offset in first.items():
+        consumer.seek(TopicPartition(topic, partition, offset))
+
+
 def rows_of(message):
     """The rows of one input record: a JSON object is one row, an array of objects several."""
     if message.value() is None:
@@ -218,6 +261,18 @@ def to_json_list(predictions):
     return list(predictions)
 
 
+def prediction_result(message, predictions):
+    """(message, value, is_error) for a record's predictions. NaN and infinity, which pandas and
+    numpy models return for a missing or invalid input value, are not JSON (strict parsers such as
+    Java's and JavaScript's reject the record), so such a result is an error result."""
+    value = {"predictions": predictions}
+    try:
+        json.dumps(value, allow_nan=False)
+    except ValueError:
+        return (message, {"error": "prediction is not valid JSON (NaN or infinity): is an input value missing?"}, True)
+    return (message, value, False)
+
+
 def score(model, messages, metrics):
     """(message, value, is_error) per message, in input order. Scores the batch at once, and one
     record at a time if that fails, so one bad record cannot fail the others."""
@@ -238,10 +293,11 @@ def score(model, messages, metrics):
             predictions = to_json_list(model.predict(pandas.DataFrame(rows)))
             if len(predictions) != len(rows):
                 raise ValueError(f"model returned {len(predictions)} predictions for {len(rows)} rows")
-            metrics.observe("ok", len(parsed), (time.monotonic() - started) / len(parsed))
+            seconds = (time.monotonic() - started) / len(parsed)
             offset = 0
             for i, message_rows in parsed:
-                results[i] = (messages[i], {"predictions": predictions[offset : offset + len(message_rows)]}, False)
+                results[i] = prediction_result(messages[i], predictions[offset : offset + len(message_rows)])
+                metrics.observe("error" if results[i][2] else "ok", 1, seconds)
                 offset += len(message_rows)
             parsed = []
         except Exception:  # noqa: BLE001 - isolate the bad record below
@@ -249,9 +305,8 @@ def score(model, messages, metrics):
     for i, message_rows in parsed:
         started = time.monotonic()
         try:
-            value = {"predictions": to_json_list(model.predict(pandas.DataFrame(message_rows)))}
-            metrics.observe("ok", 1, time.monotonic() - started)
-            results[i] = (messages[i], value, False)
+            results[i] = prediction_result(messages[i], to_json_list(model.predict(pandas.DataFrame(message_rows))))
+            metrics.observe("error" if results[i][2] else "ok", 1, time.monotonic() - started)
         except Exception as error:  # noqa: BLE001
             metrics.observe("error", 1, time.monotonic() - started)
             results[i] = (messages[i], {"error": f"prediction failed: {error}"}, True)
@@ -277,7 +332,22 @@ def run(environ):
     state.model_loaded = True
     LOG.info("model %s loaded", environ["MODEL_URI"])
 
-    common = kafka_properties(environ)
+    fatal = []
+
+    def on_error(error):
+        """librdkafka's error callback (connection, authentication and broker errors of both clients)."""
+        if is_fatal(error):
+            fatal.append(error)
+        else:
+            LOG.warning("transient Kafka error, retrying: %s %s", error.name(), error.str())
+
+    def check(error=None):
+        if error is not None and is_fatal(error):
+            fatal.append(error)
+        if fatal:
+            raise FatalKafkaError(fatal[0])
+
+    common = {**kafka_properties(environ), "error_cb": on_error}
     consumer = Consumer(
         {
             **common,
@@ -292,37 +362,70 @@ def run(environ):
     producer = Producer({**common, "enable.idempotence": True, "acks": "all"})
     output_topic = environ["KAFKA_OUTPUT_TOPIC"]
     consumer.subscribe([environ["KAFKA_INPUT_TOPIC"]])
-    failed_deliveries = []
-
-    def delivered(error, _message):
-        if error is not None:
-            failed_deliveries.append(error)
 
     try:
         while not state.stopping:
             state.last_poll = time.monotonic()
-            messages = consumer.consume(num_messages=BATCH_SIZE, timeout=POLL_SECONDS)
             records = []
-            for message in messages:
-                if message.error():
-                    raise KafkaException(message.error())
-                records.append(message)
+            for message in consumer.consume(num_messages=BATCH_SIZE, timeout=POLL_SECONDS):
+                error = message.error()
+                if error is None:
+                    records.append(message)
+                else:
+                    check(error)
+                    LOG.warning("transient Kafka error, retrying: %s %s", error.name(), error.str())
+            check()
             if not records:
                 continue
+            failed = []
+
+            def delivered(error, _message):
+                if error is not None:
+                    failed.append(error)
+
             for message, value, is_error in score(model, records, metrics):
                 headers = [("mlstack-error", b"1")] if is_error else []
-                producer.produce(
-                    output_topic,
-                    key=message.key(),
-                    value=json.dumps(value).encode("utf-8"),
-                    headers=headers,
-                    on_delivery=delivered,
-                )
+                while True:
+                    try:
+                        producer.produce(
+                            output_topic,
+                            key=message.key(),
+                            value=json.dumps(value).encode("utf-8"),
+                            headers=headers,
+                            on_delivery=delivered,
+                        )
+                        break
+                    except BufferError:  # the local queue is full while brokers are away
+                        producer.poll(1.0)
+                        check()
                 producer.poll(0)
-            if producer.flush(30) > 0 or failed_deliveries:
-                # Not committing: the batch is consumed again after the restart.
-                raise KafkaException(f"results not delivered: {failed_deliveries or 'flush timed out'}")
-            consumer.commit(asynchronous=False)
+            # Waits as long as librdkafka keeps retrying (bounded by message.timeout.ms): a broker
+            # roll must not turn into a restart. Alive meanwhile, for the liveness probe.
+            while producer.flush(FLUSH_STEP_SECONDS) > 0:
+                state.last_poll = time.monotonic()
+                check()
+            for error in failed:
+                check(error)
+            if failed:
+                LOG.warning(
+                    "%d results not delivered (%s); consuming the batch again", len(failed), failed[0].name()
+                )
+                rewind(consumer, records)
+                continue
+            try:
+                consumer.commit(asynchronous=False)
+            except KafkaException as error:
+                if not hasattr(error.args[0], "name"):
+                    raise
+                check(error.args[0])
+                # Not committed (a rebalance moved the partitions, or the coordinator was away): the
+                # next commit covers this batch, or the partitions' new owner scores it again.
+                LOG.warning("offsets not committed, retrying with the next batch: %s", error.args[0].str())
+    except (FatalKafkaError, KafkaException) as error:
+        # One line, no traceback: the error says what to fix (credentials, grant, setting).
+        cause = error.args[0] if error.args else error
+        LOG.error("fatal Kafka error, exiting: %s", f"{cause.name()}: {cause.str()}" if hasattr(cause, "str") else cause)
+        sys.exit(1)
     finally:
         state.stopping = True
         consumer.close()
