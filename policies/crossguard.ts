@@ -20,7 +20,7 @@ import type {
   StackValidationPolicy,
 } from "@pulumi/policy";
 import { ALL_RULES } from "./catalog";
-import { buildStackView, notCheckedMessage, ruleContext } from "./evaluate";
+import { buildStackView, NOT_CHECKED_REMEDIATION, notCheckedMessage, ruleContext } from "./evaluate";
 import { configSchemaFor } from "./packConfig";
 import type { PolicyResource, Reporter, ResourceRule, Rule, StackOutput, StackRule } from "./rule";
 import { isObject } from "./values";
@@ -43,7 +43,7 @@ function engineReporter(rule: Rule, reportViolation: ReportViolation): Reporter 
       const key = `${resource?.urn ?? ""}\u0000${what}`;
       if (seen.has(key)) return;
       seen.add(key);
-      reportViolation(`${notCheckedMessage(what)}\nFix: ${rule.remediation}`, resource?.urn);
+      reportViolation(`${notCheckedMessage(what)}\nFix: ${NOT_CHECKED_REMEDIATION}`, resource?.urn);
     },
   };
 }

@@ -207,6 +207,10 @@ export function ruleContext(rule: Rule, config: PackConfig, defaults: DocumentDe
   };
 }
 
+/** What to do about a *not checked* finding (instead of the rule's own fix, which may not apply). */
+export const NOT_CHECKED_REMEDIATION =
+  "Make the value known at preview (a literal, a config value or an applied stack's output instead of an output of a resource created in the same run), or lower this rule to advisory for the run to accept deploying it unchecked; `pulumi up` validates again with every value known.";
+
 /** The message of a *not checked* finding: what was unknown, and that the rule did not pass it. */
 export function notCheckedMessage(what: string): string {
   return `not checked: ${what} is not known to the policy (unknown until apply, or hidden by the engine), so the rule could not verify it and does not pass it`;
@@ -260,7 +264,9 @@ export function evaluatePrepared(
         seenDeferred.add(key);
         deferred.push({ policy: rule.name, urn, type: r?.type ?? "pulumi:pulumi:Stack", what });
         reporter.violation(notCheckedMessage(what), r);
-        violations[violations.length - 1].notChecked = true;
+        const finding = violations[violations.length - 1];
+        finding.notChecked = true;
+        finding.remediation = NOT_CHECKED_REMEDIATION;
       },
     };
     return reporter;

@@ -7,7 +7,7 @@
 import * as fs from "fs";
 import * as path from "path";
 import { ruleByName } from "../../policies/catalog";
-import { evaluateDetailed } from "../../policies/evaluate";
+import { evaluateDetailed, NOT_CHECKED_REMEDIATION } from "../../policies/evaluate";
 import { DEFAULT_REGISTRIES, PackConfigError, parsePackConfigDocument } from "../../policies/packConfig";
 import { DEFAULT_REGISTRIES as CONFIG_DEFAULT_REGISTRIES } from "../../stacks/config/defaults";
 import { ALL_RULES } from "../../policies/catalog";
@@ -37,6 +37,12 @@ describe("engine-shaped values", () => {
     ]);
     expect(check([cm], "k8s-configmap-no-secrets").violations.map((v) => v.message)).toEqual([
       "ConfigMap c data.client.key holds a PEM private key",
+    ]);
+  });
+  it("tells how to resolve a not-checked finding, not the rule's own fix", () => {
+    const d = workload("Deployment", podSpec({ containers: [container("server", { image: UNKNOWN })] }));
+    expect(offline([d], "k8s-image-tag-pinned")).toEqual([
+      expect.objectContaining({ notChecked: true, remediation: NOT_CHECKED_REMEDIATION }),
     ]);
   });
   it("reports an unknown value as not checked on both sides", () => {
