@@ -58,7 +58,7 @@ const SAVE_MODEL = path.join(__dirname, "support", "save_slow_model.py");
 /** Printed by the model's load_context when it has loaded (save_slow_model.py). */
 const LOADED_MARKER = "mlstack-test-model: loaded";
 /** Long enough for several probe polls while the model loads. */
-const LOAD_SECONDS = 4;
+const LOAD_SECONDS = 6;
 const START_TIMEOUT_MS = 4 * 60_000;
 /** The bucket grant's credentials Secret (the ObjectBucketClaim's, `bucketGrant()` in the fixtures). */
 const BUCKET_SECRET = "fraud-models";
