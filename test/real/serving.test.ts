@@ -7,8 +7,8 @@
  *
  * What stands in for what a pod has:
  * - the object store is moto's S3 API (support/s3.ts): the model is logged to the rendered
- *   `s3://<bucket>/<path>` with the MLflow CLI, the rendered endpoint becomes moto's, and the
- *   bucket's credentials Secret holds moto's keys; the model URIs themselves run unchanged;
+ *   `s3://<bucket>/<path>` by MLflow's S3 artifact repository, the rendered endpoint becomes moto's,
+ *   and the bucket's credentials Secret holds moto's keys; the model URIs themselves run unchanged;
  * - the servers listen on free loopback ports instead of the rendered ones, and MLServer gets
  *   MLSERVER_HOST=127.0.0.1 (its default host is every interface);
  * - the images are the Python environments of support/mlflowImageEnv.ts and support/mlserverEnv.ts.
