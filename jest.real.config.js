@@ -9,5 +9,6 @@ const base = require("./jest.config.js");
 module.exports = {
   ...base,
   roots: ["<rootDir>/test/real"],
+  testPathIgnorePatterns: ["/node_modules/"],
   testTimeout: 15 * 60_000,
 };
