@@ -18,7 +18,7 @@ import * as path from "path";
 
 export const MARKER_FILE = ".mlstack-plan.json";
 const STAGING_PREFIX = ".mlstack-staging-";
-const MARKER_TOOL = "mlstack plan";
+export const MARKER_TOOL = "mlstack plan";
 
 /** Refusal of an output folder: exit 2 with this message, nothing written. */
 export class OutputFolderError extends Error {}

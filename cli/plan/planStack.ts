@@ -7,6 +7,7 @@ import * as fs from "fs";
 import * as path from "path";
 import { ConfigError, PlatformConfig, parseConfig, platformKeys } from "../../stacks/config";
 import { RecordedResource, runUnderMocks } from "../mockRuntime";
+import { addCredentialFindings } from "./credentialFindings";
 import { mermaidDiagram } from "./diagram";
 import { ESC_CONFIG_VARIABLE, overrideFileName } from "./escEnvironment";
 import {
@@ -124,12 +125,8 @@ export function renderPlan(result: PlanResult, stack: string, projectDir: string
     stackConfig.secretKeys,
     result.defaultProviders,
   );
-  const report = policyReport(
-    resources,
-    config,
-    { projectDir, stackFile, locator: stackFileLocator(fs.readFileSync(stackConfig.file, "utf8")) },
-    result.outputs,
-  );
+  const locator = stackFileLocator(fs.readFileSync(stackConfig.file, "utf8"));
+  const report = policyReport(resources, config, { projectDir, stackFile, locator }, result.outputs);
   const files = new Map<string, string>();
   const json = (value: unknown) => JSON.stringify(redactCredentials(value, credentials), null, 2) + "\n";
   files.set("plan.json", json(document));
@@ -142,7 +139,18 @@ export function renderPlan(result: PlanResult, stack: string, projectDir: string
   }
   files.set("manifests/all.yaml", all.join("---\n"));
   files.set("diagram.mmd", redactText(mermaidDiagram(config), credentials));
-  files.set("policy.sarif", json(report.sarif));
+  files.set(
+    "policy.sarif",
+    json(
+      addCredentialFindings(
+        report.sarif,
+        result.plaintextCredentials,
+        stackFile,
+        stackConfig.sources,
+        locator,
+      ),
+    ),
+  );
   // A last pass over the text: a credential that reached a file some other way is still caught.
   for (const [file, content] of files) files.set(file, redactText(content, credentials));
   return {

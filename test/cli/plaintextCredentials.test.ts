@@ -123,6 +123,19 @@ describe("mlstack plan with plaintext credentials", () => {
       expect(stderr).not.toContain(secret);
     const plan = JSON.parse(fs.readFileSync(path.join(out, "plan.json"), "utf8"));
     expect(plan.config["postgresql:password"]).toBe("[redacted]");
+    // Code scanning marks the line that holds each one.
+    const sarif = JSON.parse(fs.readFileSync(path.join(out, "policy.sarif"), "utf8"));
+    const stackLines = fs.readFileSync(path.join(project, "Pulumi.leaky.yaml"), "utf8").split("\n");
+    const finding = sarif.runs[0].results.find(
+      (r: { ruleId: string; message: { text: string } }) =>
+        r.ruleId === "mlstack-plaintext-stack-credential" &&
+        r.message.text.startsWith("postgresql:password "),
+    );
+    expect(finding.locations[0].physicalLocation).toEqual({
+      artifactLocation: { uri: "Pulumi.leaky.yaml", uriBaseId: "%SRCROOT%" },
+      region: { startLine: stackLines.findIndex((l) => l.startsWith("  postgresql:password:")) + 1 },
+    });
+    expect(sarif.runs[0].tool.driver.rules[finding.ruleIndex].id).toBe("mlstack-plaintext-stack-credential");
     expect(plan.config["aws:secretKey"]).toBe("[redacted]");
     for (const [file, content] of snapshot(out)) {
       for (const secret of [PASSWORD, AWS_KEY_ID, AWS_SECRET, "MIIBVgIBADANBg"]) {
