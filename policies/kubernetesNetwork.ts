@@ -60,6 +60,7 @@ function defaultDenies(policy: PolicyResource): { ingress: boolean; egress: bool
   const types = at(spec, "policyTypes");
   if (isUnknown(types)) return "unknown";
   const declared = strings(types);
+  if (isUnknown(at(spec, "ingress")) || isUnknown(at(spec, "egress"))) return "unknown";
   const ingressRules = arr(at(spec, "ingress"));
   const egressRules = arr(at(spec, "egress"));
   const coversIngress = declared.length === 0 || declared.includes("Ingress");
@@ -347,7 +348,9 @@ export const ingressTls = resourceRule({
     if (arr(tls).length === 0) report.violation(`Ingress ${name} has no TLS`);
     if (at(spec, "defaultBackend") !== undefined)
       report.violation(`Ingress ${name} has a defaultBackend, serving any host`);
-    arr(at(spec, "rules")).forEach((rule, i) => {
+    const rules = at(spec, "rules");
+    if (isUnknown(rules)) return report.unknown("spec.rules");
+    arr(rules).forEach((rule, i) => {
       const host = at(rule, "host");
       if (isUnknown(host)) return report.unknown(`spec.rules[${i}].host`);
       if (typeof host !== "string" || host === "")

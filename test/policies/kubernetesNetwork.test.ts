@@ -341,3 +341,14 @@ describe("RBAC", () => {
     ).toEqual([]);
   });
 });
+
+describe("unknown values in network objects", () => {
+  it("reports unknown Ingress rules as not checked", () => {
+    const ing = kube("networking.k8s.io/v1", "Ingress", "i", {
+      spec: { tls: [{ hosts: ["a.example.com"], secretName: "t" }], rules: UNKNOWN },
+    });
+    expect(check([ing], "k8s-ingress-tls").violations).toEqual([
+      expect.objectContaining({ notChecked: true, message: expect.stringContaining("spec.rules") }),
+    ]);
+  });
+});
