@@ -8,6 +8,10 @@
  *   (refused: a link could smuggle in, or hide, anything), a directory reached twice is walked
  *   once (loops end), a file reached twice is read once, and a broken link or a manifest that is
  *   not a regular file is refused: fail closed, never a silent skip.
+ * - A folder `mlstack plan` wrote (its marker `.mlstack-plan.json` lists `plan.json`) is read
+ *   through its plan.json: the manifests the marker lists are renderings of the same resources
+ *   (with values the preview cannot know filled in differently), so they are skipped; files the
+ *   marker does not list are read as usual.
  * - An object found in several files with the same content (`mlstack plan` writes every object
  *   to its own file and again to manifests/all.yaml; `kubectl apply -f` would apply it once) is
  *   checked once: from a preview or stack export if one has it (it knows the resource's
@@ -17,6 +21,7 @@ import { promises as fs } from "fs";
 import type { Stats } from "fs";
 import * as path from "path";
 import type { EvaluationResource } from "../../policies/evaluate";
+import { MARKER_FILE, MARKER_TOOL } from "../plan/outputFolder";
 import { fileKind, InputError } from "./documents";
 import type { LoadedDocument } from "./documents";
 
@@ -62,11 +67,17 @@ class DirectoryWalk {
   ) {}
 
   /** `dir` as the user sees it (under the path given), `real` its resolved path. */
-  async directory(dir: string, real: string): Promise<void> {
+  async directory(dir: string, real: string, skip?: Set<string>, prefix = ""): Promise<void> {
     if (this.seenDirectories.has(real)) return; // a link back to a directory already walked
     this.seenDirectories.add(real);
     const entries = await fs.readdir(dir, { withFileTypes: true });
     entries.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+    const rendered = await planRenderings(dir, entries);
+    // Paths in a plan's marker are relative to the folder holding it.
+    if (rendered.size > 0) {
+      skip = rendered;
+      prefix = "";
+    }
     for (const e of entries) {
       if (e.name.startsWith(".") || e.name === "node_modules") continue;
       const full = path.join(dir, e.name);
@@ -91,11 +102,11 @@ class DirectoryWalk {
         resolved = path.join(real, e.name);
       }
       if (stat.isDirectory()) {
-        await this.directory(full, resolved);
+        await this.directory(full, resolved, skip, `${prefix}${e.name}/`);
       } else if (isManifest) {
         if (!stat.isFile())
           throw new InputError(this.shown(full), `${fileKind(stat)}, not a regular file: refused`);
-        if (this.seenFiles.has(resolved)) continue;
+        if (this.seenFiles.has(resolved) || skip?.has(`${prefix}${e.name}`)) continue;
         this.seenFiles.add(resolved);
         this.files.push(full);
       }
@@ -104,6 +115,31 @@ class DirectoryWalk {
 
   private shown(full: string): string {
     return path.join(this.target, path.relative(this.absolute, full)).split(path.sep).join("/");
+  }
+}
+
+/**
+ * The manifests (`manifests/…`, relative to `dir`) that `mlstack plan` rendered from the plan.json
+ * beside them, per its marker; empty unless both are regular files and the marker is plan's.
+ */
+async function planRenderings(
+  dir: string,
+  entries: Array<{ name: string; isFile(): boolean }>,
+): Promise<Set<string>> {
+  const has = (name: string) => entries.some((e) => e.name === name && e.isFile());
+  if (!has(MARKER_FILE) || !has("plan.json")) return new Set();
+  try {
+    const marker = JSON.parse(await fs.readFile(path.join(dir, MARKER_FILE), "utf8")) as {
+      tool?: unknown;
+      files?: unknown;
+    };
+    if (marker.tool !== MARKER_TOOL || !Array.isArray(marker.files) || !marker.files.includes("plan.json"))
+      return new Set();
+    return new Set(
+      marker.files.filter((f): f is string => typeof f === "string" && f.startsWith("manifests/")),
+    );
+  } catch {
+    return new Set(); // not plan's marker: every file is read
   }
 }
 

@@ -359,6 +359,35 @@ describe("directories: symlinks, loops and non-regular files", () => {
     );
   });
 
+  it("reads a folder mlstack plan wrote through its plan.json, not again through its manifests", async () => {
+    const urn = "urn:pulumi:dev::mlstack::kubernetes:core/v1:Pod::p";
+    const inputs = {
+      apiVersion: "v1",
+      kind: "Pod",
+      metadata: { name: "p", namespace: "ml-dev-team", annotations: { ca: UNKNOWN } },
+      spec: { containers: [{ name: "c", image: "quay.io/a/b:1", securityContext: { privileged: true } }] },
+    };
+    write(
+      "out/plan.json",
+      previewOf([step(urn, { urn, type: "kubernetes:core/v1:Pod", custom: true, inputs })]),
+    );
+    // The rendered manifest differs from plan.json (the unknown annotation is filled in).
+    write("out/manifests/ml-dev-team/pod-p.yaml", pod("      privileged: true\n"));
+    write(
+      "out/manifests/extra.yaml",
+      "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: c, namespace: ml-dev-team}\n",
+    );
+    write(
+      "out/.mlstack-plan.json",
+      JSON.stringify({ tool: "mlstack plan", files: ["plan.json", "manifests/ml-dev-team/pod-p.yaml"] }),
+    );
+    const r = await check("out");
+    expect(r.code).toBe(1);
+    // plan.json's Pod, and the file the marker does not list; the rendered Pod is not read again.
+    expect(r.report?.summary.inputs).toEqual(["out/manifests/extra.yaml", "out/plan.json"]);
+    expect(r.findings.filter((f) => f.policy === "k8s-no-privileged")).toHaveLength(1);
+  });
+
   it("keeps both copies when an object differs between files (both are checked)", async () => {
     write("m/a.yaml", pod("      privileged: false\n"));
     write("m/b.yaml", pod("      privileged: true\n"));
