@@ -41,6 +41,8 @@ function matches(grammar: Grammar, value: string): boolean {
 
 /** `teams[0]` + `name` → `teams[0].name`; top-level keys have no leading dot. */
 export function keyPath(path: string, key: string): string {
+  // A key that is not a plain name (empty, spaces, dots) is quoted so the path stays readable.
+  if (!/^[A-Za-z0-9_-]+$/.test(key)) return `${path}[${JSON.stringify(key)}]`;
   return path ? `${path}.${key}` : key;
 }
 
