@@ -133,7 +133,10 @@ export function readFullPath(text: string, lineOffset = 0): Positioned | undefin
   const error = doc.errors[0];
   // The `yaml` package reports its own stack overflow (deep flow collections) as a parse error.
   if (error && /call stack/i.test(error.message))
-    throw new YamlReadError(nestingTooDeep().message, lineOf(error.pos[0]));
+    throw new YamlReadError(
+      "nested too deep for the YAML parser (its stack ran out): refused as hostile input",
+      lineOf(error.pos[0]),
+    );
   if (error)
     throw new YamlReadError(
       `malformed YAML: ${error.message.split("\n")[0].replace(/ at line \d+, column \d+:?$/, "")}`,

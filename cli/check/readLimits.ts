@@ -5,11 +5,12 @@
 
 /**
  * Deepest nesting of maps and lists a document may have. The deepest Kubernetes schemas nest
- * about 30 levels (a CronJob's container probe); 1,000 leaves room for any real manifest or
- * preview while keeping every recursive walk (the reader's, the policy rules') far from the
- * JavaScript stack limit, which a 5,000-level input overflows.
+ * about 30 levels (a CronJob's container probe); 500 leaves room for any real manifest or preview
+ * while keeping every recursive walk (the readers', the policy rules') far from the JavaScript
+ * stack limit, which a 5,000-level input overflows — the `yaml` package's own parser already runs
+ * out at about 880 levels of block maps.
  */
-export const MAX_NESTING_DEPTH = 1000;
+export const MAX_NESTING_DEPTH = 500;
 
 /**
  * Nodes that YAML aliases may add to one document when expanded. Anchors in real manifests

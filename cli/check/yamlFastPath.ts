@@ -83,6 +83,11 @@ class FastPath {
     return l.charCodeAt(s) === DASH && (s + 1 === l.length || l.charCodeAt(s + 1) === SPACE);
   }
 
+  /** 1-based line the reader is at. */
+  get line(): number {
+    return Math.min(this.pos, this.lines.length - 1) + 1;
+  }
+
   document(): Positioned | "empty" {
     const i = this.nextContent();
     if (i === -1) return "empty";
@@ -389,15 +394,17 @@ function doubleQuoted(l: string, open: number, close: number): string {
 /**
  * Reads one document (no `---` lines) if it is plain block YAML. "empty": only comments and
  * blank lines; "unsupported": use the full parser. Throws `FastPathError` for a document it read
- * and kubectl would refuse, and `ReadLimitError` beyond the nesting bound.
+ * and kubectl would refuse, or that is nested beyond the bound.
  */
 export function parseFastPath(text: string): Positioned | "empty" | "unsupported" {
   if (text.includes("\t") || text.includes("\r") || text.charCodeAt(0) === 0xfeff) return "unsupported";
+  const reader = new FastPath(text);
   try {
-    return new FastPath(text).document();
+    return reader.document();
   } catch (err) {
     if (err === UNSUPPORTED) return "unsupported";
-    if (err instanceof FastPathError || err instanceof ReadLimitError) throw err;
+    // The bound is met while reading the line after the last one consumed.
+    if (err instanceof ReadLimitError) throw new FastPathError(err.message, reader.line);
     throw err;
   }
 }

@@ -13,6 +13,9 @@ import { runCheck } from "../../cli/check";
 const BIN = path.resolve(__dirname, "../../bin/mlstack.js");
 const UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9";
 const TRACE = /\n\s+at /;
+/** The reader's bound, or the yaml package's parser running out of stack first (past ~880 levels). */
+const TOO_DEEP =
+  "(nested more than 500 levels deep \\(maps and lists\\): no Kubernetes object or preview nests that deep|nested too deep for the YAML parser \\(its stack ran out\\)): refused as hostile input";
 
 let dir: string;
 beforeEach(() => {
@@ -424,7 +427,7 @@ describe("encodings and bounds", () => {
     const r = cli("deep.json");
     expect(r.code).toBe(2);
     expect(r.stderr).toBe(
-      "mlstack check: deep.json:1: nested more than 1000 levels deep (maps and lists): no Kubernetes object or preview nests that deep, refused as hostile input\n",
+      "mlstack check: deep.json:1: nested more than 500 levels deep (maps and lists): no Kubernetes object or preview nests that deep, refused as hostile input\n",
     );
   });
 
@@ -434,7 +437,25 @@ describe("encodings and bounds", () => {
     write("deep.yaml", `${lines.join("\n")}\n`);
     const r = await check("deep.yaml");
     expect(r.code).toBe(2);
-    expect(r.stderr).toMatch(/^mlstack check: deep\.yaml(:\d+)?: nested more than 1000 levels deep/);
+    expect(r.stderr).toMatch(new RegExp(`^mlstack check: deep\\.yaml:\\d+: ${TOO_DEEP}\n$`));
+  });
+
+  it("reads nesting up to the bound and refuses one level more, naming the bound", async () => {
+    const nested = (levels: number) => {
+      const lines = ["apiVersion: v1", "kind: ConfigMap", "metadata:", "  name: c", "data:"];
+      for (let i = 1; i < levels; i++) lines.push(`${"  ".repeat(i)}k${i}:`);
+      return `${lines.join("\n")}\n`;
+    };
+    write("ok.yaml", nested(500));
+    const ok = await check("ok.yaml");
+    expect(ok.stderr).toBe("");
+    expect(ok.report?.summary.resources).toBe(1);
+    write("deep.yaml", nested(501));
+    const r = await check("deep.yaml");
+    expect(r.code).toBe(2);
+    expect(r.stderr).toBe(
+      "mlstack check: deep.yaml:505: nested more than 500 levels deep (maps and lists): no Kubernetes object or preview nests that deep, refused as hostile input\n",
+    );
   });
 
   it("refuses flow YAML nested 5,000 levels deep (real command)", () => {
@@ -444,7 +465,7 @@ describe("encodings and bounds", () => {
     );
     const r = cli("deep.yaml");
     expect(r.code).toBe(2);
-    expect(r.stderr).toMatch(/^mlstack check: deep\.yaml:\d+: nested more than 1000 levels deep/);
+    expect(r.stderr).toMatch(new RegExp(`^mlstack check: deep\\.yaml:\\d+: ${TOO_DEEP}\n$`));
   });
 
   it("refuses a billion-laughs document with a clear message (real command)", () => {
