@@ -58,6 +58,26 @@ export function urnName(urn: string): string {
   return urn.slice(urn.lastIndexOf("::") + 2);
 }
 
+/**
+ * Deepest nesting a plan may have: the diff walks values recursively, and a hostile document
+ * nested thousands of levels deep would otherwise end in a stack overflow instead of a message.
+ */
+const MAX_DEPTH = 200;
+
+/** How deeply `value` nests (iteratively, so the measurement itself cannot overflow). */
+function nestingDepth(value: unknown): number {
+  let deepest = 0;
+  const stack: Array<[unknown, number]> = [[value, 1]];
+  while (stack.length > 0) {
+    const [v, depth] = stack.pop() as [unknown, number];
+    if (v === null || typeof v !== "object") continue;
+    if (depth > deepest) deepest = depth;
+    if (deepest > MAX_DEPTH) return deepest;
+    for (const child of Object.values(v)) stack.push([child, depth + 1]);
+  }
+  return deepest;
+}
+
 function fail(file: string, what: string): never {
   throw new DiffInputError(`${file}: ${what}`);
 }
@@ -77,6 +97,13 @@ export function readPlanDocument(file: string): PlanDocument {
     doc = JSON.parse(text.replace(/^\uFEFF/, ""));
   } catch (err) {
     fail(file, `not JSON (${(err as Error).message})`);
+  }
+  const depth = nestingDepth(doc);
+  if (depth > MAX_DEPTH) {
+    fail(
+      file,
+      `nested ${depth} levels deep; a plan is at most ${MAX_DEPTH} (Kubernetes objects nest about 15)`,
+    );
   }
   const steps = (doc as { steps?: unknown } | null)?.steps;
   if (!Array.isArray(steps)) {

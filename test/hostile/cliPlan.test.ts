@@ -163,6 +163,12 @@ const CASES: Case[] = [
     message: /garbage\.json: steps\[0\] has no urn and newState/,
   },
   {
+    name: "diff of a plan nested 100,000 levels deep",
+    argv: ["diff", "{tmp}/deep.json", "{tmp}/deep.json"],
+    setup: (tmp) => planJson(tmp, "deep.json", `{"steps": ${"[".repeat(100_000)}${"]".repeat(100_000)}}`),
+    message: /deep\.json: nested 201 levels deep; a plan is at most 200/,
+  },
+  {
     name: "diff of a folder",
     argv: ["diff", "{tmp}", "{tmp}"],
     message: /^mlstack diff: \S+: not a regular file; give the plan\.json that mlstack plan wrote/,
