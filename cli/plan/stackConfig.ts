@@ -31,6 +31,18 @@ export interface StackConfig {
 export class StackFileError extends Error {}
 
 function readYaml(file: string): unknown {
+  // A FIFO or device named like a stack file would block the read forever: regular files only.
+  let stat: fs.Stats | undefined;
+  try {
+    stat = fs.statSync(file);
+  } catch {
+    // missing: the read below reports it
+  }
+  if (stat && !stat.isFile()) {
+    throw new StackFileError(
+      `${path.basename(file)}: not a regular file (a folder, FIFO or device); a stack file is YAML`,
+    );
+  }
   try {
     return YAML.parse(fs.readFileSync(file, "utf8"));
   } catch (err) {

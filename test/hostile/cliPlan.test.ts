@@ -3,6 +3,7 @@
  * command, and asserts exit 2, the one message that names the flag or key, the value and what is
  * allowed, that nothing outside the output folder changed, and that no stack trace is printed.
  */
+import { execFileSync } from "child_process";
 import * as fs from "fs";
 import * as path from "path";
 import { runPlan } from "../../cli/plan";
@@ -248,6 +249,30 @@ describe("hostile plans in a copy of the project", () => {
     expect(run.code).toBe(2);
     expect(run.stderr).toMatch(/stack "\.\." is not a valid stack name/);
     expect(snapshot(project)).toEqual(before);
+  });
+
+  it("a stack file that is a FIFO: exit 2 at once instead of hanging", async () => {
+    const project = projectCopy();
+    execFileSync("mkfifo", [path.join(project, "Pulumi.pipe.yaml")]);
+    const run = await plan(["pipe", "--out", path.join(tempDir("mlstack-out-"), "pipe")], project);
+    expect(run.code).toBe(2);
+    expect(run.stderr).toBe(
+      "mlstack plan: Pulumi.pipe.yaml: not a regular file (a folder, FIFO or device); a stack file is YAML\n",
+    );
+  });
+
+  it("a stack file with a billion-laughs alias bomb: exit 2 with one message", async () => {
+    const laughs = ['a: &a ["lol","lol","lol","lol","lol","lol","lol","lol","lol"]'];
+    for (let i = 1; i < 9; i++) {
+      const prev = String.fromCharCode(96 + i);
+      const next = String.fromCharCode(97 + i);
+      laughs.push(`${next}: &${next} [${Array(9).fill(`*${prev}`).join(",")}]`);
+    }
+    const project = projectCopy({ bomb: `${laughs.join("\n")}\nconfig:\n  mlstack:target: *i\n` });
+    const run = await plan(["bomb", "--out", path.join(tempDir("mlstack-out-"), "bomb")], project);
+    expect(run.code).toBe(2);
+    expect(run.stderr).toMatch(/^mlstack plan: Pulumi\.bomb\.yaml: not valid YAML: .*alias/i);
+    expect(run.stderr).not.toMatch(STACK_FRAME);
   });
 
   it("a plaintext password in a prod stack: exit 2 naming the key, never the value", async () => {
