@@ -244,9 +244,12 @@ function confValue(value: string): string {
 }
 
 export async function startPostgres(options: PostgresOptions = {}): Promise<PostgresServer> {
+  // Everything this needs from the machine, checked before anything is started or written.
   const bin = postgresBinDir();
   requireCommand("psql", "postgresql-client-15", [bin]);
+  requireCommand("openssl", "openssl");
   const account = serverAccount();
+  if (account) requireCommand("setpriv", "util-linux");
   const osUser = account?.name ?? os.userInfo().username;
   const rendered =
     options.hbaRules && options.parameters && options.serverNames ? undefined : await renderedCnpgCluster();
