@@ -89,8 +89,31 @@ export function manifestPath(object: Record<string, unknown>): string {
   return `${dir}/${String(object.kind).toLowerCase()}-${metadata.name}.yaml`;
 }
 
+/**
+ * YAML that a 1.1 and a 1.2 reader take the same way. The `yaml` package writes YAML 1.2 and
+ * quotes what 1.2 would read as another type; kubectl (sigs.k8s.io/yaml on go-yaml) and PyYAML
+ * read YAML 1.1, where `on`, `no`, `y`, `0755`, `1:30` and `2026-01-01` are booleans, numbers and
+ * timestamps (yaml.org/type/bool.html, int.html, timestamp.html): such strings are quoted too.
+ */
 export function toYaml(object: Record<string, unknown>): string {
-  return YAML.stringify(object, { lineWidth: 0, aliasDuplicateObjects: false });
+  const document = new YAML.Document(object, { aliasDuplicateObjects: false });
+  YAML.visit(document, {
+    Scalar(_, node) {
+      if (typeof node.value === "string" && !readsAsStringInYaml11(node.value)) node.type = "QUOTE_DOUBLE";
+    },
+  });
+  return document.toString({ lineWidth: 0 });
+}
+
+/** Whether a plain scalar with this text is a string to a YAML 1.1 reader (the `yaml` package's 1.1 schema). */
+function readsAsStringInYaml11(value: string): boolean {
+  // Written as block scalars or quoted whatever they hold; no 1.1 type is that long.
+  if (value.includes("\n") || value.length > 64) return true;
+  if (value === "<<") return false; // the merge key
+  const parsed = YAML.parseDocument(value, { version: "1.1" });
+  return (
+    parsed.errors.length > 0 || !YAML.isScalar(parsed.contents) || typeof parsed.contents.value === "string"
+  );
 }
 
 export function countsByType(resources: RecordedResource[]): Array<[string, number]> {
