@@ -83,6 +83,8 @@ export function toSarif(report: CheckReport, options: SarifOptions = {}): Log {
           logicalLocations: [{ fullyQualifiedName: v.urn, name: v.name, kind: "resource" }],
         },
       ],
+      // A value the rule could not see (unknown at preview): a reviewer filters these apart.
+      ...(v.notChecked ? { properties: { notChecked: true } } : {}),
       partialFingerprints: {
         "mlstackFinding/v1": createHash("sha256")
           .update(`${v.policy}\u0000${v.urn}\u0000${v.message}`)

@@ -126,3 +126,31 @@ describe("SARIF output", () => {
     ).toBe("out/plan.json");
   });
 });
+
+describe("SARIF for a value the rule could not check", () => {
+  it("marks not-checked findings with a notChecked property, and no other finding", () => {
+    const base = {
+      urn: "urn:pulumi:dev::p::kubernetes:core/v1:Pod::p",
+      type: "kubernetes:core/v1:Pod",
+      name: "p",
+      enforcementLevel: "mandatory" as const,
+      severity: "high" as const,
+      remediation: "Pin the image.",
+    };
+    const log = toSarif({
+      violations: [
+        {
+          ...base,
+          policy: "k8s-allowed-registries",
+          message: "not checked: spec.containers[0].image is unknown",
+          notChecked: true,
+        },
+        { ...base, policy: "k8s-no-privileged", message: "container c runs privileged" },
+      ],
+      inputs: ["preview.json"],
+    });
+    const [unknown, broken] = log.runs[0].results ?? [];
+    expect(unknown.properties).toEqual({ notChecked: true });
+    expect(broken.properties).toBeUndefined();
+  });
+});
