@@ -68,6 +68,7 @@ from sqlalchemy.engine import Engine
 import mlflow.pyfunc
 import pandas
 from confluent_kafka import Consumer, KafkaException, Producer
+from confluent_kafka import TopicPartition
 from aws_msk_iam_sasl_signer import MSKAuthTokenProvider
 import google.auth
 import google.auth.transport.requests
