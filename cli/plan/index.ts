@@ -27,6 +27,7 @@ export const PLAN_COMMAND: CommandSpec = {
 plan replaces only the files it wrote there. It is never the project root, a folder containing it,
 a filesystem root or your home folder.
 Plaintext credentials in the stack file: a warning in dev, refused in staging and prod.
+ESC environments a stack file imports: values from Pulumi.<stack>.env.yaml or MLSTACK_ESC_CONFIG (JSON).
 Exit codes: 0 ok, 1 mandatory policy violations, 2 unusable stack, config or output folder.`,
 };
 
