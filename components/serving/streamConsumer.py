@@ -64,6 +64,9 @@ FATAL_ERRORS = {
 }
 # How long one flush waits before the loop checks for fatal errors and reports itself alive.
 FLUSH_STEP_SECONDS = 5.0
+# librdkafka reports a transient error per connection attempt (every broker, every client): each
+# kind is logged at most this often, with the number of reports in between.
+TRANSIENT_LOG_SECONDS = 10.0
 
 
 def kafka_properties(environ):
@@ -221,6 +224,23 @@ class FatalKafkaError(Exception):
     """A Kafka error the program exits on (see is_fatal)."""
 
 
+class TransientErrorLog:
+    """Logs transient Kafka errors, each kind (KafkaError name) at most every TRANSIENT_LOG_SECONDS."""
+
+    def __init__(self):
+        self.last = {}  # name -> (monotonic time logged, reports since)
+
+    def __call__(self, error):
+        now = time.monotonic()
+        logged, since = self.last.get(error.name(), (None, 0))
+        if logged is not None and now - logged < TRANSIENT_LOG_SECONDS:
+            self.last[error.name()] = (logged, since + 1)
+            return
+        more = f" ({since} more since the last report)" if since else ""
+        LOG.warning("transient Kafka error, retrying: %s %s%s", error.name(), error.str(), more)
+        self.last[error.name()] = (now, 0)
+
+
 def is_fatal(error):
     """Whether a KafkaError ends the program; every other error is transient (logged, retried)."""
     return error.fatal() or error.name() in FATAL_ERRORS
@@ -333,13 +353,14 @@ def run(environ):
     LOG.info("model %s loaded", environ["MODEL_URI"])
 
     fatal = []
+    log_transient = TransientErrorLog()
 
     def on_error(error):
         """librdkafka's error callback (connection, authentication and broker errors of both clients)."""
         if is_fatal(error):
             fatal.append(error)
         else:
-            LOG.warning("transient Kafka error, retrying: %s %s", error.name(), error.str())
+            log_transient(error)
 
     def check(error=None):
         if error is not None and is_fatal(error):
@@ -373,7 +394,7 @@ def run(environ):
                     records.append(message)
                 else:
                     check(error)
-                    LOG.warning("transient Kafka error, retrying: %s %s", error.name(), error.str())
+                    log_transient(error)
             check()
             if not records:
                 continue

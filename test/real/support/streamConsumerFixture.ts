@@ -97,29 +97,39 @@ export class StreamConsumerFixture {
       .find((o: any) => o?.kind === "Deployment" && o.metadata?.name === STREAMING_MODEL);
     if (!deployment) throw new Error(`the dev stack renders no Deployment ${STREAMING_MODEL}`);
     const image = mlflowImageEnv();
-    const broker = await startKafka({ users: grants.users, config: grants.brokerConfig });
-    try {
-      await new KafkaClient(image.python).apply(adminClientConfig(broker), grants.topics, grants.acls);
-      const container = deployment.spec.template.spec.containers.find((c: any) => c.name === MODEL_CONTAINER);
-      const modelUri = container?.env?.find((e: any) => e.name === "MODEL_URI")?.value;
-      if (typeof modelUri !== "string")
-        throw new Error(`${STREAMING_MODEL}: no MODEL_URI in the rendered container`);
-      const model = await modelSource(modelUri, image);
-      fs.mkdirSync(logDir, { recursive: true });
-      return new StreamConsumerFixture(
-        plan,
-        grants,
-        broker,
-        image,
-        deployment.spec.template.spec,
-        deployment.metadata.namespace,
-        model,
-        logDir,
-      );
-    } catch (error) {
-      await broker.destroy();
-      throw error;
+    const container = deployment.spec.template.spec.containers.find((c: any) => c.name === MODEL_CONTAINER);
+    const modelUri = container?.env?.find((e: any) => e.name === "MODEL_URI")?.value;
+    if (typeof modelUri !== "string")
+      throw new Error(`${STREAMING_MODEL}: no MODEL_URI in the rendered container`);
+    // The broker and the tracking server start side by side: each takes a while on two cores.
+    const [broker, model] = await Promise.allSettled([
+      startKafka({ users: grants.users, config: grants.brokerConfig }).then(async (started) => {
+        try {
+          await new KafkaClient(image.python).apply(adminClientConfig(started), grants.topics, grants.acls);
+          return started;
+        } catch (error) {
+          await started.destroy();
+          throw error;
+        }
+      }),
+      modelSource(modelUri, image),
+    ]);
+    if (broker.status === "rejected" || model.status === "rejected") {
+      if (broker.status === "fulfilled") await broker.value.destroy();
+      if (model.status === "fulfilled") await model.value.stop();
+      throw broker.status === "rejected" ? broker.reason : (model as PromiseRejectedResult).reason;
     }
+    fs.mkdirSync(logDir, { recursive: true });
+    return new StreamConsumerFixture(
+      plan,
+      grants,
+      broker.value,
+      image,
+      deployment.spec.template.spec,
+      deployment.metadata.namespace,
+      model.value,
+      logDir,
+    );
   }
 
   private get container(): any {
