@@ -1,0 +1,45 @@
+/**
+ * The Prefect processes the orchestrator's pods run, as argument vectors of the `prefect` CLI
+ * (Prefect 3.9.1, `prefect server start|services start|database upgrade`, `prefect work-pool create`,
+ * `prefect worker start`). Shared by the component and the real-process test, which runs these
+ * very commands from the PyPI package.
+ */
+
+/** The port Prefect's API/UI server listens on (Prefect's default, 4200). */
+export const PREFECT_PORT = 4200;
+/** Where the base job template is mounted in the worker's init container. */
+export const BASE_JOB_TEMPLATE_PATH = "/etc/prefect/base-job-template.json";
+
+/**
+ * API and UI only: the background services (scheduler, late-run marker, …) run once, in the
+ * services Deployment, so adding API replicas never runs them twice.
+ */
+export function serverArgs(host: string, port: number): string[] {
+  return ["prefect", "server", "start", "--host", host, "--port", String(port), "--no-services"];
+}
+
+/** The background services of the server, without the API. */
+export const SERVICES_ARGS = ["prefect", "server", "services", "start"];
+
+/** Creates or upgrades the schema (the services pod's init container; one such pod at a time). */
+export const MIGRATE_ARGS = ["prefect", "server", "database", "upgrade", "-y"];
+
+/** Creates the pipeline's work pool with the platform's job template, or replaces its template. */
+export function createWorkPoolArgs(pool: string): string[] {
+  return [
+    "prefect",
+    "work-pool",
+    "create",
+    pool,
+    "--type",
+    "kubernetes",
+    "--base-job-template",
+    BASE_JOB_TEMPLATE_PATH,
+    "--overwrite",
+  ];
+}
+
+/** The Kubernetes worker polling the pipeline's pool. */
+export function workerArgs(pool: string, workerName: string): string[] {
+  return ["prefect", "worker", "start", "--pool", pool, "--type", "kubernetes", "--name", workerName];
+}
