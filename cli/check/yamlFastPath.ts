@@ -7,7 +7,7 @@
  * included), plain single-line scalars, single- and double-quoted single-line scalars, literal
  * block scalars (`|`, `|-`, `|+`), empty flow collections (`{}`, `[]`) and comments. Anything
  * else — anchors, aliases, tags, merge keys, flow collections, folded or multi-line scalars,
- * tabs, CRLF, directives — returns "unsupported" and the document is read by the full parser
+ * tabs, lone CRs, directives — returns "unsupported" and the document is read by the full parser
  * (`kubectlYaml.ts`), which gives the same result for everything this accepts (proven by the
  * property tests in test/property/checkReader.test.ts).
  */
@@ -397,7 +397,14 @@ function doubleQuoted(l: string, open: number, close: number): string {
  * and kubectl would refuse, or that is nested beyond the bound.
  */
 export function parseFastPath(text: string): Positioned | "empty" | "unsupported" {
-  if (text.includes("\t") || text.includes("\r") || text.charCodeAt(0) === 0xfeff) return "unsupported";
+  if (text.includes("\t") || text.charCodeAt(0) === 0xfeff) return "unsupported";
+  if (text.includes("\r")) {
+    // Windows line ends are line breaks like any other (YAML folds CRLF to LF inside scalars too);
+    // a lone CR is left to the full parser.
+    const unix = text.replace(/\r\n/g, "\n");
+    if (unix.includes("\r")) return "unsupported";
+    text = unix;
+  }
   const reader = new FastPath(text);
   try {
     return reader.document();

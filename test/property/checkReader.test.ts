@@ -197,6 +197,10 @@ describe("the check reader, property-based", () => {
           const full = fullOutcome(text);
           if ("value" in fast) expect(full).toEqual(fast);
           else expect(full).toHaveProperty("refused");
+          // The same document with Windows line ends reads the same on both paths.
+          const crlf = text.replace(/\n/g, "\r\n");
+          expect(fastOutcome(crlf)).toEqual(fast);
+          if ("value" in fast) expect(fullOutcome(crlf)).toEqual(fast);
         },
       ),
       {
