@@ -16,7 +16,7 @@ import {
 import { Mlflow } from "../components/mlflow/Mlflow";
 import { TeamNamespace } from "../components/namespace/TeamNamespace";
 import { PlatformOperators } from "../components/operators/PlatformOperators";
-import { ModelServing } from "../components/serving/ModelServing";
+import { MODEL_CONTAINER, ModelServing } from "../components/serving/ModelServing";
 import type { ClusterFacts, TargetModule } from "./backing";
 import {
   installsOperators,
@@ -243,7 +243,7 @@ export class Platform extends pulumi.ComponentResource {
           outputTopic: backing.kafka.topicName(model.kafka.outputTopic),
           consumerGroup: model.kafka.consumerGroup,
           inputPartitions: topicPartitions(config, model.kafka.inputTopic),
-          scaler: backing.kafka.scalerAuth(identity),
+          lagTrigger: backing.kafka.lagTrigger(identity, MODEL_CONTAINER),
         };
       }
       const access = grants.length > 0 ? mergeAccess(...grants) : emptyAccess();

@@ -45,7 +45,8 @@ import { isQuantity } from "../kube/quantity";
 import { CIDR_RULE, isCidr } from "../kube/cidr";
 import { refusal } from "../argumentProblem";
 import { CertificateAuthority } from "../pki/CertificateAuthority";
-import type { KafkaClientSecurity, KafkaCluster, TopicGrant } from "./contract";
+import type { KafkaClientSecurity, KafkaCluster, KafkaLagTrigger, TopicGrant } from "./contract";
+import { secretLagTrigger } from "./kedaLagTrigger";
 import { StrimziClientsCa } from "./strimziClientsCa";
 import {
   LISTENER_CERT_KEY,
@@ -126,7 +127,7 @@ export interface StrimziKafkaArgs {
   dependsOn?: pulumi.Resource[];
 }
 
-/** Where KEDA's Kafka scaler finds a granted workload's credentials (structurally the serving module's `KafkaScalerAuth`). */
+/** Where KEDA's Kafka scaler finds a granted workload's credentials (structurally the contract's `KafkaScalerAuth`). */
 export interface StrimziScalerAuth {
   tls: true;
   ca: { name: string; key: string };
@@ -742,6 +743,11 @@ export class StrimziKafka extends pulumi.ComponentResource implements KafkaClust
    * already allows what lag needs (Describe on the topic, Read on the group). Call after
    * `grantTopicAccess` for the same workload.
    */
+  /** KEDA's lag trigger: the workload's own user (SCRAM or client certificate) and the cluster CA. */
+  lagTrigger(identity: WorkloadIdentity, containerName: string): KafkaLagTrigger {
+    return secretLagTrigger(this.scalerAuth(identity), containerName);
+  }
+
   scalerAuth(identity: WorkloadIdentity): StrimziScalerAuth {
     const secrets = this.grants.get(identity.workload.name);
     if (!secrets) {

@@ -43,6 +43,32 @@ export interface KafkaCluster {
    * to this kind of cluster (the workload then scales on CPU).
    */
   scalerAuth(identity: WorkloadIdentity): KafkaScalerAuth | undefined;
+  /**
+   * KEDA's `kafka` trigger for this workload's consumer lag, as this backend connects: the
+   * connection metadata (TLS, SASL, token provider) and the TriggerAuthentication spec, with
+   * credentials as references only. `containerName` is the workload's container, where KEDA may
+   * resolve env-sourced values. Call after `grantTopicAccess`. Undefined when KEDA cannot
+   * authenticate to this kind of cluster (the workload then scales on CPU).
+   */
+  lagTrigger(identity: WorkloadIdentity, containerName: string): KafkaLagTrigger | undefined;
+}
+
+/** A KEDA TriggerAuthentication spec (keda.sh/v1alpha1): references to where credentials are. */
+export interface TriggerAuthenticationSpec {
+  secretTargetRef?: { parameter: string; name: pulumi.Input<string>; key: pulumi.Input<string> }[];
+  env?: { parameter: string; name: string; containerName: string }[];
+  podIdentity?: { provider: "aws"; roleArn?: pulumi.Input<string>; identityOwner?: "workload" };
+}
+
+/**
+ * What a Kafka backend tells a workload's autoscaler: how KEDA connects to read the consumer lag.
+ * The workload adds where to read (bootstrap servers, group, topic) and the threshold.
+ */
+export interface KafkaLagTrigger {
+  /** `kafka` trigger metadata about the connection only (`tls`, `sasl`, ...), never a credential. */
+  connection: Record<string, pulumi.Input<string>>;
+  /** The TriggerAuthentication spec; undefined when the connection needs no credentials. */
+  authentication?: TriggerAuthenticationSpec;
 }
 
 /** A key of a Secret in the model's namespace. */

@@ -24,7 +24,13 @@ import { googleServiceAccountOf } from "../identity/workloadIdentity";
 import { metadataServerEgress } from "../identity/workloadIdentityEgress";
 import type { GcpDomainKey } from "../kms/gcp";
 import { cloudLabels } from "../kube/labels";
-import type { KafkaClientSecurity, KafkaCluster, KafkaScalerAuth, TopicGrant } from "./contract";
+import type {
+  KafkaClientSecurity,
+  KafkaCluster,
+  KafkaLagTrigger,
+  KafkaScalerAuth,
+  TopicGrant,
+} from "./contract";
 
 export const KAFKA_PORT = 9092;
 export const KAFKA_CLIENT_ROLE = "roles/managedkafka.client";
@@ -182,6 +188,11 @@ export class ManagedKafka extends pulumi.ComponentResource implements KafkaClust
    * on Managed Kafka scale on CPU (their consumer still reports lag on its own /metrics).
    */
   scalerAuth(_identity: WorkloadIdentity): KafkaScalerAuth | undefined {
+    return undefined;
+  }
+
+  /** Undefined, for the same reason as `scalerAuth`: the model scales on CPU. */
+  lagTrigger(_identity: WorkloadIdentity, _containerName: string): KafkaLagTrigger | undefined {
     return undefined;
   }
 

@@ -29,7 +29,14 @@ import { AwsAccount, physicalName } from "../identity/awsAccount";
 import type { WorkloadAccess, WorkloadIdentity } from "../identity/contract";
 import { attachWorkloadPolicy, awsApiEgress } from "../identity/irsa";
 import { cloudTags } from "../kube/labels";
-import type { KafkaClientSecurity, KafkaCluster, KafkaScalerAuth, TopicGrant } from "./contract";
+import type {
+  KafkaClientSecurity,
+  KafkaCluster,
+  KafkaLagTrigger,
+  KafkaScalerAuth,
+  TopicGrant,
+} from "./contract";
+import { secretLagTrigger } from "./kedaLagTrigger";
 import { MskScram, MskScramArgs } from "./mskScram";
 
 /** Broker port for SASL/IAM over TLS. */
@@ -434,6 +441,28 @@ export class MskKafka extends pulumi.ComponentResource implements KafkaCluster {
    * operator's role and may only describe the workload's input topics and group. SCRAM: the
    * workload's own user, from its Secret. Call after `grantTopicAccess` for the same identity.
    */
+  lagTrigger(identity: WorkloadIdentity, containerName: string): KafkaLagTrigger {
+    const auth = this.scalerAuth(identity);
+    const sasl = auth.sasl;
+    if (sasl?.mechanism !== "AWS_MSK_IAM") return secretLagTrigger({ ...auth, sasl }, containerName);
+    // SASL/IAM: KEDA signs with the role below through its own pod identity (KEDA's `aws_msk_iam`
+    // token provider, https://keda.sh/docs/2.18/scalers/apache-kafka/); no credential exists at all.
+    return {
+      connection: {
+        tls: "enable",
+        sasl: "oauthbearer",
+        saslTokenProvider: "aws_msk_iam",
+        awsRegion: sasl.awsRegion,
+      },
+      authentication: {
+        podIdentity:
+          sasl.roleArn !== undefined
+            ? { provider: "aws", roleArn: sasl.roleArn }
+            : { provider: "aws", identityOwner: "workload" },
+      },
+    };
+  }
+
   scalerAuth(identity: WorkloadIdentity): KafkaScalerAuth {
     const name = identity.workload.name;
     const cached = this.scalers.get(name);

@@ -24,16 +24,9 @@ import {
   kserveMetricsPort,
   kservePredictorName,
 } from "./inferenceService";
-import { kafkaTriggerMetadata, ModelKafkaArgs, triggerAuthenticationSpec } from "./kafkaScaler";
+import { kafkaTriggerMetadata, ModelKafkaArgs } from "./kafkaScaler";
 
-export type {
-  KafkaMskIamAuth,
-  KafkaScalerAuth,
-  KafkaScramAuth,
-  KedaValueSource,
-  ModelKafkaArgs,
-  SecretKeySelector,
-} from "./kafkaScaler";
+export type { KafkaLagTrigger, ModelKafkaArgs } from "./kafkaScaler";
 export type { AlertThresholds } from "./alerts";
 import { modelResources, podPlacement } from "./placement";
 import {
@@ -231,8 +224,12 @@ export function validateModelServingArgs(args: ModelServingArgs): void {
     fail("alertThresholds.errorRatio", t.errorRatio, "must be between 0 and 1 (exclusive)");
   if (args.kafka) {
     const k = args.kafka;
-    if (k.scaler && !k.scaler.tls)
-      fail("kafka.scaler.tls", false, "is refused: mlstack's Kafka listeners are TLS-only");
+    if (k.lagTrigger && k.lagTrigger.connection.tls !== "enable")
+      fail(
+        "kafka.lagTrigger.connection.tls",
+        k.lagTrigger.connection.tls,
+        'is refused: mlstack\'s Kafka listeners are TLS-only ("enable")',
+      );
     if (!Number.isInteger(k.inputPartitions) || k.inputPartitions < 1) {
       fail(
         "kafka.inputPartitions",
@@ -242,20 +239,15 @@ export function validateModelServingArgs(args: ModelServingArgs): void {
     }
     if (!/^[A-Za-z0-9._-]+$/.test(k.consumerGroup))
       fail("kafka.consumerGroup", k.consumerGroup, "is not a Kafka consumer group id");
-    const sasl = k.scaler?.sasl;
-    if (sasl && sasl.mechanism !== "AWS_MSK_IAM" && "containerEnv" in sasl.username) {
-      const envName = sasl.username.containerEnv;
-      if (!args.access.env.some((e) => e.name === envName)) {
+    (k.lagTrigger?.authentication?.env ?? []).forEach((ref, i) => {
+      if (ref.containerName !== MODEL_CONTAINER || !args.access.env.some((e) => e.name === ref.name)) {
         fail(
-          "kafka.scaler.sasl.username.containerEnv",
-          envName,
-          `is not an env var of ${m}'s container (set by access.env)`,
+          `kafka.lagTrigger.authentication.env[${i}]`,
+          ref,
+          `does not name an env var of ${m}'s container "${MODEL_CONTAINER}" (set by access.env)`,
         );
       }
-    }
-    if (sasl?.mechanism === "AWS_MSK_IAM" && !/^[a-z]{2}(-[a-z]+)+-\d$/.test(sasl.awsRegion)) {
-      fail("kafka.scaler.sasl.awsRegion", sasl.awsRegion, "is not an AWS region such as eu-west-1");
-    }
+    });
   }
 }
 
@@ -352,8 +344,14 @@ export class ModelServing extends pulumi.ComponentResource {
       this.servicePort = model.port;
 
       // Lag-based scaling where KEDA can read the lag; otherwise (no scaler auth) CPU, like HTTP models.
-      if (args.kafka?.scaler && model.kafka) {
-        this.lagAutoscaler(name, args, { ...args.kafka, scaler: args.kafka.scaler }, meta, deployment);
+      if (args.kafka?.lagTrigger && model.kafka) {
+        this.lagAutoscaler(
+          name,
+          args,
+          { ...args.kafka, lagTrigger: args.kafka.lagTrigger },
+          meta,
+          deployment,
+        );
       } else {
         new k8s.autoscaling.v2.HorizontalPodAutoscaler(
           `${name}-hpa`,
@@ -444,7 +442,7 @@ export class ModelServing extends pulumi.ComponentResource {
           name: kserve ? kservePredictorName(model) : model.name,
         },
         lag:
-          args.kafka?.scaler && model.kafka
+          args.kafka?.lagTrigger && model.kafka
             ? {
                 scaledObjectName: model.name,
                 saturationLag:
@@ -627,13 +625,13 @@ export class ModelServing extends pulumi.ComponentResource {
   private lagAutoscaler(
     name: string,
     args: ModelServingArgs,
-    kafka: ModelKafkaArgs & { scaler: NonNullable<ModelKafkaArgs["scaler"]> },
+    kafka: ModelKafkaArgs & { lagTrigger: NonNullable<ModelKafkaArgs["lagTrigger"]> },
     meta: MetaFor,
     deployment: k8s.apps.v1.Deployment,
   ): void {
     const model = args.model;
     const lagThreshold = model.kafka?.lagThreshold ?? 0;
-    const authSpec = triggerAuthenticationSpec(kafka.scaler, MODEL_CONTAINER);
+    const authSpec = kafka.lagTrigger.authentication;
     const auth =
       authSpec &&
       new k8s.apiextensions.CustomResource(

@@ -1,6 +1,6 @@
 import { MOCK_CERT_START } from "../../../cli/mockRuntime";
 import type { WorkloadAccess } from "../../../components/identity/contract";
-import type { KafkaScalerAuth } from "../../../components/serving/kafkaScaler";
+import type { KafkaScalerAuth } from "../../../components/kafka/contract";
 import {
   DEFAULT_CONTROLLER_STORAGE,
   ENTITY_OPERATOR_RESOURCES,
@@ -840,9 +840,35 @@ describe("StrimziKafka", () => {
         );
       });
 
+      it("builds its own KEDA trigger: scram_sha512 over TLS, credentials and CA from Secrets", async () => {
+        let trigger: unknown;
+        await render(() => {
+          const kafka = new StrimziKafka("kafka", kafkaArgs(config()));
+          const model = identity(config(), "fraud-detector", "fraud");
+          kafka.grantTopicAccess(
+            model,
+            { read: ["transactions"], write: [], consumerGroup: "fraud-detector" },
+            {
+              parent: kafka,
+            },
+          );
+          trigger = kafka.lagTrigger(model, "model");
+        });
+        expect(trigger).toEqual({
+          connection: { tls: "enable", sasl: "scram_sha512" },
+          authentication: {
+            secretTargetRef: [
+              { parameter: "ca", name: "fraud-detector-kafka-ca", key: "ca.crt" },
+              { parameter: "username", name: "fraud-detector-kafka-credentials", key: "username" },
+              { parameter: "password", name: "fraud-detector-kafka-credentials", key: "password" },
+            ],
+          },
+        });
+      });
+
       it("tells KEDA where the SCRAM credentials and CA are", async () => {
         const { scaler } = await renderGrant(config());
-        // What the serving module's KEDA trigger takes, checked by the compiler.
+        // The contract's scaler description, checked by the compiler.
         const forServing: KafkaScalerAuth = scaler;
         expect(forServing).toEqual({
           tls: true,

@@ -3,6 +3,7 @@
  * apply), and grants shaped like the real ones (ObjectBucketClaim bucket with static credentials,
  * S3 through IRSA, Strimzi SCRAM and mTLS users, MSK IAM).
  */
+import { secretLagTrigger } from "../../../components/kafka/kedaLagTrigger";
 import type * as k8s from "@pulumi/kubernetes";
 import { flavorOf, PlatformContext } from "../../../components/context";
 import { emptyAccess, mergeAccess, WorkloadAccess } from "../../../components/identity/contract";
@@ -99,15 +100,19 @@ export function scramKafkaArgs(overrides: Partial<ModelKafkaArgs> = {}): ModelKa
     outputTopic: "fraud-scores",
     consumerGroup: "model",
     inputPartitions: 3,
-    scaler: {
-      tls: true,
-      ca: { name: "kafka-cluster-ca-cert", key: "ca.crt" },
-      sasl: {
-        mechanism: "SCRAM-SHA-512",
-        username: { containerEnv: "KAFKA_SASL_USERNAME" },
-        password: { name: "model-kafka", key: "password" },
+    // As a SCRAM backend describes it (StrimziKafka / MskKafka with SCRAM build it the same way).
+    lagTrigger: secretLagTrigger(
+      {
+        tls: true,
+        ca: { name: "kafka-cluster-ca-cert", key: "ca.crt" },
+        sasl: {
+          mechanism: "SCRAM-SHA-512",
+          username: { containerEnv: "KAFKA_SASL_USERNAME" },
+          password: { name: "model-kafka", key: "password" },
+        },
       },
-    },
+      "model",
+    ),
     ...overrides,
   };
 }

@@ -123,75 +123,42 @@ describe("lag autoscaling", () => {
     expect(JSON.stringify(auth.spec)).not.toMatch(/"value"/);
   });
 
-  it("reads a SCRAM username from a Secret key when given one", async () => {
-    const kafka = scramKafkaArgs();
-    kafka.scaler!.sasl = {
-      mechanism: "SCRAM-SHA-512",
-      username: { secretKeyRef: { name: "model-kafka-user", key: "username" } },
-      password: { name: "model-kafka", key: "password" },
-    };
-    const r = await renderStreaming({}, { kafka });
-    const auth = r.inputs(r.one("kubernetes:keda.sh/v1alpha1:TriggerAuthentication"));
-    expect(auth.spec.secretTargetRef).toContainEqual({
-      parameter: "username",
-      name: "model-kafka-user",
-      key: "username",
-    });
-    expect(auth.spec.env).toBeUndefined();
-  });
-
-  it("uses the client certificate for mTLS clusters, without SASL", async () => {
+  it("connects the way the Kafka backend describes, without knowing which backend it is (MSK IAM here)", async () => {
+    const roleArn = "arn:aws:iam::123456789012:role/keda-model";
     const kafka = scramKafkaArgs({
-      scaler: {
-        tls: true,
-        ca: { name: "kafka-cluster-ca-cert", key: "ca.crt" },
-        clientCertificate: {
-          cert: { name: "model", key: "user.crt" },
-          key: { name: "model", key: "user.key" },
+      lagTrigger: {
+        connection: {
+          tls: "enable",
+          sasl: "oauthbearer",
+          saslTokenProvider: "aws_msk_iam",
+          awsRegion: "eu-west-1",
         },
+        authentication: { podIdentity: { provider: "aws", roleArn } },
       },
     });
     const r = await renderStreaming({}, { kafka });
-    const auth = r.inputs(r.one("kubernetes:keda.sh/v1alpha1:TriggerAuthentication"));
-    expect(auth.spec.secretTargetRef).toEqual([
-      { parameter: "ca", name: "kafka-cluster-ca-cert", key: "ca.crt" },
-      { parameter: "cert", name: "model", key: "user.crt" },
-      { parameter: "key", name: "model", key: "user.key" },
-    ]);
     const trigger = r.inputs(r.one("kubernetes:keda.sh/v1alpha1:ScaledObject")).spec.triggers[0];
-    expect(trigger.metadata.sasl).toBeUndefined();
-    expect(trigger.metadata.tls).toBe("enable");
-  });
-
-  it("signs in to MSK with IAM through the workload's own role when no role is named", async () => {
-    const kafka = scramKafkaArgs({
-      scaler: { tls: true, sasl: { mechanism: "AWS_MSK_IAM", awsRegion: "eu-west-1" } },
-    });
-    const r = await renderStreaming({}, { kafka });
-    const trigger = r.inputs(r.one("kubernetes:keda.sh/v1alpha1:ScaledObject")).spec.triggers[0];
-    expect(trigger.metadata).toMatchObject({
+    expect(trigger.metadata).toEqual({
+      bootstrapServers: "kafka-kafka-bootstrap.ml-test-platform.svc:9093",
+      consumerGroup: "model",
+      topic: "transactions",
+      lagThreshold: "50",
+      offsetResetPolicy: "latest",
+      tls: "enable",
       sasl: "oauthbearer",
       saslTokenProvider: "aws_msk_iam",
       awsRegion: "eu-west-1",
-      tls: "enable",
     });
-    const auth = r.inputs(r.one("kubernetes:keda.sh/v1alpha1:TriggerAuthentication"));
-    expect(auth.spec).toEqual({ podIdentity: { provider: "aws", identityOwner: "workload" } });
-  });
-
-  it("assumes the named role for MSK IAM when one is given", async () => {
-    const roleArn = "arn:aws:iam::123456789012:role/keda-model";
-    const kafka = scramKafkaArgs({
-      scaler: { tls: true, sasl: { mechanism: "AWS_MSK_IAM", awsRegion: "eu-west-1", roleArn } },
-    });
-    const r = await renderStreaming({}, { kafka });
     expect(r.inputs(r.one("kubernetes:keda.sh/v1alpha1:TriggerAuthentication")).spec).toEqual({
       podIdentity: { provider: "aws", roleArn },
     });
   });
 
-  it("creates no TriggerAuthentication when the scaler needs no credentials", async () => {
-    const r = await renderStreaming({}, { kafka: scramKafkaArgs({ scaler: { tls: true } }) });
+  it("creates no TriggerAuthentication when the trigger needs no credentials", async () => {
+    const r = await renderStreaming(
+      {},
+      { kafka: scramKafkaArgs({ lagTrigger: { connection: { tls: "enable" } } }) },
+    );
     expect(r.ofType("kubernetes:keda.sh/v1alpha1:TriggerAuthentication")).toHaveLength(0);
     expect(
       r.inputs(r.one("kubernetes:keda.sh/v1alpha1:ScaledObject")).spec.triggers[0].authenticationRef,
@@ -233,7 +200,10 @@ describe("a streaming model whose Kafka KEDA cannot authenticate to", () => {
     );
     const args = servingArgs(config, { monitoring: true });
     const r = await render(() => {
-      new ModelServing("model", { ...args, kafka: { ...(args.kafka as ModelKafkaArgs), scaler: undefined } });
+      new ModelServing("model", {
+        ...args,
+        kafka: { ...(args.kafka as ModelKafkaArgs), lagTrigger: undefined },
+      });
     });
     expect(r.ofType("kubernetes:keda.sh/v1alpha1:ScaledObject")).toEqual([]);
     expect(r.ofType("kubernetes:autoscaling/v2:HorizontalPodAutoscaler")).toHaveLength(1);

@@ -112,21 +112,22 @@ describe("refusals", () => {
     );
   });
 
-  it("refuses a plaintext Kafka scaler", () => {
-    expect(() =>
-      validateModelServingArgs(argsFor(STREAMING, { kafka: scramKafkaArgs({ scaler: { tls: false } }) })),
-    ).toThrow("kafka.scaler.tls: false is refused: mlstack's Kafka listeners are TLS-only");
+  it("refuses a plaintext Kafka lag trigger", () => {
+    const kafka = scramKafkaArgs({ lagTrigger: { connection: { tls: "disable" } } });
+    expect(() => validateModelServingArgs(argsFor(STREAMING, { kafka }))).toThrow(
+      `kafka.lagTrigger.connection.tls: "disable" is refused: mlstack's Kafka listeners are TLS-only`,
+    );
   });
 
-  it("refuses a SCRAM username read from an env var the container does not have", () => {
-    const kafka = scramKafkaArgs();
-    kafka.scaler!.sasl = {
-      mechanism: "SCRAM-SHA-512",
-      username: { containerEnv: "KAFKA_USER" },
-      password: { name: "model-kafka", key: "password" },
-    };
+  it("refuses a trigger reading a SCRAM username from an env var the container does not have", () => {
+    const kafka = scramKafkaArgs({
+      lagTrigger: {
+        connection: { tls: "enable", sasl: "scram_sha512" },
+        authentication: { env: [{ parameter: "username", name: "KAFKA_USER", containerName: "model" }] },
+      },
+    });
     expect(() => validateModelServingArgs(argsFor(STREAMING, { kafka, access: streamingAccess() }))).toThrow(
-      /kafka.scaler.sasl.username.containerEnv: "KAFKA_USER" is not an env var/,
+      /kafka.lagTrigger.authentication.env\[0\]: .*"KAFKA_USER".* does not name an env var of model "model"'s container/,
     );
   });
 
@@ -134,15 +135,6 @@ describe("refusals", () => {
     expect(() =>
       validateModelServingArgs(argsFor(STREAMING, { kafka: scramKafkaArgs({ inputPartitions: 0 }) })),
     ).toThrow(/kafka.inputPartitions: 0 must be the input topic's partition count/);
-  });
-
-  it("refuses an MSK region that is not one", () => {
-    const kafka = scramKafkaArgs({
-      scaler: { tls: true, sasl: { mechanism: "AWS_MSK_IAM", awsRegion: "Ireland" } },
-    });
-    expect(() => validateModelServingArgs(argsFor(STREAMING, { kafka }))).toThrow(
-      /kafka.scaler.sasl.awsRegion: "Ireland" is not an AWS region/,
-    );
   });
 
   it.each([
