@@ -1,12 +1,19 @@
 /**
  * One benchmark measurement in a fresh process (so peak RSS is that run's alone):
- * `plan <projectDir> <stack>` runs `mlstack plan <stack> --quiet` (render, policy report, files); `floor <count>` registers
- * `count` plain resources under Pulumi's mock runtime with no mlstack code. Prints one JSON line.
+ * - `plan <projectDir> <stack>` runs `mlstack plan <stack> --quiet` (render, policy report, files);
+ * - `floor <count>` registers `count` plain resources under Pulumi's mock runtime, no mlstack code;
+ * - `record <projectDir> <stack> <file>` writes the registrations of that stack's plan to `file`
+ *   (not timed: it prepares the replay);
+ * - `replay <file>` registers exactly those resources again (same types, names, parents, inputs,
+ *   options) under Pulumi's mock runtime, no mlstack code (./replay.ts).
+ * Prints one JSON line.
  */
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import * as pulumi from "@pulumi/pulumi";
+import { Registration, registrationsOf } from "./registrationRecording";
+import { replayRegistrations } from "./replay";
 
 /** A plain provider resource: what the engine registers with no component code around it. */
 class Plain extends pulumi.CustomResource {
@@ -32,28 +39,68 @@ async function floor(count: number): Promise<number> {
   return count;
 }
 
-/** The whole `mlstack plan <stack> --quiet` command: render, policy report, files written. */
-async function plan(projectDir: string, stack: string): Promise<number> {
+/** The mocks of both floors: an id, and no state back (the least the runtime can be asked to do). */
+const FLOOR_MOCKS: pulumi.runtime.Mocks = {
+  newResource: (args) => ({ id: args.custom === false ? undefined : `${args.name}-id`, state: {} }),
+  call: (args) => args.inputs,
+};
+
+async function replay(file: string): Promise<number> {
+  const registrations = JSON.parse(fs.readFileSync(file, "utf8")) as Registration[];
+  await pulumi.runtime.setMocks(FLOOR_MOCKS, "mlstack", "replay", false);
+  // What `mlstack plan` does under mocks too (cli/mockRuntime.ts): no stack trace on each of the
+  // SDK's promises. A floor that paid for them would flatter the plan.
+  Error.stackTraceLimit = 0;
+  await pulumi.runtime.runInPulumiStack(async () => {
+    replayRegistrations(registrations);
+    return {};
+  });
+  await (require("@pulumi/pulumi/runtime/settings") as { waitForRPCs(): Promise<void> }).waitForRPCs();
+  return registrations.length;
+}
+
+async function record(projectDir: string, stack: string, file: string): Promise<number> {
+  const { planStack } = require("../plan") as typeof import("../plan");
+  const registrations = registrationsOf(await planStack(projectDir, stack));
+  fs.writeFileSync(file, JSON.stringify(registrations));
+  return registrations.length;
+}
+
+/**
+ * The whole `mlstack plan <stack> --quiet`: render, policy report, files written. Returns when
+ * the plan has written its folder, before the bench removes it (not part of what a user waits for).
+ */
+async function plan(projectDir: string, stack: string, out: string): Promise<number> {
   const { runPlan } = require("../plan") as typeof import("../plan");
-  const out = fs.mkdtempSync(path.join(os.tmpdir(), "mlstack-bench-out-"));
-  try {
-    const code = await runPlan([stack, "--out", out, "--quiet"], projectDir, () => undefined);
-    if (code === 2) throw new Error(`mlstack plan ${stack} failed`);
-    const plan = JSON.parse(fs.readFileSync(path.join(out, "plan.json"), "utf8")) as { steps: unknown[] };
-    return plan.steps.length;
-  } finally {
-    fs.rmSync(out, { recursive: true, force: true });
-  }
+  const code = await runPlan([stack, "--out", out, "--quiet"], projectDir, () => undefined);
+  if (code === 2) throw new Error(`mlstack plan ${stack} failed`);
+  const plan = JSON.parse(fs.readFileSync(path.join(out, "plan.json"), "utf8")) as { steps: unknown[] };
+  return plan.steps.length;
 }
 
 /**
  * Seconds are the process's whole wall time (`process.uptime()`), start-up and module loading
- * included, for the floor as for the plan: what a user waits for.
+ * included, for the floors as for the plan: what a user waits for. `cpuS` (user + system CPU) is
+ * printed beside it: on a loaded machine it varies far less than wall time.
  */
 export async function runWorker(argv: string[]): Promise<void> {
-  const [mode, a, b] = argv;
-  const resources = mode === "floor" ? await floor(Number(a)) : await plan(a, b);
-  const seconds = process.uptime();
-  const rssMb = process.resourceUsage().maxRSS / 1024;
-  process.stdout.write(JSON.stringify({ mode, resources, seconds, rssMb }) + "\n");
+  const [mode, a, b, c] = argv;
+  const out = mode === "plan" ? fs.mkdtempSync(path.join(os.tmpdir(), "mlstack-bench-out-")) : undefined;
+  try {
+    const resources =
+      mode === "floor"
+        ? await floor(Number(a))
+        : mode === "replay"
+          ? await replay(a)
+          : mode === "record"
+            ? await record(a, b, c)
+            : await plan(a, b, out as string);
+    const seconds = process.uptime();
+    const cpu = process.cpuUsage();
+    const cpuS = (cpu.user + cpu.system) / 1e6;
+    const rssMb = process.resourceUsage().maxRSS / 1024;
+    process.stdout.write(JSON.stringify({ mode, resources, seconds, cpuS, rssMb }) + "\n");
+  } finally {
+    if (out) fs.rmSync(out, { recursive: true, force: true });
+  }
 }
