@@ -1,4 +1,4 @@
-// Wrapper module that builds kube-apiserver for the cluster tests (test/cluster/).
+// Wrapper module that builds kube-apiserver for the real API server tests (test/real/kubeApiServer.test.ts).
 // Kubernetes v1.37.2: newest patch of the newest released minor on the Go module proxy
 // (proxy.golang.org/k8s.io/kubernetes/@v/v1.37.2.info, 2026-10-27; 1.38 is still v1.38.0-beta.0).
 // k8s.io/kubernetes requires its staging modules at v0.0.0 and replaces them with ./staging paths,

@@ -1,4 +1,4 @@
-// Wrapper module that builds etcd for the cluster tests (test/cluster/).
+// Wrapper module that builds etcd for the real API server tests (test/real/kubeApiServer.test.ts).
 // etcd v3.7.0: the version Kubernetes v1.37.2 pins (build/dependencies.yaml `name: "etcd"`,
 // hack/lib/etcd.sh ETCD_VERSION=3.7.0). go.etcd.io/etcd/server/v3 replaces its sibling modules with
 // ../ paths, which do not apply here, so `go install ...@v3.7.0` refuses it: this module requires them
