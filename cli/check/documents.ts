@@ -322,7 +322,9 @@ function readYaml(file: string, text: string): LoadedDocument {
     for (const doc of readYamlDocuments(text)) {
       const at = doc.index > 0 ? `document ${doc.index + 1}: ` : "";
       try {
-        resources.push(...manifestObjects(file, doc.value, doc.line, doc.column, doc.items ?? []));
+        // One by one: spreading a List of a few hundred thousand items would overflow the stack.
+        for (const r of manifestObjects(file, doc.value, doc.line, doc.column, doc.items ?? []))
+          resources.push(r);
       } catch (err) {
         if (err instanceof InputError) throw new InputError(file, `${at}${err.reason}`, err.line);
         throw err;
