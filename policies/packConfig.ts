@@ -31,6 +31,8 @@ export const DEFAULT_REGISTRIES = [
   "quay.io",
   "registry.redhat.io",
   "docker.io/seldonio",
+  // vLLM's official server image (serving runtime vllm): only the vllm organisation, not all of Docker Hub.
+  "docker.io/vllm",
   "nvcr.io/nvidia",
 ];
 

@@ -29,9 +29,12 @@ import { kafkaTriggerMetadata, ModelKafkaArgs } from "./kafkaScaler";
 export type { KafkaLagTrigger, ModelKafkaArgs } from "./kafkaScaler";
 export type { AlertThresholds } from "./alerts";
 import { modelResources, podPlacement } from "./placement";
+import { vllmAutoscalingMetrics, vllmShmVolume } from "./vllm";
 import {
+  downloadsModelFirst,
   LOCAL_MODEL_DIR,
   RESERVED_PORTS,
+  requestMetricsKind,
   runtimeCommand,
   runtimeEnv,
   runtimeMetrics,
@@ -150,6 +153,13 @@ export function validateModelServingArgs(args: ModelServingArgs): void {
       `cannot serve ${m}: KServe serves HTTP; streaming models need engine deployment`,
     );
   }
+  if (model.runtime === "vllm" && (model.engine === "kserve" || model.kafka || model.gpu.count < 1)) {
+    fail(
+      "model.runtime",
+      model.runtime,
+      `needs engine deployment, no kafka and gpu.count >= 1 for ${m} (vLLM serves HTTP on NVIDIA GPUs)`,
+    );
+  }
   if (model.kafka && (model.runtime === "mlserver" || model.runtime === "triton")) {
     fail(
       "model.runtime",
@@ -167,11 +177,11 @@ export function validateModelServingArgs(args: ModelServingArgs): void {
   if (typeof args.modelUri === "string" && !/^(s3|gs):\/\/[^/]+/.test(args.modelUri)) {
     fail("modelUri", args.modelUri, "is not an s3://bucket/path or gs://bucket/path URL");
   }
-  if (model.runtime === "mlserver" && model.engine === "deployment" && !args.modelDownloaderImage) {
+  if (downloadsModelFirst(model.runtime) && model.engine === "deployment" && !args.modelDownloaderImage) {
     fail(
       "modelDownloaderImage",
       undefined,
-      `is required for ${m}: MLServer reads only local paths, so an initContainer with the MLflow CLI copies the model first`,
+      `is required for ${m}: runtime ${model.runtime} reads only local paths, so an initContainer with the MLflow CLI copies the model first`,
     );
   }
   const reserved = RESERVED_PORTS[model.runtime][model.port];
@@ -320,13 +330,7 @@ export class ModelServing extends pulumi.ComponentResource {
       servingPort = model.port;
       const metrics = runtimeMetrics(model.runtime, streaming);
       metricsPort = metrics ? (metrics.port === "serving" ? model.port : metrics.port) : undefined;
-      requestMetrics = !metrics
-        ? undefined
-        : streaming
-          ? "stream"
-          : model.runtime === "triton"
-            ? "triton"
-            : "mlserver";
+      requestMetrics = metrics ? requestMetricsKind(model.runtime, streaming) : undefined;
       deploymentName = model.name;
       const deployment = this.deployment(name, args, meta, selector, metricsPort);
       this.workload = deployment;
@@ -361,15 +365,18 @@ export class ModelServing extends pulumi.ComponentResource {
               scaleTargetRef: { apiVersion: "apps/v1", kind: "Deployment", name: deployment.metadata.name },
               minReplicas: model.minReplicas,
               maxReplicas: model.maxReplicas,
-              metrics: [
-                {
-                  type: "Resource",
-                  resource: {
-                    name: "cpu",
-                    target: { type: "Utilization", averageUtilization: model.targetCpuUtilization },
-                  },
-                },
-              ],
+              metrics:
+                model.runtime === "vllm"
+                  ? vllmAutoscalingMetrics(model)
+                  : [
+                      {
+                        type: "Resource",
+                        resource: {
+                          name: "cpu",
+                          target: { type: "Utilization", averageUtilization: model.targetCpuUtilization },
+                        },
+                      },
+                    ],
             },
           },
           { parent: this },
@@ -513,7 +520,12 @@ export class ModelServing extends pulumi.ComponentResource {
     }
 
     const initContainers: k8s.types.input.core.v1.Container[] = [];
-    if (model.runtime === "mlserver") {
+    if (model.runtime === "vllm") {
+      const shm = vllmShmVolume(model);
+      volumes.push(shm.volume);
+      mounts.push(shm.mount);
+    }
+    if (downloadsModelFirst(model.runtime)) {
       volumes.push({ name: "model", emptyDir: {} });
       mounts.push({ name: "model", mountPath: LOCAL_MODEL_DIR, readOnly: true });
       initContainers.push({

@@ -10,18 +10,32 @@
  */
 import * as pulumi from "@pulumi/pulumi";
 import type { ModelConfig } from "./settings";
+import { vllmQueries } from "./vllm";
 
 /** Which request metrics a runtime exports (see runtime.ts). */
-export type RequestMetricsKind = "mlserver" | "triton" | "stream";
+export type RequestMetricsKind = "mlserver" | "triton" | "vllm" | "stream";
 
 export interface AlertThresholds {
   /** p99 latency above which `ModelHighLatency` fires, in seconds. Default 1. */
   p99LatencySeconds: number;
   /** Share of failed requests (5xx / failed inferences / records not scored) above which `ModelHighErrorRate` fires. Default 0.05. */
   errorRatio: number;
+  /** vLLM: p99 time to first token above which `ModelSlowFirstToken` fires, in seconds. Default 2. */
+  timeToFirstTokenSeconds: number;
+  /** vLLM: requests waiting for a slot (all replicas) above which `ModelRequestQueueHigh` fires. Default 50. */
+  requestsWaiting: number;
 }
 
-export const DEFAULT_ALERT_THRESHOLDS: AlertThresholds = { p99LatencySeconds: 1, errorRatio: 0.05 };
+/**
+ * An LLM's end-to-end latency is the whole generated answer (tens of seconds), so its latency
+ * alert uses the generation-length-independent time to first token instead of the 1 s p99.
+ */
+export const DEFAULT_ALERT_THRESHOLDS: AlertThresholds = {
+  p99LatencySeconds: 1,
+  errorRatio: 0.05,
+  timeToFirstTokenSeconds: 2,
+  requestsWaiting: 50,
+};
 
 export interface ModelAlertArgs {
   model: ModelConfig;
@@ -60,7 +74,14 @@ export function modelAlertRules(a: ModelAlertArgs): AlertRule[] {
       },
     },
   ];
-  if (a.requestMetrics) {
+  if (a.requestMetrics?.kind === "vllm") {
+    const { selector, name } = a.requestMetrics;
+    const sel =
+      selector === "service"
+        ? pulumi.interpolate`namespace="${ns}", service="${name}"`
+        : pulumi.interpolate`namespace="${ns}", pod=~"${name}-.*"`;
+    rules.push(...llmAlertRules(model.name, vllmQueries(sel), thresholds, labels));
+  } else if (a.requestMetrics) {
     const { kind, selector, name } = a.requestMetrics;
     const sel =
       selector === "service"
@@ -106,8 +127,60 @@ export function modelAlertRules(a: ModelAlertArgs): AlertRule[] {
   return rules;
 }
 
+/** An LLM server's alerts: time to first token, queue length, stalled generation and HTTP errors. */
+function llmAlertRules(
+  modelName: string,
+  q: ReturnType<typeof vllmQueries>,
+  thresholds: AlertThresholds,
+  labels: (severity: string) => Record<string, string>,
+): AlertRule[] {
+  const percent = `${Math.round(thresholds.errorRatio * 10_000) / 100}%`;
+  return [
+    {
+      alert: "ModelSlowFirstToken",
+      expr: pulumi.interpolate`${q.timeToFirstTokenP99} > ${thresholds.timeToFirstTokenSeconds}`,
+      for: "10m",
+      labels: labels("warning"),
+      annotations: {
+        summary: `Model ${modelName} p99 time to first token above ${thresholds.timeToFirstTokenSeconds}s`,
+        description: `The 99th percentile of ${modelName}'s time to first token has been above ${thresholds.timeToFirstTokenSeconds}s for 10 minutes: prompts wait for a slot or prefill is saturated. Add replicas (maxReplicas) or GPUs.`,
+      },
+    },
+    {
+      alert: "ModelRequestQueueHigh",
+      expr: pulumi.interpolate`${q.queueLength} > ${thresholds.requestsWaiting}`,
+      for: "10m",
+      labels: labels("warning"),
+      annotations: {
+        summary: `Model ${modelName} has more than ${thresholds.requestsWaiting} requests waiting`,
+        description: `More than ${thresholds.requestsWaiting} requests have waited for a slot on ${modelName} for 10 minutes: autoscaling cannot absorb the load. Raise maxReplicas or the team's GPU quota.`,
+      },
+    },
+    {
+      alert: "ModelGenerationStalled",
+      expr: pulumi.interpolate`${q.running} > 0 and ${q.tokensPerSecond} == 0`,
+      for: "5m",
+      labels: labels("critical"),
+      annotations: {
+        summary: `Model ${modelName} generates no tokens`,
+        description: `${modelName} has requests running but has generated no token (vllm:generation_tokens_total) for 5 minutes: the engine is stuck. Check the GPU and the pod's logs.`,
+      },
+    },
+    {
+      alert: "ModelHighErrorRate",
+      expr: pulumi.interpolate`${q.errorRatio} > ${thresholds.errorRatio}`,
+      for: "10m",
+      labels: labels("critical"),
+      annotations: {
+        summary: `Model ${modelName} error rate above ${percent}`,
+        description: `More than ${percent} of ${modelName}'s HTTP requests (5xx) have failed for 10 minutes.`,
+      },
+    },
+  ];
+}
+
 function requestQueries(
-  kind: RequestMetricsKind,
+  kind: Exclude<RequestMetricsKind, "vllm">,
   sel: pulumi.Output<string>,
 ): { p99Seconds: pulumi.Output<string>; errorRatio: pulumi.Output<string>; what: string } {
   switch (kind) {

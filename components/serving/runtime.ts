@@ -9,11 +9,13 @@
  * | mlflow + Kafka | the stream consumer (streamConsumer.py) loads it with `mlflow.pyfunc` | `/ping` / `/health` | `/metrics` on the serving port |
  * | mlserver | `mlserver_mlflow.MLflowRuntime` from `/mnt/models/<last path segment>`, filled by an initContainer (MLServer reads only local paths) | `/v2/models/<name>/ready` / `/v2/health/live` | `/metrics` on 8082 |
  * | triton | `--model-repository=s3://… / gs://…` (Triton reads buckets itself) | `/v2/health/ready` / `/v2/health/live` | `/metrics` on 8002 |
+ * | vllm | `vllm serve /mnt/models/<last path segment>`, filled by the same initContainer as mlserver (vllm.ts) | `/health` / `/health` (answers once the model has loaded) | `/metrics` on the serving port |
  * | custom | the image, from `MODEL_URI` | `/health` / `/health` | none assumed |
  */
 import type * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import type { ModelConfig, ServingRuntime } from "./settings";
+import { vllmArgs, vllmEnv } from "./vllm";
 
 type EnvVar = k8s.types.input.core.v1.EnvVar;
 type Probe = k8s.types.input.core.v1.Probe;
@@ -50,10 +52,29 @@ export interface RuntimeMetrics {
 }
 
 /** The fixed ports a runtime opens besides the serving port; a model port equal to one is refused. */
+/**
+ * Runtimes that read only local paths: an initContainer with the MLflow CLI copies the model from
+ * the bucket into `/mnt/models` first, with the workload's own identity.
+ */
+export function downloadsModelFirst(runtime: ServingRuntime): boolean {
+  return runtime === "mlserver" || runtime === "vllm";
+}
+
+/** Which request metrics (alerts.ts) a runtime exports on engine deployment. */
+export function requestMetricsKind(
+  runtime: ServingRuntime,
+  streaming: boolean,
+): "stream" | "triton" | "vllm" | "mlserver" {
+  if (streaming) return "stream";
+  if (runtime === "triton" || runtime === "vllm") return runtime;
+  return "mlserver";
+}
+
 export const RESERVED_PORTS: Record<ServingRuntime, Record<number, string>> = {
   mlflow: {},
   mlserver: { 8081: "MLServer's gRPC port", 8082: "MLServer's metrics port" },
   triton: { 8002: "Triton's metrics port" },
+  vllm: {},
   custom: {},
 };
 
@@ -72,6 +93,8 @@ export function probePaths(runtime: ServingRuntime, modelName: string): { ready:
       return { ready: `/v2/models/${modelName}/ready`, live: "/v2/health/live" };
     case "triton":
       return { ready: "/v2/health/ready", live: "/v2/health/live" };
+    case "vllm":
+      return { ready: "/health", live: "/health" };
     case "custom":
       return { ready: "/health", live: "/health" };
   }
@@ -89,8 +112,16 @@ export function runtimeProbes(
 ): { readinessProbe: Probe; livenessProbe: Probe; startupProbe: Probe } {
   const paths = probePaths(runtime, modelName);
   const get = (path: string) => ({ httpGet: { path, port, scheme: "HTTP" } });
+  // vLLM listens only after loading tens of GB of weights onto the GPUs and capturing CUDA
+  // graphs: it gets thirty minutes before liveness applies.
+  const startupChecks = runtime === "vllm" ? 180 : 60;
   return {
-    startupProbe: { ...get(paths.live), periodSeconds: 10, timeoutSeconds: 5, failureThreshold: 60 },
+    startupProbe: {
+      ...get(paths.live),
+      periodSeconds: 10,
+      timeoutSeconds: 5,
+      failureThreshold: startupChecks,
+    },
     readinessProbe: { ...get(paths.ready), periodSeconds: 10, timeoutSeconds: 5, failureThreshold: 3 },
     livenessProbe: { ...get(paths.live), periodSeconds: 15, timeoutSeconds: 5, failureThreshold: 4 },
   };
@@ -105,6 +136,8 @@ export function runtimeMetrics(runtime: ServingRuntime, streaming: boolean): Run
       return { port: 8082, path: "/metrics" };
     case "triton":
       return { port: 8002, path: "/metrics" };
+    case "vllm":
+      return { port: "serving", path: "/metrics" };
     case "custom":
       return undefined;
   }
@@ -170,6 +203,14 @@ export function runtimeCommand(a: RuntimeContainerArgs): RuntimeCommand {
             "--strict-readiness=true",
           ]),
       };
+    case "vllm":
+      return {
+        command: ["vllm"],
+        args: vllmArgs(
+          a.model,
+          pulumi.output(a.modelUri as pulumi.Input<string>).apply((uri) => downloadedModelPath(uri)),
+        ),
+      };
     case "custom":
       return {};
   }
@@ -208,6 +249,9 @@ export function runtimeEnv(a: RuntimeContainerArgs): EnvVar[] {
       if (a.accessEnvNames.has("AWS_REGION") && !a.accessEnvNames.has("AWS_DEFAULT_REGION")) {
         env.push({ name: "AWS_DEFAULT_REGION", value: "$(AWS_REGION)" });
       }
+      break;
+    case "vllm":
+      env.push(...vllmEnv(TMP_DIR));
       break;
     case "custom":
       env.push({ name: "PORT", value: String(a.model.port) });

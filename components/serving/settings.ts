@@ -3,7 +3,7 @@ import type { ContainerResources } from "../kube/containerResources";
 
 export type ServingEngine = "deployment" | "kserve";
 
-export type ServingRuntime = "mlflow" | "mlserver" | "triton" | "custom";
+export type ServingRuntime = "mlflow" | "mlserver" | "triton" | "vllm" | "custom";
 
 export interface ModelConfig {
   /** DNS label, unique in the stack; also the workload name. */
@@ -29,6 +29,20 @@ export interface ModelConfig {
   exposure: "internal" | "external";
   /** External hostname (default `<model>.<ingress.domain>`). */
   hostname?: string;
+  /** Runtime `vllm` only: how vLLM's OpenAI-compatible server runs the model. */
+  vllm?: VllmSettings;
   /** Streaming inference: consume `inputTopic`, produce to `outputTopic`. */
   kafka?: { inputTopic: string; outputTopic: string; consumerGroup: string; lagThreshold: number };
+}
+
+/** The vLLM server's settings (`serving.models[].vllm`). */
+export interface VllmSettings {
+  /** `--tensor-parallel-size`: GPUs one replica shards the model across. Default and maximum `gpu.count`. */
+  tensorParallelSize: number;
+  /** Size limit of the in-memory `/dev/shm` (PyTorch / NCCL shared memory between workers). Default 8Gi. */
+  shmSizeLimit: string;
+  /** HPA target: average requests waiting for a slot per replica (`vllm:num_requests_waiting`). Default 5. */
+  targetRequestsWaiting: number;
+  /** `--max-model-len`; unset = the model's own context length. */
+  maxModelLen?: number;
 }

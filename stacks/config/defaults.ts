@@ -91,6 +91,10 @@ export const DEFAULT_RUNTIME_IMAGES = {
   mlflow: DEFAULT_MLFLOW_IMAGE,
   mlserver: "docker.io/seldonio/mlserver:1.7.1",
   triton: "nvcr.io/nvidia/tritonserver:25.10-py3",
+  // vLLM's official OpenAI-compatible server image; v0.33.0 is the newest vllm release on PyPI
+  // (https://pypi.org/project/vllm/0.33.0/), and the image is tagged per release
+  // (https://hub.docker.com/r/vllm/vllm-openai/tags).
+  vllm: "docker.io/vllm/vllm-openai:v0.33.0",
 };
 
 export const DEFAULT_OPERATORS = {

@@ -6,6 +6,7 @@ import { IMAGE, IMAGE_RULE } from "./images";
 import { DNS_LABEL, DNS_LABEL_RULE, HOSTNAME, Reader } from "./reader";
 import { MLFLOW_WORKLOAD } from "./types";
 import type { Environment, ModelConfig, ServingConfig } from "./types";
+import type { VllmSettings } from "../../components/serving/settings";
 
 export function parseServing(
   r: Reader,
@@ -18,7 +19,7 @@ export function parseServing(
   const obj = r.object(value, path);
   r.knownKeys(obj, path, ["monitoring", "runtimeImages", "models"]);
   const imagesRaw = r.object(obj.runtimeImages, `${path}.runtimeImages`);
-  r.knownKeys(imagesRaw, `${path}.runtimeImages`, ["mlflow", "mlserver", "triton"]);
+  r.knownKeys(imagesRaw, `${path}.runtimeImages`, ["mlflow", "mlserver", "triton", "vllm"]);
   const runtimeImages = {
     mlflow: r.string(
       imagesRaw,
@@ -44,6 +45,14 @@ export function parseServing(
       IMAGE,
       IMAGE_RULE,
     ),
+    vllm: r.string(
+      imagesRaw,
+      "vllm",
+      `${path}.runtimeImages`,
+      DEFAULT_RUNTIME_IMAGES.vllm,
+      IMAGE,
+      IMAGE_RULE,
+    ),
   };
   const models = r.array(obj.models, `${path}.models`).map((item, i): ModelConfig => {
     const mpath = `${path}.models[${i}]`;
@@ -64,6 +73,7 @@ export function parseServing(
       "exposure",
       "hostname",
       "kafka",
+      "vllm",
     ]);
     if (m.name === undefined) r.fail(`${mpath}.name`, undefined, "is required");
     if (m.team === undefined)
@@ -77,7 +87,7 @@ export function parseServing(
       m,
       "runtime",
       mpath,
-      ["mlflow", "mlserver", "triton", "custom"] as const,
+      ["mlflow", "mlserver", "triton", "vllm", "custom"] as const,
       "mlflow",
     );
     if (runtime === "custom" && m.image === undefined)
@@ -184,6 +194,20 @@ export function parseServing(
         exposure,
         "is not for a streaming model (it answers on Kafka, not HTTP); use internal",
       );
+    const gpuCount = r.integer(gpuRaw, "count", `${mpath}.gpu`, 0, 0, 16);
+    const vllm = parseVllm(r, m.vllm, mpath, runtime, gpuCount);
+    if (runtime === "vllm" && engine === "kserve")
+      r.fail(
+        `${mpath}.engine`,
+        engine,
+        "is not supported with runtime vllm yet; use engine deployment (mlstack renders the vLLM server itself)",
+      );
+    if (runtime === "vllm" && kafka)
+      r.fail(
+        `${mpath}.kafka`,
+        "set",
+        "is not for runtime vllm (it answers HTTP requests, not Kafka records)",
+      );
     const port = r.integer(m, "port", mpath, 8080, 1024, 65535);
     if (engine === "kserve" && runtime !== "custom" && port !== 8080) {
       r.fail(
@@ -210,13 +234,14 @@ export function parseServing(
         defaultResources("500m", "1Gi", "2", "2Gi"),
       ),
       gpu: {
-        count: r.integer(gpuRaw, "count", `${mpath}.gpu`, 0, 0, 16),
+        count: gpuCount,
         nodeSelector: nodeSelector as Record<string, string>,
         tolerations: r.boolean(gpuRaw, "tolerations", `${mpath}.gpu`, true),
       },
       exposure,
       hostname: r.optionalString(m, "hostname", mpath, HOSTNAME, "a fully qualified hostname"),
       kafka,
+      ...(vllm ? { vllm } : {}),
     };
   });
   r.unique(models, `${path}.models`, "model");
@@ -224,5 +249,47 @@ export function parseServing(
     monitoring: r.boolean(obj, "monitoring", path, env.monitoring),
     runtimeImages,
     models,
+  };
+}
+
+/**
+ * `serving.models[].vllm`: only with runtime vllm, which needs at least one GPU (the official
+ * vllm/vllm-openai image is built for CUDA and does not start without one).
+ */
+function parseVllm(
+  r: Reader,
+  value: unknown,
+  mpath: string,
+  runtime: ModelConfig["runtime"],
+  gpuCount: number,
+): VllmSettings | undefined {
+  const vpath = `${mpath}.vllm`;
+  if (runtime !== "vllm") {
+    if (value !== undefined)
+      r.fail(vpath, value, `is only for runtime vllm (this model's runtime is ${runtime})`);
+    return undefined;
+  }
+  if (gpuCount < 1)
+    r.fail(
+      `${mpath}.gpu.count`,
+      gpuCount,
+      "must be at least 1 for runtime vllm (the vllm/vllm-openai image serves on NVIDIA GPUs)",
+    );
+  const v = r.object(value, vpath);
+  r.knownKeys(v, vpath, ["tensorParallelSize", "shmSizeLimit", "targetRequestsWaiting", "maxModelLen"]);
+  const tensorParallelSize = r.integer(v, "tensorParallelSize", vpath, Math.max(gpuCount, 1), 1, 16);
+  if (gpuCount >= 1 && tensorParallelSize > gpuCount)
+    r.fail(
+      `${vpath}.tensorParallelSize`,
+      tensorParallelSize,
+      `is more than gpu.count ${gpuCount}; each tensor-parallel rank needs its own GPU`,
+    );
+  const maxModelLen =
+    v.maxModelLen === undefined ? undefined : r.integer(v, "maxModelLen", vpath, 0, 16, 10_000_000);
+  return {
+    tensorParallelSize,
+    shmSizeLimit: r.quantity(v, "shmSizeLimit", vpath, "8Gi"),
+    targetRequestsWaiting: r.integer(v, "targetRequestsWaiting", vpath, 5, 1, 10_000),
+    ...(maxModelLen !== undefined ? { maxModelLen } : {}),
   };
 }
