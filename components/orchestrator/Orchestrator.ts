@@ -4,15 +4,17 @@
  * grants its flow runs use (buckets, Kafka topics), plus MLflow's in-cluster tracking URI.
  *
  * What it creates:
- * - in `args.namespace` (the platform namespace): the API/UI server Deployment (`--no-services`,
- *   `config.replicas`, PDB and spread when highly available), the background-services Deployment
- *   (one pod, `Recreate`, whose init container creates or upgrades the schema, so at most one
- *   migration runs at a time), their Service and NetworkPolicies, and the generated basic-auth
- *   credential (`admin:<password>`, Prefect's `server.api.auth_string`);
+ * - in `args.namespace` (the platform namespace): the server Deployment (API, UI and background
+ *   services in one pod, `Recreate`, whose init container creates or upgrades the schema, so at
+ *   most one migration runs at a time; one replica because Prefect's messaging between API and
+ *   services is in memory without Redis), its Service and NetworkPolicy, and the generated
+ *   basic-auth credential (`admin:<password>`, Prefect's `server.api.auth_string`). A server restart
+ *   does not stop flow runs in flight: they are Jobs of their own and report when it is back;
  * - per pipeline, in its team's namespace: a copy of the credential (a `secretKeyRef` reaches only
  *   its own namespace), the work pool's base job template (baseJobTemplate.ts), a Role letting the
  *   worker's ServiceAccount manage Jobs and read their pods there and nowhere else, the worker
- *   Deployment (its init container creates the pool with that template), and NetworkPolicies for
+ *   Deployment (its init container creates the pool with that template; two replicas and a PDB
+ *   when highly available: a run is claimed once, through the server), and NetworkPolicies for
  *   the worker (Prefect API, API server) and the flow-run pods (Prefect API and the grants'
  *   egress). Flow runs are Jobs in the team namespace under the team's quota, running as the
  *   pipeline's own ServiceAccount with exactly the pipeline's grants.
@@ -34,7 +36,6 @@ import {
   MIGRATE_ARGS,
   PREFECT_PORT,
   serverArgs,
-  SERVICES_ARGS,
   workerArgs,
 } from "./prefectCommands";
 import { prefectDatabaseEnv } from "./prefectDatabase";
@@ -148,7 +149,6 @@ export class Orchestrator extends pulumi.ComponentResource {
     this.apiUrl = pulumi.interpolate`http://${service.metadata.name}.${args.namespace}.svc:${PREFECT_PORT}/api`;
 
     this.server(authSecret);
-    this.backgroundServices(authSecret);
     this.serverNetworkPolicies();
 
     this.workPools = {};
@@ -194,7 +194,7 @@ export class Orchestrator extends pulumi.ComponentResource {
     return [
       ...database.env,
       ...prefectDatabaseEnv(database),
-      // Only the services pod migrates (its init container); API replicas never race on the schema.
+      // The init container migrates; the server itself never does.
       { name: "PREFECT_SERVER_DATABASE_MIGRATE_ON_START", value: "false" },
       {
         name: "PREFECT_SERVER_API_AUTH_STRING",
@@ -224,88 +224,20 @@ export class Orchestrator extends pulumi.ComponentResource {
     );
   }
 
+  /**
+   * One pod: API, UI and background services (see prefectCommands.ts for why not more), after
+   * its init container has created or upgraded the schema. `Recreate`: never two at once, so
+   * never two migrations or two schedulers.
+   */
   private server(authSecret: k8s.core.v1.Secret): void {
     const { ctx, config, database } = this.args;
     const objectName = `${this.name}-server`;
     const meta = this.metadata(this.args.namespace, objectName, "pipeline-orchestrator", PLATFORM_OWNER);
     const selector = selectorLabels({ name: objectName });
     const health = { httpGet: { path: "/api/health", port: "http" } };
-    new k8s.apps.v1.Deployment(
-      `${this.name}-server`,
-      {
-        metadata: meta,
-        spec: {
-          replicas: config.replicas,
-          revisionHistoryLimit: 5,
-          selector: { matchLabels: selector },
-          strategy: { type: "RollingUpdate", rollingUpdate: { maxSurge: 1, maxUnavailable: 0 } },
-          template: {
-            metadata: { labels: meta.labels },
-            spec: {
-              serviceAccountName: this.args.serviceAccountName,
-              automountServiceAccountToken: false,
-              enableServiceLinks: false,
-              securityContext: podSecurityContext(ctx.flavor),
-              containers: [
-                {
-                  name: "server",
-                  image: config.image,
-                  args: serverArgs("0.0.0.0", PREFECT_PORT),
-                  ports: [{ name: "http", containerPort: PREFECT_PORT, protocol: "TCP" }],
-                  env: this.serverEnv(authSecret.metadata.name),
-                  resources: config.resources,
-                  securityContext: containerSecurityContext(ctx.flavor),
-                  volumeMounts: [{ name: "tmp", mountPath: "/tmp" }, ...database.volumeMounts],
-                  // /api/health answers without credentials (Prefect exempts it from basic auth).
-                  startupProbe: { ...health, periodSeconds: 5, timeoutSeconds: 5, failureThreshold: 60 },
-                  readinessProbe: { ...health, periodSeconds: 10, timeoutSeconds: 5, failureThreshold: 3 },
-                  livenessProbe: { ...health, periodSeconds: 20, timeoutSeconds: 5, failureThreshold: 3 },
-                },
-              ],
-              volumes: [{ name: "tmp", emptyDir: { sizeLimit: "1Gi" } }, ...database.volumes],
-              topologySpreadConstraints: ctx.highAvailability
-                ? [
-                    {
-                      maxSkew: 1,
-                      topologyKey: "kubernetes.io/hostname",
-                      whenUnsatisfiable: "DoNotSchedule",
-                      labelSelector: { matchLabels: selector },
-                      matchLabelKeys: ["pod-template-hash"],
-                    },
-                  ]
-                : undefined,
-            },
-          },
-        },
-      },
-      { parent: this, dependsOn: [authSecret, ...database.dependsOn] },
-    );
-    if (ctx.highAvailability) {
-      new k8s.policy.v1.PodDisruptionBudget(
-        `${this.name}-server-pdb`,
-        {
-          metadata: meta,
-          spec: {
-            minAvailable: 1,
-            selector: { matchLabels: selector },
-            // A crash-looping pod must not block node drains.
-            unhealthyPodEvictionPolicy: "AlwaysAllow",
-          },
-        },
-        { parent: this },
-      );
-    }
-  }
-
-  /** Scheduler, late-run marker and the other loops: exactly one pod, which also migrates first. */
-  private backgroundServices(authSecret: k8s.core.v1.Secret): void {
-    const { ctx, config, database } = this.args;
-    const objectName = `${this.name}-services`;
-    const meta = this.metadata(this.args.namespace, objectName, "pipeline-orchestrator", PLATFORM_OWNER);
-    const env = this.serverEnv(authSecret.metadata.name);
     const common = {
       image: config.image,
-      env,
+      env: this.serverEnv(authSecret.metadata.name),
       securityContext: containerSecurityContext(ctx.flavor),
       volumeMounts: [{ name: "tmp", mountPath: "/tmp" }, ...database.volumeMounts],
     };
@@ -316,8 +248,7 @@ export class Orchestrator extends pulumi.ComponentResource {
         spec: {
           replicas: 1,
           revisionHistoryLimit: 5,
-          selector: { matchLabels: selectorLabels({ name: objectName }) },
-          // Never two migrators or two schedulers: the old pod is gone before the new one starts.
+          selector: { matchLabels: selector },
           strategy: { type: "Recreate" },
           template: {
             metadata: { labels: meta.labels },
@@ -327,7 +258,19 @@ export class Orchestrator extends pulumi.ComponentResource {
               enableServiceLinks: false,
               securityContext: podSecurityContext(ctx.flavor),
               initContainers: [{ name: "migrate", args: MIGRATE_ARGS, resources: INIT_RESOURCES, ...common }],
-              containers: [{ name: "services", args: SERVICES_ARGS, resources: config.resources, ...common }],
+              containers: [
+                {
+                  name: "server",
+                  args: serverArgs("0.0.0.0", PREFECT_PORT),
+                  ports: [{ name: "http", containerPort: PREFECT_PORT, protocol: "TCP" }],
+                  resources: config.resources,
+                  ...common,
+                  // /api/health answers without credentials (Prefect exempts it from basic auth).
+                  startupProbe: { ...health, periodSeconds: 5, timeoutSeconds: 5, failureThreshold: 60 },
+                  readinessProbe: { ...health, periodSeconds: 10, timeoutSeconds: 5, failureThreshold: 3 },
+                  livenessProbe: { ...health, periodSeconds: 20, timeoutSeconds: 5, failureThreshold: 3 },
+                },
+              ],
               volumes: [{ name: "tmp", emptyDir: { sizeLimit: "1Gi" } }, ...database.volumes],
             },
           },
@@ -355,20 +298,6 @@ export class Orchestrator extends pulumi.ComponentResource {
           // With no peer at all no rule is emitted (an empty `from` would allow everyone).
           ingress:
             peers.length > 0 ? [{ from: peers, ports: [{ protocol: "TCP", port: PREFECT_PORT }] }] : [],
-          egress: args.database.egress,
-        },
-      },
-      { parent: this },
-    );
-    const services = `${this.name}-services`;
-    new k8s.networking.v1.NetworkPolicy(
-      `${services}-netpol`,
-      {
-        metadata: this.metadata(args.namespace, services, "pipeline-orchestrator", PLATFORM_OWNER),
-        spec: {
-          podSelector: { matchLabels: selectorLabels({ name: services }) },
-          policyTypes: ["Ingress", "Egress"],
-          ingress: [],
           egress: args.database.egress,
         },
       },
@@ -515,6 +444,21 @@ export class Orchestrator extends pulumi.ComponentResource {
       },
       { parent: this, dependsOn: [secret, templateMap] },
     );
+    if (ctx.highAvailability) {
+      new k8s.policy.v1.PodDisruptionBudget(
+        `${this.name}-${worker}-pdb`,
+        {
+          metadata: workerMeta,
+          spec: {
+            minAvailable: 1,
+            selector: { matchLabels: selectorLabels({ name: worker }) },
+            // A crash-looping pod must not block node drains.
+            unhealthyPodEvictionPolicy: "AlwaysAllow",
+          },
+        },
+        { parent: this },
+      );
+    }
 
     const prefectServer: EgressRule = {
       to: [

@@ -11,17 +11,16 @@ export const PREFECT_PORT = 4200;
 export const BASE_JOB_TEMPLATE_PATH = "/etc/prefect/base-job-template.json";
 
 /**
- * API and UI only: the background services (scheduler, late-run marker, …) run once, in the
- * services Deployment, so adding API replicas never runs them twice.
+ * API, UI and the background services in one process. The services that record task runs and
+ * events consume what the API receives through Prefect's messaging broker, which is in memory
+ * unless Redis is configured (`prefect-redis`): splitting them into another pod, or running a
+ * second API replica, would lose those records. One process it is.
  */
 export function serverArgs(host: string, port: number): string[] {
-  return ["prefect", "server", "start", "--host", host, "--port", String(port), "--no-services"];
+  return ["prefect", "server", "start", "--host", host, "--port", String(port)];
 }
 
-/** The background services of the server, without the API. */
-export const SERVICES_ARGS = ["prefect", "server", "services", "start"];
-
-/** Creates or upgrades the schema (the services pod's init container; one such pod at a time). */
+/** Creates or upgrades the schema (the server pod's init container; one pod at a time). */
 export const MIGRATE_ARGS = ["prefect", "server", "database", "upgrade", "-y"];
 
 /** Creates the pipeline's work pool with the platform's job template, or replaces its template. */

@@ -33,12 +33,9 @@ export interface OrchestratorConfig {
   workerImage: string;
   /** Image of the flow-run pods unless a deployment names its own (the team's pipeline image). */
   runImage: string;
-  /** API/UI server replicas: dev 1, else 2 (the background services run once, see Orchestrator.ts). */
-  replicas: number;
   /**
    * Database owned by the `orchestrator` workload (`mlstack:postgres.databases`). Required: Prefect's
-   * default metadata store is a per-pod SQLite file, which loses every run on restart and cannot
-   * be shared by replicas.
+   * default metadata store is a per-pod SQLite file, which loses every run on restart.
    */
   database: string;
   /** Public hostname of the UI/API; unset = internal only. */

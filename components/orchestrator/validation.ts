@@ -37,14 +37,14 @@ function checkGrant(fail: ReturnType<typeof refusal>, arg: string, access: Workl
 
 /**
  * The checks that need only the configuration (the stack's pre-flight step runs them before any
- * grant exists): the component name, the database, replicas, pipelines and the API server CIDRs.
+ * grant exists): the component name, the database, pipelines and the API server CIDRs.
  */
 export function validateOrchestratorSettings(
   name: string,
   settings: { ctx: PlatformContext; config: OrchestratorConfig; apiServerCidrs: string[] },
 ): void {
   const fail = refusal(`Orchestrator ${name}`);
-  const { config, ctx } = settings;
+  const { config } = settings;
 
   if (!isDns1035Label(name) || name.length > 40) {
     fail(
@@ -61,17 +61,6 @@ export function validateOrchestratorSettings(
       config.database,
       "is required: the orchestrator keeps its runs in its own PostgreSQL database " +
         "(a database name: lowercase letters, digits and '_'; it is declared with owner `orchestrator`)",
-    );
-  }
-
-  if (!Number.isInteger(config.replicas) || config.replicas < 1) {
-    fail("config.replicas", config.replicas, "must be an integer of at least 1");
-  }
-  if (ctx.highAvailability && config.replicas < 2) {
-    fail(
-      "config.replicas",
-      config.replicas,
-      `must be at least 2 in ${ctx.environment} (high availability: the PodDisruptionBudget keeps one serving)`,
     );
   }
 

@@ -41,7 +41,6 @@ function config(overrides: Partial<OrchestratorConfig> = {}): OrchestratorConfig
     image: PREFECT_IMAGE,
     workerImage: `${PREFECT_IMAGE}-kubernetes`,
     runImage: PREFECT_IMAGE,
-    replicas: 1,
     database: "orchestrator",
     resources: RESOURCES,
     pipelines: [
@@ -104,16 +103,7 @@ describe("Orchestrator (Prefect)", () => {
   it("runs the API server on the orchestrator's own database, over verified TLS, credentials by reference only", async () => {
     const rendered = await renderOrchestrator(orchestratorArgs());
     const server = deployment(rendered, "orchestrator-server").spec.template.spec.containers[0];
-    expect(server.args).toEqual([
-      "prefect",
-      "server",
-      "start",
-      "--host",
-      "0.0.0.0",
-      "--port",
-      "4200",
-      "--no-services",
-    ]);
+    expect(server.args).toEqual(["prefect", "server", "start", "--host", "0.0.0.0", "--port", "4200"]);
     const env = envOf(server);
     expect(env.PREFECT_SERVER_DATABASE_DRIVER.value).toBe("postgresql+asyncpg");
     expect(env.PREFECT_SERVER_DATABASE_HOST.value).toBe("$(PGHOST)");
@@ -154,27 +144,22 @@ describe("Orchestrator (Prefect)", () => {
     expect(secrets[0].stringData["auth-string"]).toBe(secrets[1].stringData["auth-string"]);
   });
 
-  it("migrates in one place: the single Recreate services pod's init container", async () => {
-    const rendered = await renderOrchestrator(
-      orchestratorArgs({ ctx: context({ highAvailability: true }), config: config({ replicas: 2 }) }),
-    );
-    const services = deployment(rendered, "orchestrator-services");
-    expect(services.spec.replicas).toBe(1);
-    expect(services.spec.strategy).toEqual({ type: "Recreate" });
-    expect(services.spec.template.spec.initContainers[0].args).toEqual([
+  it("runs one server pod (API, UI, services) that migrates first, never two at once", async () => {
+    const rendered = await renderOrchestrator(orchestratorArgs({ ctx: context({ highAvailability: true }) }));
+    const server = deployment(rendered, "orchestrator-server");
+    expect(server.spec.replicas).toBe(1);
+    expect(server.spec.strategy).toEqual({ type: "Recreate" });
+    expect(server.spec.template.spec.initContainers[0].args).toEqual([
       "prefect",
       "server",
       "database",
       "upgrade",
       "-y",
     ]);
-    expect(services.spec.template.spec.containers[0].args).toEqual([
-      "prefect",
-      "server",
-      "services",
-      "start",
-    ]);
-    expect(deployment(rendered, "orchestrator-server").spec.replicas).toBe(2);
+    expect(server.spec.template.spec.containers[0].args).not.toContain("--no-services");
+    expect(
+      envOf(server.spec.template.spec.containers[0]).PREFECT_SERVER_DATABASE_MIGRATE_ON_START.value,
+    ).toBe("false");
   });
 
   it("meets the restricted pod security profile in every pod and the job template, with no fixed UID on OpenShift", async () => {
@@ -189,7 +174,7 @@ describe("Orchestrator (Prefect)", () => {
         ...rendered.ofType(DEPLOYMENT).map((d) => rendered.inputs(d).spec.template.spec),
         template.job_configuration.job_manifest.spec.template.spec,
       ];
-      expect(pods).toHaveLength(4);
+      expect(pods).toHaveLength(3);
       for (const pod of pods) {
         expect(pod.securityContext).toMatchObject({
           runAsNonRoot: true,
@@ -304,22 +289,19 @@ describe("Orchestrator (Prefect)", () => {
       },
     ]);
     expect(byName["orchestrator-server"].egress).toEqual([DATABASE_EGRESS]);
-    expect(byName["orchestrator-services"].ingress).toEqual([]);
     expect(byName["fraud-retrain-run"].ingress).toEqual([]);
     expect(byName["fraud-retrain-run"].egress).toContainEqual(OBJECT_STORE_EGRESS);
     expect(byName["fraud-retrain-worker"].egress[1].to).toEqual([{ ipBlock: { cidr: "10.0.0.1/32" } }]);
   });
 
-  it("adds a PodDisruptionBudget and spread only when highly available", async () => {
+  it("runs two workers with a PodDisruptionBudget only when highly available", async () => {
     const dev = await renderOrchestrator(orchestratorArgs());
     expect(dev.ofType(PDB)).toHaveLength(0);
-    const prod = await renderOrchestrator(
-      orchestratorArgs({ ctx: context({ highAvailability: true }), config: config({ replicas: 2 }) }),
-    );
-    expect(prod.inputs(prod.one(PDB)).spec.minAvailable).toBe(1);
-    expect(deployment(prod, "orchestrator-server").spec.template.spec.topologySpreadConstraints).toHaveLength(
-      1,
-    );
+    expect(deployment(dev, "fraud-retrain-worker").spec.replicas).toBe(1);
+    const prod = await renderOrchestrator(orchestratorArgs({ ctx: context({ highAvailability: true }) }));
+    expect(prod.inputs(prod.one(PDB)).spec).toMatchObject({ minAvailable: 1 });
+    expect(prod.inputs(prod.one(PDB)).metadata.namespace).toBe(TEAM_NS);
+    expect(deployment(prod, "fraud-retrain-worker").spec.replicas).toBe(2);
   });
 
   it("emits objects valid against the Kubernetes schemas", async () => {
@@ -378,12 +360,6 @@ describe("validateOrchestratorArgs", () => {
       env: [{ name: "AWS_SECRET_ACCESS_KEY", value: "x" }],
     };
     expect(refusalOf(args).arg).toBe("pipelines[0].access.env[0]");
-  });
-
-  it("refuses one server replica when highly available", () => {
-    expect(refusalOf(orchestratorArgs({ ctx: context({ highAvailability: true }) })).arg).toBe(
-      "config.replicas",
-    );
   });
 
   it("refuses pipelines without API server CIDRs (the worker needs the API server)", () => {
