@@ -31,7 +31,7 @@ let exitHookInstalled = false;
 function installExitHook(): void {
   if (exitHookInstalled) return;
   exitHookInstalled = true;
-  process.on("exit", () => {
+  const killAll = () => {
     for (const child of running) {
       try {
         if (child.pid !== undefined) process.kill(-child.pid, "SIGKILL");
@@ -39,7 +39,15 @@ function installExitHook(): void {
         /* already gone */
       }
     }
-  });
+  };
+  process.on("exit", killAll);
+  // A jest run stopped with Ctrl-C or killed by CI's timeout must not leave servers behind.
+  for (const signal of ["SIGINT", "SIGTERM"] as const) {
+    process.once(signal, () => {
+      killAll();
+      process.kill(process.pid, signal);
+    });
+  }
 }
 
 export function startProcess(command: string, args: string[], options: StartOptions): RunningProcess {
