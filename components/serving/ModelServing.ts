@@ -80,7 +80,7 @@ export interface ModelServingArgs {
   serviceAccountName: string;
   /**
    * `s3://…` / `gs://…` URL of `model.source` (`Bucket.url(path)`). Required for the mlflow,
-   * mlserver and triton runtimes; optional for custom images that embed their model.
+   * mlserver, triton and vllm runtimes; optional for custom images that embed their model.
    */
   modelUri?: pulumi.Input<string>;
   /**
@@ -90,8 +90,8 @@ export interface ModelServingArgs {
   modelStoreEndpoint?: pulumi.Input<string>;
   /**
    * Image with the MLflow CLI and the S3 / GCS clients (`serving.runtimeImages.mlflow`), run as
-   * the initContainer that copies the model into `/mnt/models` for runtime mlserver on engine
-   * deployment: MLServer loads only local paths. Required there, unused elsewhere.
+   * the initContainer that copies the model into `/mnt/models` for runtimes mlserver and vllm
+   * on engine deployment: MLServer and vLLM load only local paths. Required there, unused elsewhere.
    */
   modelDownloaderImage?: string;
   /**
