@@ -105,15 +105,27 @@ export function toYaml(object: Record<string, unknown>): string {
   return document.toString({ lineWidth: 0 });
 }
 
+/**
+ * Answers of readsAsStringInYaml11 by text. A plan's manifests hold few distinct short strings
+ * (1,590 among 74,000 keys and values of a 100-model plan) and parsing each one again was a
+ * quarter of the plan's own time (`npm run bench`, CPU profile). Bounded: cleared when full.
+ */
+const yaml11StringCache = new Map<string, boolean>();
+const YAML11_CACHE_LIMIT = 100_000;
+
 /** Whether a plain scalar with this text is a string to a YAML 1.1 reader (the `yaml` package's 1.1 schema). */
 function readsAsStringInYaml11(value: string): boolean {
   // Written as block scalars or quoted whatever they hold; no 1.1 type is that long.
   if (value.includes("\n") || value.length > 64) return true;
   if (value === "<<") return false; // the merge key
+  const known = yaml11StringCache.get(value);
+  if (known !== undefined) return known;
   const parsed = YAML.parseDocument(value, { version: "1.1" });
-  return (
-    parsed.errors.length > 0 || !YAML.isScalar(parsed.contents) || typeof parsed.contents.value === "string"
-  );
+  const isString =
+    parsed.errors.length > 0 || !YAML.isScalar(parsed.contents) || typeof parsed.contents.value === "string";
+  if (yaml11StringCache.size >= YAML11_CACHE_LIMIT) yaml11StringCache.clear();
+  yaml11StringCache.set(value, isString);
+  return isString;
 }
 
 export function countsByType(resources: RecordedResource[]): Array<[string, number]> {
