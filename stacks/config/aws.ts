@@ -18,6 +18,8 @@ import type {
 } from "../../components/postgres/rdsSettings";
 import { IPV4_CIDR_RULE, isIpv4Cidr } from "../../components/kube/cidr";
 import { isQuantity, quantityGiB } from "../../components/kube/quantity";
+import { parseAwsPostgres } from "./awsPostgres";
+import { SG, SUBNET, VPC } from "./awsIds";
 import { Reader, keyPath } from "./reader";
 import type { Environment, PlatformConfig } from "./types";
 
@@ -117,9 +119,6 @@ const OIDC_ARN_RULE =
   "an IAM OIDC provider ARN such as arn:aws:iam::123456789012:oidc-provider/oidc.eks.eu-west-1.amazonaws.com/id/EXAMPLED539D4633E53DE1B71EXAMPLE";
 const EKS_ISSUER = /^oidc\.eks\.([a-z0-9-]+)\.amazonaws\.com(\.cn)?\/id\/[A-Za-z0-9]+$/;
 const ISSUER = /^[a-z0-9.-]+(:[0-9]+)?(\/[A-Za-z0-9._~-]+)*$/;
-const SG = /^sg-[0-9a-f]{8,17}$/;
-const SUBNET = /^subnet-[0-9a-f]{8,17}$/;
-const VPC = /^vpc-[0-9a-f]{8,17}$/;
 const IAM_PRINCIPAL = /^arn:(aws|aws-cn|aws-us-gov):iam::[0-9]{12}:(role|user)\/[A-Za-z0-9+=,.@_/-]+$/;
 const IMAGE =
   /^[a-z0-9]+([._-][a-z0-9]+)*(:[0-9]+)?(\/[a-z0-9]+([._-][a-z0-9]+)*)+(:[\w][\w.-]{0,127}|@sha256:[a-f0-9]{64})$/;
@@ -168,7 +167,7 @@ export function parseAwsConfig(reader: Reader, value: unknown, config: PlatformC
   const oidc = OIDC_ARN.exec(cluster.oidcProviderArn);
   const network = parseNetwork(r, obj.network, `${path}.network`);
   const kafka = parseKafka(r, obj.kafka, `${path}.kafka`, config, network, env);
-  const postgres = parsePostgres(r, obj.postgres, `${path}.postgres`, config, env);
+  const postgres = parseAwsPostgres(r, obj.postgres, `${path}.postgres`, config, env);
 
   const kmsRaw = r.object(obj.kms, `${path}.kms`);
   r.knownKeys(kmsRaw, `${path}.kms`, ["deletionWindowDays", "rotationPeriodDays", "adminPrincipalArns"]);
@@ -511,161 +510,6 @@ function parseKafka(
       env.monitoring,
     ),
     aclJobImage,
-  };
-}
-
-function parsePostgres(
-  r: Reader,
-  value: unknown,
-  path: string,
-  config: PlatformConfig,
-  env: (typeof ENV_DEFAULTS)[Environment],
-): AwsPostgresConfig {
-  const obj = r.object(value, path);
-  r.knownKeys(obj, path, [
-    "engine",
-    "instanceClass",
-    "maxAllocatedStorageGiB",
-    "masterUsername",
-    "workloadAuthentication",
-    "logStatement",
-    "logMinDurationMs",
-    "performanceInsightsRetentionDays",
-    "adminSecurityGroupIds",
-    "adminSslMode",
-    "adminSslRootCert",
-    "engineVersion",
-    "preferredBackupWindow",
-    "preferredMaintenanceWindow",
-  ]);
-  const retention = config.postgres.backup.retentionDays;
-  if (retention < 7 || retention > 35) {
-    r.fail(
-      "postgres.backup.retentionDays",
-      retention,
-      "must be 7..35 on aws (RDS keeps automated backups at most 35 days, and fewer than 7 is not allowed)",
-    );
-  }
-  const allocatedStorageGiB = Math.max(20, quantityToGiB(config.postgres.storageSize));
-  if (allocatedStorageGiB > 65536)
-    r.fail("postgres.storageSize", config.postgres.storageSize, "is more than RDS's 65536 GiB");
-  const maxAllocatedStorageGiB = r.integer(
-    obj,
-    "maxAllocatedStorageGiB",
-    path,
-    Math.min(65536, allocatedStorageGiB * 2),
-    allocatedStorageGiB,
-    65536,
-  );
-  const masterUsername = r.string(
-    obj,
-    "masterUsername",
-    path,
-    "mlstack_admin",
-    /^[a-z][a-z0-9_]{0,15}$/,
-    "a PostgreSQL user name: lowercase letters, digits and '_', at most 16 characters",
-  );
-  if (["rdsadmin", "rds_iam", "rds_superuser", "public"].includes(masterUsername))
-    r.fail(`${path}.masterUsername`, masterUsername, "is reserved by RDS or PostgreSQL");
-  const owned = config.postgres.databases.find((d) => d.name === masterUsername);
-  if (owned)
-    r.fail(
-      `${path}.masterUsername`,
-      masterUsername,
-      `is also the role of database "${owned.name}" (each database's owner role has the database's name); choose another master user`,
-    );
-  const adminSslMode = r.oneOf(obj, "adminSslMode", path, ["require", "verify-full"] as const, "require");
-  const adminSslRootCert = r.optionalString(obj, "adminSslRootCert", path);
-  if (adminSslMode === "verify-full" && !adminSslRootCert)
-    r.fail(
-      `${path}.adminSslRootCert`,
-      undefined,
-      "is required with adminSslMode verify-full (the path of the RDS CA bundle on the runner)",
-    );
-  const performanceInsightsRetentionDays = r.integer(
-    obj,
-    "performanceInsightsRetentionDays",
-    path,
-    7,
-    7,
-    731,
-  );
-  if (
-    performanceInsightsRetentionDays !== 7 &&
-    (performanceInsightsRetentionDays % 31 !== 0 || performanceInsightsRetentionDays > 713) &&
-    performanceInsightsRetentionDays !== 731
-  ) {
-    r.fail(
-      `${path}.performanceInsightsRetentionDays`,
-      performanceInsightsRetentionDays,
-      "is not a Performance Insights retention (7, a multiple of 31 up to 713, or 731)",
-    );
-  }
-  const window = /^[0-2][0-9]:[0-5][0-9]-[0-2][0-9]:[0-5][0-9]$/;
-  const maintenance =
-    /^(mon|tue|wed|thu|fri|sat|sun):[0-2][0-9]:[0-5][0-9]-(mon|tue|wed|thu|fri|sat|sun):[0-2][0-9]:[0-5][0-9]$/;
-  return {
-    engine: r.oneOf<RdsEngine>(obj, "engine", path, ["rds", "aurora"], "rds"),
-    instanceClass: r.string(
-      obj,
-      "instanceClass",
-      path,
-      env.dbClass,
-      /^db\.[a-z0-9-]+\.[a-z0-9]+$/,
-      "an RDS instance class such as db.r7g.large",
-    ),
-    allocatedStorageGiB,
-    maxAllocatedStorageGiB,
-    backupRetentionDays: retention,
-    masterUsername,
-    workloadAuthentication: r.oneOf<PostgresWorkloadAuthentication>(
-      obj,
-      "workloadAuthentication",
-      path,
-      ["iam", "password"],
-      "iam",
-    ),
-    logStatement: r.oneOf<PostgresLogStatement>(
-      obj,
-      "logStatement",
-      path,
-      ["none", "ddl", "mod", "all"],
-      "ddl",
-    ),
-    logMinDurationMs: r.integer(obj, "logMinDurationMs", path, 1000, -1, 3_600_000),
-    performanceInsightsRetentionDays,
-    adminSecurityGroupIds: r.stringList(
-      obj,
-      "adminSecurityGroupIds",
-      path,
-      [],
-      SG,
-      "a security group id such as sg-0123456789abcdef0",
-    ),
-    adminSslMode,
-    adminSslRootCert,
-    engineVersion: r.string(
-      obj,
-      "engineVersion",
-      path,
-      String(config.postgres.version),
-      new RegExp(`^${config.postgres.version}(\\.[0-9]+)?$`),
-      `a PostgreSQL ${config.postgres.version} engine version such as ${config.postgres.version}.4 (it must match mlstack:postgres.version)`,
-    ),
-    preferredBackupWindow: r.optionalString(
-      obj,
-      "preferredBackupWindow",
-      path,
-      window,
-      "a UTC window such as 02:00-03:00",
-    ),
-    preferredMaintenanceWindow: r.optionalString(
-      obj,
-      "preferredMaintenanceWindow",
-      path,
-      maintenance,
-      "a UTC window such as sun:04:00-sun:05:00",
-    ),
   };
 }
 

@@ -9,8 +9,8 @@ import type { GcpSubnetConfig } from "../../components/kafka/managedKafkaSetting
 import type { KmsProtectionLevel } from "../../components/kms/gcpSettings";
 import { CloudSqlEdition, LOOPBACK_HOSTS } from "../../components/postgres/cloudSqlSettings";
 import { IPV4_CIDR_RULE, isIpv4Cidr } from "../../components/kube/cidr";
+import { parseCloudSqlPostgres } from "./gcpPostgres";
 import type { Grammar, Raw, Reader } from "./reader";
-import { HOSTNAME } from "./reader";
 import type { Environment, PlatformConfig } from "./types";
 
 // The Managed Kafka, Cloud SQL and Cloud KMS components own these; re-exported for the config model's readers.
@@ -161,7 +161,6 @@ const SERVICE_ACCOUNT =
   /^[a-z][a-z0-9-]{4,28}[a-z0-9]@[a-z][a-z0-9-]{4,28}[a-z0-9]\.iam\.gserviceaccount\.com$/;
 const STACK_REFERENCE = /^[A-Za-z0-9_.-]+\/[A-Za-z0-9_.-]+\/[A-Za-z0-9_.-]+$/;
 const CONSUMER_GROUP = /^[a-z0-9][-a-z0-9._]*$/;
-const IPV4 = /^([0-9]{1,3}\.){3}[0-9]{1,3}$/;
 
 /** The Private Google Access VIPs (documented, fixed by Google). */
 export const GOOGLE_APIS_CIDRS: Record<GoogleApisAccess, string[]> = {
@@ -219,7 +218,7 @@ export function parseGcpConfig(r: Reader, value: unknown, config: PlatformConfig
     cluster: parseCluster(r, obj.cluster, project, region),
     network: parseNetwork(r, obj.network, project, region, config),
     kafka: parseKafka(r, obj.kafka, sizes, config),
-    postgres: parsePostgres(r, obj.postgres, sizes.tier, config),
+    postgres: parseCloudSqlPostgres(r, obj.postgres, sizes.tier, config),
     kms: parseKms(r, obj.kms),
     storage: parseStorage(r, obj.storage, sizes.logDays),
   };
@@ -486,109 +485,6 @@ function parseKafka(
     seen.add(c.serviceAccount);
   });
   return { vcpuCount, memoryGib, clients };
-}
-
-function parsePostgres(
-  r: Reader,
-  value: unknown,
-  defaultTier: string,
-  config: PlatformConfig,
-): GcpPostgresConfig {
-  const path = "gcp.postgres";
-  const obj = r.object(value, path);
-  r.knownKeys(obj, path, ["tier", "edition", "adminHost", "maintenanceWindow"]);
-  const edition = r.oneOf<CloudSqlEdition>(
-    obj,
-    "edition",
-    path,
-    ["ENTERPRISE", "ENTERPRISE_PLUS"],
-    "ENTERPRISE",
-  );
-  const tier = r.string(
-    obj,
-    "tier",
-    path,
-    edition === "ENTERPRISE_PLUS" ? "db-perf-optimized-N-2" : defaultTier,
-    /^db-[A-Za-z0-9-]+$/,
-    "a Cloud SQL tier such as db-custom-4-16384",
-  );
-  if (edition === "ENTERPRISE_PLUS" && !tier.startsWith("db-perf-optimized-N-")) {
-    r.fail(`${path}.tier`, tier, "is not an ENTERPRISE_PLUS tier (db-perf-optimized-N-<vCPUs>)");
-  }
-  if (edition === "ENTERPRISE" && tier.startsWith("db-perf-optimized-N-")) {
-    r.fail(`${path}.tier`, tier, "needs edition ENTERPRISE_PLUS");
-  }
-  if (config.environment !== "dev" && /^db-(f1-micro|g1-small)$/.test(tier)) {
-    r.fail(
-      `${path}.tier`,
-      tier,
-      `is a shared-core tier without an SLA, which ${config.environment} does not allow`,
-    );
-  }
-  const adminHost = r.optionalString(obj, "adminHost", path);
-  if (
-    adminHost !== undefined &&
-    !LOOPBACK_HOSTS.includes(adminHost) &&
-    !IPV4.test(adminHost) &&
-    !HOSTNAME.test(adminHost)
-  ) {
-    r.fail(`${path}.adminHost`, adminHost, "is not an IPv4 address, localhost or a fully qualified hostname");
-  }
-  const window = r.object(obj.maintenanceWindow, `${path}.maintenanceWindow`);
-  r.knownKeys(window, `${path}.maintenanceWindow`, ["day", "hour"]);
-
-  const maxLogDays = edition === "ENTERPRISE_PLUS" ? 35 : 7;
-  return {
-    tier,
-    edition,
-    diskSizeGb: diskSizeGb(r, config.postgres.storageSize),
-    backupStartTime: backupStartTime(r, config.postgres.backup.schedule),
-    transactionLogRetentionDays: Math.min(config.postgres.backup.retentionDays, maxLogDays),
-    adminHost,
-    maintenanceWindow: {
-      day: r.integer(window, "day", `${path}.maintenanceWindow`, 7, 1, 7),
-      hour: r.integer(window, "hour", `${path}.maintenanceWindow`, 3, 0, 23),
-    },
-  };
-}
-
-/** Cloud SQL sizes disks in whole GB, from 10 (smaller sizes, such as dev's 5Gi default, are raised to it). */
-function diskSizeGb(r: Reader, quantity: string): number {
-  const match = /^([0-9]+)(Gi|G|Ti|T)$/.exec(quantity);
-  if (!match) {
-    r.fail(
-      "postgres.storageSize",
-      quantity,
-      "is not a size Cloud SQL can take on gcp: use whole Gi or Ti, e.g. 200Gi",
-    );
-    return 10;
-  }
-  const n = Number(match[1]);
-  const bytes = n * { Gi: 2 ** 30, G: 1e9, Ti: 2 ** 40, T: 1e12 }[match[2] as "Gi" | "G" | "Ti" | "T"];
-  const gb = Math.ceil(bytes / 1e9);
-  if (gb > 65536) r.fail("postgres.storageSize", quantity, "is above 64Ti, the largest Cloud SQL disk");
-  return Math.max(gb, 10);
-}
-
-/** Cloud SQL takes one automated backup a day, starting at a fixed UTC time. */
-function backupStartTime(r: Reader, schedule: string): string {
-  const [seconds, minute, hour, dayOfMonth, month, dayOfWeek] = schedule.trim().split(/\s+/);
-  const daily =
-    seconds === "0" &&
-    /^[0-9]{1,2}$/.test(minute) &&
-    /^[0-9]{1,2}$/.test(hour) &&
-    dayOfMonth === "*" &&
-    month === "*" &&
-    dayOfWeek === "*";
-  if (!daily || Number(minute) > 59 || Number(hour) > 23) {
-    r.fail(
-      "postgres.backup.schedule",
-      schedule,
-      'is not a daily schedule at a fixed time, the only kind Cloud SQL runs (e.g. "0 0 2 * * *")',
-    );
-    return "02:00";
-  }
-  return `${hour.padStart(2, "0")}:${minute.padStart(2, "0")}`;
 }
 
 function parseKms(r: Reader, value: unknown): GcpKmsConfig {
