@@ -21,7 +21,14 @@ import { containerSecurityContext, podSecurityContext } from "../kube/podSecurit
 import type { WorkloadAccess } from "../identity/contract";
 import type { ModelConfig } from "./settings";
 import { modelResources, podPlacement } from "./placement";
-import { LOCAL_MODEL_DIR, mlserverEnv, mlserverWritableDirsEnv, runtimeProbes, TMP_DIR } from "./runtime";
+import {
+  customEnv,
+  LOCAL_MODEL_DIR,
+  mlserverEnv,
+  mlserverWritableDirsEnv,
+  runtimeProbes,
+  TMP_DIR,
+} from "./runtime";
 
 type Container = k8s.types.input.core.v1.Container;
 type EnvVar = k8s.types.input.core.v1.EnvVar;
@@ -146,9 +153,11 @@ export function inferenceServiceSpec(a: InferenceServiceArgs): Record<string, un
         {
           ...container,
           image: model.image,
+          ...(model.args ? { args: model.args } : {}),
           env: [
             ...env,
             { name: "PORT", value: String(port) },
+            ...customEnv(model),
             ...(a.modelUri !== undefined
               ? [
                   { name: "MODEL_URI", value: a.modelUri },

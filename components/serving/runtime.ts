@@ -212,7 +212,7 @@ export function runtimeCommand(a: RuntimeContainerArgs): RuntimeCommand {
         ),
       };
     case "custom":
-      return {};
+      return a.model.args ? { args: a.model.args } : {};
   }
 }
 
@@ -254,7 +254,7 @@ export function runtimeEnv(a: RuntimeContainerArgs): EnvVar[] {
       env.push(...vllmEnv(TMP_DIR));
       break;
     case "custom":
-      env.push({ name: "PORT", value: String(a.model.port) });
+      env.push({ name: "PORT", value: String(a.model.port) }, ...customEnv(a.model));
       break;
   }
   return env;
@@ -309,4 +309,16 @@ export function tritonRepository(uri: string, endpoint: string | undefined): str
   const port = url.port || (url.protocol === "https:" ? "443" : "80");
   const scheme = url.protocol === "https:" ? "https://" : "";
   return `s3://${scheme}${url.hostname}:${port}/${uri.slice("s3://".length)}`;
+}
+
+/**
+ * A custom model's own env (`serving.models[].env`): literals as given, secrets as `secretKeyRef`
+ * to a Secret in the team namespace (config refuses secret literals).
+ */
+export function customEnv(model: ModelConfig): EnvVar[] {
+  return (model.env ?? []).map((e) =>
+    "secretRef" in e
+      ? { name: e.name, valueFrom: { secretKeyRef: { name: e.secretRef.name, key: e.secretRef.key } } }
+      : { name: e.name, value: e.value },
+  );
 }

@@ -29,6 +29,10 @@ export interface ModelConfig {
   exposure: "internal" | "external";
   /** External hostname (default `<model>.<ingress.domain>`). */
   hostname?: string;
+  /** Runtime `custom` only: arguments to the image's entrypoint. Never a secret (refused in config). */
+  args?: string[];
+  /** Runtime `custom` only: extra environment; secrets only by reference to a Secret in the team namespace. */
+  env?: ModelEnvVar[];
   /** Runtime `vllm` only: how vLLM's OpenAI-compatible server runs the model. */
   vllm?: VllmSettings;
   /** Streaming inference: consume `inputTopic`, produce to `outputTopic`. */
@@ -46,3 +50,7 @@ export interface VllmSettings {
   /** `--max-model-len`; unset = the model's own context length. */
   maxModelLen?: number;
 }
+
+/** One extra env var of a custom model: a literal that is not a secret, or a reference to a Secret key. */
+export type ModelEnvVar =
+  { name: string; value: string } | { name: string; secretRef: { name: string; key: string } };

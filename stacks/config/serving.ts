@@ -1,6 +1,7 @@
 /** `mlstack:serving`: runtime images and one entry per model (engine, runtime, source, scaling, GPUs, streaming). */
 import { LABEL_KEY_RULE, LABEL_VALUE_RULE, isLabelKey, isLabelValue } from "../../components/kube/names";
 import { parseResources } from "./containerResources";
+import { parseCustomArgs, parseCustomEnv } from "./customRuntime";
 import { DEFAULT_RUNTIME_IMAGES, defaultResources, ENVIRONMENT_DEFAULTS } from "./defaults";
 import { IMAGE, IMAGE_RULE } from "./images";
 import { DNS_LABEL, DNS_LABEL_RULE, HOSTNAME, Reader } from "./reader";
@@ -74,6 +75,8 @@ export function parseServing(
       "hostname",
       "kafka",
       "vllm",
+      "args",
+      "env",
     ]);
     if (m.name === undefined) r.fail(`${mpath}.name`, undefined, "is required");
     if (m.team === undefined)
@@ -194,6 +197,8 @@ export function parseServing(
         exposure,
         "is not for a streaming model (it answers on Kafka, not HTTP); use internal",
       );
+    const customArgs = parseCustomArgs(r, m.args, mpath, runtime);
+    const customEnv = parseCustomEnv(r, m.env, mpath, runtime);
     const gpuCount = r.integer(gpuRaw, "count", `${mpath}.gpu`, 0, 0, 16);
     const vllm = parseVllm(r, m.vllm, mpath, runtime, gpuCount);
     if (runtime === "vllm" && engine === "kserve")
@@ -242,6 +247,8 @@ export function parseServing(
       hostname: r.optionalString(m, "hostname", mpath, HOSTNAME, "a fully qualified hostname"),
       kafka,
       ...(vllm ? { vllm } : {}),
+      ...(customArgs ? { args: customArgs } : {}),
+      ...(customEnv ? { env: customEnv } : {}),
     };
   });
   r.unique(models, `${path}.models`, "model");
