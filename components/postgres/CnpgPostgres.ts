@@ -50,6 +50,12 @@ import type { PostgresConfig, PostgresDatabaseConfig } from "./settings";
 import type { PostgresService } from "./contract";
 import { BARMAN_CLOUD_PLUGIN, barmanBackupSettings, DEFAULT_BACKUP_SIDECAR_RESOURCES } from "./cnpgBackup";
 import { cnpgImage, imageMajor } from "./cnpgImages";
+import {
+  cnpgImageExtensionProblem,
+  isPostgresExtension,
+  POSTGRES_EXTENSIONS,
+  requestedExtensions,
+} from "./extensions";
 import { hbaRules, postgresParameters, synchronousReplication } from "./cnpgServerConfig";
 
 export const POSTGRES_PORT = 5432;
@@ -403,6 +409,19 @@ export class CnpgPostgres extends pulumi.ComponentResource implements PostgresSe
               ensure: "present",
               // Removing the resource never drops the database.
               databaseReclaimPolicy: "retain",
+              // Declarative extensions (Database CRD `spec.extensions`, CloudNativePG >= 1.26): the
+              // instance manager runs `CREATE EXTENSION "<name>"` as the superuser inside this
+              // database (internal/management/controller/database_controller_sql.go,
+              // `createDatabaseExtension`), so the owner uses types, operators and index methods
+              // without superuser. The pinned standard image ships pgvector (cnpgImages.ts).
+              ...(database.extensions?.length
+                ? {
+                    extensions: database.extensions.map((extension) => ({
+                      name: extension,
+                      ensure: "present",
+                    })),
+                  }
+                : {}),
             },
           },
           { parent: this, dependsOn: [this.cluster], protect: ctx.protect },
@@ -726,6 +745,13 @@ export function validateCnpgPostgresSettings(
       `does not carry PostgreSQL ${config.version} in its tag (postgres.version); CloudNativePG reads the major version from the tag`,
     );
   }
+  if (args.imageName !== undefined) {
+    for (const extension of requestedExtensions(config.databases)) {
+      const problem = cnpgImageExtensionProblem(extension, args.imageName);
+      if (problem)
+        fail("imageName", args.imageName, `${problem} (a database asks for extension "${extension}")`);
+    }
+  }
   if (config.databases.length === 0)
     fail("config.databases", config.databases, "is empty; the platform needs at least MLflow's database");
   config.databases.forEach((database, i) => {
@@ -743,6 +769,14 @@ export function validateCnpgPostgresSettings(
         `would create role "${role}", which PostgreSQL or CloudNativePG reserves; choose another database name`,
       );
     }
+    (database.extensions ?? []).forEach((extension, k) => {
+      if (!isPostgresExtension(extension))
+        fail(
+          `config.databases[${i}].extensions[${k}]`,
+          extension,
+          `is not an extension mlstack can create (allowed: ${POSTGRES_EXTENSIONS.join(", ")})`,
+        );
+    });
     if (!args.owners[database.owner]) {
       fail(
         `config.databases[${i}].owner`,

@@ -32,6 +32,7 @@ import type { WorkloadAccess, WorkloadIdentity } from "../identity/contract";
 import type { GcpDomainKey } from "../kms/gcp";
 import { cloudLabels, kubeLabels } from "../kube/labels";
 import type { PostgresService } from "./contract";
+import { cloudSqlExtensionProblem, isPostgresExtension, POSTGRES_EXTENSIONS } from "./extensions";
 
 export const POSTGRES_PORT = 5432;
 /** The Pulumi-only administrative user; never handed to a workload. */
@@ -95,6 +96,8 @@ interface ManagedDatabase {
   role: postgresql.Role;
   database: postgresql.Database;
   revokePublic: postgresql.Grant;
+  /** The database's extensions: a workload starts only once they exist. */
+  extensions: postgresql.Extension[];
   password: random.RandomPassword;
 }
 
@@ -258,7 +261,20 @@ export class CloudSqlPostgres extends pulumi.ComponentResource implements Postgr
         { database: database.name, role: "public", objectType: "database", privileges: [] },
         { parent: this, provider: admin },
       );
-      this.databases.set(db.name, { config: db, role, database, revokePublic, password });
+      // Each requested extension is created inside the database by the provider's admin connection
+      // (terraform-provider-postgresql postgresql/resource_postgresql_extension.go:
+      // `CREATE EXTENSION IF NOT EXISTS "<name>"` in a transaction on that database), after the
+      // database exists. pgvector is not a trusted extension, so the owner could not create it
+      // itself; once created, its type, operators and index methods are usable by the owner.
+      const extensions = (db.extensions ?? []).map(
+        (extension) =>
+          new postgresql.Extension(
+            `${child}-ext-${extension}`,
+            { name: extension, database: database.name },
+            { parent: this, provider: admin, dependsOn: [database] },
+          ),
+      );
+      this.databases.set(db.name, { config: db, role, database, revokePublic, extensions, password });
     }
 
     this.registerOutputs({ host: this.host, port: this.port, connectionName: this.connectionName });
@@ -349,7 +365,7 @@ export class CloudSqlPostgres extends pulumi.ComponentResource implements Postgr
           ports: [{ protocol: "TCP", port: POSTGRES_PORT }],
         },
       ],
-      dependsOn: [secret, managed.role, managed.database, managed.revokePublic],
+      dependsOn: [secret, managed.role, managed.database, managed.revokePublic, ...managed.extensions],
     };
     this.grants.set(key, access);
     return access;
@@ -402,5 +418,15 @@ function validate(name: string, args: CloudSqlPostgresArgs): void {
     }
     if (seen.has(db.name)) throw fail("databases[].name", db.name, "is declared twice");
     seen.add(db.name);
+    for (const extension of db.extensions ?? []) {
+      if (!isPostgresExtension(extension))
+        throw fail(
+          `databases[${db.name}].extensions`,
+          extension,
+          `is not an extension mlstack can create (allowed: ${POSTGRES_EXTENSIONS.join(", ")})`,
+        );
+      const problem = cloudSqlExtensionProblem(extension, args.version);
+      if (problem) throw fail("version", args.version, `${problem} (database "${db.name}" asks for it)`);
+    }
   }
 }

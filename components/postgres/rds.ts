@@ -70,6 +70,8 @@ interface ManagedDatabase {
   role: postgresql.Role;
   database: postgresql.Database;
   revokePublic: postgresql.Grant;
+  /** The database's extensions: a workload starts only once they exist. */
+  extensions: postgresql.Extension[];
   password?: random.RandomPassword;
 }
 
@@ -231,7 +233,20 @@ export class RdsPostgres extends pulumi.ComponentResource implements PostgresSer
       { database: database.name, role: "public", objectType: "database", privileges: [] },
       providerOpts,
     );
-    return { config, role, database, revokePublic, password };
+    // Each requested extension is created inside the database by the provider's admin connection
+    // (terraform-provider-postgresql postgresql/resource_postgresql_extension.go:
+    // `CREATE EXTENSION IF NOT EXISTS "<name>"` in a transaction on that database), after the
+    // database exists. pgvector is not a trusted extension, so the owner could not create it
+    // itself; once created, its type, operators and index methods are usable by the owner.
+    const extensions = (config.extensions ?? []).map(
+      (extension) =>
+        new postgresql.Extension(
+          `${name}-db-${config.name}-ext-${extension}`,
+          { name: extension, database: database.name },
+          { ...providerOpts, dependsOn: [database] },
+        ),
+    );
+    return { config, role, database, revokePublic, extensions, password };
   }
 
   /** The ARN `rds-db:connect` authorizes: this server, exactly this database user. */
@@ -273,6 +288,7 @@ export class RdsPostgres extends pulumi.ComponentResource implements PostgresSer
       managed.role,
       managed.database,
       managed.revokePublic,
+      ...managed.extensions,
       ...identity.dependencies,
     ];
     if (iam) {

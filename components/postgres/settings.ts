@@ -1,11 +1,18 @@
 /** What a PostgreSQL service is asked to be (`mlstack:postgres`): shared by every Postgres backend. */
 import type { ContainerResources } from "../kube/containerResources";
+import type { PostgresExtension } from "./extensions";
 
 export interface PostgresDatabaseConfig {
   /** Database name (also its owning role's name). */
   name: string;
   /** Owning workload: `mlflow` or a model name from `mlstack:serving.models`. */
   owner: string;
+  /**
+   * Extensions created in this database (allow-list: `vector`). Created by the platform's
+   * privileged connection (CloudNativePG's instance manager, or the provider's admin role), so the
+   * owner needs no superuser to use them.
+   */
+  extensions?: PostgresExtension[];
 }
 
 export interface PostgresConfig {

@@ -10,6 +10,7 @@ import type {
   RdsEngine,
 } from "../../components/postgres/rdsSettings";
 import { quantityGiB } from "../../components/kube/quantity";
+import { rdsExtensionProblem, requestedExtensions } from "../../components/postgres/extensions";
 import { SG } from "./awsIds";
 import type { Reader } from "./reader";
 import type { PlatformConfig } from "./types";
@@ -144,13 +145,18 @@ export function parseAwsPostgres(
     ),
     adminSslMode,
     adminSslRootCert,
-    engineVersion: r.string(
-      obj,
-      "engineVersion",
-      path,
-      String(config.postgres.version),
-      new RegExp(`^${config.postgres.version}(\\.[0-9]+)?$`),
-      `a PostgreSQL ${config.postgres.version} engine version such as ${config.postgres.version}.4 (it must match mlstack:postgres.version)`,
+    engineVersion: withDatabaseExtensions(
+      r,
+      `${path}.engineVersion`,
+      config,
+      r.string(
+        obj,
+        "engineVersion",
+        path,
+        String(config.postgres.version),
+        new RegExp(`^${config.postgres.version}(\\.[0-9]+)?$`),
+        `a PostgreSQL ${config.postgres.version} engine version such as ${config.postgres.version}.4 (it must match mlstack:postgres.version)`,
+      ),
     ),
     preferredBackupWindow: r.optionalString(
       obj,
@@ -167,4 +173,27 @@ export function parseAwsPostgres(
       "a UTC window such as sun:04:00-sun:05:00",
     ),
   };
+}
+
+/** The engine version, refused (naming the database) when it lacks an extension a database asks for. */
+function withDatabaseExtensions(
+  r: Reader,
+  key: string,
+  config: PlatformConfig,
+  engineVersion: string,
+): string {
+  for (const extension of requestedExtensions(config.postgres.databases)) {
+    const problem = rdsExtensionProblem(extension, engineVersion);
+    if (problem) {
+      const asking = config.postgres.databases
+        .filter((d) => d.extensions?.includes(extension))
+        .map((d) => d.name);
+      r.fail(
+        key,
+        engineVersion,
+        `${problem} (postgres.databases ${asking.join(", ")} ask for "${extension}")`,
+      );
+    }
+  }
+  return engineVersion;
 }

@@ -1,5 +1,7 @@
 /** `mlstack:postgres`: the cluster, its backups and one database per workload. */
 import { SECONDS_CRON_SCHEDULE_RULE, isSecondsCronSchedule } from "../../components/kube/cron";
+import { isPostgresExtension, POSTGRES_EXTENSIONS } from "../../components/postgres/extensions";
+import type { PostgresExtension } from "../../components/postgres/extensions";
 import { isDns1123Subdomain } from "../../components/kube/names";
 import { STORAGE_CLASS_RULE } from "./reader";
 import { parseResources } from "./containerResources";
@@ -41,7 +43,7 @@ export function parsePostgres(
   const databases = r.array(obj.databases, `${path}.databases`).map((item, i) => {
     const dpath = `${path}.databases[${i}]`;
     const d = r.object(item, dpath);
-    r.knownKeys(d, dpath, ["name", "owner"]);
+    r.knownKeys(d, dpath, ["name", "owner", "extensions"]);
     if (d.name === undefined) r.fail(`${dpath}.name`, undefined, "is required");
     if (d.owner === undefined)
       r.fail(`${dpath}.owner`, undefined, `is required (one of the workloads: ${workloads.join(", ")})`);
@@ -55,6 +57,7 @@ export function parsePostgres(
         "a database name: lowercase letters, digits and '_'",
       ),
       owner: r.string(d, "owner", dpath, ""),
+      ...parseExtensions(r, d.extensions, `${dpath}.extensions`),
     };
     if (database.owner && !workloads.includes(database.owner)) {
       r.fail(`${dpath}.owner`, database.owner, `is not a workload (workloads: ${workloads.join(", ")})`);
@@ -119,4 +122,20 @@ export function parsePostgres(
     },
     databases,
   };
+}
+
+/** `databases[].extensions`: names from the allow-list, each once; absent when none are asked for. */
+function parseExtensions(r: Reader, value: unknown, path: string): { extensions?: PostgresExtension[] } {
+  const extensions: PostgresExtension[] = [];
+  r.array(value, path).forEach((item, i) => {
+    if (!isPostgresExtension(item))
+      r.fail(
+        `${path}[${i}]`,
+        item,
+        `is not an extension mlstack can create (allowed: ${POSTGRES_EXTENSIONS.join(", ")})`,
+      );
+    else if (extensions.includes(item)) r.fail(`${path}[${i}]`, item, "is listed twice");
+    else extensions.push(item);
+  });
+  return extensions.length > 0 ? { extensions } : {};
 }
