@@ -181,7 +181,7 @@ export function validateModelServingArgs(args: ModelServingArgs): void {
     fail(
       "modelDownloaderImage",
       undefined,
-      `is required for ${m}: runtime ${model.runtime} reads only local paths, so an initContainer with the MLflow CLI copies the model first`,
+      `is required for ${m}: ${model.runtime === "vllm" ? "vLLM" : "MLServer"} reads only local paths, so an initContainer with the MLflow CLI copies the model first`,
     );
   }
   const reserved = RESERVED_PORTS[model.runtime][model.port];

@@ -5,7 +5,7 @@
  * vLLM needs a GPU, so these are contract tests on the rendered objects; README.md has the script
  * that starts the rendered container on a GPU machine.
  */
-import { ModelServing } from "../../../components/serving/ModelServing";
+import { ModelServing, validateModelServingArgs } from "../../../components/serving/ModelServing";
 import { NON_ROOT_UID } from "../../../components/kube/podSecurity";
 import { parseConfig } from "../../../stacks/config";
 import { baseRawConfig } from "../../support/config";
@@ -187,6 +187,28 @@ describe("runtime vllm: the rendered server", () => {
     expect(expr("ModelGenerationStalled")).toBe(
       `sum(vllm:num_requests_running{${sel}}) > 0 and sum(rate(vllm:generation_tokens_total{${sel}}[5m])) == 0`,
     );
+  });
+});
+
+describe("runtime vllm: component arguments", () => {
+  it("refuses a vllm deployment without the image that downloads its weights", () => {
+    const args = servingArgs(configWithModel(LLM), { modelDownloaderImage: undefined });
+    expect(() => validateModelServingArgs(args)).toThrow(
+      /modelDownloaderImage: undefined is required for model "model": vLLM reads only local paths/,
+    );
+  });
+
+  it("refuses a vllm model without GPUs or on KServe when built without the config parser", () => {
+    const model = configWithModel(LLM).serving.models[0];
+    const config = configWithModel(LLM);
+    for (const bad of [
+      { ...model, gpu: { ...model.gpu, count: 0 } },
+      { ...model, engine: "kserve" as const },
+    ]) {
+      expect(() => validateModelServingArgs({ ...servingArgs(config), model: bad })).toThrow(
+        /model.runtime: "vllm" needs engine deployment, no kafka and gpu.count >= 1/,
+      );
+    }
   });
 });
 
