@@ -19,6 +19,8 @@ const OUTPUT_TIMEOUT_MS = 240_000;
 
 let fixture: StreamConsumerFixture;
 let consumer: StreamConsumer;
+/** The consumers' logs; a failing test prints the relevant tail, and the folder goes afterwards. */
+let logDir: string;
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const range = (n: number) => Array.from({ length: n }, (_, i) => i);
@@ -89,7 +91,7 @@ async function waitUntilConsuming(): Promise<void> {
 }
 
 beforeAll(async () => {
-  const logDir = fs.mkdtempSync(path.join(os.tmpdir(), "mlstack-stream-"));
+  logDir = fs.mkdtempSync(path.join(os.tmpdir(), "mlstack-stream-"));
   fixture = await StreamConsumerFixture.create(logDir, trackedModelSource);
   consumer = await fixture.start("main");
   await waitUntilConsuming();
@@ -98,6 +100,7 @@ beforeAll(async () => {
 afterAll(async () => {
   await consumer?.process.stop(60_000);
   await fixture?.destroy();
+  if (logDir) fs.rmSync(logDir, { recursive: true, force: true });
 });
 
 it("scores every input record exactly once, keyed like its input", async () => {

@@ -96,6 +96,7 @@ async function streamConsumerFigures(): Promise<Record<string, string>> {
   } finally {
     await consumer.process.stop(60_000);
     await fixture.destroy();
+    fs.rmSync(logDir, { recursive: true, force: true });
   }
 }
 
