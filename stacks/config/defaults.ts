@@ -85,7 +85,7 @@ export const ENVIRONMENT_DEFAULTS: Record<Environment, EnvironmentDefaults> = {
 export { DEFAULT_REGISTRIES } from "../../policies/packConfig";
 
 /** Built from images/mlflow; pinned so a tag move upstream never changes a running platform. */
-export const DEFAULT_MLFLOW_IMAGE = "ghcr.io/mlstack/mlflow:3.17.2-2";
+export const DEFAULT_MLFLOW_IMAGE = "ghcr.io/mlstack/mlflow:3.17.2-3";
 export const DEFAULT_OAUTH_PROXY_IMAGE = "registry.redhat.io/openshift4/ose-oauth-proxy-rhel9:v4.18";
 export const DEFAULT_RUNTIME_IMAGES = {
   mlflow: DEFAULT_MLFLOW_IMAGE,

@@ -47,7 +47,7 @@ describe("credentialReason", () => {
     ["credentialsSecret", "team-s3-credentials"],
     ["tlsSecretName", "mlflow-tls"],
     ["auth", "basic"],
-    ["image", "ghcr.io/mlstack/mlflow:3.17.2-2"],
+    ["image", "ghcr.io/mlstack/mlflow:3.17.2-3"],
     ["commit", "0053f71a3c1e2f4d5b6a7980c1d2e3f4a5b6c7d8"],
     ["endpoint", "https://s3.example.internal"],
     ["password", ""],

@@ -72,7 +72,7 @@ describe("Mlflow with basic auth (kubernetes, dev)", () => {
   it("runs mlflow server through the image entrypoint: PostgreSQL backend, proxied artifacts, host, port, workers, basic-auth app", async () => {
     const { container } = await renderMlflow(mlflowArgs());
     const mlflow = container("mlflow");
-    expect(mlflow.image).toBe("ghcr.io/mlstack/mlflow:3.17.2-2");
+    expect(mlflow.image).toBe("ghcr.io/mlstack/mlflow:3.17.2-3");
     expect(mlflow.command).toEqual(["/usr/local/bin/mlflow-entrypoint"]);
     expect(mlflow.args).toEqual([
       "mlflow",

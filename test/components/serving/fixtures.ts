@@ -14,7 +14,7 @@ import { obcBucketGrant, S3_ENDPOINT } from "../../support/grants";
 import type { Rendered } from "../../support/render";
 
 export const NAMESPACE = "ml-test-fraud";
-export const MLFLOW_IMAGE = "ghcr.io/mlstack/mlflow:3.17.2-2";
+export const MLFLOW_IMAGE = "ghcr.io/mlstack/mlflow:3.17.2-3";
 export const MODEL_URI = "s3://fraud-models-0a1b2c3d/fraud-detector/3";
 export { S3_ENDPOINT };
 
