@@ -72,5 +72,5 @@ describe("mlstack bench", () => {
       }
       expect(fs.readdirSync(tmp)).toEqual([]);
     });
-  });
+  }, 180_000); // three fresh processes, on a machine other builds load
 });

@@ -46,6 +46,7 @@ describe("the benchmark's replay floor", () => {
       const inputs = new Map(plan.resources.map((r) => [r.urn, r.inputs]));
       for (const r of replay.resources) expect(r.inputs).toEqual(inputs.get(r.urn));
     },
+    120_000,
   );
 
   it("refuses a recording whose parent is not registered before its child", () => {
