@@ -33,6 +33,16 @@
  *     (inherit true, bypass_row_level_security false, connection_limit -1, valid_until
  *     'infinity'). RDS's built-in `rds_iam` role does not exist on a stock server: providerStatements
  *     creates it (NOLOGIN) when a rendered role is granted it.
+ *   cnpgExtensionStatements(cluster): DatabaseStatement[]
+ *     What the instance manager runs, as the superuser connected to the database, for each
+ *     `Database.spec.extensions[]` entry with `ensure: present` that is not installed yet
+ *     (internal/management/controller/database_controller_sql.go, `createDatabaseExtension`,
+ *     CloudNativePG >= 1.26): CREATE EXTENSION "<name>"  [VERSION "<v>"] [SCHEMA "<s>"].
+ *   providerExtensionStatements(resources): DatabaseStatement[]
+ *     What the provider runs for a rendered `postgresql:index/extension:Extension`, in a transaction
+ *     on the extension's database with the provider's (admin) connection
+ *     (postgresql/resource_postgresql_extension.go, `resourcePostgreSQLExtensionCreate`):
+ *     CREATE EXTENSION IF NOT EXISTS "<name>" [SCHEMA "<s>"] [VERSION "<v>"].
  *   sqlIdentifier(name), sqlLiteral(text): quoting as pgx/pq do it.
  */
 /* eslint-disable @typescript-eslint/no-explicit-any -- rendered inputs are untyped JSON */
@@ -83,11 +93,13 @@ export interface ProviderResource {
 const ROLE = "postgresql:index/role:Role";
 const DATABASE = "postgresql:index/database:Database";
 const GRANT = "postgresql:index/grant:Grant";
+const EXTENSION = "postgresql:index/extension:Extension";
 /** RDS's built-in role that makes the server accept IAM tokens for a member. */
 const RDS_IAM = "rds_iam";
 
 export function providerStatements(resources: ProviderResource[]): string[] {
-  const known = new Set([ROLE, DATABASE, GRANT]);
+  // Extensions run inside their database, not on the admin connection's: providerExtensionStatements.
+  const known = new Set([ROLE, DATABASE, GRANT, EXTENSION]);
   const unknown = resources.filter((r) => r.type.startsWith("postgresql:") && !known.has(r.type));
   if (unknown.length > 0) {
     throw new Error(
@@ -146,4 +158,33 @@ export function providerStatements(resources: ProviderResource[]): string[] {
     }
   }
   return statements;
+}
+
+/** A statement and the database whose connection runs it. */
+export interface DatabaseStatement {
+  database: string;
+  sql: string;
+}
+
+export function cnpgExtensionStatements(cluster: RenderedCnpgCluster): DatabaseStatement[] {
+  return cluster.databases.flatMap((database) =>
+    database.extensions.map((name) => ({
+      database: database.name,
+      sql: `CREATE EXTENSION ${sqlIdentifier(name)} `,
+    })),
+  );
+}
+
+export function providerExtensionStatements(resources: ProviderResource[]): DatabaseStatement[] {
+  return resources
+    .filter((r) => r.type === EXTENSION)
+    .map((r) => r.inputs)
+    .map((extension) => ({
+      database: extension.database,
+      sql: [
+        `CREATE EXTENSION IF NOT EXISTS ${sqlIdentifier(extension.name)}`,
+        ...(extension.schema ? [`SCHEMA ${sqlIdentifier(extension.schema)}`] : []),
+        ...(extension.version ? [`VERSION ${sqlIdentifier(extension.version)}`] : []),
+      ].join(" "),
+    }));
 }

@@ -74,6 +74,8 @@ export interface CnpgDatabase {
   name: string;
   /** `spec.owner` */
   owner: string;
+  /** `spec.extensions[].name` of the extensions with `ensure: present` (default). */
+  extensions: string[];
 }
 
 export interface RenderedCnpgCluster {
@@ -111,7 +113,13 @@ export async function renderedCnpgCluster(stack = "dev"): Promise<RenderedCnpgCl
   const databases = ofType(plan, "kubernetes:postgresql.cnpg.io/v1:Database")
     .map(inputsOf)
     .filter((d) => d.spec.cluster?.name === cluster.metadata.name)
-    .map((d) => ({ name: d.spec.name, owner: d.spec.owner }));
+    .map((d) => ({
+      name: d.spec.name,
+      owner: d.spec.owner,
+      extensions: (d.spec.extensions ?? [])
+        .filter((e: any) => (e.ensure ?? "present") === "present")
+        .map((e: any) => e.name),
+    }));
   return {
     name: cluster.metadata.name,
     namespace,
