@@ -31,12 +31,15 @@ import { containerSecurityContext, podSecurityContext } from "../kube/podSecurit
 import { PLATFORM_OWNER } from "../platformIdentity";
 import { baseJobTemplate } from "./baseJobTemplate";
 import {
-  BASE_JOB_TEMPLATE_PATH,
+  BASE_JOB_TEMPLATE_FILE,
   createWorkPoolArgs,
   MIGRATE_ARGS,
   PREFECT_PORT,
   serverArgs,
+  WORKER_CONFIG_DIR,
+  WORKER_HEALTH_PORT,
   workerArgs,
+  workerSettingsToml,
 } from "./prefectCommands";
 import { prefectDatabaseEnv } from "./prefectDatabase";
 import type { OrchestratorConfig, PipelineSettings } from "./settings";
@@ -58,6 +61,8 @@ const WORKER_RESOURCES = {
   limits: { cpu: "500m", memory: "512Mi" },
 };
 const INIT_RESOURCES = WORKER_RESOURCES;
+/** Why a pod mounts its ServiceAccount token; the policy pack's k8s-no-automount-sa-token reads it. */
+const NEEDS_API_ACCESS_ANNOTATION = "mlstack.io/needs-api-access";
 
 /** One pipeline's wiring, built by the stack from its identity and grants. */
 export interface OrchestratorPipelineArgs {
@@ -339,11 +344,18 @@ export class Orchestrator extends pulumi.ComponentResource {
       volumeMounts: wiring.access.volumeMounts,
       mountServiceAccountToken: this.args.mlflowAcceptsServiceAccountTokens ?? false,
     });
-    const templateMap = new k8s.core.v1.ConfigMap(
-      `${this.name}-${settings.name}-job-template`,
+    // The worker's folder: the pool's template and its prefect.toml. A Secret, not a ConfigMap:
+    // the template names the Secrets the runs read (by reference), which the policy pack rightly
+    // refuses to see in a ConfigMap.
+    const workerFiles = new k8s.core.v1.Secret(
+      `${this.name}-${settings.name}-worker-config`,
       {
-        metadata: this.metadata(ns, `${settings.name}-job-template`, "pipeline-worker", team),
-        data: { "base-job-template.json": pulumi.output(template).apply((t) => JSON.stringify(t, null, 2)) },
+        metadata: this.metadata(ns, `${worker}-config`, "pipeline-worker", team),
+        type: "Opaque",
+        stringData: {
+          [BASE_JOB_TEMPLATE_FILE]: pulumi.output(template).apply((t) => JSON.stringify(t, null, 2)),
+          "prefect.toml": secret.metadata.name.apply((n) => workerSettingsToml(n, AUTH_STRING_KEY)),
+        },
       },
       { parent: this },
     );
@@ -375,26 +387,17 @@ export class Orchestrator extends pulumi.ComponentResource {
     const workerMeta = this.metadata(ns, worker, "pipeline-worker", team);
     const workerEnv: EnvVar[] = [
       ...clientEnv,
-      // The worker copies its own settings into every Job it creates; these make it hand the
-      // credential over as this secretKeyRef instead of a literal (prefect-kubernetes 0.8.0,
-      // `KubernetesWorker._create_job`), so it never lands in a Job spec.
-      {
-        name: "PREFECT_INTEGRATIONS_KUBERNETES_WORKER_API_AUTH_STRING_SECRET_NAME",
-        value: secret.metadata.name,
-      },
-      { name: "PREFECT_INTEGRATIONS_KUBERNETES_WORKER_API_AUTH_STRING_SECRET_KEY", value: AUTH_STRING_KEY },
       { name: "PREFECT_HOME", value: PREFECT_HOME },
       { name: "HOME", value: "/tmp" },
+      // `--with-healthcheck` serves /health here (the probes' target).
+      { name: "PREFECT_WORKER_WEBSERVER_HOST", value: "0.0.0.0" },
+      { name: "PREFECT_WORKER_WEBSERVER_PORT", value: String(WORKER_HEALTH_PORT) },
     ];
     const mounts = [
       { name: "tmp", mountPath: "/tmp" },
-      {
-        name: "job-template",
-        mountPath: BASE_JOB_TEMPLATE_PATH,
-        subPath: "base-job-template.json",
-        readOnly: true,
-      },
+      { name: "worker-config", mountPath: WORKER_CONFIG_DIR, readOnly: true },
     ];
+    const workerHealth = { httpGet: { path: "/health", port: "health" } };
     new k8s.apps.v1.Deployment(
       `${this.name}-${worker}`,
       {
@@ -405,7 +408,13 @@ export class Orchestrator extends pulumi.ComponentResource {
           revisionHistoryLimit: 5,
           selector: { matchLabels: selectorLabels({ name: worker }) },
           template: {
-            metadata: { labels: workerMeta.labels },
+            metadata: {
+              labels: workerMeta.labels,
+              annotations: {
+                [NEEDS_API_ACCESS_ANNOTATION]:
+                  "the Prefect Kubernetes worker creates and watches its flow runs' Jobs in this namespace",
+              },
+            },
             spec: {
               serviceAccountName: wiring.workerServiceAccountName,
               // The worker creates Jobs through the API server.
@@ -418,6 +427,8 @@ export class Orchestrator extends pulumi.ComponentResource {
                   image: config.workerImage,
                   args: createWorkPoolArgs(settings.name),
                   env: workerEnv,
+                  // prefect.toml is read from the working directory.
+                  workingDir: WORKER_CONFIG_DIR,
                   resources: INIT_RESOURCES,
                   securityContext: containerSecurityContext(ctx.flavor),
                   volumeMounts: mounts,
@@ -429,20 +440,37 @@ export class Orchestrator extends pulumi.ComponentResource {
                   image: config.workerImage,
                   args: workerArgs(settings.name, worker),
                   env: workerEnv,
+                  workingDir: WORKER_CONFIG_DIR,
+                  ports: [{ name: "health", containerPort: WORKER_HEALTH_PORT, protocol: "TCP" }],
                   resources: WORKER_RESOURCES,
                   securityContext: containerSecurityContext(ctx.flavor),
                   volumeMounts: mounts,
+                  readinessProbe: {
+                    ...workerHealth,
+                    periodSeconds: 15,
+                    timeoutSeconds: 5,
+                    failureThreshold: 3,
+                  },
+                  livenessProbe: {
+                    ...workerHealth,
+                    periodSeconds: 30,
+                    timeoutSeconds: 5,
+                    failureThreshold: 5,
+                  },
                 },
               ],
               volumes: [
                 { name: "tmp", emptyDir: { sizeLimit: "256Mi" } },
-                { name: "job-template", configMap: { name: templateMap.metadata.name, defaultMode: 0o444 } },
+                {
+                  name: "worker-config",
+                  secret: { secretName: workerFiles.metadata.name, defaultMode: 0o444 },
+                },
               ],
             },
           },
         },
       },
-      { parent: this, dependsOn: [secret, templateMap] },
+      { parent: this, dependsOn: [secret, workerFiles] },
     );
     if (ctx.highAvailability) {
       new k8s.policy.v1.PodDisruptionBudget(

@@ -76,7 +76,7 @@ beforeAll(async () => {
   for (const statement of cnpgStatements({
     ...cluster,
     roles: [{ ...template, name: DATABASE.user, password: DATABASE.password, comment: undefined }],
-    databases: [{ name: DATABASE.database, owner: DATABASE.user }],
+    databases: [{ name: DATABASE.database, owner: DATABASE.user, extensions: [] }],
   }))
     postgres.superuser(statement);
   orchestrator = await startOrchestrator({ postgres, database: DATABASE, mlflowTrackingUri: mlflow.url });

@@ -15,7 +15,10 @@ import { DATABASE_EGRESS, databaseGrant } from "../mlflow/fixtures";
 
 const DEPLOYMENT = "kubernetes:apps/v1:Deployment";
 const SECRET = "kubernetes:core/v1:Secret";
-const CONFIGMAP = "kubernetes:core/v1:ConfigMap";
+/** The worker's folder: the work pool template and prefect.toml. */
+function workerFiles(rendered: Rendered): Record<string, string> {
+  return rendered.inputs(rendered.one(SECRET, "worker-config")).stringData;
+}
 const NETPOL = "kubernetes:networking.k8s.io/v1:NetworkPolicy";
 const PDB = "kubernetes:policy/v1:PodDisruptionBudget";
 const ROLE = "kubernetes:rbac.authorization.k8s.io/v1:Role";
@@ -131,13 +134,16 @@ describe("Orchestrator (Prefect)", () => {
 
   it("keeps the generated credential in Secrets only: platform namespace and each pipeline's namespace", async () => {
     const rendered = await renderOrchestrator(orchestratorArgs());
-    const secrets = rendered.ofType(SECRET).map((s) => rendered.inputs(s));
+    const secrets = rendered
+      .ofType(SECRET)
+      .filter((s) => !s.name.includes("worker-config"))
+      .map((s) => rendered.inputs(s));
     expect(secrets.map((s) => s.metadata.namespace).sort()).toEqual([TEAM_NS, PLATFORM_NS].sort());
     const password = rendered.inputs(rendered.one("random:index/randomPassword:RandomPassword"));
     expect(password).toMatchObject({ length: 32, special: false });
     for (const secret of secrets)
       expect(secret.stringData["auth-string"]).toMatch(/^admin:mock-orchestrator-admin-password$/);
-    for (const s of rendered.ofType(SECRET)) {
+    for (const s of rendered.ofType(SECRET).filter((r) => !r.name.includes("worker-config"))) {
       const data = (s.inputs as any).stringData;
       expect(isSecretValue(data) || isSecretValue(data["auth-string"])).toBe(true);
     }
@@ -169,7 +175,7 @@ describe("Orchestrator (Prefect)", () => {
           ctx: context({ flavor, target: flavor === "openshift" ? "openshift" : "kubernetes" }),
         }),
       );
-      const template = JSON.parse(rendered.inputs(rendered.one(CONFIGMAP)).data["base-job-template.json"]);
+      const template = JSON.parse(workerFiles(rendered)["base-job-template.json"]);
       const pods = [
         ...rendered.ofType(DEPLOYMENT).map((d) => rendered.inputs(d).spec.template.spec),
         template.job_configuration.job_manifest.spec.template.spec,
@@ -198,7 +204,7 @@ describe("Orchestrator (Prefect)", () => {
 
   it("runs each pipeline's flow runs as Jobs in the team namespace, as the pipeline's own ServiceAccount, with its grants and MLflow", async () => {
     const rendered = await renderOrchestrator(orchestratorArgs());
-    const template = JSON.parse(rendered.inputs(rendered.one(CONFIGMAP)).data["base-job-template.json"]);
+    const template = JSON.parse(workerFiles(rendered)["base-job-template.json"]);
     const job = template.job_configuration.job_manifest;
     expect(template.job_configuration.namespace).toBe(TEAM_NS);
     expect(job.metadata.namespace).toBe(TEAM_NS);
@@ -226,7 +232,7 @@ describe("Orchestrator (Prefect)", () => {
       const rendered = await renderOrchestrator(
         orchestratorArgs({ mlflowAcceptsServiceAccountTokens: tokens }),
       );
-      const template = JSON.parse(rendered.inputs(rendered.one(CONFIGMAP)).data["base-job-template.json"]);
+      const template = JSON.parse(workerFiles(rendered)["base-job-template.json"]);
       expect(template.job_configuration.job_manifest.spec.template.spec.automountServiceAccountToken).toBe(
         tokens,
       );
@@ -258,13 +264,13 @@ describe("Orchestrator (Prefect)", () => {
       "/etc/prefect/base-job-template.json",
       "--overwrite",
     ]);
-    const workerEnv = envOf(worker.spec.template.spec.containers[0]);
-    expect(workerEnv.PREFECT_INTEGRATIONS_KUBERNETES_WORKER_API_AUTH_STRING_SECRET_NAME.value).toBe(
-      "orchestrator-auth",
+    // The worker hands the credential to Jobs by reference (prefect.toml in its working directory).
+    const container = worker.spec.template.spec.containers[0];
+    expect(container.workingDir).toBe("/etc/prefect");
+    expect(workerFiles(rendered)["prefect.toml"]).toBe(
+      '[integrations.kubernetes.worker]\napi_auth_string_secret_name = "orchestrator-auth"\napi_auth_string_secret_key = "auth-string"\n',
     );
-    expect(workerEnv.PREFECT_INTEGRATIONS_KUBERNETES_WORKER_API_AUTH_STRING_SECRET_KEY.value).toBe(
-      "auth-string",
-    );
+    expect(container.readinessProbe.httpGet).toEqual({ path: "/health", port: "health" });
     expect(worker.spec.template.spec.containers[0].args).toEqual([
       "prefect",
       "worker",
@@ -275,6 +281,7 @@ describe("Orchestrator (Prefect)", () => {
       "kubernetes",
       "--name",
       "fraud-retrain-worker",
+      "--with-healthcheck",
     ]);
   });
 

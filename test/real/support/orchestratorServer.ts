@@ -178,9 +178,9 @@ export async function startOrchestrator(options: {
   };
   const server = deployment("orchestrator-server").spec.template.spec.containers[0];
   const migrate = deployment("orchestrator-server").spec.template.spec.initContainers[0];
-  const template = inputs.find((r) => r.type === "kubernetes:core/v1:ConfigMap")?.value.data[
-    "base-job-template.json"
-  ];
+  const template = inputs.find(
+    (r) => r.type === "kubernetes:core/v1:Secret" && r.value.metadata.name === `${PIPELINE}-worker-config`,
+  )?.value.stringData["base-job-template.json"];
   // The pod's args, and the migration's, are what the component renders.
   if (JSON.stringify(migrate.args) !== JSON.stringify(MIGRATE_ARGS))
     throw new Error("the rendered server's init container does not migrate");
