@@ -33,6 +33,8 @@ export const DEFAULT_REGISTRIES = [
   "docker.io/seldonio",
   // vLLM's official server image (serving runtime vllm): only the vllm organisation, not all of Docker Hub.
   "docker.io/vllm",
+  // Prefect's official server and worker images (mlstack:orchestrator): only the prefecthq organisation.
+  "docker.io/prefecthq",
   "nvcr.io/nvidia",
 ];
 

@@ -14,6 +14,7 @@ import type { ExternalObjectStoreArgs } from "../components/objectstore/External
 import type { ObcObjectStoreArgs } from "../components/objectstore/ObcObjectStore";
 import type { PlatformOperatorsArgs } from "../components/operators/PlatformOperators";
 import type { CnpgPostgresArgs } from "../components/postgres/CnpgPostgres";
+import { ORCHESTRATOR_WORKLOAD } from "../components/orchestrator/settings";
 import type { ClusterFacts } from "./backing";
 import { MLFLOW_WORKLOAD, PLATFORM_OWNER, PlatformConfig, TeamConfig } from "./config";
 
@@ -50,6 +51,7 @@ export function platformNamespaces(config: PlatformConfig): {
   const teamNamespaces = Object.fromEntries(config.teams.map((t) => [t.name, t.namespace]));
   const workloadNamespaces: Record<string, string> = { [MLFLOW_WORKLOAD]: config.platformNamespace };
   for (const model of config.serving.models) workloadNamespaces[model.name] = teamNamespaces[model.team];
+  if (config.orchestrator) workloadNamespaces[ORCHESTRATOR_WORKLOAD] = config.platformNamespace;
   return { teamNamespaces, workloadNamespaces };
 }
 
@@ -76,6 +78,7 @@ export function platformNamespaceArgs(
   config: PlatformConfig,
   ctx: PlatformContext,
   mlflowAccount: Omit<TeamServiceAccount, "name"> = {},
+  orchestratorAccount: Omit<TeamServiceAccount, "name"> = {},
 ): TeamNamespaceArgs {
   return {
     ctx,
@@ -83,11 +86,21 @@ export function platformNamespaceArgs(
     team: PLATFORM_OWNER,
     groups: [],
     members: [],
-    serviceAccounts: [{ name: serviceAccountName(MLFLOW_WORKLOAD), ...mlflowAccount }],
+    serviceAccounts: [
+      { name: serviceAccountName(MLFLOW_WORKLOAD), ...mlflowAccount },
+      ...(config.orchestrator
+        ? [{ name: serviceAccountName(ORCHESTRATOR_WORKLOAD), ...orchestratorAccount }]
+        : []),
+    ],
   };
 }
 
-/** One team's namespace: its groups bound, one ServiceAccount per model, MLflow reachable. */
+/** A pipeline's worker ServiceAccount (Kubernetes API access in its namespace only); its runs use the pipeline's name. */
+export function pipelineWorkerAccount(pipeline: string): string {
+  return `${pipeline}-worker`;
+}
+
+/** One team's namespace: its groups bound, one ServiceAccount per model and per pipeline (worker, runs), MLflow reachable. */
 export function teamNamespaceArgs(
   config: PlatformConfig,
   ctx: PlatformContext,
@@ -95,6 +108,7 @@ export function teamNamespaceArgs(
   annotationsOf: (model: string) => TeamServiceAccount["annotations"] = () => undefined,
 ): TeamNamespaceArgs {
   const models = config.serving.models.filter((m) => m.team === team.name);
+  const pipelines = (config.orchestrator?.pipelines ?? []).filter((p) => p.team === team.name);
   return {
     ctx,
     namespace: team.namespace,
@@ -102,10 +116,13 @@ export function teamNamespaceArgs(
     groups: team.groups,
     members: team.members,
     quota: team.quota,
-    serviceAccounts: models.map((m) => {
-      const annotations = annotationsOf(m.name);
-      return { name: serviceAccountName(m.name), ...(annotations ? { annotations } : {}) };
-    }),
+    serviceAccounts: [
+      ...[...models, ...pipelines].map((w) => {
+        const annotations = annotationsOf(w.name);
+        return { name: serviceAccountName(w.name), ...(annotations ? { annotations } : {}) };
+      }),
+      ...pipelines.map((p) => ({ name: pipelineWorkerAccount(p.name) })),
+    ],
     sharedEgress: [Mlflow.clientEgress(config.mlflow, config.platformNamespace, MLFLOW_WORKLOAD)],
   };
 }

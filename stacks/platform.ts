@@ -14,6 +14,8 @@ import {
   mergeAccess,
 } from "../components/identity/contract";
 import { Mlflow } from "../components/mlflow/Mlflow";
+import { Orchestrator } from "../components/orchestrator/Orchestrator";
+import { ORCHESTRATOR_WORKLOAD } from "../components/orchestrator/settings";
 import { TeamNamespace } from "../components/namespace/TeamNamespace";
 import { PlatformOperators } from "../components/operators/PlatformOperators";
 import { MODEL_CONTAINER, ModelServing } from "../components/serving/ModelServing";
@@ -23,6 +25,7 @@ import {
   platformContext,
   platformNamespaceArgs,
   platformNamespaces,
+  pipelineWorkerAccount,
   platformOperatorsArgs,
   serviceAccountName,
   teamNamespaceArgs,
@@ -37,6 +40,9 @@ export interface PlatformOutputs {
   teamNamespaces: Record<string, string>;
   mlflowTrackingUri: pulumi.Output<string>;
   mlflowUrl?: pulumi.Output<string>;
+  /** In-cluster Prefect API URL, when `mlstack:orchestrator` is set. */
+  orchestratorApiUrl?: pulumi.Output<string>;
+  orchestratorUrl?: pulumi.Output<string>;
   kafkaBootstrapServers: pulumi.Output<string>;
   models: Record<
     string,
@@ -95,15 +101,39 @@ export class Platform extends pulumi.ComponentResource {
       ]),
     );
 
+    // The orchestrator and each pipeline's flow runs carry identities of their own.
+    const orchestratorIdentity = config.orchestrator
+      ? identityProvider.forWorkload(ref(ORCHESTRATOR_WORKLOAD, PLATFORM_OWNER), { parent: this })
+      : undefined;
+    const pipelineIdentities = new Map<string, WorkloadIdentity>(
+      (config.orchestrator?.pipelines ?? []).map((p) => [
+        p.name,
+        identityProvider.forWorkload(
+          {
+            name: p.name,
+            team: p.team,
+            namespace: teamNamespaces[p.team],
+            serviceAccountName: serviceAccountName(p.name),
+          },
+          { parent: this },
+        ),
+      ]),
+    );
+
     // 2. The platform namespace (Kafka, Postgres, MLflow), default-deny with PSA restricted.
     const platformNs = new TeamNamespace(
       "ns-platform",
-      platformNamespaceArgs(config, ctx, {
-        annotations: pulumi.output(mlflowIdentity.serviceAccountAnnotations).apply((a) => ({
-          ...a,
-          ...Mlflow.serviceAccountAnnotations(ctx, config.mlflow, MLFLOW_WORKLOAD),
-        })),
-      }),
+      platformNamespaceArgs(
+        config,
+        ctx,
+        {
+          annotations: pulumi.output(mlflowIdentity.serviceAccountAnnotations).apply((a) => ({
+            ...a,
+            ...Mlflow.serviceAccountAnnotations(ctx, config.mlflow, MLFLOW_WORKLOAD),
+          })),
+        },
+        orchestratorIdentity ? { annotations: orchestratorIdentity.serviceAccountAnnotations } : {},
+      ),
       { parent: this },
     );
 
@@ -127,7 +157,9 @@ export class Platform extends pulumi.ComponentResource {
             config,
             ctx,
             team,
-            (model) => (modelIdentities.get(model) as WorkloadIdentity).serviceAccountAnnotations,
+            (workload) =>
+              ((modelIdentities.get(workload) ?? pipelineIdentities.get(workload)) as WorkloadIdentity)
+                .serviceAccountAnnotations,
           ),
           { parent: this },
         );
@@ -177,10 +209,10 @@ export class Platform extends pulumi.ComponentResource {
                 ...config.teams.flatMap((t) =>
                   t.groups.map((g) => ({ kind: "Group", apiGroup: "rbac.authorization.k8s.io", name: g })),
                 ),
-                ...config.serving.models.map((m) => ({
+                ...[...config.serving.models, ...(config.orchestrator?.pipelines ?? [])].map((w) => ({
                   kind: "ServiceAccount",
-                  name: serviceAccountName(m.name),
-                  namespace: teamNamespaces[m.team],
+                  name: serviceAccountName(w.name),
+                  namespace: teamNamespaces[w.team],
                 })),
               ]
             : undefined,
@@ -205,6 +237,74 @@ export class Platform extends pulumi.ComponentResource {
         },
         { parent: this },
       ).url;
+    }
+
+    // 6b. The pipeline orchestrator: its own database; each pipeline's runs get exactly its buckets and topics.
+    let orchestratorApiUrl: pulumi.Output<string> | undefined;
+    let orchestratorUrl: pulumi.Output<string> | undefined;
+    if (config.orchestrator && orchestratorIdentity) {
+      const orch = config.orchestrator;
+      const orchestratorGrants = new WorkloadGrants(`grants-${ORCHESTRATOR_WORKLOAD}`, { parent: this });
+      const pipelines = orch.pipelines.map((p) => {
+        const identity = pipelineIdentities.get(p.name) as WorkloadIdentity;
+        const grantsParent = new WorkloadGrants(`grants-${p.name}`, { parent: this });
+        const grants: WorkloadAccess[] = p.buckets.map((b) =>
+          backing.objectStore.bucket(b).grantAccess(identity, "readwrite", { parent: grantsParent }),
+        );
+        if (p.readTopics.length > 0 || p.writeTopics.length > 0)
+          grants.push(
+            backing.kafka.grantTopicAccess(
+              identity,
+              { read: p.readTopics, write: p.writeTopics, consumerGroup: p.consumerGroup },
+              { parent: grantsParent },
+            ),
+          );
+        return {
+          name: p.name,
+          namespace: teamNamespaces[p.team],
+          workerServiceAccountName: pipelineWorkerAccount(p.name),
+          runServiceAccountName: serviceAccountName(p.name),
+          access: grants.length > 0 ? mergeAccess(...grants) : emptyAccess(),
+        };
+      });
+      const orchestrator = new Orchestrator(
+        ORCHESTRATOR_WORKLOAD,
+        {
+          ctx,
+          config: orch,
+          namespace: config.platformNamespace,
+          serviceAccountName: serviceAccountName(ORCHESTRATOR_WORKLOAD),
+          database: backing.postgres.grantDatabase(orchestratorIdentity, orch.database, {
+            parent: orchestratorGrants,
+          }),
+          mlflowTrackingUri: mlflow.trackingUri,
+          mlflowAcceptsServiceAccountTokens: config.mlflow.auth === "oauth-proxy",
+          pipelines,
+          apiServerCidrs: config.network.apiServerCidrs,
+          ingressFrom: orch.hostname ? [ingressControllerPeer(config)] : [],
+          monitoringNamespace: config.network.monitoringNamespace,
+        },
+        { parent: this, dependsOn: [...cluster.dependsOn, ...orchestratorIdentity.dependencies] },
+      );
+      orchestratorApiUrl = orchestrator.apiUrl;
+      if (orch.hostname) {
+        orchestratorUrl = new Exposure(
+          "orchestrator-exposure",
+          {
+            ctx,
+            name: ORCHESTRATOR_WORKLOAD,
+            team: PLATFORM_OWNER,
+            namespace: config.platformNamespace,
+            serviceName: orchestrator.serviceName,
+            servicePort: orchestrator.servicePort,
+            hostname: orch.hostname,
+            backendTls: false,
+            tls: { clusterIssuer: config.ingress.clusterIssuer, secretName: config.ingress.tlsSecretName },
+            ingressClassName: config.ingress.className,
+          },
+          { parent: this },
+        ).url;
+      }
     }
 
     // 7. One ModelServing per model, with exactly its bucket and its topics.
@@ -295,6 +395,8 @@ export class Platform extends pulumi.ComponentResource {
       teamNamespaces,
       mlflowTrackingUri: mlflow.trackingUri,
       ...(mlflowUrl ? { mlflowUrl } : {}),
+      ...(orchestratorApiUrl ? { orchestratorApiUrl } : {}),
+      ...(orchestratorUrl ? { orchestratorUrl } : {}),
       kafkaBootstrapServers: backing.kafka.bootstrapServers,
       models,
     };

@@ -15,6 +15,8 @@ import { planExternalObjectStore } from "../components/objectstore/ExternalObjec
 import { planObcObjectStore } from "../components/objectstore/ObcObjectStore";
 import { validatePlatformOperatorsArgs } from "../components/operators/PlatformOperators";
 import { validateCnpgPostgresSettings } from "../components/postgres/CnpgPostgres";
+import { ORCHESTRATOR_WORKLOAD } from "../components/orchestrator/settings";
+import { validateOrchestratorSettings } from "../components/orchestrator/validation";
 import { modelDerivedNames } from "../components/serving/derivedNames";
 import type { ClusterFacts } from "./backing";
 import {
@@ -154,6 +156,26 @@ export function preflightProblems(config: PlatformConfig): string[] {
           ["namespace", "namespacePrefix"],
         ],
         "postgres",
+      ),
+    );
+  }
+
+  if (config.orchestrator) {
+    const orchestrator = config.orchestrator;
+    problems.push(
+      ...describe(
+        problemsOf(() =>
+          validateOrchestratorSettings(ORCHESTRATOR_WORKLOAD, {
+            ctx,
+            config: orchestrator,
+            apiServerCidrs: config.network.apiServerCidrs,
+          }),
+        ),
+        [
+          ["config", "orchestrator"],
+          ["apiServerCidrs", "network.apiServerCidrs"],
+        ],
+        "orchestrator",
       ),
     );
   }

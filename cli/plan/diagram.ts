@@ -25,6 +25,7 @@ export function mermaidDiagram(config: PlatformConfig): string {
   const lines = ["flowchart LR"];
   lines.push(`  subgraph ${id(config.platformNamespace)}["${config.platformNamespace}"]`);
   lines.push(`    mlflow["MLflow tracking server<br/>auth: ${config.mlflow.auth}"]`);
+  if (config.orchestrator) lines.push(`    orchestrator["Prefect orchestrator<br/>auth: basic"]`);
   if (config.target === "kubernetes" || config.target === "openshift") {
     lines.push(`    kafka[("${kafkaKind}<br/>${config.kafka.brokers} broker(s)")]`);
     lines.push(`    postgres[("${pgKind}<br/>${config.postgres.instances} instance(s)")]`);
@@ -47,7 +48,10 @@ export function mermaidDiagram(config: PlatformConfig): string {
         `    model_${id(model.name)}["${model.name}<br/>${model.engine} / ${model.runtime}${model.gpu.count ? ` / ${model.gpu.count} GPU` : ""}"]`,
       );
     }
-    if (!config.serving.models.some((m) => m.team === team.name))
+    const pipelines = (config.orchestrator?.pipelines ?? []).filter((p) => p.team === team.name);
+    for (const pipeline of pipelines)
+      lines.push(`    pipeline_${id(pipeline.name)}["${pipeline.name}<br/>Prefect worker + flow-run Jobs"]`);
+    if (!config.serving.models.some((m) => m.team === team.name) && pipelines.length === 0)
       lines.push(`    ${id(team.namespace)}_empty[" "]`);
     lines.push("  end");
   }
@@ -66,5 +70,16 @@ export function mermaidDiagram(config: PlatformConfig): string {
     if (model.exposure === "external") lines.push(`  internet((clients)) -->|TLS| model_${id(model.name)}`);
   }
   if (config.mlflow.hostname) lines.push(`  users((users)) -->|TLS| mlflow`);
+  if (config.orchestrator) {
+    lines.push(`  orchestrator -->|metadata| postgres`);
+    for (const p of config.orchestrator.pipelines) {
+      const node = `pipeline_${id(p.name)}`;
+      lines.push(`  ${node} -->|polls| orchestrator`, `  ${node} -->|logs runs| mlflow`);
+      for (const b of p.buckets) lines.push(`  ${node} -->|reads/writes| bucket_${id(b)}`);
+      for (const t of p.readTopics) lines.push(`  kafka -->|${t}| ${node}`);
+      for (const t of p.writeTopics) lines.push(`  ${node} -->|${t}| kafka`);
+    }
+    if (config.orchestrator.hostname) lines.push(`  users((users)) -->|TLS| orchestrator`);
+  }
   return lines.join("\n") + "\n";
 }

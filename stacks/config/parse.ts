@@ -11,6 +11,7 @@ import { checkCrossReferences } from "./crossReferences";
 import { DEFAULT_REGISTRIES, ENVIRONMENT_DEFAULTS } from "./defaults";
 import { parseKafka } from "./kafka";
 import { parseMlflow } from "./mlflow";
+import { checkOrchestrator, parseOrchestrator } from "./orchestrator";
 import { parseObjectStore } from "./objectStore";
 import { parsePostgres } from "./postgres";
 import { Raw, Reader } from "./reader";
@@ -30,6 +31,7 @@ const TOP_LEVEL_KEYS = [
   "postgres",
   "objectStore",
   "mlflow",
+  "orchestrator",
   "serving",
   "operators",
   "registries",
@@ -86,6 +88,7 @@ export function parseConfig(raw: Raw, identity: StackIdentity): PlatformConfig {
   const models = serving.models;
   const kafka = parseKafka(r, raw.kafka, environment, teamNames);
   const mlflow = parseMlflow(r, raw.mlflow, environment, target);
+  const orchestrator = parseOrchestrator(r, raw.orchestrator, environment);
   const postgres = parsePostgres(r, raw.postgres, environment, models, mlflow);
   const objectStore = parseObjectStore(r, raw.objectStore, target, teamNames, mlflow, postgres);
   const operators = parseOperators(r, raw.operators, target, namespacePrefix);
@@ -106,6 +109,7 @@ export function parseConfig(raw: Raw, identity: StackIdentity): PlatformConfig {
     postgres,
     objectStore,
     mlflow,
+    ...(orchestrator ? { orchestrator } : {}),
     serving,
     operators,
     registries: effectiveRegistries,
@@ -120,6 +124,7 @@ export function parseConfig(raw: Raw, identity: StackIdentity): PlatformConfig {
   else if (raw.gcp !== undefined)
     r.fail("gcp", raw.gcp, `is only read when mlstack:target is gcp (target is ${target}); remove it`);
 
+  checkOrchestrator(r, config);
   checkCrossReferences(r, config);
   r.throwIfAny();
   return config;

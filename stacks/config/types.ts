@@ -9,6 +9,7 @@
 import type { NetworkConfig } from "../../components/kube/clusterNetwork";
 import type { KafkaConfig } from "../../components/kafka/settings";
 import type { MlflowConfig } from "../../components/mlflow/settings";
+import type { OrchestratorConfig } from "../../components/orchestrator/settings";
 import type { ResourceQuotaConfig } from "../../components/namespace/settings";
 import type { ObjectStoreConfig } from "../../components/objectstore/settings";
 import type { OperatorsConfig } from "../../components/operators/settings";
@@ -30,6 +31,7 @@ export type {
   StrimziApiVersion,
 } from "../../components/kafka/settings";
 export type { MlflowAuth, MlflowConfig } from "../../components/mlflow/settings";
+export type { OrchestratorConfig, PipelineSettings } from "../../components/orchestrator/settings";
 export type { ResourceQuotaConfig } from "../../components/namespace/settings";
 export type {
   BucketConfig,
@@ -62,6 +64,8 @@ export interface PlatformConfig {
   postgres: PostgresConfig;
   objectStore: ObjectStoreConfig;
   mlflow: MlflowConfig;
+  /** `mlstack:orchestrator`: the pipeline orchestrator (Prefect); absent = none. */
+  orchestrator?: OrchestratorConfig;
   serving: ServingConfig;
   operators: OperatorsConfig;
   /** `mlstack:registries`: registries every image must come from. */

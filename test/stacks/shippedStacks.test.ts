@@ -62,7 +62,13 @@ describe.each(STACKS)("stack %s", (stack) => {
     // Each workload's access objects hang under its own grants component.
     const grants = resources.filter((r) => r.type === "mlstack:platform:WorkloadGrants").map((r) => r.name);
     expect(grants.sort()).toEqual(
-      ["grants-mlflow", ...config.serving.models.map((m) => `grants-${m.name}`)].sort(),
+      [
+        "grants-mlflow",
+        ...config.serving.models.map((m) => `grants-${m.name}`),
+        ...(config.orchestrator
+          ? ["grants-orchestrator", ...config.orchestrator.pipelines.map((p) => `grants-${p.name}`)]
+          : []),
+      ].sort(),
     );
   });
 
