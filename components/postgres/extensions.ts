@@ -7,8 +7,9 @@
  * `vector` (pgvector: the `vector` type, `<->` distance operators, HNSW and IVFFlat indexes). HNSW
  * needs pgvector 0.5.0 or later (https://github.com/pgvector/pgvector/blob/master/CHANGELOG.md).
  * - CloudNativePG: the community `standard` operand images ship pgvector for every major
- *   (cloudnative-pg/postgres-containers README, "Standard" image flavour: "pgvector" among the
- *   included extensions); the pinned images in cnpgImages.ts are all `standard`. A custom
+ *   (cloudnative-pg/postgres-containers, `Dockerfile`: the `standard` stage, `FROM minimal AS
+ *   standard`, installs Debian's `postgresql-${PG_MAJOR}-pgvector` from the PostgreSQL apt
+ *   repository; `minimal` does not); the pinned images in cnpgImages.ts are all `standard`. A custom
  *   `imageName` that is not a `standard` image is refused, since mlstack cannot know it has pgvector.
  * - RDS / Aurora PostgreSQL: pgvector 0.5.0 (HNSW) is available from 15.4, 14.9 and every later
  *   minor, and on every 16+ release
