@@ -2,7 +2,10 @@
  * `mlstack:orchestrator` through the config layer and the pre-flight step: refused before anything
  * registers, each problem named by its config key.
  */
-import { ConfigError, parseConfig } from "../../../stacks/config";
+import * as path from "path";
+import { mermaidDiagram } from "../../../cli/plan/diagram";
+import { loadStackConfig } from "../../../cli/plan/stackConfig";
+import { ConfigError, parseConfig, platformKeys } from "../../../stacks/config";
 import { preflightProblems } from "../../../stacks/preflight";
 import { Json, baseRawConfig } from "../../support/config";
 
@@ -98,4 +101,20 @@ describe("mlstack:orchestrator", () => {
       expect.stringMatching(/^mlstack:orchestrator\.pipelines\[0\]\.name: .*at most 40 characters/),
     ]);
   });
+
+  it.each(["staging", "prod"])(
+    "ships a pipeline in %s, drawn in the diagram with its connections",
+    (stack) => {
+      const { project, config: raw } = loadStackConfig(path.resolve(__dirname, "../../.."), stack);
+      const config = parseConfig(platformKeys(raw), { project, stack });
+      expect(config.orchestrator?.pipelines.map((p) => p.name)).toEqual(["fraud-retrain"]);
+      expect(preflightProblems(config)).toEqual([]);
+      const diagram = mermaidDiagram(config);
+      expect(diagram).toContain('orchestrator["Prefect orchestrator<br/>auth: basic"]');
+      expect(diagram).toContain("orchestrator -->|metadata| postgres");
+      expect(diagram).toContain("pipeline_fraud_retrain -->|polls| orchestrator");
+      expect(diagram).toContain("pipeline_fraud_retrain -->|reads/writes| bucket_payments_risk_models");
+      expect(diagram).toContain("kafka -->|card-transactions| pipeline_fraud_retrain");
+    },
+  );
 });
