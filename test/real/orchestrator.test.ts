@@ -150,6 +150,20 @@ describe("Prefect orchestrator on the platform's PostgreSQL, logging to MLflow",
     expect(orchestrator.run(args).status).toBe(0);
   });
 
+  it("has the worker hand the credential to Jobs by reference: prefect-kubernetes reads the rendered prefect.toml", () => {
+    const read = spawnSync(
+      orchestratorEnv().python,
+      [
+        "-c",
+        "from prefect_kubernetes.settings import KubernetesSettings as S; w = S().worker; " +
+          "print(w.api_auth_string_secret_name, w.api_auth_string_secret_key)",
+      ],
+      { cwd: orchestrator.workerConfigDir, env: orchestrator.clientEnv(), encoding: "utf8" },
+    );
+    expect(read.stderr).not.toMatch(/Traceback/);
+    expect(read.stdout.trim()).toBe("orchestrator-auth auth-string");
+  });
+
   it("runs a training flow recorded in its metadata database, with its run, params and metrics in MLflow", async () => {
     const python = orchestratorEnv().python;
     const started = Date.now();

@@ -12,6 +12,7 @@
  *     apiUrl, authString      http://127.0.0.1:<port>/api and the rendered credential
  *     clientEnv()             PREFECT_API_URL / PREFECT_API_AUTH_STRING for a flow or worker
  *     baseJobTemplateFile     the rendered work pool template, written to a file
+ *     workerConfigDir         a folder holding the rendered worker prefect.toml
  *     workPool                the rendered pipeline's pool name
  *     run(args, env)          runs a `prefect …` command of the rendered pods with the client env
  *     stop()
@@ -52,6 +53,8 @@ export interface OrchestratorServer {
   readonly apiUrl: string;
   readonly authString: string;
   readonly baseJobTemplateFile: string;
+  /** The rendered worker folder's prefect.toml, written into a folder of its own. */
+  readonly workerConfigDir: string;
   readonly workPool: string;
   readonly process: RunningProcess;
   clientEnv(): Record<string, string>;
@@ -236,6 +239,12 @@ export async function startOrchestrator(options: {
 
   const baseJobTemplateFile = path.join(root, "base-job-template.json");
   fs.writeFileSync(baseJobTemplateFile, template);
+  const workerConfigDir = path.join(root, "worker-config");
+  fs.mkdirSync(workerConfigDir);
+  fs.writeFileSync(
+    path.join(workerConfigDir, "prefect.toml"),
+    secrets[`${PIPELINE}-worker-config`]["prefect.toml"],
+  );
   const clientEnv = () => ({
     ...baseEnv,
     PREFECT_API_URL: apiUrl,
@@ -247,6 +256,7 @@ export async function startOrchestrator(options: {
     apiUrl,
     authString,
     baseJobTemplateFile,
+    workerConfigDir,
     workPool: PIPELINE,
     process: proc,
     clientEnv,
