@@ -43,12 +43,10 @@ import { inputsOf, renderedCnpgCluster, RenderedCnpgCluster, renderedStack } fro
 
 /* eslint-disable @typescript-eslint/no-explicit-any -- rendered inputs are untyped JSON */
 
-const PGVECTOR_PACKAGE = "postgresql-15-pgvector";
-
 function psql(uri: string, sql: string) {
   const result = spawnSync(
     path.join(postgresBinDir(), "psql"),
-    ["--no-psqlrc", "--tuples-only", "--no-align", "--set", "ON_ERROR_STOP=1", uri, "-c", sql],
+    ["--no-psqlrc", "--quiet", "--tuples-only", "--no-align", "--set", "ON_ERROR_STOP=1", uri, "-c", sql],
     { encoding: "utf8", env: { PATH: process.env.PATH, HOME: os.tmpdir() } },
   );
   return { status: result.status, stdout: result.stdout.trim(), stderr: result.stderr.trim() };
@@ -60,14 +58,14 @@ function withDatabase(uri: string, database: string): string {
   return url.toString();
 }
 
-/** Throws, naming the Debian package, when the server cannot offer pgvector. */
+/** Throws, naming the install step, when the server cannot offer pgvector. */
 function requirePgvector(postgres: PostgresServer): void {
   const available = postgres.superuser("SELECT count(*) FROM pg_available_extensions WHERE name = 'vector'");
   if (available.trim() !== "1") {
     throw new Error(
       `the pgvector test needs the vector extension in PostgreSQL 15, which is not installed: ` +
-        `apt-get install -y ${PGVECTOR_PACKAGE} (.ci/run must do this; Debian bookworm's own archive ` +
-        `does not carry it, the PostgreSQL project's apt repository does)`,
+        `run test/real/support/install-pgvector.sh as root (needs postgresql-server-dev-15 and Go; ` +
+        `.ci/run does this). Debian bookworm's archive carries no postgresql-15-pgvector.`,
     );
   }
 }
@@ -86,8 +84,8 @@ const EMBEDDINGS: Array<[string, string]> = [
 ];
 
 /**
- * As the owner: a vector(3) column, an HNSW index on it, embeddings, then (a separate `-c`: psql
- * prints only a command string's last result) who is connected and the nearest neighbours.
+ * As the owner: a vector(3) column, an HNSW index on it, embeddings, then (a separate `-c`, run with --quiet so the SET leaves no status line)
+ * who is connected and the nearest neighbours.
  */
 function ownerUsesVectors(uri: string) {
   const rows = EMBEDDINGS.map(([label, v]) => `(${sqlLiteral(label)}, ${sqlLiteral(v)})`).join(", ");
