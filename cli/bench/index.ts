@@ -190,6 +190,9 @@ async function measure(projectDir: string, runs: number, log: (line: string) => 
       `floor_resources=${floor.resources} floor_s=${fmt(floor.seconds)} floor_rss_mb=${fmt(floor.rssMb, 0)}`,
     );
     const replay = medianSample(replaySamples);
+    // Each plan sample over the replay sample taken right after it: the two shared the machine's
+    // load of that moment, which the medians of a loaded machine's samples do not.
+    const pairRatios = largeSamples.map((s, i) => fmt(s.seconds / replaySamples[i].seconds)).join(",");
     log(
       `replay_resources=${replay.resources} replay_s=${fmt(replay.seconds)} replay_cpu_s=${fmt(replay.cpuS)} replay_rss_mb=${fmt(replay.rssMb, 0)} replay_samples_s=${replaySamples.map((s) => fmt(s.seconds)).join(",")}`,
     );
@@ -201,7 +204,7 @@ async function measure(projectDir: string, runs: number, log: (line: string) => 
       `plan_overhead_ratio=${fmt(s100.seconds / floor.seconds)} plan_large_s=${fmt(s100.seconds)} plan_large_rss_mb=${fmt(s100.rssMb, 0)} plan_large_samples_s=${largeSamples.map((s) => fmt(s.seconds)).join(",")}`,
     );
     log(
-      `plan_replay_ratio=${fmt(s100.seconds / replay.seconds)} replay_s=${fmt(replay.seconds)} plan_large_s=${fmt(s100.seconds)} plan_replay_cpu_ratio=${fmt(s100.cpuS / replay.cpuS)} replay_cpu_s=${fmt(replay.cpuS)} plan_large_cpu_s=${fmt(s100.cpuS)} runs=${runs} (goal <= 1.25)`,
+      `plan_replay_ratio=${fmt(s100.seconds / replay.seconds)} replay_s=${fmt(replay.seconds)} plan_large_s=${fmt(s100.seconds)} plan_replay_cpu_ratio=${fmt(s100.cpuS / replay.cpuS)} replay_cpu_s=${fmt(replay.cpuS)} plan_large_cpu_s=${fmt(s100.cpuS)} plan_replay_pair_ratios=${pairRatios} runs=${runs} (goal <= 1.25)`,
     );
   } finally {
     removeWorkDir();
