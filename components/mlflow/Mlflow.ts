@@ -26,7 +26,7 @@ import * as random from "@pulumi/random";
 import { PLATFORM_OWNER } from "../platformIdentity";
 import type { MlflowConfig } from "./settings";
 import type { PlatformContext } from "../context";
-import type { WorkloadAccess } from "../identity/contract";
+import { emptyAccess, mergeAccess, type WorkloadAccess } from "../identity/contract";
 import { kubeLabels, selectorLabels } from "../kube/labels";
 import { containerSecurityContext, podSecurityContext } from "../kube/podSecurity";
 import { backendStoreUriEnv, mergeVolumeMounts, mergeVolumes, renameEnv, s3EndpointEnv } from "./grants";
@@ -287,9 +287,11 @@ export class Mlflow extends pulumi.ComponentResource {
       }),
     );
     const origins = allowedOrigins(config.hostname);
+    // The database and bucket grants may both carry the same entry (on AWS both set AWS_REGION
+    // when RDS uses IAM auth): merged once, as Kubernetes refuses a container env with a name twice.
+    const grantEnv = mergeAccess({ ...emptyAccess(), env: args.database.env }, args.artifacts.access).env;
     const env: k8s.types.input.core.v1.EnvVar[] = [
-      ...args.database.env,
-      ...args.artifacts.access.env,
+      ...grantEnv,
       backendStoreUriEnv(args.database),
       ...s3EndpointEnv(args.artifacts.access),
       { name: "MLFLOW_SERVER_ALLOWED_HOSTS", value: hosts },

@@ -32,16 +32,8 @@ const SETUP_TIMEOUT_MS = 60 * 60_000;
  * lead (issue 11): each must still be refused with exactly this message, so fixing one fails this
  * test until its line is removed. Keys are stacks; values are substrings of kubectl's error.
  */
-const KNOWN_REFUSALS: Record<string, string[]> = {
-  "prod-aws": [
-    '(ml-prod-platform/mlflow; apps/v1, Kind=Deployment): .spec.template.spec.containers[name="mlflow"].env: duplicate entries for key [name="AWS_REGION"]',
-  ],
-};
-const KNOWN_POD_REFUSALS: Record<string, string[]> = {
-  "prod-aws": [
-    'deployment-mlflow.yaml: Error from server: failed to create typed patch object (ml-prod-platform/mlflow; /v1, Kind=Pod): .spec.containers[name="mlflow"].env: duplicate entries for key [name="AWS_REGION"]',
-  ],
-};
+const KNOWN_REFUSALS: Record<string, string[]> = {};
+const KNOWN_POD_REFUSALS: Record<string, string[]> = {};
 
 /** Only the known refusals of the stack, each matched by substring, in order. */
 function expectOnlyKnown(refused: string[], known: string[]): void {

@@ -149,6 +149,20 @@ describe.each(STACKS)("stack %s", (stack) => {
     }
   });
 
+  it("never sets an env name twice in one container (the API server refuses such a pod)", () => {
+    const { resources } = plan(stack);
+    const repeated: string[] = [];
+    for (const spec of resources.flatMap(podSpecs)) {
+      for (const c of containers(spec)) {
+        const names = (c.env ?? []).map((env: Json) => String(env.name));
+        for (const name of names.filter((n: string, i: number) => names.indexOf(n) !== i)) {
+          repeated.push(`${c.name}: ${name}`);
+        }
+      }
+    }
+    expect(repeated).toEqual([]);
+  });
+
   it("emits Kubernetes objects that validate against the upstream OpenAPI schemas", () => {
     const objects = kubernetesObjects(plan(stack).resources).map((o) => o.object);
     const result = validateObjects(objects);
