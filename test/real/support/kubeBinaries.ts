@@ -13,6 +13,7 @@ import { spawnSync } from "node:child_process";
 import * as crypto from "node:crypto";
 import * as fs from "node:fs";
 import * as path from "node:path";
+import { buildOnce } from "./buildOnce";
 import { requireCommand } from "./prerequisites";
 import { CACHE_ROOT, REPO_ROOT } from "./pythonEnv";
 
@@ -54,10 +55,6 @@ export function kubeBinariesKey(): string {
   return `${requiredVersion(APISERVER_MODULE, "k8s.io/kubernetes")}-${hash.digest("hex").slice(0, 12)}`;
 }
 
-function sleep(ms: number): void {
-  Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms);
-}
-
 function goBuild(moduleDir: string, output: string, pkg: string, ldflags: string, log: string): void {
   const started = Date.now();
   const result = spawnSync(goCommand(), ["build", "-ldflags", ldflags, "-o", output, pkg], {
@@ -87,24 +84,7 @@ export function ensureKubeBinaries(timeoutMs = 60 * 60_000): KubeBinaries {
     kubernetesVersion,
     etcdVersion,
   };
-  const marker = path.join(dir, ".complete");
-  if (fs.existsSync(marker)) return binaries;
-  fs.mkdirSync(path.dirname(dir), { recursive: true });
-  const lock = `${dir}.lock`;
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    try {
-      fs.mkdirSync(lock);
-      break;
-    } catch {
-      if (fs.existsSync(marker)) return binaries;
-      if (Date.now() > deadline)
-        throw new Error(`timed out waiting for ${lock} (remove it if no build is running)`);
-      sleep(2000);
-    }
-  }
-  try {
-    if (fs.existsSync(marker)) return binaries;
+  buildOnce(dir, timeoutMs, () => {
     fs.mkdirSync(dir, { recursive: true });
     const log = path.join(dir, "build.log");
     const [major, minor] = kubernetesVersion.replace(/^v/, "").split(".");
@@ -123,9 +103,6 @@ export function ensureKubeBinaries(timeoutMs = 60 * 60_000): KubeBinaries {
       `-s -w ${versionFlags}`,
       log,
     );
-    fs.writeFileSync(marker, new Date().toISOString());
-    return binaries;
-  } finally {
-    fs.rmSync(lock, { recursive: true, force: true });
-  }
+  });
+  return binaries;
 }

@@ -11,6 +11,7 @@ import { execFileSync, spawnSync } from "node:child_process";
 import * as crypto from "node:crypto";
 import * as fs from "node:fs";
 import * as path from "node:path";
+import { buildOnce } from "./buildOnce";
 import { requireCommand } from "./prerequisites";
 
 export const REPO_ROOT = path.resolve(__dirname, "..", "..", "..");
@@ -52,35 +53,11 @@ export function pythonEnvKey(spec: PythonEnvSpec): string {
   return `${spec.name}-${hash.digest("hex").slice(0, 16)}`;
 }
 
-function sleep(ms: number): void {
-  Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms);
-}
-
 /** Builds (or reuses) the environment; synchronous so it can run in a beforeAll or a script. */
 export function ensurePythonEnv(spec: PythonEnvSpec, timeoutMs = 20 * 60_000): PythonEnv {
   const dir = path.join(CACHE_ROOT, "python", pythonEnvKey(spec));
   const env: PythonEnv = { dir, python: path.join(dir, "bin", "python"), bin: path.join(dir, "bin") };
-  const complete = path.join(dir, ".complete");
-  if (fs.existsSync(complete)) return env;
-
-  fs.mkdirSync(path.dirname(dir), { recursive: true });
-  const lock = `${dir}.lock`;
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    try {
-      fs.mkdirSync(lock);
-      break;
-    } catch {
-      if (fs.existsSync(complete)) return env;
-      // A lock older than the timeout was left by a killed run.
-      const age = Date.now() - fs.statSync(lock, { throwIfNoEntry: false })!.mtimeMs;
-      if (age > timeoutMs) fs.rmSync(lock, { recursive: true, force: true });
-      if (Date.now() > deadline) throw new Error(`timed out waiting for ${lock}`);
-      sleep(1000);
-    }
-  }
-  try {
-    if (fs.existsSync(complete)) return env;
+  buildOnce(dir, timeoutMs, () => {
     fs.rmSync(dir, { recursive: true, force: true });
     execFileSync(interpreter(spec), ["-m", "venv", dir], { stdio: "inherit" });
     const log = path.join(CACHE_ROOT, "python", `${path.basename(dir)}.pip.log`);
@@ -105,9 +82,6 @@ export function ensurePythonEnv(spec: PythonEnvSpec, timeoutMs = 20 * 60_000): P
           `${result.stderr}`.split("\n").slice(-30).join("\n"),
       );
     }
-    fs.writeFileSync(complete, new Date().toISOString());
-    return env;
-  } finally {
-    fs.rmSync(lock, { recursive: true, force: true });
-  }
+  });
+  return env;
 }
