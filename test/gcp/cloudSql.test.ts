@@ -3,34 +3,7 @@ import type { WorkloadAccess } from "../../components/identity/contract";
 import { CloudSqlPostgres, CloudSqlPostgresArgs } from "../../components/postgres/cloudSql";
 import { CloudSqlPrivateServicesAccess } from "../../components/postgres/cloudSqlPrivateServicesAccess";
 import { render } from "../support/render";
-import { FRAUD_DETECTOR, Holder, MLFLOW, identityProvider, testKey } from "./fixtures";
-
-function args(overrides: Partial<CloudSqlPostgresArgs> = {}): CloudSqlPostgresArgs {
-  return {
-    project: "acme-ml-test",
-    region: "europe-west4",
-    version: 17,
-    tier: "db-custom-4-16384",
-    edition: "ENTERPRISE",
-    availabilityType: "REGIONAL",
-    diskSizeGb: 215,
-    backup: { retainedBackups: 35, startTime: "02:00", transactionLogRetentionDays: 7 },
-    maintenanceWindow: { day: 7, hour: 3 },
-    network: {
-      vpcId: "projects/acme-ml-test/global/networks/ml-vpc",
-      privateServicesCidr: "10.60.0.0/16",
-      ready: [],
-    },
-    kmsKey: testKey("postgres"),
-    databases: [
-      { name: "mlflow", owner: "mlflow" },
-      { name: "fraud_features", owner: "fraud-detector" },
-    ],
-    environment: "prod",
-    protect: true,
-    ...overrides,
-  };
-}
+import { FRAUD_DETECTOR, Holder, MLFLOW, cloudSqlArgs, identityProvider } from "./fixtures";
 
 const INSTANCE = "gcp:sql/databaseInstance:DatabaseInstance";
 
@@ -39,7 +12,9 @@ describe("CloudSqlPostgres: the instance", () => {
     const r = await render(() => {
       new CloudSqlPostgres(
         "pg",
-        args({ network: { ...args().network, allocatedIpRange: "google-managed-services-ml-vpc" } }),
+        cloudSqlArgs({
+          network: { ...cloudSqlArgs().network, allocatedIpRange: "google-managed-services-ml-vpc" },
+        }),
       );
     });
     const ip = r.inputs(r.one(INSTANCE)).settings.ipConfiguration;
@@ -56,7 +31,7 @@ describe("CloudSqlPostgres: the instance", () => {
 
   it("backs up daily with point-in-time recovery, keeping the configured days", async () => {
     const r = await render(() => {
-      new CloudSqlPostgres("pg", args());
+      new CloudSqlPostgres("pg", cloudSqlArgs());
     });
     expect(r.inputs(r.one(INSTANCE)).settings.backupConfiguration).toEqual({
       enabled: true,
@@ -69,7 +44,7 @@ describe("CloudSqlPostgres: the instance", () => {
 
   it("is REGIONAL, deletion-protected twice over, keeps its backups and is protected in prod", async () => {
     const r = await render(() => {
-      new CloudSqlPostgres("pg", args());
+      new CloudSqlPostgres("pg", cloudSqlArgs());
     });
     const instance = r.one(INSTANCE);
     const inputs = r.inputs(instance);
@@ -84,7 +59,10 @@ describe("CloudSqlPostgres: the instance", () => {
 
   it("may be deleted in dev, where it is ZONAL", async () => {
     const r = await render(() => {
-      new CloudSqlPostgres("pg", args({ environment: "dev", protect: false, availabilityType: "ZONAL" }));
+      new CloudSqlPostgres(
+        "pg",
+        cloudSqlArgs({ environment: "dev", protect: false, availabilityType: "ZONAL" }),
+      );
     });
     const instance = r.one(INSTANCE);
     expect(r.inputs(instance)).toMatchObject({
@@ -96,7 +74,7 @@ describe("CloudSqlPostgres: the instance", () => {
 
   it("encrypts with the postgres key, after the Cloud SQL agent may use it", async () => {
     const r = await render(() => {
-      new CloudSqlPostgres("pg", args());
+      new CloudSqlPostgres("pg", cloudSqlArgs());
     });
     expect(r.inputs(r.one(INSTANCE)).encryptionKeyName).toBe(
       "projects/acme-ml-test/locations/europe-west4/keyRings/ring/cryptoKeys/postgres",
@@ -105,7 +83,7 @@ describe("CloudSqlPostgres: the instance", () => {
 
   it("logs connections, disconnections, checkpoints and lock waits, and enables IAM database authentication", async () => {
     const r = await render(() => {
-      new CloudSqlPostgres("pg", args());
+      new CloudSqlPostgres("pg", cloudSqlArgs());
     });
     expect(r.inputs(r.one(INSTANCE)).settings.databaseFlags).toEqual([
       { name: "log_connections", value: "on" },
@@ -118,7 +96,7 @@ describe("CloudSqlPostgres: the instance", () => {
 
   it("runs the configured version, tier and labels", async () => {
     const r = await render(() => {
-      new CloudSqlPostgres("pg", args());
+      new CloudSqlPostgres("pg", cloudSqlArgs());
     });
     const inputs = r.inputs(r.one(INSTANCE));
     expect(inputs.databaseVersion).toBe("POSTGRES_17");
@@ -139,7 +117,7 @@ describe("CloudSqlPostgres: the instance", () => {
 describe("CloudSqlPostgres: roles and databases", () => {
   it("creates one login role per database, with no superuser, createdb, createrole or replication", async () => {
     const r = await render(() => {
-      new CloudSqlPostgres("pg", args());
+      new CloudSqlPostgres("pg", cloudSqlArgs());
     });
     const roles = r.ofType("postgresql:index/role:Role").map((role) => r.inputs(role));
     expect(roles.map((role) => role.name)).toEqual(["mlflow", "fraud_features"]);
@@ -158,7 +136,7 @@ describe("CloudSqlPostgres: roles and databases", () => {
 
   it("makes each role own exactly its database and revokes CONNECT from PUBLIC there", async () => {
     const r = await render(() => {
-      new CloudSqlPostgres("pg", args());
+      new CloudSqlPostgres("pg", cloudSqlArgs());
     });
     const databases = r.ofType("postgresql:index/database:Database").map((d) => r.inputs(d));
     expect(databases.map((d) => [d.name, d.owner])).toEqual([
@@ -174,7 +152,7 @@ describe("CloudSqlPostgres: roles and databases", () => {
 
   it("manages roles as a dedicated admin over TLS, and through a local Auth Proxy without double encryption", async () => {
     const direct = await render(() => {
-      new CloudSqlPostgres("pg", args());
+      new CloudSqlPostgres("pg", cloudSqlArgs());
     });
     expect(direct.inputs(direct.one("gcp:sql/user:User"))).toMatchObject({
       name: "mlstack_admin",
@@ -189,7 +167,7 @@ describe("CloudSqlPostgres: roles and databases", () => {
       port: "5432",
     });
     const proxied = await render(() => {
-      new CloudSqlPostgres("pg", args({ adminHost: "127.0.0.1" }));
+      new CloudSqlPostgres("pg", cloudSqlArgs({ adminHost: "127.0.0.1" }));
     });
     expect(proxied.inputs(proxied.one("pulumi:providers:postgresql"))).toMatchObject({
       host: "127.0.0.1",
@@ -199,7 +177,7 @@ describe("CloudSqlPostgres: roles and databases", () => {
 
   it("never creates workload roles as Cloud SQL users (they would join cloudsqlsuperuser)", async () => {
     const r = await render(() => {
-      new CloudSqlPostgres("pg", args());
+      new CloudSqlPostgres("pg", cloudSqlArgs());
     });
     expect(r.ofType("gcp:sql/user:User").map((u) => r.inputs(u).name)).toEqual(["mlstack_admin"]);
   });
@@ -210,7 +188,7 @@ describe("CloudSqlPostgres: grantDatabase", () => {
     let access: WorkloadAccess | undefined;
     const r = await render(() => {
       const parent = new Holder("workloads");
-      const pg = new CloudSqlPostgres("pg", args());
+      const pg = new CloudSqlPostgres("pg", cloudSqlArgs());
       access = pg.grantDatabase(
         identityProvider().forWorkload(FRAUD_DETECTOR, { parent }),
         "fraud_features",
@@ -282,7 +260,7 @@ describe("CloudSqlPostgres: grantDatabase", () => {
   it("refuses a workload another workload's database, and unknown databases", async () => {
     await render(() => {
       const parent = new Holder("workloads");
-      const pg = new CloudSqlPostgres("pg", args());
+      const pg = new CloudSqlPostgres("pg", cloudSqlArgs());
       const ids = identityProvider();
       expect(() =>
         pg.grantDatabase(ids.forWorkload(MLFLOW, { parent }), "fraud_features", { parent }),
@@ -320,7 +298,7 @@ describe("CloudSqlPostgres: refuses bad input before creating anything", () => {
     ["no databases", { databases: [] }, "databases [] is empty"],
   ];
   it.each(cases)("refuses %s", (_what, overrides, message) => {
-    expect(() => new CloudSqlPostgres("pg", args(overrides))).toThrow(message);
+    expect(() => new CloudSqlPostgres("pg", cloudSqlArgs(overrides))).toThrow(message);
   });
 });
 

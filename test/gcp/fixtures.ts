@@ -3,6 +3,7 @@ import * as pulumi from "@pulumi/pulumi";
 import type { WorkloadRef } from "../../components/identity/contract";
 import { GkeWorkloadIdentityProvider } from "../../components/identity/workloadIdentity";
 import type { GcpDomainKey } from "../../components/kms/gcp";
+import type { CloudSqlPostgresArgs } from "../../components/postgres/cloudSql";
 import { parseConfig, PlatformConfig } from "../../stacks/config";
 import type { Environment } from "../../stacks/config/types";
 import { baseRawConfig } from "../support/config";
@@ -85,5 +86,33 @@ export function testKey(name = "storage"): GcpDomainKey {
     id: pulumi.output(`projects/acme-ml-test/locations/europe-west4/keyRings/ring/cryptoKeys/${name}`),
     serviceAgent: `agent-${name}`,
     ready: [ready],
+  };
+}
+
+/** Arguments of a production-shaped CloudSqlPostgres (regional, CMEK, PITR, private IP). */
+export function cloudSqlArgs(overrides: Partial<CloudSqlPostgresArgs> = {}): CloudSqlPostgresArgs {
+  return {
+    project: "acme-ml-test",
+    region: "europe-west4",
+    version: 17,
+    tier: "db-custom-4-16384",
+    edition: "ENTERPRISE",
+    availabilityType: "REGIONAL",
+    diskSizeGb: 215,
+    backup: { retainedBackups: 35, startTime: "02:00", transactionLogRetentionDays: 7 },
+    maintenanceWindow: { day: 7, hour: 3 },
+    network: {
+      vpcId: "projects/acme-ml-test/global/networks/ml-vpc",
+      privateServicesCidr: "10.60.0.0/16",
+      ready: [],
+    },
+    kmsKey: testKey("postgres"),
+    databases: [
+      { name: "mlflow", owner: "mlflow" },
+      { name: "fraud_features", owner: "fraud-detector" },
+    ],
+    environment: "prod",
+    protect: true,
+    ...overrides,
   };
 }

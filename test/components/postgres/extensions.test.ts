@@ -25,7 +25,7 @@ import {
   SUBNET_IDS,
   VPC_CIDR,
 } from "../../aws/fixtures";
-import { testKey } from "../../gcp/fixtures";
+import { cloudSqlArgs } from "../../gcp/fixtures";
 import { baseConfig, baseRawConfig } from "../../support/config";
 import { render } from "../../support/render";
 
@@ -207,32 +207,14 @@ describe("RDS: postgresql.Extension", () => {
 });
 
 describe("Cloud SQL: postgresql.Extension", () => {
-  function args(overrides: Partial<CloudSqlPostgresArgs> = {}): CloudSqlPostgresArgs {
-    return {
-      project: "acme-ml-test",
-      region: "europe-west4",
-      version: 17,
-      tier: "db-custom-4-16384",
-      edition: "ENTERPRISE",
-      availabilityType: "REGIONAL",
-      diskSizeGb: 215,
-      backup: { retainedBackups: 35, startTime: "02:00", transactionLogRetentionDays: 7 },
-      maintenanceWindow: { day: 7, hour: 3 },
-      network: {
-        vpcId: "projects/acme-ml-test/global/networks/ml-vpc",
-        privateServicesCidr: "10.60.0.0/16",
-        ready: [],
-      },
-      kmsKey: testKey("postgres"),
+  const args = (overrides: Partial<CloudSqlPostgresArgs> = {}) =>
+    cloudSqlArgs({
       databases: [
         { name: "mlflow", owner: "mlflow" },
         { ...VECTOR_DB, extensions: ["vector"] },
       ],
-      environment: "prod",
-      protect: true,
       ...overrides,
-    };
-  }
+    });
 
   it("creates vector in that database only, once the database exists", async () => {
     const r = await render(() => void new CloudSqlPostgres("pg", args()));
