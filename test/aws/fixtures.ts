@@ -5,6 +5,7 @@
  */
 import * as pulumi from "@pulumi/pulumi";
 import { PlatformContext, flavorOf } from "../../components/context";
+import type { RdsPostgresArgs } from "../../components/postgres/rds";
 import { parseConfig, PlatformConfig } from "../../stacks/config";
 import { baseRawConfig } from "../support/config";
 
@@ -82,4 +83,28 @@ export class Root extends pulumi.ComponentResource {
 export function json(value: unknown): any {
   if (typeof value !== "string") throw new Error(`expected a JSON string, got ${JSON.stringify(value)}`);
   return JSON.parse(value);
+}
+
+/** The customer key the RDS fixtures encrypt with. */
+export const RDS_KMS_KEY = "arn:aws:kms:eu-west-1:123456789012:key/0f1e2d3c-4b5a-6978-8796-a5b4c3d2e1f0";
+
+/** Arguments of an RdsPostgres in the fixture account and VPC, for `config`'s postgres settings. */
+export function rdsArgs(config: PlatformConfig, overrides: Partial<RdsPostgresArgs> = {}): RdsPostgresArgs {
+  return {
+    ctx: contextOf(config),
+    account: { accountId: ACCOUNT_ID, partition: "aws", region: REGION },
+    postgres: config.postgres,
+    rds: config.aws!.postgres,
+    identifier: "mlstack-test-postgres",
+    kmsKeyArn: RDS_KMS_KEY,
+    network: {
+      vpcId: "vpc-0a1b2c3d4e5f60718",
+      privateSubnetIds: SUBNET_IDS,
+      privateSubnetCidrs: SUBNET_CIDRS,
+      awsApiCidrs: ["0.0.0.0/0"],
+      vpcCidr: VPC_CIDR,
+      nodeSecurityGroupId: NODE_SG,
+    },
+    ...overrides,
+  };
 }

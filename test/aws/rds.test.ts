@@ -4,7 +4,6 @@ import { RdsPostgres, RdsPostgresArgs, masterPassword } from "../../components/p
 import { PlatformConfig } from "../../stacks/config";
 import { Rendered, render } from "../support/render";
 import {
-  ACCOUNT_ID,
   NODE_SG,
   OIDC_ISSUER,
   OIDC_PROVIDER_ARN,
@@ -16,30 +15,12 @@ import {
   awsConfig,
   contextOf,
   rawAwsBlock,
+  RDS_KMS_KEY,
+  rdsArgs,
 } from "./fixtures";
 
-const KEY = "arn:aws:kms:eu-west-1:123456789012:key/0f1e2d3c-4b5a-6978-8796-a5b4c3d2e1f0";
+const KEY = RDS_KMS_KEY;
 const RUNNER_SG = "sg-0f2b7d4c9a1e63580";
-
-function rdsArgs(config: PlatformConfig, overrides: Partial<RdsPostgresArgs> = {}): RdsPostgresArgs {
-  return {
-    ctx: contextOf(config),
-    account: { accountId: ACCOUNT_ID, partition: "aws", region: REGION },
-    postgres: config.postgres,
-    rds: config.aws!.postgres,
-    identifier: "mlstack-test-postgres",
-    kmsKeyArn: KEY,
-    network: {
-      vpcId: "vpc-0a1b2c3d4e5f60718",
-      privateSubnetIds: SUBNET_IDS,
-      privateSubnetCidrs: SUBNET_CIDRS,
-      awsApiCidrs: ["0.0.0.0/0"],
-      vpcCidr: VPC_CIDR,
-      nodeSecurityGroupId: NODE_SG,
-    },
-    ...overrides,
-  };
-}
 
 /** Config with `mlstack:aws.postgres` set to `postgres` (and any other overrides). */
 function withRds(postgres: Record<string, unknown>, overrides: Record<string, unknown> = {}): PlatformConfig {

@@ -16,16 +16,7 @@ import { spawnSync } from "node:child_process";
 import * as os from "node:os";
 import * as path from "node:path";
 import { RdsPostgres } from "../../components/postgres/rds";
-import {
-  awsConfig,
-  contextOf,
-  NODE_SG,
-  rawAwsBlock,
-  REGION,
-  SUBNET_CIDRS,
-  SUBNET_IDS,
-  VPC_CIDR,
-} from "../aws/fixtures";
+import { awsConfig, rawAwsBlock, rdsArgs } from "../aws/fixtures";
 import { render } from "../support/render";
 import { PostgresServer, startPostgres } from "./support/postgres";
 import {
@@ -194,25 +185,7 @@ describe("pgvector managed: RdsPostgres's postgresql.Extension for a database wi
       aws,
       postgres: { databases: [{ name: "fraud_features", owner: "fraud-detector", extensions: ["vector"] }] },
     });
-    const rendered = await render(
-      () =>
-        void new RdsPostgres("postgres", {
-          ctx: contextOf(config),
-          account: { accountId: "123456789012", partition: "aws", region: REGION },
-          postgres: config.postgres,
-          rds: config.aws!.postgres,
-          identifier: "mlstack-test-postgres",
-          kmsKeyArn: "arn:aws:kms:eu-west-1:123456789012:key/0f1e2d3c-4b5a-6978-8796-a5b4c3d2e1f0",
-          network: {
-            vpcId: "vpc-0a1b2c3d4e5f60718",
-            privateSubnetIds: SUBNET_IDS,
-            privateSubnetCidrs: SUBNET_CIDRS,
-            awsApiCidrs: ["0.0.0.0/0"],
-            vpcCidr: VPC_CIDR,
-            nodeSecurityGroupId: NODE_SG,
-          },
-        }),
-    );
+    const rendered = await render(() => void new RdsPostgres("postgres", rdsArgs(config)));
     const resources: ProviderResource[] = rendered.resources
       .filter((r) => r.type.startsWith("postgresql:index/"))
       .map((r) => ({ type: r.type, inputs: rendered.inputs(r) }));

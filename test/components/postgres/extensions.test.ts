@@ -14,17 +14,7 @@ import {
 import { cnpgImage } from "../../../components/postgres/cnpgImages";
 import { RdsPostgres } from "../../../components/postgres/rds";
 import { parseConfig, PlatformConfig } from "../../../stacks/config";
-import {
-  ACCOUNT_ID,
-  awsConfig,
-  contextOf,
-  NODE_SG,
-  rawAwsBlock,
-  REGION,
-  SUBNET_CIDRS,
-  SUBNET_IDS,
-  VPC_CIDR,
-} from "../../aws/fixtures";
+import { awsConfig, rawAwsBlock, rdsArgs } from "../../aws/fixtures";
 import { cloudSqlArgs } from "../../gcp/fixtures";
 import { baseConfig, baseRawConfig } from "../../support/config";
 import { render } from "../../support/render";
@@ -171,25 +161,7 @@ describe("RDS: postgresql.Extension", () => {
 
   it("creates vector in the database, through the admin provider, once the database exists", async () => {
     const config = withEngine("15.4");
-    const r = await render(
-      () =>
-        void new RdsPostgres("postgres", {
-          ctx: contextOf(config),
-          account: { accountId: ACCOUNT_ID, partition: "aws", region: REGION },
-          postgres: config.postgres,
-          rds: config.aws!.postgres,
-          identifier: "mlstack-test-postgres",
-          kmsKeyArn: "arn:aws:kms:eu-west-1:123456789012:key/0f1e2d3c-4b5a-6978-8796-a5b4c3d2e1f0",
-          network: {
-            vpcId: "vpc-0a1b2c3d4e5f60718",
-            privateSubnetIds: SUBNET_IDS,
-            privateSubnetCidrs: SUBNET_CIDRS,
-            awsApiCidrs: ["0.0.0.0/0"],
-            vpcCidr: VPC_CIDR,
-            nodeSecurityGroupId: NODE_SG,
-          },
-        }),
-    );
+    const r = await render(() => void new RdsPostgres("postgres", rdsArgs(config)));
     const extension = r.one(EXTENSION);
     expect(r.inputs(extension)).toMatchObject({ name: "vector", database: "fraud_features" });
     const database = r.one(PROVIDER_DATABASE, "fraud_features");
