@@ -1,8 +1,7 @@
-/** `mlstack:operators`, `mlstack:ingress` and `mlstack:network`: what the stack needs to know about the cluster around it. */
-import { CIDR_RULE, isCidr } from "../../components/kube/cidr";
+/** `mlstack:operators` and `mlstack:ingress`: what the stack needs to know about the cluster around it. */
 import { DEFAULT_OPERATORS } from "./defaults";
 import { DNS_LABEL, DNS_LABEL_RULE, HOSTNAME, Reader } from "./reader";
-import type { NetworkConfig, OperatorsConfig, PlatformConfig, Target } from "./types";
+import type { OperatorsConfig, PlatformConfig, Target } from "./types";
 
 export function parseOperators(r: Reader, value: unknown, target: Target, prefix: string): OperatorsConfig {
   const path = "operators";
@@ -49,55 +48,5 @@ export function parseIngress(r: Reader, value: unknown): PlatformConfig["ingress
     className: r.string(obj, "className", path, "nginx", DNS_LABEL, DNS_LABEL_RULE),
     clusterIssuer: r.optionalString(obj, "clusterIssuer", path, DNS_LABEL, DNS_LABEL_RULE),
     tlsSecretName: r.optionalString(obj, "tlsSecretName", path, DNS_LABEL, DNS_LABEL_RULE),
-  };
-}
-
-export function parseNetwork(r: Reader, value: unknown, target: Target): NetworkConfig {
-  const path = "network";
-  const obj = r.object(value, path);
-  r.knownKeys(obj, path, [
-    "apiServerCidrs",
-    "ingressNamespace",
-    "monitoringNamespace",
-    "objectStoreNamespace",
-    "objectStoreCidrs",
-    "kedaNamespace",
-  ]);
-  const openshift = target === "openshift";
-  return {
-    apiServerCidrs: r.stringList(obj, "apiServerCidrs", path, ["0.0.0.0/0"], isCidr, CIDR_RULE),
-    ingressNamespace: r.string(
-      obj,
-      "ingressNamespace",
-      path,
-      openshift ? "openshift-ingress" : "ingress-nginx",
-      DNS_LABEL,
-      DNS_LABEL_RULE,
-    ),
-    monitoringNamespace: r.string(
-      obj,
-      "monitoringNamespace",
-      path,
-      openshift ? "openshift-monitoring" : "monitoring",
-      DNS_LABEL,
-      DNS_LABEL_RULE,
-    ),
-    objectStoreNamespace: r.string(
-      obj,
-      "objectStoreNamespace",
-      path,
-      openshift ? "openshift-storage" : "rook-ceph",
-      DNS_LABEL,
-      DNS_LABEL_RULE,
-    ),
-    objectStoreCidrs: r.stringList(obj, "objectStoreCidrs", path, ["0.0.0.0/0"], isCidr, CIDR_RULE),
-    kedaNamespace: r.string(
-      obj,
-      "kedaNamespace",
-      path,
-      openshift ? "openshift-keda" : "keda",
-      DNS_LABEL,
-      DNS_LABEL_RULE,
-    ),
   };
 }

@@ -6,7 +6,8 @@
 import { PLATFORM_OWNER } from "../../components/platformIdentity";
 import { parseAwsConfig } from "./aws";
 import { parseGcpConfig } from "./gcp";
-import { parseIngress, parseNetwork, parseOperators } from "./cluster";
+import { parseIngress, parseOperators } from "./cluster";
+import { parseNetwork } from "./network";
 import { checkCrossReferences } from "./crossReferences";
 import { DEFAULT_REGISTRIES, ENVIRONMENT_DEFAULTS } from "./defaults";
 import { parseKafka } from "./kafka";
