@@ -35,7 +35,8 @@ const ADMIN_APP = "kafka-acl-admin";
 export const APPLY_ACLS_SCRIPT = `#!/bin/bash
 set -euo pipefail
 kafka_acls=$(command -v kafka-acls.sh || echo /opt/kafka/bin/kafka-acls.sh)
-work=$(mktemp -d /tmp/acls.XXXXXX)
+work=$(mktemp -d "\${TMPDIR:-/tmp}/acls.XXXXXX")
+trap 'rm -rf "$work"' EXIT
 props="$work/client.properties"
 printf '%s\\n' \\
   'security.protocol=SASL_SSL' \\

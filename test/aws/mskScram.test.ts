@@ -1,5 +1,5 @@
 import { execFileSync } from "child_process";
-import { chmodSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "fs";
+import { chmodSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "fs";
 import { tmpdir } from "os";
 import { join } from "path";
 import { WorkloadAccess } from "../../components/identity/contract";
@@ -256,9 +256,12 @@ describe("the ACL script", () => {
       );
       chmodSync(join(dir, "kafka-acls.sh"), 0o755);
       writeFileSync(join(dir, "apply.sh"), APPLY_ACLS_SCRIPT);
+      const scratch = join(dir, "tmp");
+      mkdirSync(scratch);
       execFileSync("bash", [join(dir, "apply.sh")], {
         env: {
           PATH: `${dir}:${process.env.PATH}`,
+          TMPDIR: scratch,
           KAFKA_BOOTSTRAP_SERVERS: "b-1:9098",
           ACL_READ_TOPICS: "",
           ACL_WRITE_TOPICS: "",
@@ -267,6 +270,8 @@ describe("the ACL script", () => {
         },
         encoding: "utf8",
       });
+      // The script cleans up after itself: nothing of it is left in the temp folder.
+      expect(readdirSync(scratch)).toEqual([]);
       return readFileSync(log, "utf8").trim().split("\n");
     } finally {
       rmSync(dir, { recursive: true, force: true });
