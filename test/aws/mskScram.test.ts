@@ -1,5 +1,14 @@
 import { execFileSync } from "child_process";
-import { chmodSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "fs";
+import {
+  chmodSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+} from "fs";
 import { tmpdir } from "os";
 import { join } from "path";
 import { WorkloadAccess } from "../../components/identity/contract";
@@ -252,7 +261,7 @@ describe("the ACL script", () => {
       writeFileSync(join(dir, "current.txt"), current);
       writeFileSync(
         join(dir, "kafka-acls.sh"),
-        `#!/bin/bash\nshift 4\necho "$*" >> "${log}"\nif [ "$1" = --list ]; then cat "${join(dir, "current.txt")}"; fi\n`,
+        `#!/bin/bash\necho "$4" > "${join(dir, "config.path")}"\nshift 4\necho "$*" >> "${log}"\nif [ "$1" = --list ]; then cat "${join(dir, "current.txt")}"; fi\n`,
       );
       chmodSync(join(dir, "kafka-acls.sh"), 0o755);
       writeFileSync(join(dir, "apply.sh"), APPLY_ACLS_SCRIPT);
@@ -270,7 +279,10 @@ describe("the ACL script", () => {
         },
         encoding: "utf8",
       });
-      // The script cleans up after itself: nothing of it is left in the temp folder.
+      // The script works in $TMPDIR and cleans up after itself: its client config is gone.
+      const configPath = readFileSync(join(dir, "config.path"), "utf8").trim();
+      expect(configPath.startsWith(`${scratch}/acls.`)).toBe(true);
+      expect(existsSync(configPath)).toBe(false);
       expect(readdirSync(scratch)).toEqual([]);
       return readFileSync(log, "utf8").trim().split("\n");
     } finally {
