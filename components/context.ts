@@ -7,9 +7,11 @@ import type { Environment, Target } from "./platformIdentity";
 /**
  * How pods are secured: `openshift` lets the restricted-v2 SCC assign UID, fsGroup and SELinux
  * level per namespace (a fixed UID is a mistake there); `kubernetes` (also EKS and GKE) needs an
- * explicit non-root high UID.
+ * explicit non-root high UID. (An `as const` object as well as a type, so Pulumi's component analyzer
+ * reads it as a schema enum; see platformIdentity.ts.)
  */
-export type ClusterFlavor = "kubernetes" | "openshift";
+export const ClusterFlavor = { kubernetes: "kubernetes", openshift: "openshift" } as const;
+export type ClusterFlavor = (typeof ClusterFlavor)[keyof typeof ClusterFlavor];
 
 export interface PlatformContext {
   environment: Environment;

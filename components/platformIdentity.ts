@@ -4,13 +4,20 @@
  * layer validates `mlstack:target` / `mlstack:environment` against these lists.
  */
 
-export const TARGETS = ["kubernetes", "openshift", "aws", "gcp"] as const;
+// Each word list is an `as const` object as well as a type: Pulumi's component analyzer turns that
+// pattern (not a bare string-literal union) into an enum of the package schema, so components whose
+// args name a target or an environment stay usable from Python, Go, .NET and YAML
+// (@pulumi/pulumi 3.270.0, provider/experimental/analyzer.js, `extractEnumMembers`).
 
-export type Target = (typeof TARGETS)[number];
+/** Where the platform runs. */
+export const Target = { kubernetes: "kubernetes", openshift: "openshift", aws: "aws", gcp: "gcp" } as const;
+export type Target = (typeof Target)[keyof typeof Target];
+export const TARGETS = [Target.kubernetes, Target.openshift, Target.aws, Target.gcp] as const;
 
-export const ENVIRONMENTS = ["dev", "staging", "prod"] as const;
-
-export type Environment = (typeof ENVIRONMENTS)[number];
+/** Which environment: sets sizes, replicas, retention and protection defaults. */
+export const Environment = { dev: "dev", staging: "staging", prod: "prod" } as const;
+export type Environment = (typeof Environment)[keyof typeof Environment];
+export const ENVIRONMENTS = [Environment.dev, Environment.staging, Environment.prod] as const;
 
 /** The workload name MLflow uses wherever a config entry names an owner or a grantee. */
 export const MLFLOW_WORKLOAD = "mlflow";
