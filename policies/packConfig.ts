@@ -35,6 +35,8 @@ export const DEFAULT_REGISTRIES = [
   "docker.io/vllm",
   // Prefect's official server and worker images (mlstack:orchestrator): only the prefecthq organisation.
   "docker.io/prefecthq",
+  // SeaweedFS's official image (objectStore.provider seaweedfs, the dev object store): only the chrislusf organisation.
+  "docker.io/chrislusf",
   "nvcr.io/nvidia",
 ];
 
