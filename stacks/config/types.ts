@@ -15,7 +15,7 @@ import type { ObjectStoreConfig } from "../../components/objectstore/settings";
 import type { OperatorsConfig } from "../../components/operators/settings";
 import type { Environment, Target } from "../../components/platformIdentity";
 import type { PostgresConfig } from "../../components/postgres/settings";
-import type { ModelConfig, ServingRuntime } from "../../components/serving/settings";
+import type { GpuNodes, ModelConfig, ServingRuntime } from "../../components/serving/settings";
 import type { AwsTargetConfig } from "./aws";
 import type { GcpTargetConfig } from "./gcp";
 
@@ -95,6 +95,8 @@ export interface ServingConfig {
   /** Default server image per runtime. */
   runtimeImages: Record<Exclude<ServingRuntime, "custom">, string>;
   models: ModelConfig[];
+  /** The cluster's GPU nodes; GPU models are refused without them. */
+  gpuNodes?: GpuNodes;
 }
 
 export interface IngressConfig {
