@@ -23,6 +23,8 @@ const SHARED_COMPONENT_MODULES = [
   "identity/irsa",
   "identity/workloadIdentity",
   "identity/workloadIdentityEgress",
+  // The version table: every component reads its pinned versions and images from it.
+  "versions/pins",
 ];
 export const componentLayering = [
   "error",

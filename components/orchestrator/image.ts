@@ -8,9 +8,10 @@
  * built by PrefectHQ/prefect's `Dockerfile` (the `prefect` console script on PATH, `/opt/prefect`
  * workdir; it runs whatever UID the pod gives it, see README.md "OpenShift").
  */
+import { PINS } from "../versions/pins";
 
 /** The `prefect` release the image and the real-process test share. */
-export const PREFECT_VERSION = "3.9.1";
+export const PREFECT_VERSION = PINS.prefect.version;
 
 /** The Python of the official image variant used (the image's default interpreter). */
 export const PREFECT_IMAGE_PYTHON = "3.12";

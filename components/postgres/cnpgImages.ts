@@ -12,17 +12,12 @@
  * table does, in a reviewed commit — the moment the platform team chooses for a rolling update.
  * Refresh it from the catalog each PostgreSQL minor release (quarterly).
  */
+import { POSTGRES_IMAGES } from "../versions/pins";
 
-export const CNPG_IMAGE_REPOSITORY = "ghcr.io/cloudnative-pg/postgresql";
+export const CNPG_IMAGE_REPOSITORY = POSTGRES_IMAGES.repository;
 
-/** Major → `<major>.<minor>-<build>-standard-trixie@sha256:<digest>`. */
-const STANDARD_TRIXIE: Record<number, string> = {
-  14: "14.24-202608310817-standard-trixie@sha256:19fdf3596c337c9ae3725dbcec345e85f64e3097b1e0e375575bc6d53c3e4497",
-  15: "15.19-202608310817-standard-trixie@sha256:10c19625c4f43cd4f1cb04caf072a942853e10e510d96e9be656b3a7f0ad968a",
-  16: "16.15-202608310817-standard-trixie@sha256:6fedafdbf8b5b241e94c0307783a4875525141b98c4cbb8ec8a0b4134e9545d6",
-  17: "17.11-202608310816-standard-trixie@sha256:0eea5ac8c5e3043db94f4d512ffcfb9c06d6270a97f6d56e9f08e1571ef0484e",
-  18: "18.6-202608310817-standard-trixie@sha256:c2a773217853c6e0ffe7da9c37ea456466efb20cf844f27511a73fa6a81e3152",
-};
+/** Major → `<major>.<minor>-<build>-standard-trixie@sha256:<digest>` (pinned in the version table). */
+const STANDARD_TRIXIE: Record<number, string> = POSTGRES_IMAGES.tags;
 
 export const CNPG_SUPPORTED_MAJORS = Object.keys(STANDARD_TRIXIE).map(Number);
 
