@@ -5,10 +5,12 @@
 import * as k8s from "@pulumi/kubernetes";
 import type { TargetModule } from "./backing";
 import { PlatformConfig, Target, loadConfig } from "./config";
-import { Platform, PlatformOutputs } from "./platform";
+import { PlatformStackOutputValues, platformStackOutputs } from "./outputs";
+import { Platform } from "./platform";
 import { preflight } from "./preflight";
 
 export { preflight, preflightProblems, validateStackConfig } from "./preflight";
+export type { PlatformStackOutputs, PlatformStackOutputValues } from "./outputs";
 
 /** Loads a target's module on demand; each `require` names one file so bundlers and readers see it. */
 export function loadTarget(target: Target): TargetModule {
@@ -24,8 +26,11 @@ export function loadTarget(target: Target): TargetModule {
   }
 }
 
-/** Builds the whole platform for a validated config and returns the stack outputs. */
-export function deployPlatform(config: PlatformConfig): PlatformOutputs {
+/**
+ * Builds the whole platform for a validated config and returns the stack outputs: per team what an
+ * application stack needs (stacks/outputs.ts), names and references only.
+ */
+export function deployPlatform(config: PlatformConfig): PlatformStackOutputValues {
   // The pre-flight step: every component's checks, before the first resource registers.
   preflight(config);
   const target = loadTarget(config.target);
@@ -36,10 +41,10 @@ export function deployPlatform(config: PlatformConfig): PlatformOutputs {
     target,
     provider ? { providers: { kubernetes: provider } } : {},
   );
-  return platform.outputs;
+  return platformStackOutputs(config, platform);
 }
 
 /** The program: read and validate `mlstack:*` (throws before any resource is registered), then deploy. */
-export function main(): PlatformOutputs {
+export function main(): PlatformStackOutputValues {
   return deployPlatform(loadConfig());
 }

@@ -19,7 +19,7 @@ import { ORCHESTRATOR_WORKLOAD } from "../components/orchestrator/settings";
 import { TeamNamespace } from "../components/namespace/TeamNamespace";
 import { PlatformOperators } from "../components/operators/PlatformOperators";
 import { MODEL_CONTAINER, ModelServing } from "../components/serving/ModelServing";
-import type { ClusterFacts, TargetModule } from "./backing";
+import type { BackingServices, ClusterFacts, TargetModule } from "./backing";
 import {
   installsOperators,
   platformContext,
@@ -67,9 +67,22 @@ function namespacePeer(namespace: string): k8s.types.input.networking.v1.Network
   return { namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": namespace } } };
 }
 
+/** One workload's grants in its team's namespace (what the stack outputs tell application stacks). */
+export interface PlatformWorkloadGrant {
+  name: string;
+  team: string;
+  namespace: string;
+  serviceAccountName: string;
+  access: WorkloadAccess;
+}
+
 /** The root component every resource of the stack hangs from, so `mlstack plan` shows one tree. */
 export class Platform extends pulumi.ComponentResource {
   readonly outputs: PlatformOutputs;
+  /** The target's backing services, the team namespaces and each workload's grants (stacks/outputs.ts). */
+  readonly backing: BackingServices;
+  readonly teamNamespaces: ReadonlyMap<string, TeamNamespace>;
+  readonly workloadGrants: PlatformWorkloadGrant[] = [];
 
   constructor(
     name: string,
@@ -175,6 +188,8 @@ export class Platform extends pulumi.ComponentResource {
       dependsOn: [...platformNs.ready, ...operatorDeps, ...[...teamNs.values()].flatMap((n) => n.ready)],
     };
     const backing = target.createBackingServices(config, ctx, cluster, this);
+    this.backing = backing;
+    this.teamNamespaces = teamNs;
 
     // 6. MLflow: Postgres backend, artifacts in its bucket.
     const artifactBucket = backing.objectStore.bucket(config.mlflow.artifactBucket);
@@ -259,12 +274,20 @@ export class Platform extends pulumi.ComponentResource {
               { parent: grantsParent },
             ),
           );
+        const access = grants.length > 0 ? mergeAccess(...grants) : emptyAccess();
+        this.workloadGrants.push({
+          name: p.name,
+          team: p.team,
+          namespace: teamNamespaces[p.team],
+          serviceAccountName: serviceAccountName(p.name),
+          access,
+        });
         return {
           name: p.name,
           namespace: teamNamespaces[p.team],
           workerServiceAccountName: pipelineWorkerAccount(p.name),
           runServiceAccountName: serviceAccountName(p.name),
-          access: grants.length > 0 ? mergeAccess(...grants) : emptyAccess(),
+          access,
         };
       });
       const orchestrator = new Orchestrator(
@@ -347,6 +370,13 @@ export class Platform extends pulumi.ComponentResource {
         };
       }
       const access = grants.length > 0 ? mergeAccess(...grants) : emptyAccess();
+      this.workloadGrants.push({
+        name: model.name,
+        team: model.team,
+        namespace,
+        serviceAccountName: serviceAccountName(model.name),
+        access,
+      });
       const hostname = externalHostname(config, model);
       const serving = new ModelServing(
         `model-${model.name}`,
