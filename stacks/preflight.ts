@@ -11,13 +11,13 @@ import { problemsOf } from "../components/argumentProblem";
 import { derivedNameProblem } from "../components/kube/derivedNames";
 import { validateStrimziKafkaArgs } from "../components/kafka/StrimziKafka";
 import { validateTeamNamespaceArgs } from "../components/namespace/TeamNamespace";
-import { planExternalObjectStore } from "../components/objectstore/ExternalObjectStore";
-import { planObcObjectStore } from "../components/objectstore/ObcObjectStore";
+import { validateOperandVersions } from "../components/operators/operandVersions";
 import { validatePlatformOperatorsArgs } from "../components/operators/PlatformOperators";
 import { validateCnpgPostgresSettings } from "../components/postgres/CnpgPostgres";
 import { ORCHESTRATOR_WORKLOAD } from "../components/orchestrator/settings";
 import { validateOrchestratorSettings } from "../components/orchestrator/validation";
 import { modelDerivedNames } from "../components/serving/derivedNames";
+import { registrySourceProblem } from "../components/serving/modelFetch";
 import type { ClusterFacts } from "./backing";
 import {
   IN_CLUSTER_COMPONENT_NAMES as NAMES,
@@ -36,6 +36,7 @@ import { ConfigError, PlatformConfig, parseConfig } from "./config";
 import type { StackIdentity } from "./config/parse";
 import type { Raw } from "./config/reader";
 import { show } from "./config/reader";
+import { planInClusterObjectStore } from "./kubernetes/objectStore";
 
 /**
  * From a component argument path to the config key it came from: the first `[argPrefix, key]`
@@ -113,16 +114,37 @@ export function preflightProblems(config: PlatformConfig): string[] {
       workloadNamespaces,
       dependsOn: [],
     };
-    const storeArgs = objectStoreArgs(config, ctx, cluster);
+    // Kafka and Postgres run on the operators' versions (installed here or by the cluster team).
     problems.push(
       ...describe(
         problemsOf(() =>
-          config.objectStore.provider === "obc"
-            ? planObcObjectStore(NAMES.objectStore, storeArgs)
-            : planExternalObjectStore(NAMES.objectStore, storeArgs),
+          validateOperandVersions({
+            strimzi: {
+              version: config.operators.strimzi.version,
+              kafkaVersion: config.kafka.version,
+              apiVersion: config.kafka.apiVersion,
+            },
+            cloudnativePg: {
+              chartVersion: config.operators.cloudnativePg.version,
+              postgresMajor: config.postgres.version,
+            },
+          }),
         ),
         [
+          ["operators", "operators"],
+          ["kafka", "kafka"],
+          ["postgres", "postgres"],
+        ],
+        "operators",
+      ),
+    );
+    const storeArgs = objectStoreArgs(config, ctx, cluster);
+    problems.push(
+      ...describe(
+        problemsOf(() => planInClusterObjectStore(NAMES.objectStore, storeArgs)),
+        [
           ["config", "objectStore"],
+          ["ctx.environment", "environment"],
           ["network", "network"],
         ],
         "objectStore",
@@ -183,6 +205,12 @@ export function preflightProblems(config: PlatformConfig): string[] {
   config.serving.models.forEach((model, i) => {
     const problem = derivedNameProblem(modelDerivedNames(model));
     if (problem) problems.push(`mlstack:serving.models[${i}].name: ${show(model.name)} ${problem}`);
+    const registryProblem =
+      model.source?.registry !== undefined && registrySourceProblem(config.mlflow?.auth);
+    if (registryProblem)
+      problems.push(
+        `mlstack:serving.models[${i}].source.registry: ${show(model.source?.registry)} ${registryProblem}`,
+      );
   });
   return problems;
 }

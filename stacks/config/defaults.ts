@@ -3,6 +3,7 @@
  * available; prod is protected and keeps backups longest. Every value here can be
  * overridden by the matching `mlstack:*` key.
  */
+import { PINS, POSTGRES_IMAGES } from "../../components/versions/pins";
 import type { ContainerResources, Environment, Target } from "./types";
 
 interface EnvironmentDefaults {
@@ -84,29 +85,29 @@ export const ENVIRONMENT_DEFAULTS: Record<Environment, EnvironmentDefaults> = {
  */
 export { DEFAULT_REGISTRIES } from "../../policies/packConfig";
 
-/** Built from images/mlflow; pinned so a tag move upstream never changes a running platform. */
-export const DEFAULT_MLFLOW_IMAGE = "ghcr.io/mlstack/mlflow:3.17.2-3";
-export const DEFAULT_OAUTH_PROXY_IMAGE = "registry.redhat.io/openshift4/ose-oauth-proxy-rhel9:v4.18";
+/** Pinned in the version table (components/versions/pins.ts), so a tag move upstream never changes a running platform. */
+export const DEFAULT_MLFLOW_IMAGE = PINS.mlflowImage.version;
+export const DEFAULT_OAUTH_PROXY_IMAGE = PINS.oauthProxyImage.version;
 export const DEFAULT_RUNTIME_IMAGES = {
   mlflow: DEFAULT_MLFLOW_IMAGE,
-  mlserver: "docker.io/seldonio/mlserver:1.7.1",
-  triton: "nvcr.io/nvidia/tritonserver:25.10-py3",
-  // vLLM's official OpenAI-compatible server image; v0.33.0 is the newest vllm release on PyPI
-  // (https://pypi.org/project/vllm/0.33.0/), and the image is tagged per release
-  // (https://hub.docker.com/r/vllm/vllm-openai/tags).
-  vllm: "docker.io/vllm/vllm-openai:v0.33.0",
+  mlserver: PINS.mlserverImage.version,
+  triton: PINS.tritonImage.version,
+  vllm: PINS.vllmImage.version,
 };
 
+/** `mlstack:operators.<name>`: chart versions (kubernetes) and OLM channels (openshift), from the version table. */
 export const DEFAULT_OPERATORS = {
-  strimzi: { version: "0.49.0", channel: "stable" },
-  // CloudNativePG 1.27 is out of support; chart 0.29.x ships a supported 1.2x operator with CNPG-I plugins.
-  cloudnativePg: { version: "0.29.1", channel: "stable-v1" },
-  barmanCloud: { version: "0.8.1", channel: "stable" },
-  kserve: { version: "v0.16.0", channel: "stable" },
+  strimzi: { version: PINS.strimziChart.version, channel: PINS.strimziOlm.version },
+  cloudnativePg: { version: PINS.cloudnativePgChart.version, channel: PINS.cloudnativePgOlm.version },
+  barmanCloud: { version: PINS.barmanCloudChart.version, channel: "stable" },
+  kserve: { version: PINS.kserveChart.version, channel: PINS.rhoaiOlm.version },
+  keda: { version: PINS.kedaChart.version, channel: "stable" },
+  certManager: { version: PINS.certManagerChart.version, channel: "stable" },
 };
 
-export const DEFAULT_KAFKA_VERSION = "4.1.0";
-export const DEFAULT_POSTGRES_VERSION = 17;
+/** The Kafka the pinned Strimzi runs by default (one of its supported versions). */
+export const DEFAULT_KAFKA_VERSION = PINS.kafka.version;
+export const DEFAULT_POSTGRES_VERSION = POSTGRES_IMAGES.defaultMajor;
 
 export function defaultResources(
   cpu: string,
