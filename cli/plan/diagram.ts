@@ -61,8 +61,10 @@ export function mermaidDiagram(config: PlatformConfig): string {
     lines.push(`  postgres -->|backups| bucket_${id(config.postgres.backup.bucket)}`);
   }
   for (const model of config.serving.models) {
-    if (model.source)
+    if (model.source?.bucket !== undefined)
       lines.push(`  model_${id(model.name)} -->|reads model| bucket_${id(model.source.bucket)}`);
+    if (model.source?.registry !== undefined)
+      lines.push(`  model_${id(model.name)} -->|follows ${model.source.registry}@${model.source.alias}| mlflow`);
     if (model.kafka) {
       lines.push(`  kafka -->|${model.kafka.inputTopic}| model_${id(model.name)}`);
       lines.push(`  model_${id(model.name)} -->|${model.kafka.outputTopic}| kafka`);
