@@ -55,6 +55,12 @@ export interface MockRunOptions {
   secretKeys?: string[];
   /** Simulate `pulumi preview` (unknown computed values) instead of `up`. */
   preview?: boolean;
+  /**
+   * The outputs of the stacks the program reads through `pulumi.StackReference`, by the stack name
+   * it passes (`org/project/stack`). When given, a reference to a stack not listed fails the run;
+   * when absent, a reference reads no outputs.
+   */
+  stackReferences?: Record<string, Record<string, unknown>>;
 }
 
 let mockKey: { sec1: string; pkcs8: string } | undefined;
@@ -218,6 +224,8 @@ export async function runUnderMocks(
     newResource(args) {
       const inputs = (args.inputs ?? {}) as Record<string, unknown>;
       pending.push({ type: args.type, name: args.name, custom: args.custom ?? true, inputs });
+      if (args.type === STACK_REFERENCE && options.stackReferences)
+        return stackReferenceState(args.id ?? args.name, options.stackReferences);
       return {
         id: args.custom === false ? undefined : `${args.name}-id`,
         state: mockState(args.type, args.name, inputs),
@@ -243,6 +251,23 @@ export async function runUnderMocks(
   } finally {
     Error.stackTraceLimit = stackTraceLimit;
   }
+}
+
+const STACK_REFERENCE = "pulumi:pulumi:StackReference";
+
+/** A StackReference reads its stack's outputs; under mocks they come from `MockRunOptions.stackReferences`. */
+function stackReferenceState(
+  stack: string,
+  stacks: Record<string, Record<string, unknown>>,
+): { id: string; state: Record<string, unknown> } {
+  const outputs = stacks[stack];
+  if (!outputs) {
+    const known = Object.keys(stacks);
+    throw new Error(
+      `StackReference ${JSON.stringify(stack)}: no outputs given for that stack (stackReferences lists ${known.length > 0 ? known.map((k) => JSON.stringify(k)).join(", ") : "none"})`,
+    );
+  }
+  return { id: stack, state: { name: stack, outputs, secretOutputNames: [] } };
 }
 
 type PendingCall = { type: string; name: string; custom: boolean; inputs: Record<string, unknown> };
