@@ -34,10 +34,14 @@ export interface ExposureArgs {
   /** The Service to publish. */
   serviceName: pulumi.Input<string>;
   /**
-   * The Service port, by number or name. Prefer the name: a Route matches a number against the
-   * pods' container port, not the Service port, so the two only agree when they are equal.
+   * The Service port by number; set this or `servicePortName`, not both. Prefer the name: a Route
+   * matches a number against the pods' container port, not the Service port, so the two only
+   * agree when they are equal. (Two fields rather than `number | string`: a component package's
+   * schema has no unions, so Python, Go, .NET and YAML programs could not pass either.)
    */
-  servicePort: number | string;
+  servicePort?: number;
+  /** The Service port by name; set this or `servicePort`, not both. */
+  servicePortName?: string;
   /** Fully qualified hostname, no wildcard. */
   hostname: string;
   /**
@@ -68,7 +72,6 @@ const DNS_SUBDOMAIN = /^(?=.{1,253}$)[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-
 export class Exposure extends pulumi.ComponentResource {
   /** `https://<hostname>`, resolved once the Ingress / Route exists. */
   readonly url: pulumi.Output<string>;
-  readonly resource: k8s.networking.v1.Ingress | k8s.apiextensions.CustomResource;
 
   constructor(name: string, args: ExposureArgs, opts?: pulumi.ComponentResourceOptions) {
     validateExposureArgs(name, args);
@@ -83,9 +86,9 @@ export class Exposure extends pulumi.ComponentResource {
       ...(args.labels ?? {}),
     };
 
-    this.resource =
+    const published =
       args.ctx.flavor === "openshift" ? this.route(name, args, labels) : this.ingress(name, args, labels);
-    this.url = this.resource.metadata.name.apply(() => `https://${args.hostname}`);
+    this.url = published.metadata.name.apply(() => `https://${args.hostname}`);
     this.registerOutputs({ url: this.url });
   }
 
@@ -106,7 +109,7 @@ export class Exposure extends pulumi.ComponentResource {
       secretName = args.tls.secretName as string; // validated: one of the two is set
     }
     const port =
-      typeof args.servicePort === "number" ? { number: args.servicePort } : { name: args.servicePort };
+      args.servicePortName !== undefined ? { name: args.servicePortName } : { number: args.servicePort };
     return new k8s.networking.v1.Ingress(
       `${name}-ingress`,
       {
@@ -160,7 +163,7 @@ export class Exposure extends pulumi.ComponentResource {
         spec: {
           host: args.hostname,
           to: { kind: "Service", name: args.serviceName, weight: 100 },
-          port: { targetPort: args.servicePort },
+          port: { targetPort: args.servicePortName ?? args.servicePort },
           tls: {
             termination: args.backendTls ? "reencrypt" : "edge",
             insecureEdgeTerminationPolicy: "Redirect",
@@ -185,14 +188,21 @@ export function validateExposureArgs(name: string, args: ExposureArgs): void {
       "is not a fully qualified lowercase hostname such as model.ml.example.com (no wildcard)",
     );
   }
-  if (typeof args.servicePort === "number") {
-    if (!Number.isInteger(args.servicePort) || args.servicePort < 1 || args.servicePort > 65535) {
-      fail("servicePort", args.servicePort, "is not a port number between 1 and 65535");
-    }
-  } else if (!PORT_NAME.test(args.servicePort)) {
+  if ((args.servicePort === undefined) === (args.servicePortName === undefined)) {
     fail(
       "servicePort",
       args.servicePort,
+      `with servicePortName ${JSON.stringify(args.servicePortName)}: set exactly one of servicePort (a port number) and servicePortName (a port name)`,
+    );
+  }
+  if (args.servicePort !== undefined) {
+    if (!Number.isInteger(args.servicePort) || args.servicePort < 1 || args.servicePort > 65535) {
+      fail("servicePort", args.servicePort, "is not a port number between 1 and 65535");
+    }
+  } else if (!PORT_NAME.test(args.servicePortName as string)) {
+    fail(
+      "servicePortName",
+      args.servicePortName,
       "is not a port name (at most 15 lowercase letters, digits and '-', with a letter)",
     );
   }

@@ -25,7 +25,7 @@ function exposureArgs(overrides: Partial<ExposureArgs> = {}): ExposureArgs {
     name: "fraud-detector",
     namespace: "ml-dev-fraud",
     serviceName: "fraud-detector",
-    servicePort: "http",
+    servicePortName: "http",
     hostname: "fraud-detector.ml.example.com",
     backendTls: false,
     tls: { clusterIssuer: "letsencrypt" },
@@ -69,7 +69,7 @@ describe("Exposure", () => {
     });
 
     it("addresses a numbered port by number", async () => {
-      const { r } = await renderExposure(exposureArgs({ servicePort: 8080 }));
+      const { r } = await renderExposure(exposureArgs({ servicePortName: undefined, servicePort: 8080 }));
       expect(r.inputs(r.one(INGRESS)).spec.rules[0].http.paths[0].backend.service.port).toEqual({
         number: 8080,
       });
@@ -236,11 +236,25 @@ describe("Exposure", () => {
       ],
       ["a bare hostname", { hostname: "fraud" }, 'hostname "fraud"'],
       ["an uppercase hostname", { hostname: "Fraud.example.com" }, "hostname"],
-      ["port 0", { servicePort: 0 }, "servicePort 0 is not a port number"],
-      ["port 70000", { servicePort: 70000 }, "servicePort 70000"],
-      ["a fractional port", { servicePort: 80.5 }, "servicePort 80.5"],
-      ["a port name over 15 characters", { servicePort: "a-very-long-port-name" }, "is not a port name"],
-      ["a port name without a letter", { servicePort: "8080" }, 'servicePort "8080" is not a port name'],
+      ["port 0", { servicePortName: undefined, servicePort: 0 }, "servicePort 0 is not a port number"],
+      ["port 70000", { servicePortName: undefined, servicePort: 70000 }, "servicePort 70000"],
+      ["a fractional port", { servicePortName: undefined, servicePort: 80.5 }, "servicePort 80.5"],
+      ["a port name over 15 characters", { servicePortName: "a-very-long-port-name" }, "is not a port name"],
+      [
+        "a port name without a letter",
+        { servicePortName: "8080" },
+        'servicePortName "8080" is not a port name',
+      ],
+      [
+        "both a port number and a port name",
+        { servicePort: 8080 },
+        'servicePort 8080 with servicePortName "http": set exactly one of servicePort (a port number) and servicePortName (a port name)',
+      ],
+      [
+        "neither a port number nor a port name",
+        { servicePortName: undefined },
+        "servicePort undefined with servicePortName undefined: set exactly one of servicePort",
+      ],
       ["a malformed ClusterIssuer", { tls: { clusterIssuer: "Lets Encrypt" } }, "tls.clusterIssuer"],
       ["a malformed Secret name", { tls: { secretName: "TLS_secret" } }, "tls.secretName"],
       ["a malformed IngressClass", { ingressClassName: "Nginx Class" }, "ingressClassName"],
