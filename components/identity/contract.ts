@@ -37,6 +37,29 @@ export interface WorkloadIdentityProvider {
 }
 
 /**
+ * A port a grant opens: Kubernetes' NetworkPolicyPort, with `port` (a number or a port name) typed
+ * as any value. A component package's schema has no unions, and `Any` is how it carries Kubernetes'
+ * int-or-string, so Mlflow and the workloads that take a grant stay usable from Python, Go, .NET
+ * and YAML (@pulumi/pulumi 3.270.0, provider/experimental/analyzer.js). Kubernetes' own
+ * NetworkPolicyPort is assignable to it, and it to that.
+ */
+export interface EgressPort {
+  /** `TCP` (Kubernetes' default), `UDP` or `SCTP`. */
+  protocol?: pulumi.Input<string | undefined>;
+  /** Port number or named port. */
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any -- Kubernetes' int-or-string; see above
+  port?: pulumi.Input<any>;
+  /** Last port of a range starting at `port`. */
+  endPort?: pulumi.Input<number | undefined>;
+}
+
+/** One egress rule of a grant: Kubernetes' NetworkPolicyEgressRule, with its ports as `EgressPort`. */
+export interface EgressRule {
+  to?: pulumi.Input<pulumi.Input<k8s.types.input.networking.v1.NetworkPolicyPeer>[] | undefined>;
+  ports?: pulumi.Input<pulumi.Input<EgressPort>[] | undefined>;
+}
+
+/**
  * What a pod needs to use a resource it was granted: environment (secrets only through
  * `secretKeyRef`), volumes and mounts (CA bundles, client certificates), and resources that
  * must exist before the pod starts.
@@ -49,7 +72,7 @@ export interface WorkloadAccess {
    * Egress the workload's NetworkPolicy must allow to reach the resource (its namespace is
    * default-deny): e.g. the Kafka broker pods on 9093, the database on 5432, the object store.
    */
-  egress: k8s.types.input.networking.v1.NetworkPolicyEgressRule[];
+  egress: EgressRule[];
   dependsOn: pulumi.Resource[];
 }
 
