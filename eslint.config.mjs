@@ -65,6 +65,12 @@ export default tseslint.config(
     rules: { "no-restricted-imports": componentLayering },
   },
   {
+    // The package entry points (package.json `exports`) re-export every component's public API;
+    // they still must not reach up into the stack layer or the CLI.
+    files: ["components/{index,kubernetes,openshift,aws,gcp}.ts"],
+    rules: { "no-restricted-imports": ["error", { patterns: [componentLayering[1].patterns[0]] }] },
+  },
+  {
     // Lazy loading is deliberate here: a stack loads only its target's SDKs, `mlstack check` never
     // loads the Pulumi program, and schema validation loads one model class per kind it meets.
     files: ["stacks/index.ts", "cli/**/*.ts", "test/support/schemas.ts"],
