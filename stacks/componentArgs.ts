@@ -12,6 +12,7 @@ import { Mlflow } from "../components/mlflow/Mlflow";
 import type { TeamNamespaceArgs, TeamServiceAccount } from "../components/namespace/TeamNamespace";
 import type { ExternalObjectStoreArgs } from "../components/objectstore/ExternalObjectStore";
 import type { ObcObjectStoreArgs } from "../components/objectstore/ObcObjectStore";
+import type { SeaweedFsObjectStoreArgs } from "../components/objectstore/SeaweedFsObjectStore";
 import type { PlatformOperatorsArgs } from "../components/operators/PlatformOperators";
 import type { CnpgPostgresArgs } from "../components/postgres/CnpgPostgres";
 import { ORCHESTRATOR_WORKLOAD } from "../components/orchestrator/settings";
@@ -92,6 +93,7 @@ export function platformNamespaceArgs(
         ? [{ name: serviceAccountName(ORCHESTRATOR_WORKLOAD), ...orchestratorAccount }]
         : []),
     ],
+    dns: config.network.dns,
   };
 }
 
@@ -124,6 +126,7 @@ export function teamNamespaceArgs(
       ...pipelines.map((p) => ({ name: pipelineWorkerAccount(p.name) })),
     ],
     sharedEgress: [Mlflow.clientEgress(config.mlflow, config.platformNamespace, MLFLOW_WORKLOAD)],
+    dns: config.network.dns,
   };
 }
 
@@ -143,15 +146,16 @@ export function platformOperatorsArgs(
     watchNamespaces: [config.platformNamespace],
     namespacesReady,
     apiServerCidrs: config.network.apiServerCidrs,
+    network: config.network,
   };
 }
 
-/** The in-cluster object store (ObjectBucketClaims or an external S3 endpoint). */
+/** The in-cluster object store (ObjectBucketClaims, an external S3 endpoint or SeaweedFS). */
 export function objectStoreArgs(
   config: PlatformConfig,
   ctx: PlatformContext,
   cluster: ClusterFacts,
-): ObcObjectStoreArgs & ExternalObjectStoreArgs {
+): ObcObjectStoreArgs & ExternalObjectStoreArgs & SeaweedFsObjectStoreArgs {
   return {
     ctx,
     config: config.objectStore,
@@ -178,6 +182,7 @@ export function strimziKafkaArgs(
       ? { namespace: config.network.kedaNamespace }
       : undefined,
     monitoringNamespace: config.serving.monitoring ? config.network.monitoringNamespace : undefined,
+    network: config.network,
     dependsOn: cluster.dependsOn,
   };
 }

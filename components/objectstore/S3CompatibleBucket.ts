@@ -134,7 +134,12 @@ export interface S3CompatibleBucketArgs {
   endpoint: S3Endpoint;
   region: string;
   /** Secret (in `namespace`) holding the key pair, and its keys. */
-  credentials: { secretName: string; accessKeyIdKey: string; secretAccessKeyKey: string };
+  credentials: S3CredentialsSecret;
+  /**
+   * A read-only key pair for `read` grants, where the store issues one (SeaweedFS). Unset: `read`
+   * grants get `credentials` too, with `readModeCaveat` logged.
+   */
+  readCredentials?: S3CredentialsSecret;
   /** Egress a granted pod needs to reach the endpoint. */
   egress: EgressRule[];
   /** CA to trust for an https endpoint whose certificate is not publicly trusted. */
@@ -143,9 +148,16 @@ export interface S3CompatibleBucketArgs {
   dependsOn: pulumi.Resource[];
   /**
    * Why `read` grants still receive a read/write key pair, logged as a warning on each such grant:
-   * one key pair per bucket is all these providers hand out.
+   * one key pair per bucket is all these providers hand out. Required unless `readCredentials` is set.
    */
-  readModeCaveat: string;
+  readModeCaveat?: string;
+}
+
+/** A Secret holding an S3 key pair, and the keys it holds them under. */
+export interface S3CredentialsSecret {
+  secretName: string;
+  accessKeyIdKey: string;
+  secretAccessKeyKey: string;
 }
 
 export class S3CompatibleBucket implements Bucket {
@@ -204,7 +216,7 @@ export class S3CompatibleBucket implements Bucket {
       );
     }
     // Once per bucket, not per grant: a hundred models reading one bucket need the caveat once.
-    if (mode === "read" && !this.readCaveatShown) {
+    if (mode === "read" && !this.args.readCredentials && !this.readCaveatShown) {
       this.readCaveatShown = true;
       pulumi.log.warn(
         `${store}: workload "${workload.name}" asked for read-only access to bucket "${logicalName}" but receives the bucket's ` +
@@ -214,7 +226,9 @@ export class S3CompatibleBucket implements Bucket {
       );
     }
 
-    const { credentials, endpoint, region } = this.args;
+    const { endpoint, region } = this.args;
+    const credentials =
+      mode === "read" && this.args.readCredentials ? this.args.readCredentials : this.args.credentials;
     const env: k8s.types.input.core.v1.EnvVar[] = [
       { name: "BUCKET_NAME", value: this.bucketName },
       { name: "AWS_ENDPOINT_URL", value: endpoint.url },

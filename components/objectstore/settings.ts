@@ -1,6 +1,18 @@
 /** What an object store is asked to hold (`mlstack:objectStore`): shared by every object-store backend. */
 
-export type ObjectStoreProvider = "obc" | "external";
+/**
+ * `obc`: ObjectBucketClaims (ODF / NooBaa, Rook-Ceph); `external`: an S3 endpoint mlstack does not run;
+ * `seaweedfs`: a SeaweedFS server mlstack deploys into the platform namespace (dev on a bare cluster).
+ */
+export type ObjectStoreProvider = "obc" | "external" | "seaweedfs";
+
+/** `mlstack:objectStore.seaweedfs`: the in-cluster SeaweedFS server (`provider: seaweedfs` only). */
+export interface SeaweedFsConfig {
+  /** Size of the server's PersistentVolumeClaim (objects and filer metadata). Default `10Gi`. */
+  volumeSize: string;
+  /** StorageClass of that claim. Default: unset, so the cluster's default class (kind: `standard`). */
+  storageClassName?: string;
+}
 
 export interface BucketConfig {
   /** Logical name, unique in the stack; the physical name is derived per target. */
@@ -20,8 +32,10 @@ export interface BucketConfig {
 }
 
 export interface ObjectStoreConfig {
-  /** kubernetes / openshift: `obc` (ODF, NooBaa, Rook) or `external` S3-compatible endpoint. Cloud targets use S3 / GCS. */
+  /** kubernetes / openshift: `obc` (ODF, NooBaa, Rook), `external` S3-compatible endpoint or in-cluster `seaweedfs`. Cloud targets use S3 / GCS. */
   provider: ObjectStoreProvider;
+  /** `provider: seaweedfs` only: the server's volume. */
+  seaweedfs?: SeaweedFsConfig;
   /** OBC storage class. Default openshift `openshift-storage.noobaa.io`, kubernetes `rook-ceph-bucket`. */
   storageClassName: string;
   /** S3 endpoint URL clients use. Default openshift `https://s3.openshift-storage.svc`, kubernetes `http://rook-ceph-rgw-objectstore.rook-ceph.svc`. */

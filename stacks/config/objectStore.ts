@@ -5,6 +5,7 @@ import { PLATFORM_OWNER } from "../../components/platformIdentity";
 import { objectStoreDefaults } from "./defaults";
 import { DNS_LABEL, DNS_LABEL_RULE, Reader } from "./reader";
 import type { BucketConfig, MlflowConfig, ObjectStoreConfig, PostgresConfig, Target } from "./types";
+import type { SeaweedFsConfig } from "../../components/objectstore/settings";
 
 export function parseObjectStore(
   r: Reader,
@@ -16,9 +17,10 @@ export function parseObjectStore(
 ): ObjectStoreConfig {
   const path = "objectStore";
   const obj = r.object(value, path);
-  r.knownKeys(obj, path, ["provider", "storageClassName", "endpoint", "region", "buckets"]);
+  r.knownKeys(obj, path, ["provider", "storageClassName", "endpoint", "region", "buckets", "seaweedfs"]);
   const defaults = objectStoreDefaults(target);
-  const provider = r.oneOf(obj, "provider", path, ["obc", "external"] as const, "obc");
+  const provider = r.oneOf(obj, "provider", path, ["obc", "external", "seaweedfs"] as const, "obc");
+  const seaweedfs = parseSeaweedFs(r, obj, path, provider, target);
   const owners = [PLATFORM_OWNER, ...teams];
   const buckets = r.array(obj.buckets, `${path}.buckets`).map((item, i): BucketConfig => {
     const bpath = `${path}.buckets[${i}]`;
@@ -98,6 +100,7 @@ export function parseObjectStore(
   r.unique(buckets, `${path}.buckets`, "bucket");
   return {
     provider,
+    ...(seaweedfs ? { seaweedfs } : {}),
     storageClassName: r.string(
       obj,
       "storageClassName",
@@ -116,5 +119,42 @@ export function parseObjectStore(
     ),
     region: r.string(obj, "region", path, "us-east-1", /^[a-z0-9-]+$/, "a region name"),
     buckets,
+  };
+}
+
+/**
+ * `objectStore.seaweedfs`: the in-cluster SeaweedFS server's volume. Only with provider seaweedfs,
+ * which also sets its own endpoint (the server's Service), so `endpoint` is refused with it.
+ */
+function parseSeaweedFs(
+  r: Reader,
+  obj: Record<string, unknown>,
+  path: string,
+  provider: ObjectStoreConfig["provider"],
+  target: Target,
+): SeaweedFsConfig | undefined {
+  const spath = `${path}.seaweedfs`;
+  if (provider === "seaweedfs" && target !== "kubernetes" && target !== "openshift")
+    r.fail(
+      `${path}.provider`,
+      provider,
+      `is for the in-cluster targets (kubernetes, openshift); target ${target} uses its cloud's object store`,
+    );
+  if (provider !== "seaweedfs") {
+    if (obj.seaweedfs !== undefined)
+      r.fail(spath, obj.seaweedfs, `is only for objectStore.provider seaweedfs (provider is ${provider})`);
+    return undefined;
+  }
+  if (obj.endpoint !== undefined)
+    r.fail(
+      `${path}.endpoint`,
+      obj.endpoint,
+      "is not used with objectStore.provider seaweedfs: clients reach the server mlstack deploys at its own Service",
+    );
+  const s = r.object(obj.seaweedfs, spath);
+  r.knownKeys(s, spath, ["volumeSize", "storageClassName"]);
+  return {
+    volumeSize: r.quantity(s, "volumeSize", spath, "10Gi"),
+    storageClassName: r.optionalString(s, "storageClassName", spath, isDns1123Subdomain, STORAGE_CLASS_RULE),
   };
 }

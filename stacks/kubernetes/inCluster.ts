@@ -1,13 +1,10 @@
 /**
  * The in-cluster implementation of every backing service, shared by the kubernetes and openshift
- * targets: Strimzi Kafka, CloudNativePG, and ObjectBucketClaims or an external S3 endpoint.
+ * targets: Strimzi Kafka, CloudNativePG, and ObjectBucketClaims, an external S3 endpoint or SeaweedFS.
  * Identity is the Kubernetes ServiceAccount; access arrives as per-workload Secrets.
  */
 import { KubernetesIdentityProvider } from "../../components/identity/kubernetes";
 import { StrimziKafka } from "../../components/kafka/StrimziKafka";
-import type { ObjectStore } from "../../components/objectstore/contract";
-import { ExternalObjectStore } from "../../components/objectstore/ExternalObjectStore";
-import { ObcObjectStore } from "../../components/objectstore/ObcObjectStore";
 import { CnpgPostgres } from "../../components/postgres/CnpgPostgres";
 import type { TargetModule } from "../backing";
 import {
@@ -16,6 +13,7 @@ import {
   objectStoreArgs,
   strimziKafkaArgs,
 } from "../componentArgs";
+import { createInClusterObjectStore } from "./objectStore";
 
 export { operatorNamespace } from "../componentArgs";
 
@@ -25,11 +23,11 @@ export function inClusterTarget(): TargetModule {
     kubernetesProvider: () => undefined,
     identityProvider: () => new KubernetesIdentityProvider(),
     createBackingServices(config, ctx, cluster, parent) {
-      const storeArgs = objectStoreArgs(config, ctx, cluster);
-      const objectStore: ObjectStore =
-        config.objectStore.provider === "obc"
-          ? new ObcObjectStore(NAMES.objectStore, storeArgs, { parent })
-          : new ExternalObjectStore(NAMES.objectStore, storeArgs, { parent });
+      const objectStore = createInClusterObjectStore(
+        NAMES.objectStore,
+        objectStoreArgs(config, ctx, cluster),
+        parent,
+      );
       const kafka = new StrimziKafka(NAMES.kafka, strimziKafkaArgs(config, ctx, cluster), { parent });
       const backupBucket = config.postgres.backup.enabled
         ? objectStore.bucket(config.postgres.backup.bucket)
