@@ -16,4 +16,7 @@ module.exports = {
   },
   moduleFileExtensions: ["ts", "js", "json"],
   testTimeout: 60000,
+  // Every run writes its temp files under one folder that is removed afterwards (test/support/tempRoot.js).
+  globalSetup: "<rootDir>/test/support/tempRootSetup.js",
+  globalTeardown: "<rootDir>/test/support/tempRootTeardown.js",
 };

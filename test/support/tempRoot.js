@@ -1,0 +1,29 @@
+/**
+ * One temp folder per jest run. Global setup creates it and points TMPDIR at it, so every
+ * `os.tmpdir()` in the tests, and every child process they start (Python's tempfile, initdb,
+ * the JVMs, the CLI), writes under it; global teardown removes it. A test that forgets to clean
+ * up no longer leaves folders in the machine's /tmp run after run, and teardown names how much
+ * it found so the leak stays visible.
+ */
+const fs = require("fs");
+const os = require("os");
+const path = require("path");
+
+const KEY = "MLSTACK_TEST_TMP_ROOT";
+
+async function setup() {
+  const root = fs.mkdtempSync(path.join(os.tmpdir(), "mlstack-jest-"));
+  process.env[KEY] = root;
+  process.env.TMPDIR = root;
+}
+
+async function teardown() {
+  const root = process.env[KEY];
+  if (!root || !fs.existsSync(root)) return;
+  const left = fs.readdirSync(root);
+  if (left.length > 0 && process.env.MLSTACK_TEST_TMP_REPORT)
+    process.stderr.write(`\ntests left ${left.length} entries in their temp folder: ${left.join(", ")}\n`);
+  fs.rmSync(root, { recursive: true, force: true });
+}
+
+module.exports = { setup, teardown };
