@@ -60,6 +60,8 @@ import {
 } from "./strimziListenerTls";
 import { strimziMetrics } from "./strimziMetrics";
 import { strimziNetworkPolicies } from "./strimziNetworkPolicies";
+import { defaultClusterDns } from "../kube/clusterDns";
+import type { ClusterNetworkFacts } from "../kube/clusterNetwork";
 import { entityOperatorTemplate, nodePoolTemplate } from "./strimziPodTemplates";
 
 type NetworkPolicyPeer = k8s.types.input.networking.v1.NetworkPolicyPeer;
@@ -121,6 +123,8 @@ export interface StrimziKafkaArgs {
    * exporter, nothing to scrape.
    */
   monitoringNamespace?: string;
+  /** The cluster's resolver, CNI and monitor labels (`mlstack:network`); defaults per `ClusterNetworkFacts`. */
+  network?: ClusterNetworkFacts;
   /** Volume of each dedicated controller. Default `20Gi` (the KRaft metadata log only). */
   controllerStorageSize?: string;
   /** Resources the Strimzi resources wait for: the operator and its CRDs, the namespace. */
@@ -355,6 +359,7 @@ export class StrimziKafka extends pulumi.ComponentResource implements KafkaClust
               namespace,
               labels: labels("kafka-metrics"),
               monitoringNamespace: args.monitoringNamespace,
+              monitorLabels: args.network?.monitorLabels,
             },
             this,
           )
@@ -481,7 +486,8 @@ export class StrimziKafka extends pulumi.ComponentResource implements KafkaClust
       {
         cluster,
         namespace,
-        flavor: ctx.flavor,
+        dns: args.network?.dns ?? defaultClusterDns(ctx.target),
+        cni: args.network?.cni,
         labels: labels("kafka"),
         apiServerCidrs: args.apiServerCidrs,
       },

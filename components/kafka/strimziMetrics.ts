@@ -18,6 +18,7 @@
  */
 import * as k8s from "@pulumi/kubernetes";
 import type * as pulumi from "@pulumi/pulumi";
+import { monitorObjectLabels } from "../kube/monitorLabels";
 
 /** Key of the exporter configuration in the ConfigMap. */
 export const METRICS_CONFIG_KEY = "kafka-metrics-config.yml";
@@ -93,6 +94,8 @@ export interface StrimziMetricsArgs {
   labels: Record<string, string>;
   /** Namespace of the Prometheus that scrapes. */
   monitoringNamespace: string;
+  /** Extra labels on the PodMonitor, for a Prometheus that selects monitors by label (`release: …`). Default none. */
+  monitorLabels?: Record<string, string>;
 }
 
 export interface StrimziMetrics {
@@ -135,7 +138,11 @@ export function strimziMetrics(
     {
       apiVersion: "monitoring.coreos.com/v1",
       kind: "PodMonitor",
-      metadata: { name: `${args.cluster}-kafka`, namespace: args.namespace, labels: args.labels },
+      metadata: {
+        name: `${args.cluster}-kafka`,
+        namespace: args.namespace,
+        labels: monitorObjectLabels(args.labels, args.monitorLabels),
+      },
       spec: {
         selector: scraped,
         namespaceSelector: { matchNames: [args.namespace] },

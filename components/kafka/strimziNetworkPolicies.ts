@@ -14,7 +14,10 @@
  * | brokers + controllers | API server (`apiServerCidrs`) on 443 / 6443 | since Strimzi 0.49 nodes read their TLS material from Secrets through the KubernetesSecretConfigProvider |
  * | Entity Operator | the cluster's brokers on 9091 | Topic and User Operators administer topics, users and ACLs through the replication listener |
  * | Entity Operator | API server on 443 / 6443 | watches KafkaTopic / KafkaUser, writes their status and user Secrets |
- * | both | cluster DNS | brokers resolve each other's per-pod names; operators resolve the bootstrap address |
+ * | both | the cluster's resolver (`dns`, see `kube/clusterDns.ts`) | brokers resolve each other's per-pod names; operators resolve the bootstrap address |
+ *
+ * On Cilium (`cni: cilium`) an `ipBlock` never matches the API server, so each of the two pod
+ * groups also gets a CiliumNetworkPolicy with `toEntities: [kube-apiserver]` (see `kube/apiServer.ts`).
  *
  * The cluster operator's own egress (to 9090 / 9091 / 8443 here) is the operators namespace's
  * business (see `operatorNetworkPolicies`). Replies to connections opened from elsewhere need no
@@ -22,9 +25,8 @@
  */
 import * as k8s from "@pulumi/kubernetes";
 import type * as pulumi from "@pulumi/pulumi";
-import type { ClusterFlavor } from "../context";
-import { API_SERVER_PORTS } from "../kube/apiServer";
-import { dnsEgressRule } from "../kube/clusterDns";
+import { Cni, apiServerEgressRule, ciliumApiServerPolicy } from "../kube/apiServer";
+import { ClusterDnsConfig, dnsEgressRule } from "../kube/clusterDns";
 import { entityOperatorPodLabels, kafkaPodLabels } from "./strimziPodTemplates";
 
 type EgressRule = k8s.types.input.networking.v1.NetworkPolicyEgressRule;
@@ -37,17 +39,16 @@ export const REPLICATION_PORT = 9091;
 export interface StrimziNetworkPolicyArgs {
   cluster: string;
   namespace: string;
-  flavor: ClusterFlavor;
+  /** The cluster's resolver. */
+  dns: ClusterDnsConfig;
+  /** The CNI enforcing the policies (`cilium` adds the API-server CiliumNetworkPolicies). Default `other`. */
+  cni?: Cni;
   labels: Record<string, string>;
   apiServerCidrs: string[];
 }
 
 function tcp(ports: number[]): k8s.types.input.networking.v1.NetworkPolicyPort[] {
   return ports.map((port) => ({ protocol: "TCP", port }));
-}
-
-function apiServerEgress(cidrs: string[]): EgressRule {
-  return { to: cidrs.map((cidr) => ({ ipBlock: { cidr } })), ports: tcp(API_SERVER_PORTS) };
 }
 
 /** Egress of the brokers and controllers. */
@@ -57,8 +58,8 @@ export function kafkaNodesEgress(args: StrimziNetworkPolicyArgs): EgressRule[] {
       to: [{ podSelector: { matchLabels: kafkaPodLabels(args.cluster) } }],
       ports: tcp([CONTROL_PLANE_PORT, REPLICATION_PORT]),
     },
-    apiServerEgress(args.apiServerCidrs),
-    dnsEgressRule(args.flavor),
+    apiServerEgressRule(args.apiServerCidrs),
+    dnsEgressRule(args.dns),
   ];
 }
 
@@ -66,28 +67,36 @@ export function kafkaNodesEgress(args: StrimziNetworkPolicyArgs): EgressRule[] {
 export function entityOperatorEgress(args: StrimziNetworkPolicyArgs): EgressRule[] {
   return [
     { to: [{ podSelector: { matchLabels: kafkaPodLabels(args.cluster) } }], ports: tcp([REPLICATION_PORT]) },
-    apiServerEgress(args.apiServerCidrs),
-    dnsEgressRule(args.flavor),
+    apiServerEgressRule(args.apiServerCidrs),
+    dnsEgressRule(args.dns),
   ];
 }
 
-/** Creates the two egress policies, named after the cluster. */
+/** Creates the two egress policies, named after the cluster (and on Cilium their API-server counterparts). */
 export function strimziNetworkPolicies(
   name: string,
   args: StrimziNetworkPolicyArgs,
   parent: pulumi.Resource,
-): k8s.networking.v1.NetworkPolicy[] {
-  const policy = (suffix: string, podLabels: Record<string, string>, egress: EgressRule[]) =>
-    new k8s.networking.v1.NetworkPolicy(
-      `${name}-${suffix}`,
-      {
-        metadata: { name: `${args.cluster}-${suffix}`, namespace: args.namespace, labels: args.labels },
-        spec: { podSelector: { matchLabels: podLabels }, policyTypes: ["Egress"], egress },
-      },
-      { parent },
+): pulumi.Resource[] {
+  const policy = (suffix: string, podLabels: Record<string, string>, egress: EgressRule[]) => {
+    const metadata = { name: `${args.cluster}-${suffix}`, namespace: args.namespace, labels: args.labels };
+    const cilium = ciliumApiServerPolicy(
+      `${name}-${suffix}-cilium`,
+      args.cni,
+      { ...metadata, name: `${metadata.name}-apiserver`, pods: { matchLabels: podLabels }, egress: true },
+      parent,
     );
+    return [
+      new k8s.networking.v1.NetworkPolicy(
+        `${name}-${suffix}`,
+        { metadata, spec: { podSelector: { matchLabels: podLabels }, policyTypes: ["Egress"], egress } },
+        { parent },
+      ),
+      ...(cilium ? [cilium] : []),
+    ];
+  };
   return [
-    policy("kafka-nodes-egress", kafkaPodLabels(args.cluster), kafkaNodesEgress(args)),
-    policy("entity-operator-egress", entityOperatorPodLabels(args.cluster), entityOperatorEgress(args)),
+    ...policy("kafka-nodes-egress", kafkaPodLabels(args.cluster), kafkaNodesEgress(args)),
+    ...policy("entity-operator-egress", entityOperatorPodLabels(args.cluster), entityOperatorEgress(args)),
   ];
 }

@@ -11,40 +11,20 @@
 import type * as k8s from "@pulumi/kubernetes";
 import type * as pulumi from "@pulumi/pulumi";
 import type { ClusterFlavor } from "../context";
+import { dnsEgressRule } from "../kube/clusterDns";
 
 type Peer = k8s.types.input.networking.v1.NetworkPolicyPeer;
 type EgressRule = k8s.types.input.networking.v1.NetworkPolicyEgressRule;
 type NetworkPolicySpec = k8s.types.input.networking.v1.NetworkPolicySpec;
 
 /**
- * Cluster DNS per flavor. OpenShift: the `dns-default` pods in `openshift-dns` listen on 5353
- * (the Service maps 53 to it). Kubernetes, EKS and GKE: CoreDNS / kube-dns pods labelled
- * `k8s-app: kube-dns` in `kube-system` on 53. Policies match the pod port after the Service
- * translation, so both are listed where they differ.
+ * Cluster DNS by flavor: OpenShift's DNS operator pods, else the kube-dns pods (see
+ * `kube/clusterDns.ts`). The namespace's own `allow-dns-egress` policy (`TeamNamespace`) carries the
+ * configured resolver (a node-local cache, GKE's Cloud DNS); this rule keeps the MLflow policy
+ * self-contained where the namespace was not made by `TeamNamespace`.
  */
 export function dnsEgress(flavor: ClusterFlavor): EgressRule {
-  const to: Peer[] =
-    flavor === "openshift"
-      ? [
-          {
-            namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": "openshift-dns" } },
-            podSelector: { matchLabels: { "dns.operator.openshift.io/daemonset-dns": "default" } },
-          },
-        ]
-      : [
-          {
-            namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": "kube-system" } },
-            podSelector: { matchLabels: { "k8s-app": "kube-dns" } },
-          },
-        ];
-  const ports = flavor === "openshift" ? [53, 5353] : [53];
-  return {
-    to,
-    ports: ports.flatMap((port) => [
-      { protocol: "UDP", port },
-      { protocol: "TCP", port },
-    ]),
-  };
+  return dnsEgressRule({ resolver: flavor === "openshift" ? "openshift" : "kube-dns" });
 }
 
 export interface MlflowNetworkPolicyArgs {

@@ -5,8 +5,9 @@
  *   that would run privileged, as root or with extra capabilities is refused by the API server
  *   itself, whatever created it. On OpenShift the PSA label sync is switched off for the namespace
  *   so the labels set here stay authoritative (the restricted-v2 SCC still applies).
- * - A default-deny NetworkPolicy (every pod, Ingress and Egress) plus DNS egress to the cluster
- *   resolver only. Every other flow is opened by the workload that needs it.
+ * - A default-deny NetworkPolicy (every pod, Ingress and Egress) plus DNS egress to the cluster's
+ *   resolver only (`dns`: kube-dns pods, a node-local cache, GKE's Cloud DNS or OpenShift's DNS;
+ *   see `kube/clusterDns.ts`). Every other flow is opened by the workload that needs it.
  * - With a quota: a ResourceQuota (CPU, memory, `requests.nvidia.com/gpu`, pods, storage, and no
  *   NodePort or LoadBalancer Services) and a LimitRange giving containers that declare nothing a
  *   small request and a bounded limit.
@@ -25,7 +26,7 @@ import type { PlatformContext } from "../context";
 import { refusal } from "../argumentProblem";
 import { kubeLabels } from "../kube/labels";
 import { SUBJECT_NAME_RULE, isSubjectName, systemSubjectProblem } from "../kube/rbacSubjects";
-import { dnsEgressRule } from "../kube/clusterDns";
+import { ClusterDnsConfig, clusterDnsProblem, defaultClusterDns, dnsEgressRule } from "../kube/clusterDns";
 import { isQuantity, minQuantity } from "../kube/quantity";
 import { teamRoleRules } from "./teamRole";
 
@@ -60,6 +61,12 @@ export interface TeamNamespaceArgs {
    * peers and ports: an open rule would undo the default deny.
    */
   sharedEgress?: k8s.types.input.networking.v1.NetworkPolicyEgressRule[];
+  /**
+   * The resolver the namespace's pods use (`mlstack:network.dns`). Default the target's usual one:
+   * kubernetes and aws the kube-dns pods, gcp Cloud DNS for GKE (Autopilot's default), openshift
+   * `openshift-dns`. A wrong resolver blocks all name resolution in the namespace.
+   */
+  dns?: ClusterDnsConfig;
 }
 
 /** Pod Security Admission level every mlstack namespace enforces. */
@@ -132,7 +139,11 @@ export class TeamNamespace extends pulumi.ComponentResource {
       `${name}-dns-egress`,
       {
         metadata: metadata(DNS_EGRESS_POLICY),
-        spec: { podSelector: {}, policyTypes: ["Egress"], egress: [dnsEgressRule(ctx.flavor)] },
+        spec: {
+          podSelector: {},
+          policyTypes: ["Egress"],
+          egress: [dnsEgressRule(args.dns ?? defaultClusterDns(ctx.target))],
+        },
       },
       { parent: this },
     );
@@ -286,6 +297,10 @@ export function validateTeamNamespaceArgs(name: string, args: TeamNamespaceArgs)
     );
   }
   if (!DNS_LABEL.test(args.team)) fail("team", args.team, `is not ${DNS_LABEL_RULE}`);
+  if (args.dns) {
+    const problem = clusterDnsProblem(args.dns, args.ctx.target);
+    if (problem) fail(`dns.${problem.key}`, problem.value, problem.allowed);
+  }
 
   const subjects: Array<[string, string[]]> = [
     ["groups", args.groups],

@@ -64,6 +64,7 @@ import {
 } from "./kserve";
 import { OPENSHIFT_OPERATORS_NAMESPACE, OlmPackage, installPlanApproval, subscriptionSpec } from "./olm";
 import { OperandEgress, WebhookIngress, operatorNetworkPolicies } from "./operatorNetwork";
+import type { ClusterNetworkFacts } from "../kube/clusterNetwork";
 import {
   STRIMZI_CHART,
   STRIMZI_KAFKA_POD_LABELS,
@@ -111,6 +112,8 @@ export interface PlatformOperatorsArgs {
   namespacesReady?: pulumi.Resource[];
   /** Kubernetes API server CIDRs (`mlstack:network.apiServerCidrs`), for operator egress and webhook ingress. */
   apiServerCidrs: string[];
+  /** The cluster's resolver and CNI (`mlstack:network`) for the operators' namespaces; defaults per `ClusterNetworkFacts`. */
+  network?: ClusterNetworkFacts;
   /** Budget of the operators namespace (kubernetes; OpenShift AI's namespace on openshift). Default `OPERATORS_QUOTA`. */
   quota?: ResourceQuotaConfig;
   /** Catalog overrides (openshift only). */
@@ -207,7 +210,7 @@ export class PlatformOperators extends pulumi.ComponentResource {
     }
     const policies = operatorNetworkPolicies(
       name,
-      { namespace, labels, apiServerCidrs: args.apiServerCidrs, webhooks, operands },
+      { namespace, labels, apiServerCidrs: args.apiServerCidrs, cni: args.network?.cni, webhooks, operands },
       this,
     );
     const dependsOn = [...ns.ready, ...policies];
@@ -408,6 +411,7 @@ export class PlatformOperators extends pulumi.ComponentResource {
           namespace: ns.namespaceName,
           labels: labels(RHOAI_OPERATOR_NAMESPACE),
           apiServerCidrs: args.apiServerCidrs,
+          cni: args.network?.cni,
           // Only the OpenShift AI operator runs in its namespace.
           webhooks: [{ operator: "rhoai", pods: {}, port: RHOAI_WEBHOOK_PORT }],
           operands: [],
@@ -480,6 +484,7 @@ function operatorsNamespaceArgs(args: PlatformOperatorsArgs, namespace: string):
     members: [],
     quota: args.quota ?? OPERATORS_QUOTA,
     serviceAccounts: [],
+    ...(args.network?.dns ? { dns: args.network.dns } : {}),
   };
 }
 

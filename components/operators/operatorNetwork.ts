@@ -9,12 +9,17 @@
  * | `allow-<operator>-webhook-ingress` | that operator's | from `apiServerCidrs` on its webhook port |
  * | `allow-<operator>-operand-egress` | that operator's | to its operands' pods in the watched namespaces, on the ports it administers them through |
  *
+ * On Cilium (`cni: cilium`) an `ipBlock` never matches the API server: the first two flows are also
+ * opened by CiliumNetworkPolicies (`allow-apiserver-egress-cilium`: `toEntities: [kube-apiserver]`
+ * for every pod; `allow-<operator>-webhook-ingress-cilium`: `fromEntities` on that operator's
+ * webhook port; see `kube/apiServer.ts`).
+ *
  * The watched namespaces are default-deny too: the components running the operands admit the
  * operator there (Strimzi generates those policies itself; see `PlatformOperators.operatorPods`).
  */
 import * as k8s from "@pulumi/kubernetes";
 import type * as pulumi from "@pulumi/pulumi";
-import { API_SERVER_PORTS } from "../kube/apiServer";
+import { API_SERVER_PORTS, Cni, apiServerEgressRule, ciliumApiServerPolicy } from "../kube/apiServer";
 
 type LabelSelector = k8s.types.input.meta.v1.LabelSelector;
 
@@ -42,6 +47,8 @@ export interface OperatorNetworkArgs {
   namespace: pulumi.Input<string>;
   labels: Record<string, string>;
   apiServerCidrs: string[];
+  /** The CNI enforcing the policies (`cilium` adds the CiliumNetworkPolicy). Default `other`. */
+  cni?: Cni;
   webhooks: WebhookIngress[];
   operands: OperandEgress[];
 }
@@ -50,7 +57,7 @@ export function operatorNetworkPolicies(
   name: string,
   args: OperatorNetworkArgs,
   parent: pulumi.Resource,
-): k8s.networking.v1.NetworkPolicy[] {
+): pulumi.Resource[] {
   const metadata = (policyName: string) => ({
     name: policyName,
     namespace: args.namespace,
@@ -59,7 +66,7 @@ export function operatorNetworkPolicies(
   const apiServer = args.apiServerCidrs.map((cidr) => ({ ipBlock: { cidr } }));
   const tcp = (ports: number[]) => ports.map((port) => ({ protocol: "TCP", port }));
 
-  const policies = [
+  const policies: pulumi.Resource[] = [
     new k8s.networking.v1.NetworkPolicy(
       `${name}-apiserver-egress`,
       {
@@ -67,7 +74,7 @@ export function operatorNetworkPolicies(
         spec: {
           podSelector: {},
           policyTypes: ["Egress"],
-          egress: [{ to: apiServer, ports: tcp(API_SERVER_PORTS) }],
+          egress: [apiServerEgressRule(args.apiServerCidrs)],
         },
       },
       { parent },
@@ -119,5 +126,35 @@ export function operatorNetworkPolicies(
       ),
     );
   }
+  const cilium = [
+    ciliumApiServerPolicy(
+      `${name}-apiserver-cilium`,
+      args.cni,
+      {
+        name: "allow-apiserver-egress-cilium",
+        namespace: args.namespace,
+        labels: args.labels,
+        pods: {},
+        egress: true,
+      },
+      parent,
+    ),
+    ...args.webhooks.map((webhook) =>
+      ciliumApiServerPolicy(
+        `${name}-${webhook.operator}-webhook-cilium`,
+        args.cni,
+        {
+          name: `allow-${webhook.operator}-webhook-ingress-cilium`,
+          namespace: args.namespace,
+          labels: args.labels,
+          pods: webhook.pods,
+          egress: false,
+          webhookPorts: [webhook.port],
+        },
+        parent,
+      ),
+    ),
+  ];
+  for (const policy of cilium) if (policy) policies.push(policy);
   return policies;
 }

@@ -46,6 +46,8 @@ import { DNS1123_SUBDOMAIN_RULE, isDns1123Label, isDns1123Subdomain } from "../k
 import { PLATFORM_OWNER } from "../platformIdentity";
 import type { ContainerResources } from "../kube/containerResources";
 import type { NetworkConfig } from "../kube/clusterNetwork";
+import { apiServerEgressRule, ciliumApiServerPolicy } from "../kube/apiServer";
+import { monitorObjectLabels } from "../kube/monitorLabels";
 import type { PostgresConfig, PostgresDatabaseConfig } from "./settings";
 import type { PostgresService } from "./contract";
 import { BARMAN_CLOUD_PLUGIN, barmanBackupSettings, DEFAULT_BACKUP_SIDECAR_RESOURCES } from "./cnpgBackup";
@@ -466,6 +468,19 @@ export class CnpgPostgres extends pulumi.ComponentResource implements PostgresSe
       },
       { parent: this, dependsOn },
     );
+    // Cilium: the instance managers' API-server egress, which an ipBlock cannot open there.
+    ciliumApiServerPolicy(
+      `${name}-instances-cilium`,
+      network.cni,
+      {
+        name: `${cluster}-instances-apiserver`,
+        namespace: args.namespace,
+        labels: this.labels,
+        pods: { matchLabels: { [CNPG_CLUSTER_LABEL]: cluster } },
+        egress: true,
+      },
+      this,
+    );
 
     if (args.monitoring) {
       // `spec.monitoring.enablePodMonitor` is deprecated since CloudNativePG 1.28: the PodMonitor is ours.
@@ -474,7 +489,11 @@ export class CnpgPostgres extends pulumi.ComponentResource implements PostgresSe
         {
           apiVersion: "monitoring.coreos.com/v1",
           kind: "PodMonitor",
-          metadata: { name: cluster, namespace: args.namespace, labels: this.labels },
+          metadata: {
+            name: cluster,
+            namespace: args.namespace,
+            labels: monitorObjectLabels(this.labels, network.monitorLabels),
+          },
           spec: {
             selector: { matchLabels: { [CNPG_CLUSTER_LABEL]: cluster, "cnpg.io/podRole": "instance" } },
             podMetricsEndpoints: [{ port: "metrics" }],
@@ -674,7 +693,7 @@ function instancesNetworkPolicy(p: InstancesPolicyInputs): k8s.types.input.netwo
     ingress,
     egress: [
       { to: [peers], ports: tcp(POSTGRES_PORT, CNPG_STATUS_PORT) },
-      { to: p.network.apiServerCidrs.map((cidr) => ({ ipBlock: { cidr } })), ports: tcp(443, 6443) },
+      apiServerEgressRule(p.network.apiServerCidrs),
       ...p.objectStoreEgress,
     ],
   };

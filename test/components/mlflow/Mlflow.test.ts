@@ -560,7 +560,11 @@ describe("Mlflow with oauth-proxy (openshift, prod)", () => {
         from: [
           teamPeer("ml-test-fraud"),
           ROUTER_PEER,
-          { namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": "openshift-monitoring" } } },
+          {
+            namespaceSelector: {
+              matchLabels: { "kubernetes.io/metadata.name": "openshift-user-workload-monitoring" },
+            },
+          },
         ],
         ports: [{ protocol: "TCP", port: 8443 }],
       },

@@ -140,10 +140,39 @@ describe("TeamNamespace", () => {
         },
       ]);
       expect(rule.ports).toEqual([
-        { protocol: "UDP", port: 5353 },
-        { protocol: "TCP", port: 5353 },
         { protocol: "UDP", port: 53 },
         { protocol: "TCP", port: 53 },
+        { protocol: "UDP", port: 5353 },
+        { protocol: "TCP", port: 5353 },
+      ]);
+    });
+
+    it("allows DNS to GKE's metadata server and node-local cache by default on gcp (Cloud DNS), never only to kube-dns pods", async () => {
+      const r = await renderTeam(teamArgs({ ctx: ctx({ target: "gcp" }) }));
+      const [rule] = r.inputs(r.one(NETPOL, "dns-egress")).spec.egress;
+      expect(rule.to).toEqual(
+        expect.arrayContaining([
+          { ipBlock: { cidr: "169.254.169.254/32" } },
+          { ipBlock: { cidr: "169.254.20.10/32" } },
+        ]),
+      );
+      expect(rule.ports).toEqual([
+        { protocol: "UDP", port: 53 },
+        { protocol: "TCP", port: 53 },
+      ]);
+    });
+
+    it("allows DNS to the configured node-local cache address and its pods when told the cluster runs one", async () => {
+      const r = await renderTeam(teamArgs({ dns: { resolver: "node-local", address: "169.254.25.10" } }));
+      const [rule] = r.inputs(r.one(NETPOL, "dns-egress")).spec.egress;
+      expect(rule.to).toEqual([
+        { ipBlock: { cidr: "169.254.25.10/32" } },
+        {
+          namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": "kube-system" } },
+          podSelector: {
+            matchExpressions: [{ key: "k8s-app", operator: "In", values: ["kube-dns", "node-local-dns"] }],
+          },
+        },
       ]);
     });
 
@@ -373,6 +402,16 @@ describe("TeamNamespace", () => {
       ["a kube- namespace", { namespace: "kube-system" }, "is reserved"],
       ["an openshift- namespace", { namespace: "openshift-ml" }, "is reserved"],
       ["a team that is not a DNS label", { team: "Fraud Team" }, 'team "Fraud Team" is not a DNS label'],
+      [
+        "OpenShift's resolver off OpenShift",
+        { dns: { resolver: "openshift" } },
+        'dns.resolver "openshift" is only for target openshift',
+      ],
+      [
+        "a node-local address that is not IPv4",
+        { dns: { resolver: "node-local", address: "cache.local" } },
+        'dns.address "cache.local" is not an IPv4 address',
+      ],
       ["an empty group", { groups: [""] }, 'groups[0] "" is not a user or group name: not empty'],
       ["a group with surrounding spaces", { groups: [" ml-fraud"] }, "no surrounding spaces"],
       ["a system group", { groups: ["system:authenticated"] }, "is a Kubernetes system identity"],
