@@ -6,7 +6,8 @@
  * the engine validates again at `pulumi up`.
  */
 import { objectName } from "./kubernetesObjects";
-import { checkWorkloadPods, podRules } from "./kubernetesWorkloads";
+import { podRules } from "./kubernetesWorkloads";
+import { checkWorkloadPods } from "./workloadRule";
 import { isInferenceService, kubernetesGvk } from "./podSpecs";
 import type { PolicyResource, Reporter, ResourceRule } from "./rule";
 import { resourceRule, UNKNOWN_NOT_CHECKED } from "./rule";
