@@ -1,7 +1,15 @@
 /**
- * mlstack: a production ML platform on Kubernetes, OpenShift, AWS or GCP.
- * `pulumi up` runs this file; `mlstack plan` runs the same `main` under Pulumi's mock runtime.
+ * The `mlstack` package entry: the provider-neutral components and contracts, and the typed
+ * outputs of a platform stack for the application stacks that read them through a
+ * `StackReference`. Importing it registers nothing and loads no cloud SDK; the Pulumi program of
+ * this repository's stacks is `stacks/program.ts`.
  */
-import { main } from "./stacks";
-
-export = main();
+export * from "./components/index";
+export type {
+  PlatformStackOutputs,
+  TeamOutputs,
+  KafkaOutputs,
+  DatabaseOutputs,
+  BucketOutputs,
+} from "./stacks/outputs";
+export { PLATFORM_OUTPUTS_VERSION } from "./stacks/outputs";

@@ -1,0 +1,65 @@
+/**
+ * `mlstack`: the provider-neutral part of the library — the components every target shares and
+ * the contracts the backing services implement. Importing it registers nothing and loads no cloud
+ * SDK (`@pulumi/aws`, `@pulumi/gcp`); the per-target backing services are in `mlstack/kubernetes`,
+ * `mlstack/openshift`, `mlstack/aws` and `mlstack/gcp`.
+ *
+ * Everything exported here (and from the target entries) is the package's public API: removing or
+ * renaming an export, or making an optional argument required, is a breaking change (CHANGELOG.md).
+ */
+
+// Where the platform runs and how its workloads are named.
+export { ENVIRONMENTS, MLFLOW_WORKLOAD, PLATFORM_OWNER, TARGETS } from "./platformIdentity";
+export type { Environment, Target } from "./platformIdentity";
+export { flavorOf } from "./context";
+export type { ClusterFlavor, PlatformContext } from "./context";
+export type { ArgumentProblem, ArgumentRefusal } from "./argumentProblem";
+
+// The contracts: what a workload needs from each backing service, whatever implements it.
+export { emptyAccess, mergeAccess } from "./identity/contract";
+export type {
+  WorkloadAccess,
+  WorkloadIdentity,
+  WorkloadIdentityProvider,
+  WorkloadRef,
+} from "./identity/contract";
+export type {
+  KafkaCluster,
+  KafkaClientSecurity,
+  KafkaLagTrigger,
+  KafkaScalerAuth,
+  TopicGrant,
+} from "./kafka/contract";
+export type { KafkaConfig, KafkaTopicConfig } from "./kafka/settings";
+export type { PostgresService } from "./postgres/contract";
+export type { PostgresConfig, PostgresDatabaseConfig } from "./postgres/settings";
+export { BUCKET_PREFIX } from "./objectstore/contract";
+export type { Bucket, BucketAccessMode, BucketGrantOptions, ObjectStore } from "./objectstore/contract";
+export type { BucketConfig, ObjectStoreConfig } from "./objectstore/settings";
+
+// Workloads written once against the contracts.
+export { TeamNamespace, validateTeamNamespaceArgs } from "./namespace/TeamNamespace";
+export type { TeamNamespaceArgs, TeamServiceAccount } from "./namespace/TeamNamespace";
+export { Mlflow } from "./mlflow/Mlflow";
+export type { MlflowArgs, MlflowPermission } from "./mlflow/Mlflow";
+export { validateMlflowArgs } from "./mlflow/validation";
+export { ModelServing, validateModelServingArgs } from "./serving/ModelServing";
+export type { ModelServingArgs } from "./serving/ModelServing";
+export type { ModelConfig, ServingEngine, ServingRuntime } from "./serving/settings";
+export { Orchestrator } from "./orchestrator/Orchestrator";
+export type { OrchestratorArgs, OrchestratorPipelineArgs } from "./orchestrator/Orchestrator";
+export { validateOrchestratorArgs } from "./orchestrator/validation";
+
+// Exposure, certificates and the operators the in-cluster backing services need.
+export { Exposure, validateExposureArgs } from "./exposure/Exposure";
+export type { ExposureArgs, ExposureTls } from "./exposure/Exposure";
+export { CertificateAuthority } from "./pki/CertificateAuthority";
+export type { CertificateAuthorityArgs, IssueArgs, IssuedCertificate } from "./pki/CertificateAuthority";
+export { PlatformOperators, validatePlatformOperatorsArgs } from "./operators/PlatformOperators";
+export type { PlatformOperatorsArgs } from "./operators/PlatformOperators";
+export type { OperatorConfig, OperatorsConfig } from "./operators/settings";
+
+// The shared Kubernetes rules, for application stacks that want the platform's conventions.
+export { kubeLabels, selectorLabels } from "./kube/labels";
+export type { LabelArgs } from "./kube/labels";
+export { containerSecurityContext, podSecurityContext } from "./kube/podSecurity";

@@ -1,0 +1,19 @@
+/**
+ * `mlstack/kubernetes`: the in-cluster backing services of plain Kubernetes — Kafka on Strimzi,
+ * Postgres on CloudNativePG, buckets from an ObjectBucketClaim or an external S3 endpoint, and
+ * credentials-Secret workload identities. Loads no cloud SDK. The provider-neutral workloads
+ * (ModelServing, Mlflow, TeamNamespace, …) come from `mlstack`; they are re-exported here so a
+ * Kubernetes-only program needs one import.
+ */
+export * from "./index";
+export { StrimziKafka, validateStrimziKafkaArgs } from "./kafka/StrimziKafka";
+export type { StrimziKafkaArgs } from "./kafka/StrimziKafka";
+export { CnpgPostgres } from "./postgres/CnpgPostgres";
+export type { CnpgPostgresArgs } from "./postgres/CnpgPostgres";
+export { ObcObjectStore, OBC_PROVISIONERS } from "./objectstore/ObcObjectStore";
+export type { ObcObjectStoreArgs, ObcProvisioner } from "./objectstore/ObcObjectStore";
+export { ExternalObjectStore } from "./objectstore/ExternalObjectStore";
+export type { ExternalObjectStoreArgs } from "./objectstore/ExternalObjectStore";
+export { S3CompatibleBucket } from "./objectstore/S3CompatibleBucket";
+export type { S3CompatibleBucketArgs } from "./objectstore/S3CompatibleBucket";
+export { KubernetesIdentityProvider } from "./identity/kubernetes";
