@@ -1,6 +1,14 @@
 /** Requests and limits of one container, as Kubernetes quantities (see ./quantity.ts). */
 
+/** CPU and memory of a request or a limit, e.g. `250m` and `512Mi`. */
+export interface CpuMemory {
+  cpu: string;
+  memory: string;
+}
+
+// Named rather than inline object types: Pulumi's component analyzer refuses anonymous object
+// types in component args (@pulumi/pulumi 3.270.0, provider/experimental/analyzer.js).
 export interface ContainerResources {
-  requests: { cpu: string; memory: string };
-  limits: { cpu: string; memory: string };
+  requests: CpuMemory;
+  limits: CpuMemory;
 }
