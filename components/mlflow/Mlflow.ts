@@ -56,7 +56,23 @@ const ENTRYPOINT = "/usr/local/bin/mlflow-entrypoint";
 /** The /tmp emptyDir (its name is reserved in validation.ts). */
 const SCRATCH_VOLUME = "tmp";
 
-export type MlflowPermission = "READ" | "USE" | "EDIT" | "MANAGE" | "NO_PERMISSIONS";
+/** MLflow's permission levels (an `as const` object as well as a type: a schema enum). */
+export const MlflowPermission = {
+  READ: "READ",
+  USE: "USE",
+  EDIT: "EDIT",
+  MANAGE: "MANAGE",
+  NO_PERMISSIONS: "NO_PERMISSIONS",
+} as const;
+export type MlflowPermission = (typeof MlflowPermission)[keyof typeof MlflowPermission];
+
+/** The artifact bucket MLflow proxies uploads and downloads to. */
+export interface MlflowArtifacts {
+  /** The grant from `Bucket.grantAccess(identity, "readwrite")`. */
+  access: WorkloadAccess;
+  /** The bucket's `s3://…` / `gs://…` URL. */
+  destination: pulumi.Input<string>;
+}
 
 export interface MlflowArgs {
   /** Environment, cluster flavor, HA and protection of the platform. */
@@ -81,7 +97,7 @@ export interface MlflowArgs {
    * `destination` its `s3://…` / `gs://…` URL. An `AWS_ENDPOINT_URL` in the grant (S3-compatible
    * stores) is also exported as `MLFLOW_S3_ENDPOINT_URL`.
    */
-  artifacts: { access: WorkloadAccess; destination: pulumi.Input<string> };
+  artifacts: MlflowArtifacts;
   /**
    * Who may reach the serving port: the ingress controller / router namespace when MLflow is
    * exposed, team namespaces whose notebooks and jobs log runs. Empty = nobody but monitoring.

@@ -1,7 +1,12 @@
 /** What the MLflow tracking server is asked to be (`mlstack:mlflow`). */
 import type { ContainerResources } from "../kube/containerResources";
 
-export type MlflowAuth = "basic" | "oauth-proxy" | "none";
+/**
+ * How MLflow authenticates users. An `as const` object as well as a type: Pulumi's component
+ * analyzer reads this pattern (not a bare string union) as a schema enum.
+ */
+export const MlflowAuth = { basic: "basic", oauthProxy: "oauth-proxy", none: "none" } as const;
+export type MlflowAuth = (typeof MlflowAuth)[keyof typeof MlflowAuth];
 
 export interface MlflowConfig {
   /** Tracking server image (see images/mlflow). */

@@ -108,7 +108,7 @@ export interface OrchestratorArgs {
 export class Orchestrator extends pulumi.ComponentResource {
   /** The Service of the API/UI server (hand it to Exposure). */
   readonly serviceName: pulumi.Output<string>;
-  readonly servicePort = PREFECT_PORT;
+  readonly servicePort: number = PREFECT_PORT;
   /** In-cluster API URL (`PREFECT_API_URL`). */
   readonly apiUrl: pulumi.Output<string>;
   /** Secret (platform namespace) holding the credential under `auth-string`. */
