@@ -57,16 +57,40 @@ export interface KafkaCluster {
 export interface TriggerAuthenticationSpec {
   secretTargetRef?: { parameter: string; name: pulumi.Input<string>; key: pulumi.Input<string> }[];
   env?: { parameter: string; name: string; containerName: string }[];
-  podIdentity?: { provider: "aws"; roleArn?: pulumi.Input<string>; identityOwner?: "workload" };
+  /**
+   * KEDA's own pod identity: `aws` (IRSA; optionally a role to assume, or the workload's role) or
+   * `gcp` (the KEDA operator's Workload Identity).
+   */
+  podIdentity?:
+    { provider: "aws"; roleArn?: pulumi.Input<string>; identityOwner?: "workload" } | { provider: "gcp" };
+}
+
+/** Where a workload's consumer lag is read, and the lag one replica should absorb. */
+export interface KafkaLagTarget {
+  bootstrapServers: pulumi.Input<string>;
+  /** Physical input topic. */
+  topic: pulumi.Input<string>;
+  consumerGroup: string;
+  /** Lag per replica at which KEDA adds one. */
+  lagThreshold: number;
 }
 
 /**
- * What a Kafka backend tells a workload's autoscaler: how KEDA connects to read the consumer lag.
- * The workload adds where to read (bootstrap servers, group, topic) and the threshold.
+ * What a Kafka backend tells a workload's autoscaler: which KEDA scaler reads the consumer lag and
+ * how it authenticates. For the `kafka` scaler (read from the brokers) the workload adds where to
+ * read (bootstrap servers, group, topic) and the threshold to `connection`; a backend whose lag is
+ * read elsewhere (Managed Kafka: Cloud Monitoring) builds the whole metadata from the target.
  */
 export interface KafkaLagTrigger {
+  /** The KEDA scaler. Default `kafka`. */
+  type?: "kafka" | "gcp-stackdriver";
   /** `kafka` trigger metadata about the connection only (`tls`, `sasl`, ...), never a credential. */
   connection: Record<string, pulumi.Input<string>>;
+  /**
+   * The trigger's whole metadata for one lag target, for scalers other than `kafka`; never a
+   * credential. Unset for `kafka`: the workload builds it from the target and `connection`.
+   */
+  metadata?: (target: KafkaLagTarget) => Record<string, pulumi.Input<string>>;
   /** The TriggerAuthentication spec; undefined when the connection needs no credentials. */
   authentication?: TriggerAuthenticationSpec;
 }

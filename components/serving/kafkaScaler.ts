@@ -8,7 +8,7 @@ import type * as pulumi from "@pulumi/pulumi";
 
 import type { KafkaLagTrigger } from "../kafka/contract";
 
-export type { KafkaLagTrigger, TriggerAuthenticationSpec } from "../kafka/contract";
+export type { KafkaLagTarget, KafkaLagTrigger, TriggerAuthenticationSpec } from "../kafka/contract";
 
 /** The streaming wiring of one model, supplied by the stack from the Kafka contract. */
 export interface ModelKafkaArgs {
@@ -28,7 +28,7 @@ export interface ModelKafkaArgs {
   inputPartitions: number;
   /**
    * How KEDA connects to read the consumer lag (`KafkaCluster.lagTrigger`). Unset when KEDA
-   * cannot authenticate to the cluster (Managed Kafka on GCP): the model then scales on CPU.
+   * cannot read the lag: the model then scales on CPU.
    */
   lagTrigger?: KafkaLagTrigger;
 }
@@ -47,4 +47,28 @@ export function kafkaTriggerMetadata(
     offsetResetPolicy: "latest",
     ...kafka.lagTrigger.connection,
   };
+}
+
+/**
+ * The ScaledObject trigger (type and metadata) for a streaming model: the backend's own metadata when
+ * its scaler reads the lag somewhere other than the brokers (`KafkaLagTrigger.metadata`), else the
+ * `kafka` scaler's.
+ */
+export function lagScalerTrigger(
+  kafka: ModelKafkaArgs & { lagTrigger: KafkaLagTrigger },
+  lagThreshold: number,
+): { type: string; metadata: Record<string, pulumi.Input<string>> } {
+  const trigger = kafka.lagTrigger;
+  if (trigger.metadata) {
+    return {
+      type: trigger.type ?? "kafka",
+      metadata: trigger.metadata({
+        bootstrapServers: kafka.bootstrapServers,
+        topic: kafka.inputTopic,
+        consumerGroup: kafka.consumerGroup,
+        lagThreshold,
+      }),
+    };
+  }
+  return { type: "kafka", metadata: kafkaTriggerMetadata(kafka, lagThreshold) };
 }
