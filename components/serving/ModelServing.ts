@@ -448,10 +448,10 @@ export class ModelServing extends pulumi.ComponentResource {
           selector: kserve ? "pod" : "service",
           name: kserve ? kservePredictorName(model) : model.name,
         },
+        // From the consumer's own lag metric: alerts on every target, with or without a KEDA lag trigger.
         lag:
-          args.kafka?.lagTrigger && model.kafka
+          args.kafka && model.kafka
             ? {
-                scaledObjectName: model.name,
                 saturationLag:
                   model.kafka.lagThreshold * Math.min(args.kafka.inputPartitions, model.maxReplicas),
               }

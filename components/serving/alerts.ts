@@ -2,11 +2,13 @@
  * The alerting rules of one served model: availability always, p99 latency and error rate where
  * the runtime exports request metrics, and consumer lag for streaming models.
  *
- * Series sources: kube-state-metrics (`kube_deployment_status_replicas_available`), the runtime's
+ * Series sources: kube-state-metrics (`kube_deployment_status_replicas_available`) and the runtime's
  * own metrics scraped by this component's ServiceMonitor / PodMonitor (which attach `namespace`
- * and `service` / `pod`), and KEDA's operator metrics (`keda_scaler_metrics_value`, labelled with
- * the ScaledObject; `namespace` becomes `exported_namespace` when Prometheus scrapes KEDA without
- * `honorLabels`, so both spellings are matched).
+ * and `service` / `pod`). Consumer lag too comes from the stream consumer itself
+ * (`mlstack_stream_consumer_lag{topic, partition}`, from librdkafka's statistics), not from KEDA's
+ * operator metrics: OpenShift's user-workload rule evaluation cannot see the KEDA operator's
+ * series, GCP scales streaming models on CPU without any KEDA scaler, and the consumer's own
+ * series live in the model's namespace on every target.
  */
 import * as pulumi from "@pulumi/pulumi";
 import type { ModelConfig } from "./settings";
@@ -44,8 +46,11 @@ export interface ModelAlertArgs {
   deploymentName: string;
   /** Request metrics the runtime exports, and the label matcher that selects this model's series. */
   requestMetrics?: { kind: RequestMetricsKind; selector: "service" | "pod"; name: string };
-  /** Streaming: the ScaledObject and the lag at which consumers are saturated. */
-  lag?: { scaledObjectName: string; saturationLag: number };
+  /**
+   * Streaming: the lag (records behind, summed over the input topic's partitions) at which the
+   * consumers are saturated. Needs `requestMetrics` of kind `stream`, whose series carry the lag.
+   */
+  lag?: { saturationLag: number };
   thresholds: AlertThresholds;
 }
 
@@ -75,19 +80,12 @@ export function modelAlertRules(a: ModelAlertArgs): AlertRule[] {
     },
   ];
   if (a.requestMetrics?.kind === "vllm") {
-    const { selector, name } = a.requestMetrics;
-    const sel =
-      selector === "service"
-        ? pulumi.interpolate`namespace="${ns}", service="${name}"`
-        : pulumi.interpolate`namespace="${ns}", pod=~"${name}-.*"`;
-    rules.push(...llmAlertRules(model.name, vllmQueries(sel), thresholds, labels));
+    rules.push(
+      ...llmAlertRules(model.name, vllmQueries(seriesSelector(ns, a.requestMetrics)), thresholds, labels),
+    );
   } else if (a.requestMetrics) {
-    const { kind, selector, name } = a.requestMetrics;
-    const sel =
-      selector === "service"
-        ? pulumi.interpolate`namespace="${ns}", service="${name}"`
-        : pulumi.interpolate`namespace="${ns}", pod=~"${name}-.*"`;
-    const q = requestQueries(kind, sel);
+    const { kind } = a.requestMetrics;
+    const q = requestQueries(kind, seriesSelector(ns, a.requestMetrics));
     rules.push(
       {
         alert: "ModelHighLatency",
@@ -111,11 +109,13 @@ export function modelAlertRules(a: ModelAlertArgs): AlertRule[] {
       },
     );
   }
-  if (a.lag && model.kafka) {
-    const so = a.lag.scaledObjectName;
+  if (a.lag && model.kafka && a.requestMetrics?.kind === "stream") {
+    const sel = seriesSelector(ns, a.requestMetrics);
     rules.push({
       alert: "ModelConsumerLagHigh",
-      expr: pulumi.interpolate`max(keda_scaler_metrics_value{exported_namespace="${ns}", scaledObject="${so}"} or keda_scaler_metrics_value{namespace="${ns}", scaledObject="${so}"}) >= ${a.lag.saturationLag}`,
+      // Each partition is reported by the consumer it is assigned to; during a rebalance two pods may
+      // both report one, so take the larger report per partition before summing.
+      expr: pulumi.interpolate`sum(max by (topic, partition) (mlstack_stream_consumer_lag{${sel}})) >= ${a.lag.saturationLag}`,
       for: "15m",
       labels: labels("warning"),
       annotations: {
@@ -125,6 +125,16 @@ export function modelAlertRules(a: ModelAlertArgs): AlertRule[] {
     });
   }
   return rules;
+}
+
+/** The label matchers of the model's own series: by Service (ServiceMonitor) or by pod name (PodMonitor). */
+function seriesSelector(
+  ns: pulumi.Output<string>,
+  metrics: NonNullable<ModelAlertArgs["requestMetrics"]>,
+): pulumi.Output<string> {
+  return metrics.selector === "service"
+    ? pulumi.interpolate`namespace="${ns}", service="${metrics.name}"`
+    : pulumi.interpolate`namespace="${ns}", pod=~"${metrics.name}-.*"`;
 }
 
 /** An LLM server's alerts: time to first token, queue length, stalled generation and HTTP errors. */

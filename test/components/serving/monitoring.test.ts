@@ -137,7 +137,7 @@ describe("alerts", () => {
     );
     const lag = r.rule("ModelConsumerLagHigh");
     expect(lag.expr).toBe(
-      `max(keda_scaler_metrics_value{exported_namespace="${NAMESPACE}", scaledObject="model"} or keda_scaler_metrics_value{namespace="${NAMESPACE}", scaledObject="model"}) >= 300`,
+      `sum(max by (topic, partition) (mlstack_stream_consumer_lag{namespace="${NAMESPACE}", service="model"})) >= 300`,
     );
     expect(lag.for).toBe("15m");
     expect(r.rule("ModelHighLatency").expr).toContain("mlstack_stream_record_duration_seconds_bucket");
