@@ -3,6 +3,7 @@
  * only what it needs, so `check` on a CI runner never loads the Pulumi program or a cloud SDK.
  * Every command parses its arguments with ./commandLine/parseCommand.ts and answers `--help`.
  */
+import * as fs from "fs";
 import * as path from "path";
 import { didYouMean } from "./commandLine/didYouMean";
 
@@ -38,7 +39,9 @@ ${COMMANDS.map(([name, args, summary]) => `  ${name.padEnd(6)} ${args}\n        
 exit codes: 0 ok, 1 mandatory policy violations, 2 unusable input, config or arguments`;
 
 function version(): string {
-  return (require("../package.json") as { version: string }).version;
+  // A checkout keeps package.json beside cli/; the installed package runs dist/cli/, one level deeper.
+  const file = ["../package.json", "../../package.json"].find((f) => fs.existsSync(path.join(__dirname, f)));
+  return (require(file ?? "../package.json") as { version: string }).version;
 }
 
 export async function main(argv: string[]): Promise<number> {
