@@ -162,6 +162,21 @@ export const protectStateful: ResourceRule = resourceRule({
   },
 });
 
+/**
+ * A reference to a key of a Secret or ConfigMap — Kubernetes' `secretKeyRef` (`{ name, key }`) or
+ * the platform outputs' `{ secretName | configMapName, key }`: its `key` names where the value is,
+ * it is not the value, so it is judged by content only.
+ */
+function isKeyReference(value: Record<string, unknown>): boolean {
+  const names = ["name", "secretName", "configMapName"].filter((n) => value[n] !== undefined);
+  return (
+    typeof value.key === "string" &&
+    names.length === 1 &&
+    typeof value[names[0]] === "string" &&
+    Object.keys(value).length === 2
+  );
+}
+
 /** Finds credentials in an output value: by key name (with a literal) or by content, at any depth. */
 function plaintextSecrets(value: unknown, path: string, out: string[]): void {
   if (typeof value === "string") {
@@ -171,8 +186,10 @@ function plaintextSecrets(value: unknown, path: string, out: string[]): void {
   }
   if (Array.isArray(value)) return value.forEach((v, i) => plaintextSecrets(v, `${path}[${i}]`, out));
   if (!isObject(value)) return;
+  const reference = isKeyReference(value);
   for (const [k, v] of Object.entries(value)) {
-    if (isSecretName(k) && isLiteralSecretValue(v)) out.push(`${path}.${k} is named like a credential`);
+    if (!reference && isSecretName(k) && isLiteralSecretValue(v))
+      out.push(`${path}.${k} is named like a credential`);
     else plaintextSecrets(v, `${path}.${k}`, out);
   }
 }

@@ -201,6 +201,29 @@ describe("platform-no-plaintext-secret-outputs", () => {
       ),
     ).toEqual([expect.stringContaining("db.url holds a URL with an embedded password")]);
   });
+  it("reads a reference to a Secret's key as a name, not a credential, and still judges its content", () => {
+    const refs = {
+      teams: {
+        fraud: {
+          env: { PGPASSWORD: { secretKeyRef: { secretName: "fraud-db", key: "password" } } },
+          k8s: { DB_TOKEN: { secretKeyRef: { name: "fraud-db", key: "token" } } },
+          files: { PGSSLROOTCERT: { configMapName: "db-ca", key: "ca.crt" } },
+        },
+      },
+    };
+    expect(messages([stack], "platform-no-plaintext-secret-outputs", {}, refs)).toEqual([]);
+    const leaked = {
+      env: { PGPASSWORD: { secretKeyRef: { secretName: "db", key: "postgresql://a:hunter2@db/a" } } },
+    };
+    expect(messages([stack], "platform-no-plaintext-secret-outputs", {}, leaked)).toEqual([
+      expect.stringContaining("env.PGPASSWORD.secretKeyRef.key holds a URL with an embedded password"),
+    ]);
+    const notOnlyAReference = { env: { db: { secretName: "db", key: "k", password: "hunter2" } } };
+    expect(messages([stack], "platform-no-plaintext-secret-outputs", {}, notOnlyAReference)).toEqual([
+      "stack output env.db.key is named like a credential and is not secret",
+      "stack output env.db.password is named like a credential and is not secret",
+    ]);
+  });
   it("accepts the same outputs marked secret (wrapped or redacted)", () => {
     expect(
       messages(
