@@ -9,10 +9,17 @@
  */
 
 // Where the platform runs and how its workloads are named.
-export { ENVIRONMENTS, MLFLOW_WORKLOAD, PLATFORM_OWNER, TARGETS } from "./platformIdentity";
-export type { Environment, Target } from "./platformIdentity";
-export { flavorOf } from "./context";
-export type { ClusterFlavor, PlatformContext } from "./context";
+// (Target, Environment and ClusterFlavor are each a value, the enum's members, and a type.)
+export {
+  ENVIRONMENTS,
+  Environment,
+  MLFLOW_WORKLOAD,
+  PLATFORM_OWNER,
+  TARGETS,
+  Target,
+} from "./platformIdentity";
+export { ClusterFlavor, flavorOf } from "./context";
+export type { PlatformContext } from "./context";
 export type { ArgumentProblem, ArgumentRefusal } from "./argumentProblem";
 
 // The contracts: what a workload needs from each backing service, whatever implements it.
