@@ -43,12 +43,16 @@ export type { PostgresConfig, PostgresDatabaseConfig } from "./postgres/settings
 export { BUCKET_PREFIX } from "./objectstore/contract";
 export type { Bucket, BucketAccessMode, BucketGrantOptions, ObjectStore } from "./objectstore/contract";
 export type { BucketConfig, ObjectStoreConfig } from "./objectstore/settings";
+export type { NetworkConfig } from "./kube/clusterNetwork";
+export type { ContainerResources } from "./kube/containerResources";
 
 // Workloads written once against the contracts.
 export { TeamNamespace, validateTeamNamespaceArgs } from "./namespace/TeamNamespace";
 export type { TeamNamespaceArgs, TeamServiceAccount } from "./namespace/TeamNamespace";
 export { Mlflow } from "./mlflow/Mlflow";
 export type { MlflowArgs, MlflowPermission } from "./mlflow/Mlflow";
+export { MlflowAuth } from "./mlflow/settings";
+export type { MlflowConfig } from "./mlflow/settings";
 export { validateMlflowArgs } from "./mlflow/validation";
 export { ModelServing, validateModelServingArgs } from "./serving/ModelServing";
 export type { ModelServingArgs } from "./serving/ModelServing";
