@@ -1,8 +1,10 @@
 /**
  * The real-process layer: tests that start PostgreSQL, Kafka, an S3 API, the MLflow server and
  * the serving runtimes on loopback at free ports, in temp folders, and stop them afterwards.
- * Run one file at a time (`--runInBand` in `npm run test:real`): each starts JVMs and servers,
- * and the machine has two cores.
+ * Two files run at a time: most of a file's time is spent waiting for servers to start and
+ * answer, not computing, so two workers on two cores finish the layer sooner than one. Ports are
+ * reserved across workers (test/real/support/ports.ts) and caches are built once under a lock
+ * (test/real/support/buildOnce.ts).
  */
 const base = require("./jest.config.js");
 
@@ -11,4 +13,5 @@ module.exports = {
   roots: ["<rootDir>/test/real"],
   testPathIgnorePatterns: ["/node_modules/"],
   testTimeout: 15 * 60_000,
+  maxWorkers: 2,
 };

@@ -1,13 +1,33 @@
 /**
  * Free loopback ports for servers the real-process tests start. The kernel picks the port
- * (bind to 0) so parallel test files never collide; the socket is closed before the server
- * binds it, which leaves a small race that the servers' own "address in use" error surfaces.
+ * (bind to 0); the socket is closed before the server binds it. Test files run two at a time,
+ * so a port handed out is also reserved for the rest of the run with an exclusively created file
+ * under the run's temp folder (test/support/tempRoot.js), which every jest worker shares: two
+ * workers can never be handed the same port, even when the kernel offers it twice.
  */
+import * as fs from "node:fs";
 import * as net from "node:net";
+import * as os from "node:os";
+import * as path from "node:path";
 
 export const LOOPBACK = "127.0.0.1";
 
-export function freePort(): Promise<number> {
+/** A port no other worker of this run has been handed, reserved for the rest of the run. */
+export async function freePort(): Promise<number> {
+  const reservations = path.join(os.tmpdir(), "mlstack-ports");
+  fs.mkdirSync(reservations, { recursive: true });
+  for (let attempt = 0; ; attempt++) {
+    const port = await kernelPort();
+    try {
+      fs.writeFileSync(path.join(reservations, String(port)), String(process.pid), { flag: "wx" });
+      return port;
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== "EEXIST" || attempt >= 100) throw error;
+    }
+  }
+}
+
+function kernelPort(): Promise<number> {
   return new Promise((resolve, reject) => {
     const server = net.createServer();
     server.unref();
