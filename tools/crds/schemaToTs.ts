@@ -218,7 +218,7 @@ function kindSource(crd: Crd, version: CrdVersion, table: InterfaceTable): strin
     `  static readonly kind = ${JSON.stringify(kind)};`,
     "",
     `  constructor(name: string, args: ${kind}Args, opts?: pulumi.CustomResourceOptions) {`,
-    `    super(name, { ...args, apiVersion: ${kind}.apiVersion, kind: ${kind}.kind }, opts);`,
+    `    super(name, { apiVersion: ${kind}.apiVersion, kind: ${kind}.kind, ...args }, opts);`,
     "  }",
     "}",
   ].join("\n");

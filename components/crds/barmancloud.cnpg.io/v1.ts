@@ -19,7 +19,7 @@ export class ObjectStore extends k8s.apiextensions.CustomResource {
   static readonly kind = "ObjectStore";
 
   constructor(name: string, args: ObjectStoreArgs, opts?: pulumi.CustomResourceOptions) {
-    super(name, { ...args, apiVersion: ObjectStore.apiVersion, kind: ObjectStore.kind }, opts);
+    super(name, { apiVersion: ObjectStore.apiVersion, kind: ObjectStore.kind, ...args }, opts);
   }
 }
 

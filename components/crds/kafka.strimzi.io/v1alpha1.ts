@@ -18,7 +18,7 @@ export class KafkaTopic extends k8s.apiextensions.CustomResource {
   static readonly kind = "KafkaTopic";
 
   constructor(name: string, args: KafkaTopicArgs, opts?: pulumi.CustomResourceOptions) {
-    super(name, { ...args, apiVersion: KafkaTopic.apiVersion, kind: KafkaTopic.kind }, opts);
+    super(name, { apiVersion: KafkaTopic.apiVersion, kind: KafkaTopic.kind, ...args }, opts);
   }
 }
 
@@ -34,7 +34,7 @@ export class KafkaUser extends k8s.apiextensions.CustomResource {
   static readonly kind = "KafkaUser";
 
   constructor(name: string, args: KafkaUserArgs, opts?: pulumi.CustomResourceOptions) {
-    super(name, { ...args, apiVersion: KafkaUser.apiVersion, kind: KafkaUser.kind }, opts);
+    super(name, { apiVersion: KafkaUser.apiVersion, kind: KafkaUser.kind, ...args }, opts);
   }
 }
 

@@ -18,7 +18,7 @@ export class Kafka extends k8s.apiextensions.CustomResource {
   static readonly kind = "Kafka";
 
   constructor(name: string, args: KafkaArgs, opts?: pulumi.CustomResourceOptions) {
-    super(name, { ...args, apiVersion: Kafka.apiVersion, kind: Kafka.kind }, opts);
+    super(name, { apiVersion: Kafka.apiVersion, kind: Kafka.kind, ...args }, opts);
   }
 }
 
@@ -34,7 +34,7 @@ export class KafkaNodePool extends k8s.apiextensions.CustomResource {
   static readonly kind = "KafkaNodePool";
 
   constructor(name: string, args: KafkaNodePoolArgs, opts?: pulumi.CustomResourceOptions) {
-    super(name, { ...args, apiVersion: KafkaNodePool.apiVersion, kind: KafkaNodePool.kind }, opts);
+    super(name, { apiVersion: KafkaNodePool.apiVersion, kind: KafkaNodePool.kind, ...args }, opts);
   }
 }
 
@@ -50,7 +50,7 @@ export class KafkaTopic extends k8s.apiextensions.CustomResource {
   static readonly kind = "KafkaTopic";
 
   constructor(name: string, args: KafkaTopicArgs, opts?: pulumi.CustomResourceOptions) {
-    super(name, { ...args, apiVersion: KafkaTopic.apiVersion, kind: KafkaTopic.kind }, opts);
+    super(name, { apiVersion: KafkaTopic.apiVersion, kind: KafkaTopic.kind, ...args }, opts);
   }
 }
 
@@ -66,7 +66,7 @@ export class KafkaUser extends k8s.apiextensions.CustomResource {
   static readonly kind = "KafkaUser";
 
   constructor(name: string, args: KafkaUserArgs, opts?: pulumi.CustomResourceOptions) {
-    super(name, { ...args, apiVersion: KafkaUser.apiVersion, kind: KafkaUser.kind }, opts);
+    super(name, { apiVersion: KafkaUser.apiVersion, kind: KafkaUser.kind, ...args }, opts);
   }
 }
 

@@ -19,7 +19,7 @@ export class ScaledObject extends k8s.apiextensions.CustomResource {
   static readonly kind = "ScaledObject";
 
   constructor(name: string, args: ScaledObjectArgs, opts?: pulumi.CustomResourceOptions) {
-    super(name, { ...args, apiVersion: ScaledObject.apiVersion, kind: ScaledObject.kind }, opts);
+    super(name, { apiVersion: ScaledObject.apiVersion, kind: ScaledObject.kind, ...args }, opts);
   }
 }
 
@@ -36,7 +36,7 @@ export class TriggerAuthentication extends k8s.apiextensions.CustomResource {
   static readonly kind = "TriggerAuthentication";
 
   constructor(name: string, args: TriggerAuthenticationArgs, opts?: pulumi.CustomResourceOptions) {
-    super(name, { ...args, apiVersion: TriggerAuthentication.apiVersion, kind: TriggerAuthentication.kind }, opts);
+    super(name, { apiVersion: TriggerAuthentication.apiVersion, kind: TriggerAuthentication.kind, ...args }, opts);
   }
 }
 

@@ -19,7 +19,7 @@ export class PodMonitor extends k8s.apiextensions.CustomResource {
   static readonly kind = "PodMonitor";
 
   constructor(name: string, args: PodMonitorArgs, opts?: pulumi.CustomResourceOptions) {
-    super(name, { ...args, apiVersion: PodMonitor.apiVersion, kind: PodMonitor.kind }, opts);
+    super(name, { apiVersion: PodMonitor.apiVersion, kind: PodMonitor.kind, ...args }, opts);
   }
 }
 
@@ -36,7 +36,7 @@ export class PrometheusRule extends k8s.apiextensions.CustomResource {
   static readonly kind = "PrometheusRule";
 
   constructor(name: string, args: PrometheusRuleArgs, opts?: pulumi.CustomResourceOptions) {
-    super(name, { ...args, apiVersion: PrometheusRule.apiVersion, kind: PrometheusRule.kind }, opts);
+    super(name, { apiVersion: PrometheusRule.apiVersion, kind: PrometheusRule.kind, ...args }, opts);
   }
 }
 
@@ -53,7 +53,7 @@ export class ServiceMonitor extends k8s.apiextensions.CustomResource {
   static readonly kind = "ServiceMonitor";
 
   constructor(name: string, args: ServiceMonitorArgs, opts?: pulumi.CustomResourceOptions) {
-    super(name, { ...args, apiVersion: ServiceMonitor.apiVersion, kind: ServiceMonitor.kind }, opts);
+    super(name, { apiVersion: ServiceMonitor.apiVersion, kind: ServiceMonitor.kind, ...args }, opts);
   }
 }
 

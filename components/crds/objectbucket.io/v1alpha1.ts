@@ -18,7 +18,7 @@ export class ObjectBucketClaim extends k8s.apiextensions.CustomResource {
   static readonly kind = "ObjectBucketClaim";
 
   constructor(name: string, args: ObjectBucketClaimArgs, opts?: pulumi.CustomResourceOptions) {
-    super(name, { ...args, apiVersion: ObjectBucketClaim.apiVersion, kind: ObjectBucketClaim.kind }, opts);
+    super(name, { apiVersion: ObjectBucketClaim.apiVersion, kind: ObjectBucketClaim.kind, ...args }, opts);
   }
 }
 

@@ -19,7 +19,7 @@ export class Subscription extends k8s.apiextensions.CustomResource {
   static readonly kind = "Subscription";
 
   constructor(name: string, args: SubscriptionArgs, opts?: pulumi.CustomResourceOptions) {
-    super(name, { ...args, apiVersion: Subscription.apiVersion, kind: Subscription.kind }, opts);
+    super(name, { apiVersion: Subscription.apiVersion, kind: Subscription.kind, ...args }, opts);
   }
 }
 

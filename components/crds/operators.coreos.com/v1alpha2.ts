@@ -19,7 +19,7 @@ export class OperatorGroup extends k8s.apiextensions.CustomResource {
   static readonly kind = "OperatorGroup";
 
   constructor(name: string, args: OperatorGroupArgs, opts?: pulumi.CustomResourceOptions) {
-    super(name, { ...args, apiVersion: OperatorGroup.apiVersion, kind: OperatorGroup.kind }, opts);
+    super(name, { apiVersion: OperatorGroup.apiVersion, kind: OperatorGroup.kind, ...args }, opts);
   }
 }
 

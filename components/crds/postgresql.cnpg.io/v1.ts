@@ -19,7 +19,7 @@ export class Backup extends k8s.apiextensions.CustomResource {
   static readonly kind = "Backup";
 
   constructor(name: string, args: BackupArgs, opts?: pulumi.CustomResourceOptions) {
-    super(name, { ...args, apiVersion: Backup.apiVersion, kind: Backup.kind }, opts);
+    super(name, { apiVersion: Backup.apiVersion, kind: Backup.kind, ...args }, opts);
   }
 }
 
@@ -36,7 +36,7 @@ export class Cluster extends k8s.apiextensions.CustomResource {
   static readonly kind = "Cluster";
 
   constructor(name: string, args: ClusterArgs, opts?: pulumi.CustomResourceOptions) {
-    super(name, { ...args, apiVersion: Cluster.apiVersion, kind: Cluster.kind }, opts);
+    super(name, { apiVersion: Cluster.apiVersion, kind: Cluster.kind, ...args }, opts);
   }
 }
 
@@ -53,7 +53,7 @@ export class Database extends k8s.apiextensions.CustomResource {
   static readonly kind = "Database";
 
   constructor(name: string, args: DatabaseArgs, opts?: pulumi.CustomResourceOptions) {
-    super(name, { ...args, apiVersion: Database.apiVersion, kind: Database.kind }, opts);
+    super(name, { apiVersion: Database.apiVersion, kind: Database.kind, ...args }, opts);
   }
 }
 
@@ -70,7 +70,7 @@ export class ImageCatalog extends k8s.apiextensions.CustomResource {
   static readonly kind = "ImageCatalog";
 
   constructor(name: string, args: ImageCatalogArgs, opts?: pulumi.CustomResourceOptions) {
-    super(name, { ...args, apiVersion: ImageCatalog.apiVersion, kind: ImageCatalog.kind }, opts);
+    super(name, { apiVersion: ImageCatalog.apiVersion, kind: ImageCatalog.kind, ...args }, opts);
   }
 }
 
@@ -87,7 +87,7 @@ export class Pooler extends k8s.apiextensions.CustomResource {
   static readonly kind = "Pooler";
 
   constructor(name: string, args: PoolerArgs, opts?: pulumi.CustomResourceOptions) {
-    super(name, { ...args, apiVersion: Pooler.apiVersion, kind: Pooler.kind }, opts);
+    super(name, { apiVersion: Pooler.apiVersion, kind: Pooler.kind, ...args }, opts);
   }
 }
 
@@ -104,7 +104,7 @@ export class ScheduledBackup extends k8s.apiextensions.CustomResource {
   static readonly kind = "ScheduledBackup";
 
   constructor(name: string, args: ScheduledBackupArgs, opts?: pulumi.CustomResourceOptions) {
-    super(name, { ...args, apiVersion: ScheduledBackup.apiVersion, kind: ScheduledBackup.kind }, opts);
+    super(name, { apiVersion: ScheduledBackup.apiVersion, kind: ScheduledBackup.kind, ...args }, opts);
   }
 }
 

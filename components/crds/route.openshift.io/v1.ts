@@ -19,7 +19,7 @@ export class Route extends k8s.apiextensions.CustomResource {
   static readonly kind = "Route";
 
   constructor(name: string, args: RouteArgs, opts?: pulumi.CustomResourceOptions) {
-    super(name, { ...args, apiVersion: Route.apiVersion, kind: Route.kind }, opts);
+    super(name, { apiVersion: Route.apiVersion, kind: Route.kind, ...args }, opts);
   }
 }
 

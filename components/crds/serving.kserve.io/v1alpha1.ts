@@ -18,7 +18,7 @@ export class ClusterServingRuntime extends k8s.apiextensions.CustomResource {
   static readonly kind = "ClusterServingRuntime";
 
   constructor(name: string, args: ClusterServingRuntimeArgs, opts?: pulumi.CustomResourceOptions) {
-    super(name, { ...args, apiVersion: ClusterServingRuntime.apiVersion, kind: ClusterServingRuntime.kind }, opts);
+    super(name, { apiVersion: ClusterServingRuntime.apiVersion, kind: ClusterServingRuntime.kind, ...args }, opts);
   }
 }
 
@@ -34,7 +34,7 @@ export class ServingRuntime extends k8s.apiextensions.CustomResource {
   static readonly kind = "ServingRuntime";
 
   constructor(name: string, args: ServingRuntimeArgs, opts?: pulumi.CustomResourceOptions) {
-    super(name, { ...args, apiVersion: ServingRuntime.apiVersion, kind: ServingRuntime.kind }, opts);
+    super(name, { apiVersion: ServingRuntime.apiVersion, kind: ServingRuntime.kind, ...args }, opts);
   }
 }
 

@@ -18,7 +18,7 @@ export class InferenceService extends k8s.apiextensions.CustomResource {
   static readonly kind = "InferenceService";
 
   constructor(name: string, args: InferenceServiceArgs, opts?: pulumi.CustomResourceOptions) {
-    super(name, { ...args, apiVersion: InferenceService.apiVersion, kind: InferenceService.kind }, opts);
+    super(name, { apiVersion: InferenceService.apiVersion, kind: InferenceService.kind, ...args }, opts);
   }
 }
 
