@@ -69,17 +69,19 @@ export function irsaTrustPolicy(
   };
 }
 
+/** The workload an IrsaRole is for, and the cluster's IRSA settings. */
+export interface IrsaRoleArgs {
+  workload: WorkloadRef;
+  settings: IrsaSettings;
+}
+
 /** One workload's IAM role (no permissions until a grant attaches a policy). */
 export class IrsaRole extends pulumi.ComponentResource {
   readonly role: aws.iam.Role;
   readonly roleArn: pulumi.Output<string>;
   readonly roleName: pulumi.Output<string>;
 
-  constructor(
-    name: string,
-    args: { workload: WorkloadRef; settings: IrsaSettings },
-    opts?: pulumi.ComponentResourceOptions,
-  ) {
+  constructor(name: string, args: IrsaRoleArgs, opts?: pulumi.ComponentResourceOptions) {
     super("mlstack:identity:IrsaRole", name, {}, opts);
     const { workload, settings } = args;
     this.role = new aws.iam.Role(

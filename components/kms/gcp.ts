@@ -13,7 +13,9 @@ import * as pulumi from "@pulumi/pulumi";
 import type { KmsProtectionLevel } from "./gcpSettings";
 import { cloudLabels } from "../kube/labels";
 
-export type GcpKeyDomain = "kafka" | "postgres" | "storage";
+/** The data domains with a key of their own (an `as const` object as well as a type: a schema enum). */
+export const GcpKeyDomain = { kafka: "kafka", postgres: "postgres", storage: "storage" } as const;
+export type GcpKeyDomain = (typeof GcpKeyDomain)[keyof typeof GcpKeyDomain];
 
 export const ENCRYPTER_DECRYPTER_ROLE = "roles/cloudkms.cryptoKeyEncrypterDecrypter";
 
@@ -62,10 +64,15 @@ export interface GcpDomainKey {
   ready: pulumi.Resource[];
 }
 
+/**
+ * Each ring's keys and name, kept beside the component rather than in fields: Pulumi's component
+ * analyzer reads every field, private ones too, as an output of the package schema, and a Map is
+ * not expressible there (@pulumi/pulumi 3.270.0, provider/experimental/analyzer.js).
+ */
+const ringState = new WeakMap<GcpKms, { name: string; keys: Map<GcpKeyDomain, GcpDomainKey> }>();
+
 export class GcpKms extends pulumi.ComponentResource {
   readonly keyRing: gcp.kms.KeyRing;
-  private readonly keys = new Map<GcpKeyDomain, GcpDomainKey>();
-  private readonly componentName: string;
 
   constructor(name: string, args: GcpKmsArgs, opts?: pulumi.ComponentResourceOptions) {
     const rotationDays = args.rotationDays ?? 90;
@@ -86,7 +93,8 @@ export class GcpKms extends pulumi.ComponentResource {
       );
     }
     super("mlstack:kms:GcpKms", name, {}, opts);
-    this.componentName = name;
+    const keys = new Map<GcpKeyDomain, GcpDomainKey>();
+    ringState.set(this, { name, keys });
     const stateful = { parent: this, protect: args.protect, retainOnDelete: args.protect };
 
     // Auto-named (a random suffix): key rings and keys can never be deleted in GCP, so a fixed name
@@ -119,13 +127,13 @@ export class GcpKms extends pulumi.ComponentResource {
         stateful,
       );
       const serviceAgent = serviceAgentEmail(args.projectNumber, domain);
-      const agent = this.ensureServiceAgent(args, domain, serviceAgent);
+      const agent = this.ensureServiceAgent(name, args, domain, serviceAgent);
       const grant = new gcp.kms.CryptoKeyIAMMember(
         `${name}-${domain}-encrypter`,
         { cryptoKeyId: key.id, role: ENCRYPTER_DECRYPTER_ROLE, member: agent.member },
         { parent: this, dependsOn: agent.dependsOn },
       );
-      this.keys.set(domain, { id: key.id, serviceAgent, ready: [key, grant] });
+      keys.set(domain, { id: key.id, serviceAgent, ready: [key, grant] });
     }
 
     this.registerOutputs({ keyRing: this.keyRing.id });
@@ -133,11 +141,10 @@ export class GcpKms extends pulumi.ComponentResource {
 
   /** The key of a domain; throws when the ring was built without it. */
   key(domain: GcpKeyDomain): GcpDomainKey {
-    const key = this.keys.get(domain);
+    const { name, keys } = ringState.get(this) as { name: string; keys: Map<GcpKeyDomain, GcpDomainKey> };
+    const key = keys.get(domain);
     if (!key)
-      throw new Error(
-        `GcpKms ${this.componentName}: no key for domain "${domain}" (keys: ${[...this.keys.keys()].join(", ")})`,
-      );
+      throw new Error(`GcpKms ${name}: no key for domain "${domain}" (keys: ${[...keys.keys()].join(", ")})`);
     return key;
   }
 
@@ -147,6 +154,7 @@ export class GcpKms extends pulumi.ComponentResource {
    * lookup of the project's service account (an invoke, so the member waits on its result).
    */
   private ensureServiceAgent(
+    name: string,
     args: GcpKmsArgs,
     domain: GcpKeyDomain,
     email: string,
@@ -157,7 +165,7 @@ export class GcpKms extends pulumi.ComponentResource {
       return { member: lookup.apply(() => member), dependsOn: [] };
     }
     const agent = new gcp.projects.ServiceIdentity(
-      `${this.componentName}-${domain}-service-agent`,
+      `${name}-${domain}-service-agent`,
       { project: args.project, service: SERVICE_AGENTS[domain].service },
       { parent: this },
     );
