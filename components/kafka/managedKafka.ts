@@ -24,6 +24,7 @@ import { googleServiceAccountOf } from "../identity/workloadIdentity";
 import { metadataServerEgress } from "../identity/workloadIdentityEgress";
 import type { GcpDomainKey } from "../kms/gcp";
 import { cloudLabels } from "../kube/labels";
+import { cloudMonitoringLagTrigger } from "./kedaLagTrigger";
 import type {
   KafkaClientSecurity,
   KafkaCluster,
@@ -89,9 +90,18 @@ export interface ManagedKafkaArgs {
   /** `min.insync.replicas` of every topic (at most 3). */
   minInsyncReplicas: number;
   clients: ManagedKafkaClient[];
+  /**
+   * The KEDA operator's IAM principal (its Workload Identity, `principal://…/subject/ns/<ns>/sa/<sa>`),
+   * which reads streaming models' consumer lag from Cloud Monitoring: it gets `roles/monitoring.viewer`
+   * on `project`. Unset: `lagTrigger` returns undefined and streaming models scale on CPU.
+   */
+  kedaPrincipal?: string;
   environment: string;
   protect: boolean;
 }
+
+/** What KEDA's operator needs to read Cloud Monitoring time series (KEDA's GCP Workload Identity docs). */
+export const LAG_READER_ROLE = "roles/monitoring.viewer";
 
 export class ManagedKafka extends pulumi.ComponentResource implements KafkaCluster {
   readonly bootstrapServers: pulumi.Output<string>;
@@ -158,6 +168,17 @@ export class ManagedKafka extends pulumi.ComponentResource implements KafkaClust
     }
 
     this.createAcls(name, args);
+    if (
+      args.kedaPrincipal !== undefined &&
+      args.clients.some((c) => c.workload && c.consumerGroups.length > 0)
+    ) {
+      // Project-wide: Cloud Monitoring IAM has no narrower resource than the project to grant on.
+      new gcp.projects.IAMMember(
+        `${name}-keda-lag-reader`,
+        { project: args.project, role: LAG_READER_ROLE, member: args.kedaPrincipal },
+        { parent: this },
+      );
+    }
     for (const client of args.clients.filter((c) => !c.workload)) {
       this.connectBinding(
         `${name}-client-${client.serviceAccount}`,
@@ -184,16 +205,28 @@ export class ManagedKafka extends pulumi.ComponentResource implements KafkaClust
    * metadata server for the token.
    */
   /**
-   * Undefined: KEDA's Kafka scaler has no keyless token provider for Google, so streaming models
-   * on Managed Kafka scale on CPU (their consumer still reports lag on its own /metrics).
+   * Undefined: KEDA's Kafka scaler has no keyless token provider for Google, so KEDA never connects
+   * to these brokers; `lagTrigger` reads the lag from Cloud Monitoring instead.
    */
   scalerAuth(_identity: WorkloadIdentity): KafkaScalerAuth | undefined {
     return undefined;
   }
 
-  /** Undefined, for the same reason as `scalerAuth`: the model scales on CPU. */
-  lagTrigger(_identity: WorkloadIdentity, _containerName: string): KafkaLagTrigger | undefined {
-    return undefined;
+  /**
+   * KEDA's `gcp-stackdriver` trigger on this cluster's consumer-lag metric for the workload's group,
+   * as the KEDA operator's Workload Identity (see `cloudMonitoringLagTrigger`). Refused for a
+   * workload without a declared consumer group; undefined without `kedaPrincipal` (CPU scaling).
+   */
+  lagTrigger(identity: WorkloadIdentity, _containerName: string): KafkaLagTrigger | undefined {
+    if (this.args.kedaPrincipal === undefined) return undefined;
+    const workload = identity.workload.name;
+    const declared = this.args.clients.find((c) => c.workload && c.name === workload);
+    if (!declared || declared.consumerGroups.length === 0) {
+      throw new Error(
+        `ManagedKafka ${this.componentName}.lagTrigger: workload "${workload}" has no declared consumer group; only streaming models in mlstack:serving.models consume`,
+      );
+    }
+    return cloudMonitoringLagTrigger({ project: this.args.project, clusterId: this.args.clusterId });
   }
 
   grantTopicAccess(
@@ -376,6 +409,17 @@ function validate(name: string, args: ManagedKafkaArgs): void {
       `is not 1 to 8 GiB per vCPU (${args.vcpuCount} to ${args.vcpuCount * 8})`,
     );
   }
+  if (
+    args.kedaPrincipal !== undefined &&
+    !/^principal:\/\/iam\.googleapis\.com\/projects\/[0-9]+\/locations\/global\/workloadIdentityPools\/[a-z0-9.-]+\/subject\/ns\/[a-z0-9-]+\/sa\/[a-z0-9-]+$/.test(
+      args.kedaPrincipal,
+    )
+  )
+    throw fail(
+      "kedaPrincipal",
+      args.kedaPrincipal,
+      "is not a GKE Workload Identity principal (principal://iam.googleapis.com/projects/<number>/locations/global/workloadIdentityPools/<project>.svc.id.goog/subject/ns/<namespace>/sa/<serviceaccount>)",
+    );
   if (args.subnets.length === 0 || args.subnets.length > 10)
     throw fail(
       "subnets",

@@ -99,6 +99,29 @@ export interface GcpKafkaConfig {
   /** Memory in GiB: 1 to 8 per vCPU. Default dev 3, staging 12, prod 24. */
   memoryGib: number;
   clients: GcpKafkaClientConfig[];
+  /** `gcp.kafka.lagScaler`: who reads streaming models' consumer lag from Cloud Monitoring. */
+  lagScaler: GcpLagScalerConfig;
+}
+
+/**
+ * The KEDA operator's Workload Identity: KEDA's `gcp-stackdriver` scaler reads the Managed Kafka
+ * consumer-lag metric as the operator's own pod (TriggerAuthentication `podIdentity.provider: gcp`),
+ * so that principal gets `roles/monitoring.viewer` on the project, directly (no Google service
+ * account, no key, no annotation on KEDA's ServiceAccount).
+ */
+export interface GcpLagScalerConfig {
+  /** The KEDA operator's namespace (`mlstack:network.kedaNamespace`). */
+  kedaNamespace: string;
+  /** Its ServiceAccount. Default `keda-operator` (the kedacore/keda chart's). */
+  kedaServiceAccount: string;
+  /** Number of the cluster's project (the Workload Identity pool's). Default `gcp.projectNumber` when the cluster is in `gcp.project`. */
+  clusterProjectNumber: string;
+  /**
+   * `principal://iam.googleapis.com/projects/<clusterProjectNumber>/locations/global/workloadIdentityPools/<pool>/subject/ns/<namespace>/sa/<serviceAccount>`:
+   * the IAM principal of that ServiceAccount's pods (Google Cloud, "Authenticate to Google Cloud APIs
+   * from GKE workloads", principal identifiers for Workload Identity Federation for GKE).
+   */
+  kedaPrincipal: string;
 }
 
 export interface GcpPostgresConfig {
@@ -201,6 +224,7 @@ export function parseGcpConfig(r: Reader, value: unknown, config: PlatformConfig
   );
   const region = required(r, obj, "region", path, REGION, "a region such as europe-west4");
   const sizes = SIZES[config.environment];
+  const cluster = parseCluster(r, obj.cluster, project, region);
   config.objectStore.buckets.forEach((bucket, i) => {
     if (bucket.name.includes("google") || bucket.name.startsWith("goog")) {
       r.fail(
@@ -215,9 +239,9 @@ export function parseGcpConfig(r: Reader, value: unknown, config: PlatformConfig
     project,
     projectNumber,
     region,
-    cluster: parseCluster(r, obj.cluster, project, region),
+    cluster,
     network: parseNetwork(r, obj.network, project, region, config),
-    kafka: parseKafka(r, obj.kafka, sizes, config),
+    kafka: parseKafka(r, obj.kafka, sizes, config, { project, projectNumber, cluster }),
     postgres: parseCloudSqlPostgres(r, obj.postgres, sizes.tier, config),
     kms: parseKms(r, obj.kms),
     storage: parseStorage(r, obj.storage, sizes.logDays),
@@ -416,10 +440,12 @@ function parseKafka(
   value: unknown,
   sizes: (typeof SIZES)[Environment],
   config: PlatformConfig,
+  where: { project: string; projectNumber: string; cluster: GcpClusterConfig },
 ): GcpKafkaConfig {
   const path = "gcp.kafka";
   const obj = r.object(value, path);
-  r.knownKeys(obj, path, ["vcpuCount", "memoryGib", "clients"]);
+  r.knownKeys(obj, path, ["vcpuCount", "memoryGib", "clients", "lagScaler"]);
+  const lagScaler = parseLagScaler(r, obj.lagScaler, config, where);
   const vcpuCount = r.integer(obj, "vcpuCount", path, sizes.vcpu, 3, 1000);
   const memoryGib = r.integer(obj, "memoryGib", path, Math.max(sizes.memoryGib, vcpuCount), 3, 8000);
   if (memoryGib < vcpuCount || memoryGib > vcpuCount * 8) {
@@ -484,7 +510,53 @@ function parseKafka(
       );
     seen.add(c.serviceAccount);
   });
-  return { vcpuCount, memoryGib, clients };
+  return { vcpuCount, memoryGib, clients, lagScaler };
+}
+
+const KUBE_NAME = /^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/;
+
+function parseLagScaler(
+  r: Reader,
+  value: unknown,
+  config: PlatformConfig,
+  where: { project: string; projectNumber: string; cluster: GcpClusterConfig },
+): GcpLagScalerConfig {
+  const path = "gcp.kafka.lagScaler";
+  const obj = r.object(value, path);
+  r.knownKeys(obj, path, ["kedaServiceAccount", "clusterProjectNumber"]);
+  const kedaNamespace = config.network.kedaNamespace;
+  const kedaServiceAccount = r.string(
+    obj,
+    "kedaServiceAccount",
+    path,
+    "keda-operator",
+    KUBE_NAME,
+    "a Kubernetes ServiceAccount name (the KEDA operator's)",
+  );
+  const sameProject = where.cluster.project === where.project;
+  if (!sameProject && obj.clusterProjectNumber === undefined) {
+    r.fail(
+      `${path}.clusterProjectNumber`,
+      undefined,
+      `is required: the cluster is in project ${where.cluster.project}, not ${where.project}, and its Workload Identity principals are named by that project's number`,
+    );
+  }
+  const clusterProjectNumber = sameProject
+    ? r.string(
+        obj,
+        "clusterProjectNumber",
+        path,
+        where.projectNumber,
+        PROJECT_NUMBER,
+        "a project number: digits only",
+      )
+    : r.string(obj, "clusterProjectNumber", path, "0", PROJECT_NUMBER, "a project number: digits only");
+  return {
+    kedaNamespace,
+    kedaServiceAccount,
+    clusterProjectNumber,
+    kedaPrincipal: `principal://iam.googleapis.com/projects/${clusterProjectNumber}/locations/global/workloadIdentityPools/${where.cluster.workloadPool}/subject/ns/${kedaNamespace}/sa/${kedaServiceAccount}`,
+  };
 }
 
 function parseKms(r: Reader, value: unknown): GcpKmsConfig {

@@ -162,6 +162,8 @@ export class GcpBackingServices extends pulumi.ComponentResource implements Back
         // With three replicas, two in sync is what keeps acks=all writes durable through one zone's loss.
         minInsyncReplicas: Math.min(Math.max(config.kafka.minInsyncReplicas, 2), 3),
         clients: kafkaClients(config),
+        // KEDA reads the streaming models' consumer lag from Cloud Monitoring as its own identity.
+        kedaPrincipal: gcp.kafka.lagScaler.kedaPrincipal,
         ...common,
       },
       { parent: this },
