@@ -19,8 +19,9 @@
  * initialisation switched off (`DISABLE_DSC_CONFIG`) so that the platform owns the two cluster
  * singletons: a DSCInitialization without Service Mesh, and a DataScienceCluster with KServe
  * `Managed` in `RawDeployment` mode, its Knative serving `Removed`, and every other OpenShift AI
- * component `Removed` (the platform asked for model serving only). A cluster that already runs
- * OpenShift AI has both singletons: there, set `mlstack:operators.install` to false.
+ * component `Removed` unless `mlstack:operators.openshiftAi` turns it on (see
+ * `RHOAI_OTHER_COMPONENTS`). A cluster that already runs OpenShift AI has both singletons: there,
+ * set `mlstack:operators.install` to false.
  * The DataScienceCluster / DSCInitialization are `v1` (OpenShift AI 2.x channels such as `stable`).
  */
 import { containerSecurityContext, podSecurityContext } from "../kube/podSecurity";
@@ -99,27 +100,46 @@ export function dscInitializationSpec(): Record<string, unknown> {
   };
 }
 
-/** OpenShift AI components other than KServe, all off. */
+/**
+ * OpenShift AI components besides KServe, as named in the DataScienceCluster v1 API
+ * (opendatahub-io/opendatahub-operator `api/datasciencecluster/v1/datasciencecluster_types.go`,
+ * `Components`). Each is `Removed` unless `mlstack:operators.openshiftAi.<name>` says `Managed`.
+ * Why `Removed` by default: the platform asked OpenShift AI for model serving only, and every one
+ * of them is a controller, webhooks and pods with their own RBAC and upgrade cadence. Workbenches
+ * and the dashboard give data scientists notebooks and a UI over the same projects (turn them on
+ * where the team wants them; they do not change how mlstack serves); data science pipelines and
+ * ModelMesh would run beside the platform's own orchestrator and KServe raw deployments. The v1
+ * API lists components (model registry, Feast, Llama Stack) that an unset entry leaves to the
+ * operator's defaults, so every one is written out.
+ */
 export const RHOAI_OTHER_COMPONENTS = [
   "codeflare",
   "dashboard",
   "datasciencepipelines",
+  "feastoperator",
   "kueue",
+  "llamastackoperator",
   "modelmeshserving",
+  "modelregistry",
   "ray",
   "trainingoperator",
   "trustyai",
   "workbenches",
 ];
 
-export function dataScienceClusterSpec(): Record<string, unknown> {
-  const components: Record<string, unknown> = {
+/** The management states a component may be given (the API's `Unmanaged` leaves it to hand edits, which the platform does not). */
+export const RHOAI_MANAGEMENT_STATES = ["Managed", "Removed"];
+
+/** DataScienceCluster spec: KServe managed in raw deployment mode, the rest as `components` says (default `Removed`). */
+export function dataScienceClusterSpec(components: Record<string, string> = {}): Record<string, unknown> {
+  const spec: Record<string, unknown> = {
     kserve: {
       managementState: "Managed",
       defaultDeploymentMode: "RawDeployment",
       serving: { managementState: "Removed", name: "knative-serving" },
     },
   };
-  for (const component of RHOAI_OTHER_COMPONENTS) components[component] = { managementState: "Removed" };
-  return { components };
+  for (const component of RHOAI_OTHER_COMPONENTS)
+    spec[component] = { managementState: components[component] ?? "Removed" };
+  return { components: spec };
 }

@@ -2,13 +2,16 @@
  * Operator Lifecycle Manager (OpenShift): one Subscription per operator, in a namespace whose
  * OperatorGroup already selects every namespace (`openshift-operators`) or one created for it.
  *
- * `installPlanApproval` is `Manual` in prod and `Automatic` elsewhere. OLM otherwise upgrades an
- * operator as soon as its catalog publishes a new version in the channel, at any hour, outside
- * Pulumi and outside any change window; an operator upgrade rolls every Kafka broker and every
- * Postgres instance it manages. In prod a person approves each InstallPlan (`oc get installplan`,
- * then `oc patch installplan <name> --type merge -p '{"spec":{"approved":true}}'`) after dev and
- * staging ran the same version. The price: the very first install waits for that approval too, so
- * custom resources that need the operator's CRDs succeed on the `pulumi up` after it.
+ * Every Subscription pins `startingCSV` to the operator version of the version table
+ * (components/versions/pins.ts), which is the version whose operands the pre-flight step checked
+ * (Kafka versions, PostgreSQL majors). `installPlanApproval` is `Manual` outside dev and
+ * `Automatic` in dev. OLM otherwise upgrades an operator as soon as its catalog publishes a new
+ * version in the channel, at any hour, outside Pulumi and outside any change window, possibly to
+ * one that no longer runs the pinned Kafka; an operator upgrade rolls every Kafka broker and every
+ * Postgres instance it manages. Outside dev a person approves each InstallPlan (`oc get
+ * installplan`, then `oc patch installplan <name> --type merge -p '{"spec":{"approved":true}}'`)
+ * after dev ran the same version. The price: the very first install waits for that approval too,
+ * so custom resources that need the operator's CRDs succeed on the `pulumi up` after it.
  */
 import type * as k8s from "@pulumi/kubernetes";
 import type { PlatformContext } from "../context";
@@ -21,7 +24,7 @@ export interface OlmPackage {
   source: string;
   /** Namespace of the CatalogSource. */
   sourceNamespace: string;
-  /** CSV to install first (pins the initial version, e.g. `strimzi-cluster-operator.v0.49.0`). Default: the channel head. */
+  /** CSV to install first (pins the initial version, e.g. `strimzi-cluster-operator.v1.2.0`). Default: the version table's CSV for the operator's version. */
   startingCSV?: string;
 }
 
@@ -31,8 +34,9 @@ export const OPENSHIFT_MARKETPLACE = "openshift-marketplace";
 
 export type InstallPlanApproval = "Manual" | "Automatic";
 
+/** `Automatic` only in dev: everywhere else an operator upgrade waits for a person (see above). */
 export function installPlanApproval(ctx: PlatformContext): InstallPlanApproval {
-  return ctx.environment === "prod" ? "Manual" : "Automatic";
+  return ctx.environment === "dev" ? "Automatic" : "Manual";
 }
 
 /** The `spec` of an `operators.coreos.com/v1alpha1` Subscription. */

@@ -31,7 +31,7 @@ export function validateOperandVersions(args: OperandVersionsArgs): void {
     const { version, kafkaVersion, apiVersion } = args.strimzi;
     const release = strimziRelease(version);
     if (!release) {
-      fail(
+      return fail(
         "operators.strimzi.version",
         version,
         `is not a Strimzi release whose Kafka versions mlstack knows; supported: ${list(STRIMZI_RELEASES.map((r) => r.version))}`,
@@ -56,7 +56,7 @@ export function validateOperandVersions(args: OperandVersionsArgs): void {
     const { chartVersion, postgresMajor } = args.cloudnativePg;
     const release = cloudnativePgRelease(chartVersion);
     if (!release) {
-      fail(
+      return fail(
         "operators.cloudnativePg.version",
         chartVersion,
         `is not a CloudNativePG chart release whose operator mlstack knows; supported: ${list(CLOUDNATIVE_PG_RELEASES.map((r) => r.chartVersion))}`,

@@ -1,8 +1,12 @@
 /** Which operator versions or channels to install (`mlstack:operators`). */
 
 export interface OperatorConfig {
-  /** Helm chart version (kubernetes) / OLM channel (openshift). */
+  /**
+   * The operator's release: the Helm chart version on kubernetes; on openshift the version table
+   * turns it into the Subscription's `startingCSV`. Default: the version table's pin.
+   */
   version: string;
+  /** OLM channel (openshift). */
   channel: string;
 }
 
@@ -14,6 +18,12 @@ export interface OperatorsConfig {
   /** The CloudNativePG Barman Cloud backup plugin (Helm chart version; kubernetes only). */
   barmanCloud: OperatorConfig;
   kserve: OperatorConfig;
+  /**
+   * OpenShift AI components besides KServe (openshift, when KServe is installed): component name
+   * (`dashboard`, `workbenches`, `datasciencepipelines`, ...) to `Managed` or `Removed`. Default:
+   * every one `Removed` (the platform asks OpenShift AI for model serving only).
+   */
+  openshiftAi: Record<string, string>;
   /** Namespace for operators installed by Helm. Default `<prefix>operators`. */
   namespace: string;
 }

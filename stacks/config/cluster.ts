@@ -6,7 +6,15 @@ import type { OperatorsConfig, PlatformConfig, Target } from "./types";
 export function parseOperators(r: Reader, value: unknown, target: Target, prefix: string): OperatorsConfig {
   const path = "operators";
   const obj = r.object(value, path);
-  r.knownKeys(obj, path, ["install", "strimzi", "cloudnativePg", "barmanCloud", "kserve", "namespace"]);
+  r.knownKeys(obj, path, [
+    "install",
+    "strimzi",
+    "cloudnativePg",
+    "barmanCloud",
+    "kserve",
+    "openshiftAi",
+    "namespace",
+  ]);
   const one = (key: "strimzi" | "cloudnativePg" | "barmanCloud" | "kserve") => {
     const o = r.object(obj[key], `${path}.${key}`);
     r.knownKeys(o, `${path}.${key}`, ["version", "channel"]);
@@ -17,7 +25,7 @@ export function parseOperators(r: Reader, value: unknown, target: Target, prefix
         `${path}.${key}`,
         DEFAULT_OPERATORS[key].version,
         /^v?[0-9]+\.[0-9]+\.[0-9]+$/,
-        "a chart version such as 0.49.0",
+        "a chart version such as 1.2.0",
       ),
       channel: r.string(
         o,
@@ -35,8 +43,22 @@ export function parseOperators(r: Reader, value: unknown, target: Target, prefix
     cloudnativePg: one("cloudnativePg"),
     barmanCloud: one("barmanCloud"),
     kserve: one("kserve"),
+    openshiftAi: parseOpenshiftAi(r, obj.openshiftAi, `${path}.openshiftAi`),
     namespace: r.string(obj, "namespace", path, `${prefix}operators`, DNS_LABEL, DNS_LABEL_RULE),
   };
+}
+
+/**
+ * `operators.openshiftAi`: OpenShift AI component → management state. Read as given: which
+ * components and states are allowed is PlatformOperators' check, run in pre-flight.
+ */
+function parseOpenshiftAi(r: Reader, value: unknown, path: string): Record<string, string> {
+  const obj = r.object(value, path);
+  const states: Record<string, string> = {};
+  for (const component of Object.keys(obj)) {
+    states[component] = r.string(obj, component, path, "Removed", /^[A-Za-z]+$/, "Managed or Removed");
+  }
+  return states;
 }
 
 export function parseIngress(r: Reader, value: unknown): PlatformConfig["ingress"] {

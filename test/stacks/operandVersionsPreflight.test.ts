@@ -20,7 +20,8 @@ it("refuses kafka.version 4.1.0 under Strimzi 1.2.0, naming the supported versio
 });
 
 it("refuses the v1beta2 Strimzi API on OpenShift too, where the operator comes from OLM", () => {
-  const raw = { ...baseRawConfig(), target: "openshift" };
+  const raw = baseRawConfig();
+  raw.target = "openshift";
   raw.kafka.apiVersion = "kafka.strimzi.io/v1beta2";
   expect(problemsOf(raw)).toEqual([
     expect.stringMatching(

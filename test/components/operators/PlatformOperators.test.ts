@@ -8,6 +8,8 @@ import {
   chartVersion,
   validatePlatformOperatorsArgs,
 } from "../../../components/operators/PlatformOperators";
+import { RHOAI_OTHER_COMPONENTS } from "../../../components/operators/kserve";
+import { PINS } from "../../../components/versions/pins";
 import type { OperatorsConfig } from "../../../stacks/config/types";
 import { baseConfig } from "../../support/config";
 import { render } from "../../support/render";
@@ -200,7 +202,7 @@ describe("PlatformOperators on Kubernetes", () => {
       const { r } = await renderOperators();
       const chart = chartNamed(r, "ops-strimzi");
       expect(chart.chart).toBe("oci://quay.io/strimzi-helm/strimzi-kafka-operator");
-      expect(chart.version).toBe("0.49.0");
+      expect(chart.version).toBe(PINS.strimziChart.version);
       expect(chart.namespace).toBe("ml-dev-operators");
       expect(chart.name).toBe("strimzi");
     });
@@ -274,7 +276,7 @@ describe("PlatformOperators on Kubernetes", () => {
       const chart = chartNamed(r, "ops-cloudnative-pg");
       expect(chart.chart).toBe("cloudnative-pg");
       expect(chart.repositoryOpts).toEqual({ repo: "https://cloudnative-pg.github.io/charts" });
-      expect(chart.version).toBe("0.29.1");
+      expect(chart.version).toBe(PINS.cloudnativePgChart.version);
       expect(chart.namespace).toBe("ml-dev-operators");
     });
 
@@ -283,7 +285,7 @@ describe("PlatformOperators on Kubernetes", () => {
       const plugin = chartNamed(r, "ops-barman-cloud");
       expect(plugin.chart).toBe("plugin-barman-cloud");
       expect(plugin.repositoryOpts).toEqual({ repo: "https://cloudnative-pg.github.io/charts" });
-      expect(plugin.version).toBe("0.8.1");
+      expect(plugin.version).toBe(PINS.barmanCloudChart.version);
       expect(plugin.namespace).toBe("ml-dev-operators");
       const ingress = r.inputs(r.one(NETPOL, "ops-barman-cloud-ingress")).spec;
       expect(ingress.podSelector).toEqual({
@@ -302,14 +304,14 @@ describe("PlatformOperators on Kubernetes", () => {
       expect(r.ofType(CHART).filter((c) => c.name === "ops-barman-cloud")).toEqual([]);
     });
 
-    it("reconciles only the watched namespaces", async () => {
+    it("reconciles only the watched namespaces, through the operator's environment (read before its watch scope is built)", async () => {
       const { r } = await renderOperators(
         operatorArgs({ watchNamespaces: ["ml-dev-platform", "ml-dev-db"] }),
       );
-      expect(chartNamed(r, "ops-cloudnative-pg").values.config).toEqual({
-        clusterWide: true,
-        data: { WATCH_NAMESPACE: "ml-dev-platform,ml-dev-db" },
-      });
+      const values = chartNamed(r, "ops-cloudnative-pg").values;
+      expect(values.additionalEnv).toEqual([{ name: "WATCH_NAMESPACE", value: "ml-dev-platform,ml-dev-db" }]);
+      // The ConfigMap key is read after the watch scope is built: setting it there watches everything.
+      expect(values.config).toEqual({ clusterWide: true });
     });
 
     it("runs restricted with resources and fail-closed webhooks", async () => {
@@ -487,14 +489,43 @@ describe("PlatformOperators on OpenShift", () => {
     });
   });
 
-  it("approves upgrades automatically in dev and staging, by hand in prod", async () => {
+  it("approves upgrades automatically in dev only, by hand in staging and prod", async () => {
     const approval = async (environment: "dev" | "staging" | "prod") => {
       const { r } = await renderOperators(openshiftArgs({ ctx: ctx("openshift", { environment }) }));
       return r.ofType(SUBSCRIPTION).map((s) => r.inputs(s).spec.installPlanApproval);
     };
     expect(await approval("dev")).toEqual(["Automatic", "Automatic"]);
-    expect(await approval("staging")).toEqual(["Automatic", "Automatic"]);
+    expect(await approval("staging")).toEqual(["Manual", "Manual"]);
     expect(await approval("prod")).toEqual(["Manual", "Manual"]);
+  });
+
+  it("pins each Subscription's starting CSV to the version table's operator release", async () => {
+    const { r } = await renderOperators(openshiftArgs());
+    expect(subscription(r, "ops-strimzi").spec).toMatchObject({
+      name: "strimzi-kafka-operator",
+      channel: "stable",
+      startingCSV: "strimzi-cluster-operator.v1.2.0",
+    });
+    expect(subscription(r, "ops-cloudnative-pg").spec).toMatchObject({
+      name: "cloudnative-pg",
+      channel: "stable-v1",
+      startingCSV: "cloudnative-pg.v1.30.1",
+    });
+  });
+
+  it("follows operators.strimzi.version to that release's CSV", async () => {
+    const operators = operatorsConfig();
+    const { r } = await renderOperators(
+      openshiftArgs({ operators: { ...operators, strimzi: { ...operators.strimzi, version: "1.1.0" } } }),
+    );
+    expect(subscription(r, "ops-strimzi").spec.startingCSV).toBe("strimzi-cluster-operator.v1.1.0");
+  });
+
+  it("narrows CloudNativePG to the watched namespaces through the Subscription's env", async () => {
+    const { r } = await renderOperators(openshiftArgs({ watchNamespaces: ["ml-prod-platform"] }));
+    expect(subscription(r, "ops-cloudnative-pg").spec.config).toEqual({
+      env: [{ name: "WATCH_NAMESPACE", value: "ml-prod-platform" }],
+    });
   });
 
   it("takes AMQ Streams and a pinned starting CSV through the catalog overrides", async () => {
@@ -584,6 +615,16 @@ describe("PlatformOperators on OpenShift", () => {
       for (const [name, component] of Object.entries(components)) {
         if (name !== "kserve") expect(component).toEqual({ managementState: "Removed" });
       }
+    });
+
+    it("writes out every other component of the DataScienceCluster v1 API, Removed unless operators.openshiftAi says Managed", async () => {
+      const operators = operatorsConfig({ openshiftAi: { dashboard: "Managed", workbenches: "Managed" } });
+      const { r } = await withKserve({ operators });
+      const components = r.inputs(r.one(DSC)).spec.components;
+      expect(Object.keys(components).sort()).toEqual(["kserve", ...RHOAI_OTHER_COMPONENTS].sort());
+      expect(components.dashboard).toEqual({ managementState: "Managed" });
+      expect(components.workbenches).toEqual({ managementState: "Managed" });
+      expect(components.datasciencepipelines).toEqual({ managementState: "Removed" });
     });
 
     it("creates the Subscription, then the DSCInitialization, then the DataScienceCluster", async () => {
@@ -702,6 +743,16 @@ describe("PlatformOperators refuses bad input before registering anything", () =
       "olm.cloudnativePg.startingCSV",
     ],
     ["a malformed quota", operatorArgs({ quota: { ...OPERATORS_QUOTA, cpu: "four" } }), 'quota.cpu "four"'],
+    [
+      "an OpenShift AI component the DataScienceCluster v1 API does not have",
+      openshiftArgs({ kserve: true, operators: { ...ops, openshiftAi: { notebooks: "Managed" } } }),
+      'operators.openshiftAi.notebooks "Managed" is not an OpenShift AI component',
+    ],
+    [
+      "an OpenShift AI management state other than Managed or Removed",
+      openshiftArgs({ kserve: true, operators: { ...ops, openshiftAi: { dashboard: "Unmanaged" } } }),
+      'operators.openshiftAi.dashboard "Unmanaged" is not one of Managed, Removed',
+    ],
   ];
   it.each(refusals)("refuses %s", async (_what, args, message) => {
     expect(() => validatePlatformOperatorsArgs("ops", args)).toThrow(message);
