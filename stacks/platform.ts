@@ -217,6 +217,7 @@ export class Platform extends pulumi.ComponentResource {
         ],
         monitoringNamespace: config.network.monitoringNamespace,
         apiServerCidrs: config.network.apiServerCidrs,
+        network: config.network,
         // OpenShift: the team groups and the models may pass the proxy's access check.
         proxyUsers:
           config.mlflow.auth === "oauth-proxy"
@@ -306,6 +307,7 @@ export class Platform extends pulumi.ComponentResource {
           apiServerCidrs: config.network.apiServerCidrs,
           ingressFrom: orch.hostname ? [ingressControllerPeer(config)] : [],
           monitoringNamespace: config.network.monitoringNamespace,
+          network: config.network,
         },
         { parent: this, dependsOn: [...cluster.dependsOn, ...orchestratorIdentity.dependencies] },
       );

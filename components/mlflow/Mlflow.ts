@@ -31,6 +31,8 @@ import { kubeLabels, selectorLabels } from "../kube/labels";
 import { containerSecurityContext, podSecurityContext } from "../kube/podSecurity";
 import { backendStoreUriEnv, mergeVolumeMounts, mergeVolumes, renameEnv, s3EndpointEnv } from "./grants";
 import { allowedHosts, allowedOrigins } from "./hosts";
+import { ciliumApiServerPolicy } from "../kube/apiServer";
+import type { ClusterNetworkFacts } from "../kube/clusterNetwork";
 import { mlflowNetworkPolicySpec } from "./networkPolicy";
 import {
   AUTOMOUNT_REASON,
@@ -110,6 +112,8 @@ export interface MlflowArgs {
    * the API server; unused otherwise (the pod gets no API access).
    */
   apiServerCidrs?: string[];
+  /** The cluster's CNI (`mlstack:network.cni`): on Cilium the oauth-proxy's API access is also a CiliumNetworkPolicy. Default `other`. */
+  network?: ClusterNetworkFacts;
   /**
    * `oauth-proxy` only: groups, users and ServiceAccounts that may use MLflow. They are bound to
    * a Role granting `get` on the MLflow Service, which is what the proxy checks. Default: none
@@ -474,6 +478,13 @@ export class Mlflow extends pulumi.ComponentResource {
       },
       { parent: this },
     );
+    if (oauthProxy)
+      ciliumApiServerPolicy(
+        `${name}-apiserver-cilium`,
+        args.network?.cni,
+        { ...metadata("apiserver"), pods: { matchLabels: selector }, egress: true },
+        this,
+      );
 
     // --- oauth-proxy RBAC ---------------------------------------------------------------------
     if (oauthProxy) {

@@ -15,6 +15,7 @@
  *   service CA bundle every pod gets.
  * - MLflow itself listens on 127.0.0.1 only: nothing reaches it except through the proxy.
  */
+import { apiServerEgressRule } from "../kube/apiServer";
 import type * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import type { MlflowConfig } from "./settings";
@@ -152,13 +153,7 @@ export function oauthProxyEgress(
   apiServerCidrs: string[],
 ): k8s.types.input.networking.v1.NetworkPolicyEgressRule[] {
   return [
-    {
-      to: apiServerCidrs.map((cidr) => ({ ipBlock: { cidr } })),
-      ports: [
-        { protocol: "TCP", port: 443 },
-        { protocol: "TCP", port: 6443 },
-      ],
-    },
+    apiServerEgressRule(apiServerCidrs),
     {
       to: [
         {

@@ -26,6 +26,8 @@ import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
 import type { PlatformContext } from "../context";
 import type { WorkloadAccess } from "../identity/contract";
+import { apiServerEgressRule, ciliumApiServerPolicy } from "../kube/apiServer";
+import type { ClusterNetworkFacts } from "../kube/clusterNetwork";
 import { kubeLabels, selectorLabels } from "../kube/labels";
 import { containerSecurityContext, podSecurityContext } from "../kube/podSecurity";
 import { PLATFORM_OWNER } from "../platformIdentity";
@@ -103,6 +105,8 @@ export interface OrchestratorArgs {
   ingressFrom: NetworkPolicyPeer[];
   /** Namespace of the Prometheus / blackbox prober allowed to reach the server's port. */
   monitoringNamespace?: string;
+  /** The cluster's CNI (`mlstack:network.cni`): on Cilium the workers' API access is also a CiliumNetworkPolicy. Default `other`. */
+  network?: ClusterNetworkFacts;
 }
 
 export class Orchestrator extends pulumi.ComponentResource {
@@ -505,19 +509,20 @@ export class Orchestrator extends pulumi.ComponentResource {
           podSelector: { matchLabels: selectorLabels({ name: worker }) },
           policyTypes: ["Ingress", "Egress"],
           ingress: [],
-          egress: [
-            prefectServer,
-            {
-              to: this.args.apiServerCidrs.map((cidr) => ({ ipBlock: { cidr } })),
-              ports: [
-                { protocol: "TCP", port: 443 },
-                { protocol: "TCP", port: 6443 },
-              ],
-            },
-          ],
+          egress: [prefectServer, apiServerEgressRule(this.args.apiServerCidrs)],
         },
       },
       { parent: this },
+    );
+    ciliumApiServerPolicy(
+      `${this.name}-${worker}-cilium`,
+      this.args.network?.cni,
+      {
+        ...this.metadata(ns, `${worker}-apiserver`, "pipeline-worker", team),
+        pods: { matchLabels: selectorLabels({ name: worker }) },
+        egress: true,
+      },
+      this,
     );
     new k8s.networking.v1.NetworkPolicy(
       `${this.name}-${runs}-netpol`,

@@ -103,6 +103,16 @@ function refusalOf(args: OrchestratorArgs): { arg: string; allowed: string } {
 }
 
 describe("Orchestrator (Prefect)", () => {
+  it("on Cilium, lets each pipeline's worker reach the kube-apiserver entity, which its ipBlock rule cannot match there", async () => {
+    const rendered = await renderOrchestrator(orchestratorArgs({ network: { cni: "cilium" } }));
+    const [policy] = rendered
+      .ofType("kubernetes:cilium.io/v2:CiliumNetworkPolicy")
+      .map((p) => rendered.inputs(p));
+    expect(policy.metadata.namespace).toBe(TEAM_NS);
+    expect(policy.spec.endpointSelector.matchLabels["app.kubernetes.io/name"]).toMatch(/-worker$/);
+    expect(policy.spec.egress[0].toEntities).toEqual(["kube-apiserver"]);
+  });
+
   it("runs the API server on the orchestrator's own database, over verified TLS, credentials by reference only", async () => {
     const rendered = await renderOrchestrator(orchestratorArgs());
     const server = deployment(rendered, "orchestrator-server").spec.template.spec.containers[0];
