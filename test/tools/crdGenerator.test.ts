@@ -108,14 +108,15 @@ describe("the generator", () => {
     expect(text).toContain("ports?: Input<Input<number>[]>;");
   });
 
-  it("emits an object type that appears twice only once", () => {
+  it("emits an object type that appears twice only once, under the shortest name its uses ask for", () => {
     const ref = { type: "object", properties: { name: { type: "string" }, key: { type: "string" } } };
     const text = only([
       crd("Widget", { type: "object", properties: { userRef: ref, passwordRef: ref } } as JsonSchema),
     ]);
     expect(text.match(/^export interface/gm)).toHaveLength(3); // WidgetArgs, the spec, one ref
-    expect(text).toContain("passwordRef?: Input<WidgetSpecPasswordRef>;");
-    expect(text).toContain("userRef?: Input<WidgetSpecPasswordRef>;");
+    expect(text).toContain("passwordRef?: Input<WidgetSpecUserRef>;");
+    expect(text).toContain("userRef?: Input<WidgetSpecUserRef>;");
+    expect(text).not.toContain("WidgetSpecPasswordRef");
   });
 
   it("skips versions the CRD no longer serves and writes one file per served group/version", () => {

@@ -97,17 +97,20 @@ function literal(value: unknown): string | undefined {
   return undefined;
 }
 
-/** The interfaces of one output file, deduplicated on their text. */
+/**
+ * The interfaces of one output file, deduplicated on their text. An interface is referred to by a
+ * token while the file is built; once every kind is in, each gets the shortest of the names its
+ * uses asked for (`KafkaNodePoolSpecResources` rather than the first path that met the same
+ * shape), and `resolve` swaps the tokens for the names.
+ */
 class InterfaceTable {
-  private readonly byBody = new Map<string, string>();
-  private readonly names = new Set<string>();
-  readonly declarations: string[] = [];
+  private readonly byBody = new Map<string, number>();
+  private readonly entries: { wanted: string[]; lines: string[] }[] = [];
+  private names?: string[];
 
-  constructor(reserved: Iterable<string>) {
-    for (const name of reserved) this.names.add(name);
-  }
+  constructor(private readonly reserved: Iterable<string>) {}
 
-  /** The name of the interface with these members (declared on first use). */
+  /** A token standing for the interface with these members (declared on first use). */
   declare(
     wanted: string,
     members: { key: string; doc?: string; optional: boolean; type: string }[],
@@ -115,19 +118,43 @@ class InterfaceTable {
   ): string {
     const body =
       members.map((m) => `${m.key}${m.optional ? "?" : ""}: ${m.type};`).join("\n") + (index ?? "");
-    const existing = this.byBody.get(body);
-    if (existing) return existing;
-    let name = wanted;
-    for (let n = 2; this.names.has(name); n++) name = `${wanted}${n}`;
-    this.names.add(name);
-    this.byBody.set(body, name);
-    const lines = members.map((m) => {
-      const doc = m.doc ? `  /** ${m.doc} */\n` : "";
-      return `${doc}  ${m.key}${m.optional ? "?" : ""}: ${m.type};`;
+    let id = this.byBody.get(body);
+    if (id === undefined) {
+      id = this.entries.length;
+      this.byBody.set(body, id);
+      const lines = members.map((m) => {
+        const doc = m.doc ? `  /** ${m.doc} */\n` : "";
+        return `${doc}  ${m.key}${m.optional ? "?" : ""}: ${m.type};`;
+      });
+      if (index) lines.push(`  ${index}`);
+      this.entries.push({ wanted: [], lines });
+    }
+    this.entries[id].wanted.push(wanted);
+    return `\u0000${id}\u0000`;
+  }
+
+  private assignNames(): string[] {
+    const taken = new Set(this.reserved);
+    return this.entries.map(({ wanted }) => {
+      const [best] = [...wanted].sort((a, b) => a.length - b.length || a.localeCompare(b));
+      let name = best;
+      for (let n = 2; taken.has(name); n++) name = `${best}${n}`;
+      taken.add(name);
+      return name;
     });
-    if (index) lines.push(`  ${index}`);
-    this.declarations.push(`export interface ${name} {\n${lines.join("\n")}\n}`);
-    return name;
+  }
+
+  /** The text with every token replaced by its interface's name (once every kind is declared). */
+  resolve(text: string): string {
+    this.names ??= this.assignNames();
+    const names = this.names;
+    return text.replace(/\u0000(\d+)\u0000/g, (_, id: string) => names[Number(id)]);
+  }
+
+  declarations(): string[] {
+    return this.entries.map((e, id) =>
+      this.resolve(`export interface \u0000${id}\u0000 {\n${e.lines.join("\n")}\n}`),
+    );
   }
 }
 
@@ -261,8 +288,10 @@ export function generateFiles(
       "Input",
     ]);
     const table = new InterfaceTable(reserved);
-    const kindsText = entries.map(({ crd, version }) => kindSource(crd, version, table));
-    const text = `${header(origin, apiVersion)}\n${kindsText.join("\n\n")}\n\n${table.declarations.join("\n\n")}\n`;
+    const kindsText = entries
+      .map(({ crd, version }) => kindSource(crd, version, table))
+      .map((t) => table.resolve(t));
+    const text = `${header(origin, apiVersion)}\n${kindsText.join("\n\n")}\n\n${table.declarations().join("\n\n")}\n`;
     files.push({ path: `${apiVersion}.ts`, text });
   }
   return files;

@@ -23,7 +23,7 @@ export class ObjectStore extends k8s.apiextensions.CustomResource {
   }
 }
 
-export interface ObjectStoreSpecConfigurationAzureCredentialsConnectionString {
+export interface ObjectStoreSpecConfigurationEndpointCA {
   /** The key to select */
   key: Input<string>;
   /** Name of the referent. */
@@ -32,15 +32,15 @@ export interface ObjectStoreSpecConfigurationAzureCredentialsConnectionString {
 
 export interface ObjectStoreSpecConfigurationAzureCredentials {
   /** The connection string to be used */
-  connectionString?: Input<ObjectStoreSpecConfigurationAzureCredentialsConnectionString>;
+  connectionString?: Input<ObjectStoreSpecConfigurationEndpointCA>;
   /** Use the Azure AD based authentication without providing explicitly the keys. */
   inheritFromAzureAD?: Input<boolean>;
   /** The storage account where to upload data */
-  storageAccount?: Input<ObjectStoreSpecConfigurationAzureCredentialsConnectionString>;
+  storageAccount?: Input<ObjectStoreSpecConfigurationEndpointCA>;
   /** The storage account key to be used in conjunction with the storage account name */
-  storageKey?: Input<ObjectStoreSpecConfigurationAzureCredentialsConnectionString>;
+  storageKey?: Input<ObjectStoreSpecConfigurationEndpointCA>;
   /** A shared-access-signature to be used in conjunction with the storage account name */
-  storageSasToken?: Input<ObjectStoreSpecConfigurationAzureCredentialsConnectionString>;
+  storageSasToken?: Input<ObjectStoreSpecConfigurationEndpointCA>;
   /** Use the default Azure authentication flow, which includes DefaultAzureCredential. */
   useDefaultAzureCredentials?: Input<boolean>;
 }
@@ -62,22 +62,22 @@ export interface ObjectStoreSpecConfigurationData {
 
 export interface ObjectStoreSpecConfigurationGoogleCredentials {
   /** The secret containing the Google Cloud Storage JSON file with the credentials */
-  applicationCredentials?: Input<ObjectStoreSpecConfigurationAzureCredentialsConnectionString>;
+  applicationCredentials?: Input<ObjectStoreSpecConfigurationEndpointCA>;
   /** If set to true, will presume that it's running inside a GKE environment, default to false. */
   gkeEnvironment?: Input<boolean>;
 }
 
 export interface ObjectStoreSpecConfigurationS3Credentials {
   /** The reference to the access key id */
-  accessKeyId?: Input<ObjectStoreSpecConfigurationAzureCredentialsConnectionString>;
+  accessKeyId?: Input<ObjectStoreSpecConfigurationEndpointCA>;
   /** Use the role based authentication without providing explicitly the keys. */
   inheritFromIAMRole?: Input<boolean>;
   /** The reference to the secret containing the region name */
-  region?: Input<ObjectStoreSpecConfigurationAzureCredentialsConnectionString>;
+  region?: Input<ObjectStoreSpecConfigurationEndpointCA>;
   /** The reference to the secret access key */
-  secretAccessKey?: Input<ObjectStoreSpecConfigurationAzureCredentialsConnectionString>;
+  secretAccessKey?: Input<ObjectStoreSpecConfigurationEndpointCA>;
   /** The references to the session key */
-  sessionToken?: Input<ObjectStoreSpecConfigurationAzureCredentialsConnectionString>;
+  sessionToken?: Input<ObjectStoreSpecConfigurationEndpointCA>;
 }
 
 export interface ObjectStoreSpecConfigurationWal {
@@ -101,7 +101,7 @@ export interface ObjectStoreSpecConfiguration {
   /** The path where to store the backup (i.e. */
   destinationPath: Input<string>;
   /** EndpointCA store the CA bundle of the barman endpoint. */
-  endpointCA?: Input<ObjectStoreSpecConfigurationAzureCredentialsConnectionString>;
+  endpointCA?: Input<ObjectStoreSpecConfigurationEndpointCA>;
   /** Endpoint to be used to upload data to the cloud, overriding the automatic endpoint discovery */
   endpointURL?: Input<string>;
   /** The credentials to use to upload data to Google Cloud Storage */
@@ -118,7 +118,7 @@ export interface ObjectStoreSpecConfiguration {
   wal?: Input<ObjectStoreSpecConfigurationWal>;
 }
 
-export interface ObjectStoreSpecInstanceSidecarConfigurationEnvValueFromConfigMapKeyRef {
+export interface ObjectStoreSpecInstanceSidecarConfigurationEnvValueFromSecretKeyRef {
   /** The key to select from the ConfigMap's Data field. */
   key: Input<string>;
   /** Name of the referent. */
@@ -156,7 +156,7 @@ export interface ObjectStoreSpecInstanceSidecarConfigurationEnvValueFromResource
 
 export interface ObjectStoreSpecInstanceSidecarConfigurationEnvValueFrom {
   /** Selects a key of a ConfigMap. */
-  configMapKeyRef?: Input<ObjectStoreSpecInstanceSidecarConfigurationEnvValueFromConfigMapKeyRef>;
+  configMapKeyRef?: Input<ObjectStoreSpecInstanceSidecarConfigurationEnvValueFromSecretKeyRef>;
   /** Selects a field of the pod: supports metadata.name, metadata.namespace, `metadata.labels['<KEY>']`, `metadata.annotations['<KEY>']`, spec.nodeName, spec.serviceAccountName, status.hostIP, status.po... */
   fieldRef?: Input<ObjectStoreSpecInstanceSidecarConfigurationEnvValueFromFieldRef>;
   /** FileKeyRef selects a key of the env file. */
@@ -164,7 +164,7 @@ export interface ObjectStoreSpecInstanceSidecarConfigurationEnvValueFrom {
   /** Selects a resource of the container: only resources limits and requests (limits.cpu, limits.memory, limits.ephemeral-storage, requests.cpu, requests.memory and requests.ephemeral-storage) are curre... */
   resourceFieldRef?: Input<ObjectStoreSpecInstanceSidecarConfigurationEnvValueFromResourceFieldRef>;
   /** Selects a key of a secret in the pod's namespace */
-  secretKeyRef?: Input<ObjectStoreSpecInstanceSidecarConfigurationEnvValueFromConfigMapKeyRef>;
+  secretKeyRef?: Input<ObjectStoreSpecInstanceSidecarConfigurationEnvValueFromSecretKeyRef>;
 }
 
 export interface ObjectStoreSpecInstanceSidecarConfigurationEnv {

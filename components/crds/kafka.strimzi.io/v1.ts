@@ -80,14 +80,14 @@ export interface KafkaSpecClientsCa {
   validityDays?: Input<number>;
 }
 
-export interface KafkaSpecCruiseControlApiUsersValueFromSecretKeyRef {
+export interface KafkaSpecKafkaLoggingValueFromConfigMapKeyRef {
   key?: Input<string>;
   name?: Input<string>;
   optional?: Input<boolean>;
 }
 
 export interface KafkaSpecCruiseControlApiUsersValueFrom {
-  secretKeyRef?: Input<KafkaSpecCruiseControlApiUsersValueFromSecretKeyRef>;
+  secretKeyRef?: Input<KafkaSpecKafkaLoggingValueFromConfigMapKeyRef>;
 }
 
 export interface KafkaSpecCruiseControlApiUsers {
@@ -95,13 +95,13 @@ export interface KafkaSpecCruiseControlApiUsers {
   valueFrom: Input<KafkaSpecCruiseControlApiUsersValueFrom>;
 }
 
-export interface KafkaSpecCruiseControlAutoRebalanceTemplate {
+export interface KafkaSpecKafkaTemplatePodImagePullSecrets {
   name?: Input<string>;
 }
 
 export interface KafkaSpecCruiseControlAutoRebalance {
   mode: Input<"add-brokers" | "remove-brokers">;
-  template?: Input<KafkaSpecCruiseControlAutoRebalanceTemplate>;
+  template?: Input<KafkaSpecKafkaTemplatePodImagePullSecrets>;
 }
 
 export interface KafkaSpecCruiseControlBrokerCapacityOverrides {
@@ -118,20 +118,20 @@ export interface KafkaSpecCruiseControlBrokerCapacity {
   overrides?: Input<Input<KafkaSpecCruiseControlBrokerCapacityOverrides>[]>;
 }
 
-export interface KafkaSpecCruiseControlJvmOptionsJavaSystemProperties {
+export interface KafkaSpecKafkaTemplatePodDnsConfigOptions {
   name?: Input<string>;
   value?: Input<string>;
 }
 
-export interface KafkaSpecCruiseControlJvmOptions {
+export interface KafkaSpecKafkaJvmOptions {
   "-XX"?: Input<{ [key: string]: Input<string> }>;
   "-Xms"?: Input<string>;
   "-Xmx"?: Input<string>;
   gcLoggingEnabled?: Input<boolean>;
-  javaSystemProperties?: Input<Input<KafkaSpecCruiseControlJvmOptionsJavaSystemProperties>[]>;
+  javaSystemProperties?: Input<Input<KafkaSpecKafkaTemplatePodDnsConfigOptions>[]>;
 }
 
-export interface KafkaSpecCruiseControlLivenessProbe {
+export interface KafkaSpecKafkaLivenessProbe {
   failureThreshold?: Input<number>;
   initialDelaySeconds?: Input<number>;
   periodSeconds?: Input<number>;
@@ -139,99 +139,99 @@ export interface KafkaSpecCruiseControlLivenessProbe {
   timeoutSeconds?: Input<number>;
 }
 
-export interface KafkaSpecCruiseControlLoggingValueFrom {
-  configMapKeyRef?: Input<KafkaSpecCruiseControlApiUsersValueFromSecretKeyRef>;
+export interface KafkaSpecKafkaLoggingValueFrom {
+  configMapKeyRef?: Input<KafkaSpecKafkaLoggingValueFromConfigMapKeyRef>;
 }
 
-export interface KafkaSpecCruiseControlLogging {
+export interface KafkaSpecKafkaLogging {
   loggers?: Input<{ [key: string]: Input<string> }>;
   type: Input<"inline" | "external">;
-  valueFrom?: Input<KafkaSpecCruiseControlLoggingValueFrom>;
+  valueFrom?: Input<KafkaSpecKafkaLoggingValueFrom>;
 }
 
-export interface KafkaSpecCruiseControlMetricsConfigValues {
+export interface KafkaSpecKafkaMetricsConfigValues {
   allowList?: Input<Input<string>[]>;
 }
 
-export interface KafkaSpecCruiseControlMetricsConfig {
+export interface KafkaSpecKafkaMetricsConfig {
   type: Input<"jmxPrometheusExporter" | "strimziMetricsReporter">;
-  valueFrom?: Input<KafkaSpecCruiseControlLoggingValueFrom>;
-  values?: Input<KafkaSpecCruiseControlMetricsConfigValues>;
+  valueFrom?: Input<KafkaSpecKafkaLoggingValueFrom>;
+  values?: Input<KafkaSpecKafkaMetricsConfigValues>;
 }
 
-export interface KafkaSpecCruiseControlResourcesClaims {
+export interface KafkaNodePoolSpecResourcesClaims {
   name?: Input<string>;
   request?: Input<string>;
 }
 
-export interface KafkaSpecCruiseControlResources {
-  claims?: Input<Input<KafkaSpecCruiseControlResourcesClaims>[]>;
+export interface KafkaNodePoolSpecResources {
+  claims?: Input<Input<KafkaNodePoolSpecResourcesClaims>[]>;
   limits?: Input<{ [key: string]: Input<number | string> }>;
   requests?: Input<{ [key: string]: Input<number | string> }>;
 }
 
-export interface KafkaSpecCruiseControlTemplateApiServiceMetadata {
+export interface KafkaSpecKafkaTemplatePodMetadata {
   annotations?: Input<{ [key: string]: Input<string> }>;
   labels?: Input<{ [key: string]: Input<string> }>;
 }
 
-export interface KafkaSpecCruiseControlTemplateApiService {
+export interface KafkaSpecKafkaTemplateBrokersService {
   ipFamilies?: Input<Input<"IPv4" | "IPv6">[]>;
   ipFamilyPolicy?: Input<"SingleStack" | "PreferDualStack" | "RequireDualStack">;
-  metadata?: Input<KafkaSpecCruiseControlTemplateApiServiceMetadata>;
+  metadata?: Input<KafkaSpecKafkaTemplatePodMetadata>;
 }
 
-export interface KafkaSpecCruiseControlTemplateCruiseControlContainerEnvValueFrom {
-  configMapKeyRef?: Input<KafkaSpecCruiseControlApiUsersValueFromSecretKeyRef>;
-  secretKeyRef?: Input<KafkaSpecCruiseControlApiUsersValueFromSecretKeyRef>;
+export interface KafkaSpecKafkaTemplateInitContainerEnvValueFrom {
+  configMapKeyRef?: Input<KafkaSpecKafkaLoggingValueFromConfigMapKeyRef>;
+  secretKeyRef?: Input<KafkaSpecKafkaLoggingValueFromConfigMapKeyRef>;
 }
 
-export interface KafkaSpecCruiseControlTemplateCruiseControlContainerEnv {
+export interface KafkaSpecKafkaTemplateInitContainerEnv {
   name?: Input<string>;
   value?: Input<string>;
-  valueFrom?: Input<KafkaSpecCruiseControlTemplateCruiseControlContainerEnvValueFrom>;
+  valueFrom?: Input<KafkaSpecKafkaTemplateInitContainerEnvValueFrom>;
 }
 
-export interface KafkaSpecCruiseControlTemplateCruiseControlContainerSecurityContextAppArmorProfile {
+export interface KafkaSpecKafkaTemplatePodSecurityContextSeccompProfile {
   localhostProfile?: Input<string>;
   type?: Input<string>;
 }
 
-export interface KafkaSpecCruiseControlTemplateCruiseControlContainerSecurityContextCapabilities {
+export interface KafkaSpecKafkaTemplateInitContainerSecurityContextCapabilities {
   add?: Input<Input<string>[]>;
   drop?: Input<Input<string>[]>;
 }
 
-export interface KafkaSpecCruiseControlTemplateCruiseControlContainerSecurityContextSeLinuxOptions {
+export interface KafkaSpecKafkaTemplatePodSecurityContextSeLinuxOptions {
   level?: Input<string>;
   role?: Input<string>;
   type?: Input<string>;
   user?: Input<string>;
 }
 
-export interface KafkaSpecCruiseControlTemplateCruiseControlContainerSecurityContextWindowsOptions {
+export interface KafkaSpecKafkaTemplatePodSecurityContextWindowsOptions {
   gmsaCredentialSpec?: Input<string>;
   gmsaCredentialSpecName?: Input<string>;
   hostProcess?: Input<boolean>;
   runAsUserName?: Input<string>;
 }
 
-export interface KafkaSpecCruiseControlTemplateCruiseControlContainerSecurityContext {
+export interface KafkaSpecKafkaTemplateInitContainerSecurityContext {
   allowPrivilegeEscalation?: Input<boolean>;
-  appArmorProfile?: Input<KafkaSpecCruiseControlTemplateCruiseControlContainerSecurityContextAppArmorProfile>;
-  capabilities?: Input<KafkaSpecCruiseControlTemplateCruiseControlContainerSecurityContextCapabilities>;
+  appArmorProfile?: Input<KafkaSpecKafkaTemplatePodSecurityContextSeccompProfile>;
+  capabilities?: Input<KafkaSpecKafkaTemplateInitContainerSecurityContextCapabilities>;
   privileged?: Input<boolean>;
   procMount?: Input<string>;
   readOnlyRootFilesystem?: Input<boolean>;
   runAsGroup?: Input<number>;
   runAsNonRoot?: Input<boolean>;
   runAsUser?: Input<number>;
-  seLinuxOptions?: Input<KafkaSpecCruiseControlTemplateCruiseControlContainerSecurityContextSeLinuxOptions>;
-  seccompProfile?: Input<KafkaSpecCruiseControlTemplateCruiseControlContainerSecurityContextAppArmorProfile>;
-  windowsOptions?: Input<KafkaSpecCruiseControlTemplateCruiseControlContainerSecurityContextWindowsOptions>;
+  seLinuxOptions?: Input<KafkaSpecKafkaTemplatePodSecurityContextSeLinuxOptions>;
+  seccompProfile?: Input<KafkaSpecKafkaTemplatePodSecurityContextSeccompProfile>;
+  windowsOptions?: Input<KafkaSpecKafkaTemplatePodSecurityContextWindowsOptions>;
 }
 
-export interface KafkaSpecCruiseControlTemplateCruiseControlContainerVolumeMounts {
+export interface KafkaSpecKafkaTemplateInitContainerVolumeMounts {
   mountPath?: Input<string>;
   mountPropagation?: Input<string>;
   name?: Input<string>;
@@ -241,100 +241,100 @@ export interface KafkaSpecCruiseControlTemplateCruiseControlContainerVolumeMount
   subPathExpr?: Input<string>;
 }
 
-export interface KafkaSpecCruiseControlTemplateCruiseControlContainer {
-  env?: Input<Input<KafkaSpecCruiseControlTemplateCruiseControlContainerEnv>[]>;
-  securityContext?: Input<KafkaSpecCruiseControlTemplateCruiseControlContainerSecurityContext>;
-  volumeMounts?: Input<Input<KafkaSpecCruiseControlTemplateCruiseControlContainerVolumeMounts>[]>;
+export interface KafkaSpecKafkaTemplateInitContainer {
+  env?: Input<Input<KafkaSpecKafkaTemplateInitContainerEnv>[]>;
+  securityContext?: Input<KafkaSpecKafkaTemplateInitContainerSecurityContext>;
+  volumeMounts?: Input<Input<KafkaSpecKafkaTemplateInitContainerVolumeMounts>[]>;
 }
 
 export interface KafkaSpecCruiseControlTemplateDeployment {
   deploymentStrategy?: Input<"RollingUpdate" | "Recreate">;
-  metadata?: Input<KafkaSpecCruiseControlTemplateApiServiceMetadata>;
+  metadata?: Input<KafkaSpecKafkaTemplatePodMetadata>;
 }
 
-export interface KafkaSpecCruiseControlTemplatePodAffinityNodeAffinityPreferredDuringSchedulingIgnoredDuringExecutionPreferenceMatchExpressions {
+export interface KafkaSpecKafkaListenersNetworkPolicyPeersPodSelectorMatchExpressions {
   key?: Input<string>;
   operator?: Input<string>;
   values?: Input<Input<string>[]>;
 }
 
-export interface KafkaSpecCruiseControlTemplatePodAffinityNodeAffinityPreferredDuringSchedulingIgnoredDuringExecutionPreference {
-  matchExpressions?: Input<Input<KafkaSpecCruiseControlTemplatePodAffinityNodeAffinityPreferredDuringSchedulingIgnoredDuringExecutionPreferenceMatchExpressions>[]>;
-  matchFields?: Input<Input<KafkaSpecCruiseControlTemplatePodAffinityNodeAffinityPreferredDuringSchedulingIgnoredDuringExecutionPreferenceMatchExpressions>[]>;
+export interface KafkaSpecKafkaTemplatePodAffinityNodeAffinityPreferredDuringSchedulingIgnoredDuringExecutionPreference {
+  matchExpressions?: Input<Input<KafkaSpecKafkaListenersNetworkPolicyPeersPodSelectorMatchExpressions>[]>;
+  matchFields?: Input<Input<KafkaSpecKafkaListenersNetworkPolicyPeersPodSelectorMatchExpressions>[]>;
 }
 
-export interface KafkaSpecCruiseControlTemplatePodAffinityNodeAffinityPreferredDuringSchedulingIgnoredDuringExecution {
-  preference?: Input<KafkaSpecCruiseControlTemplatePodAffinityNodeAffinityPreferredDuringSchedulingIgnoredDuringExecutionPreference>;
+export interface KafkaSpecKafkaTemplatePodAffinityNodeAffinityPreferredDuringSchedulingIgnoredDuringExecution {
+  preference?: Input<KafkaSpecKafkaTemplatePodAffinityNodeAffinityPreferredDuringSchedulingIgnoredDuringExecutionPreference>;
   weight?: Input<number>;
 }
 
-export interface KafkaSpecCruiseControlTemplatePodAffinityNodeAffinityRequiredDuringSchedulingIgnoredDuringExecution {
-  nodeSelectorTerms?: Input<Input<KafkaSpecCruiseControlTemplatePodAffinityNodeAffinityPreferredDuringSchedulingIgnoredDuringExecutionPreference>[]>;
+export interface KafkaSpecKafkaTemplatePodAffinityNodeAffinityRequiredDuringSchedulingIgnoredDuringExecution {
+  nodeSelectorTerms?: Input<Input<KafkaSpecKafkaTemplatePodAffinityNodeAffinityPreferredDuringSchedulingIgnoredDuringExecutionPreference>[]>;
 }
 
-export interface KafkaSpecCruiseControlTemplatePodAffinityNodeAffinity {
-  preferredDuringSchedulingIgnoredDuringExecution?: Input<Input<KafkaSpecCruiseControlTemplatePodAffinityNodeAffinityPreferredDuringSchedulingIgnoredDuringExecution>[]>;
-  requiredDuringSchedulingIgnoredDuringExecution?: Input<KafkaSpecCruiseControlTemplatePodAffinityNodeAffinityRequiredDuringSchedulingIgnoredDuringExecution>;
+export interface KafkaSpecKafkaTemplatePodAffinityNodeAffinity {
+  preferredDuringSchedulingIgnoredDuringExecution?: Input<Input<KafkaSpecKafkaTemplatePodAffinityNodeAffinityPreferredDuringSchedulingIgnoredDuringExecution>[]>;
+  requiredDuringSchedulingIgnoredDuringExecution?: Input<KafkaSpecKafkaTemplatePodAffinityNodeAffinityRequiredDuringSchedulingIgnoredDuringExecution>;
 }
 
-export interface KafkaSpecCruiseControlTemplatePodAffinityPodAffinityPreferredDuringSchedulingIgnoredDuringExecutionPodAffinityTermLabelSelector {
-  matchExpressions?: Input<Input<KafkaSpecCruiseControlTemplatePodAffinityNodeAffinityPreferredDuringSchedulingIgnoredDuringExecutionPreferenceMatchExpressions>[]>;
+export interface KafkaSpecKafkaListenersNetworkPolicyPeersPodSelector {
+  matchExpressions?: Input<Input<KafkaSpecKafkaListenersNetworkPolicyPeersPodSelectorMatchExpressions>[]>;
   matchLabels?: Input<{ [key: string]: Input<string> }>;
 }
 
-export interface KafkaSpecCruiseControlTemplatePodAffinityPodAffinityPreferredDuringSchedulingIgnoredDuringExecutionPodAffinityTerm {
-  labelSelector?: Input<KafkaSpecCruiseControlTemplatePodAffinityPodAffinityPreferredDuringSchedulingIgnoredDuringExecutionPodAffinityTermLabelSelector>;
+export interface KafkaSpecKafkaTemplatePodAffinityPodAffinityRequiredDuringSchedulingIgnoredDuringExecution {
+  labelSelector?: Input<KafkaSpecKafkaListenersNetworkPolicyPeersPodSelector>;
   matchLabelKeys?: Input<Input<string>[]>;
   mismatchLabelKeys?: Input<Input<string>[]>;
-  namespaceSelector?: Input<KafkaSpecCruiseControlTemplatePodAffinityPodAffinityPreferredDuringSchedulingIgnoredDuringExecutionPodAffinityTermLabelSelector>;
+  namespaceSelector?: Input<KafkaSpecKafkaListenersNetworkPolicyPeersPodSelector>;
   namespaces?: Input<Input<string>[]>;
   topologyKey?: Input<string>;
 }
 
-export interface KafkaSpecCruiseControlTemplatePodAffinityPodAffinityPreferredDuringSchedulingIgnoredDuringExecution {
-  podAffinityTerm?: Input<KafkaSpecCruiseControlTemplatePodAffinityPodAffinityPreferredDuringSchedulingIgnoredDuringExecutionPodAffinityTerm>;
+export interface KafkaSpecKafkaTemplatePodAffinityPodAffinityPreferredDuringSchedulingIgnoredDuringExecution {
+  podAffinityTerm?: Input<KafkaSpecKafkaTemplatePodAffinityPodAffinityRequiredDuringSchedulingIgnoredDuringExecution>;
   weight?: Input<number>;
 }
 
-export interface KafkaSpecCruiseControlTemplatePodAffinityPodAffinity {
-  preferredDuringSchedulingIgnoredDuringExecution?: Input<Input<KafkaSpecCruiseControlTemplatePodAffinityPodAffinityPreferredDuringSchedulingIgnoredDuringExecution>[]>;
-  requiredDuringSchedulingIgnoredDuringExecution?: Input<Input<KafkaSpecCruiseControlTemplatePodAffinityPodAffinityPreferredDuringSchedulingIgnoredDuringExecutionPodAffinityTerm>[]>;
+export interface KafkaSpecKafkaTemplatePodAffinityPodAffinity {
+  preferredDuringSchedulingIgnoredDuringExecution?: Input<Input<KafkaSpecKafkaTemplatePodAffinityPodAffinityPreferredDuringSchedulingIgnoredDuringExecution>[]>;
+  requiredDuringSchedulingIgnoredDuringExecution?: Input<Input<KafkaSpecKafkaTemplatePodAffinityPodAffinityRequiredDuringSchedulingIgnoredDuringExecution>[]>;
 }
 
-export interface KafkaSpecCruiseControlTemplatePodAffinity {
-  nodeAffinity?: Input<KafkaSpecCruiseControlTemplatePodAffinityNodeAffinity>;
-  podAffinity?: Input<KafkaSpecCruiseControlTemplatePodAffinityPodAffinity>;
-  podAntiAffinity?: Input<KafkaSpecCruiseControlTemplatePodAffinityPodAffinity>;
+export interface KafkaSpecKafkaTemplatePodAffinity {
+  nodeAffinity?: Input<KafkaSpecKafkaTemplatePodAffinityNodeAffinity>;
+  podAffinity?: Input<KafkaSpecKafkaTemplatePodAffinityPodAffinity>;
+  podAntiAffinity?: Input<KafkaSpecKafkaTemplatePodAffinityPodAffinity>;
 }
 
-export interface KafkaSpecCruiseControlTemplatePodDnsConfig {
+export interface KafkaSpecKafkaTemplatePodDnsConfig {
   nameservers?: Input<Input<string>[]>;
-  options?: Input<Input<KafkaSpecCruiseControlJvmOptionsJavaSystemProperties>[]>;
+  options?: Input<Input<KafkaSpecKafkaTemplatePodDnsConfigOptions>[]>;
   searches?: Input<Input<string>[]>;
 }
 
-export interface KafkaSpecCruiseControlTemplatePodHostAliases {
+export interface KafkaSpecKafkaTemplatePodHostAliases {
   hostnames?: Input<Input<string>[]>;
   ip?: Input<string>;
 }
 
-export interface KafkaSpecCruiseControlTemplatePodSecurityContext {
-  appArmorProfile?: Input<KafkaSpecCruiseControlTemplateCruiseControlContainerSecurityContextAppArmorProfile>;
+export interface KafkaSpecKafkaTemplatePodSecurityContext {
+  appArmorProfile?: Input<KafkaSpecKafkaTemplatePodSecurityContextSeccompProfile>;
   fsGroup?: Input<number>;
   fsGroupChangePolicy?: Input<string>;
   runAsGroup?: Input<number>;
   runAsNonRoot?: Input<boolean>;
   runAsUser?: Input<number>;
   seLinuxChangePolicy?: Input<string>;
-  seLinuxOptions?: Input<KafkaSpecCruiseControlTemplateCruiseControlContainerSecurityContextSeLinuxOptions>;
-  seccompProfile?: Input<KafkaSpecCruiseControlTemplateCruiseControlContainerSecurityContextAppArmorProfile>;
+  seLinuxOptions?: Input<KafkaSpecKafkaTemplatePodSecurityContextSeLinuxOptions>;
+  seccompProfile?: Input<KafkaSpecKafkaTemplatePodSecurityContextSeccompProfile>;
   supplementalGroups?: Input<Input<number>[]>;
   supplementalGroupsPolicy?: Input<string>;
-  sysctls?: Input<Input<KafkaSpecCruiseControlJvmOptionsJavaSystemProperties>[]>;
-  windowsOptions?: Input<KafkaSpecCruiseControlTemplateCruiseControlContainerSecurityContextWindowsOptions>;
+  sysctls?: Input<Input<KafkaSpecKafkaTemplatePodDnsConfigOptions>[]>;
+  windowsOptions?: Input<KafkaSpecKafkaTemplatePodSecurityContextWindowsOptions>;
 }
 
-export interface KafkaSpecCruiseControlTemplatePodTolerations {
+export interface KafkaSpecKafkaTemplatePodTolerations {
   effect?: Input<string>;
   key?: Input<string>;
   operator?: Input<string>;
@@ -342,8 +342,8 @@ export interface KafkaSpecCruiseControlTemplatePodTolerations {
   value?: Input<string>;
 }
 
-export interface KafkaSpecCruiseControlTemplatePodTopologySpreadConstraints {
-  labelSelector?: Input<KafkaSpecCruiseControlTemplatePodAffinityPodAffinityPreferredDuringSchedulingIgnoredDuringExecutionPodAffinityTermLabelSelector>;
+export interface KafkaSpecKafkaTemplatePodTopologySpreadConstraints {
+  labelSelector?: Input<KafkaSpecKafkaListenersNetworkPolicyPeersPodSelector>;
   matchLabelKeys?: Input<Input<string>[]>;
   maxSkew?: Input<number>;
   minDomains?: Input<number>;
@@ -353,93 +353,93 @@ export interface KafkaSpecCruiseControlTemplatePodTopologySpreadConstraints {
   whenUnsatisfiable?: Input<string>;
 }
 
-export interface KafkaSpecCruiseControlTemplatePodVolumesConfigMapItems {
+export interface KafkaSpecKafkaTemplatePodVolumesSecretItems {
   key?: Input<string>;
   mode?: Input<number>;
   path?: Input<string>;
 }
 
-export interface KafkaSpecCruiseControlTemplatePodVolumesConfigMap {
+export interface KafkaSpecKafkaTemplatePodVolumesConfigMap {
   defaultMode?: Input<number>;
-  items?: Input<Input<KafkaSpecCruiseControlTemplatePodVolumesConfigMapItems>[]>;
+  items?: Input<Input<KafkaSpecKafkaTemplatePodVolumesSecretItems>[]>;
   name?: Input<string>;
   optional?: Input<boolean>;
 }
 
-export interface KafkaSpecCruiseControlTemplatePodVolumesCsi {
+export interface KafkaSpecKafkaTemplatePodVolumesCsi {
   driver?: Input<string>;
   fsType?: Input<string>;
-  nodePublishSecretRef?: Input<KafkaSpecCruiseControlAutoRebalanceTemplate>;
+  nodePublishSecretRef?: Input<KafkaSpecKafkaTemplatePodImagePullSecrets>;
   readOnly?: Input<boolean>;
   volumeAttributes?: Input<{ [key: string]: Input<string> }>;
 }
 
-export interface KafkaSpecCruiseControlTemplatePodVolumesEmptyDir {
+export interface KafkaSpecKafkaTemplatePodVolumesEmptyDir {
   medium?: Input<"Memory">;
   sizeLimit?: Input<string>;
 }
 
-export interface KafkaSpecCruiseControlTemplatePodVolumesImage {
+export interface KafkaSpecKafkaTemplatePodVolumesImage {
   pullPolicy?: Input<string>;
   reference?: Input<string>;
 }
 
-export interface KafkaSpecCruiseControlTemplatePodVolumesPersistentVolumeClaim {
+export interface KafkaSpecKafkaTemplatePodVolumesPersistentVolumeClaim {
   claimName?: Input<string>;
   readOnly?: Input<boolean>;
 }
 
-export interface KafkaSpecCruiseControlTemplatePodVolumesSecret {
+export interface KafkaSpecKafkaTemplatePodVolumesSecret {
   defaultMode?: Input<number>;
-  items?: Input<Input<KafkaSpecCruiseControlTemplatePodVolumesConfigMapItems>[]>;
+  items?: Input<Input<KafkaSpecKafkaTemplatePodVolumesSecretItems>[]>;
   optional?: Input<boolean>;
   secretName?: Input<string>;
 }
 
-export interface KafkaSpecCruiseControlTemplatePodVolumes {
-  configMap?: Input<KafkaSpecCruiseControlTemplatePodVolumesConfigMap>;
-  csi?: Input<KafkaSpecCruiseControlTemplatePodVolumesCsi>;
-  emptyDir?: Input<KafkaSpecCruiseControlTemplatePodVolumesEmptyDir>;
-  image?: Input<KafkaSpecCruiseControlTemplatePodVolumesImage>;
+export interface KafkaSpecKafkaTemplatePodVolumes {
+  configMap?: Input<KafkaSpecKafkaTemplatePodVolumesConfigMap>;
+  csi?: Input<KafkaSpecKafkaTemplatePodVolumesCsi>;
+  emptyDir?: Input<KafkaSpecKafkaTemplatePodVolumesEmptyDir>;
+  image?: Input<KafkaSpecKafkaTemplatePodVolumesImage>;
   name?: Input<string>;
-  persistentVolumeClaim?: Input<KafkaSpecCruiseControlTemplatePodVolumesPersistentVolumeClaim>;
-  secret?: Input<KafkaSpecCruiseControlTemplatePodVolumesSecret>;
+  persistentVolumeClaim?: Input<KafkaSpecKafkaTemplatePodVolumesPersistentVolumeClaim>;
+  secret?: Input<KafkaSpecKafkaTemplatePodVolumesSecret>;
 }
 
-export interface KafkaSpecCruiseControlTemplatePod {
-  affinity?: Input<KafkaSpecCruiseControlTemplatePodAffinity>;
-  dnsConfig?: Input<KafkaSpecCruiseControlTemplatePodDnsConfig>;
+export interface KafkaSpecKafkaTemplatePod {
+  affinity?: Input<KafkaSpecKafkaTemplatePodAffinity>;
+  dnsConfig?: Input<KafkaSpecKafkaTemplatePodDnsConfig>;
   dnsPolicy?: Input<"ClusterFirst" | "ClusterFirstWithHostNet" | "Default" | "None">;
   enableServiceLinks?: Input<boolean>;
-  hostAliases?: Input<Input<KafkaSpecCruiseControlTemplatePodHostAliases>[]>;
-  imagePullSecrets?: Input<Input<KafkaSpecCruiseControlAutoRebalanceTemplate>[]>;
-  metadata?: Input<KafkaSpecCruiseControlTemplateApiServiceMetadata>;
+  hostAliases?: Input<Input<KafkaSpecKafkaTemplatePodHostAliases>[]>;
+  imagePullSecrets?: Input<Input<KafkaSpecKafkaTemplatePodImagePullSecrets>[]>;
+  metadata?: Input<KafkaSpecKafkaTemplatePodMetadata>;
   priorityClassName?: Input<string>;
   schedulerName?: Input<string>;
-  securityContext?: Input<KafkaSpecCruiseControlTemplatePodSecurityContext>;
+  securityContext?: Input<KafkaSpecKafkaTemplatePodSecurityContext>;
   terminationGracePeriodSeconds?: Input<number>;
   tmpDirSizeLimit?: Input<string>;
-  tolerations?: Input<Input<KafkaSpecCruiseControlTemplatePodTolerations>[]>;
-  topologySpreadConstraints?: Input<Input<KafkaSpecCruiseControlTemplatePodTopologySpreadConstraints>[]>;
-  volumes?: Input<Input<KafkaSpecCruiseControlTemplatePodVolumes>[]>;
+  tolerations?: Input<Input<KafkaSpecKafkaTemplatePodTolerations>[]>;
+  topologySpreadConstraints?: Input<Input<KafkaSpecKafkaTemplatePodTopologySpreadConstraints>[]>;
+  volumes?: Input<Input<KafkaSpecKafkaTemplatePodVolumes>[]>;
 }
 
-export interface KafkaSpecCruiseControlTemplatePodDisruptionBudget {
+export interface KafkaSpecKafkaTemplatePodDisruptionBudget {
   maxUnavailable?: Input<number>;
-  metadata?: Input<KafkaSpecCruiseControlTemplateApiServiceMetadata>;
+  metadata?: Input<KafkaSpecKafkaTemplatePodMetadata>;
 }
 
-export interface KafkaSpecCruiseControlTemplateServiceAccount {
-  metadata?: Input<KafkaSpecCruiseControlTemplateApiServiceMetadata>;
+export interface KafkaUserSpecTemplateSecret {
+  metadata?: Input<KafkaSpecKafkaTemplatePodMetadata>;
 }
 
 export interface KafkaSpecCruiseControlTemplate {
-  apiService?: Input<KafkaSpecCruiseControlTemplateApiService>;
-  cruiseControlContainer?: Input<KafkaSpecCruiseControlTemplateCruiseControlContainer>;
+  apiService?: Input<KafkaSpecKafkaTemplateBrokersService>;
+  cruiseControlContainer?: Input<KafkaSpecKafkaTemplateInitContainer>;
   deployment?: Input<KafkaSpecCruiseControlTemplateDeployment>;
-  pod?: Input<KafkaSpecCruiseControlTemplatePod>;
-  podDisruptionBudget?: Input<KafkaSpecCruiseControlTemplatePodDisruptionBudget>;
-  serviceAccount?: Input<KafkaSpecCruiseControlTemplateServiceAccount>;
+  pod?: Input<KafkaSpecKafkaTemplatePod>;
+  podDisruptionBudget?: Input<KafkaSpecKafkaTemplatePodDisruptionBudget>;
+  serviceAccount?: Input<KafkaUserSpecTemplateSecret>;
 }
 
 export interface KafkaSpecCruiseControl {
@@ -448,47 +448,47 @@ export interface KafkaSpecCruiseControl {
   brokerCapacity?: Input<KafkaSpecCruiseControlBrokerCapacity>;
   config?: Input<{ [key: string]: unknown }>;
   image?: Input<string>;
-  jvmOptions?: Input<KafkaSpecCruiseControlJvmOptions>;
-  livenessProbe?: Input<KafkaSpecCruiseControlLivenessProbe>;
-  logging?: Input<KafkaSpecCruiseControlLogging>;
-  metricsConfig?: Input<KafkaSpecCruiseControlMetricsConfig>;
-  readinessProbe?: Input<KafkaSpecCruiseControlLivenessProbe>;
-  resources?: Input<KafkaSpecCruiseControlResources>;
+  jvmOptions?: Input<KafkaSpecKafkaJvmOptions>;
+  livenessProbe?: Input<KafkaSpecKafkaLivenessProbe>;
+  logging?: Input<KafkaSpecKafkaLogging>;
+  metricsConfig?: Input<KafkaSpecKafkaMetricsConfig>;
+  readinessProbe?: Input<KafkaSpecKafkaLivenessProbe>;
+  resources?: Input<KafkaNodePoolSpecResources>;
   template?: Input<KafkaSpecCruiseControlTemplate>;
 }
 
 export interface KafkaSpecEntityOperatorTemplate {
   deployment?: Input<KafkaSpecCruiseControlTemplateDeployment>;
-  entityOperatorRole?: Input<KafkaSpecCruiseControlTemplateServiceAccount>;
-  pod?: Input<KafkaSpecCruiseControlTemplatePod>;
-  podDisruptionBudget?: Input<KafkaSpecCruiseControlTemplatePodDisruptionBudget>;
-  serviceAccount?: Input<KafkaSpecCruiseControlTemplateServiceAccount>;
-  topicOperatorContainer?: Input<KafkaSpecCruiseControlTemplateCruiseControlContainer>;
-  topicOperatorRoleBinding?: Input<KafkaSpecCruiseControlTemplateServiceAccount>;
-  userOperatorContainer?: Input<KafkaSpecCruiseControlTemplateCruiseControlContainer>;
-  userOperatorRoleBinding?: Input<KafkaSpecCruiseControlTemplateServiceAccount>;
+  entityOperatorRole?: Input<KafkaUserSpecTemplateSecret>;
+  pod?: Input<KafkaSpecKafkaTemplatePod>;
+  podDisruptionBudget?: Input<KafkaSpecKafkaTemplatePodDisruptionBudget>;
+  serviceAccount?: Input<KafkaUserSpecTemplateSecret>;
+  topicOperatorContainer?: Input<KafkaSpecKafkaTemplateInitContainer>;
+  topicOperatorRoleBinding?: Input<KafkaUserSpecTemplateSecret>;
+  userOperatorContainer?: Input<KafkaSpecKafkaTemplateInitContainer>;
+  userOperatorRoleBinding?: Input<KafkaUserSpecTemplateSecret>;
 }
 
 export interface KafkaSpecEntityOperatorTopicOperator {
   image?: Input<string>;
-  jvmOptions?: Input<KafkaSpecCruiseControlJvmOptions>;
-  livenessProbe?: Input<KafkaSpecCruiseControlLivenessProbe>;
-  logging?: Input<KafkaSpecCruiseControlLogging>;
-  readinessProbe?: Input<KafkaSpecCruiseControlLivenessProbe>;
+  jvmOptions?: Input<KafkaSpecKafkaJvmOptions>;
+  livenessProbe?: Input<KafkaSpecKafkaLivenessProbe>;
+  logging?: Input<KafkaSpecKafkaLogging>;
+  readinessProbe?: Input<KafkaSpecKafkaLivenessProbe>;
   reconciliationIntervalMs?: Input<number>;
-  resources?: Input<KafkaSpecCruiseControlResources>;
-  startupProbe?: Input<KafkaSpecCruiseControlLivenessProbe>;
+  resources?: Input<KafkaNodePoolSpecResources>;
+  startupProbe?: Input<KafkaSpecKafkaLivenessProbe>;
   watchedNamespace?: Input<string>;
 }
 
 export interface KafkaSpecEntityOperatorUserOperator {
   image?: Input<string>;
-  jvmOptions?: Input<KafkaSpecCruiseControlJvmOptions>;
-  livenessProbe?: Input<KafkaSpecCruiseControlLivenessProbe>;
-  logging?: Input<KafkaSpecCruiseControlLogging>;
-  readinessProbe?: Input<KafkaSpecCruiseControlLivenessProbe>;
+  jvmOptions?: Input<KafkaSpecKafkaJvmOptions>;
+  livenessProbe?: Input<KafkaSpecKafkaLivenessProbe>;
+  logging?: Input<KafkaSpecKafkaLogging>;
+  readinessProbe?: Input<KafkaSpecKafkaLivenessProbe>;
   reconciliationIntervalMs?: Input<number>;
-  resources?: Input<KafkaSpecCruiseControlResources>;
+  resources?: Input<KafkaNodePoolSpecResources>;
   secretPrefix?: Input<string>;
   watchedNamespace?: Input<string>;
 }
@@ -576,8 +576,8 @@ export interface KafkaSpecKafkaListenersNetworkPolicyPeersIpBlock {
 
 export interface KafkaSpecKafkaListenersNetworkPolicyPeers {
   ipBlock?: Input<KafkaSpecKafkaListenersNetworkPolicyPeersIpBlock>;
-  namespaceSelector?: Input<KafkaSpecCruiseControlTemplatePodAffinityPodAffinityPreferredDuringSchedulingIgnoredDuringExecutionPodAffinityTermLabelSelector>;
-  podSelector?: Input<KafkaSpecCruiseControlTemplatePodAffinityPodAffinityPreferredDuringSchedulingIgnoredDuringExecutionPodAffinityTermLabelSelector>;
+  namespaceSelector?: Input<KafkaSpecKafkaListenersNetworkPolicyPeersPodSelector>;
+  podSelector?: Input<KafkaSpecKafkaListenersNetworkPolicyPeersPodSelector>;
 }
 
 export interface KafkaSpecKafkaListeners {
@@ -606,24 +606,24 @@ export interface KafkaSpecKafkaRack {
 }
 
 export interface KafkaSpecKafkaTemplate {
-  bootstrapService?: Input<KafkaSpecCruiseControlTemplateApiService>;
-  brokersService?: Input<KafkaSpecCruiseControlTemplateApiService>;
-  clusterCaCert?: Input<KafkaSpecCruiseControlTemplateServiceAccount>;
-  clusterRoleBinding?: Input<KafkaSpecCruiseControlTemplateServiceAccount>;
-  externalBootstrapIngress?: Input<KafkaSpecCruiseControlTemplateServiceAccount>;
-  externalBootstrapRoute?: Input<KafkaSpecCruiseControlTemplateServiceAccount>;
-  externalBootstrapService?: Input<KafkaSpecCruiseControlTemplateServiceAccount>;
-  initContainer?: Input<KafkaSpecCruiseControlTemplateCruiseControlContainer>;
-  jmxSecret?: Input<KafkaSpecCruiseControlTemplateServiceAccount>;
-  kafkaContainer?: Input<KafkaSpecCruiseControlTemplateCruiseControlContainer>;
-  perPodIngress?: Input<KafkaSpecCruiseControlTemplateServiceAccount>;
-  perPodRoute?: Input<KafkaSpecCruiseControlTemplateServiceAccount>;
-  perPodService?: Input<KafkaSpecCruiseControlTemplateServiceAccount>;
-  persistentVolumeClaim?: Input<KafkaSpecCruiseControlTemplateServiceAccount>;
-  pod?: Input<KafkaSpecCruiseControlTemplatePod>;
-  podDisruptionBudget?: Input<KafkaSpecCruiseControlTemplatePodDisruptionBudget>;
-  podSet?: Input<KafkaSpecCruiseControlTemplateServiceAccount>;
-  serviceAccount?: Input<KafkaSpecCruiseControlTemplateServiceAccount>;
+  bootstrapService?: Input<KafkaSpecKafkaTemplateBrokersService>;
+  brokersService?: Input<KafkaSpecKafkaTemplateBrokersService>;
+  clusterCaCert?: Input<KafkaUserSpecTemplateSecret>;
+  clusterRoleBinding?: Input<KafkaUserSpecTemplateSecret>;
+  externalBootstrapIngress?: Input<KafkaUserSpecTemplateSecret>;
+  externalBootstrapRoute?: Input<KafkaUserSpecTemplateSecret>;
+  externalBootstrapService?: Input<KafkaUserSpecTemplateSecret>;
+  initContainer?: Input<KafkaSpecKafkaTemplateInitContainer>;
+  jmxSecret?: Input<KafkaUserSpecTemplateSecret>;
+  kafkaContainer?: Input<KafkaSpecKafkaTemplateInitContainer>;
+  perPodIngress?: Input<KafkaUserSpecTemplateSecret>;
+  perPodRoute?: Input<KafkaUserSpecTemplateSecret>;
+  perPodService?: Input<KafkaUserSpecTemplateSecret>;
+  persistentVolumeClaim?: Input<KafkaUserSpecTemplateSecret>;
+  pod?: Input<KafkaSpecKafkaTemplatePod>;
+  podDisruptionBudget?: Input<KafkaSpecKafkaTemplatePodDisruptionBudget>;
+  podSet?: Input<KafkaUserSpecTemplateSecret>;
+  serviceAccount?: Input<KafkaUserSpecTemplateSecret>;
 }
 
 export interface KafkaSpecKafkaTieredStorageRemoteStorageManager {
@@ -643,26 +643,26 @@ export interface KafkaSpecKafka {
   config?: Input<{ [key: string]: unknown }>;
   image?: Input<string>;
   jmxOptions?: Input<KafkaSpecKafkaJmxOptions>;
-  jvmOptions?: Input<KafkaSpecCruiseControlJvmOptions>;
+  jvmOptions?: Input<KafkaSpecKafkaJvmOptions>;
   listeners: Input<Input<KafkaSpecKafkaListeners>[]>;
-  livenessProbe?: Input<KafkaSpecCruiseControlLivenessProbe>;
-  logging?: Input<KafkaSpecCruiseControlLogging>;
+  livenessProbe?: Input<KafkaSpecKafkaLivenessProbe>;
+  logging?: Input<KafkaSpecKafkaLogging>;
   metadataVersion?: Input<string>;
-  metricsConfig?: Input<KafkaSpecCruiseControlMetricsConfig>;
+  metricsConfig?: Input<KafkaSpecKafkaMetricsConfig>;
   quotas?: Input<KafkaSpecKafkaQuotas>;
   rack?: Input<KafkaSpecKafkaRack>;
-  readinessProbe?: Input<KafkaSpecCruiseControlLivenessProbe>;
+  readinessProbe?: Input<KafkaSpecKafkaLivenessProbe>;
   template?: Input<KafkaSpecKafkaTemplate>;
   tieredStorage?: Input<KafkaSpecKafkaTieredStorage>;
   version?: Input<string>;
 }
 
 export interface KafkaSpecKafkaExporterTemplate {
-  container?: Input<KafkaSpecCruiseControlTemplateCruiseControlContainer>;
+  container?: Input<KafkaSpecKafkaTemplateInitContainer>;
   deployment?: Input<KafkaSpecCruiseControlTemplateDeployment>;
-  pod?: Input<KafkaSpecCruiseControlTemplatePod>;
-  podDisruptionBudget?: Input<KafkaSpecCruiseControlTemplatePodDisruptionBudget>;
-  serviceAccount?: Input<KafkaSpecCruiseControlTemplateServiceAccount>;
+  pod?: Input<KafkaSpecKafkaTemplatePod>;
+  podDisruptionBudget?: Input<KafkaSpecKafkaTemplatePodDisruptionBudget>;
+  serviceAccount?: Input<KafkaUserSpecTemplateSecret>;
 }
 
 export interface KafkaSpecKafkaExporter {
@@ -670,10 +670,10 @@ export interface KafkaSpecKafkaExporter {
   groupExcludeRegex?: Input<string>;
   groupRegex?: Input<string>;
   image?: Input<string>;
-  livenessProbe?: Input<KafkaSpecCruiseControlLivenessProbe>;
+  livenessProbe?: Input<KafkaSpecKafkaLivenessProbe>;
   logging?: Input<string>;
-  readinessProbe?: Input<KafkaSpecCruiseControlLivenessProbe>;
-  resources?: Input<KafkaSpecCruiseControlResources>;
+  readinessProbe?: Input<KafkaSpecKafkaLivenessProbe>;
+  resources?: Input<KafkaNodePoolSpecResources>;
   showAllOffsets?: Input<boolean>;
   template?: Input<KafkaSpecKafkaExporterTemplate>;
   topicExcludeRegex?: Input<string>;
@@ -716,20 +716,20 @@ export interface KafkaNodePoolSpecStorage {
 }
 
 export interface KafkaNodePoolSpecTemplate {
-  initContainer?: Input<KafkaSpecCruiseControlTemplateCruiseControlContainer>;
-  kafkaContainer?: Input<KafkaSpecCruiseControlTemplateCruiseControlContainer>;
-  perPodIngress?: Input<KafkaSpecCruiseControlTemplateServiceAccount>;
-  perPodRoute?: Input<KafkaSpecCruiseControlTemplateServiceAccount>;
-  perPodService?: Input<KafkaSpecCruiseControlTemplateServiceAccount>;
-  persistentVolumeClaim?: Input<KafkaSpecCruiseControlTemplateServiceAccount>;
-  pod?: Input<KafkaSpecCruiseControlTemplatePod>;
-  podSet?: Input<KafkaSpecCruiseControlTemplateServiceAccount>;
+  initContainer?: Input<KafkaSpecKafkaTemplateInitContainer>;
+  kafkaContainer?: Input<KafkaSpecKafkaTemplateInitContainer>;
+  perPodIngress?: Input<KafkaUserSpecTemplateSecret>;
+  perPodRoute?: Input<KafkaUserSpecTemplateSecret>;
+  perPodService?: Input<KafkaUserSpecTemplateSecret>;
+  persistentVolumeClaim?: Input<KafkaUserSpecTemplateSecret>;
+  pod?: Input<KafkaSpecKafkaTemplatePod>;
+  podSet?: Input<KafkaUserSpecTemplateSecret>;
 }
 
 export interface KafkaNodePoolSpec {
-  jvmOptions?: Input<KafkaSpecCruiseControlJvmOptions>;
+  jvmOptions?: Input<KafkaSpecKafkaJvmOptions>;
   replicas: Input<number>;
-  resources?: Input<KafkaSpecCruiseControlResources>;
+  resources?: Input<KafkaNodePoolSpecResources>;
   roles: Input<Input<"controller" | "broker">[]>;
   storage: Input<KafkaNodePoolSpecStorage>;
   template?: Input<KafkaNodePoolSpecTemplate>;
@@ -798,7 +798,7 @@ export interface KafkaUserSpecQuotas {
 
 export interface KafkaUserSpecTemplate {
   /** Template for KafkaUser resources. */
-  secret?: Input<KafkaSpecCruiseControlTemplateServiceAccount>;
+  secret?: Input<KafkaUserSpecTemplateSecret>;
 }
 
 export interface KafkaUserSpec {

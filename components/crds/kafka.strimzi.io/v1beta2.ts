@@ -78,14 +78,14 @@ export interface KafkaSpecClientsCa {
   validityDays?: Input<number>;
 }
 
-export interface KafkaSpecCruiseControlApiUsersValueFromSecretKeyRef {
+export interface KafkaSpecKafkaLoggingValueFromConfigMapKeyRef {
   key?: Input<string>;
   name?: Input<string>;
   optional?: Input<boolean>;
 }
 
 export interface KafkaSpecCruiseControlApiUsersValueFrom {
-  secretKeyRef?: Input<KafkaSpecCruiseControlApiUsersValueFromSecretKeyRef>;
+  secretKeyRef?: Input<KafkaSpecKafkaLoggingValueFromConfigMapKeyRef>;
 }
 
 export interface KafkaSpecCruiseControlApiUsers {
@@ -93,13 +93,13 @@ export interface KafkaSpecCruiseControlApiUsers {
   valueFrom: Input<KafkaSpecCruiseControlApiUsersValueFrom>;
 }
 
-export interface KafkaSpecCruiseControlAutoRebalanceTemplate {
+export interface KafkaSpecKafkaTemplatePodImagePullSecrets {
   name?: Input<string>;
 }
 
 export interface KafkaSpecCruiseControlAutoRebalance {
   mode: Input<"add-brokers" | "remove-brokers">;
-  template?: Input<KafkaSpecCruiseControlAutoRebalanceTemplate>;
+  template?: Input<KafkaSpecKafkaTemplatePodImagePullSecrets>;
 }
 
 export interface KafkaSpecCruiseControlBrokerCapacityOverrides {
@@ -118,20 +118,20 @@ export interface KafkaSpecCruiseControlBrokerCapacity {
   overrides?: Input<Input<KafkaSpecCruiseControlBrokerCapacityOverrides>[]>;
 }
 
-export interface KafkaSpecCruiseControlJvmOptionsJavaSystemProperties {
+export interface KafkaSpecKafkaTemplatePodDnsConfigOptions {
   name?: Input<string>;
   value?: Input<string>;
 }
 
-export interface KafkaSpecCruiseControlJvmOptions {
+export interface KafkaSpecKafkaJvmOptions {
   "-XX"?: Input<{ [key: string]: Input<string> }>;
   "-Xms"?: Input<string>;
   "-Xmx"?: Input<string>;
   gcLoggingEnabled?: Input<boolean>;
-  javaSystemProperties?: Input<Input<KafkaSpecCruiseControlJvmOptionsJavaSystemProperties>[]>;
+  javaSystemProperties?: Input<Input<KafkaSpecKafkaTemplatePodDnsConfigOptions>[]>;
 }
 
-export interface KafkaSpecCruiseControlLivenessProbe {
+export interface KafkaSpecKafkaLivenessProbe {
   failureThreshold?: Input<number>;
   initialDelaySeconds?: Input<number>;
   periodSeconds?: Input<number>;
@@ -139,99 +139,99 @@ export interface KafkaSpecCruiseControlLivenessProbe {
   timeoutSeconds?: Input<number>;
 }
 
-export interface KafkaSpecCruiseControlLoggingValueFrom {
-  configMapKeyRef?: Input<KafkaSpecCruiseControlApiUsersValueFromSecretKeyRef>;
+export interface KafkaSpecKafkaLoggingValueFrom {
+  configMapKeyRef?: Input<KafkaSpecKafkaLoggingValueFromConfigMapKeyRef>;
 }
 
-export interface KafkaSpecCruiseControlLogging {
+export interface KafkaSpecKafkaLogging {
   loggers?: Input<{ [key: string]: Input<string> }>;
   type: Input<"inline" | "external">;
-  valueFrom?: Input<KafkaSpecCruiseControlLoggingValueFrom>;
+  valueFrom?: Input<KafkaSpecKafkaLoggingValueFrom>;
 }
 
-export interface KafkaSpecCruiseControlMetricsConfigValues {
+export interface KafkaSpecKafkaMetricsConfigValues {
   allowList?: Input<Input<string>[]>;
 }
 
-export interface KafkaSpecCruiseControlMetricsConfig {
+export interface KafkaSpecKafkaMetricsConfig {
   type: Input<"jmxPrometheusExporter" | "strimziMetricsReporter">;
-  valueFrom?: Input<KafkaSpecCruiseControlLoggingValueFrom>;
-  values?: Input<KafkaSpecCruiseControlMetricsConfigValues>;
+  valueFrom?: Input<KafkaSpecKafkaLoggingValueFrom>;
+  values?: Input<KafkaSpecKafkaMetricsConfigValues>;
 }
 
-export interface KafkaSpecCruiseControlResourcesClaims {
+export interface KafkaSpecKafkaResourcesClaims {
   name?: Input<string>;
   request?: Input<string>;
 }
 
-export interface KafkaSpecCruiseControlResources {
-  claims?: Input<Input<KafkaSpecCruiseControlResourcesClaims>[]>;
+export interface KafkaSpecKafkaResources {
+  claims?: Input<Input<KafkaSpecKafkaResourcesClaims>[]>;
   limits?: Input<{ [key: string]: Input<number | string> }>;
   requests?: Input<{ [key: string]: Input<number | string> }>;
 }
 
-export interface KafkaSpecCruiseControlTemplateApiServiceMetadata {
+export interface KafkaSpecKafkaTemplatePodMetadata {
   annotations?: Input<{ [key: string]: Input<string> }>;
   labels?: Input<{ [key: string]: Input<string> }>;
 }
 
-export interface KafkaSpecCruiseControlTemplateApiService {
+export interface KafkaSpecKafkaTemplateBrokersService {
   ipFamilies?: Input<Input<"IPv4" | "IPv6">[]>;
   ipFamilyPolicy?: Input<"SingleStack" | "PreferDualStack" | "RequireDualStack">;
-  metadata?: Input<KafkaSpecCruiseControlTemplateApiServiceMetadata>;
+  metadata?: Input<KafkaSpecKafkaTemplatePodMetadata>;
 }
 
-export interface KafkaSpecCruiseControlTemplateCruiseControlContainerEnvValueFrom {
-  configMapKeyRef?: Input<KafkaSpecCruiseControlApiUsersValueFromSecretKeyRef>;
-  secretKeyRef?: Input<KafkaSpecCruiseControlApiUsersValueFromSecretKeyRef>;
+export interface KafkaSpecJmxTransTemplateContainerEnvValueFrom {
+  configMapKeyRef?: Input<KafkaSpecKafkaLoggingValueFromConfigMapKeyRef>;
+  secretKeyRef?: Input<KafkaSpecKafkaLoggingValueFromConfigMapKeyRef>;
 }
 
-export interface KafkaSpecCruiseControlTemplateCruiseControlContainerEnv {
+export interface KafkaSpecJmxTransTemplateContainerEnv {
   name?: Input<string>;
   value?: Input<string>;
-  valueFrom?: Input<KafkaSpecCruiseControlTemplateCruiseControlContainerEnvValueFrom>;
+  valueFrom?: Input<KafkaSpecJmxTransTemplateContainerEnvValueFrom>;
 }
 
-export interface KafkaSpecCruiseControlTemplateCruiseControlContainerSecurityContextAppArmorProfile {
+export interface KafkaSpecKafkaTemplatePodSecurityContextSeccompProfile {
   localhostProfile?: Input<string>;
   type?: Input<string>;
 }
 
-export interface KafkaSpecCruiseControlTemplateCruiseControlContainerSecurityContextCapabilities {
+export interface KafkaSpecJmxTransTemplateContainerSecurityContextCapabilities {
   add?: Input<Input<string>[]>;
   drop?: Input<Input<string>[]>;
 }
 
-export interface KafkaSpecCruiseControlTemplateCruiseControlContainerSecurityContextSeLinuxOptions {
+export interface KafkaSpecKafkaTemplatePodSecurityContextSeLinuxOptions {
   level?: Input<string>;
   role?: Input<string>;
   type?: Input<string>;
   user?: Input<string>;
 }
 
-export interface KafkaSpecCruiseControlTemplateCruiseControlContainerSecurityContextWindowsOptions {
+export interface KafkaSpecKafkaTemplatePodSecurityContextWindowsOptions {
   gmsaCredentialSpec?: Input<string>;
   gmsaCredentialSpecName?: Input<string>;
   hostProcess?: Input<boolean>;
   runAsUserName?: Input<string>;
 }
 
-export interface KafkaSpecCruiseControlTemplateCruiseControlContainerSecurityContext {
+export interface KafkaSpecJmxTransTemplateContainerSecurityContext {
   allowPrivilegeEscalation?: Input<boolean>;
-  appArmorProfile?: Input<KafkaSpecCruiseControlTemplateCruiseControlContainerSecurityContextAppArmorProfile>;
-  capabilities?: Input<KafkaSpecCruiseControlTemplateCruiseControlContainerSecurityContextCapabilities>;
+  appArmorProfile?: Input<KafkaSpecKafkaTemplatePodSecurityContextSeccompProfile>;
+  capabilities?: Input<KafkaSpecJmxTransTemplateContainerSecurityContextCapabilities>;
   privileged?: Input<boolean>;
   procMount?: Input<string>;
   readOnlyRootFilesystem?: Input<boolean>;
   runAsGroup?: Input<number>;
   runAsNonRoot?: Input<boolean>;
   runAsUser?: Input<number>;
-  seLinuxOptions?: Input<KafkaSpecCruiseControlTemplateCruiseControlContainerSecurityContextSeLinuxOptions>;
-  seccompProfile?: Input<KafkaSpecCruiseControlTemplateCruiseControlContainerSecurityContextAppArmorProfile>;
-  windowsOptions?: Input<KafkaSpecCruiseControlTemplateCruiseControlContainerSecurityContextWindowsOptions>;
+  seLinuxOptions?: Input<KafkaSpecKafkaTemplatePodSecurityContextSeLinuxOptions>;
+  seccompProfile?: Input<KafkaSpecKafkaTemplatePodSecurityContextSeccompProfile>;
+  windowsOptions?: Input<KafkaSpecKafkaTemplatePodSecurityContextWindowsOptions>;
 }
 
-export interface KafkaSpecCruiseControlTemplateCruiseControlContainerVolumeMounts {
+export interface KafkaSpecJmxTransTemplateContainerVolumeMounts {
   mountPath?: Input<string>;
   mountPropagation?: Input<string>;
   name?: Input<string>;
@@ -241,100 +241,100 @@ export interface KafkaSpecCruiseControlTemplateCruiseControlContainerVolumeMount
   subPathExpr?: Input<string>;
 }
 
-export interface KafkaSpecCruiseControlTemplateCruiseControlContainer {
-  env?: Input<Input<KafkaSpecCruiseControlTemplateCruiseControlContainerEnv>[]>;
-  securityContext?: Input<KafkaSpecCruiseControlTemplateCruiseControlContainerSecurityContext>;
-  volumeMounts?: Input<Input<KafkaSpecCruiseControlTemplateCruiseControlContainerVolumeMounts>[]>;
+export interface KafkaSpecJmxTransTemplateContainer {
+  env?: Input<Input<KafkaSpecJmxTransTemplateContainerEnv>[]>;
+  securityContext?: Input<KafkaSpecJmxTransTemplateContainerSecurityContext>;
+  volumeMounts?: Input<Input<KafkaSpecJmxTransTemplateContainerVolumeMounts>[]>;
 }
 
-export interface KafkaSpecCruiseControlTemplateDeployment {
+export interface KafkaSpecJmxTransTemplateDeployment {
   deploymentStrategy?: Input<"RollingUpdate" | "Recreate">;
-  metadata?: Input<KafkaSpecCruiseControlTemplateApiServiceMetadata>;
+  metadata?: Input<KafkaSpecKafkaTemplatePodMetadata>;
 }
 
-export interface KafkaSpecCruiseControlTemplatePodAffinityNodeAffinityPreferredDuringSchedulingIgnoredDuringExecutionPreferenceMatchExpressions {
+export interface KafkaSpecKafkaListenersNetworkPolicyPeersPodSelectorMatchExpressions {
   key?: Input<string>;
   operator?: Input<string>;
   values?: Input<Input<string>[]>;
 }
 
-export interface KafkaSpecCruiseControlTemplatePodAffinityNodeAffinityPreferredDuringSchedulingIgnoredDuringExecutionPreference {
-  matchExpressions?: Input<Input<KafkaSpecCruiseControlTemplatePodAffinityNodeAffinityPreferredDuringSchedulingIgnoredDuringExecutionPreferenceMatchExpressions>[]>;
-  matchFields?: Input<Input<KafkaSpecCruiseControlTemplatePodAffinityNodeAffinityPreferredDuringSchedulingIgnoredDuringExecutionPreferenceMatchExpressions>[]>;
+export interface KafkaSpecKafkaTemplatePodAffinityNodeAffinityPreferredDuringSchedulingIgnoredDuringExecutionPreference {
+  matchExpressions?: Input<Input<KafkaSpecKafkaListenersNetworkPolicyPeersPodSelectorMatchExpressions>[]>;
+  matchFields?: Input<Input<KafkaSpecKafkaListenersNetworkPolicyPeersPodSelectorMatchExpressions>[]>;
 }
 
-export interface KafkaSpecCruiseControlTemplatePodAffinityNodeAffinityPreferredDuringSchedulingIgnoredDuringExecution {
-  preference?: Input<KafkaSpecCruiseControlTemplatePodAffinityNodeAffinityPreferredDuringSchedulingIgnoredDuringExecutionPreference>;
+export interface KafkaSpecKafkaTemplatePodAffinityNodeAffinityPreferredDuringSchedulingIgnoredDuringExecution {
+  preference?: Input<KafkaSpecKafkaTemplatePodAffinityNodeAffinityPreferredDuringSchedulingIgnoredDuringExecutionPreference>;
   weight?: Input<number>;
 }
 
-export interface KafkaSpecCruiseControlTemplatePodAffinityNodeAffinityRequiredDuringSchedulingIgnoredDuringExecution {
-  nodeSelectorTerms?: Input<Input<KafkaSpecCruiseControlTemplatePodAffinityNodeAffinityPreferredDuringSchedulingIgnoredDuringExecutionPreference>[]>;
+export interface KafkaSpecKafkaTemplatePodAffinityNodeAffinityRequiredDuringSchedulingIgnoredDuringExecution {
+  nodeSelectorTerms?: Input<Input<KafkaSpecKafkaTemplatePodAffinityNodeAffinityPreferredDuringSchedulingIgnoredDuringExecutionPreference>[]>;
 }
 
-export interface KafkaSpecCruiseControlTemplatePodAffinityNodeAffinity {
-  preferredDuringSchedulingIgnoredDuringExecution?: Input<Input<KafkaSpecCruiseControlTemplatePodAffinityNodeAffinityPreferredDuringSchedulingIgnoredDuringExecution>[]>;
-  requiredDuringSchedulingIgnoredDuringExecution?: Input<KafkaSpecCruiseControlTemplatePodAffinityNodeAffinityRequiredDuringSchedulingIgnoredDuringExecution>;
+export interface KafkaSpecKafkaTemplatePodAffinityNodeAffinity {
+  preferredDuringSchedulingIgnoredDuringExecution?: Input<Input<KafkaSpecKafkaTemplatePodAffinityNodeAffinityPreferredDuringSchedulingIgnoredDuringExecution>[]>;
+  requiredDuringSchedulingIgnoredDuringExecution?: Input<KafkaSpecKafkaTemplatePodAffinityNodeAffinityRequiredDuringSchedulingIgnoredDuringExecution>;
 }
 
-export interface KafkaSpecCruiseControlTemplatePodAffinityPodAffinityPreferredDuringSchedulingIgnoredDuringExecutionPodAffinityTermLabelSelector {
-  matchExpressions?: Input<Input<KafkaSpecCruiseControlTemplatePodAffinityNodeAffinityPreferredDuringSchedulingIgnoredDuringExecutionPreferenceMatchExpressions>[]>;
+export interface KafkaSpecKafkaListenersNetworkPolicyPeersPodSelector {
+  matchExpressions?: Input<Input<KafkaSpecKafkaListenersNetworkPolicyPeersPodSelectorMatchExpressions>[]>;
   matchLabels?: Input<{ [key: string]: Input<string> }>;
 }
 
-export interface KafkaSpecCruiseControlTemplatePodAffinityPodAffinityPreferredDuringSchedulingIgnoredDuringExecutionPodAffinityTerm {
-  labelSelector?: Input<KafkaSpecCruiseControlTemplatePodAffinityPodAffinityPreferredDuringSchedulingIgnoredDuringExecutionPodAffinityTermLabelSelector>;
+export interface KafkaSpecKafkaTemplatePodAffinityPodAffinityRequiredDuringSchedulingIgnoredDuringExecution {
+  labelSelector?: Input<KafkaSpecKafkaListenersNetworkPolicyPeersPodSelector>;
   matchLabelKeys?: Input<Input<string>[]>;
   mismatchLabelKeys?: Input<Input<string>[]>;
-  namespaceSelector?: Input<KafkaSpecCruiseControlTemplatePodAffinityPodAffinityPreferredDuringSchedulingIgnoredDuringExecutionPodAffinityTermLabelSelector>;
+  namespaceSelector?: Input<KafkaSpecKafkaListenersNetworkPolicyPeersPodSelector>;
   namespaces?: Input<Input<string>[]>;
   topologyKey?: Input<string>;
 }
 
-export interface KafkaSpecCruiseControlTemplatePodAffinityPodAffinityPreferredDuringSchedulingIgnoredDuringExecution {
-  podAffinityTerm?: Input<KafkaSpecCruiseControlTemplatePodAffinityPodAffinityPreferredDuringSchedulingIgnoredDuringExecutionPodAffinityTerm>;
+export interface KafkaSpecKafkaTemplatePodAffinityPodAffinityPreferredDuringSchedulingIgnoredDuringExecution {
+  podAffinityTerm?: Input<KafkaSpecKafkaTemplatePodAffinityPodAffinityRequiredDuringSchedulingIgnoredDuringExecution>;
   weight?: Input<number>;
 }
 
-export interface KafkaSpecCruiseControlTemplatePodAffinityPodAffinity {
-  preferredDuringSchedulingIgnoredDuringExecution?: Input<Input<KafkaSpecCruiseControlTemplatePodAffinityPodAffinityPreferredDuringSchedulingIgnoredDuringExecution>[]>;
-  requiredDuringSchedulingIgnoredDuringExecution?: Input<Input<KafkaSpecCruiseControlTemplatePodAffinityPodAffinityPreferredDuringSchedulingIgnoredDuringExecutionPodAffinityTerm>[]>;
+export interface KafkaSpecKafkaTemplatePodAffinityPodAffinity {
+  preferredDuringSchedulingIgnoredDuringExecution?: Input<Input<KafkaSpecKafkaTemplatePodAffinityPodAffinityPreferredDuringSchedulingIgnoredDuringExecution>[]>;
+  requiredDuringSchedulingIgnoredDuringExecution?: Input<Input<KafkaSpecKafkaTemplatePodAffinityPodAffinityRequiredDuringSchedulingIgnoredDuringExecution>[]>;
 }
 
-export interface KafkaSpecCruiseControlTemplatePodAffinity {
-  nodeAffinity?: Input<KafkaSpecCruiseControlTemplatePodAffinityNodeAffinity>;
-  podAffinity?: Input<KafkaSpecCruiseControlTemplatePodAffinityPodAffinity>;
-  podAntiAffinity?: Input<KafkaSpecCruiseControlTemplatePodAffinityPodAffinity>;
+export interface KafkaSpecKafkaTemplatePodAffinity {
+  nodeAffinity?: Input<KafkaSpecKafkaTemplatePodAffinityNodeAffinity>;
+  podAffinity?: Input<KafkaSpecKafkaTemplatePodAffinityPodAffinity>;
+  podAntiAffinity?: Input<KafkaSpecKafkaTemplatePodAffinityPodAffinity>;
 }
 
-export interface KafkaSpecCruiseControlTemplatePodDnsConfig {
+export interface KafkaSpecKafkaTemplatePodDnsConfig {
   nameservers?: Input<Input<string>[]>;
-  options?: Input<Input<KafkaSpecCruiseControlJvmOptionsJavaSystemProperties>[]>;
+  options?: Input<Input<KafkaSpecKafkaTemplatePodDnsConfigOptions>[]>;
   searches?: Input<Input<string>[]>;
 }
 
-export interface KafkaSpecCruiseControlTemplatePodHostAliases {
+export interface KafkaSpecKafkaTemplatePodHostAliases {
   hostnames?: Input<Input<string>[]>;
   ip?: Input<string>;
 }
 
-export interface KafkaSpecCruiseControlTemplatePodSecurityContext {
-  appArmorProfile?: Input<KafkaSpecCruiseControlTemplateCruiseControlContainerSecurityContextAppArmorProfile>;
+export interface KafkaSpecKafkaTemplatePodSecurityContext {
+  appArmorProfile?: Input<KafkaSpecKafkaTemplatePodSecurityContextSeccompProfile>;
   fsGroup?: Input<number>;
   fsGroupChangePolicy?: Input<string>;
   runAsGroup?: Input<number>;
   runAsNonRoot?: Input<boolean>;
   runAsUser?: Input<number>;
   seLinuxChangePolicy?: Input<string>;
-  seLinuxOptions?: Input<KafkaSpecCruiseControlTemplateCruiseControlContainerSecurityContextSeLinuxOptions>;
-  seccompProfile?: Input<KafkaSpecCruiseControlTemplateCruiseControlContainerSecurityContextAppArmorProfile>;
+  seLinuxOptions?: Input<KafkaSpecKafkaTemplatePodSecurityContextSeLinuxOptions>;
+  seccompProfile?: Input<KafkaSpecKafkaTemplatePodSecurityContextSeccompProfile>;
   supplementalGroups?: Input<Input<number>[]>;
   supplementalGroupsPolicy?: Input<string>;
-  sysctls?: Input<Input<KafkaSpecCruiseControlJvmOptionsJavaSystemProperties>[]>;
-  windowsOptions?: Input<KafkaSpecCruiseControlTemplateCruiseControlContainerSecurityContextWindowsOptions>;
+  sysctls?: Input<Input<KafkaSpecKafkaTemplatePodDnsConfigOptions>[]>;
+  windowsOptions?: Input<KafkaSpecKafkaTemplatePodSecurityContextWindowsOptions>;
 }
 
-export interface KafkaSpecCruiseControlTemplatePodTolerations {
+export interface KafkaSpecKafkaTemplatePodTolerations {
   effect?: Input<string>;
   key?: Input<string>;
   operator?: Input<string>;
@@ -342,8 +342,8 @@ export interface KafkaSpecCruiseControlTemplatePodTolerations {
   value?: Input<string>;
 }
 
-export interface KafkaSpecCruiseControlTemplatePodTopologySpreadConstraints {
-  labelSelector?: Input<KafkaSpecCruiseControlTemplatePodAffinityPodAffinityPreferredDuringSchedulingIgnoredDuringExecutionPodAffinityTermLabelSelector>;
+export interface KafkaSpecKafkaTemplatePodTopologySpreadConstraints {
+  labelSelector?: Input<KafkaSpecKafkaListenersNetworkPolicyPeersPodSelector>;
   matchLabelKeys?: Input<Input<string>[]>;
   maxSkew?: Input<number>;
   minDomains?: Input<number>;
@@ -353,102 +353,102 @@ export interface KafkaSpecCruiseControlTemplatePodTopologySpreadConstraints {
   whenUnsatisfiable?: Input<string>;
 }
 
-export interface KafkaSpecCruiseControlTemplatePodVolumesConfigMapItems {
+export interface KafkaSpecKafkaTemplatePodVolumesSecretItems {
   key?: Input<string>;
   mode?: Input<number>;
   path?: Input<string>;
 }
 
-export interface KafkaSpecCruiseControlTemplatePodVolumesConfigMap {
+export interface KafkaSpecKafkaTemplatePodVolumesConfigMap {
   defaultMode?: Input<number>;
-  items?: Input<Input<KafkaSpecCruiseControlTemplatePodVolumesConfigMapItems>[]>;
+  items?: Input<Input<KafkaSpecKafkaTemplatePodVolumesSecretItems>[]>;
   name?: Input<string>;
   optional?: Input<boolean>;
 }
 
-export interface KafkaSpecCruiseControlTemplatePodVolumesCsi {
+export interface KafkaSpecKafkaTemplatePodVolumesCsi {
   driver?: Input<string>;
   fsType?: Input<string>;
-  nodePublishSecretRef?: Input<KafkaSpecCruiseControlAutoRebalanceTemplate>;
+  nodePublishSecretRef?: Input<KafkaSpecKafkaTemplatePodImagePullSecrets>;
   readOnly?: Input<boolean>;
   volumeAttributes?: Input<{ [key: string]: Input<string> }>;
 }
 
-export interface KafkaSpecCruiseControlTemplatePodVolumesEmptyDir {
+export interface KafkaSpecKafkaTemplatePodVolumesEmptyDir {
   medium?: Input<"Memory">;
   sizeLimit?: Input<string>;
 }
 
-export interface KafkaSpecCruiseControlTemplatePodVolumesImage {
+export interface KafkaSpecKafkaTemplatePodVolumesImage {
   pullPolicy?: Input<string>;
   reference?: Input<string>;
 }
 
-export interface KafkaSpecCruiseControlTemplatePodVolumesPersistentVolumeClaim {
+export interface KafkaSpecKafkaTemplatePodVolumesPersistentVolumeClaim {
   claimName?: Input<string>;
   readOnly?: Input<boolean>;
 }
 
-export interface KafkaSpecCruiseControlTemplatePodVolumesSecret {
+export interface KafkaSpecKafkaTemplatePodVolumesSecret {
   defaultMode?: Input<number>;
-  items?: Input<Input<KafkaSpecCruiseControlTemplatePodVolumesConfigMapItems>[]>;
+  items?: Input<Input<KafkaSpecKafkaTemplatePodVolumesSecretItems>[]>;
   optional?: Input<boolean>;
   secretName?: Input<string>;
 }
 
-export interface KafkaSpecCruiseControlTemplatePodVolumes {
-  configMap?: Input<KafkaSpecCruiseControlTemplatePodVolumesConfigMap>;
-  csi?: Input<KafkaSpecCruiseControlTemplatePodVolumesCsi>;
-  emptyDir?: Input<KafkaSpecCruiseControlTemplatePodVolumesEmptyDir>;
-  image?: Input<KafkaSpecCruiseControlTemplatePodVolumesImage>;
+export interface KafkaSpecKafkaTemplatePodVolumes {
+  configMap?: Input<KafkaSpecKafkaTemplatePodVolumesConfigMap>;
+  csi?: Input<KafkaSpecKafkaTemplatePodVolumesCsi>;
+  emptyDir?: Input<KafkaSpecKafkaTemplatePodVolumesEmptyDir>;
+  image?: Input<KafkaSpecKafkaTemplatePodVolumesImage>;
   name?: Input<string>;
-  persistentVolumeClaim?: Input<KafkaSpecCruiseControlTemplatePodVolumesPersistentVolumeClaim>;
-  secret?: Input<KafkaSpecCruiseControlTemplatePodVolumesSecret>;
+  persistentVolumeClaim?: Input<KafkaSpecKafkaTemplatePodVolumesPersistentVolumeClaim>;
+  secret?: Input<KafkaSpecKafkaTemplatePodVolumesSecret>;
 }
 
-export interface KafkaSpecCruiseControlTemplatePod {
-  affinity?: Input<KafkaSpecCruiseControlTemplatePodAffinity>;
-  dnsConfig?: Input<KafkaSpecCruiseControlTemplatePodDnsConfig>;
+export interface KafkaSpecKafkaTemplatePod {
+  affinity?: Input<KafkaSpecKafkaTemplatePodAffinity>;
+  dnsConfig?: Input<KafkaSpecKafkaTemplatePodDnsConfig>;
   dnsPolicy?: Input<"ClusterFirst" | "ClusterFirstWithHostNet" | "Default" | "None">;
   enableServiceLinks?: Input<boolean>;
-  hostAliases?: Input<Input<KafkaSpecCruiseControlTemplatePodHostAliases>[]>;
-  imagePullSecrets?: Input<Input<KafkaSpecCruiseControlAutoRebalanceTemplate>[]>;
-  metadata?: Input<KafkaSpecCruiseControlTemplateApiServiceMetadata>;
+  hostAliases?: Input<Input<KafkaSpecKafkaTemplatePodHostAliases>[]>;
+  imagePullSecrets?: Input<Input<KafkaSpecKafkaTemplatePodImagePullSecrets>[]>;
+  metadata?: Input<KafkaSpecKafkaTemplatePodMetadata>;
   priorityClassName?: Input<string>;
   schedulerName?: Input<string>;
-  securityContext?: Input<KafkaSpecCruiseControlTemplatePodSecurityContext>;
+  securityContext?: Input<KafkaSpecKafkaTemplatePodSecurityContext>;
   terminationGracePeriodSeconds?: Input<number>;
   tmpDirSizeLimit?: Input<string>;
-  tolerations?: Input<Input<KafkaSpecCruiseControlTemplatePodTolerations>[]>;
-  topologySpreadConstraints?: Input<Input<KafkaSpecCruiseControlTemplatePodTopologySpreadConstraints>[]>;
-  volumes?: Input<Input<KafkaSpecCruiseControlTemplatePodVolumes>[]>;
+  tolerations?: Input<Input<KafkaSpecKafkaTemplatePodTolerations>[]>;
+  topologySpreadConstraints?: Input<Input<KafkaSpecKafkaTemplatePodTopologySpreadConstraints>[]>;
+  volumes?: Input<Input<KafkaSpecKafkaTemplatePodVolumes>[]>;
 }
 
-export interface KafkaSpecCruiseControlTemplatePodDisruptionBudget {
+export interface KafkaSpecKafkaTemplatePodDisruptionBudget {
   maxUnavailable?: Input<number>;
-  metadata?: Input<KafkaSpecCruiseControlTemplateApiServiceMetadata>;
+  metadata?: Input<KafkaSpecKafkaTemplatePodMetadata>;
 }
 
-export interface KafkaSpecCruiseControlTemplateServiceAccount {
-  metadata?: Input<KafkaSpecCruiseControlTemplateApiServiceMetadata>;
+export interface KafkaUserSpecTemplateSecret {
+  metadata?: Input<KafkaSpecKafkaTemplatePodMetadata>;
 }
 
 export interface KafkaSpecCruiseControlTemplate {
-  apiService?: Input<KafkaSpecCruiseControlTemplateApiService>;
-  cruiseControlContainer?: Input<KafkaSpecCruiseControlTemplateCruiseControlContainer>;
-  deployment?: Input<KafkaSpecCruiseControlTemplateDeployment>;
-  pod?: Input<KafkaSpecCruiseControlTemplatePod>;
-  podDisruptionBudget?: Input<KafkaSpecCruiseControlTemplatePodDisruptionBudget>;
-  serviceAccount?: Input<KafkaSpecCruiseControlTemplateServiceAccount>;
-  tlsSidecarContainer?: Input<KafkaSpecCruiseControlTemplateCruiseControlContainer>;
+  apiService?: Input<KafkaSpecKafkaTemplateBrokersService>;
+  cruiseControlContainer?: Input<KafkaSpecJmxTransTemplateContainer>;
+  deployment?: Input<KafkaSpecJmxTransTemplateDeployment>;
+  pod?: Input<KafkaSpecKafkaTemplatePod>;
+  podDisruptionBudget?: Input<KafkaSpecKafkaTemplatePodDisruptionBudget>;
+  serviceAccount?: Input<KafkaUserSpecTemplateSecret>;
+  tlsSidecarContainer?: Input<KafkaSpecJmxTransTemplateContainer>;
 }
 
 export interface KafkaSpecCruiseControlTlsSidecar {
   image?: Input<string>;
-  livenessProbe?: Input<KafkaSpecCruiseControlLivenessProbe>;
+  livenessProbe?: Input<KafkaSpecKafkaLivenessProbe>;
   logLevel?: Input<"emerg" | "alert" | "crit" | "err" | "warning" | "notice" | "info" | "debug">;
-  readinessProbe?: Input<KafkaSpecCruiseControlLivenessProbe>;
-  resources?: Input<KafkaSpecCruiseControlResources>;
+  readinessProbe?: Input<KafkaSpecKafkaLivenessProbe>;
+  resources?: Input<KafkaSpecKafkaResources>;
 }
 
 export interface KafkaSpecCruiseControl {
@@ -457,39 +457,39 @@ export interface KafkaSpecCruiseControl {
   brokerCapacity?: Input<KafkaSpecCruiseControlBrokerCapacity>;
   config?: Input<{ [key: string]: unknown }>;
   image?: Input<string>;
-  jvmOptions?: Input<KafkaSpecCruiseControlJvmOptions>;
-  livenessProbe?: Input<KafkaSpecCruiseControlLivenessProbe>;
-  logging?: Input<KafkaSpecCruiseControlLogging>;
-  metricsConfig?: Input<KafkaSpecCruiseControlMetricsConfig>;
-  readinessProbe?: Input<KafkaSpecCruiseControlLivenessProbe>;
-  resources?: Input<KafkaSpecCruiseControlResources>;
+  jvmOptions?: Input<KafkaSpecKafkaJvmOptions>;
+  livenessProbe?: Input<KafkaSpecKafkaLivenessProbe>;
+  logging?: Input<KafkaSpecKafkaLogging>;
+  metricsConfig?: Input<KafkaSpecKafkaMetricsConfig>;
+  readinessProbe?: Input<KafkaSpecKafkaLivenessProbe>;
+  resources?: Input<KafkaSpecKafkaResources>;
   template?: Input<KafkaSpecCruiseControlTemplate>;
   tlsSidecar?: Input<KafkaSpecCruiseControlTlsSidecar>;
 }
 
 export interface KafkaSpecEntityOperatorTemplate {
-  deployment?: Input<KafkaSpecCruiseControlTemplateDeployment>;
-  entityOperatorRole?: Input<KafkaSpecCruiseControlTemplateServiceAccount>;
-  pod?: Input<KafkaSpecCruiseControlTemplatePod>;
-  podDisruptionBudget?: Input<KafkaSpecCruiseControlTemplatePodDisruptionBudget>;
-  serviceAccount?: Input<KafkaSpecCruiseControlTemplateServiceAccount>;
-  tlsSidecarContainer?: Input<KafkaSpecCruiseControlTemplateCruiseControlContainer>;
-  topicOperatorContainer?: Input<KafkaSpecCruiseControlTemplateCruiseControlContainer>;
-  topicOperatorRoleBinding?: Input<KafkaSpecCruiseControlTemplateServiceAccount>;
-  userOperatorContainer?: Input<KafkaSpecCruiseControlTemplateCruiseControlContainer>;
-  userOperatorRoleBinding?: Input<KafkaSpecCruiseControlTemplateServiceAccount>;
+  deployment?: Input<KafkaSpecJmxTransTemplateDeployment>;
+  entityOperatorRole?: Input<KafkaUserSpecTemplateSecret>;
+  pod?: Input<KafkaSpecKafkaTemplatePod>;
+  podDisruptionBudget?: Input<KafkaSpecKafkaTemplatePodDisruptionBudget>;
+  serviceAccount?: Input<KafkaUserSpecTemplateSecret>;
+  tlsSidecarContainer?: Input<KafkaSpecJmxTransTemplateContainer>;
+  topicOperatorContainer?: Input<KafkaSpecJmxTransTemplateContainer>;
+  topicOperatorRoleBinding?: Input<KafkaUserSpecTemplateSecret>;
+  userOperatorContainer?: Input<KafkaSpecJmxTransTemplateContainer>;
+  userOperatorRoleBinding?: Input<KafkaUserSpecTemplateSecret>;
 }
 
 export interface KafkaSpecEntityOperatorTopicOperator {
   image?: Input<string>;
-  jvmOptions?: Input<KafkaSpecCruiseControlJvmOptions>;
-  livenessProbe?: Input<KafkaSpecCruiseControlLivenessProbe>;
-  logging?: Input<KafkaSpecCruiseControlLogging>;
-  readinessProbe?: Input<KafkaSpecCruiseControlLivenessProbe>;
+  jvmOptions?: Input<KafkaSpecKafkaJvmOptions>;
+  livenessProbe?: Input<KafkaSpecKafkaLivenessProbe>;
+  logging?: Input<KafkaSpecKafkaLogging>;
+  readinessProbe?: Input<KafkaSpecKafkaLivenessProbe>;
   reconciliationIntervalMs?: Input<number>;
   reconciliationIntervalSeconds?: Input<number>;
-  resources?: Input<KafkaSpecCruiseControlResources>;
-  startupProbe?: Input<KafkaSpecCruiseControlLivenessProbe>;
+  resources?: Input<KafkaSpecKafkaResources>;
+  startupProbe?: Input<KafkaSpecKafkaLivenessProbe>;
   topicMetadataMaxAttempts?: Input<number>;
   watchedNamespace?: Input<string>;
   zookeeperSessionTimeoutSeconds?: Input<number>;
@@ -497,13 +497,13 @@ export interface KafkaSpecEntityOperatorTopicOperator {
 
 export interface KafkaSpecEntityOperatorUserOperator {
   image?: Input<string>;
-  jvmOptions?: Input<KafkaSpecCruiseControlJvmOptions>;
-  livenessProbe?: Input<KafkaSpecCruiseControlLivenessProbe>;
-  logging?: Input<KafkaSpecCruiseControlLogging>;
-  readinessProbe?: Input<KafkaSpecCruiseControlLivenessProbe>;
+  jvmOptions?: Input<KafkaSpecKafkaJvmOptions>;
+  livenessProbe?: Input<KafkaSpecKafkaLivenessProbe>;
+  logging?: Input<KafkaSpecKafkaLogging>;
+  readinessProbe?: Input<KafkaSpecKafkaLivenessProbe>;
   reconciliationIntervalMs?: Input<number>;
   reconciliationIntervalSeconds?: Input<number>;
-  resources?: Input<KafkaSpecCruiseControlResources>;
+  resources?: Input<KafkaSpecKafkaResources>;
   secretPrefix?: Input<string>;
   watchedNamespace?: Input<string>;
   zookeeperSessionTimeoutSeconds?: Input<number>;
@@ -532,10 +532,10 @@ export interface KafkaSpecJmxTransOutputDefinitions {
 }
 
 export interface KafkaSpecJmxTransTemplate {
-  container?: Input<KafkaSpecCruiseControlTemplateCruiseControlContainer>;
-  deployment?: Input<KafkaSpecCruiseControlTemplateDeployment>;
-  pod?: Input<KafkaSpecCruiseControlTemplatePod>;
-  serviceAccount?: Input<KafkaSpecCruiseControlTemplateServiceAccount>;
+  container?: Input<KafkaSpecJmxTransTemplateContainer>;
+  deployment?: Input<KafkaSpecJmxTransTemplateDeployment>;
+  pod?: Input<KafkaSpecKafkaTemplatePod>;
+  serviceAccount?: Input<KafkaUserSpecTemplateSecret>;
 }
 
 export interface KafkaSpecJmxTrans {
@@ -543,7 +543,7 @@ export interface KafkaSpecJmxTrans {
   kafkaQueries: Input<Input<KafkaSpecJmxTransKafkaQueries>[]>;
   logLevel?: Input<string>;
   outputDefinitions: Input<Input<KafkaSpecJmxTransOutputDefinitions>[]>;
-  resources?: Input<KafkaSpecCruiseControlResources>;
+  resources?: Input<KafkaSpecKafkaResources>;
   template?: Input<KafkaSpecJmxTransTemplate>;
 }
 
@@ -588,7 +588,7 @@ export interface KafkaSpecKafkaJmxOptions {
   authentication?: Input<KafkaSpecKafkaJmxOptionsAuthentication>;
 }
 
-export interface KafkaSpecKafkaListenersAuthenticationClientSecret {
+export interface KafkaSpecKafkaListenersAuthenticationSecrets {
   key: Input<string>;
   secretName: Input<string>;
 }
@@ -602,7 +602,7 @@ export interface KafkaSpecKafkaListenersAuthentication {
   clientGrantType?: Input<string>;
   clientId?: Input<string>;
   clientScope?: Input<string>;
-  clientSecret?: Input<KafkaSpecKafkaListenersAuthenticationClientSecret>;
+  clientSecret?: Input<KafkaSpecKafkaListenersAuthenticationSecrets>;
   connectTimeoutSeconds?: Input<number>;
   customClaimCheck?: Input<string>;
   disableTlsHostnameVerification?: Input<boolean>;
@@ -628,7 +628,7 @@ export interface KafkaSpecKafkaListenersAuthentication {
   maxSecondsWithoutReauthentication?: Input<number>;
   readTimeoutSeconds?: Input<number>;
   sasl?: Input<boolean>;
-  secrets?: Input<Input<KafkaSpecKafkaListenersAuthenticationClientSecret>[]>;
+  secrets?: Input<Input<KafkaSpecKafkaListenersAuthenticationSecrets>[]>;
   serverBearerTokenLocation?: Input<string>;
   tlsTrustedCertificates?: Input<Input<KafkaSpecKafkaAuthorizationTlsTrustedCertificates>[]>;
   tokenEndpointUri?: Input<string>;
@@ -696,8 +696,8 @@ export interface KafkaSpecKafkaListenersNetworkPolicyPeersIpBlock {
 
 export interface KafkaSpecKafkaListenersNetworkPolicyPeers {
   ipBlock?: Input<KafkaSpecKafkaListenersNetworkPolicyPeersIpBlock>;
-  namespaceSelector?: Input<KafkaSpecCruiseControlTemplatePodAffinityPodAffinityPreferredDuringSchedulingIgnoredDuringExecutionPodAffinityTermLabelSelector>;
-  podSelector?: Input<KafkaSpecCruiseControlTemplatePodAffinityPodAffinityPreferredDuringSchedulingIgnoredDuringExecutionPodAffinityTermLabelSelector>;
+  namespaceSelector?: Input<KafkaSpecKafkaListenersNetworkPolicyPeersPodSelector>;
+  podSelector?: Input<KafkaSpecKafkaListenersNetworkPolicyPeersPodSelector>;
 }
 
 export interface KafkaSpecKafkaListeners {
@@ -730,7 +730,7 @@ export interface KafkaSpecKafkaStorageOverrides {
   class?: Input<string>;
 }
 
-export interface KafkaSpecKafkaStorageVolumes {
+export interface KafkaSpecZookeeperStorage {
   class?: Input<string>;
   deleteClaim?: Input<boolean>;
   id?: Input<number>;
@@ -754,33 +754,33 @@ export interface KafkaSpecKafkaStorage {
   sizeLimit?: Input<string>;
   type: Input<"ephemeral" | "persistent-claim" | "jbod">;
   volumeAttributesClass?: Input<string>;
-  volumes?: Input<Input<KafkaSpecKafkaStorageVolumes>[]>;
+  volumes?: Input<Input<KafkaSpecZookeeperStorage>[]>;
 }
 
 export interface KafkaSpecKafkaTemplateStatefulset {
-  metadata?: Input<KafkaSpecCruiseControlTemplateApiServiceMetadata>;
+  metadata?: Input<KafkaSpecKafkaTemplatePodMetadata>;
   podManagementPolicy?: Input<"OrderedReady" | "Parallel">;
 }
 
 export interface KafkaSpecKafkaTemplate {
-  bootstrapService?: Input<KafkaSpecCruiseControlTemplateApiService>;
-  brokersService?: Input<KafkaSpecCruiseControlTemplateApiService>;
-  clusterCaCert?: Input<KafkaSpecCruiseControlTemplateServiceAccount>;
-  clusterRoleBinding?: Input<KafkaSpecCruiseControlTemplateServiceAccount>;
-  externalBootstrapIngress?: Input<KafkaSpecCruiseControlTemplateServiceAccount>;
-  externalBootstrapRoute?: Input<KafkaSpecCruiseControlTemplateServiceAccount>;
-  externalBootstrapService?: Input<KafkaSpecCruiseControlTemplateServiceAccount>;
-  initContainer?: Input<KafkaSpecCruiseControlTemplateCruiseControlContainer>;
-  jmxSecret?: Input<KafkaSpecCruiseControlTemplateServiceAccount>;
-  kafkaContainer?: Input<KafkaSpecCruiseControlTemplateCruiseControlContainer>;
-  perPodIngress?: Input<KafkaSpecCruiseControlTemplateServiceAccount>;
-  perPodRoute?: Input<KafkaSpecCruiseControlTemplateServiceAccount>;
-  perPodService?: Input<KafkaSpecCruiseControlTemplateServiceAccount>;
-  persistentVolumeClaim?: Input<KafkaSpecCruiseControlTemplateServiceAccount>;
-  pod?: Input<KafkaSpecCruiseControlTemplatePod>;
-  podDisruptionBudget?: Input<KafkaSpecCruiseControlTemplatePodDisruptionBudget>;
-  podSet?: Input<KafkaSpecCruiseControlTemplateServiceAccount>;
-  serviceAccount?: Input<KafkaSpecCruiseControlTemplateServiceAccount>;
+  bootstrapService?: Input<KafkaSpecKafkaTemplateBrokersService>;
+  brokersService?: Input<KafkaSpecKafkaTemplateBrokersService>;
+  clusterCaCert?: Input<KafkaUserSpecTemplateSecret>;
+  clusterRoleBinding?: Input<KafkaUserSpecTemplateSecret>;
+  externalBootstrapIngress?: Input<KafkaUserSpecTemplateSecret>;
+  externalBootstrapRoute?: Input<KafkaUserSpecTemplateSecret>;
+  externalBootstrapService?: Input<KafkaUserSpecTemplateSecret>;
+  initContainer?: Input<KafkaSpecJmxTransTemplateContainer>;
+  jmxSecret?: Input<KafkaUserSpecTemplateSecret>;
+  kafkaContainer?: Input<KafkaSpecJmxTransTemplateContainer>;
+  perPodIngress?: Input<KafkaUserSpecTemplateSecret>;
+  perPodRoute?: Input<KafkaUserSpecTemplateSecret>;
+  perPodService?: Input<KafkaUserSpecTemplateSecret>;
+  persistentVolumeClaim?: Input<KafkaUserSpecTemplateSecret>;
+  pod?: Input<KafkaSpecKafkaTemplatePod>;
+  podDisruptionBudget?: Input<KafkaSpecKafkaTemplatePodDisruptionBudget>;
+  podSet?: Input<KafkaUserSpecTemplateSecret>;
+  serviceAccount?: Input<KafkaUserSpecTemplateSecret>;
   statefulset?: Input<KafkaSpecKafkaTemplateStatefulset>;
 }
 
@@ -801,17 +801,17 @@ export interface KafkaSpecKafka {
   config?: Input<{ [key: string]: unknown }>;
   image?: Input<string>;
   jmxOptions?: Input<KafkaSpecKafkaJmxOptions>;
-  jvmOptions?: Input<KafkaSpecCruiseControlJvmOptions>;
+  jvmOptions?: Input<KafkaSpecKafkaJvmOptions>;
   listeners: Input<Input<KafkaSpecKafkaListeners>[]>;
-  livenessProbe?: Input<KafkaSpecCruiseControlLivenessProbe>;
-  logging?: Input<KafkaSpecCruiseControlLogging>;
+  livenessProbe?: Input<KafkaSpecKafkaLivenessProbe>;
+  logging?: Input<KafkaSpecKafkaLogging>;
   metadataVersion?: Input<string>;
-  metricsConfig?: Input<KafkaSpecCruiseControlMetricsConfig>;
+  metricsConfig?: Input<KafkaSpecKafkaMetricsConfig>;
   quotas?: Input<KafkaSpecKafkaQuotas>;
   rack?: Input<KafkaSpecKafkaRack>;
-  readinessProbe?: Input<KafkaSpecCruiseControlLivenessProbe>;
+  readinessProbe?: Input<KafkaSpecKafkaLivenessProbe>;
   replicas?: Input<number>;
-  resources?: Input<KafkaSpecCruiseControlResources>;
+  resources?: Input<KafkaSpecKafkaResources>;
   storage?: Input<KafkaSpecKafkaStorage>;
   template?: Input<KafkaSpecKafkaTemplate>;
   tieredStorage?: Input<KafkaSpecKafkaTieredStorage>;
@@ -819,12 +819,12 @@ export interface KafkaSpecKafka {
 }
 
 export interface KafkaSpecKafkaExporterTemplate {
-  container?: Input<KafkaSpecCruiseControlTemplateCruiseControlContainer>;
-  deployment?: Input<KafkaSpecCruiseControlTemplateDeployment>;
-  pod?: Input<KafkaSpecCruiseControlTemplatePod>;
-  podDisruptionBudget?: Input<KafkaSpecCruiseControlTemplatePodDisruptionBudget>;
-  service?: Input<KafkaSpecCruiseControlTemplateServiceAccount>;
-  serviceAccount?: Input<KafkaSpecCruiseControlTemplateServiceAccount>;
+  container?: Input<KafkaSpecJmxTransTemplateContainer>;
+  deployment?: Input<KafkaSpecJmxTransTemplateDeployment>;
+  pod?: Input<KafkaSpecKafkaTemplatePod>;
+  podDisruptionBudget?: Input<KafkaSpecKafkaTemplatePodDisruptionBudget>;
+  service?: Input<KafkaUserSpecTemplateSecret>;
+  serviceAccount?: Input<KafkaUserSpecTemplateSecret>;
 }
 
 export interface KafkaSpecKafkaExporter {
@@ -832,10 +832,10 @@ export interface KafkaSpecKafkaExporter {
   groupExcludeRegex?: Input<string>;
   groupRegex?: Input<string>;
   image?: Input<string>;
-  livenessProbe?: Input<KafkaSpecCruiseControlLivenessProbe>;
+  livenessProbe?: Input<KafkaSpecKafkaLivenessProbe>;
   logging?: Input<string>;
-  readinessProbe?: Input<KafkaSpecCruiseControlLivenessProbe>;
-  resources?: Input<KafkaSpecCruiseControlResources>;
+  readinessProbe?: Input<KafkaSpecKafkaLivenessProbe>;
+  resources?: Input<KafkaSpecKafkaResources>;
   showAllOffsets?: Input<boolean>;
   template?: Input<KafkaSpecKafkaExporterTemplate>;
   topicExcludeRegex?: Input<string>;
@@ -843,30 +843,30 @@ export interface KafkaSpecKafkaExporter {
 }
 
 export interface KafkaSpecZookeeperTemplate {
-  clientService?: Input<KafkaSpecCruiseControlTemplateApiService>;
-  jmxSecret?: Input<KafkaSpecCruiseControlTemplateServiceAccount>;
-  nodesService?: Input<KafkaSpecCruiseControlTemplateApiService>;
-  persistentVolumeClaim?: Input<KafkaSpecCruiseControlTemplateServiceAccount>;
-  pod?: Input<KafkaSpecCruiseControlTemplatePod>;
-  podDisruptionBudget?: Input<KafkaSpecCruiseControlTemplatePodDisruptionBudget>;
-  podSet?: Input<KafkaSpecCruiseControlTemplateServiceAccount>;
-  serviceAccount?: Input<KafkaSpecCruiseControlTemplateServiceAccount>;
+  clientService?: Input<KafkaSpecKafkaTemplateBrokersService>;
+  jmxSecret?: Input<KafkaUserSpecTemplateSecret>;
+  nodesService?: Input<KafkaSpecKafkaTemplateBrokersService>;
+  persistentVolumeClaim?: Input<KafkaUserSpecTemplateSecret>;
+  pod?: Input<KafkaSpecKafkaTemplatePod>;
+  podDisruptionBudget?: Input<KafkaSpecKafkaTemplatePodDisruptionBudget>;
+  podSet?: Input<KafkaUserSpecTemplateSecret>;
+  serviceAccount?: Input<KafkaUserSpecTemplateSecret>;
   statefulset?: Input<KafkaSpecKafkaTemplateStatefulset>;
-  zookeeperContainer?: Input<KafkaSpecCruiseControlTemplateCruiseControlContainer>;
+  zookeeperContainer?: Input<KafkaSpecJmxTransTemplateContainer>;
 }
 
 export interface KafkaSpecZookeeper {
   config?: Input<{ [key: string]: unknown }>;
   image?: Input<string>;
   jmxOptions?: Input<KafkaSpecKafkaJmxOptions>;
-  jvmOptions?: Input<KafkaSpecCruiseControlJvmOptions>;
-  livenessProbe?: Input<KafkaSpecCruiseControlLivenessProbe>;
-  logging?: Input<KafkaSpecCruiseControlLogging>;
-  metricsConfig?: Input<KafkaSpecCruiseControlMetricsConfig>;
-  readinessProbe?: Input<KafkaSpecCruiseControlLivenessProbe>;
+  jvmOptions?: Input<KafkaSpecKafkaJvmOptions>;
+  livenessProbe?: Input<KafkaSpecKafkaLivenessProbe>;
+  logging?: Input<KafkaSpecKafkaLogging>;
+  metricsConfig?: Input<KafkaSpecKafkaMetricsConfig>;
+  readinessProbe?: Input<KafkaSpecKafkaLivenessProbe>;
   replicas: Input<number>;
-  resources?: Input<KafkaSpecCruiseControlResources>;
-  storage: Input<KafkaSpecKafkaStorageVolumes>;
+  resources?: Input<KafkaSpecKafkaResources>;
+  storage: Input<KafkaSpecZookeeperStorage>;
   template?: Input<KafkaSpecZookeeperTemplate>;
 }
 
@@ -883,20 +883,20 @@ export interface KafkaSpec {
 }
 
 export interface KafkaNodePoolSpecTemplate {
-  initContainer?: Input<KafkaSpecCruiseControlTemplateCruiseControlContainer>;
-  kafkaContainer?: Input<KafkaSpecCruiseControlTemplateCruiseControlContainer>;
-  perPodIngress?: Input<KafkaSpecCruiseControlTemplateServiceAccount>;
-  perPodRoute?: Input<KafkaSpecCruiseControlTemplateServiceAccount>;
-  perPodService?: Input<KafkaSpecCruiseControlTemplateServiceAccount>;
-  persistentVolumeClaim?: Input<KafkaSpecCruiseControlTemplateServiceAccount>;
-  pod?: Input<KafkaSpecCruiseControlTemplatePod>;
-  podSet?: Input<KafkaSpecCruiseControlTemplateServiceAccount>;
+  initContainer?: Input<KafkaSpecJmxTransTemplateContainer>;
+  kafkaContainer?: Input<KafkaSpecJmxTransTemplateContainer>;
+  perPodIngress?: Input<KafkaUserSpecTemplateSecret>;
+  perPodRoute?: Input<KafkaUserSpecTemplateSecret>;
+  perPodService?: Input<KafkaUserSpecTemplateSecret>;
+  persistentVolumeClaim?: Input<KafkaUserSpecTemplateSecret>;
+  pod?: Input<KafkaSpecKafkaTemplatePod>;
+  podSet?: Input<KafkaUserSpecTemplateSecret>;
 }
 
 export interface KafkaNodePoolSpec {
-  jvmOptions?: Input<KafkaSpecCruiseControlJvmOptions>;
+  jvmOptions?: Input<KafkaSpecKafkaJvmOptions>;
   replicas: Input<number>;
-  resources?: Input<KafkaSpecCruiseControlResources>;
+  resources?: Input<KafkaSpecKafkaResources>;
   roles: Input<Input<"controller" | "broker">[]>;
   storage: Input<KafkaSpecKafkaStorage>;
   template?: Input<KafkaNodePoolSpecTemplate>;
@@ -945,7 +945,7 @@ export interface KafkaUserSpecQuotas {
 }
 
 export interface KafkaUserSpecTemplate {
-  secret?: Input<KafkaSpecCruiseControlTemplateServiceAccount>;
+  secret?: Input<KafkaUserSpecTemplateSecret>;
 }
 
 export interface KafkaUserSpec {

@@ -40,7 +40,7 @@ export class TriggerAuthentication extends k8s.apiextensions.CustomResource {
   }
 }
 
-export interface ScaledObjectSpecAdvancedHorizontalPodAutoscalerConfigBehaviorScaleDownPolicies {
+export interface ScaledObjectSpecAdvancedHorizontalPodAutoscalerConfigBehaviorScaleUpPolicies {
   /** periodSeconds specifies the window of time for which the policy should hold true. */
   periodSeconds: Input<number>;
   /** type is used to specify the scaling policy. */
@@ -49,9 +49,9 @@ export interface ScaledObjectSpecAdvancedHorizontalPodAutoscalerConfigBehaviorSc
   value: Input<number>;
 }
 
-export interface ScaledObjectSpecAdvancedHorizontalPodAutoscalerConfigBehaviorScaleDown {
+export interface ScaledObjectSpecAdvancedHorizontalPodAutoscalerConfigBehaviorScaleUp {
   /** policies is a list of potential scaling polices which can be used during scaling. */
-  policies?: Input<Input<ScaledObjectSpecAdvancedHorizontalPodAutoscalerConfigBehaviorScaleDownPolicies>[]>;
+  policies?: Input<Input<ScaledObjectSpecAdvancedHorizontalPodAutoscalerConfigBehaviorScaleUpPolicies>[]>;
   /** selectPolicy is used to specify which policy should be used. */
   selectPolicy?: Input<string>;
   /** stabilizationWindowSeconds is the number of seconds for which past recommendations should be considered while scaling up or scaling down. */
@@ -62,9 +62,9 @@ export interface ScaledObjectSpecAdvancedHorizontalPodAutoscalerConfigBehaviorSc
 
 export interface ScaledObjectSpecAdvancedHorizontalPodAutoscalerConfigBehavior {
   /** scaleDown is scaling policy for scaling Down. */
-  scaleDown?: Input<ScaledObjectSpecAdvancedHorizontalPodAutoscalerConfigBehaviorScaleDown>;
+  scaleDown?: Input<ScaledObjectSpecAdvancedHorizontalPodAutoscalerConfigBehaviorScaleUp>;
   /** scaleUp is scaling policy for scaling Up. */
-  scaleUp?: Input<ScaledObjectSpecAdvancedHorizontalPodAutoscalerConfigBehaviorScaleDown>;
+  scaleUp?: Input<ScaledObjectSpecAdvancedHorizontalPodAutoscalerConfigBehaviorScaleUp>;
 }
 
 export interface ScaledObjectSpecAdvancedHorizontalPodAutoscalerConfig {
@@ -135,26 +135,26 @@ export interface ScaledObjectSpec {
   triggers: Input<Input<ScaledObjectSpecTriggers>[]>;
 }
 
-export interface TriggerAuthenticationSpecAwsSecretManagerCredentialsAccessKeyValueFromSecretKeyRef {
+export interface TriggerAuthenticationSpecOauth2ClientSecretValueFromSecretKeyRef {
   key: Input<string>;
   name: Input<string>;
 }
 
-export interface TriggerAuthenticationSpecAwsSecretManagerCredentialsAccessKeyValueFrom {
-  secretKeyRef: Input<TriggerAuthenticationSpecAwsSecretManagerCredentialsAccessKeyValueFromSecretKeyRef>;
+export interface TriggerAuthenticationSpecOauth2ClientSecretValueFrom {
+  secretKeyRef: Input<TriggerAuthenticationSpecOauth2ClientSecretValueFromSecretKeyRef>;
 }
 
-export interface TriggerAuthenticationSpecAwsSecretManagerCredentialsAccessKey {
-  valueFrom: Input<TriggerAuthenticationSpecAwsSecretManagerCredentialsAccessKeyValueFrom>;
+export interface TriggerAuthenticationSpecOauth2ClientSecret {
+  valueFrom: Input<TriggerAuthenticationSpecOauth2ClientSecretValueFrom>;
 }
 
 export interface TriggerAuthenticationSpecAwsSecretManagerCredentials {
-  accessKey: Input<TriggerAuthenticationSpecAwsSecretManagerCredentialsAccessKey>;
-  accessSecretKey: Input<TriggerAuthenticationSpecAwsSecretManagerCredentialsAccessKey>;
-  accessToken?: Input<TriggerAuthenticationSpecAwsSecretManagerCredentialsAccessKey>;
+  accessKey: Input<TriggerAuthenticationSpecOauth2ClientSecret>;
+  accessSecretKey: Input<TriggerAuthenticationSpecOauth2ClientSecret>;
+  accessToken?: Input<TriggerAuthenticationSpecOauth2ClientSecret>;
 }
 
-export interface TriggerAuthenticationSpecAwsSecretManagerPodIdentity {
+export interface TriggerAuthenticationSpecPodIdentity {
   /** ExternalID sets the External ID to be used when assuming an identity. */
   externalID?: Input<string>;
   /** Set identityAuthorityHost to override the default Azure authority host. */
@@ -181,7 +181,7 @@ export interface TriggerAuthenticationSpecAwsSecretManagerSecrets {
 export interface TriggerAuthenticationSpecAwsSecretManager {
   credentials?: Input<TriggerAuthenticationSpecAwsSecretManagerCredentials>;
   /** AuthPodIdentity allows users to select the platform native identity mechanism */
-  podIdentity?: Input<TriggerAuthenticationSpecAwsSecretManagerPodIdentity>;
+  podIdentity?: Input<TriggerAuthenticationSpecPodIdentity>;
   region?: Input<string>;
   secrets: Input<Input<TriggerAuthenticationSpecAwsSecretManagerSecrets>[]>;
 }
@@ -194,7 +194,7 @@ export interface TriggerAuthenticationSpecAzureKeyVaultCloud {
 
 export interface TriggerAuthenticationSpecAzureKeyVaultCredentials {
   clientId: Input<string>;
-  clientSecret: Input<TriggerAuthenticationSpecAwsSecretManagerCredentialsAccessKey>;
+  clientSecret: Input<TriggerAuthenticationSpecOauth2ClientSecret>;
   tenantId: Input<string>;
 }
 
@@ -208,7 +208,7 @@ export interface TriggerAuthenticationSpecAzureKeyVault {
   cloud?: Input<TriggerAuthenticationSpecAzureKeyVaultCloud>;
   credentials?: Input<TriggerAuthenticationSpecAzureKeyVaultCredentials>;
   /** AuthPodIdentity allows users to select the platform native identity mechanism */
-  podIdentity?: Input<TriggerAuthenticationSpecAwsSecretManagerPodIdentity>;
+  podIdentity?: Input<TriggerAuthenticationSpecPodIdentity>;
   secrets: Input<Input<TriggerAuthenticationSpecAzureKeyVaultSecrets>[]>;
   vaultUri: Input<string>;
 }
@@ -217,12 +217,12 @@ export interface TriggerAuthenticationSpecAzureServicePrincipal {
   /** ActiveDirectoryEndpoint is required when cloud is set to Private. */
   activeDirectoryEndpoint?: Input<string>;
   /** AzureServicePrincipalCredential references credential data stored in a Kubernetes Secret. */
-  clientCertificate?: Input<TriggerAuthenticationSpecAwsSecretManagerCredentialsAccessKey>;
+  clientCertificate?: Input<TriggerAuthenticationSpecOauth2ClientSecret>;
   /** AzureServicePrincipalCredential references credential data stored in a Kubernetes Secret. */
-  clientCertificatePassword?: Input<TriggerAuthenticationSpecAwsSecretManagerCredentialsAccessKey>;
+  clientCertificatePassword?: Input<TriggerAuthenticationSpecOauth2ClientSecret>;
   clientId: Input<string>;
   /** AzureServicePrincipalCredential references credential data stored in a Kubernetes Secret. */
-  clientSecret?: Input<TriggerAuthenticationSpecAwsSecretManagerCredentialsAccessKey>;
+  clientSecret?: Input<TriggerAuthenticationSpecOauth2ClientSecret>;
   /** Cloud specifies the Azure cloud environment. */
   cloud?: Input<string>;
   tenantId: Input<string>;
@@ -233,7 +233,7 @@ export interface TriggerAuthenticationSpecBoundServiceAccountToken {
   serviceAccountName: Input<string>;
 }
 
-export interface TriggerAuthenticationSpecConfigMapTargetRef {
+export interface TriggerAuthenticationSpecSecretTargetRef {
   key: Input<string>;
   name: Input<string>;
   parameter: Input<string>;
@@ -246,7 +246,7 @@ export interface TriggerAuthenticationSpecEnv {
 }
 
 export interface TriggerAuthenticationSpecGcpSecretManagerCredentials {
-  clientSecret: Input<TriggerAuthenticationSpecAwsSecretManagerCredentialsAccessKey>;
+  clientSecret: Input<TriggerAuthenticationSpecOauth2ClientSecret>;
 }
 
 export interface TriggerAuthenticationSpecGcpSecretManagerSecrets {
@@ -258,7 +258,7 @@ export interface TriggerAuthenticationSpecGcpSecretManagerSecrets {
 export interface TriggerAuthenticationSpecGcpSecretManager {
   credentials?: Input<TriggerAuthenticationSpecGcpSecretManagerCredentials>;
   /** AuthPodIdentity allows users to select the platform native identity mechanism */
-  podIdentity?: Input<TriggerAuthenticationSpecAwsSecretManagerPodIdentity>;
+  podIdentity?: Input<TriggerAuthenticationSpecPodIdentity>;
   secrets: Input<Input<TriggerAuthenticationSpecGcpSecretManagerSecrets>[]>;
 }
 
@@ -301,7 +301,7 @@ export interface TriggerAuthenticationSpecHashiCorpVault {
 
 export interface TriggerAuthenticationSpecOauth2 {
   clientId: Input<string>;
-  clientSecret?: Input<TriggerAuthenticationSpecAwsSecretManagerCredentialsAccessKey>;
+  clientSecret?: Input<TriggerAuthenticationSpecOauth2ClientSecret>;
   scopes?: Input<Input<string>[]>;
   tokenUrl: Input<string>;
   tokenUrlParams?: Input<{ [key: string]: Input<string> }>;
@@ -316,7 +316,7 @@ export interface TriggerAuthenticationSpec {
   /** AzureServicePrincipal defines Microsoft Entra service principal credentials that can be shared by Azure scalers. */
   azureServicePrincipal?: Input<TriggerAuthenticationSpecAzureServicePrincipal>;
   boundServiceAccountToken?: Input<Input<TriggerAuthenticationSpecBoundServiceAccountToken>[]>;
-  configMapTargetRef?: Input<Input<TriggerAuthenticationSpecConfigMapTargetRef>[]>;
+  configMapTargetRef?: Input<Input<TriggerAuthenticationSpecSecretTargetRef>[]>;
   env?: Input<Input<TriggerAuthenticationSpecEnv>[]>;
   /** FilePath specifies a file containing auth parameters as JSON map[string]string. */
   filePath?: Input<string>;
@@ -325,6 +325,6 @@ export interface TriggerAuthenticationSpec {
   hashiCorpVault?: Input<TriggerAuthenticationSpecHashiCorpVault>;
   oauth2?: Input<TriggerAuthenticationSpecOauth2>;
   /** AuthPodIdentity allows users to select the platform native identity mechanism */
-  podIdentity?: Input<TriggerAuthenticationSpecAwsSecretManagerPodIdentity>;
-  secretTargetRef?: Input<Input<TriggerAuthenticationSpecConfigMapTargetRef>[]>;
+  podIdentity?: Input<TriggerAuthenticationSpecPodIdentity>;
+  secretTargetRef?: Input<Input<TriggerAuthenticationSpecSecretTargetRef>[]>;
 }

@@ -69,7 +69,7 @@ export interface PodMonitorSpecNamespaceSelector {
   matchNames?: Input<Input<string>[]>;
 }
 
-export interface PodMonitorSpecPodMetricsEndpointsAuthorizationCredentials {
+export interface ServiceMonitorSpecEndpointsBasicAuthPassword {
   /** The key of the secret to select from. */
   key: Input<string>;
   /** Name of the referent. */
@@ -78,21 +78,21 @@ export interface PodMonitorSpecPodMetricsEndpointsAuthorizationCredentials {
   optional?: Input<boolean>;
 }
 
-export interface PodMonitorSpecPodMetricsEndpointsAuthorization {
+export interface ServiceMonitorSpecEndpointsAuthorization {
   /** credentials defines a key of a Secret in the namespace that contains the credentials for authentication. */
-  credentials?: Input<PodMonitorSpecPodMetricsEndpointsAuthorizationCredentials>;
+  credentials?: Input<ServiceMonitorSpecEndpointsBasicAuthPassword>;
   /** type defines the authentication type. */
   type?: Input<string>;
 }
 
-export interface PodMonitorSpecPodMetricsEndpointsBasicAuth {
+export interface ServiceMonitorSpecEndpointsBasicAuth {
   /** password defines a key of a Secret containing the password for authentication. */
-  password?: Input<PodMonitorSpecPodMetricsEndpointsAuthorizationCredentials>;
+  password?: Input<ServiceMonitorSpecEndpointsBasicAuthPassword>;
   /** username defines a key of a Secret containing the username for authentication. */
-  username?: Input<PodMonitorSpecPodMetricsEndpointsAuthorizationCredentials>;
+  username?: Input<ServiceMonitorSpecEndpointsBasicAuthPassword>;
 }
 
-export interface PodMonitorSpecPodMetricsEndpointsMetricRelabelings {
+export interface ServiceMonitorSpecEndpointsRelabelings {
   /** action to perform based on the regex matching. */
   action?: Input<"replace" | "Replace" | "keep" | "Keep" | "drop" | "Drop" | "hashmod" | "HashMod" | "labelmap" | "LabelMap" | "labeldrop" | "LabelDrop" | "labelkeep" | "LabelKeep" | "lowercase" | "Lowercase" | "uppercase" | "Uppercase" | "keepequal" | "KeepEqual" | "dropequal" | "DropEqual">;
   /** modulus to take of the hash of the source label values. */
@@ -109,22 +109,22 @@ export interface PodMonitorSpecPodMetricsEndpointsMetricRelabelings {
   targetLabel?: Input<string>;
 }
 
-export interface PodMonitorSpecPodMetricsEndpointsOauth2ClientId {
+export interface ServiceMonitorSpecEndpointsTlsConfigCa {
   /** configMap defines the ConfigMap containing data to use for the targets. */
-  configMap?: Input<PodMonitorSpecPodMetricsEndpointsAuthorizationCredentials>;
+  configMap?: Input<ServiceMonitorSpecEndpointsBasicAuthPassword>;
   /** secret defines the Secret containing data to use for the targets. */
-  secret?: Input<PodMonitorSpecPodMetricsEndpointsAuthorizationCredentials>;
+  secret?: Input<ServiceMonitorSpecEndpointsBasicAuthPassword>;
 }
 
-export interface PodMonitorSpecPodMetricsEndpointsOauth2TlsConfig {
+export interface PodMonitorSpecPodMetricsEndpointsTlsConfig {
   /** ca defines the Certificate authority used when verifying server certificates. */
-  ca?: Input<PodMonitorSpecPodMetricsEndpointsOauth2ClientId>;
+  ca?: Input<ServiceMonitorSpecEndpointsTlsConfigCa>;
   /** cert defines the Client certificate to present when doing client-authentication. */
-  cert?: Input<PodMonitorSpecPodMetricsEndpointsOauth2ClientId>;
+  cert?: Input<ServiceMonitorSpecEndpointsTlsConfigCa>;
   /** insecureSkipVerify defines how to disable target certificate validation. */
   insecureSkipVerify?: Input<boolean>;
   /** keySecret defines the Secret containing the client key file for the targets. */
-  keySecret?: Input<PodMonitorSpecPodMetricsEndpointsAuthorizationCredentials>;
+  keySecret?: Input<ServiceMonitorSpecEndpointsBasicAuthPassword>;
   /** maxVersion defines the maximum acceptable TLS version. */
   maxVersion?: Input<"TLS10" | "TLS11" | "TLS12" | "TLS13">;
   /** minVersion defines the minimum acceptable TLS version. */
@@ -133,17 +133,17 @@ export interface PodMonitorSpecPodMetricsEndpointsOauth2TlsConfig {
   serverName?: Input<string>;
 }
 
-export interface PodMonitorSpecPodMetricsEndpointsOauth2 {
+export interface ServiceMonitorSpecEndpointsOauth2 {
   /** clientId defines a key of a Secret or ConfigMap containing the OAuth2 client's ID. */
-  clientId: Input<PodMonitorSpecPodMetricsEndpointsOauth2ClientId>;
+  clientId: Input<ServiceMonitorSpecEndpointsTlsConfigCa>;
   /** clientSecret defines a key of a Secret containing the OAuth2 client's secret. */
-  clientSecret: Input<PodMonitorSpecPodMetricsEndpointsAuthorizationCredentials>;
+  clientSecret: Input<ServiceMonitorSpecEndpointsBasicAuthPassword>;
   /** endpointParams configures the HTTP parameters to append to the token URL. */
   endpointParams?: Input<{ [key: string]: Input<string> }>;
   /** noProxy defines a comma-separated string that can contain IPs, CIDR notation, domain names that should be excluded from proxying. */
   noProxy?: Input<string>;
   /** proxyConnectHeader optionally specifies headers to send to proxies during CONNECT requests. */
-  proxyConnectHeader?: Input<{ [key: string]: Input<Input<PodMonitorSpecPodMetricsEndpointsAuthorizationCredentials>[]> }>;
+  proxyConnectHeader?: Input<{ [key: string]: Input<Input<ServiceMonitorSpecEndpointsBasicAuthPassword>[]> }>;
   /** proxyFromEnvironment defines whether to use the proxy configuration defined by environment variables (HTTP_PROXY, HTTPS_PROXY, and NO_PROXY). */
   proxyFromEnvironment?: Input<boolean>;
   /** proxyUrl defines the HTTP proxy server to use. */
@@ -151,18 +151,18 @@ export interface PodMonitorSpecPodMetricsEndpointsOauth2 {
   /** scopes defines the OAuth2 scopes used for the token request. */
   scopes?: Input<Input<string>[]>;
   /** tlsConfig defines the TLS configuration to use when connecting to the OAuth2 server. */
-  tlsConfig?: Input<PodMonitorSpecPodMetricsEndpointsOauth2TlsConfig>;
+  tlsConfig?: Input<PodMonitorSpecPodMetricsEndpointsTlsConfig>;
   /** tokenUrl defines the URL to fetch the token from. */
   tokenUrl: Input<string>;
 }
 
 export interface PodMonitorSpecPodMetricsEndpoints {
   /** authorization configures the Authorization header credentials used by the client. */
-  authorization?: Input<PodMonitorSpecPodMetricsEndpointsAuthorization>;
+  authorization?: Input<ServiceMonitorSpecEndpointsAuthorization>;
   /** basicAuth defines the Basic Authentication credentials used by the client. */
-  basicAuth?: Input<PodMonitorSpecPodMetricsEndpointsBasicAuth>;
+  basicAuth?: Input<ServiceMonitorSpecEndpointsBasicAuth>;
   /** bearerTokenSecret defines a key of a Secret containing the bearer token used by the client for authentication. */
-  bearerTokenSecret?: Input<PodMonitorSpecPodMetricsEndpointsAuthorizationCredentials>;
+  bearerTokenSecret?: Input<ServiceMonitorSpecEndpointsBasicAuthPassword>;
   /** enableHttp2 can be used to disable HTTP2. */
   enableHttp2?: Input<boolean>;
   /** filterRunning when true, the pods which are not running (e.g. */
@@ -176,11 +176,11 @@ export interface PodMonitorSpecPodMetricsEndpoints {
   /** interval at which Prometheus scrapes the metrics from the target. */
   interval?: Input<string>;
   /** metricRelabelings defines the relabeling rules to apply to the samples before ingestion. */
-  metricRelabelings?: Input<Input<PodMonitorSpecPodMetricsEndpointsMetricRelabelings>[]>;
+  metricRelabelings?: Input<Input<ServiceMonitorSpecEndpointsRelabelings>[]>;
   /** noProxy defines a comma-separated string that can contain IPs, CIDR notation, domain names that should be excluded from proxying. */
   noProxy?: Input<string>;
   /** oauth2 defines the OAuth2 settings used by the client. */
-  oauth2?: Input<PodMonitorSpecPodMetricsEndpointsOauth2>;
+  oauth2?: Input<ServiceMonitorSpecEndpointsOauth2>;
   /** params define optional HTTP URL parameters. */
   params?: Input<{ [key: string]: Input<Input<string>[]> }>;
   /** path defines the HTTP path from which to scrape for metrics. */
@@ -190,13 +190,13 @@ export interface PodMonitorSpecPodMetricsEndpoints {
   /** portNumber defines the `Pod` port number which exposes the endpoint. */
   portNumber?: Input<number>;
   /** proxyConnectHeader optionally specifies headers to send to proxies during CONNECT requests. */
-  proxyConnectHeader?: Input<{ [key: string]: Input<Input<PodMonitorSpecPodMetricsEndpointsAuthorizationCredentials>[]> }>;
+  proxyConnectHeader?: Input<{ [key: string]: Input<Input<ServiceMonitorSpecEndpointsBasicAuthPassword>[]> }>;
   /** proxyFromEnvironment defines whether to use the proxy configuration defined by environment variables (HTTP_PROXY, HTTPS_PROXY, and NO_PROXY). */
   proxyFromEnvironment?: Input<boolean>;
   /** proxyUrl defines the HTTP proxy server to use. */
   proxyUrl?: Input<string>;
   /** relabelings defines the relabeling rules to apply the target's metadata labels. */
-  relabelings?: Input<Input<PodMonitorSpecPodMetricsEndpointsMetricRelabelings>[]>;
+  relabelings?: Input<Input<ServiceMonitorSpecEndpointsRelabelings>[]>;
   /** scheme defines the HTTP scheme to use for scraping. */
   scheme?: Input<"http" | "https" | "HTTP" | "HTTPS">;
   /** scrapeTimeout defines the timeout after which Prometheus considers the scrape to be failed. */
@@ -204,7 +204,7 @@ export interface PodMonitorSpecPodMetricsEndpoints {
   /** targetPort defines the name or number of the target port of the `Pod` object behind the Service, the port must be specified with container port property. */
   targetPort?: Input<number | string>;
   /** tlsConfig defines the TLS configuration used by the client. */
-  tlsConfig?: Input<PodMonitorSpecPodMetricsEndpointsOauth2TlsConfig>;
+  tlsConfig?: Input<PodMonitorSpecPodMetricsEndpointsTlsConfig>;
   /** trackTimestampsStaleness defines whether Prometheus tracks staleness of the metrics that have an explicit timestamp present in scraped data. */
   trackTimestampsStaleness?: Input<boolean>;
 }
@@ -313,11 +313,11 @@ export interface PrometheusRuleSpec {
 
 export interface ServiceMonitorSpecEndpointsTlsConfig {
   /** ca defines the Certificate authority used when verifying server certificates. */
-  ca?: Input<PodMonitorSpecPodMetricsEndpointsOauth2ClientId>;
+  ca?: Input<ServiceMonitorSpecEndpointsTlsConfigCa>;
   /** caFile defines the path to the CA cert in the Prometheus container to use for the targets. */
   caFile?: Input<string>;
   /** cert defines the Client certificate to present when doing client-authentication. */
-  cert?: Input<PodMonitorSpecPodMetricsEndpointsOauth2ClientId>;
+  cert?: Input<ServiceMonitorSpecEndpointsTlsConfigCa>;
   /** certFile defines the path to the client cert file in the Prometheus container for the targets. */
   certFile?: Input<string>;
   /** insecureSkipVerify defines how to disable target certificate validation. */
@@ -325,7 +325,7 @@ export interface ServiceMonitorSpecEndpointsTlsConfig {
   /** keyFile defines the path to the client key file in the Prometheus container for the targets. */
   keyFile?: Input<string>;
   /** keySecret defines the Secret containing the client key file for the targets. */
-  keySecret?: Input<PodMonitorSpecPodMetricsEndpointsAuthorizationCredentials>;
+  keySecret?: Input<ServiceMonitorSpecEndpointsBasicAuthPassword>;
   /** maxVersion defines the maximum acceptable TLS version. */
   maxVersion?: Input<"TLS10" | "TLS11" | "TLS12" | "TLS13">;
   /** minVersion defines the minimum acceptable TLS version. */
@@ -336,13 +336,13 @@ export interface ServiceMonitorSpecEndpointsTlsConfig {
 
 export interface ServiceMonitorSpecEndpoints {
   /** authorization configures the Authorization header credentials used by the client. */
-  authorization?: Input<PodMonitorSpecPodMetricsEndpointsAuthorization>;
+  authorization?: Input<ServiceMonitorSpecEndpointsAuthorization>;
   /** basicAuth defines the Basic Authentication credentials used by the client. */
-  basicAuth?: Input<PodMonitorSpecPodMetricsEndpointsBasicAuth>;
+  basicAuth?: Input<ServiceMonitorSpecEndpointsBasicAuth>;
   /** bearerTokenFile defines the file to read bearer token for scraping the target. */
   bearerTokenFile?: Input<string>;
   /** bearerTokenSecret defines a key of a Secret containing the bearer token used by the client for authentication. */
-  bearerTokenSecret?: Input<PodMonitorSpecPodMetricsEndpointsAuthorizationCredentials>;
+  bearerTokenSecret?: Input<ServiceMonitorSpecEndpointsBasicAuthPassword>;
   /** enableHttp2 can be used to disable HTTP2. */
   enableHttp2?: Input<boolean>;
   /** filterRunning when true, the pods which are not running (e.g. */
@@ -356,11 +356,11 @@ export interface ServiceMonitorSpecEndpoints {
   /** interval at which Prometheus scrapes the metrics from the target. */
   interval?: Input<string>;
   /** metricRelabelings defines the relabeling rules to apply to the samples before ingestion. */
-  metricRelabelings?: Input<Input<PodMonitorSpecPodMetricsEndpointsMetricRelabelings>[]>;
+  metricRelabelings?: Input<Input<ServiceMonitorSpecEndpointsRelabelings>[]>;
   /** noProxy defines a comma-separated string that can contain IPs, CIDR notation, domain names that should be excluded from proxying. */
   noProxy?: Input<string>;
   /** oauth2 defines the OAuth2 settings used by the client. */
-  oauth2?: Input<PodMonitorSpecPodMetricsEndpointsOauth2>;
+  oauth2?: Input<ServiceMonitorSpecEndpointsOauth2>;
   /** params define optional HTTP URL parameters. */
   params?: Input<{ [key: string]: Input<Input<string>[]> }>;
   /** path defines the HTTP path from which to scrape for metrics. */
@@ -368,13 +368,13 @@ export interface ServiceMonitorSpecEndpoints {
   /** port defines the name of the Service port which this endpoint refers to. */
   port?: Input<string>;
   /** proxyConnectHeader optionally specifies headers to send to proxies during CONNECT requests. */
-  proxyConnectHeader?: Input<{ [key: string]: Input<Input<PodMonitorSpecPodMetricsEndpointsAuthorizationCredentials>[]> }>;
+  proxyConnectHeader?: Input<{ [key: string]: Input<Input<ServiceMonitorSpecEndpointsBasicAuthPassword>[]> }>;
   /** proxyFromEnvironment defines whether to use the proxy configuration defined by environment variables (HTTP_PROXY, HTTPS_PROXY, and NO_PROXY). */
   proxyFromEnvironment?: Input<boolean>;
   /** proxyUrl defines the HTTP proxy server to use. */
   proxyUrl?: Input<string>;
   /** relabelings defines the relabeling rules to apply the target's metadata labels. */
-  relabelings?: Input<Input<PodMonitorSpecPodMetricsEndpointsMetricRelabelings>[]>;
+  relabelings?: Input<Input<ServiceMonitorSpecEndpointsRelabelings>[]>;
   /** scheme defines the HTTP scheme to use when scraping the metrics. */
   scheme?: Input<"http" | "https" | "HTTP" | "HTTPS">;
   /** scrapeTimeout defines the timeout after which Prometheus considers the scrape to be failed. */

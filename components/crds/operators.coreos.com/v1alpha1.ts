@@ -23,7 +23,7 @@ export class Subscription extends k8s.apiextensions.CustomResource {
   }
 }
 
-export interface SubscriptionSpecConfigAffinityNodeAffinityPreferredDuringSchedulingIgnoredDuringExecutionPreferenceMatchExpressions {
+export interface SubscriptionSpecConfigSelectorMatchExpressions {
   /** The label key that the selector applies to. */
   key: Input<string>;
   /** Represents a key's relationship to a set of values. */
@@ -34,9 +34,9 @@ export interface SubscriptionSpecConfigAffinityNodeAffinityPreferredDuringSchedu
 
 export interface SubscriptionSpecConfigAffinityNodeAffinityPreferredDuringSchedulingIgnoredDuringExecutionPreference {
   /** A list of node selector requirements by node's labels. */
-  matchExpressions?: Input<Input<SubscriptionSpecConfigAffinityNodeAffinityPreferredDuringSchedulingIgnoredDuringExecutionPreferenceMatchExpressions>[]>;
+  matchExpressions?: Input<Input<SubscriptionSpecConfigSelectorMatchExpressions>[]>;
   /** A list of node selector requirements by node's fields. */
-  matchFields?: Input<Input<SubscriptionSpecConfigAffinityNodeAffinityPreferredDuringSchedulingIgnoredDuringExecutionPreferenceMatchExpressions>[]>;
+  matchFields?: Input<Input<SubscriptionSpecConfigSelectorMatchExpressions>[]>;
 }
 
 export interface SubscriptionSpecConfigAffinityNodeAffinityPreferredDuringSchedulingIgnoredDuringExecution {
@@ -58,22 +58,22 @@ export interface SubscriptionSpecConfigAffinityNodeAffinity {
   requiredDuringSchedulingIgnoredDuringExecution?: Input<SubscriptionSpecConfigAffinityNodeAffinityRequiredDuringSchedulingIgnoredDuringExecution>;
 }
 
-export interface SubscriptionSpecConfigAffinityPodAffinityPreferredDuringSchedulingIgnoredDuringExecutionPodAffinityTermLabelSelector {
+export interface SubscriptionSpecConfigSelector {
   /** matchExpressions is a list of label selector requirements. */
-  matchExpressions?: Input<Input<SubscriptionSpecConfigAffinityNodeAffinityPreferredDuringSchedulingIgnoredDuringExecutionPreferenceMatchExpressions>[]>;
+  matchExpressions?: Input<Input<SubscriptionSpecConfigSelectorMatchExpressions>[]>;
   /** matchLabels is a map of {key,value} pairs. */
   matchLabels?: Input<{ [key: string]: Input<string> }>;
 }
 
-export interface SubscriptionSpecConfigAffinityPodAffinityPreferredDuringSchedulingIgnoredDuringExecutionPodAffinityTerm {
+export interface SubscriptionSpecConfigAffinityPodAffinityRequiredDuringSchedulingIgnoredDuringExecution {
   /** A label query over a set of resources, in this case pods. */
-  labelSelector?: Input<SubscriptionSpecConfigAffinityPodAffinityPreferredDuringSchedulingIgnoredDuringExecutionPodAffinityTermLabelSelector>;
+  labelSelector?: Input<SubscriptionSpecConfigSelector>;
   /** MatchLabelKeys is a set of pod label keys to select which pods will be taken into consideration. */
   matchLabelKeys?: Input<Input<string>[]>;
   /** MismatchLabelKeys is a set of pod label keys to select which pods will be taken into consideration. */
   mismatchLabelKeys?: Input<Input<string>[]>;
   /** A label query over the set of namespaces that the term applies to. */
-  namespaceSelector?: Input<SubscriptionSpecConfigAffinityPodAffinityPreferredDuringSchedulingIgnoredDuringExecutionPodAffinityTermLabelSelector>;
+  namespaceSelector?: Input<SubscriptionSpecConfigSelector>;
   /** namespaces specifies a static list of namespace names that the term applies to. */
   namespaces?: Input<Input<string>[]>;
   /** This pod should be co-located (affinity) or not co-located (anti-affinity) with the pods matching the labelSelector in the specified namespaces, where co-located is defined as running on a node who... */
@@ -82,7 +82,7 @@ export interface SubscriptionSpecConfigAffinityPodAffinityPreferredDuringSchedul
 
 export interface SubscriptionSpecConfigAffinityPodAffinityPreferredDuringSchedulingIgnoredDuringExecution {
   /** Required. */
-  podAffinityTerm: Input<SubscriptionSpecConfigAffinityPodAffinityPreferredDuringSchedulingIgnoredDuringExecutionPodAffinityTerm>;
+  podAffinityTerm: Input<SubscriptionSpecConfigAffinityPodAffinityRequiredDuringSchedulingIgnoredDuringExecution>;
   /** weight associated with matching the corresponding podAffinityTerm, in the range 1-100. */
   weight: Input<number>;
 }
@@ -91,7 +91,7 @@ export interface SubscriptionSpecConfigAffinityPodAffinity {
   /** The scheduler will prefer to schedule pods to nodes that satisfy the affinity expressions specified by this field, but it may choose a node that violates one or more of the expressions. */
   preferredDuringSchedulingIgnoredDuringExecution?: Input<Input<SubscriptionSpecConfigAffinityPodAffinityPreferredDuringSchedulingIgnoredDuringExecution>[]>;
   /** If the affinity requirements specified by this field are not met at scheduling time, the pod will not be scheduled onto the node. */
-  requiredDuringSchedulingIgnoredDuringExecution?: Input<Input<SubscriptionSpecConfigAffinityPodAffinityPreferredDuringSchedulingIgnoredDuringExecutionPodAffinityTerm>[]>;
+  requiredDuringSchedulingIgnoredDuringExecution?: Input<Input<SubscriptionSpecConfigAffinityPodAffinityRequiredDuringSchedulingIgnoredDuringExecution>[]>;
 }
 
 export interface SubscriptionSpecConfigAffinity {
@@ -103,7 +103,7 @@ export interface SubscriptionSpecConfigAffinity {
   podAntiAffinity?: Input<SubscriptionSpecConfigAffinityPodAffinity>;
 }
 
-export interface SubscriptionSpecConfigEnvValueFromConfigMapKeyRef {
+export interface SubscriptionSpecConfigEnvValueFromSecretKeyRef {
   /** The key to select. */
   key: Input<string>;
   /** Name of the referent. */
@@ -141,7 +141,7 @@ export interface SubscriptionSpecConfigEnvValueFromResourceFieldRef {
 
 export interface SubscriptionSpecConfigEnvValueFrom {
   /** Selects a key of a ConfigMap. */
-  configMapKeyRef?: Input<SubscriptionSpecConfigEnvValueFromConfigMapKeyRef>;
+  configMapKeyRef?: Input<SubscriptionSpecConfigEnvValueFromSecretKeyRef>;
   /** Selects a field of the pod: supports metadata.name, metadata.namespace, `metadata.labels['<KEY>']`, `metadata.annotations['<KEY>']`, spec.nodeName, spec.serviceAccountName, status.hostIP, status.po... */
   fieldRef?: Input<SubscriptionSpecConfigEnvValueFromFieldRef>;
   /** FileKeyRef selects a key of the env file. */
@@ -149,7 +149,7 @@ export interface SubscriptionSpecConfigEnvValueFrom {
   /** Selects a resource of the container: only resources limits and requests (limits.cpu, limits.memory, limits.ephemeral-storage, requests.cpu, requests.memory and requests.ephemeral-storage) are curre... */
   resourceFieldRef?: Input<SubscriptionSpecConfigEnvValueFromResourceFieldRef>;
   /** Selects a key of a secret in the pod's namespace */
-  secretKeyRef?: Input<SubscriptionSpecConfigEnvValueFromConfigMapKeyRef>;
+  secretKeyRef?: Input<SubscriptionSpecConfigEnvValueFromSecretKeyRef>;
 }
 
 export interface SubscriptionSpecConfigEnv {
@@ -161,7 +161,7 @@ export interface SubscriptionSpecConfigEnv {
   valueFrom?: Input<SubscriptionSpecConfigEnvValueFrom>;
 }
 
-export interface SubscriptionSpecConfigEnvFromConfigMapRef {
+export interface SubscriptionSpecConfigEnvFromSecretRef {
   /** Name of the referent. */
   name?: Input<string>;
   /** Specify whether the ConfigMap must be defined */
@@ -170,11 +170,11 @@ export interface SubscriptionSpecConfigEnvFromConfigMapRef {
 
 export interface SubscriptionSpecConfigEnvFrom {
   /** The ConfigMap to select from */
-  configMapRef?: Input<SubscriptionSpecConfigEnvFromConfigMapRef>;
+  configMapRef?: Input<SubscriptionSpecConfigEnvFromSecretRef>;
   /** Optional text to prepend to the name of each environment variable. */
   prefix?: Input<string>;
   /** The Secret to select from */
-  secretRef?: Input<SubscriptionSpecConfigEnvFromConfigMapRef>;
+  secretRef?: Input<SubscriptionSpecConfigEnvFromSecretRef>;
 }
 
 export interface SubscriptionSpecConfigResourcesClaims {
@@ -258,7 +258,7 @@ export interface SubscriptionSpecConfigVolumesAzureFile {
   shareName: Input<string>;
 }
 
-export interface SubscriptionSpecConfigVolumesCephfsSecretRef {
+export interface SubscriptionSpecConfigVolumesRbdSecretRef {
   /** Name of the referent. */
   name?: Input<string>;
 }
@@ -273,7 +273,7 @@ export interface SubscriptionSpecConfigVolumesCephfs {
   /** secretFile is Optional: SecretFile is the path to key ring for User, default is /etc/ceph/user.secret More info: https://examples.k8s.io/volumes/cephfs/README.md#how-to-use-it */
   secretFile?: Input<string>;
   /** secretRef is Optional: SecretRef is reference to the authentication secret for User, default is empty. */
-  secretRef?: Input<SubscriptionSpecConfigVolumesCephfsSecretRef>;
+  secretRef?: Input<SubscriptionSpecConfigVolumesRbdSecretRef>;
   /** user is optional: User is the rados user name, default is admin More info: https://examples.k8s.io/volumes/cephfs/README.md#how-to-use-it */
   user?: Input<string>;
 }
@@ -284,12 +284,12 @@ export interface SubscriptionSpecConfigVolumesCinder {
   /** readOnly defaults to false (read/write). */
   readOnly?: Input<boolean>;
   /** secretRef is optional: points to a secret object containing parameters used to connect to OpenStack. */
-  secretRef?: Input<SubscriptionSpecConfigVolumesCephfsSecretRef>;
+  secretRef?: Input<SubscriptionSpecConfigVolumesRbdSecretRef>;
   /** volumeID used to identify the volume in cinder. */
   volumeID: Input<string>;
 }
 
-export interface SubscriptionSpecConfigVolumesConfigMapItems {
+export interface SubscriptionSpecConfigVolumesSecretItems {
   /** key is the key to project. */
   key: Input<string>;
   /** mode is Optional: mode bits used to set permissions on this file. */
@@ -302,7 +302,7 @@ export interface SubscriptionSpecConfigVolumesConfigMap {
   /** defaultMode is optional: mode bits used to set permissions on created files by default. */
   defaultMode?: Input<number>;
   /** items if unspecified, each key-value pair in the Data field of the referenced ConfigMap will be projected into the volume as a file whose name is the key and content is the value. */
-  items?: Input<Input<SubscriptionSpecConfigVolumesConfigMapItems>[]>;
+  items?: Input<Input<SubscriptionSpecConfigVolumesSecretItems>[]>;
   /** Name of the referent. */
   name?: Input<string>;
   /** optional specify whether the ConfigMap or its keys must be defined */
@@ -315,7 +315,7 @@ export interface SubscriptionSpecConfigVolumesCsi {
   /** fsType to mount. */
   fsType?: Input<string>;
   /** nodePublishSecretRef is a reference to the secret object containing sensitive information to pass to the CSI driver to complete the CSI NodePublishVolume and NodeUnpublishVolume calls. */
-  nodePublishSecretRef?: Input<SubscriptionSpecConfigVolumesCephfsSecretRef>;
+  nodePublishSecretRef?: Input<SubscriptionSpecConfigVolumesRbdSecretRef>;
   /** readOnly specifies a read-only configuration for the volume. */
   readOnly?: Input<boolean>;
   /** volumeAttributes stores driver-specific properties that are passed to the CSI driver. */
@@ -384,7 +384,7 @@ export interface SubscriptionSpecConfigVolumesEphemeralVolumeClaimTemplateSpec {
   /** resources represents the minimum resources the volume should have. */
   resources?: Input<SubscriptionSpecConfigVolumesEphemeralVolumeClaimTemplateSpecResources>;
   /** selector is a label query over volumes to consider for binding. */
-  selector?: Input<SubscriptionSpecConfigAffinityPodAffinityPreferredDuringSchedulingIgnoredDuringExecutionPodAffinityTermLabelSelector>;
+  selector?: Input<SubscriptionSpecConfigSelector>;
   /** storageClassName is the name of the StorageClass required by the claim. */
   storageClassName?: Input<string>;
   /** volumeAttributesClassName may be used to set the VolumeAttributesClass used by this claim. */
@@ -430,7 +430,7 @@ export interface SubscriptionSpecConfigVolumesFlexVolume {
   /** readOnly is Optional: defaults to false (read/write). */
   readOnly?: Input<boolean>;
   /** secretRef is Optional: secretRef is reference to the secret object containing sensitive information to pass to the plugin scripts. */
-  secretRef?: Input<SubscriptionSpecConfigVolumesCephfsSecretRef>;
+  secretRef?: Input<SubscriptionSpecConfigVolumesRbdSecretRef>;
 }
 
 export interface SubscriptionSpecConfigVolumesFlocker {
@@ -503,7 +503,7 @@ export interface SubscriptionSpecConfigVolumesIscsi {
   /** readOnly here will force the ReadOnly setting in VolumeMounts. */
   readOnly?: Input<boolean>;
   /** secretRef is the CHAP Secret for iSCSI target and initiator authentication */
-  secretRef?: Input<SubscriptionSpecConfigVolumesCephfsSecretRef>;
+  secretRef?: Input<SubscriptionSpecConfigVolumesRbdSecretRef>;
   /** targetPortal is iSCSI Target Portal. */
   targetPortal: Input<string>;
 }
@@ -542,7 +542,7 @@ export interface SubscriptionSpecConfigVolumesPortworxVolume {
 
 export interface SubscriptionSpecConfigVolumesProjectedSourcesClusterTrustBundle {
   /** Select all ClusterTrustBundles that match this label selector. */
-  labelSelector?: Input<SubscriptionSpecConfigAffinityPodAffinityPreferredDuringSchedulingIgnoredDuringExecutionPodAffinityTermLabelSelector>;
+  labelSelector?: Input<SubscriptionSpecConfigSelector>;
   /** Select a single ClusterTrustBundle by object name. */
   name?: Input<string>;
   /** If true, don't block pod startup if the referenced ClusterTrustBundle(s) aren't available. */
@@ -553,9 +553,9 @@ export interface SubscriptionSpecConfigVolumesProjectedSourcesClusterTrustBundle
   signerName?: Input<string>;
 }
 
-export interface SubscriptionSpecConfigVolumesProjectedSourcesConfigMap {
+export interface SubscriptionSpecConfigVolumesProjectedSourcesSecret {
   /** items if unspecified, each key-value pair in the Data field of the referenced ConfigMap will be projected into the volume as a file whose name is the key and content is the value. */
-  items?: Input<Input<SubscriptionSpecConfigVolumesConfigMapItems>[]>;
+  items?: Input<Input<SubscriptionSpecConfigVolumesSecretItems>[]>;
   /** Name of the referent. */
   name?: Input<string>;
   /** optional specify whether the ConfigMap or its keys must be defined */
@@ -597,13 +597,13 @@ export interface SubscriptionSpecConfigVolumesProjectedSources {
   /** ClusterTrustBundle allows a pod to access the `.spec.trustBundle` field of ClusterTrustBundle objects in an auto-updating file. */
   clusterTrustBundle?: Input<SubscriptionSpecConfigVolumesProjectedSourcesClusterTrustBundle>;
   /** configMap information about the configMap data to project */
-  configMap?: Input<SubscriptionSpecConfigVolumesProjectedSourcesConfigMap>;
+  configMap?: Input<SubscriptionSpecConfigVolumesProjectedSourcesSecret>;
   /** downwardAPI information about the downwardAPI data to project */
   downwardAPI?: Input<SubscriptionSpecConfigVolumesProjectedSourcesDownwardAPI>;
   /** Projects an auto-rotating credential bundle (private key and certificate chain) that the pod can use either as a TLS client or server. */
   podCertificate?: Input<SubscriptionSpecConfigVolumesProjectedSourcesPodCertificate>;
   /** secret information about the secret data to project */
-  secret?: Input<SubscriptionSpecConfigVolumesProjectedSourcesConfigMap>;
+  secret?: Input<SubscriptionSpecConfigVolumesProjectedSourcesSecret>;
   /** serviceAccountToken is information about the serviceAccountToken data to project */
   serviceAccountToken?: Input<SubscriptionSpecConfigVolumesProjectedSourcesServiceAccountToken>;
 }
@@ -644,7 +644,7 @@ export interface SubscriptionSpecConfigVolumesRbd {
   /** readOnly here will force the ReadOnly setting in VolumeMounts. */
   readOnly?: Input<boolean>;
   /** secretRef is name of the authentication secret for RBDUser. */
-  secretRef?: Input<SubscriptionSpecConfigVolumesCephfsSecretRef>;
+  secretRef?: Input<SubscriptionSpecConfigVolumesRbdSecretRef>;
   /** user is the rados user name. */
   user?: Input<string>;
 }
@@ -659,7 +659,7 @@ export interface SubscriptionSpecConfigVolumesScaleIO {
   /** readOnly Defaults to false (read/write). */
   readOnly?: Input<boolean>;
   /** secretRef references to the secret for ScaleIO user and other sensitive information. */
-  secretRef: Input<SubscriptionSpecConfigVolumesCephfsSecretRef>;
+  secretRef: Input<SubscriptionSpecConfigVolumesRbdSecretRef>;
   /** sslEnabled Flag enable/disable SSL communication with Gateway, default false */
   sslEnabled?: Input<boolean>;
   /** storageMode indicates whether the storage for a volume should be ThickProvisioned or ThinProvisioned. */
@@ -676,7 +676,7 @@ export interface SubscriptionSpecConfigVolumesSecret {
   /** defaultMode is Optional: mode bits used to set permissions on created files by default. */
   defaultMode?: Input<number>;
   /** items If unspecified, each key-value pair in the Data field of the referenced Secret will be projected into the volume as a file whose name is the key and content is the value. */
-  items?: Input<Input<SubscriptionSpecConfigVolumesConfigMapItems>[]>;
+  items?: Input<Input<SubscriptionSpecConfigVolumesSecretItems>[]>;
   /** optional field specify whether the Secret or its keys must be defined */
   optional?: Input<boolean>;
   /** secretName is the name of the secret in the pod's namespace to use. */
@@ -689,7 +689,7 @@ export interface SubscriptionSpecConfigVolumesStorageos {
   /** readOnly defaults to false (read/write). */
   readOnly?: Input<boolean>;
   /** secretRef specifies the secret to use for obtaining the StorageOS API credentials. */
-  secretRef?: Input<SubscriptionSpecConfigVolumesCephfsSecretRef>;
+  secretRef?: Input<SubscriptionSpecConfigVolumesRbdSecretRef>;
   /** volumeName is the human-readable name of the StorageOS volume. */
   volumeName?: Input<string>;
   /** volumeNamespace specifies the scope of the volume within StorageOS. */
@@ -786,7 +786,7 @@ export interface SubscriptionSpecConfig {
   /** Resources represents compute resources required by this container. */
   resources?: Input<SubscriptionSpecConfigResources>;
   /** Selector is the label selector for pods to be configured. */
-  selector?: Input<SubscriptionSpecConfigAffinityPodAffinityPreferredDuringSchedulingIgnoredDuringExecutionPodAffinityTermLabelSelector>;
+  selector?: Input<SubscriptionSpecConfigSelector>;
   /** Tolerations are the pod's tolerations. */
   tolerations?: Input<Input<SubscriptionSpecConfigTolerations>[]>;
   /** List of VolumeMounts to set in the container. */

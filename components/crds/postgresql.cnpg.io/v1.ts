@@ -142,7 +142,7 @@ export interface BackupSpec {
   target?: Input<"primary" | "prefer-standby">;
 }
 
-export interface ClusterSpecAffinityAdditionalPodAffinityPreferredDuringSchedulingIgnoredDuringExecutionPodAffinityTermLabelSelectorMatchExpressions {
+export interface ClusterSpecPodSelectorRefsSelectorMatchExpressions {
   /** key is the label key that the selector applies to. */
   key: Input<string>;
   /** operator represents a key's relationship to a set of values. */
@@ -151,22 +151,22 @@ export interface ClusterSpecAffinityAdditionalPodAffinityPreferredDuringScheduli
   values?: Input<Input<string>[]>;
 }
 
-export interface ClusterSpecAffinityAdditionalPodAffinityPreferredDuringSchedulingIgnoredDuringExecutionPodAffinityTermLabelSelector {
+export interface ClusterSpecPodSelectorRefsSelector {
   /** matchExpressions is a list of label selector requirements. */
-  matchExpressions?: Input<Input<ClusterSpecAffinityAdditionalPodAffinityPreferredDuringSchedulingIgnoredDuringExecutionPodAffinityTermLabelSelectorMatchExpressions>[]>;
+  matchExpressions?: Input<Input<ClusterSpecPodSelectorRefsSelectorMatchExpressions>[]>;
   /** matchLabels is a map of {key,value} pairs. */
   matchLabels?: Input<{ [key: string]: Input<string> }>;
 }
 
-export interface ClusterSpecAffinityAdditionalPodAffinityPreferredDuringSchedulingIgnoredDuringExecutionPodAffinityTerm {
+export interface ClusterSpecAffinityAdditionalPodAffinityRequiredDuringSchedulingIgnoredDuringExecution {
   /** A label query over a set of resources, in this case pods. */
-  labelSelector?: Input<ClusterSpecAffinityAdditionalPodAffinityPreferredDuringSchedulingIgnoredDuringExecutionPodAffinityTermLabelSelector>;
+  labelSelector?: Input<ClusterSpecPodSelectorRefsSelector>;
   /** MatchLabelKeys is a set of pod label keys to select which pods will be taken into consideration. */
   matchLabelKeys?: Input<Input<string>[]>;
   /** MismatchLabelKeys is a set of pod label keys to select which pods will be taken into consideration. */
   mismatchLabelKeys?: Input<Input<string>[]>;
   /** A label query over the set of namespaces that the term applies to. */
-  namespaceSelector?: Input<ClusterSpecAffinityAdditionalPodAffinityPreferredDuringSchedulingIgnoredDuringExecutionPodAffinityTermLabelSelector>;
+  namespaceSelector?: Input<ClusterSpecPodSelectorRefsSelector>;
   /** namespaces specifies a static list of namespace names that the term applies to. */
   namespaces?: Input<Input<string>[]>;
   /** This pod should be co-located (affinity) or not co-located (anti-affinity) with the pods matching the labelSelector in the specified namespaces, where co-located is defined as running on a node who... */
@@ -175,7 +175,7 @@ export interface ClusterSpecAffinityAdditionalPodAffinityPreferredDuringScheduli
 
 export interface ClusterSpecAffinityAdditionalPodAffinityPreferredDuringSchedulingIgnoredDuringExecution {
   /** Required. */
-  podAffinityTerm: Input<ClusterSpecAffinityAdditionalPodAffinityPreferredDuringSchedulingIgnoredDuringExecutionPodAffinityTerm>;
+  podAffinityTerm: Input<ClusterSpecAffinityAdditionalPodAffinityRequiredDuringSchedulingIgnoredDuringExecution>;
   /** weight associated with matching the corresponding podAffinityTerm, in the range 1-100. */
   weight: Input<number>;
 }
@@ -184,14 +184,14 @@ export interface ClusterSpecAffinityAdditionalPodAffinity {
   /** The scheduler will prefer to schedule pods to nodes that satisfy the affinity expressions specified by this field, but it may choose a node that violates one or more of the expressions. */
   preferredDuringSchedulingIgnoredDuringExecution?: Input<Input<ClusterSpecAffinityAdditionalPodAffinityPreferredDuringSchedulingIgnoredDuringExecution>[]>;
   /** If the affinity requirements specified by this field are not met at scheduling time, the pod will not be scheduled onto the node. */
-  requiredDuringSchedulingIgnoredDuringExecution?: Input<Input<ClusterSpecAffinityAdditionalPodAffinityPreferredDuringSchedulingIgnoredDuringExecutionPodAffinityTerm>[]>;
+  requiredDuringSchedulingIgnoredDuringExecution?: Input<Input<ClusterSpecAffinityAdditionalPodAffinityRequiredDuringSchedulingIgnoredDuringExecution>[]>;
 }
 
 export interface ClusterSpecAffinityNodeAffinityPreferredDuringSchedulingIgnoredDuringExecutionPreference {
   /** A list of node selector requirements by node's labels. */
-  matchExpressions?: Input<Input<ClusterSpecAffinityAdditionalPodAffinityPreferredDuringSchedulingIgnoredDuringExecutionPodAffinityTermLabelSelectorMatchExpressions>[]>;
+  matchExpressions?: Input<Input<ClusterSpecPodSelectorRefsSelectorMatchExpressions>[]>;
   /** A list of node selector requirements by node's fields. */
-  matchFields?: Input<Input<ClusterSpecAffinityAdditionalPodAffinityPreferredDuringSchedulingIgnoredDuringExecutionPodAffinityTermLabelSelectorMatchExpressions>[]>;
+  matchFields?: Input<Input<ClusterSpecPodSelectorRefsSelectorMatchExpressions>[]>;
 }
 
 export interface ClusterSpecAffinityNodeAffinityPreferredDuringSchedulingIgnoredDuringExecution {
@@ -245,7 +245,7 @@ export interface ClusterSpecAffinity {
   topologyKey?: Input<string>;
 }
 
-export interface ClusterSpecBackupBarmanObjectStoreAzureCredentialsConnectionString {
+export interface ClusterSpecMonitoringCustomQueriesSecret {
   /** The key to select */
   key: Input<string>;
   /** Name of the referent. */
@@ -254,15 +254,15 @@ export interface ClusterSpecBackupBarmanObjectStoreAzureCredentialsConnectionStr
 
 export interface ClusterSpecBackupBarmanObjectStoreAzureCredentials {
   /** The connection string to be used */
-  connectionString?: Input<ClusterSpecBackupBarmanObjectStoreAzureCredentialsConnectionString>;
+  connectionString?: Input<ClusterSpecMonitoringCustomQueriesSecret>;
   /** Use the Azure AD based authentication without providing explicitly the keys. */
   inheritFromAzureAD?: Input<boolean>;
   /** The storage account where to upload data */
-  storageAccount?: Input<ClusterSpecBackupBarmanObjectStoreAzureCredentialsConnectionString>;
+  storageAccount?: Input<ClusterSpecMonitoringCustomQueriesSecret>;
   /** The storage account key to be used in conjunction with the storage account name */
-  storageKey?: Input<ClusterSpecBackupBarmanObjectStoreAzureCredentialsConnectionString>;
+  storageKey?: Input<ClusterSpecMonitoringCustomQueriesSecret>;
   /** A shared-access-signature to be used in conjunction with the storage account name */
-  storageSasToken?: Input<ClusterSpecBackupBarmanObjectStoreAzureCredentialsConnectionString>;
+  storageSasToken?: Input<ClusterSpecMonitoringCustomQueriesSecret>;
   /** Use the default Azure authentication flow, which includes DefaultAzureCredential. */
   useDefaultAzureCredentials?: Input<boolean>;
 }
@@ -284,22 +284,22 @@ export interface ClusterSpecBackupBarmanObjectStoreData {
 
 export interface ClusterSpecBackupBarmanObjectStoreGoogleCredentials {
   /** The secret containing the Google Cloud Storage JSON file with the credentials */
-  applicationCredentials?: Input<ClusterSpecBackupBarmanObjectStoreAzureCredentialsConnectionString>;
+  applicationCredentials?: Input<ClusterSpecMonitoringCustomQueriesSecret>;
   /** If set to true, will presume that it's running inside a GKE environment, default to false. */
   gkeEnvironment?: Input<boolean>;
 }
 
 export interface ClusterSpecBackupBarmanObjectStoreS3Credentials {
   /** The reference to the access key id */
-  accessKeyId?: Input<ClusterSpecBackupBarmanObjectStoreAzureCredentialsConnectionString>;
+  accessKeyId?: Input<ClusterSpecMonitoringCustomQueriesSecret>;
   /** Use the role based authentication without providing explicitly the keys. */
   inheritFromIAMRole?: Input<boolean>;
   /** The reference to the secret containing the region name */
-  region?: Input<ClusterSpecBackupBarmanObjectStoreAzureCredentialsConnectionString>;
+  region?: Input<ClusterSpecMonitoringCustomQueriesSecret>;
   /** The reference to the secret access key */
-  secretAccessKey?: Input<ClusterSpecBackupBarmanObjectStoreAzureCredentialsConnectionString>;
+  secretAccessKey?: Input<ClusterSpecMonitoringCustomQueriesSecret>;
   /** The references to the session key */
-  sessionToken?: Input<ClusterSpecBackupBarmanObjectStoreAzureCredentialsConnectionString>;
+  sessionToken?: Input<ClusterSpecMonitoringCustomQueriesSecret>;
 }
 
 export interface ClusterSpecBackupBarmanObjectStoreWal {
@@ -323,7 +323,7 @@ export interface ClusterSpecBackupBarmanObjectStore {
   /** The path where to store the backup (i.e. */
   destinationPath: Input<string>;
   /** EndpointCA store the CA bundle of the barman endpoint. */
-  endpointCA?: Input<ClusterSpecBackupBarmanObjectStoreAzureCredentialsConnectionString>;
+  endpointCA?: Input<ClusterSpecMonitoringCustomQueriesSecret>;
   /** Endpoint to be used to upload data to the cloud, overriding the automatic endpoint discovery */
   endpointURL?: Input<string>;
   /** The credentials to use to upload data to Google Cloud Storage */
@@ -400,11 +400,11 @@ export interface ClusterSpecBootstrapInitdbImport {
   type: Input<"microservice" | "monolith">;
 }
 
-export interface ClusterSpecBootstrapInitdbPostInitApplicationSQLRefs {
+export interface ClusterSpecBootstrapInitdbPostInitSQLRefs {
   /** ConfigMapRefs holds a list of references to ConfigMaps */
-  configMapRefs?: Input<Input<ClusterSpecBackupBarmanObjectStoreAzureCredentialsConnectionString>[]>;
+  configMapRefs?: Input<Input<ClusterSpecMonitoringCustomQueriesSecret>[]>;
   /** SecretRefs holds a list of references to Secrets */
-  secretRefs?: Input<Input<ClusterSpecBackupBarmanObjectStoreAzureCredentialsConnectionString>[]>;
+  secretRefs?: Input<Input<ClusterSpecMonitoringCustomQueriesSecret>[]>;
 }
 
 export interface ClusterSpecBootstrapInitdb {
@@ -437,15 +437,15 @@ export interface ClusterSpecBootstrapInitdb {
   /** List of SQL queries to be executed as a superuser in the application database right after the cluster has been created - to be used with extreme care (by default empty) */
   postInitApplicationSQL?: Input<Input<string>[]>;
   /** List of references to ConfigMaps or Secrets containing SQL files to be executed as a superuser in the application database right after the cluster has been created. */
-  postInitApplicationSQLRefs?: Input<ClusterSpecBootstrapInitdbPostInitApplicationSQLRefs>;
+  postInitApplicationSQLRefs?: Input<ClusterSpecBootstrapInitdbPostInitSQLRefs>;
   /** List of SQL queries to be executed as a superuser in the `postgres` database right after the cluster has been created - to be used with extreme care (by default empty) */
   postInitSQL?: Input<Input<string>[]>;
   /** List of references to ConfigMaps or Secrets containing SQL files to be executed as a superuser in the `postgres` database right after the cluster has been created. */
-  postInitSQLRefs?: Input<ClusterSpecBootstrapInitdbPostInitApplicationSQLRefs>;
+  postInitSQLRefs?: Input<ClusterSpecBootstrapInitdbPostInitSQLRefs>;
   /** List of SQL queries to be executed as a superuser in the `template1` database right after the cluster has been created - to be used with extreme care (by default empty) */
   postInitTemplateSQL?: Input<Input<string>[]>;
   /** List of references to ConfigMaps or Secrets containing SQL files to be executed as a superuser in the `template1` database right after the cluster has been created. */
-  postInitTemplateSQLRefs?: Input<ClusterSpecBootstrapInitdbPostInitApplicationSQLRefs>;
+  postInitTemplateSQLRefs?: Input<ClusterSpecBootstrapInitdbPostInitSQLRefs>;
   /** Name of the secret containing the initial credentials for the owner of the user database. */
   secret?: Input<BackupSpecCluster>;
   /** The value in megabytes (1 to 1024) to be passed to the `--wal-segsize` option for initdb (default: empty, resulting in PostgreSQL default: 16MB) */
@@ -465,7 +465,7 @@ export interface ClusterSpecBootstrapPgBasebackup {
 
 export interface ClusterSpecBootstrapRecoveryBackup {
   /** EndpointCA store the CA bundle of the barman endpoint. */
-  endpointCA?: Input<ClusterSpecBackupBarmanObjectStoreAzureCredentialsConnectionString>;
+  endpointCA?: Input<ClusterSpecMonitoringCustomQueriesSecret>;
   /** Name of the referent. */
   name: Input<string>;
 }
@@ -489,7 +489,7 @@ export interface ClusterSpecBootstrapRecoveryRecoveryTarget {
   targetXID?: Input<string>;
 }
 
-export interface ClusterSpecBootstrapRecoveryVolumeSnapshotsStorage {
+export interface ClusterSpecStoragePvcTemplateDataSource {
   /** APIGroup is the group for the resource being referenced. */
   apiGroup?: Input<string>;
   /** Kind is the type of resource being referenced */
@@ -500,11 +500,11 @@ export interface ClusterSpecBootstrapRecoveryVolumeSnapshotsStorage {
 
 export interface ClusterSpecBootstrapRecoveryVolumeSnapshots {
   /** Configuration of the storage of the instances */
-  storage: Input<ClusterSpecBootstrapRecoveryVolumeSnapshotsStorage>;
+  storage: Input<ClusterSpecStoragePvcTemplateDataSource>;
   /** Configuration of the storage for PostgreSQL tablespaces */
-  tablespaceStorage?: Input<{ [key: string]: Input<ClusterSpecBootstrapRecoveryVolumeSnapshotsStorage> }>;
+  tablespaceStorage?: Input<{ [key: string]: Input<ClusterSpecStoragePvcTemplateDataSource> }>;
   /** Configuration of the storage for PostgreSQL WAL (Write-Ahead Log) */
-  walStorage?: Input<ClusterSpecBootstrapRecoveryVolumeSnapshotsStorage>;
+  walStorage?: Input<ClusterSpecStoragePvcTemplateDataSource>;
 }
 
 export interface ClusterSpecBootstrapRecovery {
@@ -546,7 +546,7 @@ export interface ClusterSpecCertificates {
   serverTLSSecret?: Input<string>;
 }
 
-export interface ClusterSpecEnvValueFromConfigMapKeyRef {
+export interface ClusterSpecExternalClustersSslKey {
   /** The key to select from the ConfigMap's Data field. */
   key: Input<string>;
   /** Name of the referent. */
@@ -584,7 +584,7 @@ export interface ClusterSpecEnvValueFromResourceFieldRef {
 
 export interface ClusterSpecEnvValueFrom {
   /** Selects a key of a ConfigMap. */
-  configMapKeyRef?: Input<ClusterSpecEnvValueFromConfigMapKeyRef>;
+  configMapKeyRef?: Input<ClusterSpecExternalClustersSslKey>;
   /** Selects a field of the pod: supports metadata.name, metadata.namespace, `metadata.labels['<KEY>']`, `metadata.annotations['<KEY>']`, spec.nodeName, spec.serviceAccountName, status.hostIP, status.po... */
   fieldRef?: Input<ClusterSpecEnvValueFromFieldRef>;
   /** FileKeyRef selects a key of the env file. */
@@ -592,7 +592,7 @@ export interface ClusterSpecEnvValueFrom {
   /** Selects a resource of the container: only resources limits and requests (limits.cpu, limits.memory, limits.ephemeral-storage, requests.cpu, requests.memory and requests.ephemeral-storage) are curre... */
   resourceFieldRef?: Input<ClusterSpecEnvValueFromResourceFieldRef>;
   /** Selects a key of a secret in the pod's namespace */
-  secretKeyRef?: Input<ClusterSpecEnvValueFromConfigMapKeyRef>;
+  secretKeyRef?: Input<ClusterSpecExternalClustersSslKey>;
 }
 
 export interface ClusterSpecEnv {
@@ -604,7 +604,7 @@ export interface ClusterSpecEnv {
   valueFrom?: Input<ClusterSpecEnvValueFrom>;
 }
 
-export interface ClusterSpecEnvFromConfigMapRef {
+export interface ClusterSpecEnvFromSecretRef {
   /** Name of the referent. */
   name?: Input<string>;
   /** Specify whether the ConfigMap must be defined */
@@ -613,14 +613,14 @@ export interface ClusterSpecEnvFromConfigMapRef {
 
 export interface ClusterSpecEnvFrom {
   /** The ConfigMap to select from */
-  configMapRef?: Input<ClusterSpecEnvFromConfigMapRef>;
+  configMapRef?: Input<ClusterSpecEnvFromSecretRef>;
   /** Optional text to prepend to the name of each environment variable. */
   prefix?: Input<string>;
   /** The Secret to select from */
-  secretRef?: Input<ClusterSpecEnvFromConfigMapRef>;
+  secretRef?: Input<ClusterSpecEnvFromSecretRef>;
 }
 
-export interface ClusterSpecEphemeralVolumeSourceVolumeClaimTemplateSpecDataSourceRef {
+export interface ClusterSpecStoragePvcTemplateDataSourceRef {
   /** APIGroup is the group for the resource being referenced. */
   apiGroup?: Input<string>;
   /** Kind is the type of resource being referenced */
@@ -631,24 +631,24 @@ export interface ClusterSpecEphemeralVolumeSourceVolumeClaimTemplateSpecDataSour
   namespace?: Input<string>;
 }
 
-export interface ClusterSpecEphemeralVolumeSourceVolumeClaimTemplateSpecResources {
+export interface ClusterSpecStoragePvcTemplateResources {
   /** Limits describes the maximum amount of compute resources allowed. */
   limits?: Input<{ [key: string]: Input<number | string> }>;
   /** Requests describes the minimum amount of compute resources required. */
   requests?: Input<{ [key: string]: Input<number | string> }>;
 }
 
-export interface ClusterSpecEphemeralVolumeSourceVolumeClaimTemplateSpec {
+export interface ClusterSpecStoragePvcTemplate {
   /** accessModes contains the desired access modes the volume should have. */
   accessModes?: Input<Input<string>[]>;
   /** dataSource field can be used to specify either: * An existing VolumeSnapshot object (snapshot.storage.k8s.io/VolumeSnapshot) * An existing PVC (PersistentVolumeClaim) If the provisioner or an exter... */
-  dataSource?: Input<ClusterSpecBootstrapRecoveryVolumeSnapshotsStorage>;
+  dataSource?: Input<ClusterSpecStoragePvcTemplateDataSource>;
   /** dataSourceRef specifies the object from which to populate the volume with data, if a non-empty volume is desired. */
-  dataSourceRef?: Input<ClusterSpecEphemeralVolumeSourceVolumeClaimTemplateSpecDataSourceRef>;
+  dataSourceRef?: Input<ClusterSpecStoragePvcTemplateDataSourceRef>;
   /** resources represents the minimum resources the volume should have. */
-  resources?: Input<ClusterSpecEphemeralVolumeSourceVolumeClaimTemplateSpecResources>;
+  resources?: Input<ClusterSpecStoragePvcTemplateResources>;
   /** selector is a label query over volumes to consider for binding. */
-  selector?: Input<ClusterSpecAffinityAdditionalPodAffinityPreferredDuringSchedulingIgnoredDuringExecutionPodAffinityTermLabelSelector>;
+  selector?: Input<ClusterSpecPodSelectorRefsSelector>;
   /** storageClassName is the name of the StorageClass required by the claim. */
   storageClassName?: Input<string>;
   /** volumeAttributesClassName may be used to set the VolumeAttributesClass used by this claim. */
@@ -663,7 +663,7 @@ export interface ClusterSpecEphemeralVolumeSourceVolumeClaimTemplate {
   /** May contain labels and annotations that will be copied into the PVC when creating it. */
   metadata?: Input<Record<string, unknown>>;
   /** The specification for the PersistentVolumeClaim. */
-  spec: Input<ClusterSpecEphemeralVolumeSourceVolumeClaimTemplateSpec>;
+  spec: Input<ClusterSpecStoragePvcTemplate>;
 }
 
 export interface ClusterSpecEphemeralVolumeSource {
@@ -678,7 +678,7 @@ export interface ClusterSpecEphemeralVolumesSizeLimit {
   temporaryData?: Input<number | string>;
 }
 
-export interface ClusterSpecExternalClustersPlugin {
+export interface ClusterSpecPlugins {
   /** Enabled is true if this plugin will be used */
   enabled?: Input<boolean>;
   /** Marks the plugin as the WAL archiver. */
@@ -697,15 +697,15 @@ export interface ClusterSpecExternalClusters {
   /** The server name, required */
   name: Input<string>;
   /** The reference to the password to be used to connect to the server. */
-  password?: Input<ClusterSpecEnvValueFromConfigMapKeyRef>;
+  password?: Input<ClusterSpecExternalClustersSslKey>;
   /** The configuration of the plugin that is taking care of WAL archiving and backups for this external cluster */
-  plugin?: Input<ClusterSpecExternalClustersPlugin>;
+  plugin?: Input<ClusterSpecPlugins>;
   /** The reference to an SSL certificate to be used to connect to this instance */
-  sslCert?: Input<ClusterSpecEnvValueFromConfigMapKeyRef>;
+  sslCert?: Input<ClusterSpecExternalClustersSslKey>;
   /** The reference to an SSL private key to be used to connect to this instance */
-  sslKey?: Input<ClusterSpecEnvValueFromConfigMapKeyRef>;
+  sslKey?: Input<ClusterSpecExternalClustersSslKey>;
   /** The reference to an SSL CA public key to be used to connect to this instance */
-  sslRootCert?: Input<ClusterSpecEnvValueFromConfigMapKeyRef>;
+  sslRootCert?: Input<ClusterSpecExternalClustersSslKey>;
 }
 
 export interface ClusterSpecImageCatalogRef {
@@ -757,7 +757,7 @@ export interface ClusterSpecManagedRoles {
   validUntil?: Input<string>;
 }
 
-export interface ClusterSpecManagedServicesAdditionalServiceTemplateMetadata {
+export interface PoolerSpecTemplateMetadata {
   /** Annotations is an unstructured key value map stored with a resource that may be set by external tools to store and retrieve arbitrary metadata. */
   annotations?: Input<{ [key: string]: Input<string> }>;
   /** Map of string keys and values that can be used to organize and categorize (scope and select) objects. */
@@ -766,7 +766,7 @@ export interface ClusterSpecManagedServicesAdditionalServiceTemplateMetadata {
   name?: Input<string>;
 }
 
-export interface ClusterSpecManagedServicesAdditionalServiceTemplateSpecPorts {
+export interface PoolerSpecServiceTemplateSpecPorts {
   /** The application protocol for this port. */
   appProtocol?: Input<string>;
   /** The name of this port within the service. */
@@ -781,17 +781,17 @@ export interface ClusterSpecManagedServicesAdditionalServiceTemplateSpecPorts {
   targetPort?: Input<number | string>;
 }
 
-export interface ClusterSpecManagedServicesAdditionalServiceTemplateSpecSessionAffinityConfigClientIP {
+export interface PoolerSpecServiceTemplateSpecSessionAffinityConfigClientIP {
   /** timeoutSeconds specifies the seconds of ClientIP type session sticky time. */
   timeoutSeconds?: Input<number>;
 }
 
-export interface ClusterSpecManagedServicesAdditionalServiceTemplateSpecSessionAffinityConfig {
+export interface PoolerSpecServiceTemplateSpecSessionAffinityConfig {
   /** clientIP contains the configurations of Client IP based session affinity. */
-  clientIP?: Input<ClusterSpecManagedServicesAdditionalServiceTemplateSpecSessionAffinityConfigClientIP>;
+  clientIP?: Input<PoolerSpecServiceTemplateSpecSessionAffinityConfigClientIP>;
 }
 
-export interface ClusterSpecManagedServicesAdditionalServiceTemplateSpec {
+export interface PoolerSpecServiceTemplateSpec {
   /** allocateLoadBalancerNodePorts defines if NodePorts will be automatically allocated for services with type LoadBalancer. */
   allocateLoadBalancerNodePorts?: Input<boolean>;
   /** clusterIP is the IP address of the service and is usually assigned randomly. */
@@ -819,7 +819,7 @@ export interface ClusterSpecManagedServicesAdditionalServiceTemplateSpec {
   /** If specified and supported by the platform, this will restrict traffic through the cloud-provider load-balancer will be restricted to the specified client IPs. */
   loadBalancerSourceRanges?: Input<Input<string>[]>;
   /** The list of ports that are exposed by this service. */
-  ports?: Input<Input<ClusterSpecManagedServicesAdditionalServiceTemplateSpecPorts>[]>;
+  ports?: Input<Input<PoolerSpecServiceTemplateSpecPorts>[]>;
   /** publishNotReadyAddresses indicates that any agent which deals with endpoints for this Service should disregard any indications of ready/not-ready. */
   publishNotReadyAddresses?: Input<boolean>;
   /** Route service traffic to pods with label keys and values matching this selector. */
@@ -827,25 +827,25 @@ export interface ClusterSpecManagedServicesAdditionalServiceTemplateSpec {
   /** Supports "ClientIP" and "None". */
   sessionAffinity?: Input<string>;
   /** sessionAffinityConfig contains the configurations of session affinity. */
-  sessionAffinityConfig?: Input<ClusterSpecManagedServicesAdditionalServiceTemplateSpecSessionAffinityConfig>;
+  sessionAffinityConfig?: Input<PoolerSpecServiceTemplateSpecSessionAffinityConfig>;
   /** TrafficDistribution offers a way to express preferences for how traffic is distributed to Service endpoints. */
   trafficDistribution?: Input<string>;
   /** type determines how the Service is exposed. */
   type?: Input<string>;
 }
 
-export interface ClusterSpecManagedServicesAdditionalServiceTemplate {
+export interface PoolerSpecServiceTemplate {
   /** Standard object's metadata. */
-  metadata?: Input<ClusterSpecManagedServicesAdditionalServiceTemplateMetadata>;
+  metadata?: Input<PoolerSpecTemplateMetadata>;
   /** Specification of the desired behavior of the service. */
-  spec?: Input<ClusterSpecManagedServicesAdditionalServiceTemplateSpec>;
+  spec?: Input<PoolerSpecServiceTemplateSpec>;
 }
 
 export interface ClusterSpecManagedServicesAdditional {
   /** SelectorType specifies the type of selectors that the service will have. */
   selectorType: Input<"rw" | "r" | "ro">;
   /** ServiceTemplate is the template specification for the service. */
-  serviceTemplate: Input<ClusterSpecManagedServicesAdditionalServiceTemplate>;
+  serviceTemplate: Input<PoolerSpecServiceTemplate>;
   /** UpdateStrategy describes how the service differences should be reconciled */
   updateStrategy?: Input<"patch" | "replace">;
 }
@@ -864,7 +864,7 @@ export interface ClusterSpecManaged {
   services?: Input<ClusterSpecManagedServices>;
 }
 
-export interface ClusterSpecMonitoringPodMonitorMetricRelabelings {
+export interface PoolerSpecMonitoringPodMonitorRelabelings {
   /** action to perform based on the regex matching. */
   action?: Input<"replace" | "Replace" | "keep" | "Keep" | "drop" | "Drop" | "hashmod" | "HashMod" | "labelmap" | "LabelMap" | "labeldrop" | "LabelDrop" | "labelkeep" | "LabelKeep" | "lowercase" | "Lowercase" | "uppercase" | "Uppercase" | "keepequal" | "KeepEqual" | "dropequal" | "DropEqual">;
   /** modulus to take of the hash of the source label values. */
@@ -881,16 +881,16 @@ export interface ClusterSpecMonitoringPodMonitorMetricRelabelings {
   targetLabel?: Input<string>;
 }
 
-export interface ClusterSpecMonitoringTls {
+export interface PoolerSpecMonitoringTls {
   /** Enable TLS for the monitoring endpoint. */
   enabled?: Input<boolean>;
 }
 
 export interface ClusterSpecMonitoring {
   /** The list of config maps containing the custom queries */
-  customQueriesConfigMap?: Input<Input<ClusterSpecBackupBarmanObjectStoreAzureCredentialsConnectionString>[]>;
+  customQueriesConfigMap?: Input<Input<ClusterSpecMonitoringCustomQueriesSecret>[]>;
   /** The list of secrets containing the custom queries */
-  customQueriesSecret?: Input<Input<ClusterSpecBackupBarmanObjectStoreAzureCredentialsConnectionString>[]>;
+  customQueriesSecret?: Input<Input<ClusterSpecMonitoringCustomQueriesSecret>[]>;
   /** Whether the default queries should be injected. */
   disableDefaultQueries?: Input<boolean>;
   /** Enable or disable the `PodMonitor` Deprecated: This feature will be removed in an upcoming release. */
@@ -898,11 +898,11 @@ export interface ClusterSpecMonitoring {
   /** The interval during which metrics computed from queries are considered current. */
   metricsQueriesTTL?: Input<string>;
   /** The list of metric relabelings for the `PodMonitor`. */
-  podMonitorMetricRelabelings?: Input<Input<ClusterSpecMonitoringPodMonitorMetricRelabelings>[]>;
+  podMonitorMetricRelabelings?: Input<Input<PoolerSpecMonitoringPodMonitorRelabelings>[]>;
   /** The list of relabelings for the `PodMonitor`. */
-  podMonitorRelabelings?: Input<Input<ClusterSpecMonitoringPodMonitorMetricRelabelings>[]>;
+  podMonitorRelabelings?: Input<Input<PoolerSpecMonitoringPodMonitorRelabelings>[]>;
   /** Configure TLS communication for the metrics endpoint. */
-  tls?: Input<ClusterSpecMonitoringTls>;
+  tls?: Input<PoolerSpecMonitoringTls>;
 }
 
 export interface ClusterSpecNodeMaintenanceWindow {
@@ -912,14 +912,14 @@ export interface ClusterSpecNodeMaintenanceWindow {
   reusePVC?: Input<boolean>;
 }
 
-export interface ClusterSpecPodSecurityContextAppArmorProfile {
+export interface ClusterSpecSeccompProfile {
   /** localhostProfile indicates a profile loaded on the node that should be used. */
   localhostProfile?: Input<string>;
   /** type indicates which kind of AppArmor profile will be applied. */
   type: Input<string>;
 }
 
-export interface ClusterSpecPodSecurityContextSeLinuxOptions {
+export interface ClusterSpecSecurityContextSeLinuxOptions {
   /** Level is SELinux level label that applies to the container. */
   level?: Input<string>;
   /** Role is a SELinux role label that applies to the container. */
@@ -930,14 +930,14 @@ export interface ClusterSpecPodSecurityContextSeLinuxOptions {
   user?: Input<string>;
 }
 
-export interface ClusterSpecPodSecurityContextSysctls {
+export interface ClusterSpecPostgresqlExtensionsEnv {
   /** Name of a property to set */
   name: Input<string>;
   /** Value of a property to set */
   value: Input<string>;
 }
 
-export interface ClusterSpecPodSecurityContextWindowsOptions {
+export interface ClusterSpecSecurityContextWindowsOptions {
   /** GMSACredentialSpec is where the GMSA admission webhook (https://github.com/kubernetes-sigs/windows-gmsa) inlines the contents of the GMSA credential spec named by the GMSACredentialSpecName field. */
   gmsaCredentialSpec?: Input<string>;
   /** GMSACredentialSpecName is the name of the GMSA credential spec to use. */
@@ -950,7 +950,7 @@ export interface ClusterSpecPodSecurityContextWindowsOptions {
 
 export interface ClusterSpecPodSecurityContext {
   /** appArmorProfile is the AppArmor options to use by the containers in this pod. */
-  appArmorProfile?: Input<ClusterSpecPodSecurityContextAppArmorProfile>;
+  appArmorProfile?: Input<ClusterSpecSeccompProfile>;
   /** A special supplemental group that applies to all containers in a pod. */
   fsGroup?: Input<number>;
   /** fsGroupChangePolicy defines behavior of changing ownership and permission of the volume before being exposed inside Pod. */
@@ -964,27 +964,27 @@ export interface ClusterSpecPodSecurityContext {
   /** seLinuxChangePolicy defines how the container's SELinux label is applied to all volumes used by the Pod. */
   seLinuxChangePolicy?: Input<string>;
   /** The SELinux context to be applied to all containers. */
-  seLinuxOptions?: Input<ClusterSpecPodSecurityContextSeLinuxOptions>;
+  seLinuxOptions?: Input<ClusterSpecSecurityContextSeLinuxOptions>;
   /** The seccomp options to use by the containers in this pod. */
-  seccompProfile?: Input<ClusterSpecPodSecurityContextAppArmorProfile>;
+  seccompProfile?: Input<ClusterSpecSeccompProfile>;
   /** A list of groups applied to the first process run in each container, in addition to the container's primary GID and fsGroup (if specified). */
   supplementalGroups?: Input<Input<number>[]>;
   /** Defines how supplemental groups of the first container processes are calculated. */
   supplementalGroupsPolicy?: Input<string>;
   /** Sysctls hold a list of namespaced sysctls used for the pod. */
-  sysctls?: Input<Input<ClusterSpecPodSecurityContextSysctls>[]>;
+  sysctls?: Input<Input<ClusterSpecPostgresqlExtensionsEnv>[]>;
   /** The Windows specific settings applied to all containers. */
-  windowsOptions?: Input<ClusterSpecPodSecurityContextWindowsOptions>;
+  windowsOptions?: Input<ClusterSpecSecurityContextWindowsOptions>;
 }
 
 export interface ClusterSpecPodSelectorRefs {
   /** Name is the identifier used to reference this selector in pg_hba rules via the ${podselector:NAME} syntax in the address field. */
   name: Input<string>;
   /** Selector is a label selector that identifies the pods whose IPs should be resolved. */
-  selector: Input<ClusterSpecAffinityAdditionalPodAffinityPreferredDuringSchedulingIgnoredDuringExecutionPodAffinityTermLabelSelector>;
+  selector: Input<ClusterSpecPodSelectorRefsSelector>;
 }
 
-export interface ClusterSpecPostgresqlExtensionsImage {
+export interface PoolerSpecTemplateSpecVolumesImage {
   /** Policy for pulling OCI objects. */
   pullPolicy?: Input<string>;
   /** Required: Image or artifact reference to be used. */
@@ -997,11 +997,11 @@ export interface ClusterSpecPostgresqlExtensions {
   /** The list of directories inside the image which should be added to dynamic_library_path. */
   dynamic_library_path?: Input<Input<string>[]>;
   /** Env is a list of custom environment variables to be set in the PostgreSQL process for this extension. */
-  env?: Input<Input<ClusterSpecPodSecurityContextSysctls>[]>;
+  env?: Input<Input<ClusterSpecPostgresqlExtensionsEnv>[]>;
   /** The list of directories inside the image which should be added to extension_control_path. */
   extension_control_path?: Input<Input<string>[]>;
   /** The image containing the extension. */
-  image?: Input<ClusterSpecPostgresqlExtensionsImage>;
+  image?: Input<PoolerSpecTemplateSpecVolumesImage>;
   /** The list of directories inside the image which should be added to ld_library_path. */
   ld_library_path?: Input<Input<string>[]>;
   /** The name of the extension, required. */
@@ -1021,7 +1021,7 @@ export interface ClusterSpecPostgresqlLdapBindSearchAuth {
   /** DN of the user to bind to the directory */
   bindDN?: Input<string>;
   /** Secret with the password for the user to bind to the directory */
-  bindPassword?: Input<ClusterSpecEnvValueFromConfigMapKeyRef>;
+  bindPassword?: Input<ClusterSpecExternalClustersSslKey>;
   /** Attribute to match against the username */
   searchAttribute?: Input<string>;
   /** Search filter to use when doing the search+bind authentication */
@@ -1127,7 +1127,7 @@ export interface ClusterSpecProbesLiveness {
   timeoutSeconds?: Input<number>;
 }
 
-export interface ClusterSpecProbesReadiness {
+export interface ClusterSpecProbesStartup {
   /** Minimum consecutive failures for the probe to be considered failed after having succeeded. */
   failureThreshold?: Input<number>;
   /** Number of seconds after the container has started before liveness probes are initiated. */
@@ -1150,14 +1150,14 @@ export interface ClusterSpecProbes {
   /** The liveness probe configuration */
   liveness?: Input<ClusterSpecProbesLiveness>;
   /** The readiness probe configuration */
-  readiness?: Input<ClusterSpecProbesReadiness>;
+  readiness?: Input<ClusterSpecProbesStartup>;
   /** The startup probe configuration */
-  startup?: Input<ClusterSpecProbesReadiness>;
+  startup?: Input<ClusterSpecProbesStartup>;
 }
 
 export interface ClusterSpecProjectedVolumeTemplateSourcesClusterTrustBundle {
   /** Select all ClusterTrustBundles that match this label selector. */
-  labelSelector?: Input<ClusterSpecAffinityAdditionalPodAffinityPreferredDuringSchedulingIgnoredDuringExecutionPodAffinityTermLabelSelector>;
+  labelSelector?: Input<ClusterSpecPodSelectorRefsSelector>;
   /** Select a single ClusterTrustBundle by object name. */
   name?: Input<string>;
   /** If true, don't block pod startup if the referenced ClusterTrustBundle(s) aren't available. */
@@ -1170,7 +1170,7 @@ export interface ClusterSpecProjectedVolumeTemplateSourcesClusterTrustBundle {
   user?: Input<number>;
 }
 
-export interface ClusterSpecProjectedVolumeTemplateSourcesConfigMapItems {
+export interface PoolerSpecTemplateSpecVolumesSecretItems {
   /** key is the key to project. */
   key: Input<string>;
   /** mode is Optional: mode bits used to set permissions on this file. */
@@ -1181,16 +1181,16 @@ export interface ClusterSpecProjectedVolumeTemplateSourcesConfigMapItems {
   user?: Input<number>;
 }
 
-export interface ClusterSpecProjectedVolumeTemplateSourcesConfigMap {
+export interface ClusterSpecProjectedVolumeTemplateSourcesSecret {
   /** items if unspecified, each key-value pair in the Data field of the referenced ConfigMap will be projected into the volume as a file whose name is the key and content is the value. */
-  items?: Input<Input<ClusterSpecProjectedVolumeTemplateSourcesConfigMapItems>[]>;
+  items?: Input<Input<PoolerSpecTemplateSpecVolumesSecretItems>[]>;
   /** Name of the referent. */
   name?: Input<string>;
   /** optional specify whether the ConfigMap or its keys must be defined */
   optional?: Input<boolean>;
 }
 
-export interface ClusterSpecProjectedVolumeTemplateSourcesDownwardAPIItems {
+export interface PoolerSpecTemplateSpecVolumesDownwardAPIItems {
   /** Required: Selects a field of the pod: only annotations, labels, name, namespace and uid are supported. */
   fieldRef?: Input<ClusterSpecEnvValueFromFieldRef>;
   /** Optional: mode bits used to set permissions on this file, must be an octal value between 0000 and 0777 or a decimal value between 0 and 511. */
@@ -1205,7 +1205,7 @@ export interface ClusterSpecProjectedVolumeTemplateSourcesDownwardAPIItems {
 
 export interface ClusterSpecProjectedVolumeTemplateSourcesDownwardAPI {
   /** Items is a list of DownwardAPIVolume file */
-  items?: Input<Input<ClusterSpecProjectedVolumeTemplateSourcesDownwardAPIItems>[]>;
+  items?: Input<Input<PoolerSpecTemplateSpecVolumesDownwardAPIItems>[]>;
 }
 
 export interface ClusterSpecProjectedVolumeTemplateSourcesPodCertificate {
@@ -1242,13 +1242,13 @@ export interface ClusterSpecProjectedVolumeTemplateSources {
   /** ClusterTrustBundle allows a pod to access the `.spec.trustBundle` field of ClusterTrustBundle objects in an auto-updating file. */
   clusterTrustBundle?: Input<ClusterSpecProjectedVolumeTemplateSourcesClusterTrustBundle>;
   /** configMap information about the configMap data to project */
-  configMap?: Input<ClusterSpecProjectedVolumeTemplateSourcesConfigMap>;
+  configMap?: Input<ClusterSpecProjectedVolumeTemplateSourcesSecret>;
   /** downwardAPI information about the downwardAPI data to project */
   downwardAPI?: Input<ClusterSpecProjectedVolumeTemplateSourcesDownwardAPI>;
   /** Projects an auto-rotating credential bundle (private key and certificate chain) that the pod can use either as a TLS client or server. */
   podCertificate?: Input<ClusterSpecProjectedVolumeTemplateSourcesPodCertificate>;
   /** secret information about the secret data to project */
-  secret?: Input<ClusterSpecProjectedVolumeTemplateSourcesConfigMap>;
+  secret?: Input<ClusterSpecProjectedVolumeTemplateSourcesSecret>;
   /** serviceAccountToken is information about the serviceAccountToken data to project */
   serviceAccountToken?: Input<ClusterSpecProjectedVolumeTemplateSourcesServiceAccountToken>;
 }
@@ -1329,7 +1329,7 @@ export interface ClusterSpecSecurityContext {
   /** AllowPrivilegeEscalation controls whether a process can gain more privileges than its parent process. */
   allowPrivilegeEscalation?: Input<boolean>;
   /** appArmorProfile is the AppArmor options to use by this container. */
-  appArmorProfile?: Input<ClusterSpecPodSecurityContextAppArmorProfile>;
+  appArmorProfile?: Input<ClusterSpecSeccompProfile>;
   /** The capabilities to add/drop when running containers. */
   capabilities?: Input<ClusterSpecSecurityContextCapabilities>;
   /** Run container in privileged mode. */
@@ -1345,21 +1345,21 @@ export interface ClusterSpecSecurityContext {
   /** The UID to run the entrypoint of the container process. */
   runAsUser?: Input<number>;
   /** The SELinux context to be applied to the container. */
-  seLinuxOptions?: Input<ClusterSpecPodSecurityContextSeLinuxOptions>;
+  seLinuxOptions?: Input<ClusterSpecSecurityContextSeLinuxOptions>;
   /** The seccomp options to use by this container. */
-  seccompProfile?: Input<ClusterSpecPodSecurityContextAppArmorProfile>;
+  seccompProfile?: Input<ClusterSpecSeccompProfile>;
   /** The Windows specific settings applied to all containers. */
-  windowsOptions?: Input<ClusterSpecPodSecurityContextWindowsOptions>;
+  windowsOptions?: Input<ClusterSpecSecurityContextWindowsOptions>;
 }
 
 export interface ClusterSpecServiceAccountTemplate {
   /** Metadata are the metadata to be used for the generated service account */
-  metadata: Input<ClusterSpecManagedServicesAdditionalServiceTemplateMetadata>;
+  metadata: Input<PoolerSpecTemplateMetadata>;
 }
 
 export interface ClusterSpecStorage {
   /** Template to be used to generate the Persistent Volume Claim */
-  pvcTemplate?: Input<ClusterSpecEphemeralVolumeSourceVolumeClaimTemplateSpec>;
+  pvcTemplate?: Input<ClusterSpecStoragePvcTemplate>;
   /** Resize existent PVCs, defaults to true */
   resizeInUseVolumes?: Input<boolean>;
   /** Size of the storage. */
@@ -1368,7 +1368,7 @@ export interface ClusterSpecStorage {
   storageClass?: Input<string>;
 }
 
-export interface ClusterSpecTablespacesOwner {
+export interface DatabaseSpecCluster {
   name?: Input<string>;
 }
 
@@ -1376,7 +1376,7 @@ export interface ClusterSpecTablespaces {
   /** The name of the tablespace */
   name: Input<string>;
   /** Owner is the PostgreSQL user owning the tablespace */
-  owner?: Input<ClusterSpecTablespacesOwner>;
+  owner?: Input<DatabaseSpecCluster>;
   /** The storage configuration for the tablespace */
   storage: Input<ClusterSpecStorage>;
   /** When set to true, the tablespace will be added as a `temp_tablespaces` entry in PostgreSQL, and will be available to automatically house temp database objects, or other temporary files. */
@@ -1385,7 +1385,7 @@ export interface ClusterSpecTablespaces {
 
 export interface ClusterSpecTopologySpreadConstraints {
   /** LabelSelector is used to find matching pods. */
-  labelSelector?: Input<ClusterSpecAffinityAdditionalPodAffinityPreferredDuringSchedulingIgnoredDuringExecutionPodAffinityTermLabelSelector>;
+  labelSelector?: Input<ClusterSpecPodSelectorRefsSelector>;
   /** MatchLabelKeys is a set of pod label keys to select the pods over which spreading will be calculated. */
   matchLabelKeys?: Input<Input<string>[]>;
   /** MaxSkew describes the degree to which pods may be unevenly distributed. */
@@ -1456,7 +1456,7 @@ export interface ClusterSpec {
   /** Define a maintenance window for the Kubernetes nodes */
   nodeMaintenanceWindow?: Input<ClusterSpecNodeMaintenanceWindow>;
   /** The plugins configuration, containing any plugin to be loaded with the corresponding configuration */
-  plugins?: Input<Input<ClusterSpecExternalClustersPlugin>[]>;
+  plugins?: Input<Input<ClusterSpecPlugins>[]>;
   /** Override the PodSecurityContext applied to every Pod of the cluster. */
   podSecurityContext?: Input<ClusterSpecPodSecurityContext>;
   /** PodSelectorRefs defines named pod label selectors that can be referenced in pg_hba rules using the ${podselector:NAME} syntax in the address field. */
@@ -1488,7 +1488,7 @@ export interface ClusterSpec {
   /** If specified, the pod will be dispatched by specified Kubernetes scheduler. */
   schedulerName?: Input<string>;
   /** The SeccompProfile applied to every Pod and Container. */
-  seccompProfile?: Input<ClusterSpecPodSecurityContextAppArmorProfile>;
+  seccompProfile?: Input<ClusterSpecSeccompProfile>;
   /** Override the SecurityContext applied to every Container in the Pod of the cluster. */
   securityContext?: Input<ClusterSpecSecurityContext>;
   /** Name of an existing ServiceAccount in the same namespace to use for the cluster. */
@@ -1587,7 +1587,7 @@ export interface DatabaseSpec {
   /** Maps to the `BUILTIN_LOCALE` parameter of `CREATE DATABASE`. */
   builtinLocale?: Input<string>;
   /** The name of the PostgreSQL cluster hosting the database. */
-  cluster: Input<ClusterSpecTablespacesOwner>;
+  cluster: Input<DatabaseSpecCluster>;
   /** Maps to the `COLLATION_VERSION` parameter of `CREATE DATABASE`. */
   collationVersion?: Input<string>;
   /** Maps to the `CONNECTION LIMIT` clause of `CREATE DATABASE` and `ALTER DATABASE`. */
@@ -1671,11 +1671,11 @@ export interface PoolerSpecMonitoring {
   /** Enable or disable the `PodMonitor` Deprecated: This feature will be removed in an upcoming release. */
   enablePodMonitor?: Input<boolean>;
   /** The list of metric relabelings for the `PodMonitor`. */
-  podMonitorMetricRelabelings?: Input<Input<ClusterSpecMonitoringPodMonitorMetricRelabelings>[]>;
+  podMonitorMetricRelabelings?: Input<Input<PoolerSpecMonitoringPodMonitorRelabelings>[]>;
   /** The list of relabelings for the `PodMonitor`. */
-  podMonitorRelabelings?: Input<Input<ClusterSpecMonitoringPodMonitorMetricRelabelings>[]>;
+  podMonitorRelabelings?: Input<Input<PoolerSpecMonitoringPodMonitorRelabelings>[]>;
   /** Configure TLS communication for the metrics endpoint. */
-  tls?: Input<ClusterSpecMonitoringTls>;
+  tls?: Input<PoolerSpecMonitoringTls>;
 }
 
 export interface PoolerSpecPgbouncerImageCatalogRef {
@@ -1725,16 +1725,16 @@ export interface PoolerSpecTemplateSpecAffinity {
   podAntiAffinity?: Input<ClusterSpecAffinityAdditionalPodAffinity>;
 }
 
-export interface PoolerSpecTemplateSpecContainersLifecyclePostStartExec {
+export interface PoolerSpecTemplateSpecContainersStartupProbeExec {
   /** Command is the command line to execute inside the container, the working directory for the command is root ('/') in the container's filesystem. */
   command?: Input<Input<string>[]>;
 }
 
-export interface PoolerSpecTemplateSpecContainersLifecyclePostStartHttpGet {
+export interface PoolerSpecTemplateSpecContainersStartupProbeHttpGet {
   /** Host name to connect to, defaults to the pod IP. */
   host?: Input<string>;
   /** Custom headers to set in the request. */
-  httpHeaders?: Input<Input<ClusterSpecPodSecurityContextSysctls>[]>;
+  httpHeaders?: Input<Input<ClusterSpecPostgresqlExtensionsEnv>[]>;
   /** Path to access on the HTTP server. */
   path?: Input<string>;
   /** Name or number of the port to access on the container. */
@@ -1745,39 +1745,39 @@ export interface PoolerSpecTemplateSpecContainersLifecyclePostStartHttpGet {
   scheme?: Input<string>;
 }
 
-export interface PoolerSpecTemplateSpecContainersLifecyclePostStartSleep {
+export interface PoolerSpecTemplateSpecContainersLifecyclePreStopSleep {
   /** Seconds is the number of seconds to sleep. */
   seconds: Input<number>;
 }
 
-export interface PoolerSpecTemplateSpecContainersLifecyclePostStartTcpSocket {
+export interface PoolerSpecTemplateSpecContainersStartupProbeTcpSocket {
   /** Optional: Host name to connect to, defaults to the pod IP. */
   host?: Input<string>;
   /** Number or name of the port to access on the container. */
   port: Input<number | string>;
 }
 
-export interface PoolerSpecTemplateSpecContainersLifecyclePostStart {
+export interface PoolerSpecTemplateSpecContainersLifecyclePreStop {
   /** Exec specifies a command to execute in the container. */
-  exec?: Input<PoolerSpecTemplateSpecContainersLifecyclePostStartExec>;
+  exec?: Input<PoolerSpecTemplateSpecContainersStartupProbeExec>;
   /** HTTPGet specifies an HTTP GET request to perform. */
-  httpGet?: Input<PoolerSpecTemplateSpecContainersLifecyclePostStartHttpGet>;
+  httpGet?: Input<PoolerSpecTemplateSpecContainersStartupProbeHttpGet>;
   /** Sleep represents a duration that the container should sleep. */
-  sleep?: Input<PoolerSpecTemplateSpecContainersLifecyclePostStartSleep>;
+  sleep?: Input<PoolerSpecTemplateSpecContainersLifecyclePreStopSleep>;
   /** Deprecated. */
-  tcpSocket?: Input<PoolerSpecTemplateSpecContainersLifecyclePostStartTcpSocket>;
+  tcpSocket?: Input<PoolerSpecTemplateSpecContainersStartupProbeTcpSocket>;
 }
 
 export interface PoolerSpecTemplateSpecContainersLifecycle {
   /** PostStart is called immediately after a container is created. */
-  postStart?: Input<PoolerSpecTemplateSpecContainersLifecyclePostStart>;
+  postStart?: Input<PoolerSpecTemplateSpecContainersLifecyclePreStop>;
   /** PreStop is called immediately before a container is terminated due to an API request or management event such as liveness/startup probe failure, preemption, resource contention, etc. */
-  preStop?: Input<PoolerSpecTemplateSpecContainersLifecyclePostStart>;
+  preStop?: Input<PoolerSpecTemplateSpecContainersLifecyclePreStop>;
   /** StopSignal defines which signal will be sent to a container when it is being stopped. */
   stopSignal?: Input<string>;
 }
 
-export interface PoolerSpecTemplateSpecContainersLivenessProbeGrpc {
+export interface PoolerSpecTemplateSpecContainersStartupProbeGrpc {
   /** mode specifies the connection mode for the gRPC health probe. */
   mode?: Input<string>;
   /** Port number of the gRPC service. */
@@ -1786,15 +1786,15 @@ export interface PoolerSpecTemplateSpecContainersLivenessProbeGrpc {
   service?: Input<string>;
 }
 
-export interface PoolerSpecTemplateSpecContainersLivenessProbe {
+export interface PoolerSpecTemplateSpecContainersStartupProbe {
   /** Exec specifies a command to execute in the container. */
-  exec?: Input<PoolerSpecTemplateSpecContainersLifecyclePostStartExec>;
+  exec?: Input<PoolerSpecTemplateSpecContainersStartupProbeExec>;
   /** Minimum consecutive failures for the probe to be considered failed after having succeeded. */
   failureThreshold?: Input<number>;
   /** GRPC specifies a GRPC HealthCheckRequest. */
-  grpc?: Input<PoolerSpecTemplateSpecContainersLivenessProbeGrpc>;
+  grpc?: Input<PoolerSpecTemplateSpecContainersStartupProbeGrpc>;
   /** HTTPGet specifies an HTTP GET request to perform. */
-  httpGet?: Input<PoolerSpecTemplateSpecContainersLifecyclePostStartHttpGet>;
+  httpGet?: Input<PoolerSpecTemplateSpecContainersStartupProbeHttpGet>;
   /** Number of seconds after the container has started before liveness probes are initiated. */
   initialDelaySeconds?: Input<number>;
   /** How often (in seconds) to perform the probe. */
@@ -1802,7 +1802,7 @@ export interface PoolerSpecTemplateSpecContainersLivenessProbe {
   /** Minimum consecutive successes for the probe to be considered successful after having failed. */
   successThreshold?: Input<number>;
   /** TCPSocket specifies a connection to a TCP port. */
-  tcpSocket?: Input<PoolerSpecTemplateSpecContainersLifecyclePostStartTcpSocket>;
+  tcpSocket?: Input<PoolerSpecTemplateSpecContainersStartupProbeTcpSocket>;
   /** Optional duration in seconds the pod needs to terminate gracefully upon probe failure. */
   terminationGracePeriodSeconds?: Input<number>;
   /** Number of seconds after which the probe times out. */
@@ -1885,13 +1885,13 @@ export interface PoolerSpecTemplateSpecContainers {
   /** Actions that the management system should take in response to container lifecycle events. */
   lifecycle?: Input<PoolerSpecTemplateSpecContainersLifecycle>;
   /** Periodic probe of container liveness. */
-  livenessProbe?: Input<PoolerSpecTemplateSpecContainersLivenessProbe>;
+  livenessProbe?: Input<PoolerSpecTemplateSpecContainersStartupProbe>;
   /** Name of the container specified as a DNS_LABEL. */
   name: Input<string>;
   /** List of ports to expose from the container. */
   ports?: Input<Input<PoolerSpecTemplateSpecContainersPorts>[]>;
   /** Periodic probe of container service readiness. */
-  readinessProbe?: Input<PoolerSpecTemplateSpecContainersLivenessProbe>;
+  readinessProbe?: Input<PoolerSpecTemplateSpecContainersStartupProbe>;
   /** Resources resize policy for the container. */
   resizePolicy?: Input<Input<PoolerSpecTemplateSpecContainersResizePolicy>[]>;
   /** Compute Resources required by this container. */
@@ -1903,7 +1903,7 @@ export interface PoolerSpecTemplateSpecContainers {
   /** SecurityContext defines the security options the container should be run with. */
   securityContext?: Input<ClusterSpecSecurityContext>;
   /** StartupProbe indicates that the Pod has successfully initialized. */
-  startupProbe?: Input<PoolerSpecTemplateSpecContainersLivenessProbe>;
+  startupProbe?: Input<PoolerSpecTemplateSpecContainersStartupProbe>;
   /** Whether this container should allocate a buffer for stdin in the container runtime. */
   stdin?: Input<boolean>;
   /** Whether the container runtime should close the stdin channel after it has been opened by a single attach. */
@@ -1954,13 +1954,13 @@ export interface PoolerSpecTemplateSpecEphemeralContainers {
   /** Lifecycle is not allowed for ephemeral containers. */
   lifecycle?: Input<PoolerSpecTemplateSpecContainersLifecycle>;
   /** Probes are not allowed for ephemeral containers. */
-  livenessProbe?: Input<PoolerSpecTemplateSpecContainersLivenessProbe>;
+  livenessProbe?: Input<PoolerSpecTemplateSpecContainersStartupProbe>;
   /** Name of the ephemeral container specified as a DNS_LABEL. */
   name: Input<string>;
   /** Ports are not allowed for ephemeral containers. */
   ports?: Input<Input<PoolerSpecTemplateSpecContainersPorts>[]>;
   /** Probes are not allowed for ephemeral containers. */
-  readinessProbe?: Input<PoolerSpecTemplateSpecContainersLivenessProbe>;
+  readinessProbe?: Input<PoolerSpecTemplateSpecContainersStartupProbe>;
   /** Resources resize policy for the container. */
   resizePolicy?: Input<Input<PoolerSpecTemplateSpecContainersResizePolicy>[]>;
   /** Resources are not allowed for ephemeral containers. */
@@ -1972,7 +1972,7 @@ export interface PoolerSpecTemplateSpecEphemeralContainers {
   /** Optional: SecurityContext defines the security options the ephemeral container should be run with. */
   securityContext?: Input<ClusterSpecSecurityContext>;
   /** Probes are not allowed for ephemeral containers. */
-  startupProbe?: Input<PoolerSpecTemplateSpecContainersLivenessProbe>;
+  startupProbe?: Input<PoolerSpecTemplateSpecContainersStartupProbe>;
   /** Whether this container should allocate a buffer for stdin in the container runtime. */
   stdin?: Input<boolean>;
   /** Whether the container runtime should close the stdin channel after it has been opened by a single attach. */
@@ -2071,7 +2071,7 @@ export interface PoolerSpecTemplateSpecVolumesCephfs {
   /** secretFile is Optional: SecretFile is the path to key ring for User, default is /etc/ceph/user.secret More info: https://examples.k8s.io/volumes/cephfs/README.md#how-to-use-it */
   secretFile?: Input<string>;
   /** secretRef is Optional: SecretRef is reference to the authentication secret for User, default is empty. */
-  secretRef?: Input<ClusterSpecTablespacesOwner>;
+  secretRef?: Input<DatabaseSpecCluster>;
   /** user is optional: User is the rados user name, default is admin More info: https://examples.k8s.io/volumes/cephfs/README.md#how-to-use-it */
   user?: Input<string>;
 }
@@ -2082,7 +2082,7 @@ export interface PoolerSpecTemplateSpecVolumesCinder {
   /** readOnly defaults to false (read/write). */
   readOnly?: Input<boolean>;
   /** secretRef is optional: points to a secret object containing parameters used to connect to OpenStack. */
-  secretRef?: Input<ClusterSpecTablespacesOwner>;
+  secretRef?: Input<DatabaseSpecCluster>;
   /** volumeID used to identify the volume in cinder. */
   volumeID: Input<string>;
 }
@@ -2093,7 +2093,7 @@ export interface PoolerSpecTemplateSpecVolumesConfigMap {
   /** defaultUser is Optional: The owner UID of the created files by default. */
   defaultUser?: Input<number>;
   /** items if unspecified, each key-value pair in the Data field of the referenced ConfigMap will be projected into the volume as a file whose name is the key and content is the value. */
-  items?: Input<Input<ClusterSpecProjectedVolumeTemplateSourcesConfigMapItems>[]>;
+  items?: Input<Input<PoolerSpecTemplateSpecVolumesSecretItems>[]>;
   /** Name of the referent. */
   name?: Input<string>;
   /** optional specify whether the ConfigMap or its keys must be defined */
@@ -2106,7 +2106,7 @@ export interface PoolerSpecTemplateSpecVolumesCsi {
   /** fsType to mount. */
   fsType?: Input<string>;
   /** nodePublishSecretRef is a reference to the secret object containing sensitive information to pass to the CSI driver to complete the CSI NodePublishVolume and NodeUnpublishVolume calls. */
-  nodePublishSecretRef?: Input<ClusterSpecTablespacesOwner>;
+  nodePublishSecretRef?: Input<DatabaseSpecCluster>;
   /** readOnly specifies a read-only configuration for the volume. */
   readOnly?: Input<boolean>;
   /** volumeAttributes stores driver-specific properties that are passed to the CSI driver. */
@@ -2119,7 +2119,7 @@ export interface PoolerSpecTemplateSpecVolumesDownwardAPI {
   /** defaultUser is Optional: The owner UID of the created files by default. */
   defaultUser?: Input<number>;
   /** Items is a list of downward API volume file */
-  items?: Input<Input<ClusterSpecProjectedVolumeTemplateSourcesDownwardAPIItems>[]>;
+  items?: Input<Input<PoolerSpecTemplateSpecVolumesDownwardAPIItems>[]>;
 }
 
 export interface PoolerSpecTemplateSpecVolumesEmptyDir {
@@ -2154,7 +2154,7 @@ export interface PoolerSpecTemplateSpecVolumesFlexVolume {
   /** readOnly is Optional: defaults to false (read/write). */
   readOnly?: Input<boolean>;
   /** secretRef is Optional: secretRef is reference to the secret object containing sensitive information to pass to the plugin scripts. */
-  secretRef?: Input<ClusterSpecTablespacesOwner>;
+  secretRef?: Input<DatabaseSpecCluster>;
 }
 
 export interface PoolerSpecTemplateSpecVolumesFlocker {
@@ -2220,7 +2220,7 @@ export interface PoolerSpecTemplateSpecVolumesIscsi {
   /** readOnly here will force the ReadOnly setting in VolumeMounts. */
   readOnly?: Input<boolean>;
   /** secretRef is the CHAP Secret for iSCSI target and initiator authentication */
-  secretRef?: Input<ClusterSpecTablespacesOwner>;
+  secretRef?: Input<DatabaseSpecCluster>;
   /** targetPortal is iSCSI Target Portal. */
   targetPortal: Input<string>;
 }
@@ -2286,7 +2286,7 @@ export interface PoolerSpecTemplateSpecVolumesRbd {
   /** readOnly here will force the ReadOnly setting in VolumeMounts. */
   readOnly?: Input<boolean>;
   /** secretRef is name of the authentication secret for RBDUser. */
-  secretRef?: Input<ClusterSpecTablespacesOwner>;
+  secretRef?: Input<DatabaseSpecCluster>;
   /** user is the rados user name. */
   user?: Input<string>;
 }
@@ -2301,7 +2301,7 @@ export interface PoolerSpecTemplateSpecVolumesScaleIO {
   /** readOnly Defaults to false (read/write). */
   readOnly?: Input<boolean>;
   /** secretRef references to the secret for ScaleIO user and other sensitive information. */
-  secretRef: Input<ClusterSpecTablespacesOwner>;
+  secretRef: Input<DatabaseSpecCluster>;
   /** sslEnabled Flag enable/disable SSL communication with Gateway, default false */
   sslEnabled?: Input<boolean>;
   /** storageMode indicates whether the storage for a volume should be ThickProvisioned or ThinProvisioned. */
@@ -2320,7 +2320,7 @@ export interface PoolerSpecTemplateSpecVolumesSecret {
   /** defaultUser is Optional: The owner UID of the created files by default. */
   defaultUser?: Input<number>;
   /** items If unspecified, each key-value pair in the Data field of the referenced Secret will be projected into the volume as a file whose name is the key and content is the value. */
-  items?: Input<Input<ClusterSpecProjectedVolumeTemplateSourcesConfigMapItems>[]>;
+  items?: Input<Input<PoolerSpecTemplateSpecVolumesSecretItems>[]>;
   /** optional field specify whether the Secret or its keys must be defined */
   optional?: Input<boolean>;
   /** secretName is the name of the secret in the pod's namespace to use. */
@@ -2333,7 +2333,7 @@ export interface PoolerSpecTemplateSpecVolumesStorageos {
   /** readOnly defaults to false (read/write). */
   readOnly?: Input<boolean>;
   /** secretRef specifies the secret to use for obtaining the StorageOS API credentials. */
-  secretRef?: Input<ClusterSpecTablespacesOwner>;
+  secretRef?: Input<DatabaseSpecCluster>;
   /** volumeName is the human-readable name of the StorageOS volume. */
   volumeName?: Input<string>;
   /** volumeNamespace specifies the scope of the volume within StorageOS. */
@@ -2387,7 +2387,7 @@ export interface PoolerSpecTemplateSpecVolumes {
   /** hostPath represents a pre-existing file or directory on the host machine that is directly exposed to the container. */
   hostPath?: Input<PoolerSpecTemplateSpecVolumesHostPath>;
   /** image represents an OCI object (a container image or artifact) pulled and mounted on the kubelet's host machine. */
-  image?: Input<ClusterSpecPostgresqlExtensionsImage>;
+  image?: Input<PoolerSpecTemplateSpecVolumesImage>;
   /** iscsi represents an ISCSI Disk resource that is attached to a kubelet's host machine and then exposed to the pod. */
   iscsi?: Input<PoolerSpecTemplateSpecVolumesIscsi>;
   /** name of the volume. */
@@ -2450,7 +2450,7 @@ export interface PoolerSpecTemplateSpec {
   /** HostnameOverride specifies an explicit override for the pod's hostname as perceived by the pod. */
   hostnameOverride?: Input<string>;
   /** ImagePullSecrets is an optional list of references to secrets in the same namespace to use for pulling any of the images used by this PodSpec. */
-  imagePullSecrets?: Input<Input<ClusterSpecTablespacesOwner>[]>;
+  imagePullSecrets?: Input<Input<DatabaseSpecCluster>[]>;
   /** List of initialization containers belonging to the pod. */
   initContainers?: Input<Input<PoolerSpecTemplateSpecContainers>[]>;
   /** NodeName indicates in which node this pod is scheduled. */
@@ -2507,7 +2507,7 @@ export interface PoolerSpecTemplateSpec {
 
 export interface PoolerSpecTemplate {
   /** Standard object's metadata. */
-  metadata?: Input<ClusterSpecManagedServicesAdditionalServiceTemplateMetadata>;
+  metadata?: Input<PoolerSpecTemplateMetadata>;
   /** Specification of the desired behavior of the pod. */
   spec?: Input<PoolerSpecTemplateSpec>;
 }
@@ -2526,7 +2526,7 @@ export interface PoolerSpec {
   /** Name of an existing ServiceAccount in the same namespace to use for the pooler. */
   serviceAccountName?: Input<string>;
   /** Template for the Service to be created */
-  serviceTemplate?: Input<ClusterSpecManagedServicesAdditionalServiceTemplate>;
+  serviceTemplate?: Input<PoolerSpecServiceTemplate>;
   /** The template of the Pod to be created */
   template?: Input<PoolerSpecTemplate>;
   /** Type of service to forward traffic to. */

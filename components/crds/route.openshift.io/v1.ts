@@ -23,7 +23,7 @@ export class Route extends k8s.apiextensions.CustomResource {
   }
 }
 
-export interface RouteSpecAlternateBackends {
+export interface RouteSpecTo {
   /** The kind of target that the route is referring to. */
   kind?: Input<"Service" | "">;
   /** name of the service/target that is being referred to. */
@@ -92,7 +92,7 @@ export interface RouteSpecTls {
 
 export interface RouteSpec {
   /** alternateBackends allows up to 3 additional backends to be assigned to the route. */
-  alternateBackends?: Input<Input<RouteSpecAlternateBackends>[]>;
+  alternateBackends?: Input<Input<RouteSpecTo>[]>;
   /** host is an alias/DNS that points to the service. */
   host?: Input<string>;
   /** httpHeaders defines policy for HTTP headers. */
@@ -106,7 +106,7 @@ export interface RouteSpec {
   /** The tls field provides the ability to configure certificates and termination for the route. */
   tls?: Input<RouteSpecTls>;
   /** to is an object the route should use as the primary backend. */
-  to: Input<RouteSpecAlternateBackends>;
+  to: Input<RouteSpecTo>;
   /** Wildcard policy if any for the route. */
   wildcardPolicy?: Input<"None" | "Subdomain" | "">;
 }

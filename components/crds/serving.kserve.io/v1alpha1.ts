@@ -9,7 +9,7 @@ type Input<T> = pulumi.Input<T>;
 /** The fields of a ClusterServingRuntime (serving.kserve.io/v1alpha1) besides apiVersion, kind and status. */
 export interface ClusterServingRuntimeArgs {
   metadata?: Input<k8s.types.input.meta.v1.ObjectMeta>;
-  spec?: Input<ClusterServingRuntimeSpec>;
+  spec?: Input<ServingRuntimeSpec>;
 }
 
 /** ClusterServingRuntime (serving.kserve.io/v1alpha1). */
@@ -25,7 +25,7 @@ export class ClusterServingRuntime extends k8s.apiextensions.CustomResource {
 /** The fields of a ServingRuntime (serving.kserve.io/v1alpha1) besides apiVersion, kind and status. */
 export interface ServingRuntimeArgs {
   metadata?: Input<k8s.types.input.meta.v1.ObjectMeta>;
-  spec?: Input<ClusterServingRuntimeSpec>;
+  spec?: Input<ServingRuntimeSpec>;
 }
 
 /** ServingRuntime (serving.kserve.io/v1alpha1). */
@@ -38,168 +38,168 @@ export class ServingRuntime extends k8s.apiextensions.CustomResource {
   }
 }
 
-export interface ClusterServingRuntimeSpecAffinityNodeAffinityPreferredDuringSchedulingIgnoredDuringExecutionPreferenceMatchExpressions {
+export interface ServingRuntimeSpecVolumesEphemeralVolumeClaimTemplateSpecSelectorMatchExpressions {
   key: Input<string>;
   operator: Input<string>;
   values?: Input<Input<string>[]>;
 }
 
-export interface ClusterServingRuntimeSpecAffinityNodeAffinityPreferredDuringSchedulingIgnoredDuringExecutionPreference {
-  matchExpressions?: Input<Input<ClusterServingRuntimeSpecAffinityNodeAffinityPreferredDuringSchedulingIgnoredDuringExecutionPreferenceMatchExpressions>[]>;
-  matchFields?: Input<Input<ClusterServingRuntimeSpecAffinityNodeAffinityPreferredDuringSchedulingIgnoredDuringExecutionPreferenceMatchExpressions>[]>;
+export interface ServingRuntimeSpecAffinityNodeAffinityPreferredDuringSchedulingIgnoredDuringExecutionPreference {
+  matchExpressions?: Input<Input<ServingRuntimeSpecVolumesEphemeralVolumeClaimTemplateSpecSelectorMatchExpressions>[]>;
+  matchFields?: Input<Input<ServingRuntimeSpecVolumesEphemeralVolumeClaimTemplateSpecSelectorMatchExpressions>[]>;
 }
 
-export interface ClusterServingRuntimeSpecAffinityNodeAffinityPreferredDuringSchedulingIgnoredDuringExecution {
-  preference: Input<ClusterServingRuntimeSpecAffinityNodeAffinityPreferredDuringSchedulingIgnoredDuringExecutionPreference>;
+export interface ServingRuntimeSpecAffinityNodeAffinityPreferredDuringSchedulingIgnoredDuringExecution {
+  preference: Input<ServingRuntimeSpecAffinityNodeAffinityPreferredDuringSchedulingIgnoredDuringExecutionPreference>;
   weight: Input<number>;
 }
 
-export interface ClusterServingRuntimeSpecAffinityNodeAffinityRequiredDuringSchedulingIgnoredDuringExecution {
-  nodeSelectorTerms: Input<Input<ClusterServingRuntimeSpecAffinityNodeAffinityPreferredDuringSchedulingIgnoredDuringExecutionPreference>[]>;
+export interface ServingRuntimeSpecAffinityNodeAffinityRequiredDuringSchedulingIgnoredDuringExecution {
+  nodeSelectorTerms: Input<Input<ServingRuntimeSpecAffinityNodeAffinityPreferredDuringSchedulingIgnoredDuringExecutionPreference>[]>;
 }
 
-export interface ClusterServingRuntimeSpecAffinityNodeAffinity {
-  preferredDuringSchedulingIgnoredDuringExecution?: Input<Input<ClusterServingRuntimeSpecAffinityNodeAffinityPreferredDuringSchedulingIgnoredDuringExecution>[]>;
-  requiredDuringSchedulingIgnoredDuringExecution?: Input<ClusterServingRuntimeSpecAffinityNodeAffinityRequiredDuringSchedulingIgnoredDuringExecution>;
+export interface ServingRuntimeSpecAffinityNodeAffinity {
+  preferredDuringSchedulingIgnoredDuringExecution?: Input<Input<ServingRuntimeSpecAffinityNodeAffinityPreferredDuringSchedulingIgnoredDuringExecution>[]>;
+  requiredDuringSchedulingIgnoredDuringExecution?: Input<ServingRuntimeSpecAffinityNodeAffinityRequiredDuringSchedulingIgnoredDuringExecution>;
 }
 
-export interface ClusterServingRuntimeSpecAffinityPodAffinityPreferredDuringSchedulingIgnoredDuringExecutionPodAffinityTermLabelSelector {
-  matchExpressions?: Input<Input<ClusterServingRuntimeSpecAffinityNodeAffinityPreferredDuringSchedulingIgnoredDuringExecutionPreferenceMatchExpressions>[]>;
+export interface ServingRuntimeSpecVolumesEphemeralVolumeClaimTemplateSpecSelector {
+  matchExpressions?: Input<Input<ServingRuntimeSpecVolumesEphemeralVolumeClaimTemplateSpecSelectorMatchExpressions>[]>;
   matchLabels?: Input<{ [key: string]: Input<string> }>;
 }
 
-export interface ClusterServingRuntimeSpecAffinityPodAffinityPreferredDuringSchedulingIgnoredDuringExecutionPodAffinityTerm {
-  labelSelector?: Input<ClusterServingRuntimeSpecAffinityPodAffinityPreferredDuringSchedulingIgnoredDuringExecutionPodAffinityTermLabelSelector>;
+export interface ServingRuntimeSpecAffinityPodAffinityRequiredDuringSchedulingIgnoredDuringExecution {
+  labelSelector?: Input<ServingRuntimeSpecVolumesEphemeralVolumeClaimTemplateSpecSelector>;
   matchLabelKeys?: Input<Input<string>[]>;
   mismatchLabelKeys?: Input<Input<string>[]>;
-  namespaceSelector?: Input<ClusterServingRuntimeSpecAffinityPodAffinityPreferredDuringSchedulingIgnoredDuringExecutionPodAffinityTermLabelSelector>;
+  namespaceSelector?: Input<ServingRuntimeSpecVolumesEphemeralVolumeClaimTemplateSpecSelector>;
   namespaces?: Input<Input<string>[]>;
   topologyKey: Input<string>;
 }
 
-export interface ClusterServingRuntimeSpecAffinityPodAffinityPreferredDuringSchedulingIgnoredDuringExecution {
-  podAffinityTerm: Input<ClusterServingRuntimeSpecAffinityPodAffinityPreferredDuringSchedulingIgnoredDuringExecutionPodAffinityTerm>;
+export interface ServingRuntimeSpecAffinityPodAffinityPreferredDuringSchedulingIgnoredDuringExecution {
+  podAffinityTerm: Input<ServingRuntimeSpecAffinityPodAffinityRequiredDuringSchedulingIgnoredDuringExecution>;
   weight: Input<number>;
 }
 
-export interface ClusterServingRuntimeSpecAffinityPodAffinity {
-  preferredDuringSchedulingIgnoredDuringExecution?: Input<Input<ClusterServingRuntimeSpecAffinityPodAffinityPreferredDuringSchedulingIgnoredDuringExecution>[]>;
-  requiredDuringSchedulingIgnoredDuringExecution?: Input<Input<ClusterServingRuntimeSpecAffinityPodAffinityPreferredDuringSchedulingIgnoredDuringExecutionPodAffinityTerm>[]>;
+export interface ServingRuntimeSpecAffinityPodAffinity {
+  preferredDuringSchedulingIgnoredDuringExecution?: Input<Input<ServingRuntimeSpecAffinityPodAffinityPreferredDuringSchedulingIgnoredDuringExecution>[]>;
+  requiredDuringSchedulingIgnoredDuringExecution?: Input<Input<ServingRuntimeSpecAffinityPodAffinityRequiredDuringSchedulingIgnoredDuringExecution>[]>;
 }
 
-export interface ClusterServingRuntimeSpecAffinity {
-  nodeAffinity?: Input<ClusterServingRuntimeSpecAffinityNodeAffinity>;
-  podAffinity?: Input<ClusterServingRuntimeSpecAffinityPodAffinity>;
-  podAntiAffinity?: Input<ClusterServingRuntimeSpecAffinityPodAffinity>;
+export interface ServingRuntimeSpecAffinity {
+  nodeAffinity?: Input<ServingRuntimeSpecAffinityNodeAffinity>;
+  podAffinity?: Input<ServingRuntimeSpecAffinityPodAffinity>;
+  podAntiAffinity?: Input<ServingRuntimeSpecAffinityPodAffinity>;
 }
 
-export interface ClusterServingRuntimeSpecBuiltInAdapterEnvValueFromConfigMapKeyRef {
+export interface ServingRuntimeSpecContainersEnvValueFromSecretKeyRef {
   key: Input<string>;
   name?: Input<string>;
   optional?: Input<boolean>;
 }
 
-export interface ClusterServingRuntimeSpecBuiltInAdapterEnvValueFromFieldRef {
+export interface ServingRuntimeSpecContainersEnvValueFromFieldRef {
   apiVersion?: Input<string>;
   fieldPath: Input<string>;
 }
 
-export interface ClusterServingRuntimeSpecBuiltInAdapterEnvValueFromResourceFieldRef {
+export interface ServingRuntimeSpecContainersEnvValueFromResourceFieldRef {
   containerName?: Input<string>;
   divisor?: Input<number | string>;
   resource: Input<string>;
 }
 
-export interface ClusterServingRuntimeSpecBuiltInAdapterEnvValueFrom {
-  configMapKeyRef?: Input<ClusterServingRuntimeSpecBuiltInAdapterEnvValueFromConfigMapKeyRef>;
-  fieldRef?: Input<ClusterServingRuntimeSpecBuiltInAdapterEnvValueFromFieldRef>;
-  resourceFieldRef?: Input<ClusterServingRuntimeSpecBuiltInAdapterEnvValueFromResourceFieldRef>;
-  secretKeyRef?: Input<ClusterServingRuntimeSpecBuiltInAdapterEnvValueFromConfigMapKeyRef>;
+export interface ServingRuntimeSpecContainersEnvValueFrom {
+  configMapKeyRef?: Input<ServingRuntimeSpecContainersEnvValueFromSecretKeyRef>;
+  fieldRef?: Input<ServingRuntimeSpecContainersEnvValueFromFieldRef>;
+  resourceFieldRef?: Input<ServingRuntimeSpecContainersEnvValueFromResourceFieldRef>;
+  secretKeyRef?: Input<ServingRuntimeSpecContainersEnvValueFromSecretKeyRef>;
 }
 
-export interface ClusterServingRuntimeSpecBuiltInAdapterEnv {
+export interface ServingRuntimeSpecContainersEnv {
   name: Input<string>;
   value?: Input<string>;
-  valueFrom?: Input<ClusterServingRuntimeSpecBuiltInAdapterEnvValueFrom>;
+  valueFrom?: Input<ServingRuntimeSpecContainersEnvValueFrom>;
 }
 
-export interface ClusterServingRuntimeSpecBuiltInAdapter {
-  env?: Input<Input<ClusterServingRuntimeSpecBuiltInAdapterEnv>[]>;
+export interface ServingRuntimeSpecBuiltInAdapter {
+  env?: Input<Input<ServingRuntimeSpecContainersEnv>[]>;
   memBufferBytes?: Input<number>;
   modelLoadingTimeoutMillis?: Input<number>;
   runtimeManagementPort?: Input<number>;
   serverType?: Input<string>;
 }
 
-export interface ClusterServingRuntimeSpecContainersEnvFromConfigMapRef {
+export interface ServingRuntimeSpecContainersEnvFromSecretRef {
   name?: Input<string>;
   optional?: Input<boolean>;
 }
 
-export interface ClusterServingRuntimeSpecContainersEnvFrom {
-  configMapRef?: Input<ClusterServingRuntimeSpecContainersEnvFromConfigMapRef>;
+export interface ServingRuntimeSpecContainersEnvFrom {
+  configMapRef?: Input<ServingRuntimeSpecContainersEnvFromSecretRef>;
   prefix?: Input<string>;
-  secretRef?: Input<ClusterServingRuntimeSpecContainersEnvFromConfigMapRef>;
+  secretRef?: Input<ServingRuntimeSpecContainersEnvFromSecretRef>;
 }
 
-export interface ClusterServingRuntimeSpecContainersLifecyclePostStartExec {
+export interface ServingRuntimeSpecContainersStartupProbeExec {
   command?: Input<Input<string>[]>;
 }
 
-export interface ClusterServingRuntimeSpecContainersLifecyclePostStartHttpGetHttpHeaders {
+export interface ServingRuntimeSpecContainersStartupProbeHttpGetHttpHeaders {
   name: Input<string>;
   value: Input<string>;
 }
 
-export interface ClusterServingRuntimeSpecContainersLifecyclePostStartHttpGet {
+export interface ServingRuntimeSpecContainersStartupProbeHttpGet {
   host?: Input<string>;
-  httpHeaders?: Input<Input<ClusterServingRuntimeSpecContainersLifecyclePostStartHttpGetHttpHeaders>[]>;
+  httpHeaders?: Input<Input<ServingRuntimeSpecContainersStartupProbeHttpGetHttpHeaders>[]>;
   path?: Input<string>;
   port: Input<number | string>;
   scheme?: Input<string>;
 }
 
-export interface ClusterServingRuntimeSpecContainersLifecyclePostStartSleep {
+export interface ServingRuntimeSpecContainersLifecyclePreStopSleep {
   seconds: Input<number>;
 }
 
-export interface ClusterServingRuntimeSpecContainersLifecyclePostStartTcpSocket {
+export interface ServingRuntimeSpecContainersStartupProbeTcpSocket {
   host?: Input<string>;
   port: Input<number | string>;
 }
 
-export interface ClusterServingRuntimeSpecContainersLifecyclePostStart {
-  exec?: Input<ClusterServingRuntimeSpecContainersLifecyclePostStartExec>;
-  httpGet?: Input<ClusterServingRuntimeSpecContainersLifecyclePostStartHttpGet>;
-  sleep?: Input<ClusterServingRuntimeSpecContainersLifecyclePostStartSleep>;
-  tcpSocket?: Input<ClusterServingRuntimeSpecContainersLifecyclePostStartTcpSocket>;
+export interface ServingRuntimeSpecContainersLifecyclePreStop {
+  exec?: Input<ServingRuntimeSpecContainersStartupProbeExec>;
+  httpGet?: Input<ServingRuntimeSpecContainersStartupProbeHttpGet>;
+  sleep?: Input<ServingRuntimeSpecContainersLifecyclePreStopSleep>;
+  tcpSocket?: Input<ServingRuntimeSpecContainersStartupProbeTcpSocket>;
 }
 
-export interface ClusterServingRuntimeSpecContainersLifecycle {
-  postStart?: Input<ClusterServingRuntimeSpecContainersLifecyclePostStart>;
-  preStop?: Input<ClusterServingRuntimeSpecContainersLifecyclePostStart>;
+export interface ServingRuntimeSpecContainersLifecycle {
+  postStart?: Input<ServingRuntimeSpecContainersLifecyclePreStop>;
+  preStop?: Input<ServingRuntimeSpecContainersLifecyclePreStop>;
   stopSignal?: Input<string>;
 }
 
-export interface ClusterServingRuntimeSpecContainersLivenessProbeGrpc {
+export interface ServingRuntimeSpecContainersStartupProbeGrpc {
   port: Input<number>;
   service?: Input<string>;
 }
 
-export interface ClusterServingRuntimeSpecContainersLivenessProbe {
-  exec?: Input<ClusterServingRuntimeSpecContainersLifecyclePostStartExec>;
+export interface ServingRuntimeSpecContainersStartupProbe {
+  exec?: Input<ServingRuntimeSpecContainersStartupProbeExec>;
   failureThreshold?: Input<number>;
-  grpc?: Input<ClusterServingRuntimeSpecContainersLivenessProbeGrpc>;
-  httpGet?: Input<ClusterServingRuntimeSpecContainersLifecyclePostStartHttpGet>;
+  grpc?: Input<ServingRuntimeSpecContainersStartupProbeGrpc>;
+  httpGet?: Input<ServingRuntimeSpecContainersStartupProbeHttpGet>;
   initialDelaySeconds?: Input<number>;
   periodSeconds?: Input<number>;
   successThreshold?: Input<number>;
-  tcpSocket?: Input<ClusterServingRuntimeSpecContainersLifecyclePostStartTcpSocket>;
+  tcpSocket?: Input<ServingRuntimeSpecContainersStartupProbeTcpSocket>;
   terminationGracePeriodSeconds?: Input<number>;
   timeoutSeconds?: Input<number>;
 }
 
-export interface ClusterServingRuntimeSpecContainersPorts {
+export interface ServingRuntimeSpecContainersPorts {
   containerPort: Input<number>;
   hostIP?: Input<string>;
   hostPort?: Input<number>;
@@ -207,67 +207,67 @@ export interface ClusterServingRuntimeSpecContainersPorts {
   protocol?: Input<string>;
 }
 
-export interface ClusterServingRuntimeSpecContainersResizePolicy {
+export interface ServingRuntimeSpecContainersResizePolicy {
   resourceName: Input<string>;
   restartPolicy: Input<string>;
 }
 
-export interface ClusterServingRuntimeSpecContainersResourcesClaims {
+export interface ServingRuntimeSpecContainersResourcesClaims {
   name: Input<string>;
   request?: Input<string>;
 }
 
-export interface ClusterServingRuntimeSpecContainersResources {
-  claims?: Input<Input<ClusterServingRuntimeSpecContainersResourcesClaims>[]>;
+export interface ServingRuntimeSpecContainersResources {
+  claims?: Input<Input<ServingRuntimeSpecContainersResourcesClaims>[]>;
   limits?: Input<{ [key: string]: Input<number | string> }>;
   requests?: Input<{ [key: string]: Input<number | string> }>;
 }
 
-export interface ClusterServingRuntimeSpecContainersSecurityContextAppArmorProfile {
+export interface ServingRuntimeSpecContainersSecurityContextSeccompProfile {
   localhostProfile?: Input<string>;
   type: Input<string>;
 }
 
-export interface ClusterServingRuntimeSpecContainersSecurityContextCapabilities {
+export interface ServingRuntimeSpecContainersSecurityContextCapabilities {
   add?: Input<Input<string>[]>;
   drop?: Input<Input<string>[]>;
 }
 
-export interface ClusterServingRuntimeSpecContainersSecurityContextSeLinuxOptions {
+export interface ServingRuntimeSpecContainersSecurityContextSeLinuxOptions {
   level?: Input<string>;
   role?: Input<string>;
   type?: Input<string>;
   user?: Input<string>;
 }
 
-export interface ClusterServingRuntimeSpecContainersSecurityContextWindowsOptions {
+export interface ServingRuntimeSpecContainersSecurityContextWindowsOptions {
   gmsaCredentialSpec?: Input<string>;
   gmsaCredentialSpecName?: Input<string>;
   hostProcess?: Input<boolean>;
   runAsUserName?: Input<string>;
 }
 
-export interface ClusterServingRuntimeSpecContainersSecurityContext {
+export interface ServingRuntimeSpecContainersSecurityContext {
   allowPrivilegeEscalation?: Input<boolean>;
-  appArmorProfile?: Input<ClusterServingRuntimeSpecContainersSecurityContextAppArmorProfile>;
-  capabilities?: Input<ClusterServingRuntimeSpecContainersSecurityContextCapabilities>;
+  appArmorProfile?: Input<ServingRuntimeSpecContainersSecurityContextSeccompProfile>;
+  capabilities?: Input<ServingRuntimeSpecContainersSecurityContextCapabilities>;
   privileged?: Input<boolean>;
   procMount?: Input<string>;
   readOnlyRootFilesystem?: Input<boolean>;
   runAsGroup?: Input<number>;
   runAsNonRoot?: Input<boolean>;
   runAsUser?: Input<number>;
-  seLinuxOptions?: Input<ClusterServingRuntimeSpecContainersSecurityContextSeLinuxOptions>;
-  seccompProfile?: Input<ClusterServingRuntimeSpecContainersSecurityContextAppArmorProfile>;
-  windowsOptions?: Input<ClusterServingRuntimeSpecContainersSecurityContextWindowsOptions>;
+  seLinuxOptions?: Input<ServingRuntimeSpecContainersSecurityContextSeLinuxOptions>;
+  seccompProfile?: Input<ServingRuntimeSpecContainersSecurityContextSeccompProfile>;
+  windowsOptions?: Input<ServingRuntimeSpecContainersSecurityContextWindowsOptions>;
 }
 
-export interface ClusterServingRuntimeSpecContainersVolumeDevices {
+export interface ServingRuntimeSpecContainersVolumeDevices {
   devicePath: Input<string>;
   name: Input<string>;
 }
 
-export interface ClusterServingRuntimeSpecContainersVolumeMounts {
+export interface ServingRuntimeSpecContainersVolumeMounts {
   mountPath: Input<string>;
   mountPropagation?: Input<string>;
   name: Input<string>;
@@ -277,49 +277,49 @@ export interface ClusterServingRuntimeSpecContainersVolumeMounts {
   subPathExpr?: Input<string>;
 }
 
-export interface ClusterServingRuntimeSpecContainers {
+export interface ServingRuntimeSpecContainers {
   args?: Input<Input<string>[]>;
   command?: Input<Input<string>[]>;
-  env?: Input<Input<ClusterServingRuntimeSpecBuiltInAdapterEnv>[]>;
-  envFrom?: Input<Input<ClusterServingRuntimeSpecContainersEnvFrom>[]>;
+  env?: Input<Input<ServingRuntimeSpecContainersEnv>[]>;
+  envFrom?: Input<Input<ServingRuntimeSpecContainersEnvFrom>[]>;
   image?: Input<string>;
   imagePullPolicy?: Input<string>;
-  lifecycle?: Input<ClusterServingRuntimeSpecContainersLifecycle>;
-  livenessProbe?: Input<ClusterServingRuntimeSpecContainersLivenessProbe>;
+  lifecycle?: Input<ServingRuntimeSpecContainersLifecycle>;
+  livenessProbe?: Input<ServingRuntimeSpecContainersStartupProbe>;
   name: Input<string>;
-  ports?: Input<Input<ClusterServingRuntimeSpecContainersPorts>[]>;
-  readinessProbe?: Input<ClusterServingRuntimeSpecContainersLivenessProbe>;
-  resizePolicy?: Input<Input<ClusterServingRuntimeSpecContainersResizePolicy>[]>;
-  resources?: Input<ClusterServingRuntimeSpecContainersResources>;
+  ports?: Input<Input<ServingRuntimeSpecContainersPorts>[]>;
+  readinessProbe?: Input<ServingRuntimeSpecContainersStartupProbe>;
+  resizePolicy?: Input<Input<ServingRuntimeSpecContainersResizePolicy>[]>;
+  resources?: Input<ServingRuntimeSpecContainersResources>;
   restartPolicy?: Input<string>;
-  securityContext?: Input<ClusterServingRuntimeSpecContainersSecurityContext>;
-  startupProbe?: Input<ClusterServingRuntimeSpecContainersLivenessProbe>;
+  securityContext?: Input<ServingRuntimeSpecContainersSecurityContext>;
+  startupProbe?: Input<ServingRuntimeSpecContainersStartupProbe>;
   stdin?: Input<boolean>;
   stdinOnce?: Input<boolean>;
   terminationMessagePath?: Input<string>;
   terminationMessagePolicy?: Input<string>;
   tty?: Input<boolean>;
-  volumeDevices?: Input<Input<ClusterServingRuntimeSpecContainersVolumeDevices>[]>;
-  volumeMounts?: Input<Input<ClusterServingRuntimeSpecContainersVolumeMounts>[]>;
+  volumeDevices?: Input<Input<ServingRuntimeSpecContainersVolumeDevices>[]>;
+  volumeMounts?: Input<Input<ServingRuntimeSpecContainersVolumeMounts>[]>;
   workingDir?: Input<string>;
 }
 
-export interface ClusterServingRuntimeSpecImagePullSecrets {
+export interface ServingRuntimeSpecImagePullSecrets {
   name?: Input<string>;
 }
 
-export interface ClusterServingRuntimeSpecStorageHelper {
+export interface ServingRuntimeSpecStorageHelper {
   disabled?: Input<boolean>;
 }
 
-export interface ClusterServingRuntimeSpecSupportedModelFormats {
+export interface ServingRuntimeSpecSupportedModelFormats {
   autoSelect?: Input<boolean>;
   name: Input<string>;
   priority?: Input<number>;
   version?: Input<string>;
 }
 
-export interface ClusterServingRuntimeSpecTolerations {
+export interface ServingRuntimeSpecTolerations {
   effect?: Input<string>;
   key?: Input<string>;
   operator?: Input<string>;
@@ -327,14 +327,14 @@ export interface ClusterServingRuntimeSpecTolerations {
   value?: Input<string>;
 }
 
-export interface ClusterServingRuntimeSpecVolumesAwsElasticBlockStore {
+export interface ServingRuntimeSpecVolumesAwsElasticBlockStore {
   fsType?: Input<string>;
   partition?: Input<number>;
   readOnly?: Input<boolean>;
   volumeID: Input<string>;
 }
 
-export interface ClusterServingRuntimeSpecVolumesAzureDisk {
+export interface ServingRuntimeSpecVolumesAzureDisk {
   cachingMode?: Input<string>;
   diskName: Input<string>;
   diskURI: Input<string>;
@@ -343,106 +343,106 @@ export interface ClusterServingRuntimeSpecVolumesAzureDisk {
   readOnly?: Input<boolean>;
 }
 
-export interface ClusterServingRuntimeSpecVolumesAzureFile {
+export interface ServingRuntimeSpecVolumesAzureFile {
   readOnly?: Input<boolean>;
   secretName: Input<string>;
   shareName: Input<string>;
 }
 
-export interface ClusterServingRuntimeSpecVolumesCephfs {
+export interface ServingRuntimeSpecVolumesCephfs {
   monitors: Input<Input<string>[]>;
   path?: Input<string>;
   readOnly?: Input<boolean>;
   secretFile?: Input<string>;
-  secretRef?: Input<ClusterServingRuntimeSpecImagePullSecrets>;
+  secretRef?: Input<ServingRuntimeSpecImagePullSecrets>;
   user?: Input<string>;
 }
 
-export interface ClusterServingRuntimeSpecVolumesCinder {
+export interface ServingRuntimeSpecVolumesCinder {
   fsType?: Input<string>;
   readOnly?: Input<boolean>;
-  secretRef?: Input<ClusterServingRuntimeSpecImagePullSecrets>;
+  secretRef?: Input<ServingRuntimeSpecImagePullSecrets>;
   volumeID: Input<string>;
 }
 
-export interface ClusterServingRuntimeSpecVolumesConfigMapItems {
+export interface ServingRuntimeSpecVolumesSecretItems {
   key: Input<string>;
   mode?: Input<number>;
   path: Input<string>;
 }
 
-export interface ClusterServingRuntimeSpecVolumesConfigMap {
+export interface ServingRuntimeSpecVolumesConfigMap {
   defaultMode?: Input<number>;
-  items?: Input<Input<ClusterServingRuntimeSpecVolumesConfigMapItems>[]>;
+  items?: Input<Input<ServingRuntimeSpecVolumesSecretItems>[]>;
   name?: Input<string>;
   optional?: Input<boolean>;
 }
 
-export interface ClusterServingRuntimeSpecVolumesCsi {
+export interface ServingRuntimeSpecVolumesCsi {
   driver: Input<string>;
   fsType?: Input<string>;
-  nodePublishSecretRef?: Input<ClusterServingRuntimeSpecImagePullSecrets>;
+  nodePublishSecretRef?: Input<ServingRuntimeSpecImagePullSecrets>;
   readOnly?: Input<boolean>;
   volumeAttributes?: Input<{ [key: string]: Input<string> }>;
 }
 
-export interface ClusterServingRuntimeSpecVolumesDownwardAPIItems {
-  fieldRef?: Input<ClusterServingRuntimeSpecBuiltInAdapterEnvValueFromFieldRef>;
+export interface ServingRuntimeSpecVolumesDownwardAPIItems {
+  fieldRef?: Input<ServingRuntimeSpecContainersEnvValueFromFieldRef>;
   mode?: Input<number>;
   path: Input<string>;
-  resourceFieldRef?: Input<ClusterServingRuntimeSpecBuiltInAdapterEnvValueFromResourceFieldRef>;
+  resourceFieldRef?: Input<ServingRuntimeSpecContainersEnvValueFromResourceFieldRef>;
 }
 
-export interface ClusterServingRuntimeSpecVolumesDownwardAPI {
+export interface ServingRuntimeSpecVolumesDownwardAPI {
   defaultMode?: Input<number>;
-  items?: Input<Input<ClusterServingRuntimeSpecVolumesDownwardAPIItems>[]>;
+  items?: Input<Input<ServingRuntimeSpecVolumesDownwardAPIItems>[]>;
 }
 
-export interface ClusterServingRuntimeSpecVolumesEmptyDir {
+export interface ServingRuntimeSpecVolumesEmptyDir {
   medium?: Input<string>;
   sizeLimit?: Input<number | string>;
 }
 
-export interface ClusterServingRuntimeSpecVolumesEphemeralVolumeClaimTemplateSpecDataSource {
+export interface ServingRuntimeSpecVolumesEphemeralVolumeClaimTemplateSpecDataSource {
   apiGroup?: Input<string>;
   kind: Input<string>;
   name: Input<string>;
 }
 
-export interface ClusterServingRuntimeSpecVolumesEphemeralVolumeClaimTemplateSpecDataSourceRef {
+export interface ServingRuntimeSpecVolumesEphemeralVolumeClaimTemplateSpecDataSourceRef {
   apiGroup?: Input<string>;
   kind: Input<string>;
   name: Input<string>;
   namespace?: Input<string>;
 }
 
-export interface ClusterServingRuntimeSpecVolumesEphemeralVolumeClaimTemplateSpecResources {
+export interface ServingRuntimeSpecVolumesEphemeralVolumeClaimTemplateSpecResources {
   limits?: Input<{ [key: string]: Input<number | string> }>;
   requests?: Input<{ [key: string]: Input<number | string> }>;
 }
 
-export interface ClusterServingRuntimeSpecVolumesEphemeralVolumeClaimTemplateSpec {
+export interface ServingRuntimeSpecVolumesEphemeralVolumeClaimTemplateSpec {
   accessModes?: Input<Input<string>[]>;
-  dataSource?: Input<ClusterServingRuntimeSpecVolumesEphemeralVolumeClaimTemplateSpecDataSource>;
-  dataSourceRef?: Input<ClusterServingRuntimeSpecVolumesEphemeralVolumeClaimTemplateSpecDataSourceRef>;
-  resources?: Input<ClusterServingRuntimeSpecVolumesEphemeralVolumeClaimTemplateSpecResources>;
-  selector?: Input<ClusterServingRuntimeSpecAffinityPodAffinityPreferredDuringSchedulingIgnoredDuringExecutionPodAffinityTermLabelSelector>;
+  dataSource?: Input<ServingRuntimeSpecVolumesEphemeralVolumeClaimTemplateSpecDataSource>;
+  dataSourceRef?: Input<ServingRuntimeSpecVolumesEphemeralVolumeClaimTemplateSpecDataSourceRef>;
+  resources?: Input<ServingRuntimeSpecVolumesEphemeralVolumeClaimTemplateSpecResources>;
+  selector?: Input<ServingRuntimeSpecVolumesEphemeralVolumeClaimTemplateSpecSelector>;
   storageClassName?: Input<string>;
   volumeAttributesClassName?: Input<string>;
   volumeMode?: Input<string>;
   volumeName?: Input<string>;
 }
 
-export interface ClusterServingRuntimeSpecVolumesEphemeralVolumeClaimTemplate {
+export interface ServingRuntimeSpecVolumesEphemeralVolumeClaimTemplate {
   metadata?: Input<Record<string, unknown>>;
-  spec: Input<ClusterServingRuntimeSpecVolumesEphemeralVolumeClaimTemplateSpec>;
+  spec: Input<ServingRuntimeSpecVolumesEphemeralVolumeClaimTemplateSpec>;
 }
 
-export interface ClusterServingRuntimeSpecVolumesEphemeral {
-  volumeClaimTemplate?: Input<ClusterServingRuntimeSpecVolumesEphemeralVolumeClaimTemplate>;
+export interface ServingRuntimeSpecVolumesEphemeral {
+  volumeClaimTemplate?: Input<ServingRuntimeSpecVolumesEphemeralVolumeClaimTemplate>;
 }
 
-export interface ClusterServingRuntimeSpecVolumesFc {
+export interface ServingRuntimeSpecVolumesFc {
   fsType?: Input<string>;
   lun?: Input<number>;
   readOnly?: Input<boolean>;
@@ -450,49 +450,49 @@ export interface ClusterServingRuntimeSpecVolumesFc {
   wwids?: Input<Input<string>[]>;
 }
 
-export interface ClusterServingRuntimeSpecVolumesFlexVolume {
+export interface ServingRuntimeSpecVolumesFlexVolume {
   driver: Input<string>;
   fsType?: Input<string>;
   options?: Input<{ [key: string]: Input<string> }>;
   readOnly?: Input<boolean>;
-  secretRef?: Input<ClusterServingRuntimeSpecImagePullSecrets>;
+  secretRef?: Input<ServingRuntimeSpecImagePullSecrets>;
 }
 
-export interface ClusterServingRuntimeSpecVolumesFlocker {
+export interface ServingRuntimeSpecVolumesFlocker {
   datasetName?: Input<string>;
   datasetUUID?: Input<string>;
 }
 
-export interface ClusterServingRuntimeSpecVolumesGcePersistentDisk {
+export interface ServingRuntimeSpecVolumesGcePersistentDisk {
   fsType?: Input<string>;
   partition?: Input<number>;
   pdName: Input<string>;
   readOnly?: Input<boolean>;
 }
 
-export interface ClusterServingRuntimeSpecVolumesGitRepo {
+export interface ServingRuntimeSpecVolumesGitRepo {
   directory?: Input<string>;
   repository: Input<string>;
   revision?: Input<string>;
 }
 
-export interface ClusterServingRuntimeSpecVolumesGlusterfs {
+export interface ServingRuntimeSpecVolumesGlusterfs {
   endpoints: Input<string>;
   path: Input<string>;
   readOnly?: Input<boolean>;
 }
 
-export interface ClusterServingRuntimeSpecVolumesHostPath {
+export interface ServingRuntimeSpecVolumesHostPath {
   path: Input<string>;
   type?: Input<string>;
 }
 
-export interface ClusterServingRuntimeSpecVolumesImage {
+export interface ServingRuntimeSpecVolumesImage {
   pullPolicy?: Input<string>;
   reference?: Input<string>;
 }
 
-export interface ClusterServingRuntimeSpecVolumesIscsi {
+export interface ServingRuntimeSpecVolumesIscsi {
   chapAuthDiscovery?: Input<boolean>;
   chapAuthSession?: Input<boolean>;
   fsType?: Input<string>;
@@ -502,70 +502,70 @@ export interface ClusterServingRuntimeSpecVolumesIscsi {
   lun: Input<number>;
   portals?: Input<Input<string>[]>;
   readOnly?: Input<boolean>;
-  secretRef?: Input<ClusterServingRuntimeSpecImagePullSecrets>;
+  secretRef?: Input<ServingRuntimeSpecImagePullSecrets>;
   targetPortal: Input<string>;
 }
 
-export interface ClusterServingRuntimeSpecVolumesNfs {
+export interface ServingRuntimeSpecVolumesNfs {
   path: Input<string>;
   readOnly?: Input<boolean>;
   server: Input<string>;
 }
 
-export interface ClusterServingRuntimeSpecVolumesPersistentVolumeClaim {
+export interface ServingRuntimeSpecVolumesPersistentVolumeClaim {
   claimName: Input<string>;
   readOnly?: Input<boolean>;
 }
 
-export interface ClusterServingRuntimeSpecVolumesPhotonPersistentDisk {
+export interface ServingRuntimeSpecVolumesPhotonPersistentDisk {
   fsType?: Input<string>;
   pdID: Input<string>;
 }
 
-export interface ClusterServingRuntimeSpecVolumesPortworxVolume {
+export interface ServingRuntimeSpecVolumesPortworxVolume {
   fsType?: Input<string>;
   readOnly?: Input<boolean>;
   volumeID: Input<string>;
 }
 
-export interface ClusterServingRuntimeSpecVolumesProjectedSourcesClusterTrustBundle {
-  labelSelector?: Input<ClusterServingRuntimeSpecAffinityPodAffinityPreferredDuringSchedulingIgnoredDuringExecutionPodAffinityTermLabelSelector>;
+export interface ServingRuntimeSpecVolumesProjectedSourcesClusterTrustBundle {
+  labelSelector?: Input<ServingRuntimeSpecVolumesEphemeralVolumeClaimTemplateSpecSelector>;
   name?: Input<string>;
   optional?: Input<boolean>;
   path: Input<string>;
   signerName?: Input<string>;
 }
 
-export interface ClusterServingRuntimeSpecVolumesProjectedSourcesConfigMap {
-  items?: Input<Input<ClusterServingRuntimeSpecVolumesConfigMapItems>[]>;
+export interface ServingRuntimeSpecVolumesProjectedSourcesSecret {
+  items?: Input<Input<ServingRuntimeSpecVolumesSecretItems>[]>;
   name?: Input<string>;
   optional?: Input<boolean>;
 }
 
-export interface ClusterServingRuntimeSpecVolumesProjectedSourcesDownwardAPI {
-  items?: Input<Input<ClusterServingRuntimeSpecVolumesDownwardAPIItems>[]>;
+export interface ServingRuntimeSpecVolumesProjectedSourcesDownwardAPI {
+  items?: Input<Input<ServingRuntimeSpecVolumesDownwardAPIItems>[]>;
 }
 
-export interface ClusterServingRuntimeSpecVolumesProjectedSourcesServiceAccountToken {
+export interface ServingRuntimeSpecVolumesProjectedSourcesServiceAccountToken {
   audience?: Input<string>;
   expirationSeconds?: Input<number>;
   path: Input<string>;
 }
 
-export interface ClusterServingRuntimeSpecVolumesProjectedSources {
-  clusterTrustBundle?: Input<ClusterServingRuntimeSpecVolumesProjectedSourcesClusterTrustBundle>;
-  configMap?: Input<ClusterServingRuntimeSpecVolumesProjectedSourcesConfigMap>;
-  downwardAPI?: Input<ClusterServingRuntimeSpecVolumesProjectedSourcesDownwardAPI>;
-  secret?: Input<ClusterServingRuntimeSpecVolumesProjectedSourcesConfigMap>;
-  serviceAccountToken?: Input<ClusterServingRuntimeSpecVolumesProjectedSourcesServiceAccountToken>;
+export interface ServingRuntimeSpecVolumesProjectedSources {
+  clusterTrustBundle?: Input<ServingRuntimeSpecVolumesProjectedSourcesClusterTrustBundle>;
+  configMap?: Input<ServingRuntimeSpecVolumesProjectedSourcesSecret>;
+  downwardAPI?: Input<ServingRuntimeSpecVolumesProjectedSourcesDownwardAPI>;
+  secret?: Input<ServingRuntimeSpecVolumesProjectedSourcesSecret>;
+  serviceAccountToken?: Input<ServingRuntimeSpecVolumesProjectedSourcesServiceAccountToken>;
 }
 
-export interface ClusterServingRuntimeSpecVolumesProjected {
+export interface ServingRuntimeSpecVolumesProjected {
   defaultMode?: Input<number>;
-  sources?: Input<Input<ClusterServingRuntimeSpecVolumesProjectedSources>[]>;
+  sources?: Input<Input<ServingRuntimeSpecVolumesProjectedSources>[]>;
 }
 
-export interface ClusterServingRuntimeSpecVolumesQuobyte {
+export interface ServingRuntimeSpecVolumesQuobyte {
   group?: Input<string>;
   readOnly?: Input<boolean>;
   registry: Input<string>;
@@ -574,23 +574,23 @@ export interface ClusterServingRuntimeSpecVolumesQuobyte {
   volume: Input<string>;
 }
 
-export interface ClusterServingRuntimeSpecVolumesRbd {
+export interface ServingRuntimeSpecVolumesRbd {
   fsType?: Input<string>;
   image: Input<string>;
   keyring?: Input<string>;
   monitors: Input<Input<string>[]>;
   pool?: Input<string>;
   readOnly?: Input<boolean>;
-  secretRef?: Input<ClusterServingRuntimeSpecImagePullSecrets>;
+  secretRef?: Input<ServingRuntimeSpecImagePullSecrets>;
   user?: Input<string>;
 }
 
-export interface ClusterServingRuntimeSpecVolumesScaleIO {
+export interface ServingRuntimeSpecVolumesScaleIO {
   fsType?: Input<string>;
   gateway: Input<string>;
   protectionDomain?: Input<string>;
   readOnly?: Input<boolean>;
-  secretRef: Input<ClusterServingRuntimeSpecImagePullSecrets>;
+  secretRef: Input<ServingRuntimeSpecImagePullSecrets>;
   sslEnabled?: Input<boolean>;
   storageMode?: Input<string>;
   storagePool?: Input<string>;
@@ -598,95 +598,95 @@ export interface ClusterServingRuntimeSpecVolumesScaleIO {
   volumeName?: Input<string>;
 }
 
-export interface ClusterServingRuntimeSpecVolumesSecret {
+export interface ServingRuntimeSpecVolumesSecret {
   defaultMode?: Input<number>;
-  items?: Input<Input<ClusterServingRuntimeSpecVolumesConfigMapItems>[]>;
+  items?: Input<Input<ServingRuntimeSpecVolumesSecretItems>[]>;
   optional?: Input<boolean>;
   secretName?: Input<string>;
 }
 
-export interface ClusterServingRuntimeSpecVolumesStorageos {
+export interface ServingRuntimeSpecVolumesStorageos {
   fsType?: Input<string>;
   readOnly?: Input<boolean>;
-  secretRef?: Input<ClusterServingRuntimeSpecImagePullSecrets>;
+  secretRef?: Input<ServingRuntimeSpecImagePullSecrets>;
   volumeName?: Input<string>;
   volumeNamespace?: Input<string>;
 }
 
-export interface ClusterServingRuntimeSpecVolumesVsphereVolume {
+export interface ServingRuntimeSpecVolumesVsphereVolume {
   fsType?: Input<string>;
   storagePolicyID?: Input<string>;
   storagePolicyName?: Input<string>;
   volumePath: Input<string>;
 }
 
-export interface ClusterServingRuntimeSpecVolumes {
-  awsElasticBlockStore?: Input<ClusterServingRuntimeSpecVolumesAwsElasticBlockStore>;
-  azureDisk?: Input<ClusterServingRuntimeSpecVolumesAzureDisk>;
-  azureFile?: Input<ClusterServingRuntimeSpecVolumesAzureFile>;
-  cephfs?: Input<ClusterServingRuntimeSpecVolumesCephfs>;
-  cinder?: Input<ClusterServingRuntimeSpecVolumesCinder>;
-  configMap?: Input<ClusterServingRuntimeSpecVolumesConfigMap>;
-  csi?: Input<ClusterServingRuntimeSpecVolumesCsi>;
-  downwardAPI?: Input<ClusterServingRuntimeSpecVolumesDownwardAPI>;
-  emptyDir?: Input<ClusterServingRuntimeSpecVolumesEmptyDir>;
-  ephemeral?: Input<ClusterServingRuntimeSpecVolumesEphemeral>;
-  fc?: Input<ClusterServingRuntimeSpecVolumesFc>;
-  flexVolume?: Input<ClusterServingRuntimeSpecVolumesFlexVolume>;
-  flocker?: Input<ClusterServingRuntimeSpecVolumesFlocker>;
-  gcePersistentDisk?: Input<ClusterServingRuntimeSpecVolumesGcePersistentDisk>;
-  gitRepo?: Input<ClusterServingRuntimeSpecVolumesGitRepo>;
-  glusterfs?: Input<ClusterServingRuntimeSpecVolumesGlusterfs>;
-  hostPath?: Input<ClusterServingRuntimeSpecVolumesHostPath>;
-  image?: Input<ClusterServingRuntimeSpecVolumesImage>;
-  iscsi?: Input<ClusterServingRuntimeSpecVolumesIscsi>;
+export interface ServingRuntimeSpecVolumes {
+  awsElasticBlockStore?: Input<ServingRuntimeSpecVolumesAwsElasticBlockStore>;
+  azureDisk?: Input<ServingRuntimeSpecVolumesAzureDisk>;
+  azureFile?: Input<ServingRuntimeSpecVolumesAzureFile>;
+  cephfs?: Input<ServingRuntimeSpecVolumesCephfs>;
+  cinder?: Input<ServingRuntimeSpecVolumesCinder>;
+  configMap?: Input<ServingRuntimeSpecVolumesConfigMap>;
+  csi?: Input<ServingRuntimeSpecVolumesCsi>;
+  downwardAPI?: Input<ServingRuntimeSpecVolumesDownwardAPI>;
+  emptyDir?: Input<ServingRuntimeSpecVolumesEmptyDir>;
+  ephemeral?: Input<ServingRuntimeSpecVolumesEphemeral>;
+  fc?: Input<ServingRuntimeSpecVolumesFc>;
+  flexVolume?: Input<ServingRuntimeSpecVolumesFlexVolume>;
+  flocker?: Input<ServingRuntimeSpecVolumesFlocker>;
+  gcePersistentDisk?: Input<ServingRuntimeSpecVolumesGcePersistentDisk>;
+  gitRepo?: Input<ServingRuntimeSpecVolumesGitRepo>;
+  glusterfs?: Input<ServingRuntimeSpecVolumesGlusterfs>;
+  hostPath?: Input<ServingRuntimeSpecVolumesHostPath>;
+  image?: Input<ServingRuntimeSpecVolumesImage>;
+  iscsi?: Input<ServingRuntimeSpecVolumesIscsi>;
   name: Input<string>;
-  nfs?: Input<ClusterServingRuntimeSpecVolumesNfs>;
-  persistentVolumeClaim?: Input<ClusterServingRuntimeSpecVolumesPersistentVolumeClaim>;
-  photonPersistentDisk?: Input<ClusterServingRuntimeSpecVolumesPhotonPersistentDisk>;
-  portworxVolume?: Input<ClusterServingRuntimeSpecVolumesPortworxVolume>;
-  projected?: Input<ClusterServingRuntimeSpecVolumesProjected>;
-  quobyte?: Input<ClusterServingRuntimeSpecVolumesQuobyte>;
-  rbd?: Input<ClusterServingRuntimeSpecVolumesRbd>;
-  scaleIO?: Input<ClusterServingRuntimeSpecVolumesScaleIO>;
-  secret?: Input<ClusterServingRuntimeSpecVolumesSecret>;
-  storageos?: Input<ClusterServingRuntimeSpecVolumesStorageos>;
-  vsphereVolume?: Input<ClusterServingRuntimeSpecVolumesVsphereVolume>;
+  nfs?: Input<ServingRuntimeSpecVolumesNfs>;
+  persistentVolumeClaim?: Input<ServingRuntimeSpecVolumesPersistentVolumeClaim>;
+  photonPersistentDisk?: Input<ServingRuntimeSpecVolumesPhotonPersistentDisk>;
+  portworxVolume?: Input<ServingRuntimeSpecVolumesPortworxVolume>;
+  projected?: Input<ServingRuntimeSpecVolumesProjected>;
+  quobyte?: Input<ServingRuntimeSpecVolumesQuobyte>;
+  rbd?: Input<ServingRuntimeSpecVolumesRbd>;
+  scaleIO?: Input<ServingRuntimeSpecVolumesScaleIO>;
+  secret?: Input<ServingRuntimeSpecVolumesSecret>;
+  storageos?: Input<ServingRuntimeSpecVolumesStorageos>;
+  vsphereVolume?: Input<ServingRuntimeSpecVolumesVsphereVolume>;
 }
 
-export interface ClusterServingRuntimeSpecWorkerSpec {
-  affinity?: Input<ClusterServingRuntimeSpecAffinity>;
+export interface ServingRuntimeSpecWorkerSpec {
+  affinity?: Input<ServingRuntimeSpecAffinity>;
   annotations?: Input<{ [key: string]: Input<string> }>;
-  containers: Input<Input<ClusterServingRuntimeSpecContainers>[]>;
+  containers: Input<Input<ServingRuntimeSpecContainers>[]>;
   hostIPC?: Input<boolean>;
-  imagePullSecrets?: Input<Input<ClusterServingRuntimeSpecImagePullSecrets>[]>;
+  imagePullSecrets?: Input<Input<ServingRuntimeSpecImagePullSecrets>[]>;
   labels?: Input<{ [key: string]: Input<string> }>;
   nodeSelector?: Input<{ [key: string]: Input<string> }>;
   pipelineParallelSize?: Input<number>;
   tensorParallelSize?: Input<number>;
-  tolerations?: Input<Input<ClusterServingRuntimeSpecTolerations>[]>;
-  volumes?: Input<Input<ClusterServingRuntimeSpecVolumes>[]>;
+  tolerations?: Input<Input<ServingRuntimeSpecTolerations>[]>;
+  volumes?: Input<Input<ServingRuntimeSpecVolumes>[]>;
 }
 
-export interface ClusterServingRuntimeSpec {
-  affinity?: Input<ClusterServingRuntimeSpecAffinity>;
+export interface ServingRuntimeSpec {
+  affinity?: Input<ServingRuntimeSpecAffinity>;
   annotations?: Input<{ [key: string]: Input<string> }>;
-  builtInAdapter?: Input<ClusterServingRuntimeSpecBuiltInAdapter>;
-  containers: Input<Input<ClusterServingRuntimeSpecContainers>[]>;
+  builtInAdapter?: Input<ServingRuntimeSpecBuiltInAdapter>;
+  containers: Input<Input<ServingRuntimeSpecContainers>[]>;
   disabled?: Input<boolean>;
   grpcDataEndpoint?: Input<string>;
   grpcEndpoint?: Input<string>;
   hostIPC?: Input<boolean>;
   httpDataEndpoint?: Input<string>;
-  imagePullSecrets?: Input<Input<ClusterServingRuntimeSpecImagePullSecrets>[]>;
+  imagePullSecrets?: Input<Input<ServingRuntimeSpecImagePullSecrets>[]>;
   labels?: Input<{ [key: string]: Input<string> }>;
   multiModel?: Input<boolean>;
   nodeSelector?: Input<{ [key: string]: Input<string> }>;
   protocolVersions?: Input<Input<string>[]>;
   replicas?: Input<number>;
-  storageHelper?: Input<ClusterServingRuntimeSpecStorageHelper>;
-  supportedModelFormats?: Input<Input<ClusterServingRuntimeSpecSupportedModelFormats>[]>;
-  tolerations?: Input<Input<ClusterServingRuntimeSpecTolerations>[]>;
-  volumes?: Input<Input<ClusterServingRuntimeSpecVolumes>[]>;
-  workerSpec?: Input<ClusterServingRuntimeSpecWorkerSpec>;
+  storageHelper?: Input<ServingRuntimeSpecStorageHelper>;
+  supportedModelFormats?: Input<Input<ServingRuntimeSpecSupportedModelFormats>[]>;
+  tolerations?: Input<Input<ServingRuntimeSpecTolerations>[]>;
+  volumes?: Input<Input<ServingRuntimeSpecVolumes>[]>;
+  workerSpec?: Input<ServingRuntimeSpecWorkerSpec>;
 }

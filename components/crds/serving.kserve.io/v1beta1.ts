@@ -22,15 +22,15 @@ export class InferenceService extends k8s.apiextensions.CustomResource {
   }
 }
 
-export interface InferenceServiceSpecExplainerAffinityNodeAffinityPreferredDuringSchedulingIgnoredDuringExecutionPreferenceMatchExpressions {
+export interface InferenceServiceSpecExplainerTopologySpreadConstraintsLabelSelectorMatchExpressions {
   key: Input<string>;
   operator: Input<string>;
   values?: Input<Input<string>[]>;
 }
 
 export interface InferenceServiceSpecExplainerAffinityNodeAffinityPreferredDuringSchedulingIgnoredDuringExecutionPreference {
-  matchExpressions?: Input<Input<InferenceServiceSpecExplainerAffinityNodeAffinityPreferredDuringSchedulingIgnoredDuringExecutionPreferenceMatchExpressions>[]>;
-  matchFields?: Input<Input<InferenceServiceSpecExplainerAffinityNodeAffinityPreferredDuringSchedulingIgnoredDuringExecutionPreferenceMatchExpressions>[]>;
+  matchExpressions?: Input<Input<InferenceServiceSpecExplainerTopologySpreadConstraintsLabelSelectorMatchExpressions>[]>;
+  matchFields?: Input<Input<InferenceServiceSpecExplainerTopologySpreadConstraintsLabelSelectorMatchExpressions>[]>;
 }
 
 export interface InferenceServiceSpecExplainerAffinityNodeAffinityPreferredDuringSchedulingIgnoredDuringExecution {
@@ -47,28 +47,28 @@ export interface InferenceServiceSpecExplainerAffinityNodeAffinity {
   requiredDuringSchedulingIgnoredDuringExecution?: Input<InferenceServiceSpecExplainerAffinityNodeAffinityRequiredDuringSchedulingIgnoredDuringExecution>;
 }
 
-export interface InferenceServiceSpecExplainerAffinityPodAffinityPreferredDuringSchedulingIgnoredDuringExecutionPodAffinityTermLabelSelector {
-  matchExpressions?: Input<Input<InferenceServiceSpecExplainerAffinityNodeAffinityPreferredDuringSchedulingIgnoredDuringExecutionPreferenceMatchExpressions>[]>;
+export interface InferenceServiceSpecExplainerTopologySpreadConstraintsLabelSelector {
+  matchExpressions?: Input<Input<InferenceServiceSpecExplainerTopologySpreadConstraintsLabelSelectorMatchExpressions>[]>;
   matchLabels?: Input<{ [key: string]: Input<string> }>;
 }
 
-export interface InferenceServiceSpecExplainerAffinityPodAffinityPreferredDuringSchedulingIgnoredDuringExecutionPodAffinityTerm {
-  labelSelector?: Input<InferenceServiceSpecExplainerAffinityPodAffinityPreferredDuringSchedulingIgnoredDuringExecutionPodAffinityTermLabelSelector>;
+export interface InferenceServiceSpecExplainerAffinityPodAffinityRequiredDuringSchedulingIgnoredDuringExecution {
+  labelSelector?: Input<InferenceServiceSpecExplainerTopologySpreadConstraintsLabelSelector>;
   matchLabelKeys?: Input<Input<string>[]>;
   mismatchLabelKeys?: Input<Input<string>[]>;
-  namespaceSelector?: Input<InferenceServiceSpecExplainerAffinityPodAffinityPreferredDuringSchedulingIgnoredDuringExecutionPodAffinityTermLabelSelector>;
+  namespaceSelector?: Input<InferenceServiceSpecExplainerTopologySpreadConstraintsLabelSelector>;
   namespaces?: Input<Input<string>[]>;
   topologyKey: Input<string>;
 }
 
 export interface InferenceServiceSpecExplainerAffinityPodAffinityPreferredDuringSchedulingIgnoredDuringExecution {
-  podAffinityTerm: Input<InferenceServiceSpecExplainerAffinityPodAffinityPreferredDuringSchedulingIgnoredDuringExecutionPodAffinityTerm>;
+  podAffinityTerm: Input<InferenceServiceSpecExplainerAffinityPodAffinityRequiredDuringSchedulingIgnoredDuringExecution>;
   weight: Input<number>;
 }
 
 export interface InferenceServiceSpecExplainerAffinityPodAffinity {
   preferredDuringSchedulingIgnoredDuringExecution?: Input<Input<InferenceServiceSpecExplainerAffinityPodAffinityPreferredDuringSchedulingIgnoredDuringExecution>[]>;
-  requiredDuringSchedulingIgnoredDuringExecution?: Input<Input<InferenceServiceSpecExplainerAffinityPodAffinityPreferredDuringSchedulingIgnoredDuringExecutionPodAffinityTerm>[]>;
+  requiredDuringSchedulingIgnoredDuringExecution?: Input<Input<InferenceServiceSpecExplainerAffinityPodAffinityRequiredDuringSchedulingIgnoredDuringExecution>[]>;
 }
 
 export interface InferenceServiceSpecExplainerAffinity {
@@ -77,7 +77,7 @@ export interface InferenceServiceSpecExplainerAffinity {
   podAntiAffinity?: Input<InferenceServiceSpecExplainerAffinityPodAffinity>;
 }
 
-export interface InferenceServiceSpecExplainerArtEnvValueFromConfigMapKeyRef {
+export interface InferenceServiceSpecExplainerArtEnvValueFromSecretKeyRef {
   key: Input<string>;
   name?: Input<string>;
   optional?: Input<boolean>;
@@ -95,10 +95,10 @@ export interface InferenceServiceSpecExplainerArtEnvValueFromResourceFieldRef {
 }
 
 export interface InferenceServiceSpecExplainerArtEnvValueFrom {
-  configMapKeyRef?: Input<InferenceServiceSpecExplainerArtEnvValueFromConfigMapKeyRef>;
+  configMapKeyRef?: Input<InferenceServiceSpecExplainerArtEnvValueFromSecretKeyRef>;
   fieldRef?: Input<InferenceServiceSpecExplainerArtEnvValueFromFieldRef>;
   resourceFieldRef?: Input<InferenceServiceSpecExplainerArtEnvValueFromResourceFieldRef>;
-  secretKeyRef?: Input<InferenceServiceSpecExplainerArtEnvValueFromConfigMapKeyRef>;
+  secretKeyRef?: Input<InferenceServiceSpecExplainerArtEnvValueFromSecretKeyRef>;
 }
 
 export interface InferenceServiceSpecExplainerArtEnv {
@@ -107,64 +107,64 @@ export interface InferenceServiceSpecExplainerArtEnv {
   valueFrom?: Input<InferenceServiceSpecExplainerArtEnvValueFrom>;
 }
 
-export interface InferenceServiceSpecExplainerArtEnvFromConfigMapRef {
+export interface InferenceServiceSpecExplainerArtEnvFromSecretRef {
   name?: Input<string>;
   optional?: Input<boolean>;
 }
 
 export interface InferenceServiceSpecExplainerArtEnvFrom {
-  configMapRef?: Input<InferenceServiceSpecExplainerArtEnvFromConfigMapRef>;
+  configMapRef?: Input<InferenceServiceSpecExplainerArtEnvFromSecretRef>;
   prefix?: Input<string>;
-  secretRef?: Input<InferenceServiceSpecExplainerArtEnvFromConfigMapRef>;
+  secretRef?: Input<InferenceServiceSpecExplainerArtEnvFromSecretRef>;
 }
 
-export interface InferenceServiceSpecExplainerArtLifecyclePostStartExec {
+export interface InferenceServiceSpecExplainerArtStartupProbeExec {
   command?: Input<Input<string>[]>;
 }
 
-export interface InferenceServiceSpecExplainerArtLifecyclePostStartHttpGetHttpHeaders {
+export interface InferenceServiceSpecExplainerSecurityContextSysctls {
   name: Input<string>;
   value: Input<string>;
 }
 
-export interface InferenceServiceSpecExplainerArtLifecyclePostStartHttpGet {
+export interface InferenceServiceSpecExplainerArtStartupProbeHttpGet {
   host?: Input<string>;
-  httpHeaders?: Input<Input<InferenceServiceSpecExplainerArtLifecyclePostStartHttpGetHttpHeaders>[]>;
+  httpHeaders?: Input<Input<InferenceServiceSpecExplainerSecurityContextSysctls>[]>;
   path?: Input<string>;
   port: Input<number | string>;
   scheme?: Input<string>;
 }
 
-export interface InferenceServiceSpecExplainerArtLifecyclePostStartSleep {
+export interface InferenceServiceSpecExplainerArtLifecyclePreStopSleep {
   seconds: Input<number>;
 }
 
-export interface InferenceServiceSpecExplainerArtLifecyclePostStartTcpSocket {
+export interface InferenceServiceSpecExplainerArtStartupProbeTcpSocket {
   host?: Input<string>;
   port: Input<number | string>;
 }
 
-export interface InferenceServiceSpecExplainerArtLifecyclePostStart {
-  exec?: Input<InferenceServiceSpecExplainerArtLifecyclePostStartExec>;
-  httpGet?: Input<InferenceServiceSpecExplainerArtLifecyclePostStartHttpGet>;
-  sleep?: Input<InferenceServiceSpecExplainerArtLifecyclePostStartSleep>;
-  tcpSocket?: Input<InferenceServiceSpecExplainerArtLifecyclePostStartTcpSocket>;
+export interface InferenceServiceSpecExplainerArtLifecyclePreStop {
+  exec?: Input<InferenceServiceSpecExplainerArtStartupProbeExec>;
+  httpGet?: Input<InferenceServiceSpecExplainerArtStartupProbeHttpGet>;
+  sleep?: Input<InferenceServiceSpecExplainerArtLifecyclePreStopSleep>;
+  tcpSocket?: Input<InferenceServiceSpecExplainerArtStartupProbeTcpSocket>;
 }
 
 export interface InferenceServiceSpecExplainerArtLifecycle {
-  postStart?: Input<InferenceServiceSpecExplainerArtLifecyclePostStart>;
-  preStop?: Input<InferenceServiceSpecExplainerArtLifecyclePostStart>;
+  postStart?: Input<InferenceServiceSpecExplainerArtLifecyclePreStop>;
+  preStop?: Input<InferenceServiceSpecExplainerArtLifecyclePreStop>;
   stopSignal?: Input<string>;
 }
 
-export interface InferenceServiceSpecExplainerArtLivenessProbeGrpc {
+export interface InferenceServiceSpecExplainerArtStartupProbeGrpc {
   port: Input<number>;
   service?: Input<string>;
 }
 
 export interface InferenceServiceSpecExplainerArtLivenessProbeHttpGet {
   host?: Input<string>;
-  httpHeaders?: Input<Input<InferenceServiceSpecExplainerArtLifecyclePostStartHttpGetHttpHeaders>[]>;
+  httpHeaders?: Input<Input<InferenceServiceSpecExplainerSecurityContextSysctls>[]>;
   path?: Input<string>;
   port?: Input<number | string>;
   scheme?: Input<string>;
@@ -176,9 +176,9 @@ export interface InferenceServiceSpecExplainerArtLivenessProbeTcpSocket {
 }
 
 export interface InferenceServiceSpecExplainerArtLivenessProbe {
-  exec?: Input<InferenceServiceSpecExplainerArtLifecyclePostStartExec>;
+  exec?: Input<InferenceServiceSpecExplainerArtStartupProbeExec>;
   failureThreshold?: Input<number>;
-  grpc?: Input<InferenceServiceSpecExplainerArtLivenessProbeGrpc>;
+  grpc?: Input<InferenceServiceSpecExplainerArtStartupProbeGrpc>;
   httpGet?: Input<InferenceServiceSpecExplainerArtLivenessProbeHttpGet>;
   initialDelaySeconds?: Input<number>;
   periodSeconds?: Input<number>;
@@ -201,18 +201,18 @@ export interface InferenceServiceSpecExplainerArtResizePolicy {
   restartPolicy: Input<string>;
 }
 
-export interface InferenceServiceSpecExplainerArtResourcesClaims {
+export interface InferenceServiceSpecExplainerResourcesClaims {
   name: Input<string>;
   request?: Input<string>;
 }
 
-export interface InferenceServiceSpecExplainerArtResources {
-  claims?: Input<Input<InferenceServiceSpecExplainerArtResourcesClaims>[]>;
+export interface InferenceServiceSpecExplainerResources {
+  claims?: Input<Input<InferenceServiceSpecExplainerResourcesClaims>[]>;
   limits?: Input<{ [key: string]: Input<number | string> }>;
   requests?: Input<{ [key: string]: Input<number | string> }>;
 }
 
-export interface InferenceServiceSpecExplainerArtSecurityContextAppArmorProfile {
+export interface InferenceServiceSpecExplainerSecurityContextSeccompProfile {
   localhostProfile?: Input<string>;
   type: Input<string>;
 }
@@ -222,14 +222,14 @@ export interface InferenceServiceSpecExplainerArtSecurityContextCapabilities {
   drop?: Input<Input<string>[]>;
 }
 
-export interface InferenceServiceSpecExplainerArtSecurityContextSeLinuxOptions {
+export interface InferenceServiceSpecExplainerSecurityContextSeLinuxOptions {
   level?: Input<string>;
   role?: Input<string>;
   type?: Input<string>;
   user?: Input<string>;
 }
 
-export interface InferenceServiceSpecExplainerArtSecurityContextWindowsOptions {
+export interface InferenceServiceSpecExplainerSecurityContextWindowsOptions {
   gmsaCredentialSpec?: Input<string>;
   gmsaCredentialSpecName?: Input<string>;
   hostProcess?: Input<boolean>;
@@ -238,7 +238,7 @@ export interface InferenceServiceSpecExplainerArtSecurityContextWindowsOptions {
 
 export interface InferenceServiceSpecExplainerArtSecurityContext {
   allowPrivilegeEscalation?: Input<boolean>;
-  appArmorProfile?: Input<InferenceServiceSpecExplainerArtSecurityContextAppArmorProfile>;
+  appArmorProfile?: Input<InferenceServiceSpecExplainerSecurityContextSeccompProfile>;
   capabilities?: Input<InferenceServiceSpecExplainerArtSecurityContextCapabilities>;
   privileged?: Input<boolean>;
   procMount?: Input<string>;
@@ -246,20 +246,20 @@ export interface InferenceServiceSpecExplainerArtSecurityContext {
   runAsGroup?: Input<number>;
   runAsNonRoot?: Input<boolean>;
   runAsUser?: Input<number>;
-  seLinuxOptions?: Input<InferenceServiceSpecExplainerArtSecurityContextSeLinuxOptions>;
-  seccompProfile?: Input<InferenceServiceSpecExplainerArtSecurityContextAppArmorProfile>;
-  windowsOptions?: Input<InferenceServiceSpecExplainerArtSecurityContextWindowsOptions>;
+  seLinuxOptions?: Input<InferenceServiceSpecExplainerSecurityContextSeLinuxOptions>;
+  seccompProfile?: Input<InferenceServiceSpecExplainerSecurityContextSeccompProfile>;
+  windowsOptions?: Input<InferenceServiceSpecExplainerSecurityContextWindowsOptions>;
 }
 
 export interface InferenceServiceSpecExplainerArtStartupProbe {
-  exec?: Input<InferenceServiceSpecExplainerArtLifecyclePostStartExec>;
+  exec?: Input<InferenceServiceSpecExplainerArtStartupProbeExec>;
   failureThreshold?: Input<number>;
-  grpc?: Input<InferenceServiceSpecExplainerArtLivenessProbeGrpc>;
-  httpGet?: Input<InferenceServiceSpecExplainerArtLifecyclePostStartHttpGet>;
+  grpc?: Input<InferenceServiceSpecExplainerArtStartupProbeGrpc>;
+  httpGet?: Input<InferenceServiceSpecExplainerArtStartupProbeHttpGet>;
   initialDelaySeconds?: Input<number>;
   periodSeconds?: Input<number>;
   successThreshold?: Input<number>;
-  tcpSocket?: Input<InferenceServiceSpecExplainerArtLifecyclePostStartTcpSocket>;
+  tcpSocket?: Input<InferenceServiceSpecExplainerArtStartupProbeTcpSocket>;
   terminationGracePeriodSeconds?: Input<number>;
   timeoutSeconds?: Input<number>;
 }
@@ -300,7 +300,7 @@ export interface InferenceServiceSpecExplainerArt {
   ports?: Input<Input<InferenceServiceSpecExplainerArtPorts>[]>;
   readinessProbe?: Input<InferenceServiceSpecExplainerArtLivenessProbe>;
   resizePolicy?: Input<Input<InferenceServiceSpecExplainerArtResizePolicy>[]>;
-  resources?: Input<InferenceServiceSpecExplainerArtResources>;
+  resources?: Input<InferenceServiceSpecExplainerResources>;
   restartPolicy?: Input<string>;
   runtimeVersion?: Input<string>;
   securityContext?: Input<InferenceServiceSpecExplainerArtSecurityContext>;
@@ -318,31 +318,31 @@ export interface InferenceServiceSpecExplainerArt {
   workingDir?: Input<string>;
 }
 
-export interface InferenceServiceSpecExplainerAutoScalingBehaviorScaleDownPolicies {
+export interface InferenceServiceSpecExplainerAutoScalingBehaviorScaleUpPolicies {
   periodSeconds: Input<number>;
   type: Input<string>;
   value: Input<number>;
 }
 
-export interface InferenceServiceSpecExplainerAutoScalingBehaviorScaleDown {
-  policies?: Input<Input<InferenceServiceSpecExplainerAutoScalingBehaviorScaleDownPolicies>[]>;
+export interface InferenceServiceSpecExplainerAutoScalingBehaviorScaleUp {
+  policies?: Input<Input<InferenceServiceSpecExplainerAutoScalingBehaviorScaleUpPolicies>[]>;
   selectPolicy?: Input<string>;
   stabilizationWindowSeconds?: Input<number>;
   tolerance?: Input<number | string>;
 }
 
 export interface InferenceServiceSpecExplainerAutoScalingBehavior {
-  scaleDown?: Input<InferenceServiceSpecExplainerAutoScalingBehaviorScaleDown>;
-  scaleUp?: Input<InferenceServiceSpecExplainerAutoScalingBehaviorScaleDown>;
+  scaleDown?: Input<InferenceServiceSpecExplainerAutoScalingBehaviorScaleUp>;
+  scaleUp?: Input<InferenceServiceSpecExplainerAutoScalingBehaviorScaleUp>;
 }
 
-export interface InferenceServiceSpecExplainerAutoScalingMetricsExternalAuthenticationRefAuthenticationRef {
+export interface InferenceServiceSpecPredictorWorkerSpecOs {
   name: Input<string>;
 }
 
 export interface InferenceServiceSpecExplainerAutoScalingMetricsExternalAuthenticationRef {
   authModes?: Input<string>;
-  authenticationRef: Input<InferenceServiceSpecExplainerAutoScalingMetricsExternalAuthenticationRefAuthenticationRef>;
+  authenticationRef: Input<InferenceServiceSpecPredictorWorkerSpecOs>;
 }
 
 export interface InferenceServiceSpecExplainerAutoScalingMetricsExternalMetric {
@@ -402,14 +402,14 @@ export interface InferenceServiceSpecExplainerBatcher {
 }
 
 export interface InferenceServiceSpecExplainerContainersLivenessProbe {
-  exec?: Input<InferenceServiceSpecExplainerArtLifecyclePostStartExec>;
+  exec?: Input<InferenceServiceSpecExplainerArtStartupProbeExec>;
   failureThreshold?: Input<number>;
-  grpc?: Input<InferenceServiceSpecExplainerArtLivenessProbeGrpc>;
+  grpc?: Input<InferenceServiceSpecExplainerArtStartupProbeGrpc>;
   httpGet?: Input<InferenceServiceSpecExplainerArtLivenessProbeHttpGet>;
   initialDelaySeconds?: Input<number>;
   periodSeconds?: Input<number>;
   successThreshold?: Input<number>;
-  tcpSocket?: Input<InferenceServiceSpecExplainerArtLifecyclePostStartTcpSocket>;
+  tcpSocket?: Input<InferenceServiceSpecExplainerArtStartupProbeTcpSocket>;
   terminationGracePeriodSeconds?: Input<number>;
   timeoutSeconds?: Input<number>;
 }
@@ -427,7 +427,7 @@ export interface InferenceServiceSpecExplainerContainers {
   ports?: Input<Input<InferenceServiceSpecExplainerArtPorts>[]>;
   readinessProbe?: Input<InferenceServiceSpecExplainerContainersLivenessProbe>;
   resizePolicy?: Input<Input<InferenceServiceSpecExplainerArtResizePolicy>[]>;
-  resources?: Input<InferenceServiceSpecExplainerArtResources>;
+  resources?: Input<InferenceServiceSpecExplainerResources>;
   restartPolicy?: Input<string>;
   securityContext?: Input<InferenceServiceSpecExplainerArtSecurityContext>;
   startupProbe?: Input<InferenceServiceSpecExplainerArtStartupProbe>;
@@ -467,7 +467,7 @@ export interface InferenceServiceSpecExplainerHostAliases {
   ip: Input<string>;
 }
 
-export interface InferenceServiceSpecExplainerImagePullSecrets {
+export interface InferenceServiceSpecExplainerOs {
   name?: Input<string>;
 }
 
@@ -484,7 +484,7 @@ export interface InferenceServiceSpecExplainerInitContainers {
   ports?: Input<Input<InferenceServiceSpecExplainerArtPorts>[]>;
   readinessProbe?: Input<InferenceServiceSpecExplainerArtStartupProbe>;
   resizePolicy?: Input<Input<InferenceServiceSpecExplainerArtResizePolicy>[]>;
-  resources?: Input<InferenceServiceSpecExplainerArtResources>;
+  resources?: Input<InferenceServiceSpecExplainerResources>;
   restartPolicy?: Input<string>;
   securityContext?: Input<InferenceServiceSpecExplainerArtSecurityContext>;
   startupProbe?: Input<InferenceServiceSpecExplainerArtStartupProbe>;
@@ -524,19 +524,19 @@ export interface InferenceServiceSpecExplainerResourceClaims {
 }
 
 export interface InferenceServiceSpecExplainerSecurityContext {
-  appArmorProfile?: Input<InferenceServiceSpecExplainerArtSecurityContextAppArmorProfile>;
+  appArmorProfile?: Input<InferenceServiceSpecExplainerSecurityContextSeccompProfile>;
   fsGroup?: Input<number>;
   fsGroupChangePolicy?: Input<string>;
   runAsGroup?: Input<number>;
   runAsNonRoot?: Input<boolean>;
   runAsUser?: Input<number>;
   seLinuxChangePolicy?: Input<string>;
-  seLinuxOptions?: Input<InferenceServiceSpecExplainerArtSecurityContextSeLinuxOptions>;
-  seccompProfile?: Input<InferenceServiceSpecExplainerArtSecurityContextAppArmorProfile>;
+  seLinuxOptions?: Input<InferenceServiceSpecExplainerSecurityContextSeLinuxOptions>;
+  seccompProfile?: Input<InferenceServiceSpecExplainerSecurityContextSeccompProfile>;
   supplementalGroups?: Input<Input<number>[]>;
   supplementalGroupsPolicy?: Input<string>;
-  sysctls?: Input<Input<InferenceServiceSpecExplainerArtLifecyclePostStartHttpGetHttpHeaders>[]>;
-  windowsOptions?: Input<InferenceServiceSpecExplainerArtSecurityContextWindowsOptions>;
+  sysctls?: Input<Input<InferenceServiceSpecExplainerSecurityContextSysctls>[]>;
+  windowsOptions?: Input<InferenceServiceSpecExplainerSecurityContextWindowsOptions>;
 }
 
 export interface InferenceServiceSpecExplainerStorageUris {
@@ -553,7 +553,7 @@ export interface InferenceServiceSpecExplainerTolerations {
 }
 
 export interface InferenceServiceSpecExplainerTopologySpreadConstraints {
-  labelSelector?: Input<InferenceServiceSpecExplainerAffinityPodAffinityPreferredDuringSchedulingIgnoredDuringExecutionPodAffinityTermLabelSelector>;
+  labelSelector?: Input<InferenceServiceSpecExplainerTopologySpreadConstraintsLabelSelector>;
   matchLabelKeys?: Input<Input<string>[]>;
   maxSkew: Input<number>;
   minDomains?: Input<number>;
@@ -590,18 +590,18 @@ export interface InferenceServiceSpecExplainerVolumesCephfs {
   path?: Input<string>;
   readOnly?: Input<boolean>;
   secretFile?: Input<string>;
-  secretRef?: Input<InferenceServiceSpecExplainerImagePullSecrets>;
+  secretRef?: Input<InferenceServiceSpecExplainerOs>;
   user?: Input<string>;
 }
 
 export interface InferenceServiceSpecExplainerVolumesCinder {
   fsType?: Input<string>;
   readOnly?: Input<boolean>;
-  secretRef?: Input<InferenceServiceSpecExplainerImagePullSecrets>;
+  secretRef?: Input<InferenceServiceSpecExplainerOs>;
   volumeID: Input<string>;
 }
 
-export interface InferenceServiceSpecExplainerVolumesConfigMapItems {
+export interface InferenceServiceSpecExplainerVolumesSecretItems {
   key: Input<string>;
   mode?: Input<number>;
   path: Input<string>;
@@ -609,7 +609,7 @@ export interface InferenceServiceSpecExplainerVolumesConfigMapItems {
 
 export interface InferenceServiceSpecExplainerVolumesConfigMap {
   defaultMode?: Input<number>;
-  items?: Input<Input<InferenceServiceSpecExplainerVolumesConfigMapItems>[]>;
+  items?: Input<Input<InferenceServiceSpecExplainerVolumesSecretItems>[]>;
   name?: Input<string>;
   optional?: Input<boolean>;
 }
@@ -617,7 +617,7 @@ export interface InferenceServiceSpecExplainerVolumesConfigMap {
 export interface InferenceServiceSpecExplainerVolumesCsi {
   driver: Input<string>;
   fsType?: Input<string>;
-  nodePublishSecretRef?: Input<InferenceServiceSpecExplainerImagePullSecrets>;
+  nodePublishSecretRef?: Input<InferenceServiceSpecExplainerOs>;
   readOnly?: Input<boolean>;
   volumeAttributes?: Input<{ [key: string]: Input<string> }>;
 }
@@ -662,7 +662,7 @@ export interface InferenceServiceSpecExplainerVolumesEphemeralVolumeClaimTemplat
   dataSource?: Input<InferenceServiceSpecExplainerVolumesEphemeralVolumeClaimTemplateSpecDataSource>;
   dataSourceRef?: Input<InferenceServiceSpecExplainerVolumesEphemeralVolumeClaimTemplateSpecDataSourceRef>;
   resources?: Input<InferenceServiceSpecExplainerVolumesEphemeralVolumeClaimTemplateSpecResources>;
-  selector?: Input<InferenceServiceSpecExplainerAffinityPodAffinityPreferredDuringSchedulingIgnoredDuringExecutionPodAffinityTermLabelSelector>;
+  selector?: Input<InferenceServiceSpecExplainerTopologySpreadConstraintsLabelSelector>;
   storageClassName?: Input<string>;
   volumeAttributesClassName?: Input<string>;
   volumeMode?: Input<string>;
@@ -691,7 +691,7 @@ export interface InferenceServiceSpecExplainerVolumesFlexVolume {
   fsType?: Input<string>;
   options?: Input<{ [key: string]: Input<string> }>;
   readOnly?: Input<boolean>;
-  secretRef?: Input<InferenceServiceSpecExplainerImagePullSecrets>;
+  secretRef?: Input<InferenceServiceSpecExplainerOs>;
 }
 
 export interface InferenceServiceSpecExplainerVolumesFlocker {
@@ -738,7 +738,7 @@ export interface InferenceServiceSpecExplainerVolumesIscsi {
   lun: Input<number>;
   portals?: Input<Input<string>[]>;
   readOnly?: Input<boolean>;
-  secretRef?: Input<InferenceServiceSpecExplainerImagePullSecrets>;
+  secretRef?: Input<InferenceServiceSpecExplainerOs>;
   targetPortal: Input<string>;
 }
 
@@ -765,15 +765,15 @@ export interface InferenceServiceSpecExplainerVolumesPortworxVolume {
 }
 
 export interface InferenceServiceSpecExplainerVolumesProjectedSourcesClusterTrustBundle {
-  labelSelector?: Input<InferenceServiceSpecExplainerAffinityPodAffinityPreferredDuringSchedulingIgnoredDuringExecutionPodAffinityTermLabelSelector>;
+  labelSelector?: Input<InferenceServiceSpecExplainerTopologySpreadConstraintsLabelSelector>;
   name?: Input<string>;
   optional?: Input<boolean>;
   path: Input<string>;
   signerName?: Input<string>;
 }
 
-export interface InferenceServiceSpecExplainerVolumesProjectedSourcesConfigMap {
-  items?: Input<Input<InferenceServiceSpecExplainerVolumesConfigMapItems>[]>;
+export interface InferenceServiceSpecExplainerVolumesProjectedSourcesSecret {
+  items?: Input<Input<InferenceServiceSpecExplainerVolumesSecretItems>[]>;
   name?: Input<string>;
   optional?: Input<boolean>;
 }
@@ -790,9 +790,9 @@ export interface InferenceServiceSpecExplainerVolumesProjectedSourcesServiceAcco
 
 export interface InferenceServiceSpecExplainerVolumesProjectedSources {
   clusterTrustBundle?: Input<InferenceServiceSpecExplainerVolumesProjectedSourcesClusterTrustBundle>;
-  configMap?: Input<InferenceServiceSpecExplainerVolumesProjectedSourcesConfigMap>;
+  configMap?: Input<InferenceServiceSpecExplainerVolumesProjectedSourcesSecret>;
   downwardAPI?: Input<InferenceServiceSpecExplainerVolumesProjectedSourcesDownwardAPI>;
-  secret?: Input<InferenceServiceSpecExplainerVolumesProjectedSourcesConfigMap>;
+  secret?: Input<InferenceServiceSpecExplainerVolumesProjectedSourcesSecret>;
   serviceAccountToken?: Input<InferenceServiceSpecExplainerVolumesProjectedSourcesServiceAccountToken>;
 }
 
@@ -817,7 +817,7 @@ export interface InferenceServiceSpecExplainerVolumesRbd {
   monitors: Input<Input<string>[]>;
   pool?: Input<string>;
   readOnly?: Input<boolean>;
-  secretRef?: Input<InferenceServiceSpecExplainerImagePullSecrets>;
+  secretRef?: Input<InferenceServiceSpecExplainerOs>;
   user?: Input<string>;
 }
 
@@ -826,7 +826,7 @@ export interface InferenceServiceSpecExplainerVolumesScaleIO {
   gateway: Input<string>;
   protectionDomain?: Input<string>;
   readOnly?: Input<boolean>;
-  secretRef: Input<InferenceServiceSpecExplainerImagePullSecrets>;
+  secretRef: Input<InferenceServiceSpecExplainerOs>;
   sslEnabled?: Input<boolean>;
   storageMode?: Input<string>;
   storagePool?: Input<string>;
@@ -836,7 +836,7 @@ export interface InferenceServiceSpecExplainerVolumesScaleIO {
 
 export interface InferenceServiceSpecExplainerVolumesSecret {
   defaultMode?: Input<number>;
-  items?: Input<Input<InferenceServiceSpecExplainerVolumesConfigMapItems>[]>;
+  items?: Input<Input<InferenceServiceSpecExplainerVolumesSecretItems>[]>;
   optional?: Input<boolean>;
   secretName?: Input<string>;
 }
@@ -844,7 +844,7 @@ export interface InferenceServiceSpecExplainerVolumesSecret {
 export interface InferenceServiceSpecExplainerVolumesStorageos {
   fsType?: Input<string>;
   readOnly?: Input<boolean>;
-  secretRef?: Input<InferenceServiceSpecExplainerImagePullSecrets>;
+  secretRef?: Input<InferenceServiceSpecExplainerOs>;
   volumeName?: Input<string>;
   volumeNamespace?: Input<string>;
 }
@@ -911,7 +911,7 @@ export interface InferenceServiceSpecExplainer {
   hostPID?: Input<boolean>;
   hostUsers?: Input<boolean>;
   hostname?: Input<string>;
-  imagePullSecrets?: Input<Input<InferenceServiceSpecExplainerImagePullSecrets>[]>;
+  imagePullSecrets?: Input<Input<InferenceServiceSpecExplainerOs>[]>;
   initContainers?: Input<Input<InferenceServiceSpecExplainerInitContainers>[]>;
   labels?: Input<{ [key: string]: Input<string> }>;
   logger?: Input<InferenceServiceSpecExplainerLogger>;
@@ -919,21 +919,21 @@ export interface InferenceServiceSpecExplainer {
   minReplicas?: Input<number>;
   nodeName?: Input<string>;
   nodeSelector?: Input<{ [key: string]: Input<string> }>;
-  os?: Input<InferenceServiceSpecExplainerImagePullSecrets>;
+  os?: Input<InferenceServiceSpecExplainerOs>;
   overhead?: Input<{ [key: string]: Input<number | string> }>;
   preemptionPolicy?: Input<string>;
   priority?: Input<number>;
   priorityClassName?: Input<string>;
   readinessGates?: Input<Input<InferenceServiceSpecExplainerReadinessGates>[]>;
   resourceClaims?: Input<Input<InferenceServiceSpecExplainerResourceClaims>[]>;
-  resources?: Input<InferenceServiceSpecExplainerArtResources>;
+  resources?: Input<InferenceServiceSpecExplainerResources>;
   restartPolicy?: Input<string>;
   runtimeClassName?: Input<string>;
   scaleMetric?: Input<"cpu" | "memory" | "concurrency" | "rps">;
   scaleMetricType?: Input<"Utilization" | "Value" | "AverageValue">;
   scaleTarget?: Input<number>;
   schedulerName?: Input<string>;
-  schedulingGates?: Input<Input<InferenceServiceSpecExplainerAutoScalingMetricsExternalAuthenticationRefAuthenticationRef>[]>;
+  schedulingGates?: Input<Input<InferenceServiceSpecPredictorWorkerSpecOs>[]>;
   securityContext?: Input<InferenceServiceSpecExplainerSecurityContext>;
   serviceAccount?: Input<string>;
   serviceAccountName?: Input<string>;
@@ -948,7 +948,7 @@ export interface InferenceServiceSpecExplainer {
   volumes?: Input<Input<InferenceServiceSpecExplainerVolumes>[]>;
 }
 
-export interface InferenceServiceSpecPredictorHuggingface {
+export interface InferenceServiceSpecPredictorOnnx {
   args?: Input<Input<string>[]>;
   command?: Input<Input<string>[]>;
   env?: Input<Input<InferenceServiceSpecExplainerArtEnv>[]>;
@@ -962,7 +962,7 @@ export interface InferenceServiceSpecPredictorHuggingface {
   protocolVersion?: Input<string>;
   readinessProbe?: Input<InferenceServiceSpecExplainerArtLivenessProbe>;
   resizePolicy?: Input<Input<InferenceServiceSpecExplainerArtResizePolicy>[]>;
-  resources?: Input<InferenceServiceSpecExplainerArtResources>;
+  resources?: Input<InferenceServiceSpecExplainerResources>;
   restartPolicy?: Input<string>;
   runtimeVersion?: Input<string>;
   securityContext?: Input<InferenceServiceSpecExplainerArtSecurityContext>;
@@ -999,7 +999,7 @@ export interface InferenceServiceSpecPredictorModel {
   protocolVersion?: Input<string>;
   readinessProbe?: Input<InferenceServiceSpecExplainerArtLivenessProbe>;
   resizePolicy?: Input<Input<InferenceServiceSpecExplainerArtResizePolicy>[]>;
-  resources?: Input<InferenceServiceSpecExplainerArtResources>;
+  resources?: Input<InferenceServiceSpecExplainerResources>;
   restartPolicy?: Input<string>;
   runtime?: Input<string>;
   runtimeVersion?: Input<string>;
@@ -1030,7 +1030,7 @@ export interface InferenceServiceSpecPredictorWorkerSpecEphemeralContainers {
   ports?: Input<Input<InferenceServiceSpecExplainerArtPorts>[]>;
   readinessProbe?: Input<InferenceServiceSpecExplainerArtStartupProbe>;
   resizePolicy?: Input<Input<InferenceServiceSpecExplainerArtResizePolicy>[]>;
-  resources?: Input<InferenceServiceSpecExplainerArtResources>;
+  resources?: Input<InferenceServiceSpecExplainerResources>;
   restartPolicy?: Input<string>;
   securityContext?: Input<InferenceServiceSpecExplainerArtSecurityContext>;
   startupProbe?: Input<InferenceServiceSpecExplainerArtStartupProbe>;
@@ -1060,11 +1060,11 @@ export interface InferenceServiceSpecPredictorWorkerSpec {
   hostPID?: Input<boolean>;
   hostUsers?: Input<boolean>;
   hostname?: Input<string>;
-  imagePullSecrets?: Input<Input<InferenceServiceSpecExplainerImagePullSecrets>[]>;
+  imagePullSecrets?: Input<Input<InferenceServiceSpecExplainerOs>[]>;
   initContainers?: Input<Input<InferenceServiceSpecExplainerInitContainers>[]>;
   nodeName?: Input<string>;
   nodeSelector?: Input<{ [key: string]: Input<string> }>;
-  os?: Input<InferenceServiceSpecExplainerAutoScalingMetricsExternalAuthenticationRefAuthenticationRef>;
+  os?: Input<InferenceServiceSpecPredictorWorkerSpecOs>;
   overhead?: Input<{ [key: string]: Input<number | string> }>;
   pipelineParallelSize?: Input<number>;
   preemptionPolicy?: Input<string>;
@@ -1072,11 +1072,11 @@ export interface InferenceServiceSpecPredictorWorkerSpec {
   priorityClassName?: Input<string>;
   readinessGates?: Input<Input<InferenceServiceSpecExplainerReadinessGates>[]>;
   resourceClaims?: Input<Input<InferenceServiceSpecExplainerResourceClaims>[]>;
-  resources?: Input<InferenceServiceSpecExplainerArtResources>;
+  resources?: Input<InferenceServiceSpecExplainerResources>;
   restartPolicy?: Input<string>;
   runtimeClassName?: Input<string>;
   schedulerName?: Input<string>;
-  schedulingGates?: Input<Input<InferenceServiceSpecExplainerAutoScalingMetricsExternalAuthenticationRefAuthenticationRef>[]>;
+  schedulingGates?: Input<Input<InferenceServiceSpecPredictorWorkerSpecOs>[]>;
   securityContext?: Input<InferenceServiceSpecExplainerSecurityContext>;
   serviceAccount?: Input<string>;
   serviceAccountName?: Input<string>;
@@ -1110,53 +1110,53 @@ export interface InferenceServiceSpecPredictor {
   hostPID?: Input<boolean>;
   hostUsers?: Input<boolean>;
   hostname?: Input<string>;
-  huggingface?: Input<InferenceServiceSpecPredictorHuggingface>;
-  imagePullSecrets?: Input<Input<InferenceServiceSpecExplainerImagePullSecrets>[]>;
+  huggingface?: Input<InferenceServiceSpecPredictorOnnx>;
+  imagePullSecrets?: Input<Input<InferenceServiceSpecExplainerOs>[]>;
   initContainers?: Input<Input<InferenceServiceSpecExplainerInitContainers>[]>;
   labels?: Input<{ [key: string]: Input<string> }>;
-  lightgbm?: Input<InferenceServiceSpecPredictorHuggingface>;
+  lightgbm?: Input<InferenceServiceSpecPredictorOnnx>;
   logger?: Input<InferenceServiceSpecExplainerLogger>;
   maxReplicas?: Input<number>;
   minReplicas?: Input<number>;
   model?: Input<InferenceServiceSpecPredictorModel>;
   nodeName?: Input<string>;
   nodeSelector?: Input<{ [key: string]: Input<string> }>;
-  onnx?: Input<InferenceServiceSpecPredictorHuggingface>;
-  os?: Input<InferenceServiceSpecExplainerImagePullSecrets>;
+  onnx?: Input<InferenceServiceSpecPredictorOnnx>;
+  os?: Input<InferenceServiceSpecExplainerOs>;
   overhead?: Input<{ [key: string]: Input<number | string> }>;
-  paddle?: Input<InferenceServiceSpecPredictorHuggingface>;
-  pmml?: Input<InferenceServiceSpecPredictorHuggingface>;
+  paddle?: Input<InferenceServiceSpecPredictorOnnx>;
+  pmml?: Input<InferenceServiceSpecPredictorOnnx>;
   preemptionPolicy?: Input<string>;
   priority?: Input<number>;
   priorityClassName?: Input<string>;
-  pytorch?: Input<InferenceServiceSpecPredictorHuggingface>;
+  pytorch?: Input<InferenceServiceSpecPredictorOnnx>;
   readinessGates?: Input<Input<InferenceServiceSpecExplainerReadinessGates>[]>;
   resourceClaims?: Input<Input<InferenceServiceSpecExplainerResourceClaims>[]>;
-  resources?: Input<InferenceServiceSpecExplainerArtResources>;
+  resources?: Input<InferenceServiceSpecExplainerResources>;
   restartPolicy?: Input<string>;
   runtimeClassName?: Input<string>;
   scaleMetric?: Input<"cpu" | "memory" | "concurrency" | "rps">;
   scaleMetricType?: Input<"Utilization" | "Value" | "AverageValue">;
   scaleTarget?: Input<number>;
   schedulerName?: Input<string>;
-  schedulingGates?: Input<Input<InferenceServiceSpecExplainerAutoScalingMetricsExternalAuthenticationRefAuthenticationRef>[]>;
+  schedulingGates?: Input<Input<InferenceServiceSpecPredictorWorkerSpecOs>[]>;
   securityContext?: Input<InferenceServiceSpecExplainerSecurityContext>;
   serviceAccount?: Input<string>;
   serviceAccountName?: Input<string>;
   setHostnameAsFQDN?: Input<boolean>;
   shareProcessNamespace?: Input<boolean>;
-  sklearn?: Input<InferenceServiceSpecPredictorHuggingface>;
+  sklearn?: Input<InferenceServiceSpecPredictorOnnx>;
   storageUris?: Input<Input<InferenceServiceSpecExplainerStorageUris>[]>;
   subdomain?: Input<string>;
-  tensorflow?: Input<InferenceServiceSpecPredictorHuggingface>;
+  tensorflow?: Input<InferenceServiceSpecPredictorOnnx>;
   terminationGracePeriodSeconds?: Input<number>;
   timeout?: Input<number>;
   tolerations?: Input<Input<InferenceServiceSpecExplainerTolerations>[]>;
   topologySpreadConstraints?: Input<Input<InferenceServiceSpecExplainerTopologySpreadConstraints>[]>;
-  triton?: Input<InferenceServiceSpecPredictorHuggingface>;
+  triton?: Input<InferenceServiceSpecPredictorOnnx>;
   volumes?: Input<Input<InferenceServiceSpecExplainerVolumes>[]>;
   workerSpec?: Input<InferenceServiceSpecPredictorWorkerSpec>;
-  xgboost?: Input<InferenceServiceSpecPredictorHuggingface>;
+  xgboost?: Input<InferenceServiceSpecPredictorOnnx>;
 }
 
 export interface InferenceServiceSpecTransformer {
@@ -1179,7 +1179,7 @@ export interface InferenceServiceSpecTransformer {
   hostPID?: Input<boolean>;
   hostUsers?: Input<boolean>;
   hostname?: Input<string>;
-  imagePullSecrets?: Input<Input<InferenceServiceSpecExplainerImagePullSecrets>[]>;
+  imagePullSecrets?: Input<Input<InferenceServiceSpecExplainerOs>[]>;
   initContainers?: Input<Input<InferenceServiceSpecExplainerInitContainers>[]>;
   labels?: Input<{ [key: string]: Input<string> }>;
   logger?: Input<InferenceServiceSpecExplainerLogger>;
@@ -1187,21 +1187,21 @@ export interface InferenceServiceSpecTransformer {
   minReplicas?: Input<number>;
   nodeName?: Input<string>;
   nodeSelector?: Input<{ [key: string]: Input<string> }>;
-  os?: Input<InferenceServiceSpecExplainerImagePullSecrets>;
+  os?: Input<InferenceServiceSpecExplainerOs>;
   overhead?: Input<{ [key: string]: Input<number | string> }>;
   preemptionPolicy?: Input<string>;
   priority?: Input<number>;
   priorityClassName?: Input<string>;
   readinessGates?: Input<Input<InferenceServiceSpecExplainerReadinessGates>[]>;
   resourceClaims?: Input<Input<InferenceServiceSpecExplainerResourceClaims>[]>;
-  resources?: Input<InferenceServiceSpecExplainerArtResources>;
+  resources?: Input<InferenceServiceSpecExplainerResources>;
   restartPolicy?: Input<string>;
   runtimeClassName?: Input<string>;
   scaleMetric?: Input<"cpu" | "memory" | "concurrency" | "rps">;
   scaleMetricType?: Input<"Utilization" | "Value" | "AverageValue">;
   scaleTarget?: Input<number>;
   schedulerName?: Input<string>;
-  schedulingGates?: Input<Input<InferenceServiceSpecExplainerAutoScalingMetricsExternalAuthenticationRefAuthenticationRef>[]>;
+  schedulingGates?: Input<Input<InferenceServiceSpecPredictorWorkerSpecOs>[]>;
   securityContext?: Input<InferenceServiceSpecExplainerSecurityContext>;
   serviceAccount?: Input<string>;
   serviceAccountName?: Input<string>;
