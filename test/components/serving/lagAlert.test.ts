@@ -20,16 +20,19 @@ function resolved(value: pulumi.Output<string>): Promise<string> {
 describe("ModelConsumerLagHigh", () => {
   const model = modelOf(configWithModel({ kafka: KAFKA, minReplicas: 1, maxReplicas: 6 }));
   const stream = { kind: "stream" as const, selector: "service" as const, name: "model" };
-
-  it("sums the consumer's own per-partition lag, taking the larger report of a partition two pods both hold during a rebalance", async () => {
-    const [lag] = modelAlertRules({
+  /** The model's rules with a saturation lag of 300, its series scraped as a stream consumer's unless told otherwise. */
+  const streamRules = (requestMetrics: typeof stream | undefined = stream) =>
+    modelAlertRules({
       model,
       namespace: NAMESPACE,
       deploymentName: "model",
-      requestMetrics: stream,
+      requestMetrics,
       lag: { saturationLag: 300 },
       thresholds: DEFAULT_ALERT_THRESHOLDS,
-    }).filter((r) => r.alert === "ModelConsumerLagHigh");
+    });
+
+  it("sums the consumer's own per-partition lag, taking the larger report of a partition two pods both hold during a rebalance", async () => {
+    const [lag] = streamRules().filter((r) => r.alert === "ModelConsumerLagHigh");
     expect(await resolved(lag.expr)).toBe(
       `sum(max by (topic, partition) (mlstack_stream_consumer_lag{namespace="${NAMESPACE}", service="model"})) >= 300`,
     );
@@ -37,26 +40,13 @@ describe("ModelConsumerLagHigh", () => {
   });
 
   it("never queries KEDA's metrics", async () => {
-    const rules = modelAlertRules({
-      model,
-      namespace: NAMESPACE,
-      deploymentName: "model",
-      requestMetrics: stream,
-      lag: { saturationLag: 300 },
-      thresholds: DEFAULT_ALERT_THRESHOLDS,
-    });
+    const rules = streamRules();
     const exprs = await Promise.all(rules.map((r) => resolved(r.expr)));
     expect(exprs.join("\n")).not.toContain("keda_");
   });
 
   it("has no lag rule when the series that carry the lag are not scraped (no stream metrics)", () => {
-    const rules = modelAlertRules({
-      model,
-      namespace: NAMESPACE,
-      deploymentName: "model",
-      lag: { saturationLag: 300 },
-      thresholds: DEFAULT_ALERT_THRESHOLDS,
-    });
+    const rules = streamRules(undefined);
     expect(rules.map((r) => r.alert)).not.toContain("ModelConsumerLagHigh");
   });
 
