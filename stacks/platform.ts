@@ -19,6 +19,7 @@ import { ORCHESTRATOR_WORKLOAD } from "../components/orchestrator/settings";
 import { TeamNamespace } from "../components/namespace/TeamNamespace";
 import { PlatformOperators } from "../components/operators/PlatformOperators";
 import { MODEL_CONTAINER, ModelServing } from "../components/serving/ModelServing";
+import { registryAccess } from "../components/serving/modelFetch";
 import type { BackingServices, ClusterFacts, TargetModule } from "./backing";
 import {
   installsOperators,
@@ -341,7 +342,7 @@ export class Platform extends pulumi.ComponentResource {
       const modelGrants = new WorkloadGrants(`grants-${model.name}`, { parent: this });
       let modelUri: pulumi.Output<string> | undefined;
       let modelStoreEndpoint: pulumi.Output<string> | undefined;
-      if (model.source) {
+      if (model.source?.bucket !== undefined) {
         const bucket = backing.objectStore.bucket(model.source.bucket);
         grants.push(bucket.grantAccess(identity, "read", { parent: modelGrants, prefix: model.source.path }));
         modelUri = bucket.url(model.source.path);
@@ -390,6 +391,14 @@ export class Platform extends pulumi.ComponentResource {
           modelUri,
           modelStoreEndpoint,
           modelDownloaderImage: config.serving.runtimeImages.mlflow,
+          // Registry alias sources: resolved as the model itself (preflight refuses auth "basic").
+          registry:
+            model.source?.registry !== undefined
+              ? registryAccess(config.mlflow.auth as "none" | "oauth-proxy", mlflow.trackingUri)
+              : undefined,
+          // OpenShift AI installs no cluster-wide ServingRuntimes: each model brings its own.
+          namespacedRuntimes:
+            config.target === "openshift" ? { mlserverImage: config.serving.runtimeImages.mlserver } : undefined,
           access,
           kafka,
           monitoring: config.serving.monitoring,

@@ -1,24 +1,27 @@
 /**
  * The KServe `InferenceService` spec of a model (engine `kserve`), in RawDeployment mode so no
  * Knative is needed: KServe creates a Deployment `<name>-predictor`, a ClusterIP Service of the
- * same name on port 80, and an HPA on CPU from `minReplicas` / `maxReplicas` / `scaleTarget`.
+ * same name on port 80, and an HPA on CPU from `minReplicas` / `maxReplicas` / `scaleTarget`
+ * (vLLM: mlstack's own HPA on the request queue, kserveWorkload.ts).
  *
  * | runtime | predictor |
  * |---|---|
  * | mlflow | `model.modelFormat: mlflow`, protocol v2: KServe's MLServer runtime serves MLflow models |
  * | triton | `model.modelFormat: triton`, runtime `kserve-tritonserver`, image from config |
- * | mlserver | a `kserve-container` running MLServer (`mlserver_mlflow.MLflowRuntime`) from config on the model KServe downloads into `/mnt/models` (`STORAGE_URI`) |
- * | custom | a `kserve-container` running the image from config; `MODEL_URI` (and `STORAGE_URI` → `/mnt/models`) |
+ * | vllm | `model.modelFormat: vllm`, mlstack's namespaced `<model>-vllm` ServingRuntime (kserveWorkload.ts) |
+ * | mlserver | a `kserve-container` running MLServer (`mlserver_mlflow.MLflowRuntime`) from config on `/mnt/models` |
+ * | custom | a `kserve-container` running the image from config; `MODEL_URI` = `/mnt/models` when it has a source |
  *
- * KServe's storage initializer downloads `storageUri` into `/mnt/models` with the predictor's
- * service account: IRSA / Workload Identity work as-is; in-cluster object stores need the
- * credentials Secret attached to that service account the KServe way (see the README).
+ * The model reaches `/mnt/models` through mlstack's fetch-model initContainer (modelFetch.ts), not
+ * KServe's storage initializer: no `storageUri`, so the predictor pod reads the bucket (or the
+ * registry) with the same workload identity as every other mlstack pod.
  */
 import type * as k8s from "@pulumi/kubernetes";
 import type * as pulumi from "@pulumi/pulumi";
 import type { PlatformContext } from "../context";
 import { containerSecurityContext, podSecurityContext } from "../kube/podSecurity";
 import type { WorkloadAccess } from "../identity/contract";
+import type { FetchStep } from "./modelFetch";
 import type { ModelConfig } from "./settings";
 import { modelResources, podPlacement } from "./placement";
 import {
@@ -29,6 +32,7 @@ import {
   runtimeProbes,
   TMP_DIR,
 } from "./runtime";
+import { vllmShmVolume } from "./vllm";
 
 type Container = k8s.types.input.core.v1.Container;
 type EnvVar = k8s.types.input.core.v1.EnvVar;
@@ -39,11 +43,14 @@ export const KSERVE_SERVICE_PORT = 80;
 export const KSERVE_RUNTIME_PORT = 8080;
 /** Runtimes served by a KServe built-in ServingRuntime (their container is KServe's, merged with ours). */
 export const KSERVE_BUILTIN_RUNTIMES = new Set(["mlflow", "triton"]);
+/** KServe's cluster-wide runtime for Triton (config/runtimes/kserve-tritonserver.yaml, v0.16.0). */
+export const KSERVE_TRITON_RUNTIME = "kserve-tritonserver";
 
-/** Predictor pods' metrics ports: MLServer's (also behind KServe's mlflow format) and Triton's. */
+/** Predictor pods' metrics ports: MLServer's (also behind KServe's mlflow format), Triton's and vLLM's. */
 export function kserveMetricsPort(model: ModelConfig): number | undefined {
   if (model.runtime === "mlflow" || model.runtime === "mlserver") return 8082;
   if (model.runtime === "triton") return 8002;
+  if (model.runtime === "vllm") return model.port;
   return undefined;
 }
 
@@ -55,11 +62,16 @@ export interface InferenceServiceArgs {
   ctx: PlatformContext;
   model: ModelConfig;
   serviceAccountName: string;
-  modelUri?: pulumi.Input<string>;
   access: WorkloadAccess;
   /** Labels for the predictor pods (they carry the selector the NetworkPolicy and PDB use). */
   podLabels: Record<string, string>;
+  /** Annotations for the predictor pods (where the model comes from). */
+  podAnnotations: Record<string, string>;
   selector: Record<string, string>;
+  /** The fetch-model step, for every model with a source. */
+  fetch?: FetchStep;
+  /** The namespaced ServingRuntime the predictor names (`<model>-<runtime>`); unset = KServe's cluster runtime. */
+  runtimeName?: pulumi.Input<string>;
 }
 
 export function inferenceServiceSpec(a: InferenceServiceArgs): Record<string, unknown> {
@@ -69,32 +81,51 @@ export function inferenceServiceSpec(a: InferenceServiceArgs): Record<string, un
   const metricsPort = kserveMetricsPort(model);
   const ports = [
     { name: "http", containerPort: port, protocol: "TCP" },
-    ...(metricsPort ? [{ name: "metrics", containerPort: metricsPort, protocol: "TCP" }] : []),
+    ...(metricsPort && metricsPort !== port
+      ? [{ name: "metrics", containerPort: metricsPort, protocol: "TCP" }]
+      : []),
   ];
   const env: EnvVar[] = [...a.access.env, { name: "HOME", value: TMP_DIR }];
+  const volumes: k8s.types.input.core.v1.Volume[] = [
+    { name: "tmp", emptyDir: {} },
+    ...a.access.volumes,
+    ...(a.fetch?.volumes ?? []),
+  ];
+  const volumeMounts: k8s.types.input.core.v1.VolumeMount[] = [
+    { name: "tmp", mountPath: TMP_DIR },
+    ...a.access.volumeMounts,
+    ...(a.fetch ? [a.fetch.modelMount] : []),
+  ];
+  if (model.runtime === "vllm") {
+    const shm = vllmShmVolume(model);
+    volumes.push(shm.volume);
+    volumeMounts.push(shm.mount);
+  }
   const container: Container = {
     name: "kserve-container",
     ports,
     env,
     resources: modelResources(model),
     securityContext: containerSecurityContext(ctx.flavor),
-    volumeMounts: [{ name: "tmp", mountPath: TMP_DIR }, ...a.access.volumeMounts],
+    volumeMounts,
     // mlflow models run in KServe's MLServer runtime, which names the model after the
     // InferenceService (MLSERVER_MODEL_NAME, set by KServe's controller): they get MLServer's
-    // model-level readiness. Triton answers the v2 protocol on 8080 with strict readiness.
+    // model-level readiness. Triton answers the v2 protocol on 8080 with strict readiness; vLLM's
+    // /health answers once the weights are loaded.
     ...runtimeProbes(model.runtime === "mlflow" ? "mlserver" : model.runtime, model.name, "http"),
   };
 
   const predictor: Record<string, unknown> = {
     minReplicas: model.minReplicas,
     maxReplicas: model.maxReplicas,
-    scaleMetric: "cpu",
-    scaleTarget: model.targetCpuUtilization,
+    ...(model.runtime === "vllm" ? {} : { scaleMetric: "cpu", scaleTarget: model.targetCpuUtilization }),
     labels: a.podLabels,
+    annotations: a.podAnnotations,
     serviceAccountName: a.serviceAccountName,
     automountServiceAccountToken: false,
     securityContext: podSecurityContext(ctx.flavor),
-    volumes: [{ name: "tmp", emptyDir: {} }, ...a.access.volumes],
+    ...(a.fetch ? { initContainers: [a.fetch.initContainer] } : {}),
+    volumes,
     ...podPlacement(ctx, model, a.selector),
   };
 
@@ -107,27 +138,24 @@ export function inferenceServiceSpec(a: InferenceServiceArgs): Record<string, un
         env: [...env, ...mlserverWritableDirsEnv()],
         modelFormat: { name: "mlflow" },
         protocolVersion: "v2",
-        storageUri: a.modelUri,
+        ...(a.runtimeName ? { runtime: a.runtimeName } : {}),
       };
       break;
     case "triton":
       predictor.model = {
         ...container,
         modelFormat: { name: "triton" },
-        runtime: "kserve-tritonserver",
+        runtime: a.runtimeName ?? KSERVE_TRITON_RUNTIME,
         protocolVersion: "v2",
-        storageUri: a.modelUri,
         image: model.image,
-        // The runtime's own arguments plus per-model latency quantiles for the p99 alert.
-        args: [
-          "tritonserver",
-          `--model-store=${LOCAL_MODEL_DIR}`,
-          `--http-port=${KSERVE_RUNTIME_PORT}`,
-          "--allow-grpc=false",
-          "--allow-metrics=true",
-          "--metrics-port=8002",
-          "--metrics-config=summary_latencies=true",
-        ],
+        args: tritonArgs(),
+      };
+      break;
+    case "vllm":
+      predictor.model = {
+        ...container,
+        modelFormat: { name: "vllm" },
+        runtime: a.runtimeName,
       };
       break;
     case "mlserver":
@@ -139,10 +167,6 @@ export function inferenceServiceSpec(a: InferenceServiceArgs): Record<string, un
           args: ["start", LOCAL_MODEL_DIR],
           env: [
             ...env,
-            // KServe's storage initializer downloads the folder's contents into /mnt/models itself
-            // (the prefix is stripped from every key: `_download_s3` / `_download_gcs` in
-            // kserve-storage 0.16.0, the pinned KServe's), so the model is /mnt/models, not a subfolder.
-            { name: "STORAGE_URI", value: a.modelUri },
             ...mlserverEnv({ modelName: model.name, httpPort: port, localModelUri: LOCAL_MODEL_DIR }),
           ],
         },
@@ -158,16 +182,25 @@ export function inferenceServiceSpec(a: InferenceServiceArgs): Record<string, un
             ...env,
             { name: "PORT", value: String(port) },
             ...customEnv(model),
-            ...(a.modelUri !== undefined
-              ? [
-                  { name: "MODEL_URI", value: a.modelUri },
-                  { name: "STORAGE_URI", value: a.modelUri },
-                ]
-              : []),
+            ...(a.fetch ? [{ name: "MODEL_URI", value: LOCAL_MODEL_DIR }] : []),
           ],
         },
       ];
       break;
   }
   return { predictor };
+}
+
+/** Triton's arguments on KServe: the fetched repository, v2 HTTP on 8080, per-model latency quantiles for the p99 alert. */
+export function tritonArgs(): string[] {
+  return [
+    "tritonserver",
+    `--model-store=${LOCAL_MODEL_DIR}`,
+    `--http-port=${KSERVE_RUNTIME_PORT}`,
+    "--allow-grpc=false",
+    "--allow-metrics=true",
+    "--metrics-port=8002",
+    "--metrics-config=summary_latencies=true",
+    "--strict-readiness=true",
+  ];
 }

@@ -7,9 +7,9 @@
  * |---|---|---|---|
  * | mlflow | `mlflow models serve -m <uri>` downloads it itself | `/ping` / `/health` | none (the scoring server exports none) |
  * | mlflow + Kafka | the stream consumer (streamConsumer.py) loads it with `mlflow.pyfunc` | `/ping` / `/health` | `/metrics` on the serving port |
- * | mlserver | `mlserver_mlflow.MLflowRuntime` from `/mnt/models/<last path segment>`, filled by an initContainer (MLServer reads only local paths) | `/v2/models/<name>/ready` / `/v2/health/live` | `/metrics` on 8082 |
+ * | mlserver | `mlserver_mlflow.MLflowRuntime` from `/mnt/models`, filled by the fetch-model step (modelFetch.ts; MLServer reads only local paths) | `/v2/models/<name>/ready` / `/v2/health/live` | `/metrics` on 8082 |
  * | triton | `--model-repository=s3://… / gs://…` (Triton reads buckets itself) | `/v2/health/ready` / `/v2/health/live` | `/metrics` on 8002 |
- * | vllm | `vllm serve /mnt/models/<last path segment>`, filled by the same initContainer as mlserver (vllm.ts) | `/health` / `/health` (answers once the model has loaded) | `/metrics` on the serving port |
+ * | vllm | `vllm serve /mnt/models`, filled by the same fetch-model step as mlserver (vllm.ts) | `/health` / `/health` (answers once the model has loaded) | `/metrics` on the serving port |
  * | custom | the image, from `MODEL_URI` | `/health` / `/health` | none assumed |
  */
 import type * as k8s from "@pulumi/kubernetes";
@@ -33,18 +33,6 @@ export const TMP_DIR = "/tmp";
  */
 export const MLSERVER_MLFLOW_IMPLEMENTATION = "mlserver_mlflow.MLflowRuntime";
 
-/**
- * Where `mlflow artifacts download -u <uri> -d <dir>` puts the model: MLflow splits the URI's path
- * into its parent and its last segment and downloads that segment into `<dir>/<segment>`
- * (`_get_root_uri_and_artifact_path` in mlflow/tracking/artifact_utils.py, MLflow 3.17); a path that
- * ends in `/` has an empty last segment, so its contents land in `<dir>` itself.
- */
-export function downloadedModelPath(uri: string, dir: string = LOCAL_MODEL_DIR): string {
-  const path = uri.replace(/^[A-Za-z][A-Za-z0-9+.-]*:\/\/[^/]*/, "");
-  const segment = path.slice(path.lastIndexOf("/") + 1);
-  return segment ? `${dir}/${segment}` : dir;
-}
-
 /** A Prometheus endpoint a runtime serves. `port: "serving"` means the model's own HTTP port. */
 export interface RuntimeMetrics {
   port: number | "serving";
@@ -53,8 +41,8 @@ export interface RuntimeMetrics {
 
 /** The fixed ports a runtime opens besides the serving port; a model port equal to one is refused. */
 /**
- * Runtimes that read only local paths: an initContainer with the MLflow CLI copies the model from
- * the bucket into `/mnt/models` first, with the workload's own identity.
+ * Runtimes that read only local paths: the fetch-model step (modelFetch.ts) copies the model from
+ * the bucket into `/mnt/models` first, with the workload's own identity, whatever the source.
  */
 export function downloadsModelFirst(runtime: ServingRuntime): boolean {
   return runtime === "mlserver" || runtime === "vllm";
@@ -152,6 +140,16 @@ export interface RuntimeContainerArgs {
   accessEnvNames: Set<string>;
   /** Path of the stream consumer program, when the model streams from Kafka on the mlflow runtime. */
   streamConsumerPath?: string;
+  /**
+   * The fetch-model step put the model into `/mnt/models` (modelFetch.ts `fetchesModel`): the
+   * runtime reads that folder instead of `modelUri`.
+   */
+  localModel: boolean;
+}
+
+/** What the server is pointed at: the fetched folder, or the bucket URL it reads itself. */
+function modelLocation(a: RuntimeContainerArgs): pulumi.Input<string> | undefined {
+  return a.localModel ? LOCAL_MODEL_DIR : a.modelUri;
 }
 
 /** The command/args of the serving container; undefined keeps the image's own entrypoint. */
@@ -168,7 +166,7 @@ export function runtimeCommand(a: RuntimeContainerArgs): RuntimeCommand {
       return {
         command: ["mlflow"],
         args: pulumi
-          .output(a.modelUri as pulumi.Input<string>)
+          .output(modelLocation(a) as pulumi.Input<string>)
           .apply((uri) => [
             "models",
             "serve",
@@ -192,7 +190,7 @@ export function runtimeCommand(a: RuntimeContainerArgs): RuntimeCommand {
         args: pulumi
           .all([a.modelUri as pulumi.Input<string>, a.modelStoreEndpoint])
           .apply(([uri, endpoint]) => [
-            `--model-repository=${tritonRepository(uri, endpoint)}`,
+            `--model-repository=${a.localModel ? LOCAL_MODEL_DIR : tritonRepository(uri, endpoint)}`,
             `--http-port=${port}`,
             "--allow-grpc=false",
             "--allow-metrics=true",
@@ -206,10 +204,7 @@ export function runtimeCommand(a: RuntimeContainerArgs): RuntimeCommand {
     case "vllm":
       return {
         command: ["vllm"],
-        args: vllmArgs(
-          a.model,
-          pulumi.output(a.modelUri as pulumi.Input<string>).apply((uri) => downloadedModelPath(uri)),
-        ),
+        args: vllmArgs(a.model, LOCAL_MODEL_DIR),
       };
     case "custom":
       return a.model.args ? { args: a.model.args } : {};
@@ -222,13 +217,14 @@ export function runtimeCommand(a: RuntimeContainerArgs): RuntimeCommand {
  */
 export function runtimeEnv(a: RuntimeContainerArgs): EnvVar[] {
   const env: EnvVar[] = [];
-  if (a.modelUri !== undefined) env.push({ name: "MODEL_URI", value: a.modelUri });
+  const location = modelLocation(a);
+  if (location !== undefined) env.push({ name: "MODEL_URI", value: location });
   switch (a.model.runtime) {
     case "mlflow":
       // Python libraries write caches under $HOME; the root filesystem is read-only and OpenShift's
       // arbitrary UID has no home directory.
       env.push({ name: "HOME", value: TMP_DIR });
-      if (a.modelStoreEndpoint !== undefined)
+      if (a.modelStoreEndpoint !== undefined && !a.localModel)
         env.push({ name: "MLFLOW_S3_ENDPOINT_URL", value: a.modelStoreEndpoint });
       if (a.streamConsumerPath) env.push({ name: "PORT", value: String(a.model.port) });
       break;
@@ -238,9 +234,7 @@ export function runtimeEnv(a: RuntimeContainerArgs): EnvVar[] {
         ...mlserverEnv({
           modelName: a.model.name,
           httpPort: a.model.port,
-          localModelUri: pulumi
-            .output(a.modelUri as pulumi.Input<string>)
-            .apply((uri) => downloadedModelPath(uri)),
+          localModelUri: LOCAL_MODEL_DIR,
         }),
       );
       break;

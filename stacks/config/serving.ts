@@ -7,7 +7,8 @@ import { IMAGE, IMAGE_RULE } from "./images";
 import { DNS_LABEL, DNS_LABEL_RULE, HOSTNAME, Reader } from "./reader";
 import { MLFLOW_WORKLOAD } from "./types";
 import type { Environment, ModelConfig, ServingConfig } from "./types";
-import type { VllmSettings } from "../../components/serving/settings";
+import type { GpuNodes, ModelSource, VllmSettings } from "../../components/serving/settings";
+import { gpuPlacementProblem, registryAliasProblem } from "../../components/serving/settings";
 
 export function parseServing(
   r: Reader,
@@ -18,7 +19,8 @@ export function parseServing(
   const env = ENVIRONMENT_DEFAULTS[environment];
   const path = "serving";
   const obj = r.object(value, path);
-  r.knownKeys(obj, path, ["monitoring", "runtimeImages", "models"]);
+  r.knownKeys(obj, path, ["monitoring", "runtimeImages", "models", "gpuNodes"]);
+  const gpuNodes = parseGpuNodes(r, obj.gpuNodes, `${path}.gpuNodes`);
   const imagesRaw = r.object(obj.runtimeImages, `${path}.runtimeImages`);
   r.knownKeys(imagesRaw, `${path}.runtimeImages`, ["mlflow", "mlserver", "triton", "vllm"]);
   const runtimeImages = {
@@ -103,34 +105,7 @@ export function parseServing(
       IMAGE,
       IMAGE_RULE,
     );
-    const sourceRaw = m.source === undefined ? undefined : r.object(m.source, `${mpath}.source`);
-    let source: ModelConfig["source"];
-    if (sourceRaw) {
-      r.knownKeys(sourceRaw, `${mpath}.source`, ["bucket", "path"]);
-      source = {
-        bucket: r.string(sourceRaw, "bucket", `${mpath}.source`, "", DNS_LABEL, DNS_LABEL_RULE),
-        path: r.string(
-          sourceRaw,
-          "path",
-          `${mpath}.source`,
-          "",
-          /^[A-Za-z0-9!_.*'()-]+(\/[A-Za-z0-9!_.*'()-]+)*$/,
-          "an object key prefix: segments of letters, digits and !_.*'()- separated by single '/', no leading or trailing '/'",
-        ),
-      };
-      if (!sourceRaw.bucket)
-        r.fail(
-          `${mpath}.source.bucket`,
-          sourceRaw.bucket,
-          "is required (a bucket owned by the model's team)",
-        );
-    } else if (runtime !== "custom") {
-      r.fail(
-        `${mpath}.source`,
-        undefined,
-        `is required for runtime ${runtime} (the bucket and path holding the model); only custom images may embed their model`,
-      );
-    }
+    const source = parseSource(r, m.source, mpath, runtime);
     const minReplicas = r.integer(m, "minReplicas", mpath, env.model.minReplicas, 1, 1000);
     const maxReplicas = r.integer(
       m,
@@ -144,12 +119,7 @@ export function parseServing(
       r.fail(`${mpath}.maxReplicas`, maxReplicas, `is below minReplicas ${minReplicas}`);
     const gpuRaw = r.object(m.gpu, `${mpath}.gpu`);
     r.knownKeys(gpuRaw, `${mpath}.gpu`, ["count", "nodeSelector", "tolerations"]);
-    const nodeSelector = r.object(gpuRaw.nodeSelector, `${mpath}.gpu.nodeSelector`);
-    for (const [k, v] of Object.entries(nodeSelector)) {
-      if (!isLabelKey(k)) r.fail(`${mpath}.gpu.nodeSelector`, k, `has a key that is not ${LABEL_KEY_RULE}`);
-      else if (typeof v !== "string" || !isLabelValue(v))
-        r.fail(`${mpath}.gpu.nodeSelector.${k}`, v, `is not ${LABEL_VALUE_RULE}`);
-    }
+    const nodeSelector = parseNodeSelector(r, gpuRaw.nodeSelector, `${mpath}.gpu.nodeSelector`);
     const exposure = r.oneOf(m, "exposure", mpath, ["internal", "external"] as const, "internal");
     let kafka: ModelConfig["kafka"];
     if (m.kafka !== undefined) {
@@ -201,12 +171,6 @@ export function parseServing(
     const customEnv = parseCustomEnv(r, m.env, mpath, runtime);
     const gpuCount = r.integer(gpuRaw, "count", `${mpath}.gpu`, 0, 0, 16);
     const vllm = parseVllm(r, m.vllm, mpath, runtime, gpuCount);
-    if (runtime === "vllm" && engine === "kserve")
-      r.fail(
-        `${mpath}.engine`,
-        engine,
-        "is not supported with runtime vllm yet; use engine deployment (mlstack renders the vLLM server itself)",
-      );
     if (runtime === "vllm" && kafka)
       r.fail(
         `${mpath}.kafka`,
@@ -214,13 +178,14 @@ export function parseServing(
         "is not for runtime vllm (it answers HTTP requests, not Kafka records)",
       );
     const port = r.integer(m, "port", mpath, 8080, 1024, 65535);
-    if (engine === "kserve" && runtime !== "custom" && port !== 8080) {
+    if (engine === "kserve" && (runtime === "mlflow" || runtime === "triton") && port !== 8080) {
       r.fail(
         `${mpath}.port`,
         port,
         "must be 8080 with engine kserve and a built-in runtime (KServe's serving runtimes listen there)",
       );
     }
+    const gpu = parseModelGpu(r, gpuRaw, `${mpath}.gpu`, gpuCount, nodeSelector, gpuNodes);
     return {
       name,
       team,
@@ -238,11 +203,7 @@ export function parseServing(
         `${mpath}.resources`,
         defaultResources("500m", "1Gi", "2", "2Gi"),
       ),
-      gpu: {
-        count: gpuCount,
-        nodeSelector: nodeSelector as Record<string, string>,
-        tolerations: r.boolean(gpuRaw, "tolerations", `${mpath}.gpu`, true),
-      },
+      gpu,
       exposure,
       hostname: r.optionalString(m, "hostname", mpath, HOSTNAME, "a fully qualified hostname"),
       kafka,
@@ -256,6 +217,7 @@ export function parseServing(
     monitoring: r.boolean(obj, "monitoring", path, env.monitoring),
     runtimeImages,
     models,
+    ...(gpuNodes ? { gpuNodes } : {}),
   };
 }
 
@@ -298,5 +260,129 @@ function parseVllm(
     shmSizeLimit: r.quantity(v, "shmSizeLimit", vpath, "8Gi"),
     targetRequestsWaiting: r.integer(v, "targetRequestsWaiting", vpath, 5, 1, 10_000),
     ...(maxModelLen !== undefined ? { maxModelLen } : {}),
+  };
+}
+
+/** `serving.models[].source`: `{bucket, path}` or `{registry, alias}`, never a mix. */
+function parseSource(
+  r: Reader,
+  value: unknown,
+  mpath: string,
+  runtime: ModelConfig["runtime"],
+): ModelSource | undefined {
+  const spath = `${mpath}.source`;
+  if (value === undefined) {
+    if (runtime !== "custom")
+      r.fail(
+        spath,
+        undefined,
+        `is required for runtime ${runtime} ({bucket, path} holding the model, or {registry, alias} of an MLflow registered model); only custom images may embed their model`,
+      );
+    return undefined;
+  }
+  const raw = r.object(value, spath);
+  r.knownKeys(raw, spath, ["bucket", "path", "registry", "alias"]);
+  const byRegistry = raw.registry !== undefined || raw.alias !== undefined;
+  if (byRegistry) {
+    if (raw.bucket !== undefined || raw.path !== undefined)
+      r.fail(
+        spath,
+        raw,
+        "mixes a bucket path with a registry alias; use either {bucket, path} or {registry, alias}",
+      );
+    if (raw.registry === undefined)
+      r.fail(
+        `${spath}.registry`,
+        undefined,
+        "is required with source.alias (the MLflow registered model's name)",
+      );
+    if (raw.alias === undefined)
+      r.fail(`${spath}.alias`, undefined, "is required with source.registry (e.g. champion)");
+    const registry = r.string(
+      raw,
+      "registry",
+      spath,
+      "",
+      /^[A-Za-z0-9][A-Za-z0-9_.-]{0,254}$/,
+      "an MLflow registered model name of letters, digits and _.- (at most 255 characters)",
+    );
+    const alias = r.string(raw, "alias", spath, "");
+    const problem = registryAliasProblem(alias);
+    if (problem) r.fail(`${spath}.alias`, alias, problem);
+    return { registry, alias };
+  }
+  const source = {
+    bucket: r.string(raw, "bucket", spath, "", DNS_LABEL, DNS_LABEL_RULE),
+    path: r.string(
+      raw,
+      "path",
+      spath,
+      "",
+      /^[A-Za-z0-9!_.*'()-]+(\/[A-Za-z0-9!_.*'()-]+)*$/,
+      "an object key prefix: segments of letters, digits and !_.*'()- separated by single '/', no leading or trailing '/'",
+    ),
+  };
+  if (!raw.bucket)
+    r.fail(
+      `${spath}.bucket`,
+      raw.bucket,
+      "is required (a bucket owned by the model's team), or use {registry, alias}",
+    );
+  return source;
+}
+
+/**
+ * `serving.gpuNodes`: the cluster's GPU nodes, declared per stack. A GPU model is refused without
+ * it, so a model never sits Pending on a cluster that has no GPU node to schedule it on.
+ */
+function parseGpuNodes(r: Reader, value: unknown, path: string): GpuNodes | undefined {
+  if (value === undefined) return undefined;
+  const raw = r.object(value, path);
+  r.knownKeys(raw, path, ["nodeSelector", "taint"]);
+  const nodeSelector = parseNodeSelector(r, raw.nodeSelector, `${path}.nodeSelector`);
+  if (Object.keys(nodeSelector).length === 0)
+    r.fail(
+      `${path}.nodeSelector`,
+      raw.nodeSelector,
+      'must name at least one label every GPU node carries (e.g. nvidia.com/gpu.present: "true")',
+    );
+  return { nodeSelector, taint: r.boolean(raw, "taint", path, true) };
+}
+
+function parseNodeSelector(r: Reader, value: unknown, path: string): Record<string, string> {
+  const raw = r.object(value, path);
+  for (const [k, v] of Object.entries(raw)) {
+    if (!isLabelKey(k)) r.fail(path, k, `has a key that is not ${LABEL_KEY_RULE}`);
+    else if (typeof v !== "string" || !isLabelValue(v))
+      r.fail(`${path}.${k}`, v, `is not ${LABEL_VALUE_RULE}`);
+  }
+  return raw as Record<string, string>;
+}
+
+/** A model's GPU placement: its own selector over the declared GPU nodes' labels. */
+function parseModelGpu(
+  r: Reader,
+  raw: Record<string, unknown>,
+  path: string,
+  count: number,
+  nodeSelector: Record<string, string>,
+  gpuNodes: GpuNodes | undefined,
+): ModelConfig["gpu"] {
+  const problem = gpuPlacementProblem(count, nodeSelector, gpuNodes);
+  if (problem)
+    r.fail(
+      problem.key === "count" ? `${path}.count` : `${path}.nodeSelector`,
+      problem.value,
+      problem.allowed,
+    );
+  return {
+    count,
+    // A model's own selector narrows the GPU nodes (a product, a memory size); without one it
+    // selects every declared GPU node.
+    nodeSelector:
+      count > 0 && gpuNodes && Object.keys(nodeSelector).length === 0
+        ? { ...gpuNodes.nodeSelector }
+        : nodeSelector,
+    tolerations: r.boolean(raw, "tolerations", path, gpuNodes?.taint ?? true),
   };
 }

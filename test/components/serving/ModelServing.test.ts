@@ -63,21 +63,24 @@ describe("runtimes", () => {
     expect(podSpec(r).initContainers).toBeUndefined();
   });
 
-  it("copies an mlserver model into /mnt/models with the MLflow CLI first, because MLServer reads only local paths", async () => {
+  it("copies an mlserver model into /mnt/models with the fetch-model step first, because MLServer reads only local paths", async () => {
     const r = await renderModel({ runtime: "mlserver" });
     const init = podSpec(r).initContainers;
     expect(init).toHaveLength(1);
     expect(init[0].name).toBe("fetch-model");
     expect(init[0].image).toBe(MLFLOW_IMAGE);
-    expect([...init[0].command, ...init[0].args]).toEqual([
-      "mlflow",
-      "artifacts",
-      "download",
-      "-u",
-      MODEL_URI,
-      "-d",
-      "/mnt/models",
-    ]);
+    expect(init[0].command).toEqual(["python", "/opt/mlstack/fetch-model/fetch_model.py"]);
+    expect(envOf(init[0]).get("MODEL_URI")?.value).toBe(MODEL_URI);
+    expect(envOf(init[0]).get("MODEL_DIR")?.value).toBe("/mnt/models");
+    expect(init[0].volumeMounts).toContainEqual({
+      name: "fetch-model",
+      mountPath: "/opt/mlstack/fetch-model",
+      readOnly: true,
+    });
+    const script = r.inputs(r.one("kubernetes:core/v1:ConfigMap", "model-fetch-model")).data[
+      "fetch_model.py"
+    ];
+    expect(script).toContain("/api/2.0/mlflow/registered-models/alias");
     expect(envOf(init[0]).get("AWS_SECRET_ACCESS_KEY")?.valueFrom).toEqual({
       secretKeyRef: { name: "fraud-models", key: "AWS_SECRET_ACCESS_KEY" },
     });
@@ -98,8 +101,8 @@ describe("runtimes", () => {
     const c = modelContainer(await renderModel({ runtime: "mlserver" }));
     const env = envOf(c);
     expect(env.get("MLSERVER_MODEL_IMPLEMENTATION")?.value).toBe("mlserver_mlflow.MLflowRuntime");
-    // MODEL_URI ends in /fraud-detector/3: `mlflow artifacts download -d /mnt/models` writes /mnt/models/3.
-    expect(env.get("MLSERVER_MODEL_URI")?.value).toBe("/mnt/models/3");
+    // The fetch step puts the model's files directly into /mnt/models (its MLmodel at /mnt/models/MLmodel).
+    expect(env.get("MLSERVER_MODEL_URI")?.value).toBe("/mnt/models");
     expect(env.get("MLSERVER_MODEL_NAME")?.value).toBe("model");
   });
 

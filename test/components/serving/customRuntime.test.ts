@@ -7,7 +7,7 @@ import { ModelServing } from "../../../components/serving/ModelServing";
 import { parseConfig } from "../../../stacks/config";
 import { baseRawConfig } from "../../support/config";
 import { render } from "../../support/render";
-import { configWithModel, envOf, modelContainer, servingArgs } from "./fixtures";
+import { configWithModel, envOf, GPU_NODES, modelContainer, servingArgs } from "./fixtures";
 
 type Inputs = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
 const IMAGE = "ghcr.io/acme/scorer:1.4.2";
@@ -26,7 +26,7 @@ function problemsFor(model: Record<string, unknown>): string {
   const base = { name: "model", team: "fraud", runtime: "custom", image: IMAGE };
   try {
     parseConfig(
-      { ...raw, serving: { models: [{ ...base, ...model }, ...raw.serving.models] } },
+      { ...raw, serving: { gpuNodes: GPU_NODES, models: [{ ...base, ...model }, ...raw.serving.models] } },
       { project: "mlstack", stack: "test" },
     );
     return "";

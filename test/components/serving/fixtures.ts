@@ -40,8 +40,14 @@ export function configWithModel(
 ): PlatformConfig {
   const raw = baseRawConfig();
   const base = { name: "model", team: "fraud", source: { bucket: "fraud-models", path: "fraud-detector/3" } };
-  return baseConfig({ ...overrides, serving: { models: [{ ...base, ...model }, ...raw.serving.models] } });
+  return baseConfig({
+    ...overrides,
+    serving: { gpuNodes: GPU_NODES, models: [{ ...base, ...model }, ...raw.serving.models] },
+  });
 }
+
+/** The GPU nodes the test stacks declare (`serving.gpuNodes`): NVIDIA GPU feature discovery's label. */
+export const GPU_NODES = { nodeSelector: { "nvidia.com/gpu.present": "true" }, taint: true };
 
 export function modelOf(config: PlatformConfig, name = "model"): ModelConfig {
   const model = config.serving.models.find((m) => m.name === name);

@@ -57,7 +57,7 @@ it("serves an mlflow model through KServe's MLflow format (v2 protocol) from the
   const { predictor } = await renderKserve({ runtime: "mlflow" });
   expect(predictor.model.modelFormat).toEqual({ name: "mlflow" });
   expect(predictor.model.protocolVersion).toBe("v2");
-  expect(predictor.model.storageUri).toBe(MODEL_URI);
+  expect(predictor.model.storageUri).toBeUndefined();
   expect(predictor.model.image).toBeUndefined();
 });
 
@@ -66,7 +66,7 @@ it("serves a triton model with the kserve-tritonserver runtime and the configure
   expect(predictor.model.modelFormat).toEqual({ name: "triton" });
   expect(predictor.model.runtime).toBe("kserve-tritonserver");
   expect(predictor.model.image).toBe("nvcr.io/nvidia/tritonserver:25.10-py3");
-  expect(predictor.model.storageUri).toBe(MODEL_URI);
+  expect(predictor.model.storageUri).toBeUndefined();
   expect(predictor.model.args).toContain("--model-store=/mnt/models");
   expect(predictor.model.args).toContain("--metrics-config=summary_latencies=true");
 });
@@ -77,9 +77,9 @@ it("runs an mlserver model as a kserve-container on the model KServe downloads",
   expect(c.name).toBe("kserve-container");
   expect(c.image).toBe("docker.io/seldonio/mlserver:1.7.1");
   expect([...c.command, ...c.args]).toEqual(["mlserver", "start", "/mnt/models"]);
-  expect(envOf(c).get("STORAGE_URI")?.value).toBe(MODEL_URI);
+  expect(envOf(c).get("STORAGE_URI")).toBeUndefined();
   expect(envOf(c).get("MLSERVER_HTTP_PORT")?.value).toBe("8080");
-  // KServe's storage initializer downloads the folder's contents into /mnt/models itself.
+  // The fetch-model step puts the folder's contents into /mnt/models itself.
   expect(envOf(c).get("MLSERVER_MODEL_URI")?.value).toBe("/mnt/models");
   expect(envOf(c).get("MLSERVER_MODEL_IMPLEMENTATION")?.value).toBe("mlserver_mlflow.MLflowRuntime");
   expect(envOf(c).get("MLSERVER_METRICS_DIR")?.value).toMatch(/^\/tmp\//);
@@ -99,7 +99,7 @@ it("runs a custom image as a kserve-container with MODEL_URI", async () => {
   });
   const c = predictor.containers[0];
   expect(c.image).toBe("ghcr.io/acme/scorer:1.4.2");
-  expect(envOf(c).get("MODEL_URI")?.value).toBe(MODEL_URI);
+  expect(envOf(c).get("MODEL_URI")?.value).toBe("/mnt/models");
   expect(c.ports[0]).toEqual({ name: "http", containerPort: 8000, protocol: "TCP" });
   expect(c.readinessProbe.httpGet.path).toBe("/health");
 });
@@ -189,5 +189,70 @@ it("hands back KServe's predictor Service on port 80 and its in-cluster URL", as
   expect(r.outputs).toEqual({
     serviceName: "model-predictor",
     url: `http://model-predictor.${NAMESPACE}.svc.cluster.local`,
+  });
+});
+
+describe("KServe that serves", () => {
+  it.each(["mlflow", "triton", "mlserver", "custom"])(
+    "fetches a %s model with the pod's own bucket grant instead of KServe's storage initializer, which never sees the grant",
+    async (runtime) => {
+      const model =
+        runtime === "custom" ? { runtime, image: "ghcr.io/acme/scorer:1.4.2", port: 8000 } : { runtime };
+      const { predictor } = await renderKserve(model);
+      // No storageUri / STORAGE_URI: KServe injects no storage initializer, which would look for
+      // credentials only in Secrets on the ServiceAccount (the pod would never leave Init).
+      expect(JSON.stringify(predictor)).not.toContain("storageUri");
+      expect(JSON.stringify(predictor)).not.toContain("STORAGE_URI");
+      const [init] = predictor.initContainers;
+      expect(init.name).toBe("fetch-model");
+      expect(envOf(init).get("MODEL_URI")?.value).toBe(MODEL_URI);
+      expect(envOf(init).get("AWS_SECRET_ACCESS_KEY")?.valueFrom).toEqual({
+        secretKeyRef: { name: "fraud-models", key: "AWS_SECRET_ACCESS_KEY" },
+      });
+      expect(init.securityContext.allowPrivilegeEscalation).toBe(false);
+      expect(servingContainer(predictor).volumeMounts).toContainEqual({
+        name: "model",
+        mountPath: "/mnt/models",
+        readOnly: true,
+      });
+      expect(predictor.volumes).toContainEqual({ name: "model", emptyDir: {} });
+    },
+  );
+
+  it("makes pulumi up wait until KServe reports the InferenceService Ready", async () => {
+    const r = await renderKserve();
+    const annotations = r.inputs(r.one(ISVC)).metadata.annotations;
+    expect(annotations["pulumi.com/waitFor"]).toBe("condition=Ready");
+    expect(Number(annotations["pulumi.com/timeoutSeconds"])).toBeGreaterThanOrEqual(600);
+  });
+
+  it("uses KServe's cluster runtimes by default and brings a namespaced one where the platform has none (OpenShift AI)", async () => {
+    const cluster = await renderKserve({ runtime: "triton" });
+    expect(cluster.ofType("kubernetes:serving.kserve.io/v1alpha1:ServingRuntime")).toHaveLength(0);
+    expect(cluster.predictor.model.runtime).toBe("kserve-tritonserver");
+
+    for (const runtime of ["triton", "mlflow"]) {
+      const r = await renderKserve(
+        { runtime },
+        { target: "openshift" },
+        {
+          namespacedRuntimes: { mlserverImage: "docker.io/seldonio/mlserver:1.7.1" },
+        },
+      );
+      const [servingRuntime] = r.ofType("kubernetes:serving.kserve.io/v1alpha1:ServingRuntime");
+      const sr = r.inputs(servingRuntime);
+      expect(sr.metadata.namespace).toBe(NAMESPACE);
+      expect(r.predictor.model.runtime).toBe(sr.metadata.name);
+      expect(sr.spec.supportedModelFormats[0].name).toBe(runtime);
+      const c = sr.spec.containers[0];
+      expect(c.name).toBe("kserve-container");
+      // Restricted pod security: the runtime's container is hardened too, not only the predictor's.
+      expect(c.securityContext).toMatchObject({
+        allowPrivilegeEscalation: false,
+        readOnlyRootFilesystem: true,
+        capabilities: { drop: ["ALL"] },
+      });
+      if (runtime === "mlflow") expect(c.image).toBe("docker.io/seldonio/mlserver:1.7.1");
+    }
   });
 });

@@ -21,12 +21,12 @@ describe("ModelConsumerLagHigh", () => {
   const model = modelOf(configWithModel({ kafka: KAFKA, minReplicas: 1, maxReplicas: 6 }));
   const stream = { kind: "stream" as const, selector: "service" as const, name: "model" };
   /** The model's rules with a saturation lag of 300, its series scraped as a stream consumer's unless told otherwise. */
-  const streamRules = (requestMetrics: typeof stream | undefined = stream) =>
+  const streamRules = (scraped = true) =>
     modelAlertRules({
       model,
       namespace: NAMESPACE,
       deploymentName: "model",
-      requestMetrics,
+      requestMetrics: scraped ? stream : undefined,
       lag: { saturationLag: 300 },
       thresholds: DEFAULT_ALERT_THRESHOLDS,
     });
@@ -46,7 +46,7 @@ describe("ModelConsumerLagHigh", () => {
   });
 
   it("has no lag rule when the series that carry the lag are not scraped (no stream metrics)", () => {
-    const rules = streamRules(undefined);
+    const rules = streamRules(false);
     expect(rules.map((r) => r.alert)).not.toContain("ModelConsumerLagHigh");
   });
 

@@ -3,7 +3,6 @@
  * endpoints, where the MLServer initContainer puts a model and what MLServer is told about it.
  */
 import {
-  downloadedModelPath,
   mlserverEnv,
   probePaths,
   runtimeMetrics,
@@ -49,20 +48,6 @@ describe("runtime table", () => {
     expect(runtimeMetrics("mlserver", false)).toEqual({ port: 8082, path: "/metrics" });
     expect(runtimeMetrics("triton", false)).toEqual({ port: 8002, path: "/metrics" });
     expect(runtimeMetrics("custom", true)).toBeUndefined();
-  });
-});
-
-describe("downloadedModelPath", () => {
-  it("names the last segment of the model's path under /mnt/models, as `mlflow artifacts download` lays it out", () => {
-    expect(downloadedModelPath("s3://fraud-models-0a1b2c3d/fraud-detector/3")).toBe("/mnt/models/3");
-    expect(downloadedModelPath("gs://models/fraud")).toBe("/mnt/models/fraud");
-    expect(downloadedModelPath("file:///srv/bucket/fraud/3", "/data")).toBe("/data/3");
-  });
-
-  it("names the folder itself for a bucket root or a path ending in '/', whose contents MLflow downloads there", () => {
-    expect(downloadedModelPath("s3://models")).toBe("/mnt/models");
-    expect(downloadedModelPath("s3://models/")).toBe("/mnt/models");
-    expect(downloadedModelPath("s3://models/fraud/3/")).toBe("/mnt/models");
   });
 });
 

@@ -67,7 +67,7 @@ describe("refusals", () => {
     expect(() =>
       validateModelServingArgs(argsFor({ runtime: "mlserver" }, { modelDownloaderImage: undefined })),
     ).toThrow(
-      /modelDownloaderImage: undefined is required for model "model": MLServer reads only local paths/,
+      /modelDownloaderImage: undefined is required for model "model": its server reads the model from \/mnt\/models/,
     );
   });
 

@@ -13,6 +13,7 @@ import { render, Rendered } from "../../support/render";
 import { validateObjects } from "../../support/schemas";
 import {
   configWithModel,
+  GPU_NODES,
   envOf,
   manifests,
   MLFLOW_IMAGE,
@@ -42,7 +43,7 @@ function problemsFor(model: Record<string, unknown>): string {
   const base = { name: "model", team: "fraud", source: { bucket: "fraud-models", path: "llm/tiny" } };
   try {
     parseConfig(
-      { ...raw, serving: { models: [{ ...base, ...model }, ...raw.serving.models] } },
+      { ...raw, serving: { gpuNodes: GPU_NODES, models: [{ ...base, ...model }, ...raw.serving.models] } },
       { project: "mlstack", stack: "test" },
     );
     return "";
@@ -59,7 +60,7 @@ describe("runtime vllm: the rendered server", () => {
     expect(c.command).toEqual(["vllm"]);
     expect(c.args).toEqual([
       "serve",
-      "/mnt/models/3",
+      "/mnt/models",
       "--served-model-name",
       "model",
       "--host",
@@ -74,15 +75,9 @@ describe("runtime vllm: the rendered server", () => {
     const init = podSpec(r).initContainers;
     expect(init).toHaveLength(1);
     expect(init[0].image).toBe(MLFLOW_IMAGE);
-    expect([...init[0].command, ...init[0].args]).toEqual([
-      "mlflow",
-      "artifacts",
-      "download",
-      "-u",
-      MODEL_URI,
-      "-d",
-      "/mnt/models",
-    ]);
+    expect(init[0].name).toBe("fetch-model");
+    expect(envOf(init[0]).get("MODEL_URI")?.value).toBe(MODEL_URI);
+    expect(envOf(init[0]).get("MODEL_DIR")?.value).toBe("/mnt/models");
     // The download runs with the model's own bucket grant, and the server reads the copy read-only.
     expect(envOf(init[0]).get("AWS_SECRET_ACCESS_KEY")?.valueFrom).toBeDefined();
     expect(c.volumeMounts).toContainEqual({ name: "model", mountPath: "/mnt/models", readOnly: true });
@@ -194,21 +189,19 @@ describe("runtime vllm: component arguments", () => {
   it("refuses a vllm deployment without the image that downloads its weights", () => {
     const args = servingArgs(configWithModel(LLM), { modelDownloaderImage: undefined });
     expect(() => validateModelServingArgs(args)).toThrow(
-      /modelDownloaderImage: undefined is required for model "model": vLLM reads only local paths/,
+      /modelDownloaderImage: undefined is required for model "model": its server reads the model from \/mnt\/models/,
     );
   });
 
-  it("refuses a vllm model without GPUs or on KServe when built without the config parser", () => {
+  it("refuses a vllm model without GPUs when built without the config parser", () => {
     const model = configWithModel(LLM).serving.models[0];
     const config = configWithModel(LLM);
-    for (const bad of [
-      { ...model, gpu: { ...model.gpu, count: 0 } },
-      { ...model, engine: "kserve" as const },
-    ]) {
-      expect(() => validateModelServingArgs({ ...servingArgs(config), model: bad })).toThrow(
-        /model.runtime: "vllm" needs engine deployment, no kafka and gpu.count >= 1/,
-      );
-    }
+    expect(() =>
+      validateModelServingArgs({
+        ...servingArgs(config),
+        model: { ...model, gpu: { ...model.gpu, count: 0 } },
+      }),
+    ).toThrow(/model.runtime: "vllm" needs no kafka and gpu.count >= 1/);
   });
 });
 
@@ -253,10 +246,8 @@ describe("runtime vllm: config", () => {
     );
   });
 
-  it("refuses engine kserve, Kafka streaming and a model without a source", () => {
-    expect(problemsFor({ ...LLM, engine: "kserve" })).toContain(
-      'mlstack:serving.models[0].engine: "kserve" is not supported with runtime vllm yet',
-    );
+  it("accepts engine kserve (a namespaced vLLM ServingRuntime) and refuses Kafka streaming and a model without a source", () => {
+    expect(problemsFor({ ...LLM, engine: "kserve" })).toBe("");
     expect(
       problemsFor({ ...LLM, kafka: { inputTopic: "transactions", outputTopic: "fraud-scores" } }),
     ).toContain("mlstack:serving.models[0].kafka");
