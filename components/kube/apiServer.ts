@@ -28,8 +28,11 @@ type LabelSelector = k8s.types.input.meta.v1.LabelSelector;
 export const API_SERVER_PORTS = [443, 6443];
 
 /** The CNIs whose policy semantics mlstack knows: `cilium`, or `other` (an `ipBlock` matches the API server). */
-export const CNIS = ["cilium", "other"] as const;
-export type Cni = (typeof CNIS)[number];
+// An `as const` object as well as a type: Pulumi's component analyzer reads it as a schema enum
+// (a bare string union in a component's args is refused; see components/platformIdentity.ts).
+export const Cni = { cilium: "cilium", other: "other" } as const;
+export type Cni = (typeof Cni)[keyof typeof Cni];
+export const CNIS = [Cni.cilium, Cni.other] as const;
 
 /** Egress to the API server's CIDRs on its ports. */
 export function apiServerEgressRule(cidrs: string[]): EgressRule {

@@ -33,8 +33,21 @@ import type { Target } from "../platformIdentity";
 type EgressRule = k8s.types.input.networking.v1.NetworkPolicyEgressRule;
 type Peer = k8s.types.input.networking.v1.NetworkPolicyPeer;
 
-export const DNS_RESOLVERS = ["kube-dns", "node-local", "gke-cloud-dns", "openshift"] as const;
-export type DnsResolver = (typeof DNS_RESOLVERS)[number];
+// An `as const` object as well as a type: Pulumi's component analyzer reads it as a schema enum
+// (a bare string union in a component's args is refused; see components/platformIdentity.ts).
+export const DnsResolver = {
+  kubeDns: "kube-dns",
+  nodeLocal: "node-local",
+  gkeCloudDns: "gke-cloud-dns",
+  openshift: "openshift",
+} as const;
+export type DnsResolver = (typeof DnsResolver)[keyof typeof DnsResolver];
+export const DNS_RESOLVERS = [
+  DnsResolver.kubeDns,
+  DnsResolver.nodeLocal,
+  DnsResolver.gkeCloudDns,
+  DnsResolver.openshift,
+] as const;
 
 /** NodeLocal DNSCache's default listen address (upstream addon default, see above). */
 export const NODE_LOCAL_DNS_ADDRESS = "169.254.20.10";
