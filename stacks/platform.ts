@@ -404,6 +404,7 @@ export class Platform extends pulumi.ComponentResource {
           monitoring: config.serving.monitoring,
           ingressFrom: [namespacePeer(namespace), ...(hostname ? [ingressControllerPeer(config)] : [])],
           monitoringNamespace: config.network.monitoringNamespace,
+          monitorLabels: config.network.monitorLabels,
         },
         { parent: this, dependsOn: [...cluster.dependsOn, ...identity.dependencies] },
       );

@@ -37,3 +37,11 @@ export function monitorObjectLabels(
 ): Record<string, string> {
   return { ...(extra ?? {}), ...platformLabels };
 }
+
+/** Object metadata with the configured extras added to its labels (see `monitorObjectLabels`). */
+export function monitorMeta<M extends { labels: Record<string, string> }>(
+  metadata: M,
+  extra: Record<string, string> | undefined,
+): M {
+  return { ...metadata, labels: monitorObjectLabels(metadata.labels, extra) };
+}

@@ -11,6 +11,7 @@
  * PodDisruptionBudget, a NetworkPolicy, and when monitoring is on a ServiceMonitor / PodMonitor and
  * a PrometheusRule.
  */
+import { monitorMeta } from "../kube/monitorLabels";
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { kubeLabels, selectorLabels } from "../kube/labels";
@@ -141,7 +142,7 @@ export class ModelServing extends pulumi.ComponentResource {
         {
           apiVersion: "monitoring.coreos.com/v1",
           kind: "PodMonitor",
-          metadata: meta(model.name),
+          metadata: monitorMeta(meta(model.name), args.monitorLabels),
           spec: {
             selector: { matchLabels: selector },
             podMetricsEndpoints: [{ port, path: "/metrics", interval: "30s", scheme: "http" }],
@@ -174,7 +175,7 @@ export class ModelServing extends pulumi.ComponentResource {
       {
         apiVersion: "monitoring.coreos.com/v1",
         kind: "PrometheusRule",
-        metadata: meta(model.name),
+        metadata: monitorMeta(meta(model.name), args.monitorLabels),
         spec: { groups: [{ name: `mlstack-model-${model.name}`, rules }] },
       },
       { parent: this },

@@ -3,6 +3,7 @@
  * (HPA on CPU, vLLM's queue, or a KEDA ScaledObject on consumer lag for streaming models) and, when
  * monitoring is on and the runtime exports metrics, its ServiceMonitor.
  */
+import { monitorMeta } from "../kube/monitorLabels";
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { containerSecurityContext, podSecurityContext } from "../kube/podSecurity";
@@ -91,7 +92,7 @@ export function deploymentWorkload(
       {
         apiVersion: "monitoring.coreos.com/v1",
         kind: "ServiceMonitor",
-        metadata: meta(model.name),
+        metadata: monitorMeta(meta(model.name), args.monitorLabels),
         spec: {
           selector: { matchLabels: selector },
           endpoints: [

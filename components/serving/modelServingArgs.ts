@@ -74,6 +74,8 @@ export interface ModelServingArgs {
   ingressFrom: NetworkPolicyPeer[];
   /** Namespace of the Prometheus that scrapes the model (`network.monitoringNamespace`). */
   monitoringNamespace: string;
+  /** Extra labels on the ServiceMonitor / PodMonitor / PrometheusRule (`network.monitorLabels`, e.g. `release`). Default none. */
+  monitorLabels?: Record<string, string>;
   /** Alert thresholds; defaults `p99LatencySeconds: 1`, `errorRatio: 0.05`. */
   alertThresholds?: Partial<AlertThresholds>;
 }

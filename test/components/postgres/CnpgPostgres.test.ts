@@ -558,6 +558,18 @@ describe("CnpgPostgres", () => {
       });
     });
 
+    it("labels the PodMonitor with network.monitorLabels, for a Prometheus that selects by release", async () => {
+      const config = configFor({
+        environment: "prod",
+        network: { monitorLabels: { release: "kube-prometheus-stack" } },
+      });
+      const r = await renderPostgres(config, { monitoring: true });
+      expect(r.inputs(r.one(POD_MONITOR)).metadata.labels).toMatchObject({
+        release: "kube-prometheus-stack",
+        "app.kubernetes.io/part-of": "mlstack",
+      });
+    });
+
     it("admits Prometheus on 9187 and creates a PodMonitor when monitored", async () => {
       const r = await renderPostgres(configFor({ environment: "prod" }), { monitoring: true });
       expect(r.inputs(r.one(NETWORK_POLICY)).spec.ingress).toContainEqual({
