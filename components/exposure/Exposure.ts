@@ -39,7 +39,7 @@ export interface ExposureArgs {
    * agree when they are equal. (Two fields rather than `number | string`: a component package's
    * schema has no unions, so Python, Go, .NET and YAML programs could not pass either.)
    */
-  servicePort?: number;
+  servicePort?: pulumi.Input<number>;
   /** The Service port by name; set this or `servicePort`, not both. */
   servicePortName?: string;
   /** Fully qualified hostname, no wildcard. */
@@ -196,8 +196,11 @@ export function validateExposureArgs(name: string, args: ExposureArgs): void {
     );
   }
   if (args.servicePort !== undefined) {
-    if (!Number.isInteger(args.servicePort) || args.servicePort < 1 || args.servicePort > 65535) {
-      fail("servicePort", args.servicePort, "is not a port number between 1 and 65535");
+    // A port that is an output (another component's) is checked by Kubernetes once it is known.
+    const port = args.servicePort;
+    const known = !pulumi.Output.isInstance(port) && !(port instanceof Promise);
+    if (known && (!Number.isInteger(port) || port < 1 || port > 65535)) {
+      fail("servicePort", port, "is not a port number between 1 and 65535");
     }
   } else if (!PORT_NAME.test(args.servicePortName as string)) {
     fail(

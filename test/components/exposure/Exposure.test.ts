@@ -225,6 +225,15 @@ describe("Exposure", () => {
     expect(r.one(INGRESS).parent).toBe(r.one("mlstack:exposure:Exposure").urn);
   });
 
+  it("takes the port as an output of another component (checked by Kubernetes once known)", async () => {
+    const { r } = await renderExposure(
+      exposureArgs({ servicePortName: undefined, servicePort: pulumi.output(5000) }),
+    );
+    expect(r.inputs(r.one(INGRESS)).spec.rules[0].http.paths[0].backend.service.port).toEqual({
+      number: 5000,
+    });
+  });
+
   describe("refuses bad input before registering anything", () => {
     const refusals: Array<[string, Partial<ExposureArgs>, string]> = [
       ["a name that is not a DNS label", { name: "Fraud" }, 'name "Fraud" is not a DNS label'],
