@@ -27,6 +27,8 @@ export interface Pin {
   /** What is pinned (human-readable, printed in the docs). */
   what: string;
   version: string;
+  /** The application a chart installs, where it differs from the chart's version. */
+  appVersion?: string;
   source: PinSource;
 }
 
@@ -132,7 +134,7 @@ export const POSTGRES_IMAGES = {
 export const PINS = {
   strimziChart: {
     what: "Strimzi operator, Helm chart oci://quay.io/strimzi-helm/strimzi-kafka-operator (chart version = operator version)",
-    version: "1.2.0",
+    version: STRIMZI_RELEASES[0].version,
     source: STRIMZI_CSV_1_2_0,
   },
   strimziOlm: {
@@ -149,8 +151,9 @@ export const PINS = {
     },
   },
   cloudnativePgChart: {
-    what: "CloudNativePG operator, Helm chart cloudnative-pg from https://cloudnative-pg.github.io/charts (operator 1.30.1)",
-    version: "0.29.1",
+    what: "CloudNativePG operator, Helm chart cloudnative-pg from https://cloudnative-pg.github.io/charts",
+    version: CLOUDNATIVE_PG_RELEASES[0].chartVersion,
+    appVersion: CLOUDNATIVE_PG_RELEASES[0].operatorVersion,
     source: CLOUDNATIVE_PG_RELEASES[0].source,
   },
   cloudnativePgOlm: {
@@ -163,8 +166,9 @@ export const PINS = {
     },
   },
   barmanCloudChart: {
-    what: "CloudNativePG Barman Cloud plugin, Helm chart plugin-barman-cloud (plugin v0.15.0)",
+    what: "CloudNativePG Barman Cloud plugin, Helm chart plugin-barman-cloud",
     version: "0.8.0",
+    appVersion: "v0.15.0",
     source: {
       repository: "cloudnative-pg/charts",
       file: "charts/plugin-barman-cloud/Chart.yaml",

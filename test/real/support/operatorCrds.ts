@@ -4,16 +4,16 @@
  * version the platform pins, and cached under `.cache/kube/crds/<operator>-<version>/crds.yaml`
  * (git-ignored). Nothing is vendored: a version bump in the platform fetches the new CRDs.
  *
- * Where mlstack pins the operator itself (Strimzi, KServe), the version is read from the platform's
- * defaults. Where it pins a Helm chart whose operator version cannot be read here (CloudNativePG,
- * the Barman Cloud plugin) or installs nothing (KEDA, Prometheus Operator, OpenShift, the bucket
- * provisioner are the cluster's), the version is written below with the reason.
+ * Every operator mlstack installs is read from the version table (components/versions/pins.ts):
+ * Strimzi, CloudNativePG (the operator behind the pinned chart), the Barman Cloud plugin, KServe,
+ * KEDA. What mlstack installs nothing of (Prometheus Operator, OpenShift, the bucket provisioner are
+ * the cluster's) is written below with the reason.
  */
 import { execFileSync, spawnSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import * as YAML from "yaml";
-import { DEFAULT_OPERATORS } from "../../../stacks/config/defaults";
+import { PINS } from "../../../components/versions/pins";
 import { requireCommand } from "./prerequisites";
 import { CACHE_ROOT } from "./pythonEnv";
 
@@ -46,50 +46,57 @@ export interface CrdSource {
   why: string;
 }
 
-const strimziVersion = DEFAULT_OPERATORS.strimzi.version.replace(/^v/, "");
-const kserveVersion = `v${DEFAULT_OPERATORS.kserve.version.replace(/^v/, "")}`;
+const strimziVersion = PINS.strimziChart.version.replace(/^v/, "");
+const kserveVersion = `v${PINS.kserveChart.version.replace(/^v/, "")}`;
+const cnpgVersion = `v${PINS.cloudnativePgChart.appVersion}`;
+const barmanCloudVersion = PINS.barmanCloudChart.appVersion;
+const kedaVersion = `v${PINS.kedaChart.version.replace(/^v/, "")}`;
+
+/**
+ * Strimzi 1.x publishes no CRD YAML to Maven Central (the io.strimzi:api 1.2.0 jar and its test jar
+ * carry none, checked), and its chart and release assets are not on a registry reachable here. The
+ * CRDs installed for it are the `crds/v1/` set of io.strimzi:api 0.51.0's test jar: the v1-only
+ * schema Strimzi generated just before 1.0 removed `v1beta2` (strimzi-kafka-operator#11937). A
+ * field added after 0.51 is missing from it, so the API server refuses it: the test can only be
+ * stricter than the pinned operator, never more lenient.
+ */
+const STRIMZI_CRD_JAR_VERSION = "0.51.0";
 
 export const CRD_SOURCES: CrdSource[] = [
   {
     operator: "strimzi",
     version: strimziVersion,
-    // Strimzi is Java: its api module's test jar carries the generated CRDs, the same generator
-    // output as the release's packaging/install/cluster-operator/04x-Crd-*.yaml. `crds/v1beta2/`
-    // is the set that serves both v1 and v1beta2 (storage v1beta2), which is what 0.49 installs.
     from: {
       kind: "maven-jar",
       group: "io.strimzi",
       artifact: "api",
-      version: strimziVersion,
+      version: STRIMZI_CRD_JAR_VERSION,
       classifier: "tests",
-      folder: "crds/v1beta2/",
+      folder: "crds/v1/",
     },
-    why: "operators.strimzi.version (stacks/config/defaults.ts DEFAULT_OPERATORS)",
+    why: `Strimzi ${strimziVersion} (version table); v1-only CRDs of io.strimzi:api ${STRIMZI_CRD_JAR_VERSION}, the newest on Maven Central that carries CRD YAML`,
   },
   {
     operator: "cloudnative-pg",
-    version: "v1.30.1",
+    version: cnpgVersion,
     from: {
       kind: "go-module",
       module: "github.com/cloudnative-pg/cloudnative-pg",
-      version: "v1.30.1",
+      version: cnpgVersion,
       paths: ["config/crd/bases"],
     },
-    // The platform pins the chart (`operators.cloudnativePg.version`), whose appVersion cannot be
-    // read without the chart repository; 1.30 is the operator line the platform targets (issue 11
-    // on WATCH_NAMESPACE) and v1.30.1 its newest patch on the Go module proxy.
-    why: "newest 1.30 patch on proxy.golang.org (chart appVersion not readable offline)",
+    why: `the operator of chart ${PINS.cloudnativePgChart.version} (version table)`,
   },
   {
     operator: "plugin-barman-cloud",
-    version: "v0.15.0",
+    version: barmanCloudVersion,
     from: {
       kind: "go-module",
       module: "github.com/cloudnative-pg/plugin-barman-cloud",
-      version: "v0.15.0",
+      version: barmanCloudVersion,
       paths: ["config/crd/bases"],
     },
-    why: "newest release on proxy.golang.org (chart 0.8.1's appVersion not readable offline)",
+    why: `the plugin of chart ${PINS.barmanCloudChart.version} (version table)`,
   },
   {
     operator: "kserve",
@@ -100,18 +107,18 @@ export const CRD_SOURCES: CrdSource[] = [
       version: kserveVersion,
       paths: ["config/crd/full"],
     },
-    why: "operators.kserve.version (stacks/config/defaults.ts DEFAULT_OPERATORS)",
+    why: "operators.kserve.version (version table)",
   },
   {
     operator: "keda",
-    version: "v2.21.0",
+    version: kedaVersion,
     from: {
       kind: "go-module",
       module: "github.com/kedacore/keda/v2",
-      version: "v2.21.0",
+      version: kedaVersion,
       paths: ["config/crd/bases"],
     },
-    why: "the cluster's (mlstack installs no KEDA): newest release on proxy.golang.org",
+    why: "operators.keda.version (version table)",
   },
   {
     operator: "prometheus-operator",
