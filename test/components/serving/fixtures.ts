@@ -8,6 +8,7 @@ import type * as k8s from "@pulumi/kubernetes";
 import { flavorOf, PlatformContext } from "../../../components/context";
 import { emptyAccess, mergeAccess, WorkloadAccess } from "../../../components/identity/contract";
 import type { ModelKafkaArgs, ModelServingArgs } from "../../../components/serving/ModelServing";
+import { registryAccess } from "../../../components/serving/modelFetch";
 import type { ModelConfig, PlatformConfig } from "../../../stacks/config";
 import { baseConfig, baseRawConfig } from "../../support/config";
 import { obcBucketGrant, S3_ENDPOINT } from "../../support/grants";
@@ -16,6 +17,8 @@ import type { Rendered } from "../../support/render";
 export const NAMESPACE = "ml-test-fraud";
 export const MLFLOW_IMAGE = "ghcr.io/mlstack/mlflow:3.17.2-3";
 export const MODEL_URI = "s3://fraud-models-0a1b2c3d/fraud-detector/3";
+/** MLflow's in-cluster tracking URI, as the platform hands it to models that follow a registry alias. */
+export const TRACKING_URI = "http://mlflow.ml-test-platform.svc:5000";
 export { S3_ENDPOINT };
 
 export function contextFor(config: PlatformConfig): PlatformContext {
@@ -144,10 +147,18 @@ export function servingArgs(
     model,
     namespace: NAMESPACE,
     serviceAccountName: model.name,
-    modelUri: model.source ? MODEL_URI : undefined,
+    modelUri: model.source?.bucket !== undefined ? MODEL_URI : undefined,
     modelStoreEndpoint: config.target === "aws" || config.target === "gcp" ? undefined : S3_ENDPOINT,
     modelDownloaderImage: MLFLOW_IMAGE,
-    access: streaming ? streamingAccess() : model.source ? bucketGrant() : emptyAccess(),
+    access: streaming
+      ? streamingAccess()
+      : model.source?.bucket !== undefined
+        ? bucketGrant()
+        : emptyAccess(),
+    registry:
+      model.source?.registry !== undefined
+        ? registryAccess(config.mlflow.auth === "oauth-proxy" ? "oauth-proxy" : "none", TRACKING_URI)
+        : undefined,
     kafka: streaming
       ? scramKafkaArgs({ consumerGroup: model.kafka?.consumerGroup ?? model.name })
       : undefined,

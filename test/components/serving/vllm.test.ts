@@ -256,3 +256,61 @@ describe("runtime vllm: config", () => {
     );
   });
 });
+
+describe("runtime vllm on engine kserve", () => {
+  const SR = "kubernetes:serving.kserve.io/v1alpha1:ServingRuntime";
+  const ISVC = "kubernetes:serving.kserve.io/v1beta1:InferenceService";
+
+  it("runs vLLM through a namespaced ServingRuntime started exactly as on engine deployment", async () => {
+    const r = await renderVllm({ engine: "kserve", vllm: { maxModelLen: 4096 } });
+    const deployment = await renderVllm({ vllm: { maxModelLen: 4096 } });
+    const runtime = r.inputs(r.one(SR));
+    expect(runtime.metadata.name).toBe("model-vllm");
+    const c = runtime.spec.containers[0];
+    // Same image, command and arguments (vllm.ts), same caches under /tmp, same probes.
+    const served = modelContainer(deployment);
+    expect(c.image).toBe(served.image);
+    expect([...c.command, ...c.args]).toEqual([...served.command, ...served.args]);
+    expect(c.env).toContainEqual({ name: "HF_HUB_OFFLINE", value: "1" });
+    expect(envOf(served).get("HF_HUB_OFFLINE")?.value).toBe("1");
+    const isvc = r.inputs(r.one(ISVC));
+    const predictor = isvc.spec.predictor;
+    expect(predictor.model.runtime).toBe("model-vllm");
+    expect(predictor.model.modelFormat).toEqual({ name: "vllm" });
+    expect(predictor.model.readinessProbe.httpGet.path).toBe("/health");
+    expect(predictor.model.startupProbe.failureThreshold).toBe(served.startupProbe.failureThreshold);
+  });
+
+  it("keeps GPU placement, /dev/shm and tensor parallelism, and scales on the queue with its own HPA", async () => {
+    const r = await renderVllm({
+      engine: "kserve",
+      gpu: { count: 2, nodeSelector: { "nvidia.com/gpu.product": "NVIDIA-L4" } },
+    });
+    const isvc = r.inputs(r.one(ISVC));
+    const predictor = isvc.spec.predictor;
+    expect(predictor.model.resources.limits["nvidia.com/gpu"]).toBe("2");
+    expect(predictor.nodeSelector).toEqual({ "nvidia.com/gpu.product": "NVIDIA-L4" });
+    expect(predictor.tolerations).toEqual([
+      { key: "nvidia.com/gpu", operator: "Exists", effect: "NoSchedule" },
+    ]);
+    expect(predictor.volumes).toContainEqual({
+      name: "shm",
+      emptyDir: { medium: "Memory", sizeLimit: "8Gi" },
+    });
+    expect(predictor.model.volumeMounts).toContainEqual({ name: "shm", mountPath: "/dev/shm" });
+    const args = r.inputs(r.one(SR)).spec.containers[0].args;
+    expect(args[args.indexOf("--tensor-parallel-size") + 1]).toBe("2");
+    // KServe makes no HPA ("external"); mlstack's scales the predictor Deployment on the queue.
+    expect(isvc.metadata.annotations["serving.kserve.io/autoscalerClass"]).toBe("external");
+    expect(predictor.scaleMetric).toBeUndefined();
+    const hpa = r.inputs(r.one("kubernetes:autoscaling/v2:HorizontalPodAutoscaler"));
+    expect(hpa.spec.scaleTargetRef).toEqual({
+      apiVersion: "apps/v1",
+      kind: "Deployment",
+      name: "model-predictor",
+    });
+    expect(hpa.spec.metrics[0].pods.metric.name).toBe("vllm_num_requests_waiting");
+    // The weights come through the fetch step, with the model's own bucket grant.
+    expect(predictor.initContainers[0].name).toBe("fetch-model");
+  });
+});
