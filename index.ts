@@ -6,10 +6,14 @@
  */
 export * from "./components/index";
 export type {
-  PlatformStackOutputs,
-  TeamOutputs,
-  KafkaOutputs,
-  DatabaseOutputs,
   BucketOutputs,
+  DatabaseOutputs,
+  EnvOutput,
+  FileOutput,
+  KafkaOutputs,
+  PlatformStackOutputs,
+  SecretKeyOutput,
+  TeamOutputs,
+  WorkloadOutputs,
 } from "./stacks/outputs";
 export { PLATFORM_OUTPUTS_VERSION } from "./stacks/outputs";
