@@ -1,6 +1,5 @@
 import * as pulumi from "@pulumi/pulumi";
 import { isSecretValue } from "../../../cli/mockRuntime";
-import { flavorOf, PlatformContext } from "../../../components/context";
 import type { BucketAccessMode } from "../../../components/objectstore/contract";
 import type { WorkloadAccess, WorkloadIdentity } from "../../../components/identity/contract";
 import {
@@ -11,6 +10,7 @@ import {
 } from "../../../components/objectstore/SeaweedFsObjectStore";
 import { seaweedFsBucketActions } from "../../../components/objectstore/seaweedfsIdentities";
 import { ConfigError, parseConfig, type PlatformConfig } from "../../../stacks/config";
+import { objectStoreArgs, platformContext } from "../../../stacks/componentArgs";
 import { preflightProblems } from "../../../stacks/preflight";
 import { baseConfig, baseRawConfig, type Json } from "../../support/config";
 import { render } from "../../support/render";
@@ -26,24 +26,15 @@ function seaweedConfig(overrides: Record<string, unknown> = {}, objectStore: Jso
   return parseConfig({ ...raw, ...overrides }, { project: "mlstack", stack: "test" });
 }
 
+/** The arguments the stack builds for the in-cluster store (stacks/componentArgs.ts). */
 function argsFor(config: PlatformConfig): SeaweedFsObjectStoreArgs {
-  const ctx: PlatformContext = {
-    environment: config.environment,
-    target: config.target,
-    flavor: flavorOf(config.target),
-    protect: config.protect,
-    highAvailability: config.highAvailability,
-    project: config.project,
-    stack: config.stack,
+  const cluster = {
+    platformNamespace: config.platformNamespace,
+    teamNamespaces: Object.fromEntries(config.teams.map((t) => [t.name, t.namespace])),
+    workloadNamespaces: {},
+    dependsOn: [],
   };
-  return {
-    ctx,
-    config: config.objectStore,
-    namespaces: {
-      platform: config.platformNamespace,
-      ...Object.fromEntries(config.teams.map((t) => [t.name, t.namespace])),
-    },
-  };
+  return objectStoreArgs(config, platformContext(config), cluster);
 }
 
 function identity(name: string, team: string, namespace: string): WorkloadIdentity {
