@@ -30,13 +30,15 @@ import { CACHE_ROOT } from "./pythonEnv";
 const MIN_JAVA = 17;
 /**
  * Kafka's runtime dependencies bring slf4j-api 1.7 and log4j-core 2 but no binding between them
- * (the distribution's libs/ adds it): without this jar the broker logs nothing. 2.24.3 is the
- * log4j-core version kafka_2.13 4.1.0 depends on.
+ * (the distribution's libs/ adds it): without this jar the broker logs nothing. Its version must be
+ * the log4j-core Kafka itself brings, or Maven's nearest-wins rule downgrades Kafka's log4j to the
+ * binding's: 2.25.4 is what kafka_2.13 4.3.1 resolves (through org.apache.kafka:kafka-server 4.3.1,
+ * `mvn dependency:tree -Dincludes=org.apache.logging.log4j`). Move it with the version table's Kafka.
  */
 const LOG4J_SLF4J_BINDING = {
   groupId: "org.apache.logging.log4j",
   artifactId: "log4j-slf4j-impl",
-  version: "2.24.3",
+  version: "2.25.4",
 };
 /** The super user the tests administer the cluster with (Strimzi's is its own operator's principal). */
 export const KAFKA_ADMIN_USER = "admin";
