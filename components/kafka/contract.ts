@@ -59,10 +59,10 @@ export interface TriggerAuthenticationSpec {
   env?: { parameter: string; name: string; containerName: string }[];
   /**
    * KEDA's own pod identity: `aws` (IRSA; optionally a role to assume, or the workload's role) or
-   * `gcp` (the KEDA operator's Workload Identity).
+   * `gcp` (the KEDA operator's Workload Identity; no other field). One object type rather than a
+   * union, so a component package schema can carry it.
    */
-  podIdentity?:
-    { provider: "aws"; roleArn?: pulumi.Input<string>; identityOwner?: "workload" } | { provider: "gcp" };
+  podIdentity?: { provider: "aws" | "gcp"; roleArn?: pulumi.Input<string>; identityOwner?: "workload" };
 }
 
 /** Where a workload's consumer lag is read, and the lag one replica should absorb. */
