@@ -13,6 +13,9 @@ const KEY = "MLSTACK_TEST_TMP_ROOT";
 
 async function setup() {
   const root = fs.mkdtempSync(path.join(os.tmpdir(), "mlstack-jest-"));
+  // mkdtemp makes 0700 folders; the real-process tests run servers and pods as other UIDs
+  // (postgres, the images' non-root users), which must reach their folders under it, as in /tmp.
+  fs.chmodSync(root, 0o755);
   process.env[KEY] = root;
   process.env.TMPDIR = root;
 }
