@@ -132,6 +132,18 @@ export const CRD_SOURCES: CrdSource[] = [
     why: "the cluster's (mlstack installs none): newest release on proxy.golang.org",
   },
   {
+    operator: "cilium",
+    version: "v1.20.2",
+    // The dev stack's CNI (network.cni: cilium): its CiliumNetworkPolicies open the API server by entity.
+    from: {
+      kind: "go-module",
+      module: "github.com/cilium/cilium",
+      version: "v1.20.2",
+      paths: ["pkg/k8s/apis/cilium.io/client/crds/v2/ciliumnetworkpolicies.yaml"],
+    },
+    why: "the cluster's CNI (mlstack installs none): newest release on proxy.golang.org",
+  },
+  {
     operator: "openshift-route",
     version: "v0.0.0-20260709102940-580f1c1ba691",
     from: {
