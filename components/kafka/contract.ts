@@ -65,21 +65,12 @@ export interface TriggerAuthenticationSpec {
   podIdentity?: { provider: "aws" | "gcp"; roleArn?: pulumi.Input<string>; identityOwner?: "workload" };
 }
 
-/** Where a workload's consumer lag is read, and the lag one replica should absorb. */
-export interface KafkaLagTarget {
-  bootstrapServers: pulumi.Input<string>;
-  /** Physical input topic. */
-  topic: pulumi.Input<string>;
-  consumerGroup: string;
-  /** Lag per replica at which KEDA adds one. */
-  lagThreshold: number;
-}
-
 /**
  * What a Kafka backend tells a workload's autoscaler: which KEDA scaler reads the consumer lag and
  * how it authenticates. For the `kafka` scaler (read from the brokers) the workload adds where to
  * read (bootstrap servers, group, topic) and the threshold to `connection`; a backend whose lag is
- * read elsewhere (Managed Kafka: Cloud Monitoring) builds the whole metadata from the target.
+ * read elsewhere (Managed Kafka: Cloud Monitoring) gives the whole metadata but the threshold.
+ * Data only (no callbacks), so a component package schema can carry it.
  */
 export interface KafkaLagTrigger {
   /** The KEDA scaler. Default `kafka`. */
@@ -87,10 +78,13 @@ export interface KafkaLagTrigger {
   /** `kafka` trigger metadata about the connection only (`tls`, `sasl`, ...), never a credential. */
   connection: Record<string, pulumi.Input<string>>;
   /**
-   * The trigger's whole metadata for one lag target, for scalers other than `kafka`; never a
-   * credential. Unset for `kafka`: the workload builds it from the target and `connection`.
+   * For scalers other than `kafka`: the trigger's whole metadata for this workload except the
+   * per-replica lag threshold, which the workload sets under `thresholdParameter`; never a
+   * credential. Unset for `kafka`: the workload builds it from `connection` and where to read.
    */
-  metadata?: (target: KafkaLagTarget) => Record<string, pulumi.Input<string>>;
+  metadata?: Record<string, pulumi.Input<string>>;
+  /** The metadata key of the lag threshold for those scalers (`gcp-stackdriver`: `targetValue`). */
+  thresholdParameter?: string;
   /** The TriggerAuthentication spec; undefined when the connection needs no credentials. */
   authentication?: TriggerAuthenticationSpec;
 }

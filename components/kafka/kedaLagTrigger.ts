@@ -12,14 +12,7 @@
  * | Strimzi, mTLS | none | client certificate and key, cluster CA |
  * | MSK, SCRAM | `scram_sha512` | username + password from the synced Secret |
  */
-import * as pulumi from "@pulumi/pulumi";
-import type {
-  KafkaLagTarget,
-  KafkaLagTrigger,
-  KafkaScalerAuth,
-  KafkaScramAuth,
-  TriggerAuthenticationSpec,
-} from "./contract";
+import type { KafkaLagTrigger, KafkaScalerAuth, KafkaScramAuth, TriggerAuthenticationSpec } from "./contract";
 
 /** A scaler description whose SASL (if any) is SCRAM: everything is in Secrets or the container env. */
 export type SecretScalerAuth = Omit<KafkaScalerAuth, "sasl"> & { sasl?: KafkaScramAuth };
@@ -55,12 +48,12 @@ export function secretLagTrigger(auth: SecretScalerAuth, containerName: string):
  * Managed Service for Apache Kafka's consumer lag in Cloud Monitoring: one time series per
  * partition of a topic that a consumer group reads, with the lag in messages. The metric and
  * resource types are Google's (Cloud Monitoring metrics list, `managedkafka` section); mlstack's
- * filter names the cluster, topic and group through the resource's labels.
+ * filter names the cluster and the group through the resource's labels.
  */
 export const MANAGED_KAFKA_LAG_METRIC = {
   metricType: "managedkafka.googleapis.com/offset_lag",
   resourceType: "managedkafka.googleapis.com/TopicPartitionConsumerGroup",
-  labels: { cluster: "cluster_id", topic: "topic_id", consumerGroup: "consumer_group_id" },
+  labels: { cluster: "cluster_id", consumerGroup: "consumer_group_id" },
   source:
     "Google Cloud metrics list (cloud.google.com/monitoring/api/metrics_gcp, managedkafka: offset_lag on " +
     "managedkafka.googleapis.com/TopicPartitionConsumerGroup, labels cluster_id / topic_id / consumer_group_id), " +
@@ -81,19 +74,24 @@ export const MANAGED_KAFKA_LAG_METRIC = {
  * `targetValue`, `alignmentPeriodSeconds`, `alignmentAligner`, `alignmentReducer`), where the scaler
  * is marked deprecated (keda.sh/blog/2025-09-15-gcp-deprecations) but still served.
  */
-export function cloudMonitoringLagTrigger(args: { project: string; clusterId: string }): KafkaLagTrigger {
+export function cloudMonitoringLagTrigger(args: {
+  project: string;
+  clusterId: string;
+  consumerGroup: string;
+}): KafkaLagTrigger {
   const m = MANAGED_KAFKA_LAG_METRIC;
   return {
     type: "gcp-stackdriver",
     connection: {},
-    metadata: (target: KafkaLagTarget) => ({
+    metadata: {
       projectId: args.project,
-      filter: pulumi.interpolate`metric.type="${m.metricType}" AND resource.type="${m.resourceType}" AND resource.label.${m.labels.cluster}="${args.clusterId}" AND resource.label.${m.labels.topic}="${target.topic}" AND resource.label.${m.labels.consumerGroup}="${target.consumerGroup}"`,
-      targetValue: String(target.lagThreshold),
+      // The group's lag on every topic it reads: a streaming model's group reads its input topic only.
+      filter: `metric.type="${m.metricType}" AND resource.type="${m.resourceType}" AND resource.label.${m.labels.cluster}="${args.clusterId}" AND resource.label.${m.labels.consumerGroup}="${args.consumerGroup}"`,
       alignmentPeriodSeconds: "60",
       alignmentAligner: "max",
       alignmentReducer: "sum",
-    }),
+    },
+    thresholdParameter: "targetValue",
     authentication: { podIdentity: { provider: "gcp" } },
   };
 }

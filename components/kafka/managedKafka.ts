@@ -226,7 +226,11 @@ export class ManagedKafka extends pulumi.ComponentResource implements KafkaClust
         `ManagedKafka ${this.componentName}.lagTrigger: workload "${workload}" has no declared consumer group; only streaming models in mlstack:serving.models consume`,
       );
     }
-    return cloudMonitoringLagTrigger({ project: this.args.project, clusterId: this.args.clusterId });
+    return cloudMonitoringLagTrigger({
+      project: this.args.project,
+      clusterId: this.args.clusterId,
+      consumerGroup: declared.consumerGroups[0],
+    });
   }
 
   grantTopicAccess(

@@ -8,7 +8,7 @@ import type * as pulumi from "@pulumi/pulumi";
 
 import type { KafkaLagTrigger } from "../kafka/contract";
 
-export type { KafkaLagTarget, KafkaLagTrigger, TriggerAuthenticationSpec } from "../kafka/contract";
+export type { KafkaLagTrigger, TriggerAuthenticationSpec } from "../kafka/contract";
 
 /** The streaming wiring of one model, supplied by the stack from the Kafka contract. */
 export interface ModelKafkaArgs {
@@ -50,9 +50,9 @@ export function kafkaTriggerMetadata(
 }
 
 /**
- * The ScaledObject trigger (type and metadata) for a streaming model: the backend's own metadata when
- * its scaler reads the lag somewhere other than the brokers (`KafkaLagTrigger.metadata`), else the
- * `kafka` scaler's.
+ * The ScaledObject trigger (type and metadata) for a streaming model: the backend's own metadata
+ * with the threshold added when its scaler reads the lag somewhere other than the brokers
+ * (`KafkaLagTrigger.metadata`), else the `kafka` scaler's.
  */
 export function lagScalerTrigger(
   kafka: ModelKafkaArgs & { lagTrigger: KafkaLagTrigger },
@@ -62,12 +62,7 @@ export function lagScalerTrigger(
   if (trigger.metadata) {
     return {
       type: trigger.type ?? "kafka",
-      metadata: trigger.metadata({
-        bootstrapServers: kafka.bootstrapServers,
-        topic: kafka.inputTopic,
-        consumerGroup: kafka.consumerGroup,
-        lagThreshold,
-      }),
+      metadata: { ...trigger.metadata, [trigger.thresholdParameter ?? "lagThreshold"]: String(lagThreshold) },
     };
   }
   return { type: "kafka", metadata: kafkaTriggerMetadata(kafka, lagThreshold) };

@@ -107,7 +107,7 @@ describe("ManagedKafka: consumer-lag scaling through Cloud Monitoring", () => {
       projectId: "acme-ml-test",
       filter:
         'metric.type="managedkafka.googleapis.com/offset_lag" AND resource.type="managedkafka.googleapis.com/TopicPartitionConsumerGroup" ' +
-        'AND resource.label.cluster_id="mlstack-test-kafka" AND resource.label.topic_id="transactions" AND resource.label.consumer_group_id="fraud-detector"',
+        'AND resource.label.cluster_id="mlstack-test-kafka" AND resource.label.consumer_group_id="fraud-detector"',
       targetValue: "500",
       alignmentPeriodSeconds: "60",
       alignmentAligner: "max",
