@@ -17,9 +17,10 @@
  * Not covered: a cache that intercepts the kube-dns Service IP itself on a CNI that evaluates policy
  * before the Service translation; point `address` at the address the pods' resolv.conf names.
  *
- * Sources: NodeLocal DNSCache's default listen address and pod label (`k8s-app: node-local-dns`), kubernetes/kubernetes
- * `cluster/addons/dns/nodelocaldns/README.md` (v1.34.0: "a link local ip (169.254.20.10/32 by
- * default)"); Cloud DNS for GKE, "About Cloud DNS for GKE" (cloud.google.com/kubernetes-engine/docs/
+ * Sources: NodeLocal DNSCache's default listen address ("a link local ip (169.254.20.10/32 by
+ * default)") and pod label (`k8s-app: node-local-dns`): kubernetes/kubernetes
+ * `cluster/addons/dns/nodelocaldns/README.md` and `nodelocaldns.yaml` (the same from the addon's
+ * v1.15 beta to master; read on master, 2026-12, no release tag checked); Cloud DNS for GKE, "About Cloud DNS for GKE" (cloud.google.com/kubernetes-engine/docs/
  * concepts/about-cloud-dns, read 2026-12: Cloud DNS is Autopilot's default provider), "Set up
  * NodeLocal DNSCache" (cloud.google.com/kubernetes-engine/docs/how-to/nodelocal-dns-cache: on by
  * default in Autopilot, forwards to the node's metadata server) and Cloud DNS
