@@ -11,7 +11,7 @@
  * select nodes, hence a self-hosted API server; it does not help where the API server runs outside
  * the nodes, so mlstack renders the entity policy instead.
  *
- * Source: cilium/cilium `Documentation/security/policy/language.rst` (v1.18, "Entities based" and
+ * Source: cilium/cilium `Documentation/security/policy/language.rst` (commit 012a3bf, read 2026-12; "Entities based" and
  * "Selecting nodes with CIDR / ipBlock"): `toEntities: [kube-apiserver]` is expected to work on every
  * distribution for egress; for ingress the entity "may not work in some Kubernetes distributions,
  * such as Azure AKS and GCP GKE" where control-plane traffic is tunnelled through worker nodes, so
