@@ -46,7 +46,7 @@ describe("the generator", () => {
     expect(recordedOrigin(text)).toEqual(ORIGIN);
   });
 
-  it("makes a field required only when the schema requires it and gives it no default", () => {
+  it("makes a field required only when the schema requires it and gives it no default (optional ones take undefined, as the SDK's do)", () => {
     const text = only([
       crd("Widget", {
         type: "object",
@@ -59,8 +59,8 @@ describe("the generator", () => {
       }),
     ]);
     expect(text).toMatch(/^ {2}name: Input<string>;$/m);
-    expect(text).toMatch(/^ {2}mode\?: Input<string>;$/m);
-    expect(text).toMatch(/^ {2}note\?: Input<string>;$/m);
+    expect(text).toMatch(/^ {2}mode\?: Input<string \| undefined>;$/m);
+    expect(text).toMatch(/^ {2}note\?: Input<string \| undefined>;$/m);
   });
 
   it("turns enums into literal unions, int-or-string into number | string, nullable into | null", () => {
@@ -77,9 +77,9 @@ describe("the generator", () => {
         },
       }),
     ]);
-    expect(text).toContain('mode?: Input<"fast" | "safe">;');
-    expect(text).toContain("port?: Input<number | string>;");
-    expect(text).toContain("owner?: Input<string | null>;");
+    expect(text).toContain('mode?: Input<"fast" | "safe" | undefined>;');
+    expect(text).toContain("port?: Input<number | string | undefined>;");
+    expect(text).toContain("owner?: Input<string | null | undefined>;");
   });
 
   it("types additionalProperties as a map, preserve-unknown-fields as open, and wraps array items in Input", () => {
@@ -99,13 +99,13 @@ describe("the generator", () => {
         },
       }),
     ]);
-    expect(text).toContain("labels?: Input<{ [key: string]: Input<string> }>;");
-    expect(text).toContain("config?: Input<{ [key: string]: unknown }>;");
+    expect(text).toContain("labels?: Input<{ [key: string]: Input<string> } | undefined>;");
+    expect(text).toContain("config?: Input<{ [key: string]: unknown } | undefined>;");
     expect(text).toMatch(
-      /export interface WidgetSpecTuned \{\n {2}level\?: Input<number>;\n {2}\[key: string\]: unknown;\n\}/,
+      /export interface WidgetSpecTuned \{\n {2}level\?: Input<number \| undefined>;\n {2}\[key: string\]: unknown;\n\}/,
     );
-    expect(text).toContain("anything?: Input<unknown>;");
-    expect(text).toContain("ports?: Input<Input<number>[]>;");
+    expect(text).toContain("anything?: Input<unknown | undefined>;");
+    expect(text).toContain("ports?: Input<Input<number>[] | undefined>;");
   });
 
   it("emits an object type that appears twice only once, under the shortest name its uses ask for", () => {
@@ -114,8 +114,8 @@ describe("the generator", () => {
       crd("Widget", { type: "object", properties: { userRef: ref, passwordRef: ref } } as JsonSchema),
     ]);
     expect(text.match(/^export interface/gm)).toHaveLength(3); // WidgetArgs, the spec, one ref
-    expect(text).toContain("passwordRef?: Input<WidgetSpecUserRef>;");
-    expect(text).toContain("userRef?: Input<WidgetSpecUserRef>;");
+    expect(text).toContain("passwordRef?: Input<WidgetSpecUserRef | undefined>;");
+    expect(text).toContain("userRef?: Input<WidgetSpecUserRef | undefined>;");
     expect(text).not.toContain("WidgetSpecPasswordRef");
   });
 

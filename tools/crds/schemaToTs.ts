@@ -14,7 +14,8 @@
  *   `unknown` beside the known properties), `unknown` where the schema gives no type at all;
  * - `anyOf`/`oneOf`/`allOf`/`not` only narrow values in a structural schema (the type is always
  *   given outside them), so they add nothing to the type;
- * - every field's value is wrapped in `pulumi.Input<>`, arrays' items too, so outputs of other
+ * - every field's value is wrapped in `pulumi.Input<>` (optional ones `Input<T | undefined>`, as the
+ *   SDK declares its own), arrays' items too, so outputs of other
  *   resources are accepted wherever a literal is.
  * Identical object types inside one file are emitted once (keyed on their text), so the pod and
  * container schemas that KServe and the Prometheus Operator repeat many times cost one interface.
@@ -187,6 +188,14 @@ function typeOf(schema: JsonSchema, name: string, table: InterfaceTable): string
   }
 }
 
+/**
+ * A field's declared type. Optional fields are `Input<T | undefined>`, as in @pulumi/kubernetes's
+ * own input types, so the SDK's typed values (a `SecurityContext`, an `Affinity`) fit them.
+ */
+function fieldType(type: string, optional: boolean): string {
+  return optional ? `Input<${type} | undefined>` : `Input<${type}>`;
+}
+
 function objectType(schema: JsonSchema, name: string, table: InterfaceTable): string {
   const properties = schema.properties ?? {};
   const keys = Object.keys(properties).sort();
@@ -200,11 +209,12 @@ function objectType(schema: JsonSchema, name: string, table: InterfaceTable): st
   const required = new Set(schema.required ?? []);
   const members = keys.map((key) => {
     const child = properties[key];
+    const optional = !required.has(key) || child.default !== undefined;
     return {
       key: propertyKey(key),
       doc: summary(child.description),
-      optional: !required.has(key) || child.default !== undefined,
-      type: `Input<${typeOf(child, `${name}${pascal(key)}`, table)}>`,
+      optional,
+      type: fieldType(typeOf(child, `${name}${pascal(key)}`, table), optional),
     };
   });
   // A known property's type must fit the index signature's, so extra keys of an open object
@@ -227,7 +237,7 @@ function kindSource(crd: Crd, version: CrdVersion, table: InterfaceTable): strin
     const type = typeOf(child, `${kind}${pascal(key)}`, table);
     const doc = summary(child.description);
     const optional = !required.has(key) || child.default !== undefined;
-    return `${doc ? `  /** ${doc} */\n` : ""}  ${propertyKey(key)}${optional ? "?" : ""}: Input<${type}>;`;
+    return `${doc ? `  /** ${doc} */\n` : ""}  ${propertyKey(key)}${optional ? "?" : ""}: ${fieldType(type, optional)};`;
   });
   const open = fields.length === 0 || root["x-kubernetes-preserve-unknown-fields"] === true;
   if (open) members.push("  [key: string]: unknown;");

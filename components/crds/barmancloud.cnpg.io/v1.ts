@@ -32,104 +32,104 @@ export interface ObjectStoreSpecConfigurationEndpointCA {
 
 export interface ObjectStoreSpecConfigurationAzureCredentials {
   /** The connection string to be used */
-  connectionString?: Input<ObjectStoreSpecConfigurationEndpointCA>;
+  connectionString?: Input<ObjectStoreSpecConfigurationEndpointCA | undefined>;
   /** Use the Azure AD based authentication without providing explicitly the keys. */
-  inheritFromAzureAD?: Input<boolean>;
+  inheritFromAzureAD?: Input<boolean | undefined>;
   /** The storage account where to upload data */
-  storageAccount?: Input<ObjectStoreSpecConfigurationEndpointCA>;
+  storageAccount?: Input<ObjectStoreSpecConfigurationEndpointCA | undefined>;
   /** The storage account key to be used in conjunction with the storage account name */
-  storageKey?: Input<ObjectStoreSpecConfigurationEndpointCA>;
+  storageKey?: Input<ObjectStoreSpecConfigurationEndpointCA | undefined>;
   /** A shared-access-signature to be used in conjunction with the storage account name */
-  storageSasToken?: Input<ObjectStoreSpecConfigurationEndpointCA>;
+  storageSasToken?: Input<ObjectStoreSpecConfigurationEndpointCA | undefined>;
   /** Use the default Azure authentication flow, which includes DefaultAzureCredential. */
-  useDefaultAzureCredentials?: Input<boolean>;
+  useDefaultAzureCredentials?: Input<boolean | undefined>;
 }
 
 export interface ObjectStoreSpecConfigurationData {
   /** AdditionalCommandArgs represents additional arguments that can be appended to the 'barman-cloud-backup' command-line invocation. */
-  additionalCommandArgs?: Input<Input<string>[]>;
+  additionalCommandArgs?: Input<Input<string>[] | undefined>;
   /** Compress a backup file (a tar file per tablespace) while streaming it to the object store. */
-  compression?: Input<"bzip2" | "gzip" | "lz4" | "snappy">;
+  compression?: Input<"bzip2" | "gzip" | "lz4" | "snappy" | undefined>;
   /** Whenever to force the encryption of files (if the bucket is not already configured for that). */
-  encryption?: Input<"AES256" | "aws:kms">;
+  encryption?: Input<"AES256" | "aws:kms" | undefined>;
   /** Control whether the I/O workload for the backup initial checkpoint will be limited, according to the `checkpoint_completion_target` setting on the PostgreSQL server. */
-  immediateCheckpoint?: Input<boolean>;
+  immediateCheckpoint?: Input<boolean | undefined>;
   /** The number of parallel jobs to be used to upload the backup, defaults to 2 */
-  jobs?: Input<number>;
+  jobs?: Input<number | undefined>;
   /** Additional arguments that can be appended to the 'barman-cloud-restore' command-line invocation. */
-  restoreAdditionalCommandArgs?: Input<Input<string>[]>;
+  restoreAdditionalCommandArgs?: Input<Input<string>[] | undefined>;
 }
 
 export interface ObjectStoreSpecConfigurationGoogleCredentials {
   /** The secret containing the Google Cloud Storage JSON file with the credentials */
-  applicationCredentials?: Input<ObjectStoreSpecConfigurationEndpointCA>;
+  applicationCredentials?: Input<ObjectStoreSpecConfigurationEndpointCA | undefined>;
   /** If set to true, will presume that it's running inside a GKE environment, default to false. */
-  gkeEnvironment?: Input<boolean>;
+  gkeEnvironment?: Input<boolean | undefined>;
 }
 
 export interface ObjectStoreSpecConfigurationS3Credentials {
   /** The reference to the access key id */
-  accessKeyId?: Input<ObjectStoreSpecConfigurationEndpointCA>;
+  accessKeyId?: Input<ObjectStoreSpecConfigurationEndpointCA | undefined>;
   /** Use the role based authentication without providing explicitly the keys. */
-  inheritFromIAMRole?: Input<boolean>;
+  inheritFromIAMRole?: Input<boolean | undefined>;
   /** The reference to the secret containing the region name */
-  region?: Input<ObjectStoreSpecConfigurationEndpointCA>;
+  region?: Input<ObjectStoreSpecConfigurationEndpointCA | undefined>;
   /** The reference to the secret access key */
-  secretAccessKey?: Input<ObjectStoreSpecConfigurationEndpointCA>;
+  secretAccessKey?: Input<ObjectStoreSpecConfigurationEndpointCA | undefined>;
   /** The references to the session key */
-  sessionToken?: Input<ObjectStoreSpecConfigurationEndpointCA>;
+  sessionToken?: Input<ObjectStoreSpecConfigurationEndpointCA | undefined>;
 }
 
 export interface ObjectStoreSpecConfigurationWal {
   /** Additional arguments that can be appended to the 'barman-cloud-wal-archive' command-line invocation. */
-  archiveAdditionalCommandArgs?: Input<Input<string>[]>;
+  archiveAdditionalCommandArgs?: Input<Input<string>[] | undefined>;
   /** Compress a WAL file before sending it to the object store. */
-  compression?: Input<"bzip2" | "gzip" | "lz4" | "snappy" | "xz" | "zstd">;
+  compression?: Input<"bzip2" | "gzip" | "lz4" | "snappy" | "xz" | "zstd" | undefined>;
   /** Whenever to force the encryption of files (if the bucket is not already configured for that). */
-  encryption?: Input<"AES256" | "aws:kms">;
+  encryption?: Input<"AES256" | "aws:kms" | undefined>;
   /** Number of WAL files to be either archived in parallel (when the PostgreSQL instance is archiving to a backup object store) or restored in parallel (when a PostgreSQL standby is fetching WAL files f... */
-  maxParallel?: Input<number>;
+  maxParallel?: Input<number | undefined>;
   /** Additional arguments that can be appended to the 'barman-cloud-wal-restore' command-line invocation. */
-  restoreAdditionalCommandArgs?: Input<Input<string>[]>;
+  restoreAdditionalCommandArgs?: Input<Input<string>[] | undefined>;
 }
 
 export interface ObjectStoreSpecConfiguration {
   /** The credentials to use to upload data to Azure Blob Storage */
-  azureCredentials?: Input<ObjectStoreSpecConfigurationAzureCredentials>;
+  azureCredentials?: Input<ObjectStoreSpecConfigurationAzureCredentials | undefined>;
   /** The configuration to be used to backup the data files When not defined, base backups files will be stored uncompressed and may be unencrypted in the object store, according to the bucket default po... */
-  data?: Input<ObjectStoreSpecConfigurationData>;
+  data?: Input<ObjectStoreSpecConfigurationData | undefined>;
   /** The path where to store the backup (i.e. */
   destinationPath: Input<string>;
   /** EndpointCA store the CA bundle of the barman endpoint. */
-  endpointCA?: Input<ObjectStoreSpecConfigurationEndpointCA>;
+  endpointCA?: Input<ObjectStoreSpecConfigurationEndpointCA | undefined>;
   /** Endpoint to be used to upload data to the cloud, overriding the automatic endpoint discovery */
-  endpointURL?: Input<string>;
+  endpointURL?: Input<string | undefined>;
   /** The credentials to use to upload data to Google Cloud Storage */
-  googleCredentials?: Input<ObjectStoreSpecConfigurationGoogleCredentials>;
+  googleCredentials?: Input<ObjectStoreSpecConfigurationGoogleCredentials | undefined>;
   /** HistoryTags is a list of key value pairs that will be passed to the Barman --history-tags option. */
-  historyTags?: Input<{ [key: string]: Input<string> }>;
+  historyTags?: Input<{ [key: string]: Input<string> } | undefined>;
   /** The credentials to use to upload data to S3 */
-  s3Credentials?: Input<ObjectStoreSpecConfigurationS3Credentials>;
+  s3Credentials?: Input<ObjectStoreSpecConfigurationS3Credentials | undefined>;
   /** The server name on S3, the cluster name is used if this parameter is omitted */
-  serverName?: Input<string>;
+  serverName?: Input<string | undefined>;
   /** Tags is a list of key value pairs that will be passed to the Barman --tags option. */
-  tags?: Input<{ [key: string]: Input<string> }>;
+  tags?: Input<{ [key: string]: Input<string> } | undefined>;
   /** The configuration for the backup of the WAL stream. */
-  wal?: Input<ObjectStoreSpecConfigurationWal>;
+  wal?: Input<ObjectStoreSpecConfigurationWal | undefined>;
 }
 
 export interface ObjectStoreSpecInstanceSidecarConfigurationEnvValueFromSecretKeyRef {
   /** The key to select from the ConfigMap's Data field. */
   key: Input<string>;
   /** Name of the referent. */
-  name?: Input<string>;
+  name?: Input<string | undefined>;
   /** Specify whether the ConfigMap or its key must be defined */
-  optional?: Input<boolean>;
+  optional?: Input<boolean | undefined>;
 }
 
 export interface ObjectStoreSpecInstanceSidecarConfigurationEnvValueFromFieldRef {
   /** Version of the schema the FieldPath is written in terms of, defaults to "v1". */
-  apiVersion?: Input<string>;
+  apiVersion?: Input<string | undefined>;
   /** Path of the field to select in the specified API version. */
   fieldPath: Input<string>;
 }
@@ -138,7 +138,7 @@ export interface ObjectStoreSpecInstanceSidecarConfigurationEnvValueFromFileKeyR
   /** The key within the env file. */
   key: Input<string>;
   /** Specify whether the file or its key must be defined. */
-  optional?: Input<boolean>;
+  optional?: Input<boolean | undefined>;
   /** The path within the volume from which to select the file. */
   path: Input<string>;
   /** The name of the volume mount containing the env file. */
@@ -147,69 +147,69 @@ export interface ObjectStoreSpecInstanceSidecarConfigurationEnvValueFromFileKeyR
 
 export interface ObjectStoreSpecInstanceSidecarConfigurationEnvValueFromResourceFieldRef {
   /** Container name: required for volumes, optional for env vars */
-  containerName?: Input<string>;
+  containerName?: Input<string | undefined>;
   /** Specifies the output format of the exposed resources, defaults to "1" */
-  divisor?: Input<number | string>;
+  divisor?: Input<number | string | undefined>;
   /** Required: resource to select */
   resource: Input<string>;
 }
 
 export interface ObjectStoreSpecInstanceSidecarConfigurationEnvValueFrom {
   /** Selects a key of a ConfigMap. */
-  configMapKeyRef?: Input<ObjectStoreSpecInstanceSidecarConfigurationEnvValueFromSecretKeyRef>;
+  configMapKeyRef?: Input<ObjectStoreSpecInstanceSidecarConfigurationEnvValueFromSecretKeyRef | undefined>;
   /** Selects a field of the pod: supports metadata.name, metadata.namespace, `metadata.labels['<KEY>']`, `metadata.annotations['<KEY>']`, spec.nodeName, spec.serviceAccountName, status.hostIP, status.po... */
-  fieldRef?: Input<ObjectStoreSpecInstanceSidecarConfigurationEnvValueFromFieldRef>;
+  fieldRef?: Input<ObjectStoreSpecInstanceSidecarConfigurationEnvValueFromFieldRef | undefined>;
   /** FileKeyRef selects a key of the env file. */
-  fileKeyRef?: Input<ObjectStoreSpecInstanceSidecarConfigurationEnvValueFromFileKeyRef>;
+  fileKeyRef?: Input<ObjectStoreSpecInstanceSidecarConfigurationEnvValueFromFileKeyRef | undefined>;
   /** Selects a resource of the container: only resources limits and requests (limits.cpu, limits.memory, limits.ephemeral-storage, requests.cpu, requests.memory and requests.ephemeral-storage) are curre... */
-  resourceFieldRef?: Input<ObjectStoreSpecInstanceSidecarConfigurationEnvValueFromResourceFieldRef>;
+  resourceFieldRef?: Input<ObjectStoreSpecInstanceSidecarConfigurationEnvValueFromResourceFieldRef | undefined>;
   /** Selects a key of a secret in the pod's namespace */
-  secretKeyRef?: Input<ObjectStoreSpecInstanceSidecarConfigurationEnvValueFromSecretKeyRef>;
+  secretKeyRef?: Input<ObjectStoreSpecInstanceSidecarConfigurationEnvValueFromSecretKeyRef | undefined>;
 }
 
 export interface ObjectStoreSpecInstanceSidecarConfigurationEnv {
   /** Name of the environment variable. */
   name: Input<string>;
   /** Variable references $(VAR_NAME) are expanded using the previously defined environment variables in the container and any service environment variables. */
-  value?: Input<string>;
+  value?: Input<string | undefined>;
   /** Source for the environment variable's value. */
-  valueFrom?: Input<ObjectStoreSpecInstanceSidecarConfigurationEnvValueFrom>;
+  valueFrom?: Input<ObjectStoreSpecInstanceSidecarConfigurationEnvValueFrom | undefined>;
 }
 
 export interface ObjectStoreSpecInstanceSidecarConfigurationResourcesClaims {
   /** Name must match the name of one entry in pod.spec.resourceClaims of the Pod where this field is used. */
   name: Input<string>;
   /** Request is the name chosen for a request in the referenced claim. */
-  request?: Input<string>;
+  request?: Input<string | undefined>;
 }
 
 export interface ObjectStoreSpecInstanceSidecarConfigurationResources {
   /** Claims lists the names of resources, defined in spec.resourceClaims, that are used by this container. */
-  claims?: Input<Input<ObjectStoreSpecInstanceSidecarConfigurationResourcesClaims>[]>;
+  claims?: Input<Input<ObjectStoreSpecInstanceSidecarConfigurationResourcesClaims>[] | undefined>;
   /** Limits describes the maximum amount of compute resources allowed. */
-  limits?: Input<{ [key: string]: Input<number | string> }>;
+  limits?: Input<{ [key: string]: Input<number | string> } | undefined>;
   /** Requests describes the minimum amount of compute resources required. */
-  requests?: Input<{ [key: string]: Input<number | string> }>;
+  requests?: Input<{ [key: string]: Input<number | string> } | undefined>;
 }
 
 export interface ObjectStoreSpecInstanceSidecarConfiguration {
   /** AdditionalContainerArgs is an optional list of command-line arguments to be passed to the sidecar container when it starts. */
-  additionalContainerArgs?: Input<Input<string>[]>;
+  additionalContainerArgs?: Input<Input<string>[] | undefined>;
   /** The environment to be explicitly passed to the sidecar */
-  env?: Input<Input<ObjectStoreSpecInstanceSidecarConfigurationEnv>[]>;
+  env?: Input<Input<ObjectStoreSpecInstanceSidecarConfigurationEnv>[] | undefined>;
   /** The log level for PostgreSQL instances. */
-  logLevel?: Input<"error" | "warning" | "info" | "debug" | "trace">;
+  logLevel?: Input<"error" | "warning" | "info" | "debug" | "trace" | undefined>;
   /** Resources define cpu/memory requests and limits for the sidecar that runs in the instance pods. */
-  resources?: Input<ObjectStoreSpecInstanceSidecarConfigurationResources>;
+  resources?: Input<ObjectStoreSpecInstanceSidecarConfigurationResources | undefined>;
   /** The retentionCheckInterval defines the frequency at which the system checks and enforces retention policies. */
-  retentionPolicyIntervalSeconds?: Input<number>;
+  retentionPolicyIntervalSeconds?: Input<number | undefined>;
 }
 
 export interface ObjectStoreSpec {
   /** The configuration for the barman-cloud tool suite */
   configuration: Input<ObjectStoreSpecConfiguration>;
   /** The configuration for the sidecar that runs in the instance pods */
-  instanceSidecarConfiguration?: Input<ObjectStoreSpecInstanceSidecarConfiguration>;
+  instanceSidecarConfiguration?: Input<ObjectStoreSpecInstanceSidecarConfiguration | undefined>;
   /** RetentionPolicy is the retention policy to be used for backups and WALs (i.e. */
-  retentionPolicy?: Input<string>;
+  retentionPolicy?: Input<string | undefined>;
 }

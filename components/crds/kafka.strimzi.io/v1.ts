@@ -73,21 +73,21 @@ export class KafkaUser extends k8s.apiextensions.CustomResource {
 }
 
 export interface KafkaSpecClientsCa {
-  certificateExpirationPolicy?: Input<"renew-certificate" | "replace-key">;
-  generateCertificateAuthority?: Input<boolean>;
-  generateSecretOwnerReference?: Input<boolean>;
-  renewalDays?: Input<number>;
-  validityDays?: Input<number>;
+  certificateExpirationPolicy?: Input<"renew-certificate" | "replace-key" | undefined>;
+  generateCertificateAuthority?: Input<boolean | undefined>;
+  generateSecretOwnerReference?: Input<boolean | undefined>;
+  renewalDays?: Input<number | undefined>;
+  validityDays?: Input<number | undefined>;
 }
 
 export interface KafkaSpecKafkaLoggingValueFromConfigMapKeyRef {
-  key?: Input<string>;
-  name?: Input<string>;
-  optional?: Input<boolean>;
+  key?: Input<string | undefined>;
+  name?: Input<string | undefined>;
+  optional?: Input<boolean | undefined>;
 }
 
 export interface KafkaSpecCruiseControlApiUsersValueFrom {
-  secretKeyRef?: Input<KafkaSpecKafkaLoggingValueFromConfigMapKeyRef>;
+  secretKeyRef?: Input<KafkaSpecKafkaLoggingValueFromConfigMapKeyRef | undefined>;
 }
 
 export interface KafkaSpecCruiseControlApiUsers {
@@ -96,413 +96,413 @@ export interface KafkaSpecCruiseControlApiUsers {
 }
 
 export interface KafkaSpecKafkaTemplatePodImagePullSecrets {
-  name?: Input<string>;
+  name?: Input<string | undefined>;
 }
 
 export interface KafkaSpecCruiseControlAutoRebalance {
   mode: Input<"add-brokers" | "remove-brokers">;
-  template?: Input<KafkaSpecKafkaTemplatePodImagePullSecrets>;
+  template?: Input<KafkaSpecKafkaTemplatePodImagePullSecrets | undefined>;
 }
 
 export interface KafkaSpecCruiseControlBrokerCapacityOverrides {
   brokers: Input<Input<number>[]>;
-  cpu?: Input<string>;
-  inboundNetwork?: Input<string>;
-  outboundNetwork?: Input<string>;
+  cpu?: Input<string | undefined>;
+  inboundNetwork?: Input<string | undefined>;
+  outboundNetwork?: Input<string | undefined>;
 }
 
 export interface KafkaSpecCruiseControlBrokerCapacity {
-  cpu?: Input<string>;
-  inboundNetwork?: Input<string>;
-  outboundNetwork?: Input<string>;
-  overrides?: Input<Input<KafkaSpecCruiseControlBrokerCapacityOverrides>[]>;
+  cpu?: Input<string | undefined>;
+  inboundNetwork?: Input<string | undefined>;
+  outboundNetwork?: Input<string | undefined>;
+  overrides?: Input<Input<KafkaSpecCruiseControlBrokerCapacityOverrides>[] | undefined>;
 }
 
 export interface KafkaSpecKafkaTemplatePodDnsConfigOptions {
-  name?: Input<string>;
-  value?: Input<string>;
+  name?: Input<string | undefined>;
+  value?: Input<string | undefined>;
 }
 
 export interface KafkaSpecKafkaJvmOptions {
-  "-XX"?: Input<{ [key: string]: Input<string> }>;
-  "-Xms"?: Input<string>;
-  "-Xmx"?: Input<string>;
-  gcLoggingEnabled?: Input<boolean>;
-  javaSystemProperties?: Input<Input<KafkaSpecKafkaTemplatePodDnsConfigOptions>[]>;
+  "-XX"?: Input<{ [key: string]: Input<string> } | undefined>;
+  "-Xms"?: Input<string | undefined>;
+  "-Xmx"?: Input<string | undefined>;
+  gcLoggingEnabled?: Input<boolean | undefined>;
+  javaSystemProperties?: Input<Input<KafkaSpecKafkaTemplatePodDnsConfigOptions>[] | undefined>;
 }
 
 export interface KafkaSpecKafkaLivenessProbe {
-  failureThreshold?: Input<number>;
-  initialDelaySeconds?: Input<number>;
-  periodSeconds?: Input<number>;
-  successThreshold?: Input<number>;
-  timeoutSeconds?: Input<number>;
+  failureThreshold?: Input<number | undefined>;
+  initialDelaySeconds?: Input<number | undefined>;
+  periodSeconds?: Input<number | undefined>;
+  successThreshold?: Input<number | undefined>;
+  timeoutSeconds?: Input<number | undefined>;
 }
 
 export interface KafkaSpecKafkaLoggingValueFrom {
-  configMapKeyRef?: Input<KafkaSpecKafkaLoggingValueFromConfigMapKeyRef>;
+  configMapKeyRef?: Input<KafkaSpecKafkaLoggingValueFromConfigMapKeyRef | undefined>;
 }
 
 export interface KafkaSpecKafkaLogging {
-  loggers?: Input<{ [key: string]: Input<string> }>;
+  loggers?: Input<{ [key: string]: Input<string> } | undefined>;
   type: Input<"inline" | "external">;
-  valueFrom?: Input<KafkaSpecKafkaLoggingValueFrom>;
+  valueFrom?: Input<KafkaSpecKafkaLoggingValueFrom | undefined>;
 }
 
 export interface KafkaSpecKafkaMetricsConfigValues {
-  allowList?: Input<Input<string>[]>;
+  allowList?: Input<Input<string>[] | undefined>;
 }
 
 export interface KafkaSpecKafkaMetricsConfig {
   type: Input<"jmxPrometheusExporter" | "strimziMetricsReporter">;
-  valueFrom?: Input<KafkaSpecKafkaLoggingValueFrom>;
-  values?: Input<KafkaSpecKafkaMetricsConfigValues>;
+  valueFrom?: Input<KafkaSpecKafkaLoggingValueFrom | undefined>;
+  values?: Input<KafkaSpecKafkaMetricsConfigValues | undefined>;
 }
 
 export interface KafkaNodePoolSpecResourcesClaims {
-  name?: Input<string>;
-  request?: Input<string>;
+  name?: Input<string | undefined>;
+  request?: Input<string | undefined>;
 }
 
 export interface KafkaNodePoolSpecResources {
-  claims?: Input<Input<KafkaNodePoolSpecResourcesClaims>[]>;
-  limits?: Input<{ [key: string]: Input<number | string> }>;
-  requests?: Input<{ [key: string]: Input<number | string> }>;
+  claims?: Input<Input<KafkaNodePoolSpecResourcesClaims>[] | undefined>;
+  limits?: Input<{ [key: string]: Input<number | string> } | undefined>;
+  requests?: Input<{ [key: string]: Input<number | string> } | undefined>;
 }
 
 export interface KafkaSpecKafkaTemplatePodMetadata {
-  annotations?: Input<{ [key: string]: Input<string> }>;
-  labels?: Input<{ [key: string]: Input<string> }>;
+  annotations?: Input<{ [key: string]: Input<string> } | undefined>;
+  labels?: Input<{ [key: string]: Input<string> } | undefined>;
 }
 
 export interface KafkaSpecKafkaTemplateBrokersService {
-  ipFamilies?: Input<Input<"IPv4" | "IPv6">[]>;
-  ipFamilyPolicy?: Input<"SingleStack" | "PreferDualStack" | "RequireDualStack">;
-  metadata?: Input<KafkaSpecKafkaTemplatePodMetadata>;
+  ipFamilies?: Input<Input<"IPv4" | "IPv6">[] | undefined>;
+  ipFamilyPolicy?: Input<"SingleStack" | "PreferDualStack" | "RequireDualStack" | undefined>;
+  metadata?: Input<KafkaSpecKafkaTemplatePodMetadata | undefined>;
 }
 
 export interface KafkaSpecKafkaTemplateInitContainerEnvValueFrom {
-  configMapKeyRef?: Input<KafkaSpecKafkaLoggingValueFromConfigMapKeyRef>;
-  secretKeyRef?: Input<KafkaSpecKafkaLoggingValueFromConfigMapKeyRef>;
+  configMapKeyRef?: Input<KafkaSpecKafkaLoggingValueFromConfigMapKeyRef | undefined>;
+  secretKeyRef?: Input<KafkaSpecKafkaLoggingValueFromConfigMapKeyRef | undefined>;
 }
 
 export interface KafkaSpecKafkaTemplateInitContainerEnv {
-  name?: Input<string>;
-  value?: Input<string>;
-  valueFrom?: Input<KafkaSpecKafkaTemplateInitContainerEnvValueFrom>;
+  name?: Input<string | undefined>;
+  value?: Input<string | undefined>;
+  valueFrom?: Input<KafkaSpecKafkaTemplateInitContainerEnvValueFrom | undefined>;
 }
 
 export interface KafkaSpecKafkaTemplatePodSecurityContextSeccompProfile {
-  localhostProfile?: Input<string>;
-  type?: Input<string>;
+  localhostProfile?: Input<string | undefined>;
+  type?: Input<string | undefined>;
 }
 
 export interface KafkaSpecKafkaTemplateInitContainerSecurityContextCapabilities {
-  add?: Input<Input<string>[]>;
-  drop?: Input<Input<string>[]>;
+  add?: Input<Input<string>[] | undefined>;
+  drop?: Input<Input<string>[] | undefined>;
 }
 
 export interface KafkaSpecKafkaTemplatePodSecurityContextSeLinuxOptions {
-  level?: Input<string>;
-  role?: Input<string>;
-  type?: Input<string>;
-  user?: Input<string>;
+  level?: Input<string | undefined>;
+  role?: Input<string | undefined>;
+  type?: Input<string | undefined>;
+  user?: Input<string | undefined>;
 }
 
 export interface KafkaSpecKafkaTemplatePodSecurityContextWindowsOptions {
-  gmsaCredentialSpec?: Input<string>;
-  gmsaCredentialSpecName?: Input<string>;
-  hostProcess?: Input<boolean>;
-  runAsUserName?: Input<string>;
+  gmsaCredentialSpec?: Input<string | undefined>;
+  gmsaCredentialSpecName?: Input<string | undefined>;
+  hostProcess?: Input<boolean | undefined>;
+  runAsUserName?: Input<string | undefined>;
 }
 
 export interface KafkaSpecKafkaTemplateInitContainerSecurityContext {
-  allowPrivilegeEscalation?: Input<boolean>;
-  appArmorProfile?: Input<KafkaSpecKafkaTemplatePodSecurityContextSeccompProfile>;
-  capabilities?: Input<KafkaSpecKafkaTemplateInitContainerSecurityContextCapabilities>;
-  privileged?: Input<boolean>;
-  procMount?: Input<string>;
-  readOnlyRootFilesystem?: Input<boolean>;
-  runAsGroup?: Input<number>;
-  runAsNonRoot?: Input<boolean>;
-  runAsUser?: Input<number>;
-  seLinuxOptions?: Input<KafkaSpecKafkaTemplatePodSecurityContextSeLinuxOptions>;
-  seccompProfile?: Input<KafkaSpecKafkaTemplatePodSecurityContextSeccompProfile>;
-  windowsOptions?: Input<KafkaSpecKafkaTemplatePodSecurityContextWindowsOptions>;
+  allowPrivilegeEscalation?: Input<boolean | undefined>;
+  appArmorProfile?: Input<KafkaSpecKafkaTemplatePodSecurityContextSeccompProfile | undefined>;
+  capabilities?: Input<KafkaSpecKafkaTemplateInitContainerSecurityContextCapabilities | undefined>;
+  privileged?: Input<boolean | undefined>;
+  procMount?: Input<string | undefined>;
+  readOnlyRootFilesystem?: Input<boolean | undefined>;
+  runAsGroup?: Input<number | undefined>;
+  runAsNonRoot?: Input<boolean | undefined>;
+  runAsUser?: Input<number | undefined>;
+  seLinuxOptions?: Input<KafkaSpecKafkaTemplatePodSecurityContextSeLinuxOptions | undefined>;
+  seccompProfile?: Input<KafkaSpecKafkaTemplatePodSecurityContextSeccompProfile | undefined>;
+  windowsOptions?: Input<KafkaSpecKafkaTemplatePodSecurityContextWindowsOptions | undefined>;
 }
 
 export interface KafkaSpecKafkaTemplateInitContainerVolumeMounts {
-  mountPath?: Input<string>;
-  mountPropagation?: Input<string>;
-  name?: Input<string>;
-  readOnly?: Input<boolean>;
-  recursiveReadOnly?: Input<string>;
-  subPath?: Input<string>;
-  subPathExpr?: Input<string>;
+  mountPath?: Input<string | undefined>;
+  mountPropagation?: Input<string | undefined>;
+  name?: Input<string | undefined>;
+  readOnly?: Input<boolean | undefined>;
+  recursiveReadOnly?: Input<string | undefined>;
+  subPath?: Input<string | undefined>;
+  subPathExpr?: Input<string | undefined>;
 }
 
 export interface KafkaSpecKafkaTemplateInitContainer {
-  env?: Input<Input<KafkaSpecKafkaTemplateInitContainerEnv>[]>;
-  securityContext?: Input<KafkaSpecKafkaTemplateInitContainerSecurityContext>;
-  volumeMounts?: Input<Input<KafkaSpecKafkaTemplateInitContainerVolumeMounts>[]>;
+  env?: Input<Input<KafkaSpecKafkaTemplateInitContainerEnv>[] | undefined>;
+  securityContext?: Input<KafkaSpecKafkaTemplateInitContainerSecurityContext | undefined>;
+  volumeMounts?: Input<Input<KafkaSpecKafkaTemplateInitContainerVolumeMounts>[] | undefined>;
 }
 
 export interface KafkaSpecCruiseControlTemplateDeployment {
-  deploymentStrategy?: Input<"RollingUpdate" | "Recreate">;
-  metadata?: Input<KafkaSpecKafkaTemplatePodMetadata>;
+  deploymentStrategy?: Input<"RollingUpdate" | "Recreate" | undefined>;
+  metadata?: Input<KafkaSpecKafkaTemplatePodMetadata | undefined>;
 }
 
 export interface KafkaSpecKafkaListenersNetworkPolicyPeersPodSelectorMatchExpressions {
-  key?: Input<string>;
-  operator?: Input<string>;
-  values?: Input<Input<string>[]>;
+  key?: Input<string | undefined>;
+  operator?: Input<string | undefined>;
+  values?: Input<Input<string>[] | undefined>;
 }
 
 export interface KafkaSpecKafkaTemplatePodAffinityNodeAffinityPreferredDuringSchedulingIgnoredDuringExecutionPreference {
-  matchExpressions?: Input<Input<KafkaSpecKafkaListenersNetworkPolicyPeersPodSelectorMatchExpressions>[]>;
-  matchFields?: Input<Input<KafkaSpecKafkaListenersNetworkPolicyPeersPodSelectorMatchExpressions>[]>;
+  matchExpressions?: Input<Input<KafkaSpecKafkaListenersNetworkPolicyPeersPodSelectorMatchExpressions>[] | undefined>;
+  matchFields?: Input<Input<KafkaSpecKafkaListenersNetworkPolicyPeersPodSelectorMatchExpressions>[] | undefined>;
 }
 
 export interface KafkaSpecKafkaTemplatePodAffinityNodeAffinityPreferredDuringSchedulingIgnoredDuringExecution {
-  preference?: Input<KafkaSpecKafkaTemplatePodAffinityNodeAffinityPreferredDuringSchedulingIgnoredDuringExecutionPreference>;
-  weight?: Input<number>;
+  preference?: Input<KafkaSpecKafkaTemplatePodAffinityNodeAffinityPreferredDuringSchedulingIgnoredDuringExecutionPreference | undefined>;
+  weight?: Input<number | undefined>;
 }
 
 export interface KafkaSpecKafkaTemplatePodAffinityNodeAffinityRequiredDuringSchedulingIgnoredDuringExecution {
-  nodeSelectorTerms?: Input<Input<KafkaSpecKafkaTemplatePodAffinityNodeAffinityPreferredDuringSchedulingIgnoredDuringExecutionPreference>[]>;
+  nodeSelectorTerms?: Input<Input<KafkaSpecKafkaTemplatePodAffinityNodeAffinityPreferredDuringSchedulingIgnoredDuringExecutionPreference>[] | undefined>;
 }
 
 export interface KafkaSpecKafkaTemplatePodAffinityNodeAffinity {
-  preferredDuringSchedulingIgnoredDuringExecution?: Input<Input<KafkaSpecKafkaTemplatePodAffinityNodeAffinityPreferredDuringSchedulingIgnoredDuringExecution>[]>;
-  requiredDuringSchedulingIgnoredDuringExecution?: Input<KafkaSpecKafkaTemplatePodAffinityNodeAffinityRequiredDuringSchedulingIgnoredDuringExecution>;
+  preferredDuringSchedulingIgnoredDuringExecution?: Input<Input<KafkaSpecKafkaTemplatePodAffinityNodeAffinityPreferredDuringSchedulingIgnoredDuringExecution>[] | undefined>;
+  requiredDuringSchedulingIgnoredDuringExecution?: Input<KafkaSpecKafkaTemplatePodAffinityNodeAffinityRequiredDuringSchedulingIgnoredDuringExecution | undefined>;
 }
 
 export interface KafkaSpecKafkaListenersNetworkPolicyPeersPodSelector {
-  matchExpressions?: Input<Input<KafkaSpecKafkaListenersNetworkPolicyPeersPodSelectorMatchExpressions>[]>;
-  matchLabels?: Input<{ [key: string]: Input<string> }>;
+  matchExpressions?: Input<Input<KafkaSpecKafkaListenersNetworkPolicyPeersPodSelectorMatchExpressions>[] | undefined>;
+  matchLabels?: Input<{ [key: string]: Input<string> } | undefined>;
 }
 
 export interface KafkaSpecKafkaTemplatePodAffinityPodAffinityRequiredDuringSchedulingIgnoredDuringExecution {
-  labelSelector?: Input<KafkaSpecKafkaListenersNetworkPolicyPeersPodSelector>;
-  matchLabelKeys?: Input<Input<string>[]>;
-  mismatchLabelKeys?: Input<Input<string>[]>;
-  namespaceSelector?: Input<KafkaSpecKafkaListenersNetworkPolicyPeersPodSelector>;
-  namespaces?: Input<Input<string>[]>;
-  topologyKey?: Input<string>;
+  labelSelector?: Input<KafkaSpecKafkaListenersNetworkPolicyPeersPodSelector | undefined>;
+  matchLabelKeys?: Input<Input<string>[] | undefined>;
+  mismatchLabelKeys?: Input<Input<string>[] | undefined>;
+  namespaceSelector?: Input<KafkaSpecKafkaListenersNetworkPolicyPeersPodSelector | undefined>;
+  namespaces?: Input<Input<string>[] | undefined>;
+  topologyKey?: Input<string | undefined>;
 }
 
 export interface KafkaSpecKafkaTemplatePodAffinityPodAffinityPreferredDuringSchedulingIgnoredDuringExecution {
-  podAffinityTerm?: Input<KafkaSpecKafkaTemplatePodAffinityPodAffinityRequiredDuringSchedulingIgnoredDuringExecution>;
-  weight?: Input<number>;
+  podAffinityTerm?: Input<KafkaSpecKafkaTemplatePodAffinityPodAffinityRequiredDuringSchedulingIgnoredDuringExecution | undefined>;
+  weight?: Input<number | undefined>;
 }
 
 export interface KafkaSpecKafkaTemplatePodAffinityPodAffinity {
-  preferredDuringSchedulingIgnoredDuringExecution?: Input<Input<KafkaSpecKafkaTemplatePodAffinityPodAffinityPreferredDuringSchedulingIgnoredDuringExecution>[]>;
-  requiredDuringSchedulingIgnoredDuringExecution?: Input<Input<KafkaSpecKafkaTemplatePodAffinityPodAffinityRequiredDuringSchedulingIgnoredDuringExecution>[]>;
+  preferredDuringSchedulingIgnoredDuringExecution?: Input<Input<KafkaSpecKafkaTemplatePodAffinityPodAffinityPreferredDuringSchedulingIgnoredDuringExecution>[] | undefined>;
+  requiredDuringSchedulingIgnoredDuringExecution?: Input<Input<KafkaSpecKafkaTemplatePodAffinityPodAffinityRequiredDuringSchedulingIgnoredDuringExecution>[] | undefined>;
 }
 
 export interface KafkaSpecKafkaTemplatePodAffinity {
-  nodeAffinity?: Input<KafkaSpecKafkaTemplatePodAffinityNodeAffinity>;
-  podAffinity?: Input<KafkaSpecKafkaTemplatePodAffinityPodAffinity>;
-  podAntiAffinity?: Input<KafkaSpecKafkaTemplatePodAffinityPodAffinity>;
+  nodeAffinity?: Input<KafkaSpecKafkaTemplatePodAffinityNodeAffinity | undefined>;
+  podAffinity?: Input<KafkaSpecKafkaTemplatePodAffinityPodAffinity | undefined>;
+  podAntiAffinity?: Input<KafkaSpecKafkaTemplatePodAffinityPodAffinity | undefined>;
 }
 
 export interface KafkaSpecKafkaTemplatePodDnsConfig {
-  nameservers?: Input<Input<string>[]>;
-  options?: Input<Input<KafkaSpecKafkaTemplatePodDnsConfigOptions>[]>;
-  searches?: Input<Input<string>[]>;
+  nameservers?: Input<Input<string>[] | undefined>;
+  options?: Input<Input<KafkaSpecKafkaTemplatePodDnsConfigOptions>[] | undefined>;
+  searches?: Input<Input<string>[] | undefined>;
 }
 
 export interface KafkaSpecKafkaTemplatePodHostAliases {
-  hostnames?: Input<Input<string>[]>;
-  ip?: Input<string>;
+  hostnames?: Input<Input<string>[] | undefined>;
+  ip?: Input<string | undefined>;
 }
 
 export interface KafkaSpecKafkaTemplatePodSecurityContext {
-  appArmorProfile?: Input<KafkaSpecKafkaTemplatePodSecurityContextSeccompProfile>;
-  fsGroup?: Input<number>;
-  fsGroupChangePolicy?: Input<string>;
-  runAsGroup?: Input<number>;
-  runAsNonRoot?: Input<boolean>;
-  runAsUser?: Input<number>;
-  seLinuxChangePolicy?: Input<string>;
-  seLinuxOptions?: Input<KafkaSpecKafkaTemplatePodSecurityContextSeLinuxOptions>;
-  seccompProfile?: Input<KafkaSpecKafkaTemplatePodSecurityContextSeccompProfile>;
-  supplementalGroups?: Input<Input<number>[]>;
-  supplementalGroupsPolicy?: Input<string>;
-  sysctls?: Input<Input<KafkaSpecKafkaTemplatePodDnsConfigOptions>[]>;
-  windowsOptions?: Input<KafkaSpecKafkaTemplatePodSecurityContextWindowsOptions>;
+  appArmorProfile?: Input<KafkaSpecKafkaTemplatePodSecurityContextSeccompProfile | undefined>;
+  fsGroup?: Input<number | undefined>;
+  fsGroupChangePolicy?: Input<string | undefined>;
+  runAsGroup?: Input<number | undefined>;
+  runAsNonRoot?: Input<boolean | undefined>;
+  runAsUser?: Input<number | undefined>;
+  seLinuxChangePolicy?: Input<string | undefined>;
+  seLinuxOptions?: Input<KafkaSpecKafkaTemplatePodSecurityContextSeLinuxOptions | undefined>;
+  seccompProfile?: Input<KafkaSpecKafkaTemplatePodSecurityContextSeccompProfile | undefined>;
+  supplementalGroups?: Input<Input<number>[] | undefined>;
+  supplementalGroupsPolicy?: Input<string | undefined>;
+  sysctls?: Input<Input<KafkaSpecKafkaTemplatePodDnsConfigOptions>[] | undefined>;
+  windowsOptions?: Input<KafkaSpecKafkaTemplatePodSecurityContextWindowsOptions | undefined>;
 }
 
 export interface KafkaSpecKafkaTemplatePodTolerations {
-  effect?: Input<string>;
-  key?: Input<string>;
-  operator?: Input<string>;
-  tolerationSeconds?: Input<number>;
-  value?: Input<string>;
+  effect?: Input<string | undefined>;
+  key?: Input<string | undefined>;
+  operator?: Input<string | undefined>;
+  tolerationSeconds?: Input<number | undefined>;
+  value?: Input<string | undefined>;
 }
 
 export interface KafkaSpecKafkaTemplatePodTopologySpreadConstraints {
-  labelSelector?: Input<KafkaSpecKafkaListenersNetworkPolicyPeersPodSelector>;
-  matchLabelKeys?: Input<Input<string>[]>;
-  maxSkew?: Input<number>;
-  minDomains?: Input<number>;
-  nodeAffinityPolicy?: Input<string>;
-  nodeTaintsPolicy?: Input<string>;
-  topologyKey?: Input<string>;
-  whenUnsatisfiable?: Input<string>;
+  labelSelector?: Input<KafkaSpecKafkaListenersNetworkPolicyPeersPodSelector | undefined>;
+  matchLabelKeys?: Input<Input<string>[] | undefined>;
+  maxSkew?: Input<number | undefined>;
+  minDomains?: Input<number | undefined>;
+  nodeAffinityPolicy?: Input<string | undefined>;
+  nodeTaintsPolicy?: Input<string | undefined>;
+  topologyKey?: Input<string | undefined>;
+  whenUnsatisfiable?: Input<string | undefined>;
 }
 
 export interface KafkaSpecKafkaTemplatePodVolumesSecretItems {
-  key?: Input<string>;
-  mode?: Input<number>;
-  path?: Input<string>;
+  key?: Input<string | undefined>;
+  mode?: Input<number | undefined>;
+  path?: Input<string | undefined>;
 }
 
 export interface KafkaSpecKafkaTemplatePodVolumesConfigMap {
-  defaultMode?: Input<number>;
-  items?: Input<Input<KafkaSpecKafkaTemplatePodVolumesSecretItems>[]>;
-  name?: Input<string>;
-  optional?: Input<boolean>;
+  defaultMode?: Input<number | undefined>;
+  items?: Input<Input<KafkaSpecKafkaTemplatePodVolumesSecretItems>[] | undefined>;
+  name?: Input<string | undefined>;
+  optional?: Input<boolean | undefined>;
 }
 
 export interface KafkaSpecKafkaTemplatePodVolumesCsi {
-  driver?: Input<string>;
-  fsType?: Input<string>;
-  nodePublishSecretRef?: Input<KafkaSpecKafkaTemplatePodImagePullSecrets>;
-  readOnly?: Input<boolean>;
-  volumeAttributes?: Input<{ [key: string]: Input<string> }>;
+  driver?: Input<string | undefined>;
+  fsType?: Input<string | undefined>;
+  nodePublishSecretRef?: Input<KafkaSpecKafkaTemplatePodImagePullSecrets | undefined>;
+  readOnly?: Input<boolean | undefined>;
+  volumeAttributes?: Input<{ [key: string]: Input<string> } | undefined>;
 }
 
 export interface KafkaSpecKafkaTemplatePodVolumesEmptyDir {
-  medium?: Input<"Memory">;
-  sizeLimit?: Input<string>;
+  medium?: Input<"Memory" | undefined>;
+  sizeLimit?: Input<string | undefined>;
 }
 
 export interface KafkaSpecKafkaTemplatePodVolumesImage {
-  pullPolicy?: Input<string>;
-  reference?: Input<string>;
+  pullPolicy?: Input<string | undefined>;
+  reference?: Input<string | undefined>;
 }
 
 export interface KafkaSpecKafkaTemplatePodVolumesPersistentVolumeClaim {
-  claimName?: Input<string>;
-  readOnly?: Input<boolean>;
+  claimName?: Input<string | undefined>;
+  readOnly?: Input<boolean | undefined>;
 }
 
 export interface KafkaSpecKafkaTemplatePodVolumesSecret {
-  defaultMode?: Input<number>;
-  items?: Input<Input<KafkaSpecKafkaTemplatePodVolumesSecretItems>[]>;
-  optional?: Input<boolean>;
-  secretName?: Input<string>;
+  defaultMode?: Input<number | undefined>;
+  items?: Input<Input<KafkaSpecKafkaTemplatePodVolumesSecretItems>[] | undefined>;
+  optional?: Input<boolean | undefined>;
+  secretName?: Input<string | undefined>;
 }
 
 export interface KafkaSpecKafkaTemplatePodVolumes {
-  configMap?: Input<KafkaSpecKafkaTemplatePodVolumesConfigMap>;
-  csi?: Input<KafkaSpecKafkaTemplatePodVolumesCsi>;
-  emptyDir?: Input<KafkaSpecKafkaTemplatePodVolumesEmptyDir>;
-  image?: Input<KafkaSpecKafkaTemplatePodVolumesImage>;
-  name?: Input<string>;
-  persistentVolumeClaim?: Input<KafkaSpecKafkaTemplatePodVolumesPersistentVolumeClaim>;
-  secret?: Input<KafkaSpecKafkaTemplatePodVolumesSecret>;
+  configMap?: Input<KafkaSpecKafkaTemplatePodVolumesConfigMap | undefined>;
+  csi?: Input<KafkaSpecKafkaTemplatePodVolumesCsi | undefined>;
+  emptyDir?: Input<KafkaSpecKafkaTemplatePodVolumesEmptyDir | undefined>;
+  image?: Input<KafkaSpecKafkaTemplatePodVolumesImage | undefined>;
+  name?: Input<string | undefined>;
+  persistentVolumeClaim?: Input<KafkaSpecKafkaTemplatePodVolumesPersistentVolumeClaim | undefined>;
+  secret?: Input<KafkaSpecKafkaTemplatePodVolumesSecret | undefined>;
 }
 
 export interface KafkaSpecKafkaTemplatePod {
-  affinity?: Input<KafkaSpecKafkaTemplatePodAffinity>;
-  dnsConfig?: Input<KafkaSpecKafkaTemplatePodDnsConfig>;
-  dnsPolicy?: Input<"ClusterFirst" | "ClusterFirstWithHostNet" | "Default" | "None">;
-  enableServiceLinks?: Input<boolean>;
-  hostAliases?: Input<Input<KafkaSpecKafkaTemplatePodHostAliases>[]>;
-  imagePullSecrets?: Input<Input<KafkaSpecKafkaTemplatePodImagePullSecrets>[]>;
-  metadata?: Input<KafkaSpecKafkaTemplatePodMetadata>;
-  priorityClassName?: Input<string>;
-  schedulerName?: Input<string>;
-  securityContext?: Input<KafkaSpecKafkaTemplatePodSecurityContext>;
-  terminationGracePeriodSeconds?: Input<number>;
-  tmpDirSizeLimit?: Input<string>;
-  tolerations?: Input<Input<KafkaSpecKafkaTemplatePodTolerations>[]>;
-  topologySpreadConstraints?: Input<Input<KafkaSpecKafkaTemplatePodTopologySpreadConstraints>[]>;
-  volumes?: Input<Input<KafkaSpecKafkaTemplatePodVolumes>[]>;
+  affinity?: Input<KafkaSpecKafkaTemplatePodAffinity | undefined>;
+  dnsConfig?: Input<KafkaSpecKafkaTemplatePodDnsConfig | undefined>;
+  dnsPolicy?: Input<"ClusterFirst" | "ClusterFirstWithHostNet" | "Default" | "None" | undefined>;
+  enableServiceLinks?: Input<boolean | undefined>;
+  hostAliases?: Input<Input<KafkaSpecKafkaTemplatePodHostAliases>[] | undefined>;
+  imagePullSecrets?: Input<Input<KafkaSpecKafkaTemplatePodImagePullSecrets>[] | undefined>;
+  metadata?: Input<KafkaSpecKafkaTemplatePodMetadata | undefined>;
+  priorityClassName?: Input<string | undefined>;
+  schedulerName?: Input<string | undefined>;
+  securityContext?: Input<KafkaSpecKafkaTemplatePodSecurityContext | undefined>;
+  terminationGracePeriodSeconds?: Input<number | undefined>;
+  tmpDirSizeLimit?: Input<string | undefined>;
+  tolerations?: Input<Input<KafkaSpecKafkaTemplatePodTolerations>[] | undefined>;
+  topologySpreadConstraints?: Input<Input<KafkaSpecKafkaTemplatePodTopologySpreadConstraints>[] | undefined>;
+  volumes?: Input<Input<KafkaSpecKafkaTemplatePodVolumes>[] | undefined>;
 }
 
 export interface KafkaSpecKafkaTemplatePodDisruptionBudget {
-  maxUnavailable?: Input<number>;
-  metadata?: Input<KafkaSpecKafkaTemplatePodMetadata>;
+  maxUnavailable?: Input<number | undefined>;
+  metadata?: Input<KafkaSpecKafkaTemplatePodMetadata | undefined>;
 }
 
 export interface KafkaUserSpecTemplateSecret {
-  metadata?: Input<KafkaSpecKafkaTemplatePodMetadata>;
+  metadata?: Input<KafkaSpecKafkaTemplatePodMetadata | undefined>;
 }
 
 export interface KafkaSpecCruiseControlTemplate {
-  apiService?: Input<KafkaSpecKafkaTemplateBrokersService>;
-  cruiseControlContainer?: Input<KafkaSpecKafkaTemplateInitContainer>;
-  deployment?: Input<KafkaSpecCruiseControlTemplateDeployment>;
-  pod?: Input<KafkaSpecKafkaTemplatePod>;
-  podDisruptionBudget?: Input<KafkaSpecKafkaTemplatePodDisruptionBudget>;
-  serviceAccount?: Input<KafkaUserSpecTemplateSecret>;
+  apiService?: Input<KafkaSpecKafkaTemplateBrokersService | undefined>;
+  cruiseControlContainer?: Input<KafkaSpecKafkaTemplateInitContainer | undefined>;
+  deployment?: Input<KafkaSpecCruiseControlTemplateDeployment | undefined>;
+  pod?: Input<KafkaSpecKafkaTemplatePod | undefined>;
+  podDisruptionBudget?: Input<KafkaSpecKafkaTemplatePodDisruptionBudget | undefined>;
+  serviceAccount?: Input<KafkaUserSpecTemplateSecret | undefined>;
 }
 
 export interface KafkaSpecCruiseControl {
-  apiUsers?: Input<KafkaSpecCruiseControlApiUsers>;
-  autoRebalance?: Input<Input<KafkaSpecCruiseControlAutoRebalance>[]>;
-  brokerCapacity?: Input<KafkaSpecCruiseControlBrokerCapacity>;
-  config?: Input<{ [key: string]: unknown }>;
-  image?: Input<string>;
-  jvmOptions?: Input<KafkaSpecKafkaJvmOptions>;
-  livenessProbe?: Input<KafkaSpecKafkaLivenessProbe>;
-  logging?: Input<KafkaSpecKafkaLogging>;
-  metricsConfig?: Input<KafkaSpecKafkaMetricsConfig>;
-  readinessProbe?: Input<KafkaSpecKafkaLivenessProbe>;
-  resources?: Input<KafkaNodePoolSpecResources>;
-  template?: Input<KafkaSpecCruiseControlTemplate>;
+  apiUsers?: Input<KafkaSpecCruiseControlApiUsers | undefined>;
+  autoRebalance?: Input<Input<KafkaSpecCruiseControlAutoRebalance>[] | undefined>;
+  brokerCapacity?: Input<KafkaSpecCruiseControlBrokerCapacity | undefined>;
+  config?: Input<{ [key: string]: unknown } | undefined>;
+  image?: Input<string | undefined>;
+  jvmOptions?: Input<KafkaSpecKafkaJvmOptions | undefined>;
+  livenessProbe?: Input<KafkaSpecKafkaLivenessProbe | undefined>;
+  logging?: Input<KafkaSpecKafkaLogging | undefined>;
+  metricsConfig?: Input<KafkaSpecKafkaMetricsConfig | undefined>;
+  readinessProbe?: Input<KafkaSpecKafkaLivenessProbe | undefined>;
+  resources?: Input<KafkaNodePoolSpecResources | undefined>;
+  template?: Input<KafkaSpecCruiseControlTemplate | undefined>;
 }
 
 export interface KafkaSpecEntityOperatorTemplate {
-  deployment?: Input<KafkaSpecCruiseControlTemplateDeployment>;
-  entityOperatorRole?: Input<KafkaUserSpecTemplateSecret>;
-  pod?: Input<KafkaSpecKafkaTemplatePod>;
-  podDisruptionBudget?: Input<KafkaSpecKafkaTemplatePodDisruptionBudget>;
-  serviceAccount?: Input<KafkaUserSpecTemplateSecret>;
-  topicOperatorContainer?: Input<KafkaSpecKafkaTemplateInitContainer>;
-  topicOperatorRoleBinding?: Input<KafkaUserSpecTemplateSecret>;
-  userOperatorContainer?: Input<KafkaSpecKafkaTemplateInitContainer>;
-  userOperatorRoleBinding?: Input<KafkaUserSpecTemplateSecret>;
+  deployment?: Input<KafkaSpecCruiseControlTemplateDeployment | undefined>;
+  entityOperatorRole?: Input<KafkaUserSpecTemplateSecret | undefined>;
+  pod?: Input<KafkaSpecKafkaTemplatePod | undefined>;
+  podDisruptionBudget?: Input<KafkaSpecKafkaTemplatePodDisruptionBudget | undefined>;
+  serviceAccount?: Input<KafkaUserSpecTemplateSecret | undefined>;
+  topicOperatorContainer?: Input<KafkaSpecKafkaTemplateInitContainer | undefined>;
+  topicOperatorRoleBinding?: Input<KafkaUserSpecTemplateSecret | undefined>;
+  userOperatorContainer?: Input<KafkaSpecKafkaTemplateInitContainer | undefined>;
+  userOperatorRoleBinding?: Input<KafkaUserSpecTemplateSecret | undefined>;
 }
 
 export interface KafkaSpecEntityOperatorTopicOperator {
-  image?: Input<string>;
-  jvmOptions?: Input<KafkaSpecKafkaJvmOptions>;
-  livenessProbe?: Input<KafkaSpecKafkaLivenessProbe>;
-  logging?: Input<KafkaSpecKafkaLogging>;
-  readinessProbe?: Input<KafkaSpecKafkaLivenessProbe>;
-  reconciliationIntervalMs?: Input<number>;
-  resources?: Input<KafkaNodePoolSpecResources>;
-  startupProbe?: Input<KafkaSpecKafkaLivenessProbe>;
-  watchedNamespace?: Input<string>;
+  image?: Input<string | undefined>;
+  jvmOptions?: Input<KafkaSpecKafkaJvmOptions | undefined>;
+  livenessProbe?: Input<KafkaSpecKafkaLivenessProbe | undefined>;
+  logging?: Input<KafkaSpecKafkaLogging | undefined>;
+  readinessProbe?: Input<KafkaSpecKafkaLivenessProbe | undefined>;
+  reconciliationIntervalMs?: Input<number | undefined>;
+  resources?: Input<KafkaNodePoolSpecResources | undefined>;
+  startupProbe?: Input<KafkaSpecKafkaLivenessProbe | undefined>;
+  watchedNamespace?: Input<string | undefined>;
 }
 
 export interface KafkaSpecEntityOperatorUserOperator {
-  image?: Input<string>;
-  jvmOptions?: Input<KafkaSpecKafkaJvmOptions>;
-  livenessProbe?: Input<KafkaSpecKafkaLivenessProbe>;
-  logging?: Input<KafkaSpecKafkaLogging>;
-  readinessProbe?: Input<KafkaSpecKafkaLivenessProbe>;
-  reconciliationIntervalMs?: Input<number>;
-  resources?: Input<KafkaNodePoolSpecResources>;
-  secretPrefix?: Input<string>;
-  watchedNamespace?: Input<string>;
+  image?: Input<string | undefined>;
+  jvmOptions?: Input<KafkaSpecKafkaJvmOptions | undefined>;
+  livenessProbe?: Input<KafkaSpecKafkaLivenessProbe | undefined>;
+  logging?: Input<KafkaSpecKafkaLogging | undefined>;
+  readinessProbe?: Input<KafkaSpecKafkaLivenessProbe | undefined>;
+  reconciliationIntervalMs?: Input<number | undefined>;
+  resources?: Input<KafkaNodePoolSpecResources | undefined>;
+  secretPrefix?: Input<string | undefined>;
+  watchedNamespace?: Input<string | undefined>;
 }
 
 export interface KafkaSpecEntityOperator {
-  template?: Input<KafkaSpecEntityOperatorTemplate>;
-  topicOperator?: Input<KafkaSpecEntityOperatorTopicOperator>;
-  userOperator?: Input<KafkaSpecEntityOperatorUserOperator>;
+  template?: Input<KafkaSpecEntityOperatorTemplate | undefined>;
+  topicOperator?: Input<KafkaSpecEntityOperatorTopicOperator | undefined>;
+  userOperator?: Input<KafkaSpecEntityOperatorUserOperator | undefined>;
 }
 
 export interface KafkaSpecKafkaAuthorization {
-  authorizerClass?: Input<string>;
-  superUsers?: Input<Input<string>[]>;
-  supportsAdminApi?: Input<boolean>;
+  authorizerClass?: Input<string | undefined>;
+  superUsers?: Input<Input<string>[] | undefined>;
+  supportsAdminApi?: Input<boolean | undefined>;
   type: Input<"simple" | "custom">;
 }
 
@@ -511,23 +511,23 @@ export interface KafkaSpecKafkaJmxOptionsAuthentication {
 }
 
 export interface KafkaSpecKafkaJmxOptions {
-  authentication?: Input<KafkaSpecKafkaJmxOptionsAuthentication>;
+  authentication?: Input<KafkaSpecKafkaJmxOptionsAuthentication | undefined>;
 }
 
 export interface KafkaSpecKafkaListenersAuthentication {
-  listenerConfig?: Input<{ [key: string]: unknown }>;
-  sasl?: Input<boolean>;
+  listenerConfig?: Input<{ [key: string]: unknown } | undefined>;
+  sasl?: Input<boolean | undefined>;
   type: Input<"tls" | "scram-sha-512" | "custom">;
 }
 
 export interface KafkaSpecKafkaListenersConfigurationBootstrap {
-  alternativeNames?: Input<Input<string>[]>;
-  annotations?: Input<{ [key: string]: Input<string> }>;
-  externalIPs?: Input<Input<string>[]>;
-  host?: Input<string>;
-  labels?: Input<{ [key: string]: Input<string> }>;
-  loadBalancerIP?: Input<string>;
-  nodePort?: Input<number>;
+  alternativeNames?: Input<Input<string>[] | undefined>;
+  annotations?: Input<{ [key: string]: Input<string> } | undefined>;
+  externalIPs?: Input<Input<string>[] | undefined>;
+  host?: Input<string | undefined>;
+  labels?: Input<{ [key: string]: Input<string> } | undefined>;
+  loadBalancerIP?: Input<string | undefined>;
+  nodePort?: Input<number | undefined>;
 }
 
 export interface KafkaSpecKafkaListenersConfigurationBrokerCertChainAndKey {
@@ -537,67 +537,67 @@ export interface KafkaSpecKafkaListenersConfigurationBrokerCertChainAndKey {
 }
 
 export interface KafkaSpecKafkaListenersConfigurationBrokers {
-  advertisedHost?: Input<string>;
-  advertisedPort?: Input<number>;
-  annotations?: Input<{ [key: string]: Input<string> }>;
+  advertisedHost?: Input<string | undefined>;
+  advertisedPort?: Input<number | undefined>;
+  annotations?: Input<{ [key: string]: Input<string> } | undefined>;
   broker: Input<number>;
-  externalIPs?: Input<Input<string>[]>;
-  host?: Input<string>;
-  labels?: Input<{ [key: string]: Input<string> }>;
-  loadBalancerIP?: Input<string>;
-  nodePort?: Input<number>;
+  externalIPs?: Input<Input<string>[] | undefined>;
+  host?: Input<string | undefined>;
+  labels?: Input<{ [key: string]: Input<string> } | undefined>;
+  loadBalancerIP?: Input<string | undefined>;
+  nodePort?: Input<number | undefined>;
 }
 
 export interface KafkaSpecKafkaListenersConfiguration {
-  advertisedHostTemplate?: Input<string>;
-  allocateLoadBalancerNodePorts?: Input<boolean>;
-  bootstrap?: Input<KafkaSpecKafkaListenersConfigurationBootstrap>;
-  brokerCertChainAndKey?: Input<KafkaSpecKafkaListenersConfigurationBrokerCertChainAndKey>;
-  brokers?: Input<Input<KafkaSpecKafkaListenersConfigurationBrokers>[]>;
-  class?: Input<string>;
-  createBootstrapService?: Input<boolean>;
-  externalTrafficPolicy?: Input<"Local" | "Cluster">;
-  finalizers?: Input<Input<string>[]>;
-  hostTemplate?: Input<string>;
-  ipFamilies?: Input<Input<"IPv4" | "IPv6">[]>;
-  ipFamilyPolicy?: Input<"SingleStack" | "PreferDualStack" | "RequireDualStack">;
-  loadBalancerSourceRanges?: Input<Input<string>[]>;
-  maxConnectionCreationRate?: Input<number>;
-  maxConnections?: Input<number>;
-  preferredNodePortAddressType?: Input<"ExternalIP" | "ExternalDNS" | "InternalIP" | "InternalDNS" | "Hostname">;
-  publishNotReadyAddresses?: Input<boolean>;
-  useServiceDnsDomain?: Input<boolean>;
+  advertisedHostTemplate?: Input<string | undefined>;
+  allocateLoadBalancerNodePorts?: Input<boolean | undefined>;
+  bootstrap?: Input<KafkaSpecKafkaListenersConfigurationBootstrap | undefined>;
+  brokerCertChainAndKey?: Input<KafkaSpecKafkaListenersConfigurationBrokerCertChainAndKey | undefined>;
+  brokers?: Input<Input<KafkaSpecKafkaListenersConfigurationBrokers>[] | undefined>;
+  class?: Input<string | undefined>;
+  createBootstrapService?: Input<boolean | undefined>;
+  externalTrafficPolicy?: Input<"Local" | "Cluster" | undefined>;
+  finalizers?: Input<Input<string>[] | undefined>;
+  hostTemplate?: Input<string | undefined>;
+  ipFamilies?: Input<Input<"IPv4" | "IPv6">[] | undefined>;
+  ipFamilyPolicy?: Input<"SingleStack" | "PreferDualStack" | "RequireDualStack" | undefined>;
+  loadBalancerSourceRanges?: Input<Input<string>[] | undefined>;
+  maxConnectionCreationRate?: Input<number | undefined>;
+  maxConnections?: Input<number | undefined>;
+  preferredNodePortAddressType?: Input<"ExternalIP" | "ExternalDNS" | "InternalIP" | "InternalDNS" | "Hostname" | undefined>;
+  publishNotReadyAddresses?: Input<boolean | undefined>;
+  useServiceDnsDomain?: Input<boolean | undefined>;
 }
 
 export interface KafkaSpecKafkaListenersNetworkPolicyPeersIpBlock {
-  cidr?: Input<string>;
-  except?: Input<Input<string>[]>;
+  cidr?: Input<string | undefined>;
+  except?: Input<Input<string>[] | undefined>;
 }
 
 export interface KafkaSpecKafkaListenersNetworkPolicyPeers {
-  ipBlock?: Input<KafkaSpecKafkaListenersNetworkPolicyPeersIpBlock>;
-  namespaceSelector?: Input<KafkaSpecKafkaListenersNetworkPolicyPeersPodSelector>;
-  podSelector?: Input<KafkaSpecKafkaListenersNetworkPolicyPeersPodSelector>;
+  ipBlock?: Input<KafkaSpecKafkaListenersNetworkPolicyPeersIpBlock | undefined>;
+  namespaceSelector?: Input<KafkaSpecKafkaListenersNetworkPolicyPeersPodSelector | undefined>;
+  podSelector?: Input<KafkaSpecKafkaListenersNetworkPolicyPeersPodSelector | undefined>;
 }
 
 export interface KafkaSpecKafkaListeners {
-  authentication?: Input<KafkaSpecKafkaListenersAuthentication>;
-  configuration?: Input<KafkaSpecKafkaListenersConfiguration>;
+  authentication?: Input<KafkaSpecKafkaListenersAuthentication | undefined>;
+  configuration?: Input<KafkaSpecKafkaListenersConfiguration | undefined>;
   name: Input<string>;
-  networkPolicyPeers?: Input<Input<KafkaSpecKafkaListenersNetworkPolicyPeers>[]>;
+  networkPolicyPeers?: Input<Input<KafkaSpecKafkaListenersNetworkPolicyPeers>[] | undefined>;
   port: Input<number>;
   tls: Input<boolean>;
   type: Input<"internal" | "route" | "loadbalancer" | "nodeport" | "ingress" | "cluster-ip">;
 }
 
 export interface KafkaSpecKafkaQuotas {
-  consumerByteRate?: Input<number>;
-  controllerMutationRate?: Input<number>;
-  excludedPrincipals?: Input<Input<string>[]>;
-  minAvailableBytesPerVolume?: Input<number>;
-  minAvailableRatioPerVolume?: Input<number>;
-  producerByteRate?: Input<number>;
-  requestPercentage?: Input<number>;
+  consumerByteRate?: Input<number | undefined>;
+  controllerMutationRate?: Input<number | undefined>;
+  excludedPrincipals?: Input<Input<string>[] | undefined>;
+  minAvailableBytesPerVolume?: Input<number | undefined>;
+  minAvailableRatioPerVolume?: Input<number | undefined>;
+  producerByteRate?: Input<number | undefined>;
+  requestPercentage?: Input<number | undefined>;
   type: Input<"kafka" | "strimzi">;
 }
 
@@ -606,144 +606,144 @@ export interface KafkaSpecKafkaRack {
 }
 
 export interface KafkaSpecKafkaTemplate {
-  bootstrapService?: Input<KafkaSpecKafkaTemplateBrokersService>;
-  brokersService?: Input<KafkaSpecKafkaTemplateBrokersService>;
-  clusterCaCert?: Input<KafkaUserSpecTemplateSecret>;
-  clusterRoleBinding?: Input<KafkaUserSpecTemplateSecret>;
-  externalBootstrapIngress?: Input<KafkaUserSpecTemplateSecret>;
-  externalBootstrapRoute?: Input<KafkaUserSpecTemplateSecret>;
-  externalBootstrapService?: Input<KafkaUserSpecTemplateSecret>;
-  initContainer?: Input<KafkaSpecKafkaTemplateInitContainer>;
-  jmxSecret?: Input<KafkaUserSpecTemplateSecret>;
-  kafkaContainer?: Input<KafkaSpecKafkaTemplateInitContainer>;
-  perPodIngress?: Input<KafkaUserSpecTemplateSecret>;
-  perPodRoute?: Input<KafkaUserSpecTemplateSecret>;
-  perPodService?: Input<KafkaUserSpecTemplateSecret>;
-  persistentVolumeClaim?: Input<KafkaUserSpecTemplateSecret>;
-  pod?: Input<KafkaSpecKafkaTemplatePod>;
-  podDisruptionBudget?: Input<KafkaSpecKafkaTemplatePodDisruptionBudget>;
-  podSet?: Input<KafkaUserSpecTemplateSecret>;
-  serviceAccount?: Input<KafkaUserSpecTemplateSecret>;
+  bootstrapService?: Input<KafkaSpecKafkaTemplateBrokersService | undefined>;
+  brokersService?: Input<KafkaSpecKafkaTemplateBrokersService | undefined>;
+  clusterCaCert?: Input<KafkaUserSpecTemplateSecret | undefined>;
+  clusterRoleBinding?: Input<KafkaUserSpecTemplateSecret | undefined>;
+  externalBootstrapIngress?: Input<KafkaUserSpecTemplateSecret | undefined>;
+  externalBootstrapRoute?: Input<KafkaUserSpecTemplateSecret | undefined>;
+  externalBootstrapService?: Input<KafkaUserSpecTemplateSecret | undefined>;
+  initContainer?: Input<KafkaSpecKafkaTemplateInitContainer | undefined>;
+  jmxSecret?: Input<KafkaUserSpecTemplateSecret | undefined>;
+  kafkaContainer?: Input<KafkaSpecKafkaTemplateInitContainer | undefined>;
+  perPodIngress?: Input<KafkaUserSpecTemplateSecret | undefined>;
+  perPodRoute?: Input<KafkaUserSpecTemplateSecret | undefined>;
+  perPodService?: Input<KafkaUserSpecTemplateSecret | undefined>;
+  persistentVolumeClaim?: Input<KafkaUserSpecTemplateSecret | undefined>;
+  pod?: Input<KafkaSpecKafkaTemplatePod | undefined>;
+  podDisruptionBudget?: Input<KafkaSpecKafkaTemplatePodDisruptionBudget | undefined>;
+  podSet?: Input<KafkaUserSpecTemplateSecret | undefined>;
+  serviceAccount?: Input<KafkaUserSpecTemplateSecret | undefined>;
 }
 
 export interface KafkaSpecKafkaTieredStorageRemoteStorageManager {
-  className?: Input<string>;
-  classPath?: Input<string>;
-  config?: Input<{ [key: string]: Input<string> }>;
+  className?: Input<string | undefined>;
+  classPath?: Input<string | undefined>;
+  config?: Input<{ [key: string]: Input<string> } | undefined>;
 }
 
 export interface KafkaSpecKafkaTieredStorage {
-  remoteStorageManager?: Input<KafkaSpecKafkaTieredStorageRemoteStorageManager>;
+  remoteStorageManager?: Input<KafkaSpecKafkaTieredStorageRemoteStorageManager | undefined>;
   type: Input<"custom">;
 }
 
 export interface KafkaSpecKafka {
-  authorization?: Input<KafkaSpecKafkaAuthorization>;
-  brokerRackInitImage?: Input<string>;
-  config?: Input<{ [key: string]: unknown }>;
-  image?: Input<string>;
-  jmxOptions?: Input<KafkaSpecKafkaJmxOptions>;
-  jvmOptions?: Input<KafkaSpecKafkaJvmOptions>;
+  authorization?: Input<KafkaSpecKafkaAuthorization | undefined>;
+  brokerRackInitImage?: Input<string | undefined>;
+  config?: Input<{ [key: string]: unknown } | undefined>;
+  image?: Input<string | undefined>;
+  jmxOptions?: Input<KafkaSpecKafkaJmxOptions | undefined>;
+  jvmOptions?: Input<KafkaSpecKafkaJvmOptions | undefined>;
   listeners: Input<Input<KafkaSpecKafkaListeners>[]>;
-  livenessProbe?: Input<KafkaSpecKafkaLivenessProbe>;
-  logging?: Input<KafkaSpecKafkaLogging>;
-  metadataVersion?: Input<string>;
-  metricsConfig?: Input<KafkaSpecKafkaMetricsConfig>;
-  quotas?: Input<KafkaSpecKafkaQuotas>;
-  rack?: Input<KafkaSpecKafkaRack>;
-  readinessProbe?: Input<KafkaSpecKafkaLivenessProbe>;
-  template?: Input<KafkaSpecKafkaTemplate>;
-  tieredStorage?: Input<KafkaSpecKafkaTieredStorage>;
-  version?: Input<string>;
+  livenessProbe?: Input<KafkaSpecKafkaLivenessProbe | undefined>;
+  logging?: Input<KafkaSpecKafkaLogging | undefined>;
+  metadataVersion?: Input<string | undefined>;
+  metricsConfig?: Input<KafkaSpecKafkaMetricsConfig | undefined>;
+  quotas?: Input<KafkaSpecKafkaQuotas | undefined>;
+  rack?: Input<KafkaSpecKafkaRack | undefined>;
+  readinessProbe?: Input<KafkaSpecKafkaLivenessProbe | undefined>;
+  template?: Input<KafkaSpecKafkaTemplate | undefined>;
+  tieredStorage?: Input<KafkaSpecKafkaTieredStorage | undefined>;
+  version?: Input<string | undefined>;
 }
 
 export interface KafkaSpecKafkaExporterTemplate {
-  container?: Input<KafkaSpecKafkaTemplateInitContainer>;
-  deployment?: Input<KafkaSpecCruiseControlTemplateDeployment>;
-  pod?: Input<KafkaSpecKafkaTemplatePod>;
-  podDisruptionBudget?: Input<KafkaSpecKafkaTemplatePodDisruptionBudget>;
-  serviceAccount?: Input<KafkaUserSpecTemplateSecret>;
+  container?: Input<KafkaSpecKafkaTemplateInitContainer | undefined>;
+  deployment?: Input<KafkaSpecCruiseControlTemplateDeployment | undefined>;
+  pod?: Input<KafkaSpecKafkaTemplatePod | undefined>;
+  podDisruptionBudget?: Input<KafkaSpecKafkaTemplatePodDisruptionBudget | undefined>;
+  serviceAccount?: Input<KafkaUserSpecTemplateSecret | undefined>;
 }
 
 export interface KafkaSpecKafkaExporter {
-  enableSaramaLogging?: Input<boolean>;
-  groupExcludeRegex?: Input<string>;
-  groupRegex?: Input<string>;
-  image?: Input<string>;
-  livenessProbe?: Input<KafkaSpecKafkaLivenessProbe>;
-  logging?: Input<string>;
-  readinessProbe?: Input<KafkaSpecKafkaLivenessProbe>;
-  resources?: Input<KafkaNodePoolSpecResources>;
-  showAllOffsets?: Input<boolean>;
-  template?: Input<KafkaSpecKafkaExporterTemplate>;
-  topicExcludeRegex?: Input<string>;
-  topicRegex?: Input<string>;
+  enableSaramaLogging?: Input<boolean | undefined>;
+  groupExcludeRegex?: Input<string | undefined>;
+  groupRegex?: Input<string | undefined>;
+  image?: Input<string | undefined>;
+  livenessProbe?: Input<KafkaSpecKafkaLivenessProbe | undefined>;
+  logging?: Input<string | undefined>;
+  readinessProbe?: Input<KafkaSpecKafkaLivenessProbe | undefined>;
+  resources?: Input<KafkaNodePoolSpecResources | undefined>;
+  showAllOffsets?: Input<boolean | undefined>;
+  template?: Input<KafkaSpecKafkaExporterTemplate | undefined>;
+  topicExcludeRegex?: Input<string | undefined>;
+  topicRegex?: Input<string | undefined>;
 }
 
 export interface KafkaSpec {
-  clientsCa?: Input<KafkaSpecClientsCa>;
-  clusterCa?: Input<KafkaSpecClientsCa>;
-  cruiseControl?: Input<KafkaSpecCruiseControl>;
-  entityOperator?: Input<KafkaSpecEntityOperator>;
+  clientsCa?: Input<KafkaSpecClientsCa | undefined>;
+  clusterCa?: Input<KafkaSpecClientsCa | undefined>;
+  cruiseControl?: Input<KafkaSpecCruiseControl | undefined>;
+  entityOperator?: Input<KafkaSpecEntityOperator | undefined>;
   kafka: Input<KafkaSpecKafka>;
-  kafkaExporter?: Input<KafkaSpecKafkaExporter>;
-  maintenanceTimeWindows?: Input<Input<string>[]>;
+  kafkaExporter?: Input<KafkaSpecKafkaExporter | undefined>;
+  maintenanceTimeWindows?: Input<Input<string>[] | undefined>;
 }
 
 export interface KafkaNodePoolSpecStorageVolumes {
-  class?: Input<string>;
-  deleteClaim?: Input<boolean>;
-  id?: Input<number>;
-  kraftMetadata?: Input<"shared">;
-  selector?: Input<{ [key: string]: Input<string> }>;
-  size?: Input<string>;
-  sizeLimit?: Input<string>;
+  class?: Input<string | undefined>;
+  deleteClaim?: Input<boolean | undefined>;
+  id?: Input<number | undefined>;
+  kraftMetadata?: Input<"shared" | undefined>;
+  selector?: Input<{ [key: string]: Input<string> } | undefined>;
+  size?: Input<string | undefined>;
+  sizeLimit?: Input<string | undefined>;
   type: Input<"ephemeral" | "persistent-claim">;
-  volumeAttributesClass?: Input<string>;
+  volumeAttributesClass?: Input<string | undefined>;
 }
 
 export interface KafkaNodePoolSpecStorage {
-  class?: Input<string>;
-  deleteClaim?: Input<boolean>;
-  id?: Input<number>;
-  kraftMetadata?: Input<"shared">;
-  selector?: Input<{ [key: string]: Input<string> }>;
-  size?: Input<string>;
-  sizeLimit?: Input<string>;
+  class?: Input<string | undefined>;
+  deleteClaim?: Input<boolean | undefined>;
+  id?: Input<number | undefined>;
+  kraftMetadata?: Input<"shared" | undefined>;
+  selector?: Input<{ [key: string]: Input<string> } | undefined>;
+  size?: Input<string | undefined>;
+  sizeLimit?: Input<string | undefined>;
   type: Input<"ephemeral" | "persistent-claim" | "jbod">;
-  volumeAttributesClass?: Input<string>;
-  volumes?: Input<Input<KafkaNodePoolSpecStorageVolumes>[]>;
+  volumeAttributesClass?: Input<string | undefined>;
+  volumes?: Input<Input<KafkaNodePoolSpecStorageVolumes>[] | undefined>;
 }
 
 export interface KafkaNodePoolSpecTemplate {
-  initContainer?: Input<KafkaSpecKafkaTemplateInitContainer>;
-  kafkaContainer?: Input<KafkaSpecKafkaTemplateInitContainer>;
-  perPodIngress?: Input<KafkaUserSpecTemplateSecret>;
-  perPodRoute?: Input<KafkaUserSpecTemplateSecret>;
-  perPodService?: Input<KafkaUserSpecTemplateSecret>;
-  persistentVolumeClaim?: Input<KafkaUserSpecTemplateSecret>;
-  pod?: Input<KafkaSpecKafkaTemplatePod>;
-  podSet?: Input<KafkaUserSpecTemplateSecret>;
+  initContainer?: Input<KafkaSpecKafkaTemplateInitContainer | undefined>;
+  kafkaContainer?: Input<KafkaSpecKafkaTemplateInitContainer | undefined>;
+  perPodIngress?: Input<KafkaUserSpecTemplateSecret | undefined>;
+  perPodRoute?: Input<KafkaUserSpecTemplateSecret | undefined>;
+  perPodService?: Input<KafkaUserSpecTemplateSecret | undefined>;
+  persistentVolumeClaim?: Input<KafkaUserSpecTemplateSecret | undefined>;
+  pod?: Input<KafkaSpecKafkaTemplatePod | undefined>;
+  podSet?: Input<KafkaUserSpecTemplateSecret | undefined>;
 }
 
 export interface KafkaNodePoolSpec {
-  jvmOptions?: Input<KafkaSpecKafkaJvmOptions>;
+  jvmOptions?: Input<KafkaSpecKafkaJvmOptions | undefined>;
   replicas: Input<number>;
-  resources?: Input<KafkaNodePoolSpecResources>;
+  resources?: Input<KafkaNodePoolSpecResources | undefined>;
   roles: Input<Input<"controller" | "broker">[]>;
   storage: Input<KafkaNodePoolSpecStorage>;
-  template?: Input<KafkaNodePoolSpecTemplate>;
+  template?: Input<KafkaNodePoolSpecTemplate | undefined>;
 }
 
 export interface KafkaTopicSpec {
   /** The topic configuration. */
-  config?: Input<{ [key: string]: unknown }>;
+  config?: Input<{ [key: string]: unknown } | undefined>;
   /** The number of partitions the topic should have. */
-  partitions?: Input<number>;
+  partitions?: Input<number | undefined>;
   /** The number of replicas the topic should have. */
-  replicas?: Input<number>;
+  replicas?: Input<number | undefined>;
   /** The name of the topic. */
-  topicName?: Input<string>;
+  topicName?: Input<string | undefined>;
 }
 
 export interface KafkaUserSpecAuthenticationPassword {
@@ -753,29 +753,29 @@ export interface KafkaUserSpecAuthenticationPassword {
 
 export interface KafkaUserSpecAuthentication {
   /** Specify the password for the user. */
-  password?: Input<KafkaUserSpecAuthenticationPassword>;
+  password?: Input<KafkaUserSpecAuthenticationPassword | undefined>;
   /** Authentication type. */
   type: Input<"tls" | "tls-external" | "scram-sha-512">;
 }
 
 export interface KafkaUserSpecAuthorizationAclsResource {
   /** Name of resource for which given ACL rule applies. */
-  name?: Input<string>;
+  name?: Input<string | undefined>;
   /** Describes the pattern used in the resource field. */
-  patternType?: Input<"literal" | "prefix">;
+  patternType?: Input<"literal" | "prefix" | undefined>;
   /** Resource type. */
   type: Input<"topic" | "group" | "cluster" | "transactionalId">;
 }
 
 export interface KafkaUserSpecAuthorizationAcls {
   /** The host from which the action described in the ACL rule is allowed or denied. */
-  host?: Input<string>;
+  host?: Input<string | undefined>;
   /** List of operations to allow or deny. */
   operations: Input<Input<"Read" | "Write" | "Create" | "Delete" | "Alter" | "Describe" | "ClusterAction" | "AlterConfigs" | "DescribeConfigs" | "IdempotentWrite" | "All">[]>;
   /** Indicates the resource for which given ACL rule applies. */
   resource: Input<KafkaUserSpecAuthorizationAclsResource>;
   /** The type of the rule. */
-  type?: Input<"allow" | "deny">;
+  type?: Input<"allow" | "deny" | undefined>;
 }
 
 export interface KafkaUserSpecAuthorization {
@@ -787,27 +787,27 @@ export interface KafkaUserSpecAuthorization {
 
 export interface KafkaUserSpecQuotas {
   /** A quota on the maximum bytes per-second that each client group can fetch from a broker before the clients in the group are throttled. */
-  consumerByteRate?: Input<number>;
+  consumerByteRate?: Input<number | undefined>;
   /** A quota on the rate at which mutations are accepted for the create topics request, the create partitions request and the delete topics request. */
-  controllerMutationRate?: Input<number>;
+  controllerMutationRate?: Input<number | undefined>;
   /** A quota on the maximum bytes per-second that each client group can publish to a broker before the clients in the group are throttled. */
-  producerByteRate?: Input<number>;
+  producerByteRate?: Input<number | undefined>;
   /** A quota on the maximum CPU utilization of each client group as a percentage of network and I/O threads. */
-  requestPercentage?: Input<number>;
+  requestPercentage?: Input<number | undefined>;
 }
 
 export interface KafkaUserSpecTemplate {
   /** Template for KafkaUser resources. */
-  secret?: Input<KafkaUserSpecTemplateSecret>;
+  secret?: Input<KafkaUserSpecTemplateSecret | undefined>;
 }
 
 export interface KafkaUserSpec {
   /** Authentication mechanism enabled for this Kafka user. */
-  authentication?: Input<KafkaUserSpecAuthentication>;
+  authentication?: Input<KafkaUserSpecAuthentication | undefined>;
   /** Authorization rules for this Kafka user. */
-  authorization?: Input<KafkaUserSpecAuthorization>;
+  authorization?: Input<KafkaUserSpecAuthorization | undefined>;
   /** Quotas on requests to control the broker resources used by clients. */
-  quotas?: Input<KafkaUserSpecQuotas>;
+  quotas?: Input<KafkaUserSpecQuotas | undefined>;
   /** Template to specify how Kafka User `Secrets` are generated. */
-  template?: Input<KafkaUserSpecTemplate>;
+  template?: Input<KafkaUserSpecTemplate | undefined>;
 }

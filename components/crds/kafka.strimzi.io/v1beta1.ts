@@ -9,7 +9,7 @@ type Input<T> = pulumi.Input<T>;
 /** The fields of a KafkaTopic (kafka.strimzi.io/v1beta1) besides apiVersion, kind and status. */
 export interface KafkaTopicArgs {
   metadata?: Input<k8s.types.input.meta.v1.ObjectMeta>;
-  spec?: Input<KafkaTopicSpec>;
+  spec?: Input<KafkaTopicSpec | undefined>;
 }
 
 /** KafkaTopic (kafka.strimzi.io/v1beta1). */
@@ -25,7 +25,7 @@ export class KafkaTopic extends k8s.apiextensions.CustomResource {
 /** The fields of a KafkaUser (kafka.strimzi.io/v1beta1) besides apiVersion, kind and status. */
 export interface KafkaUserArgs {
   metadata?: Input<k8s.types.input.meta.v1.ObjectMeta>;
-  spec?: Input<KafkaUserSpec>;
+  spec?: Input<KafkaUserSpec | undefined>;
 }
 
 /** KafkaUser (kafka.strimzi.io/v1beta1). */
@@ -39,20 +39,20 @@ export class KafkaUser extends k8s.apiextensions.CustomResource {
 }
 
 export interface KafkaTopicSpec {
-  config?: Input<{ [key: string]: unknown }>;
-  partitions?: Input<number>;
-  replicas?: Input<number>;
-  topicName?: Input<string>;
+  config?: Input<{ [key: string]: unknown } | undefined>;
+  partitions?: Input<number | undefined>;
+  replicas?: Input<number | undefined>;
+  topicName?: Input<string | undefined>;
 }
 
 export interface KafkaUserSpecAuthenticationPasswordValueFromSecretKeyRef {
-  key?: Input<string>;
-  name?: Input<string>;
-  optional?: Input<boolean>;
+  key?: Input<string | undefined>;
+  name?: Input<string | undefined>;
+  optional?: Input<boolean | undefined>;
 }
 
 export interface KafkaUserSpecAuthenticationPasswordValueFrom {
-  secretKeyRef?: Input<KafkaUserSpecAuthenticationPasswordValueFromSecretKeyRef>;
+  secretKeyRef?: Input<KafkaUserSpecAuthenticationPasswordValueFromSecretKeyRef | undefined>;
 }
 
 export interface KafkaUserSpecAuthenticationPassword {
@@ -60,22 +60,22 @@ export interface KafkaUserSpecAuthenticationPassword {
 }
 
 export interface KafkaUserSpecAuthentication {
-  password?: Input<KafkaUserSpecAuthenticationPassword>;
+  password?: Input<KafkaUserSpecAuthenticationPassword | undefined>;
   type: Input<"tls" | "tls-external" | "scram-sha-512">;
 }
 
 export interface KafkaUserSpecAuthorizationAclsResource {
-  name?: Input<string>;
-  patternType?: Input<"literal" | "prefix">;
+  name?: Input<string | undefined>;
+  patternType?: Input<"literal" | "prefix" | undefined>;
   type: Input<"topic" | "group" | "cluster" | "transactionalId">;
 }
 
 export interface KafkaUserSpecAuthorizationAcls {
-  host?: Input<string>;
-  operation?: Input<"Read" | "Write" | "Create" | "Delete" | "Alter" | "Describe" | "ClusterAction" | "AlterConfigs" | "DescribeConfigs" | "IdempotentWrite" | "All">;
-  operations?: Input<Input<"Read" | "Write" | "Create" | "Delete" | "Alter" | "Describe" | "ClusterAction" | "AlterConfigs" | "DescribeConfigs" | "IdempotentWrite" | "All">[]>;
+  host?: Input<string | undefined>;
+  operation?: Input<"Read" | "Write" | "Create" | "Delete" | "Alter" | "Describe" | "ClusterAction" | "AlterConfigs" | "DescribeConfigs" | "IdempotentWrite" | "All" | undefined>;
+  operations?: Input<Input<"Read" | "Write" | "Create" | "Delete" | "Alter" | "Describe" | "ClusterAction" | "AlterConfigs" | "DescribeConfigs" | "IdempotentWrite" | "All">[] | undefined>;
   resource: Input<KafkaUserSpecAuthorizationAclsResource>;
-  type?: Input<"allow" | "deny">;
+  type?: Input<"allow" | "deny" | undefined>;
 }
 
 export interface KafkaUserSpecAuthorization {
@@ -84,28 +84,28 @@ export interface KafkaUserSpecAuthorization {
 }
 
 export interface KafkaUserSpecQuotas {
-  consumerByteRate?: Input<number>;
-  controllerMutationRate?: Input<number>;
-  producerByteRate?: Input<number>;
-  requestPercentage?: Input<number>;
+  consumerByteRate?: Input<number | undefined>;
+  controllerMutationRate?: Input<number | undefined>;
+  producerByteRate?: Input<number | undefined>;
+  requestPercentage?: Input<number | undefined>;
 }
 
 export interface KafkaUserSpecTemplateSecretMetadata {
-  annotations?: Input<{ [key: string]: Input<string> }>;
-  labels?: Input<{ [key: string]: Input<string> }>;
+  annotations?: Input<{ [key: string]: Input<string> } | undefined>;
+  labels?: Input<{ [key: string]: Input<string> } | undefined>;
 }
 
 export interface KafkaUserSpecTemplateSecret {
-  metadata?: Input<KafkaUserSpecTemplateSecretMetadata>;
+  metadata?: Input<KafkaUserSpecTemplateSecretMetadata | undefined>;
 }
 
 export interface KafkaUserSpecTemplate {
-  secret?: Input<KafkaUserSpecTemplateSecret>;
+  secret?: Input<KafkaUserSpecTemplateSecret | undefined>;
 }
 
 export interface KafkaUserSpec {
-  authentication?: Input<KafkaUserSpecAuthentication>;
-  authorization?: Input<KafkaUserSpecAuthorization>;
-  quotas?: Input<KafkaUserSpecQuotas>;
-  template?: Input<KafkaUserSpecTemplate>;
+  authentication?: Input<KafkaUserSpecAuthentication | undefined>;
+  authorization?: Input<KafkaUserSpecAuthorization | undefined>;
+  quotas?: Input<KafkaUserSpecQuotas | undefined>;
+  template?: Input<KafkaUserSpecTemplate | undefined>;
 }

@@ -51,85 +51,85 @@ export interface ScaledObjectSpecAdvancedHorizontalPodAutoscalerConfigBehaviorSc
 
 export interface ScaledObjectSpecAdvancedHorizontalPodAutoscalerConfigBehaviorScaleUp {
   /** policies is a list of potential scaling polices which can be used during scaling. */
-  policies?: Input<Input<ScaledObjectSpecAdvancedHorizontalPodAutoscalerConfigBehaviorScaleUpPolicies>[]>;
+  policies?: Input<Input<ScaledObjectSpecAdvancedHorizontalPodAutoscalerConfigBehaviorScaleUpPolicies>[] | undefined>;
   /** selectPolicy is used to specify which policy should be used. */
-  selectPolicy?: Input<string>;
+  selectPolicy?: Input<string | undefined>;
   /** stabilizationWindowSeconds is the number of seconds for which past recommendations should be considered while scaling up or scaling down. */
-  stabilizationWindowSeconds?: Input<number>;
+  stabilizationWindowSeconds?: Input<number | undefined>;
   /** tolerance is the tolerance on the ratio between the current and desired metric value under which no updates are made to the desired number of replicas (e.g. */
-  tolerance?: Input<number | string>;
+  tolerance?: Input<number | string | undefined>;
 }
 
 export interface ScaledObjectSpecAdvancedHorizontalPodAutoscalerConfigBehavior {
   /** scaleDown is scaling policy for scaling Down. */
-  scaleDown?: Input<ScaledObjectSpecAdvancedHorizontalPodAutoscalerConfigBehaviorScaleUp>;
+  scaleDown?: Input<ScaledObjectSpecAdvancedHorizontalPodAutoscalerConfigBehaviorScaleUp | undefined>;
   /** scaleUp is scaling policy for scaling Up. */
-  scaleUp?: Input<ScaledObjectSpecAdvancedHorizontalPodAutoscalerConfigBehaviorScaleUp>;
+  scaleUp?: Input<ScaledObjectSpecAdvancedHorizontalPodAutoscalerConfigBehaviorScaleUp | undefined>;
 }
 
 export interface ScaledObjectSpecAdvancedHorizontalPodAutoscalerConfig {
   /** HorizontalPodAutoscalerBehavior configures the scaling behavior of the target in both Up and Down directions (scaleUp and scaleDown fields respectively). */
-  behavior?: Input<ScaledObjectSpecAdvancedHorizontalPodAutoscalerConfigBehavior>;
-  name?: Input<string>;
+  behavior?: Input<ScaledObjectSpecAdvancedHorizontalPodAutoscalerConfigBehavior | undefined>;
+  name?: Input<string | undefined>;
 }
 
 export interface ScaledObjectSpecAdvancedScalingModifiers {
-  activationTarget?: Input<string>;
-  formula?: Input<string>;
+  activationTarget?: Input<string | undefined>;
+  formula?: Input<string | undefined>;
   /** MetricTargetType specifies the type of metric being targeted, and should be either "Value", "AverageValue", or "Utilization" */
-  metricType?: Input<"AverageValue" | "Value">;
-  target?: Input<string>;
+  metricType?: Input<"AverageValue" | "Value" | undefined>;
+  target?: Input<string | undefined>;
 }
 
 export interface ScaledObjectSpecAdvanced {
   /** HorizontalPodAutoscalerConfig specifies horizontal scale config */
-  horizontalPodAutoscalerConfig?: Input<ScaledObjectSpecAdvancedHorizontalPodAutoscalerConfig>;
-  restoreToOriginalReplicaCount?: Input<boolean>;
+  horizontalPodAutoscalerConfig?: Input<ScaledObjectSpecAdvancedHorizontalPodAutoscalerConfig | undefined>;
+  restoreToOriginalReplicaCount?: Input<boolean | undefined>;
   /** ScalingModifiers describes advanced scaling logic options like formula */
-  scalingModifiers?: Input<ScaledObjectSpecAdvancedScalingModifiers>;
+  scalingModifiers?: Input<ScaledObjectSpecAdvancedScalingModifiers | undefined>;
 }
 
 export interface ScaledObjectSpecFallback {
-  behavior?: Input<"static" | "currentReplicas" | "currentReplicasIfHigher" | "currentReplicasIfLower" | "scalingModifiers">;
+  behavior?: Input<"static" | "currentReplicas" | "currentReplicasIfHigher" | "currentReplicasIfLower" | "scalingModifiers" | undefined>;
   failureThreshold: Input<number>;
   replicas: Input<number>;
 }
 
 export interface ScaledObjectSpecScaleTargetRef {
-  apiVersion?: Input<string>;
-  envSourceContainerName?: Input<string>;
-  kind?: Input<string>;
+  apiVersion?: Input<string | undefined>;
+  envSourceContainerName?: Input<string | undefined>;
+  kind?: Input<string | undefined>;
   name: Input<string>;
 }
 
 export interface ScaledObjectSpecTriggersAuthenticationRef {
   /** Kind of the resource being referred to. */
-  kind?: Input<"TriggerAuthentication" | "ClusterTriggerAuthentication">;
+  kind?: Input<"TriggerAuthentication" | "ClusterTriggerAuthentication" | undefined>;
   name: Input<string>;
 }
 
 export interface ScaledObjectSpecTriggers {
   /** AuthenticationRef points to the TriggerAuthentication or ClusterTriggerAuthentication object that is used to authenticate the scaler with the environment */
-  authenticationRef?: Input<ScaledObjectSpecTriggersAuthenticationRef>;
+  authenticationRef?: Input<ScaledObjectSpecTriggersAuthenticationRef | undefined>;
   metadata: Input<{ [key: string]: Input<string> }>;
   /** MetricTargetType specifies the type of metric being targeted, and should be either "Value", "AverageValue", or "Utilization" */
-  metricType?: Input<string>;
-  name?: Input<string>;
+  metricType?: Input<string | undefined>;
+  name?: Input<string | undefined>;
   type: Input<string>;
-  useCachedMetrics?: Input<boolean>;
+  useCachedMetrics?: Input<boolean | undefined>;
 }
 
 export interface ScaledObjectSpec {
   /** AdvancedConfig specifies advance scaling options */
-  advanced?: Input<ScaledObjectSpecAdvanced>;
-  cooldownPeriod?: Input<number>;
+  advanced?: Input<ScaledObjectSpecAdvanced | undefined>;
+  cooldownPeriod?: Input<number | undefined>;
   /** Fallback is the spec for fallback options */
-  fallback?: Input<ScaledObjectSpecFallback>;
-  idleReplicaCount?: Input<number>;
-  initialCooldownPeriod?: Input<number>;
-  maxReplicaCount?: Input<number>;
-  minReplicaCount?: Input<number>;
-  pollingInterval?: Input<number>;
+  fallback?: Input<ScaledObjectSpecFallback | undefined>;
+  idleReplicaCount?: Input<number | undefined>;
+  initialCooldownPeriod?: Input<number | undefined>;
+  maxReplicaCount?: Input<number | undefined>;
+  minReplicaCount?: Input<number | undefined>;
+  pollingInterval?: Input<number | undefined>;
   /** ScaleTarget holds the reference to the scale target Object */
   scaleTargetRef: Input<ScaledObjectSpecScaleTargetRef>;
   triggers: Input<Input<ScaledObjectSpecTriggers>[]>;
@@ -151,44 +151,44 @@ export interface TriggerAuthenticationSpecOauth2ClientSecret {
 export interface TriggerAuthenticationSpecAwsSecretManagerCredentials {
   accessKey: Input<TriggerAuthenticationSpecOauth2ClientSecret>;
   accessSecretKey: Input<TriggerAuthenticationSpecOauth2ClientSecret>;
-  accessToken?: Input<TriggerAuthenticationSpecOauth2ClientSecret>;
+  accessToken?: Input<TriggerAuthenticationSpecOauth2ClientSecret | undefined>;
 }
 
 export interface TriggerAuthenticationSpecPodIdentity {
   /** ExternalID sets the External ID to be used when assuming an identity. */
-  externalID?: Input<string>;
+  externalID?: Input<string | undefined>;
   /** Set identityAuthorityHost to override the default Azure authority host. */
-  identityAuthorityHost?: Input<string>;
-  identityId?: Input<string>;
+  identityAuthorityHost?: Input<string | undefined>;
+  identityId?: Input<string | undefined>;
   /** IdentityOwner configures which identity has to be used during auto discovery, keda or the scaled workload. */
-  identityOwner?: Input<"keda" | "workload">;
+  identityOwner?: Input<"keda" | "workload" | undefined>;
   /** Set identityTenantId to override the default Azure tenant id. */
-  identityTenantId?: Input<string>;
+  identityTenantId?: Input<string | undefined>;
   /** PodIdentityProvider contains the list of providers */
   provider: Input<"azure-workload" | "gcp" | "aws" | "aws-eks" | "none">;
   /** RoleArn sets the AWS RoleArn to be used. */
-  roleArn?: Input<string>;
+  roleArn?: Input<string | undefined>;
 }
 
 export interface TriggerAuthenticationSpecAwsSecretManagerSecrets {
   name: Input<string>;
   parameter: Input<string>;
-  secretKey?: Input<string>;
-  versionId?: Input<string>;
-  versionStage?: Input<string>;
+  secretKey?: Input<string | undefined>;
+  versionId?: Input<string | undefined>;
+  versionStage?: Input<string | undefined>;
 }
 
 export interface TriggerAuthenticationSpecAwsSecretManager {
-  credentials?: Input<TriggerAuthenticationSpecAwsSecretManagerCredentials>;
+  credentials?: Input<TriggerAuthenticationSpecAwsSecretManagerCredentials | undefined>;
   /** AuthPodIdentity allows users to select the platform native identity mechanism */
-  podIdentity?: Input<TriggerAuthenticationSpecPodIdentity>;
-  region?: Input<string>;
+  podIdentity?: Input<TriggerAuthenticationSpecPodIdentity | undefined>;
+  region?: Input<string | undefined>;
   secrets: Input<Input<TriggerAuthenticationSpecAwsSecretManagerSecrets>[]>;
 }
 
 export interface TriggerAuthenticationSpecAzureKeyVaultCloud {
-  activeDirectoryEndpoint?: Input<string>;
-  keyVaultResourceURL?: Input<string>;
+  activeDirectoryEndpoint?: Input<string | undefined>;
+  keyVaultResourceURL?: Input<string | undefined>;
   type: Input<string>;
 }
 
@@ -201,30 +201,30 @@ export interface TriggerAuthenticationSpecAzureKeyVaultCredentials {
 export interface TriggerAuthenticationSpecAzureKeyVaultSecrets {
   name: Input<string>;
   parameter: Input<string>;
-  version?: Input<string>;
+  version?: Input<string | undefined>;
 }
 
 export interface TriggerAuthenticationSpecAzureKeyVault {
-  cloud?: Input<TriggerAuthenticationSpecAzureKeyVaultCloud>;
-  credentials?: Input<TriggerAuthenticationSpecAzureKeyVaultCredentials>;
+  cloud?: Input<TriggerAuthenticationSpecAzureKeyVaultCloud | undefined>;
+  credentials?: Input<TriggerAuthenticationSpecAzureKeyVaultCredentials | undefined>;
   /** AuthPodIdentity allows users to select the platform native identity mechanism */
-  podIdentity?: Input<TriggerAuthenticationSpecPodIdentity>;
+  podIdentity?: Input<TriggerAuthenticationSpecPodIdentity | undefined>;
   secrets: Input<Input<TriggerAuthenticationSpecAzureKeyVaultSecrets>[]>;
   vaultUri: Input<string>;
 }
 
 export interface TriggerAuthenticationSpecAzureServicePrincipal {
   /** ActiveDirectoryEndpoint is required when cloud is set to Private. */
-  activeDirectoryEndpoint?: Input<string>;
+  activeDirectoryEndpoint?: Input<string | undefined>;
   /** AzureServicePrincipalCredential references credential data stored in a Kubernetes Secret. */
-  clientCertificate?: Input<TriggerAuthenticationSpecOauth2ClientSecret>;
+  clientCertificate?: Input<TriggerAuthenticationSpecOauth2ClientSecret | undefined>;
   /** AzureServicePrincipalCredential references credential data stored in a Kubernetes Secret. */
-  clientCertificatePassword?: Input<TriggerAuthenticationSpecOauth2ClientSecret>;
+  clientCertificatePassword?: Input<TriggerAuthenticationSpecOauth2ClientSecret | undefined>;
   clientId: Input<string>;
   /** AzureServicePrincipalCredential references credential data stored in a Kubernetes Secret. */
-  clientSecret?: Input<TriggerAuthenticationSpecOauth2ClientSecret>;
+  clientSecret?: Input<TriggerAuthenticationSpecOauth2ClientSecret | undefined>;
   /** Cloud specifies the Azure cloud environment. */
-  cloud?: Input<string>;
+  cloud?: Input<string | undefined>;
   tenantId: Input<string>;
 }
 
@@ -240,7 +240,7 @@ export interface TriggerAuthenticationSpecSecretTargetRef {
 }
 
 export interface TriggerAuthenticationSpecEnv {
-  containerName?: Input<string>;
+  containerName?: Input<string | undefined>;
   name: Input<string>;
   parameter: Input<string>;
 }
@@ -252,39 +252,39 @@ export interface TriggerAuthenticationSpecGcpSecretManagerCredentials {
 export interface TriggerAuthenticationSpecGcpSecretManagerSecrets {
   id: Input<string>;
   parameter: Input<string>;
-  version?: Input<string>;
+  version?: Input<string | undefined>;
 }
 
 export interface TriggerAuthenticationSpecGcpSecretManager {
-  credentials?: Input<TriggerAuthenticationSpecGcpSecretManagerCredentials>;
+  credentials?: Input<TriggerAuthenticationSpecGcpSecretManagerCredentials | undefined>;
   /** AuthPodIdentity allows users to select the platform native identity mechanism */
-  podIdentity?: Input<TriggerAuthenticationSpecPodIdentity>;
+  podIdentity?: Input<TriggerAuthenticationSpecPodIdentity | undefined>;
   secrets: Input<Input<TriggerAuthenticationSpecGcpSecretManagerSecrets>[]>;
 }
 
 export interface TriggerAuthenticationSpecHashiCorpVaultCredential {
-  serviceAccount?: Input<string>;
-  serviceAccountName?: Input<string>;
-  token?: Input<string>;
+  serviceAccount?: Input<string | undefined>;
+  serviceAccountName?: Input<string | undefined>;
+  token?: Input<string | undefined>;
 }
 
 export interface TriggerAuthenticationSpecHashiCorpVaultSecretsPkiData {
-  altNames?: Input<string>;
-  commonName?: Input<string>;
-  format?: Input<string>;
-  ipSans?: Input<string>;
-  otherSans?: Input<string>;
-  ttl?: Input<string>;
-  uriSans?: Input<string>;
+  altNames?: Input<string | undefined>;
+  commonName?: Input<string | undefined>;
+  format?: Input<string | undefined>;
+  ipSans?: Input<string | undefined>;
+  otherSans?: Input<string | undefined>;
+  ttl?: Input<string | undefined>;
+  uriSans?: Input<string | undefined>;
 }
 
 export interface TriggerAuthenticationSpecHashiCorpVaultSecrets {
   key: Input<string>;
   parameter: Input<string>;
   path: Input<string>;
-  pkiData?: Input<TriggerAuthenticationSpecHashiCorpVaultSecretsPkiData>;
+  pkiData?: Input<TriggerAuthenticationSpecHashiCorpVaultSecretsPkiData | undefined>;
   /** VaultSecretType defines the type of vault secret */
-  type?: Input<"" | "secretV2" | "secret" | "pki">;
+  type?: Input<"" | "secretV2" | "secret" | "pki" | undefined>;
 }
 
 export interface TriggerAuthenticationSpecHashiCorpVault {
@@ -292,39 +292,39 @@ export interface TriggerAuthenticationSpecHashiCorpVault {
   /** VaultAuthentication contains the list of Hashicorp Vault authentication methods */
   authentication: Input<"token" | "kubernetes">;
   /** Credential defines the Hashicorp Vault credentials depending on the authentication method */
-  credential?: Input<TriggerAuthenticationSpecHashiCorpVaultCredential>;
-  mount?: Input<string>;
-  namespace?: Input<string>;
-  role?: Input<string>;
+  credential?: Input<TriggerAuthenticationSpecHashiCorpVaultCredential | undefined>;
+  mount?: Input<string | undefined>;
+  namespace?: Input<string | undefined>;
+  role?: Input<string | undefined>;
   secrets: Input<Input<TriggerAuthenticationSpecHashiCorpVaultSecrets>[]>;
 }
 
 export interface TriggerAuthenticationSpecOauth2 {
   clientId: Input<string>;
-  clientSecret?: Input<TriggerAuthenticationSpecOauth2ClientSecret>;
-  scopes?: Input<Input<string>[]>;
+  clientSecret?: Input<TriggerAuthenticationSpecOauth2ClientSecret | undefined>;
+  scopes?: Input<Input<string>[] | undefined>;
   tokenUrl: Input<string>;
-  tokenUrlParams?: Input<{ [key: string]: Input<string> }>;
-  type?: Input<"clientCredentials">;
+  tokenUrlParams?: Input<{ [key: string]: Input<string> } | undefined>;
+  type?: Input<"clientCredentials" | undefined>;
 }
 
 export interface TriggerAuthenticationSpec {
   /** AwsSecretManager is used to authenticate using AwsSecretManager */
-  awsSecretManager?: Input<TriggerAuthenticationSpecAwsSecretManager>;
+  awsSecretManager?: Input<TriggerAuthenticationSpecAwsSecretManager | undefined>;
   /** AzureKeyVault is used to authenticate using Azure Key Vault */
-  azureKeyVault?: Input<TriggerAuthenticationSpecAzureKeyVault>;
+  azureKeyVault?: Input<TriggerAuthenticationSpecAzureKeyVault | undefined>;
   /** AzureServicePrincipal defines Microsoft Entra service principal credentials that can be shared by Azure scalers. */
-  azureServicePrincipal?: Input<TriggerAuthenticationSpecAzureServicePrincipal>;
-  boundServiceAccountToken?: Input<Input<TriggerAuthenticationSpecBoundServiceAccountToken>[]>;
-  configMapTargetRef?: Input<Input<TriggerAuthenticationSpecSecretTargetRef>[]>;
-  env?: Input<Input<TriggerAuthenticationSpecEnv>[]>;
+  azureServicePrincipal?: Input<TriggerAuthenticationSpecAzureServicePrincipal | undefined>;
+  boundServiceAccountToken?: Input<Input<TriggerAuthenticationSpecBoundServiceAccountToken>[] | undefined>;
+  configMapTargetRef?: Input<Input<TriggerAuthenticationSpecSecretTargetRef>[] | undefined>;
+  env?: Input<Input<TriggerAuthenticationSpecEnv>[] | undefined>;
   /** FilePath specifies a file containing auth parameters as JSON map[string]string. */
-  filePath?: Input<string>;
-  gcpSecretManager?: Input<TriggerAuthenticationSpecGcpSecretManager>;
+  filePath?: Input<string | undefined>;
+  gcpSecretManager?: Input<TriggerAuthenticationSpecGcpSecretManager | undefined>;
   /** HashiCorpVault is used to authenticate using Hashicorp Vault */
-  hashiCorpVault?: Input<TriggerAuthenticationSpecHashiCorpVault>;
-  oauth2?: Input<TriggerAuthenticationSpecOauth2>;
+  hashiCorpVault?: Input<TriggerAuthenticationSpecHashiCorpVault | undefined>;
+  oauth2?: Input<TriggerAuthenticationSpecOauth2 | undefined>;
   /** AuthPodIdentity allows users to select the platform native identity mechanism */
-  podIdentity?: Input<TriggerAuthenticationSpecPodIdentity>;
-  secretTargetRef?: Input<Input<TriggerAuthenticationSpecSecretTargetRef>[]>;
+  podIdentity?: Input<TriggerAuthenticationSpecPodIdentity | undefined>;
+  secretTargetRef?: Input<Input<TriggerAuthenticationSpecSecretTargetRef>[] | undefined>;
 }

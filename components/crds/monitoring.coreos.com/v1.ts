@@ -59,78 +59,78 @@ export class ServiceMonitor extends k8s.apiextensions.CustomResource {
 
 export interface PodMonitorSpecAttachMetadata {
   /** node when set to true, Prometheus attaches node metadata to the discovered targets. */
-  node?: Input<boolean>;
+  node?: Input<boolean | undefined>;
 }
 
 export interface PodMonitorSpecNamespaceSelector {
   /** any defines the boolean describing whether all namespaces are selected in contrast to a list restricting them. */
-  any?: Input<boolean>;
+  any?: Input<boolean | undefined>;
   /** matchNames defines the list of namespace names to select from. */
-  matchNames?: Input<Input<string>[]>;
+  matchNames?: Input<Input<string>[] | undefined>;
 }
 
 export interface ServiceMonitorSpecEndpointsBasicAuthPassword {
   /** The key of the secret to select from. */
   key: Input<string>;
   /** Name of the referent. */
-  name?: Input<string>;
+  name?: Input<string | undefined>;
   /** Specify whether the Secret or its key must be defined */
-  optional?: Input<boolean>;
+  optional?: Input<boolean | undefined>;
 }
 
 export interface ServiceMonitorSpecEndpointsAuthorization {
   /** credentials defines a key of a Secret in the namespace that contains the credentials for authentication. */
-  credentials?: Input<ServiceMonitorSpecEndpointsBasicAuthPassword>;
+  credentials?: Input<ServiceMonitorSpecEndpointsBasicAuthPassword | undefined>;
   /** type defines the authentication type. */
-  type?: Input<string>;
+  type?: Input<string | undefined>;
 }
 
 export interface ServiceMonitorSpecEndpointsBasicAuth {
   /** password defines a key of a Secret containing the password for authentication. */
-  password?: Input<ServiceMonitorSpecEndpointsBasicAuthPassword>;
+  password?: Input<ServiceMonitorSpecEndpointsBasicAuthPassword | undefined>;
   /** username defines a key of a Secret containing the username for authentication. */
-  username?: Input<ServiceMonitorSpecEndpointsBasicAuthPassword>;
+  username?: Input<ServiceMonitorSpecEndpointsBasicAuthPassword | undefined>;
 }
 
 export interface ServiceMonitorSpecEndpointsRelabelings {
   /** action to perform based on the regex matching. */
-  action?: Input<"replace" | "Replace" | "keep" | "Keep" | "drop" | "Drop" | "hashmod" | "HashMod" | "labelmap" | "LabelMap" | "labeldrop" | "LabelDrop" | "labelkeep" | "LabelKeep" | "lowercase" | "Lowercase" | "uppercase" | "Uppercase" | "keepequal" | "KeepEqual" | "dropequal" | "DropEqual">;
+  action?: Input<"replace" | "Replace" | "keep" | "Keep" | "drop" | "Drop" | "hashmod" | "HashMod" | "labelmap" | "LabelMap" | "labeldrop" | "LabelDrop" | "labelkeep" | "LabelKeep" | "lowercase" | "Lowercase" | "uppercase" | "Uppercase" | "keepequal" | "KeepEqual" | "dropequal" | "DropEqual" | undefined>;
   /** modulus to take of the hash of the source label values. */
-  modulus?: Input<number>;
+  modulus?: Input<number | undefined>;
   /** regex defines the regular expression against which the extracted value is matched. */
-  regex?: Input<string>;
+  regex?: Input<string | undefined>;
   /** replacement value against which a Replace action is performed if the regular expression matches. */
-  replacement?: Input<string>;
+  replacement?: Input<string | undefined>;
   /** separator defines the string between concatenated SourceLabels. */
-  separator?: Input<string>;
+  separator?: Input<string | undefined>;
   /** sourceLabels defines the source labels select values from existing labels. */
-  sourceLabels?: Input<Input<string>[]>;
+  sourceLabels?: Input<Input<string>[] | undefined>;
   /** targetLabel defines the label to which the resulting string is written in a replacement. */
-  targetLabel?: Input<string>;
+  targetLabel?: Input<string | undefined>;
 }
 
 export interface ServiceMonitorSpecEndpointsTlsConfigCa {
   /** configMap defines the ConfigMap containing data to use for the targets. */
-  configMap?: Input<ServiceMonitorSpecEndpointsBasicAuthPassword>;
+  configMap?: Input<ServiceMonitorSpecEndpointsBasicAuthPassword | undefined>;
   /** secret defines the Secret containing data to use for the targets. */
-  secret?: Input<ServiceMonitorSpecEndpointsBasicAuthPassword>;
+  secret?: Input<ServiceMonitorSpecEndpointsBasicAuthPassword | undefined>;
 }
 
 export interface PodMonitorSpecPodMetricsEndpointsTlsConfig {
   /** ca defines the Certificate authority used when verifying server certificates. */
-  ca?: Input<ServiceMonitorSpecEndpointsTlsConfigCa>;
+  ca?: Input<ServiceMonitorSpecEndpointsTlsConfigCa | undefined>;
   /** cert defines the Client certificate to present when doing client-authentication. */
-  cert?: Input<ServiceMonitorSpecEndpointsTlsConfigCa>;
+  cert?: Input<ServiceMonitorSpecEndpointsTlsConfigCa | undefined>;
   /** insecureSkipVerify defines how to disable target certificate validation. */
-  insecureSkipVerify?: Input<boolean>;
+  insecureSkipVerify?: Input<boolean | undefined>;
   /** keySecret defines the Secret containing the client key file for the targets. */
-  keySecret?: Input<ServiceMonitorSpecEndpointsBasicAuthPassword>;
+  keySecret?: Input<ServiceMonitorSpecEndpointsBasicAuthPassword | undefined>;
   /** maxVersion defines the maximum acceptable TLS version. */
-  maxVersion?: Input<"TLS10" | "TLS11" | "TLS12" | "TLS13">;
+  maxVersion?: Input<"TLS10" | "TLS11" | "TLS12" | "TLS13" | undefined>;
   /** minVersion defines the minimum acceptable TLS version. */
-  minVersion?: Input<"TLS10" | "TLS11" | "TLS12" | "TLS13">;
+  minVersion?: Input<"TLS10" | "TLS11" | "TLS12" | "TLS13" | undefined>;
   /** serverName is used to verify the hostname for the targets. */
-  serverName?: Input<string>;
+  serverName?: Input<string | undefined>;
 }
 
 export interface ServiceMonitorSpecEndpointsOauth2 {
@@ -139,74 +139,74 @@ export interface ServiceMonitorSpecEndpointsOauth2 {
   /** clientSecret defines a key of a Secret containing the OAuth2 client's secret. */
   clientSecret: Input<ServiceMonitorSpecEndpointsBasicAuthPassword>;
   /** endpointParams configures the HTTP parameters to append to the token URL. */
-  endpointParams?: Input<{ [key: string]: Input<string> }>;
+  endpointParams?: Input<{ [key: string]: Input<string> } | undefined>;
   /** noProxy defines a comma-separated string that can contain IPs, CIDR notation, domain names that should be excluded from proxying. */
-  noProxy?: Input<string>;
+  noProxy?: Input<string | undefined>;
   /** proxyConnectHeader optionally specifies headers to send to proxies during CONNECT requests. */
-  proxyConnectHeader?: Input<{ [key: string]: Input<Input<ServiceMonitorSpecEndpointsBasicAuthPassword>[]> }>;
+  proxyConnectHeader?: Input<{ [key: string]: Input<Input<ServiceMonitorSpecEndpointsBasicAuthPassword>[]> } | undefined>;
   /** proxyFromEnvironment defines whether to use the proxy configuration defined by environment variables (HTTP_PROXY, HTTPS_PROXY, and NO_PROXY). */
-  proxyFromEnvironment?: Input<boolean>;
+  proxyFromEnvironment?: Input<boolean | undefined>;
   /** proxyUrl defines the HTTP proxy server to use. */
-  proxyUrl?: Input<string>;
+  proxyUrl?: Input<string | undefined>;
   /** scopes defines the OAuth2 scopes used for the token request. */
-  scopes?: Input<Input<string>[]>;
+  scopes?: Input<Input<string>[] | undefined>;
   /** tlsConfig defines the TLS configuration to use when connecting to the OAuth2 server. */
-  tlsConfig?: Input<PodMonitorSpecPodMetricsEndpointsTlsConfig>;
+  tlsConfig?: Input<PodMonitorSpecPodMetricsEndpointsTlsConfig | undefined>;
   /** tokenUrl defines the URL to fetch the token from. */
   tokenUrl: Input<string>;
 }
 
 export interface PodMonitorSpecPodMetricsEndpoints {
   /** authorization configures the Authorization header credentials used by the client. */
-  authorization?: Input<ServiceMonitorSpecEndpointsAuthorization>;
+  authorization?: Input<ServiceMonitorSpecEndpointsAuthorization | undefined>;
   /** basicAuth defines the Basic Authentication credentials used by the client. */
-  basicAuth?: Input<ServiceMonitorSpecEndpointsBasicAuth>;
+  basicAuth?: Input<ServiceMonitorSpecEndpointsBasicAuth | undefined>;
   /** bearerTokenSecret defines a key of a Secret containing the bearer token used by the client for authentication. */
-  bearerTokenSecret?: Input<ServiceMonitorSpecEndpointsBasicAuthPassword>;
+  bearerTokenSecret?: Input<ServiceMonitorSpecEndpointsBasicAuthPassword | undefined>;
   /** enableHttp2 can be used to disable HTTP2. */
-  enableHttp2?: Input<boolean>;
+  enableHttp2?: Input<boolean | undefined>;
   /** filterRunning when true, the pods which are not running (e.g. */
-  filterRunning?: Input<boolean>;
+  filterRunning?: Input<boolean | undefined>;
   /** followRedirects defines whether the client should follow HTTP 3xx redirects. */
-  followRedirects?: Input<boolean>;
+  followRedirects?: Input<boolean | undefined>;
   /** honorLabels when true preserves the metric's labels when they collide with the target's labels. */
-  honorLabels?: Input<boolean>;
+  honorLabels?: Input<boolean | undefined>;
   /** honorTimestamps defines whether Prometheus preserves the timestamps when exposed by the target. */
-  honorTimestamps?: Input<boolean>;
+  honorTimestamps?: Input<boolean | undefined>;
   /** interval at which Prometheus scrapes the metrics from the target. */
-  interval?: Input<string>;
+  interval?: Input<string | undefined>;
   /** metricRelabelings defines the relabeling rules to apply to the samples before ingestion. */
-  metricRelabelings?: Input<Input<ServiceMonitorSpecEndpointsRelabelings>[]>;
+  metricRelabelings?: Input<Input<ServiceMonitorSpecEndpointsRelabelings>[] | undefined>;
   /** noProxy defines a comma-separated string that can contain IPs, CIDR notation, domain names that should be excluded from proxying. */
-  noProxy?: Input<string>;
+  noProxy?: Input<string | undefined>;
   /** oauth2 defines the OAuth2 settings used by the client. */
-  oauth2?: Input<ServiceMonitorSpecEndpointsOauth2>;
+  oauth2?: Input<ServiceMonitorSpecEndpointsOauth2 | undefined>;
   /** params define optional HTTP URL parameters. */
-  params?: Input<{ [key: string]: Input<Input<string>[]> }>;
+  params?: Input<{ [key: string]: Input<Input<string>[]> } | undefined>;
   /** path defines the HTTP path from which to scrape for metrics. */
-  path?: Input<string>;
+  path?: Input<string | undefined>;
   /** port defines the `Pod` port name which exposes the endpoint. */
-  port?: Input<string>;
+  port?: Input<string | undefined>;
   /** portNumber defines the `Pod` port number which exposes the endpoint. */
-  portNumber?: Input<number>;
+  portNumber?: Input<number | undefined>;
   /** proxyConnectHeader optionally specifies headers to send to proxies during CONNECT requests. */
-  proxyConnectHeader?: Input<{ [key: string]: Input<Input<ServiceMonitorSpecEndpointsBasicAuthPassword>[]> }>;
+  proxyConnectHeader?: Input<{ [key: string]: Input<Input<ServiceMonitorSpecEndpointsBasicAuthPassword>[]> } | undefined>;
   /** proxyFromEnvironment defines whether to use the proxy configuration defined by environment variables (HTTP_PROXY, HTTPS_PROXY, and NO_PROXY). */
-  proxyFromEnvironment?: Input<boolean>;
+  proxyFromEnvironment?: Input<boolean | undefined>;
   /** proxyUrl defines the HTTP proxy server to use. */
-  proxyUrl?: Input<string>;
+  proxyUrl?: Input<string | undefined>;
   /** relabelings defines the relabeling rules to apply the target's metadata labels. */
-  relabelings?: Input<Input<ServiceMonitorSpecEndpointsRelabelings>[]>;
+  relabelings?: Input<Input<ServiceMonitorSpecEndpointsRelabelings>[] | undefined>;
   /** scheme defines the HTTP scheme to use for scraping. */
-  scheme?: Input<"http" | "https" | "HTTP" | "HTTPS">;
+  scheme?: Input<"http" | "https" | "HTTP" | "HTTPS" | undefined>;
   /** scrapeTimeout defines the timeout after which Prometheus considers the scrape to be failed. */
-  scrapeTimeout?: Input<string>;
+  scrapeTimeout?: Input<string | undefined>;
   /** targetPort defines the name or number of the target port of the `Pod` object behind the Service, the port must be specified with container port property. */
-  targetPort?: Input<number | string>;
+  targetPort?: Input<number | string | undefined>;
   /** tlsConfig defines the TLS configuration used by the client. */
-  tlsConfig?: Input<PodMonitorSpecPodMetricsEndpointsTlsConfig>;
+  tlsConfig?: Input<PodMonitorSpecPodMetricsEndpointsTlsConfig | undefined>;
   /** trackTimestampsStaleness defines whether Prometheus tracks staleness of the metrics that have an explicit timestamp present in scraped data. */
-  trackTimestampsStaleness?: Input<boolean>;
+  trackTimestampsStaleness?: Input<boolean | undefined>;
 }
 
 export interface PodMonitorSpecSelectorMatchExpressions {
@@ -215,225 +215,225 @@ export interface PodMonitorSpecSelectorMatchExpressions {
   /** operator represents a key's relationship to a set of values. */
   operator: Input<string>;
   /** values is an array of string values. */
-  values?: Input<Input<string>[]>;
+  values?: Input<Input<string>[] | undefined>;
 }
 
 export interface PodMonitorSpecSelector {
   /** matchExpressions is a list of label selector requirements. */
-  matchExpressions?: Input<Input<PodMonitorSpecSelectorMatchExpressions>[]>;
+  matchExpressions?: Input<Input<PodMonitorSpecSelectorMatchExpressions>[] | undefined>;
   /** matchLabels is a map of {key,value} pairs. */
-  matchLabels?: Input<{ [key: string]: Input<string> }>;
+  matchLabels?: Input<{ [key: string]: Input<string> } | undefined>;
 }
 
 export interface PodMonitorSpec {
   /** attachMetadata defines additional metadata which is added to the discovered targets. */
-  attachMetadata?: Input<PodMonitorSpecAttachMetadata>;
+  attachMetadata?: Input<PodMonitorSpecAttachMetadata | undefined>;
   /** bodySizeLimit when defined specifies a job level limit on the size of uncompressed response body that will be accepted by Prometheus. */
-  bodySizeLimit?: Input<string>;
+  bodySizeLimit?: Input<string | undefined>;
   /** convertClassicHistogramsToNHCB defines whether to convert all scraped classic histograms into a native histogram with custom buckets. */
-  convertClassicHistogramsToNHCB?: Input<boolean>;
+  convertClassicHistogramsToNHCB?: Input<boolean | undefined>;
   /** fallbackScrapeProtocol defines the protocol to use if a scrape returns blank, unparseable, or otherwise invalid Content-Type. */
-  fallbackScrapeProtocol?: Input<"PrometheusProto" | "OpenMetricsText0.0.1" | "OpenMetricsText1.0.0" | "PrometheusText0.0.4" | "PrometheusText1.0.0">;
+  fallbackScrapeProtocol?: Input<"PrometheusProto" | "OpenMetricsText0.0.1" | "OpenMetricsText1.0.0" | "PrometheusText0.0.4" | "PrometheusText1.0.0" | undefined>;
   /** jobLabel defines the label to use to retrieve the job name from. */
-  jobLabel?: Input<string>;
+  jobLabel?: Input<string | undefined>;
   /** keepDroppedTargets defines the per-scrape limit on the number of targets dropped by relabeling that will be kept in memory. */
-  keepDroppedTargets?: Input<number>;
+  keepDroppedTargets?: Input<number | undefined>;
   /** labelLimit defines the per-scrape limit on number of labels that will be accepted for a sample. */
-  labelLimit?: Input<number>;
+  labelLimit?: Input<number | undefined>;
   /** labelNameLengthLimit defines the per-scrape limit on length of labels name that will be accepted for a sample. */
-  labelNameLengthLimit?: Input<number>;
+  labelNameLengthLimit?: Input<number | undefined>;
   /** labelValueLengthLimit defines the per-scrape limit on length of labels value that will be accepted for a sample. */
-  labelValueLengthLimit?: Input<number>;
+  labelValueLengthLimit?: Input<number | undefined>;
   /** namespaceSelector defines in which namespace(s) Prometheus should discover the pods. */
-  namespaceSelector?: Input<PodMonitorSpecNamespaceSelector>;
+  namespaceSelector?: Input<PodMonitorSpecNamespaceSelector | undefined>;
   /** nativeHistogramBucketLimit defines ff there are more than this many buckets in a native histogram, buckets will be merged to stay within the limit. */
-  nativeHistogramBucketLimit?: Input<number>;
+  nativeHistogramBucketLimit?: Input<number | undefined>;
   /** nativeHistogramMinBucketFactor defines if the growth factor of one bucket to the next is smaller than this, buckets will be merged to increase the factor sufficiently. */
-  nativeHistogramMinBucketFactor?: Input<number | string>;
+  nativeHistogramMinBucketFactor?: Input<number | string | undefined>;
   /** podMetricsEndpoints defines how to scrape metrics from the selected pods. */
-  podMetricsEndpoints?: Input<Input<PodMonitorSpecPodMetricsEndpoints>[]>;
+  podMetricsEndpoints?: Input<Input<PodMonitorSpecPodMetricsEndpoints>[] | undefined>;
   /** podTargetLabels defines the labels which are transferred from the associated Kubernetes `Pod` object onto the ingested metrics. */
-  podTargetLabels?: Input<Input<string>[]>;
+  podTargetLabels?: Input<Input<string>[] | undefined>;
   /** sampleLimit defines a per-scrape limit on the number of scraped samples that will be accepted. */
-  sampleLimit?: Input<number>;
+  sampleLimit?: Input<number | undefined>;
   /** scrapeClass defines the scrape class to apply. */
-  scrapeClass?: Input<string>;
+  scrapeClass?: Input<string | undefined>;
   /** scrapeClassicHistograms defines whether to scrape a classic histogram that is also exposed as a native histogram. */
-  scrapeClassicHistograms?: Input<boolean>;
+  scrapeClassicHistograms?: Input<boolean | undefined>;
   /** scrapeNativeHistograms defines whether to enable scraping of native histograms. */
-  scrapeNativeHistograms?: Input<boolean>;
+  scrapeNativeHistograms?: Input<boolean | undefined>;
   /** scrapeProtocols defines the protocols to negotiate during a scrape. */
-  scrapeProtocols?: Input<Input<"PrometheusProto" | "OpenMetricsText0.0.1" | "OpenMetricsText1.0.0" | "PrometheusText0.0.4" | "PrometheusText1.0.0">[]>;
+  scrapeProtocols?: Input<Input<"PrometheusProto" | "OpenMetricsText0.0.1" | "OpenMetricsText1.0.0" | "PrometheusText0.0.4" | "PrometheusText1.0.0">[] | undefined>;
   /** selector defines the label selector to select the Kubernetes `Pod` objects to scrape metrics from. */
   selector: Input<PodMonitorSpecSelector>;
   /** selectorMechanism defines the mechanism used to select the endpoints to scrape. */
-  selectorMechanism?: Input<"RelabelConfig" | "RoleSelector">;
+  selectorMechanism?: Input<"RelabelConfig" | "RoleSelector" | undefined>;
   /** targetLimit defines a limit on the number of scraped targets that will be accepted. */
-  targetLimit?: Input<number>;
+  targetLimit?: Input<number | undefined>;
 }
 
 export interface PrometheusRuleSpecGroupsRules {
   /** alert defines the name of the alert. */
-  alert?: Input<string>;
+  alert?: Input<string | undefined>;
   /** annotations defines annotations to add to each alert. */
-  annotations?: Input<{ [key: string]: Input<string> }>;
+  annotations?: Input<{ [key: string]: Input<string> } | undefined>;
   /** expr defines the PromQL expression to evaluate. */
   expr: Input<number | string>;
   /** for defines how alerts are considered firing once they have been returned for this long. */
-  for?: Input<string>;
+  for?: Input<string | undefined>;
   /** keep_firing_for defines how long an alert will continue firing after the condition that triggered it has cleared. */
-  keep_firing_for?: Input<string>;
+  keep_firing_for?: Input<string | undefined>;
   /** labels defines labels to add or overwrite. */
-  labels?: Input<{ [key: string]: Input<string> }>;
+  labels?: Input<{ [key: string]: Input<string> } | undefined>;
   /** record defines the name of the time series to output to. */
-  record?: Input<string>;
+  record?: Input<string | undefined>;
 }
 
 export interface PrometheusRuleSpecGroups {
   /** interval defines how often rules in the group are evaluated. */
-  interval?: Input<string>;
+  interval?: Input<string | undefined>;
   /** labels define the labels to add or overwrite before storing the result for its rules. */
-  labels?: Input<{ [key: string]: Input<string> }>;
+  labels?: Input<{ [key: string]: Input<string> } | undefined>;
   /** limit defines the number of alerts an alerting rule and series a recording rule can produce. */
-  limit?: Input<number>;
+  limit?: Input<number | undefined>;
   /** name defines the name of the rule group. */
   name: Input<string>;
   /** partial_response_strategy is only used by ThanosRuler and will be ignored by Prometheus instances. */
-  partial_response_strategy?: Input<string>;
+  partial_response_strategy?: Input<string | undefined>;
   /** query_offset defines the offset the rule evaluation timestamp of this particular group by the specified duration into the past. */
-  query_offset?: Input<string>;
+  query_offset?: Input<string | undefined>;
   /** rules defines the list of alerting and recording rules. */
-  rules?: Input<Input<PrometheusRuleSpecGroupsRules>[]>;
+  rules?: Input<Input<PrometheusRuleSpecGroupsRules>[] | undefined>;
 }
 
 export interface PrometheusRuleSpec {
   /** groups defines the content of Prometheus rule file */
-  groups?: Input<Input<PrometheusRuleSpecGroups>[]>;
+  groups?: Input<Input<PrometheusRuleSpecGroups>[] | undefined>;
 }
 
 export interface ServiceMonitorSpecEndpointsTlsConfig {
   /** ca defines the Certificate authority used when verifying server certificates. */
-  ca?: Input<ServiceMonitorSpecEndpointsTlsConfigCa>;
+  ca?: Input<ServiceMonitorSpecEndpointsTlsConfigCa | undefined>;
   /** caFile defines the path to the CA cert in the Prometheus container to use for the targets. */
-  caFile?: Input<string>;
+  caFile?: Input<string | undefined>;
   /** cert defines the Client certificate to present when doing client-authentication. */
-  cert?: Input<ServiceMonitorSpecEndpointsTlsConfigCa>;
+  cert?: Input<ServiceMonitorSpecEndpointsTlsConfigCa | undefined>;
   /** certFile defines the path to the client cert file in the Prometheus container for the targets. */
-  certFile?: Input<string>;
+  certFile?: Input<string | undefined>;
   /** insecureSkipVerify defines how to disable target certificate validation. */
-  insecureSkipVerify?: Input<boolean>;
+  insecureSkipVerify?: Input<boolean | undefined>;
   /** keyFile defines the path to the client key file in the Prometheus container for the targets. */
-  keyFile?: Input<string>;
+  keyFile?: Input<string | undefined>;
   /** keySecret defines the Secret containing the client key file for the targets. */
-  keySecret?: Input<ServiceMonitorSpecEndpointsBasicAuthPassword>;
+  keySecret?: Input<ServiceMonitorSpecEndpointsBasicAuthPassword | undefined>;
   /** maxVersion defines the maximum acceptable TLS version. */
-  maxVersion?: Input<"TLS10" | "TLS11" | "TLS12" | "TLS13">;
+  maxVersion?: Input<"TLS10" | "TLS11" | "TLS12" | "TLS13" | undefined>;
   /** minVersion defines the minimum acceptable TLS version. */
-  minVersion?: Input<"TLS10" | "TLS11" | "TLS12" | "TLS13">;
+  minVersion?: Input<"TLS10" | "TLS11" | "TLS12" | "TLS13" | undefined>;
   /** serverName is used to verify the hostname for the targets. */
-  serverName?: Input<string>;
+  serverName?: Input<string | undefined>;
 }
 
 export interface ServiceMonitorSpecEndpoints {
   /** authorization configures the Authorization header credentials used by the client. */
-  authorization?: Input<ServiceMonitorSpecEndpointsAuthorization>;
+  authorization?: Input<ServiceMonitorSpecEndpointsAuthorization | undefined>;
   /** basicAuth defines the Basic Authentication credentials used by the client. */
-  basicAuth?: Input<ServiceMonitorSpecEndpointsBasicAuth>;
+  basicAuth?: Input<ServiceMonitorSpecEndpointsBasicAuth | undefined>;
   /** bearerTokenFile defines the file to read bearer token for scraping the target. */
-  bearerTokenFile?: Input<string>;
+  bearerTokenFile?: Input<string | undefined>;
   /** bearerTokenSecret defines a key of a Secret containing the bearer token used by the client for authentication. */
-  bearerTokenSecret?: Input<ServiceMonitorSpecEndpointsBasicAuthPassword>;
+  bearerTokenSecret?: Input<ServiceMonitorSpecEndpointsBasicAuthPassword | undefined>;
   /** enableHttp2 can be used to disable HTTP2. */
-  enableHttp2?: Input<boolean>;
+  enableHttp2?: Input<boolean | undefined>;
   /** filterRunning when true, the pods which are not running (e.g. */
-  filterRunning?: Input<boolean>;
+  filterRunning?: Input<boolean | undefined>;
   /** followRedirects defines whether the client should follow HTTP 3xx redirects. */
-  followRedirects?: Input<boolean>;
+  followRedirects?: Input<boolean | undefined>;
   /** honorLabels defines when true the metric's labels when they collide with the target's labels. */
-  honorLabels?: Input<boolean>;
+  honorLabels?: Input<boolean | undefined>;
   /** honorTimestamps defines whether Prometheus preserves the timestamps when exposed by the target. */
-  honorTimestamps?: Input<boolean>;
+  honorTimestamps?: Input<boolean | undefined>;
   /** interval at which Prometheus scrapes the metrics from the target. */
-  interval?: Input<string>;
+  interval?: Input<string | undefined>;
   /** metricRelabelings defines the relabeling rules to apply to the samples before ingestion. */
-  metricRelabelings?: Input<Input<ServiceMonitorSpecEndpointsRelabelings>[]>;
+  metricRelabelings?: Input<Input<ServiceMonitorSpecEndpointsRelabelings>[] | undefined>;
   /** noProxy defines a comma-separated string that can contain IPs, CIDR notation, domain names that should be excluded from proxying. */
-  noProxy?: Input<string>;
+  noProxy?: Input<string | undefined>;
   /** oauth2 defines the OAuth2 settings used by the client. */
-  oauth2?: Input<ServiceMonitorSpecEndpointsOauth2>;
+  oauth2?: Input<ServiceMonitorSpecEndpointsOauth2 | undefined>;
   /** params define optional HTTP URL parameters. */
-  params?: Input<{ [key: string]: Input<Input<string>[]> }>;
+  params?: Input<{ [key: string]: Input<Input<string>[]> } | undefined>;
   /** path defines the HTTP path from which to scrape for metrics. */
-  path?: Input<string>;
+  path?: Input<string | undefined>;
   /** port defines the name of the Service port which this endpoint refers to. */
-  port?: Input<string>;
+  port?: Input<string | undefined>;
   /** proxyConnectHeader optionally specifies headers to send to proxies during CONNECT requests. */
-  proxyConnectHeader?: Input<{ [key: string]: Input<Input<ServiceMonitorSpecEndpointsBasicAuthPassword>[]> }>;
+  proxyConnectHeader?: Input<{ [key: string]: Input<Input<ServiceMonitorSpecEndpointsBasicAuthPassword>[]> } | undefined>;
   /** proxyFromEnvironment defines whether to use the proxy configuration defined by environment variables (HTTP_PROXY, HTTPS_PROXY, and NO_PROXY). */
-  proxyFromEnvironment?: Input<boolean>;
+  proxyFromEnvironment?: Input<boolean | undefined>;
   /** proxyUrl defines the HTTP proxy server to use. */
-  proxyUrl?: Input<string>;
+  proxyUrl?: Input<string | undefined>;
   /** relabelings defines the relabeling rules to apply the target's metadata labels. */
-  relabelings?: Input<Input<ServiceMonitorSpecEndpointsRelabelings>[]>;
+  relabelings?: Input<Input<ServiceMonitorSpecEndpointsRelabelings>[] | undefined>;
   /** scheme defines the HTTP scheme to use when scraping the metrics. */
-  scheme?: Input<"http" | "https" | "HTTP" | "HTTPS">;
+  scheme?: Input<"http" | "https" | "HTTP" | "HTTPS" | undefined>;
   /** scrapeTimeout defines the timeout after which Prometheus considers the scrape to be failed. */
-  scrapeTimeout?: Input<string>;
+  scrapeTimeout?: Input<string | undefined>;
   /** targetPort defines the name or number of the target port of the `Pod` object behind the Service. */
-  targetPort?: Input<number | string>;
+  targetPort?: Input<number | string | undefined>;
   /** tlsConfig defines TLS configuration used by the client. */
-  tlsConfig?: Input<ServiceMonitorSpecEndpointsTlsConfig>;
+  tlsConfig?: Input<ServiceMonitorSpecEndpointsTlsConfig | undefined>;
   /** trackTimestampsStaleness defines whether Prometheus tracks staleness of the metrics that have an explicit timestamp present in scraped data. */
-  trackTimestampsStaleness?: Input<boolean>;
+  trackTimestampsStaleness?: Input<boolean | undefined>;
 }
 
 export interface ServiceMonitorSpec {
   /** attachMetadata defines additional metadata which is added to the discovered targets. */
-  attachMetadata?: Input<PodMonitorSpecAttachMetadata>;
+  attachMetadata?: Input<PodMonitorSpecAttachMetadata | undefined>;
   /** bodySizeLimit when defined, bodySizeLimit specifies a job level limit on the size of uncompressed response body that will be accepted by Prometheus. */
-  bodySizeLimit?: Input<string>;
+  bodySizeLimit?: Input<string | undefined>;
   /** convertClassicHistogramsToNHCB defines whether to convert all scraped classic histograms into a native histogram with custom buckets. */
-  convertClassicHistogramsToNHCB?: Input<boolean>;
+  convertClassicHistogramsToNHCB?: Input<boolean | undefined>;
   /** endpoints defines the list of endpoints part of this ServiceMonitor. */
   endpoints: Input<Input<ServiceMonitorSpecEndpoints>[]>;
   /** fallbackScrapeProtocol defines the protocol to use if a scrape returns blank, unparseable, or otherwise invalid Content-Type. */
-  fallbackScrapeProtocol?: Input<"PrometheusProto" | "OpenMetricsText0.0.1" | "OpenMetricsText1.0.0" | "PrometheusText0.0.4" | "PrometheusText1.0.0">;
+  fallbackScrapeProtocol?: Input<"PrometheusProto" | "OpenMetricsText0.0.1" | "OpenMetricsText1.0.0" | "PrometheusText0.0.4" | "PrometheusText1.0.0" | undefined>;
   /** jobLabel selects the label from the associated Kubernetes `Service` object which will be used as the `job` label for all metrics. */
-  jobLabel?: Input<string>;
+  jobLabel?: Input<string | undefined>;
   /** keepDroppedTargets defines the per-scrape limit on the number of targets dropped by relabeling that will be kept in memory. */
-  keepDroppedTargets?: Input<number>;
+  keepDroppedTargets?: Input<number | undefined>;
   /** labelLimit defines the per-scrape limit on number of labels that will be accepted for a sample. */
-  labelLimit?: Input<number>;
+  labelLimit?: Input<number | undefined>;
   /** labelNameLengthLimit defines the per-scrape limit on length of labels name that will be accepted for a sample. */
-  labelNameLengthLimit?: Input<number>;
+  labelNameLengthLimit?: Input<number | undefined>;
   /** labelValueLengthLimit defines the per-scrape limit on length of labels value that will be accepted for a sample. */
-  labelValueLengthLimit?: Input<number>;
+  labelValueLengthLimit?: Input<number | undefined>;
   /** namespaceSelector defines in which namespace(s) Prometheus should discover the services. */
-  namespaceSelector?: Input<PodMonitorSpecNamespaceSelector>;
+  namespaceSelector?: Input<PodMonitorSpecNamespaceSelector | undefined>;
   /** nativeHistogramBucketLimit defines ff there are more than this many buckets in a native histogram, buckets will be merged to stay within the limit. */
-  nativeHistogramBucketLimit?: Input<number>;
+  nativeHistogramBucketLimit?: Input<number | undefined>;
   /** nativeHistogramMinBucketFactor defines if the growth factor of one bucket to the next is smaller than this, buckets will be merged to increase the factor sufficiently. */
-  nativeHistogramMinBucketFactor?: Input<number | string>;
+  nativeHistogramMinBucketFactor?: Input<number | string | undefined>;
   /** podTargetLabels defines the labels which are transferred from the associated Kubernetes `Pod` object onto the ingested metrics. */
-  podTargetLabels?: Input<Input<string>[]>;
+  podTargetLabels?: Input<Input<string>[] | undefined>;
   /** sampleLimit defines a per-scrape limit on the number of scraped samples that will be accepted. */
-  sampleLimit?: Input<number>;
+  sampleLimit?: Input<number | undefined>;
   /** scrapeClass defines the scrape class to apply. */
-  scrapeClass?: Input<string>;
+  scrapeClass?: Input<string | undefined>;
   /** scrapeClassicHistograms defines whether to scrape a classic histogram that is also exposed as a native histogram. */
-  scrapeClassicHistograms?: Input<boolean>;
+  scrapeClassicHistograms?: Input<boolean | undefined>;
   /** scrapeNativeHistograms defines whether to enable scraping of native histograms. */
-  scrapeNativeHistograms?: Input<boolean>;
+  scrapeNativeHistograms?: Input<boolean | undefined>;
   /** scrapeProtocols defines the protocols to negotiate during a scrape. */
-  scrapeProtocols?: Input<Input<"PrometheusProto" | "OpenMetricsText0.0.1" | "OpenMetricsText1.0.0" | "PrometheusText0.0.4" | "PrometheusText1.0.0">[]>;
+  scrapeProtocols?: Input<Input<"PrometheusProto" | "OpenMetricsText0.0.1" | "OpenMetricsText1.0.0" | "PrometheusText0.0.4" | "PrometheusText1.0.0">[] | undefined>;
   /** selector defines the label selector to select the Kubernetes `Endpoints` objects to scrape metrics from. */
   selector: Input<PodMonitorSpecSelector>;
   /** selectorMechanism defines the mechanism used to select the endpoints to scrape. */
-  selectorMechanism?: Input<"RelabelConfig" | "RoleSelector">;
+  selectorMechanism?: Input<"RelabelConfig" | "RoleSelector" | undefined>;
   /** serviceDiscoveryRole defines the service discovery role used to discover targets. */
-  serviceDiscoveryRole?: Input<"Endpoints" | "EndpointSlice">;
+  serviceDiscoveryRole?: Input<"Endpoints" | "EndpointSlice" | undefined>;
   /** targetLabels defines the labels which are transferred from the associated Kubernetes `Service` object onto the ingested metrics. */
-  targetLabels?: Input<Input<string>[]>;
+  targetLabels?: Input<Input<string>[] | undefined>;
   /** targetLimit defines a limit on the number of scraped targets that will be accepted. */
-  targetLimit?: Input<number>;
+  targetLimit?: Input<number | undefined>;
 }

@@ -9,7 +9,7 @@ type Input<T> = pulumi.Input<T>;
 /** The fields of a ObjectBucketClaim (objectbucket.io/v1alpha1) besides apiVersion, kind and status. */
 export interface ObjectBucketClaimArgs {
   metadata?: Input<k8s.types.input.meta.v1.ObjectMeta>;
-  spec?: Input<ObjectBucketClaimSpec>;
+  spec?: Input<ObjectBucketClaimSpec | undefined>;
 }
 
 /** ObjectBucketClaim (objectbucket.io/v1alpha1). */
@@ -23,9 +23,9 @@ export class ObjectBucketClaim extends k8s.apiextensions.CustomResource {
 }
 
 export interface ObjectBucketClaimSpec {
-  additionalConfig?: Input<{ [key: string]: unknown } | null>;
-  bucketName?: Input<string>;
-  generateBucketName?: Input<string>;
-  objectBucketName?: Input<string>;
-  storageClassName?: Input<string>;
+  additionalConfig?: Input<{ [key: string]: unknown } | null | undefined>;
+  bucketName?: Input<string | undefined>;
+  generateBucketName?: Input<string | undefined>;
+  objectBucketName?: Input<string | undefined>;
+  storageClassName?: Input<string | undefined>;
 }

@@ -29,14 +29,14 @@ export interface SubscriptionSpecConfigSelectorMatchExpressions {
   /** Represents a key's relationship to a set of values. */
   operator: Input<string>;
   /** An array of string values. */
-  values?: Input<Input<string>[]>;
+  values?: Input<Input<string>[] | undefined>;
 }
 
 export interface SubscriptionSpecConfigAffinityNodeAffinityPreferredDuringSchedulingIgnoredDuringExecutionPreference {
   /** A list of node selector requirements by node's labels. */
-  matchExpressions?: Input<Input<SubscriptionSpecConfigSelectorMatchExpressions>[]>;
+  matchExpressions?: Input<Input<SubscriptionSpecConfigSelectorMatchExpressions>[] | undefined>;
   /** A list of node selector requirements by node's fields. */
-  matchFields?: Input<Input<SubscriptionSpecConfigSelectorMatchExpressions>[]>;
+  matchFields?: Input<Input<SubscriptionSpecConfigSelectorMatchExpressions>[] | undefined>;
 }
 
 export interface SubscriptionSpecConfigAffinityNodeAffinityPreferredDuringSchedulingIgnoredDuringExecution {
@@ -53,29 +53,29 @@ export interface SubscriptionSpecConfigAffinityNodeAffinityRequiredDuringSchedul
 
 export interface SubscriptionSpecConfigAffinityNodeAffinity {
   /** The scheduler will prefer to schedule pods to nodes that satisfy the affinity expressions specified by this field, but it may choose a node that violates one or more of the expressions. */
-  preferredDuringSchedulingIgnoredDuringExecution?: Input<Input<SubscriptionSpecConfigAffinityNodeAffinityPreferredDuringSchedulingIgnoredDuringExecution>[]>;
+  preferredDuringSchedulingIgnoredDuringExecution?: Input<Input<SubscriptionSpecConfigAffinityNodeAffinityPreferredDuringSchedulingIgnoredDuringExecution>[] | undefined>;
   /** If the affinity requirements specified by this field are not met at scheduling time, the pod will not be scheduled onto the node. */
-  requiredDuringSchedulingIgnoredDuringExecution?: Input<SubscriptionSpecConfigAffinityNodeAffinityRequiredDuringSchedulingIgnoredDuringExecution>;
+  requiredDuringSchedulingIgnoredDuringExecution?: Input<SubscriptionSpecConfigAffinityNodeAffinityRequiredDuringSchedulingIgnoredDuringExecution | undefined>;
 }
 
 export interface SubscriptionSpecConfigSelector {
   /** matchExpressions is a list of label selector requirements. */
-  matchExpressions?: Input<Input<SubscriptionSpecConfigSelectorMatchExpressions>[]>;
+  matchExpressions?: Input<Input<SubscriptionSpecConfigSelectorMatchExpressions>[] | undefined>;
   /** matchLabels is a map of {key,value} pairs. */
-  matchLabels?: Input<{ [key: string]: Input<string> }>;
+  matchLabels?: Input<{ [key: string]: Input<string> } | undefined>;
 }
 
 export interface SubscriptionSpecConfigAffinityPodAffinityRequiredDuringSchedulingIgnoredDuringExecution {
   /** A label query over a set of resources, in this case pods. */
-  labelSelector?: Input<SubscriptionSpecConfigSelector>;
+  labelSelector?: Input<SubscriptionSpecConfigSelector | undefined>;
   /** MatchLabelKeys is a set of pod label keys to select which pods will be taken into consideration. */
-  matchLabelKeys?: Input<Input<string>[]>;
+  matchLabelKeys?: Input<Input<string>[] | undefined>;
   /** MismatchLabelKeys is a set of pod label keys to select which pods will be taken into consideration. */
-  mismatchLabelKeys?: Input<Input<string>[]>;
+  mismatchLabelKeys?: Input<Input<string>[] | undefined>;
   /** A label query over the set of namespaces that the term applies to. */
-  namespaceSelector?: Input<SubscriptionSpecConfigSelector>;
+  namespaceSelector?: Input<SubscriptionSpecConfigSelector | undefined>;
   /** namespaces specifies a static list of namespace names that the term applies to. */
-  namespaces?: Input<Input<string>[]>;
+  namespaces?: Input<Input<string>[] | undefined>;
   /** This pod should be co-located (affinity) or not co-located (anti-affinity) with the pods matching the labelSelector in the specified namespaces, where co-located is defined as running on a node who... */
   topologyKey: Input<string>;
 }
@@ -89,32 +89,32 @@ export interface SubscriptionSpecConfigAffinityPodAffinityPreferredDuringSchedul
 
 export interface SubscriptionSpecConfigAffinityPodAffinity {
   /** The scheduler will prefer to schedule pods to nodes that satisfy the affinity expressions specified by this field, but it may choose a node that violates one or more of the expressions. */
-  preferredDuringSchedulingIgnoredDuringExecution?: Input<Input<SubscriptionSpecConfigAffinityPodAffinityPreferredDuringSchedulingIgnoredDuringExecution>[]>;
+  preferredDuringSchedulingIgnoredDuringExecution?: Input<Input<SubscriptionSpecConfigAffinityPodAffinityPreferredDuringSchedulingIgnoredDuringExecution>[] | undefined>;
   /** If the affinity requirements specified by this field are not met at scheduling time, the pod will not be scheduled onto the node. */
-  requiredDuringSchedulingIgnoredDuringExecution?: Input<Input<SubscriptionSpecConfigAffinityPodAffinityRequiredDuringSchedulingIgnoredDuringExecution>[]>;
+  requiredDuringSchedulingIgnoredDuringExecution?: Input<Input<SubscriptionSpecConfigAffinityPodAffinityRequiredDuringSchedulingIgnoredDuringExecution>[] | undefined>;
 }
 
 export interface SubscriptionSpecConfigAffinity {
   /** Describes node affinity scheduling rules for the pod. */
-  nodeAffinity?: Input<SubscriptionSpecConfigAffinityNodeAffinity>;
+  nodeAffinity?: Input<SubscriptionSpecConfigAffinityNodeAffinity | undefined>;
   /** Describes pod affinity scheduling rules (e.g. */
-  podAffinity?: Input<SubscriptionSpecConfigAffinityPodAffinity>;
+  podAffinity?: Input<SubscriptionSpecConfigAffinityPodAffinity | undefined>;
   /** Describes pod anti-affinity scheduling rules (e.g. */
-  podAntiAffinity?: Input<SubscriptionSpecConfigAffinityPodAffinity>;
+  podAntiAffinity?: Input<SubscriptionSpecConfigAffinityPodAffinity | undefined>;
 }
 
 export interface SubscriptionSpecConfigEnvValueFromSecretKeyRef {
   /** The key to select. */
   key: Input<string>;
   /** Name of the referent. */
-  name?: Input<string>;
+  name?: Input<string | undefined>;
   /** Specify whether the ConfigMap or its key must be defined */
-  optional?: Input<boolean>;
+  optional?: Input<boolean | undefined>;
 }
 
 export interface SubscriptionSpecConfigEnvValueFromFieldRef {
   /** Version of the schema the FieldPath is written in terms of, defaults to "v1". */
-  apiVersion?: Input<string>;
+  apiVersion?: Input<string | undefined>;
   /** Path of the field to select in the specified API version. */
   fieldPath: Input<string>;
 }
@@ -123,7 +123,7 @@ export interface SubscriptionSpecConfigEnvValueFromFileKeyRef {
   /** The key within the env file. */
   key: Input<string>;
   /** Specify whether the file or its key must be defined. */
-  optional?: Input<boolean>;
+  optional?: Input<boolean | undefined>;
   /** The path within the volume from which to select the file. */
   path: Input<string>;
   /** The name of the volume mount containing the env file. */
@@ -132,126 +132,126 @@ export interface SubscriptionSpecConfigEnvValueFromFileKeyRef {
 
 export interface SubscriptionSpecConfigEnvValueFromResourceFieldRef {
   /** Container name: required for volumes, optional for env vars */
-  containerName?: Input<string>;
+  containerName?: Input<string | undefined>;
   /** Specifies the output format of the exposed resources, defaults to "1" */
-  divisor?: Input<number | string>;
+  divisor?: Input<number | string | undefined>;
   /** Required: resource to select */
   resource: Input<string>;
 }
 
 export interface SubscriptionSpecConfigEnvValueFrom {
   /** Selects a key of a ConfigMap. */
-  configMapKeyRef?: Input<SubscriptionSpecConfigEnvValueFromSecretKeyRef>;
+  configMapKeyRef?: Input<SubscriptionSpecConfigEnvValueFromSecretKeyRef | undefined>;
   /** Selects a field of the pod: supports metadata.name, metadata.namespace, `metadata.labels['<KEY>']`, `metadata.annotations['<KEY>']`, spec.nodeName, spec.serviceAccountName, status.hostIP, status.po... */
-  fieldRef?: Input<SubscriptionSpecConfigEnvValueFromFieldRef>;
+  fieldRef?: Input<SubscriptionSpecConfigEnvValueFromFieldRef | undefined>;
   /** FileKeyRef selects a key of the env file. */
-  fileKeyRef?: Input<SubscriptionSpecConfigEnvValueFromFileKeyRef>;
+  fileKeyRef?: Input<SubscriptionSpecConfigEnvValueFromFileKeyRef | undefined>;
   /** Selects a resource of the container: only resources limits and requests (limits.cpu, limits.memory, limits.ephemeral-storage, requests.cpu, requests.memory and requests.ephemeral-storage) are curre... */
-  resourceFieldRef?: Input<SubscriptionSpecConfigEnvValueFromResourceFieldRef>;
+  resourceFieldRef?: Input<SubscriptionSpecConfigEnvValueFromResourceFieldRef | undefined>;
   /** Selects a key of a secret in the pod's namespace */
-  secretKeyRef?: Input<SubscriptionSpecConfigEnvValueFromSecretKeyRef>;
+  secretKeyRef?: Input<SubscriptionSpecConfigEnvValueFromSecretKeyRef | undefined>;
 }
 
 export interface SubscriptionSpecConfigEnv {
   /** Name of the environment variable. */
   name: Input<string>;
   /** Variable references $(VAR_NAME) are expanded using the previously defined environment variables in the container and any service environment variables. */
-  value?: Input<string>;
+  value?: Input<string | undefined>;
   /** Source for the environment variable's value. */
-  valueFrom?: Input<SubscriptionSpecConfigEnvValueFrom>;
+  valueFrom?: Input<SubscriptionSpecConfigEnvValueFrom | undefined>;
 }
 
 export interface SubscriptionSpecConfigEnvFromSecretRef {
   /** Name of the referent. */
-  name?: Input<string>;
+  name?: Input<string | undefined>;
   /** Specify whether the ConfigMap must be defined */
-  optional?: Input<boolean>;
+  optional?: Input<boolean | undefined>;
 }
 
 export interface SubscriptionSpecConfigEnvFrom {
   /** The ConfigMap to select from */
-  configMapRef?: Input<SubscriptionSpecConfigEnvFromSecretRef>;
+  configMapRef?: Input<SubscriptionSpecConfigEnvFromSecretRef | undefined>;
   /** Optional text to prepend to the name of each environment variable. */
-  prefix?: Input<string>;
+  prefix?: Input<string | undefined>;
   /** The Secret to select from */
-  secretRef?: Input<SubscriptionSpecConfigEnvFromSecretRef>;
+  secretRef?: Input<SubscriptionSpecConfigEnvFromSecretRef | undefined>;
 }
 
 export interface SubscriptionSpecConfigResourcesClaims {
   /** Name must match the name of one entry in pod.spec.resourceClaims of the Pod where this field is used. */
   name: Input<string>;
   /** Request is the name chosen for a request in the referenced claim. */
-  request?: Input<string>;
+  request?: Input<string | undefined>;
 }
 
 export interface SubscriptionSpecConfigResources {
   /** Claims lists the names of resources, defined in spec.resourceClaims, that are used by this container. */
-  claims?: Input<Input<SubscriptionSpecConfigResourcesClaims>[]>;
+  claims?: Input<Input<SubscriptionSpecConfigResourcesClaims>[] | undefined>;
   /** Limits describes the maximum amount of compute resources allowed. */
-  limits?: Input<{ [key: string]: Input<number | string> }>;
+  limits?: Input<{ [key: string]: Input<number | string> } | undefined>;
   /** Requests describes the minimum amount of compute resources required. */
-  requests?: Input<{ [key: string]: Input<number | string> }>;
+  requests?: Input<{ [key: string]: Input<number | string> } | undefined>;
 }
 
 export interface SubscriptionSpecConfigTolerations {
   /** Effect indicates the taint effect to match. */
-  effect?: Input<string>;
+  effect?: Input<string | undefined>;
   /** Key is the taint key that the toleration applies to. */
-  key?: Input<string>;
+  key?: Input<string | undefined>;
   /** Operator represents a key's relationship to the value. */
-  operator?: Input<string>;
+  operator?: Input<string | undefined>;
   /** TolerationSeconds represents the period of time the toleration (which must be of effect NoExecute, otherwise this field is ignored) tolerates the taint. */
-  tolerationSeconds?: Input<number>;
+  tolerationSeconds?: Input<number | undefined>;
   /** Value is the taint value the toleration matches to. */
-  value?: Input<string>;
+  value?: Input<string | undefined>;
 }
 
 export interface SubscriptionSpecConfigVolumeMounts {
   /** Path within the container at which the volume should be mounted. */
   mountPath: Input<string>;
   /** mountPropagation determines how mounts are propagated from the host to container and the other way around. */
-  mountPropagation?: Input<string>;
+  mountPropagation?: Input<string | undefined>;
   /** This must match the Name of a Volume. */
   name: Input<string>;
   /** Mounted read-only if true, read-write otherwise (false or unspecified). */
-  readOnly?: Input<boolean>;
+  readOnly?: Input<boolean | undefined>;
   /** RecursiveReadOnly specifies whether read-only mounts should be handled recursively. */
-  recursiveReadOnly?: Input<string>;
+  recursiveReadOnly?: Input<string | undefined>;
   /** Path within the volume from which the container's volume should be mounted. */
-  subPath?: Input<string>;
+  subPath?: Input<string | undefined>;
   /** Expanded path within the volume from which the container's volume should be mounted. */
-  subPathExpr?: Input<string>;
+  subPathExpr?: Input<string | undefined>;
 }
 
 export interface SubscriptionSpecConfigVolumesAwsElasticBlockStore {
   /** fsType is the filesystem type of the volume that you want to mount. */
-  fsType?: Input<string>;
+  fsType?: Input<string | undefined>;
   /** partition is the partition in the volume that you want to mount. */
-  partition?: Input<number>;
+  partition?: Input<number | undefined>;
   /** readOnly value true will force the readOnly setting in VolumeMounts. */
-  readOnly?: Input<boolean>;
+  readOnly?: Input<boolean | undefined>;
   /** volumeID is unique ID of the persistent disk resource in AWS (Amazon EBS volume). */
   volumeID: Input<string>;
 }
 
 export interface SubscriptionSpecConfigVolumesAzureDisk {
   /** cachingMode is the Host Caching mode: None, Read Only, Read Write. */
-  cachingMode?: Input<string>;
+  cachingMode?: Input<string | undefined>;
   /** diskName is the Name of the data disk in the blob storage */
   diskName: Input<string>;
   /** diskURI is the URI of data disk in the blob storage */
   diskURI: Input<string>;
   /** fsType is Filesystem type to mount. */
-  fsType?: Input<string>;
+  fsType?: Input<string | undefined>;
   /** kind expected values are Shared: multiple blob disks per storage account Dedicated: single blob disk per storage account Managed: azure managed data disk (only in managed availability set). */
-  kind?: Input<string>;
+  kind?: Input<string | undefined>;
   /** readOnly Defaults to false (read/write). */
-  readOnly?: Input<boolean>;
+  readOnly?: Input<boolean | undefined>;
 }
 
 export interface SubscriptionSpecConfigVolumesAzureFile {
   /** readOnly defaults to false (read/write). */
-  readOnly?: Input<boolean>;
+  readOnly?: Input<boolean | undefined>;
   /** secretName is the name of secret that contains Azure Storage Account Name and Key */
   secretName: Input<string>;
   /** shareName is the azure share Name */
@@ -260,31 +260,31 @@ export interface SubscriptionSpecConfigVolumesAzureFile {
 
 export interface SubscriptionSpecConfigVolumesRbdSecretRef {
   /** Name of the referent. */
-  name?: Input<string>;
+  name?: Input<string | undefined>;
 }
 
 export interface SubscriptionSpecConfigVolumesCephfs {
   /** monitors is Required: Monitors is a collection of Ceph monitors More info: https://examples.k8s.io/volumes/cephfs/README.md#how-to-use-it */
   monitors: Input<Input<string>[]>;
   /** path is Optional: Used as the mounted root, rather than the full Ceph tree, default is / */
-  path?: Input<string>;
+  path?: Input<string | undefined>;
   /** readOnly is Optional: Defaults to false (read/write). */
-  readOnly?: Input<boolean>;
+  readOnly?: Input<boolean | undefined>;
   /** secretFile is Optional: SecretFile is the path to key ring for User, default is /etc/ceph/user.secret More info: https://examples.k8s.io/volumes/cephfs/README.md#how-to-use-it */
-  secretFile?: Input<string>;
+  secretFile?: Input<string | undefined>;
   /** secretRef is Optional: SecretRef is reference to the authentication secret for User, default is empty. */
-  secretRef?: Input<SubscriptionSpecConfigVolumesRbdSecretRef>;
+  secretRef?: Input<SubscriptionSpecConfigVolumesRbdSecretRef | undefined>;
   /** user is optional: User is the rados user name, default is admin More info: https://examples.k8s.io/volumes/cephfs/README.md#how-to-use-it */
-  user?: Input<string>;
+  user?: Input<string | undefined>;
 }
 
 export interface SubscriptionSpecConfigVolumesCinder {
   /** fsType is the filesystem type to mount. */
-  fsType?: Input<string>;
+  fsType?: Input<string | undefined>;
   /** readOnly defaults to false (read/write). */
-  readOnly?: Input<boolean>;
+  readOnly?: Input<boolean | undefined>;
   /** secretRef is optional: points to a secret object containing parameters used to connect to OpenStack. */
-  secretRef?: Input<SubscriptionSpecConfigVolumesRbdSecretRef>;
+  secretRef?: Input<SubscriptionSpecConfigVolumesRbdSecretRef | undefined>;
   /** volumeID used to identify the volume in cinder. */
   volumeID: Input<string>;
 }
@@ -293,63 +293,63 @@ export interface SubscriptionSpecConfigVolumesSecretItems {
   /** key is the key to project. */
   key: Input<string>;
   /** mode is Optional: mode bits used to set permissions on this file. */
-  mode?: Input<number>;
+  mode?: Input<number | undefined>;
   /** path is the relative path of the file to map the key to. */
   path: Input<string>;
 }
 
 export interface SubscriptionSpecConfigVolumesConfigMap {
   /** defaultMode is optional: mode bits used to set permissions on created files by default. */
-  defaultMode?: Input<number>;
+  defaultMode?: Input<number | undefined>;
   /** items if unspecified, each key-value pair in the Data field of the referenced ConfigMap will be projected into the volume as a file whose name is the key and content is the value. */
-  items?: Input<Input<SubscriptionSpecConfigVolumesSecretItems>[]>;
+  items?: Input<Input<SubscriptionSpecConfigVolumesSecretItems>[] | undefined>;
   /** Name of the referent. */
-  name?: Input<string>;
+  name?: Input<string | undefined>;
   /** optional specify whether the ConfigMap or its keys must be defined */
-  optional?: Input<boolean>;
+  optional?: Input<boolean | undefined>;
 }
 
 export interface SubscriptionSpecConfigVolumesCsi {
   /** driver is the name of the CSI driver that handles this volume. */
   driver: Input<string>;
   /** fsType to mount. */
-  fsType?: Input<string>;
+  fsType?: Input<string | undefined>;
   /** nodePublishSecretRef is a reference to the secret object containing sensitive information to pass to the CSI driver to complete the CSI NodePublishVolume and NodeUnpublishVolume calls. */
-  nodePublishSecretRef?: Input<SubscriptionSpecConfigVolumesRbdSecretRef>;
+  nodePublishSecretRef?: Input<SubscriptionSpecConfigVolumesRbdSecretRef | undefined>;
   /** readOnly specifies a read-only configuration for the volume. */
-  readOnly?: Input<boolean>;
+  readOnly?: Input<boolean | undefined>;
   /** volumeAttributes stores driver-specific properties that are passed to the CSI driver. */
-  volumeAttributes?: Input<{ [key: string]: Input<string> }>;
+  volumeAttributes?: Input<{ [key: string]: Input<string> } | undefined>;
 }
 
 export interface SubscriptionSpecConfigVolumesDownwardAPIItems {
   /** Required: Selects a field of the pod: only annotations, labels, name, namespace and uid are supported. */
-  fieldRef?: Input<SubscriptionSpecConfigEnvValueFromFieldRef>;
+  fieldRef?: Input<SubscriptionSpecConfigEnvValueFromFieldRef | undefined>;
   /** Optional: mode bits used to set permissions on this file, must be an octal value between 0000 and 0777 or a decimal value between 0 and 511. */
-  mode?: Input<number>;
+  mode?: Input<number | undefined>;
   /** Required: Path is the relative path name of the file to be created. */
   path: Input<string>;
   /** Selects a resource of the container: only resources limits and requests (limits.cpu, limits.memory, requests.cpu and requests.memory) are currently supported. */
-  resourceFieldRef?: Input<SubscriptionSpecConfigEnvValueFromResourceFieldRef>;
+  resourceFieldRef?: Input<SubscriptionSpecConfigEnvValueFromResourceFieldRef | undefined>;
 }
 
 export interface SubscriptionSpecConfigVolumesDownwardAPI {
   /** Optional: mode bits to use on created files by default. */
-  defaultMode?: Input<number>;
+  defaultMode?: Input<number | undefined>;
   /** Items is a list of downward API volume file */
-  items?: Input<Input<SubscriptionSpecConfigVolumesDownwardAPIItems>[]>;
+  items?: Input<Input<SubscriptionSpecConfigVolumesDownwardAPIItems>[] | undefined>;
 }
 
 export interface SubscriptionSpecConfigVolumesEmptyDir {
   /** medium represents what type of storage medium should back this directory. */
-  medium?: Input<string>;
+  medium?: Input<string | undefined>;
   /** sizeLimit is the total amount of local storage required for this EmptyDir volume. */
-  sizeLimit?: Input<number | string>;
+  sizeLimit?: Input<number | string | undefined>;
 }
 
 export interface SubscriptionSpecConfigVolumesEphemeralVolumeClaimTemplateSpecDataSource {
   /** APIGroup is the group for the resource being referenced. */
-  apiGroup?: Input<string>;
+  apiGroup?: Input<string | undefined>;
   /** Kind is the type of resource being referenced */
   kind: Input<string>;
   /** Name is the name of resource being referenced */
@@ -358,106 +358,106 @@ export interface SubscriptionSpecConfigVolumesEphemeralVolumeClaimTemplateSpecDa
 
 export interface SubscriptionSpecConfigVolumesEphemeralVolumeClaimTemplateSpecDataSourceRef {
   /** APIGroup is the group for the resource being referenced. */
-  apiGroup?: Input<string>;
+  apiGroup?: Input<string | undefined>;
   /** Kind is the type of resource being referenced */
   kind: Input<string>;
   /** Name is the name of resource being referenced */
   name: Input<string>;
   /** Namespace is the namespace of resource being referenced Note that when a namespace is specified, a gateway.networking.k8s.io/ReferenceGrant object is required in the referent namespace to allow tha... */
-  namespace?: Input<string>;
+  namespace?: Input<string | undefined>;
 }
 
 export interface SubscriptionSpecConfigVolumesEphemeralVolumeClaimTemplateSpecResources {
   /** Limits describes the maximum amount of compute resources allowed. */
-  limits?: Input<{ [key: string]: Input<number | string> }>;
+  limits?: Input<{ [key: string]: Input<number | string> } | undefined>;
   /** Requests describes the minimum amount of compute resources required. */
-  requests?: Input<{ [key: string]: Input<number | string> }>;
+  requests?: Input<{ [key: string]: Input<number | string> } | undefined>;
 }
 
 export interface SubscriptionSpecConfigVolumesEphemeralVolumeClaimTemplateSpec {
   /** accessModes contains the desired access modes the volume should have. */
-  accessModes?: Input<Input<string>[]>;
+  accessModes?: Input<Input<string>[] | undefined>;
   /** dataSource field can be used to specify either: * An existing VolumeSnapshot object (snapshot.storage.k8s.io/VolumeSnapshot) * An existing PVC (PersistentVolumeClaim) If the provisioner or an exter... */
-  dataSource?: Input<SubscriptionSpecConfigVolumesEphemeralVolumeClaimTemplateSpecDataSource>;
+  dataSource?: Input<SubscriptionSpecConfigVolumesEphemeralVolumeClaimTemplateSpecDataSource | undefined>;
   /** dataSourceRef specifies the object from which to populate the volume with data, if a non-empty volume is desired. */
-  dataSourceRef?: Input<SubscriptionSpecConfigVolumesEphemeralVolumeClaimTemplateSpecDataSourceRef>;
+  dataSourceRef?: Input<SubscriptionSpecConfigVolumesEphemeralVolumeClaimTemplateSpecDataSourceRef | undefined>;
   /** resources represents the minimum resources the volume should have. */
-  resources?: Input<SubscriptionSpecConfigVolumesEphemeralVolumeClaimTemplateSpecResources>;
+  resources?: Input<SubscriptionSpecConfigVolumesEphemeralVolumeClaimTemplateSpecResources | undefined>;
   /** selector is a label query over volumes to consider for binding. */
-  selector?: Input<SubscriptionSpecConfigSelector>;
+  selector?: Input<SubscriptionSpecConfigSelector | undefined>;
   /** storageClassName is the name of the StorageClass required by the claim. */
-  storageClassName?: Input<string>;
+  storageClassName?: Input<string | undefined>;
   /** volumeAttributesClassName may be used to set the VolumeAttributesClass used by this claim. */
-  volumeAttributesClassName?: Input<string>;
+  volumeAttributesClassName?: Input<string | undefined>;
   /** volumeMode defines what type of volume is required by the claim. */
-  volumeMode?: Input<string>;
+  volumeMode?: Input<string | undefined>;
   /** volumeName is the binding reference to the PersistentVolume backing this claim. */
-  volumeName?: Input<string>;
+  volumeName?: Input<string | undefined>;
 }
 
 export interface SubscriptionSpecConfigVolumesEphemeralVolumeClaimTemplate {
   /** May contain labels and annotations that will be copied into the PVC when creating it. */
-  metadata?: Input<Record<string, unknown>>;
+  metadata?: Input<Record<string, unknown> | undefined>;
   /** The specification for the PersistentVolumeClaim. */
   spec: Input<SubscriptionSpecConfigVolumesEphemeralVolumeClaimTemplateSpec>;
 }
 
 export interface SubscriptionSpecConfigVolumesEphemeral {
   /** Will be used to create a stand-alone PVC to provision the volume. */
-  volumeClaimTemplate?: Input<SubscriptionSpecConfigVolumesEphemeralVolumeClaimTemplate>;
+  volumeClaimTemplate?: Input<SubscriptionSpecConfigVolumesEphemeralVolumeClaimTemplate | undefined>;
 }
 
 export interface SubscriptionSpecConfigVolumesFc {
   /** fsType is the filesystem type to mount. */
-  fsType?: Input<string>;
+  fsType?: Input<string | undefined>;
   /** lun is Optional: FC target lun number */
-  lun?: Input<number>;
+  lun?: Input<number | undefined>;
   /** readOnly is Optional: Defaults to false (read/write). */
-  readOnly?: Input<boolean>;
+  readOnly?: Input<boolean | undefined>;
   /** targetWWNs is Optional: FC target worldwide names (WWNs) */
-  targetWWNs?: Input<Input<string>[]>;
+  targetWWNs?: Input<Input<string>[] | undefined>;
   /** wwids Optional: FC volume world wide identifiers (wwids) Either wwids or combination of targetWWNs and lun must be set, but not both simultaneously. */
-  wwids?: Input<Input<string>[]>;
+  wwids?: Input<Input<string>[] | undefined>;
 }
 
 export interface SubscriptionSpecConfigVolumesFlexVolume {
   /** driver is the name of the driver to use for this volume. */
   driver: Input<string>;
   /** fsType is the filesystem type to mount. */
-  fsType?: Input<string>;
+  fsType?: Input<string | undefined>;
   /** options is Optional: this field holds extra command options if any. */
-  options?: Input<{ [key: string]: Input<string> }>;
+  options?: Input<{ [key: string]: Input<string> } | undefined>;
   /** readOnly is Optional: defaults to false (read/write). */
-  readOnly?: Input<boolean>;
+  readOnly?: Input<boolean | undefined>;
   /** secretRef is Optional: secretRef is reference to the secret object containing sensitive information to pass to the plugin scripts. */
-  secretRef?: Input<SubscriptionSpecConfigVolumesRbdSecretRef>;
+  secretRef?: Input<SubscriptionSpecConfigVolumesRbdSecretRef | undefined>;
 }
 
 export interface SubscriptionSpecConfigVolumesFlocker {
   /** datasetName is Name of the dataset stored as metadata -> name on the dataset for Flocker should be considered as deprecated */
-  datasetName?: Input<string>;
+  datasetName?: Input<string | undefined>;
   /** datasetUUID is the UUID of the dataset. */
-  datasetUUID?: Input<string>;
+  datasetUUID?: Input<string | undefined>;
 }
 
 export interface SubscriptionSpecConfigVolumesGcePersistentDisk {
   /** fsType is filesystem type of the volume that you want to mount. */
-  fsType?: Input<string>;
+  fsType?: Input<string | undefined>;
   /** partition is the partition in the volume that you want to mount. */
-  partition?: Input<number>;
+  partition?: Input<number | undefined>;
   /** pdName is unique name of the PD resource in GCE. */
   pdName: Input<string>;
   /** readOnly here will force the ReadOnly setting in VolumeMounts. */
-  readOnly?: Input<boolean>;
+  readOnly?: Input<boolean | undefined>;
 }
 
 export interface SubscriptionSpecConfigVolumesGitRepo {
   /** directory is the target directory name. */
-  directory?: Input<string>;
+  directory?: Input<string | undefined>;
   /** repository is the URL */
   repository: Input<string>;
   /** revision is the commit hash for the specified revision. */
-  revision?: Input<string>;
+  revision?: Input<string | undefined>;
 }
 
 export interface SubscriptionSpecConfigVolumesGlusterfs {
@@ -466,44 +466,44 @@ export interface SubscriptionSpecConfigVolumesGlusterfs {
   /** path is the Glusterfs volume path. */
   path: Input<string>;
   /** readOnly here will force the Glusterfs volume to be mounted with read-only permissions. */
-  readOnly?: Input<boolean>;
+  readOnly?: Input<boolean | undefined>;
 }
 
 export interface SubscriptionSpecConfigVolumesHostPath {
   /** path of the directory on the host. */
   path: Input<string>;
   /** type for HostPath Volume Defaults to "" More info: https://kubernetes.io/docs/concepts/storage/volumes#hostpath */
-  type?: Input<string>;
+  type?: Input<string | undefined>;
 }
 
 export interface SubscriptionSpecConfigVolumesImage {
   /** Policy for pulling OCI objects. */
-  pullPolicy?: Input<string>;
+  pullPolicy?: Input<string | undefined>;
   /** Required: Image or artifact reference to be used. */
-  reference?: Input<string>;
+  reference?: Input<string | undefined>;
 }
 
 export interface SubscriptionSpecConfigVolumesIscsi {
   /** chapAuthDiscovery defines whether support iSCSI Discovery CHAP authentication */
-  chapAuthDiscovery?: Input<boolean>;
+  chapAuthDiscovery?: Input<boolean | undefined>;
   /** chapAuthSession defines whether support iSCSI Session CHAP authentication */
-  chapAuthSession?: Input<boolean>;
+  chapAuthSession?: Input<boolean | undefined>;
   /** fsType is the filesystem type of the volume that you want to mount. */
-  fsType?: Input<string>;
+  fsType?: Input<string | undefined>;
   /** initiatorName is the custom iSCSI Initiator Name. */
-  initiatorName?: Input<string>;
+  initiatorName?: Input<string | undefined>;
   /** iqn is the target iSCSI Qualified Name. */
   iqn: Input<string>;
   /** iscsiInterface is the interface Name that uses an iSCSI transport. */
-  iscsiInterface?: Input<string>;
+  iscsiInterface?: Input<string | undefined>;
   /** lun represents iSCSI Target Lun number. */
   lun: Input<number>;
   /** portals is the iSCSI Target Portal List. */
-  portals?: Input<Input<string>[]>;
+  portals?: Input<Input<string>[] | undefined>;
   /** readOnly here will force the ReadOnly setting in VolumeMounts. */
-  readOnly?: Input<boolean>;
+  readOnly?: Input<boolean | undefined>;
   /** secretRef is the CHAP Secret for iSCSI target and initiator authentication */
-  secretRef?: Input<SubscriptionSpecConfigVolumesRbdSecretRef>;
+  secretRef?: Input<SubscriptionSpecConfigVolumesRbdSecretRef | undefined>;
   /** targetPortal is iSCSI Target Portal. */
   targetPortal: Input<string>;
 }
@@ -512,7 +512,7 @@ export interface SubscriptionSpecConfigVolumesNfs {
   /** path that is exported by the NFS server. */
   path: Input<string>;
   /** readOnly here will force the NFS export to be mounted with read-only permissions. */
-  readOnly?: Input<boolean>;
+  readOnly?: Input<boolean | undefined>;
   /** server is the hostname or IP address of the NFS server. */
   server: Input<string>;
 }
@@ -521,288 +521,288 @@ export interface SubscriptionSpecConfigVolumesPersistentVolumeClaim {
   /** claimName is the name of a PersistentVolumeClaim in the same namespace as the pod using this volume. */
   claimName: Input<string>;
   /** readOnly Will force the ReadOnly setting in VolumeMounts. */
-  readOnly?: Input<boolean>;
+  readOnly?: Input<boolean | undefined>;
 }
 
 export interface SubscriptionSpecConfigVolumesPhotonPersistentDisk {
   /** fsType is the filesystem type to mount. */
-  fsType?: Input<string>;
+  fsType?: Input<string | undefined>;
   /** pdID is the ID that identifies Photon Controller persistent disk */
   pdID: Input<string>;
 }
 
 export interface SubscriptionSpecConfigVolumesPortworxVolume {
   /** fSType represents the filesystem type to mount Must be a filesystem type supported by the host operating system. */
-  fsType?: Input<string>;
+  fsType?: Input<string | undefined>;
   /** readOnly defaults to false (read/write). */
-  readOnly?: Input<boolean>;
+  readOnly?: Input<boolean | undefined>;
   /** volumeID uniquely identifies a Portworx volume */
   volumeID: Input<string>;
 }
 
 export interface SubscriptionSpecConfigVolumesProjectedSourcesClusterTrustBundle {
   /** Select all ClusterTrustBundles that match this label selector. */
-  labelSelector?: Input<SubscriptionSpecConfigSelector>;
+  labelSelector?: Input<SubscriptionSpecConfigSelector | undefined>;
   /** Select a single ClusterTrustBundle by object name. */
-  name?: Input<string>;
+  name?: Input<string | undefined>;
   /** If true, don't block pod startup if the referenced ClusterTrustBundle(s) aren't available. */
-  optional?: Input<boolean>;
+  optional?: Input<boolean | undefined>;
   /** Relative path from the volume root to write the bundle. */
   path: Input<string>;
   /** Select all ClusterTrustBundles that match this signer name. */
-  signerName?: Input<string>;
+  signerName?: Input<string | undefined>;
 }
 
 export interface SubscriptionSpecConfigVolumesProjectedSourcesSecret {
   /** items if unspecified, each key-value pair in the Data field of the referenced ConfigMap will be projected into the volume as a file whose name is the key and content is the value. */
-  items?: Input<Input<SubscriptionSpecConfigVolumesSecretItems>[]>;
+  items?: Input<Input<SubscriptionSpecConfigVolumesSecretItems>[] | undefined>;
   /** Name of the referent. */
-  name?: Input<string>;
+  name?: Input<string | undefined>;
   /** optional specify whether the ConfigMap or its keys must be defined */
-  optional?: Input<boolean>;
+  optional?: Input<boolean | undefined>;
 }
 
 export interface SubscriptionSpecConfigVolumesProjectedSourcesDownwardAPI {
   /** Items is a list of DownwardAPIVolume file */
-  items?: Input<Input<SubscriptionSpecConfigVolumesDownwardAPIItems>[]>;
+  items?: Input<Input<SubscriptionSpecConfigVolumesDownwardAPIItems>[] | undefined>;
 }
 
 export interface SubscriptionSpecConfigVolumesProjectedSourcesPodCertificate {
   /** Write the certificate chain at this path in the projected volume. */
-  certificateChainPath?: Input<string>;
+  certificateChainPath?: Input<string | undefined>;
   /** Write the credential bundle at this path in the projected volume. */
-  credentialBundlePath?: Input<string>;
+  credentialBundlePath?: Input<string | undefined>;
   /** Write the key at this path in the projected volume. */
-  keyPath?: Input<string>;
+  keyPath?: Input<string | undefined>;
   /** The type of keypair Kubelet will generate for the pod. */
   keyType: Input<string>;
   /** maxExpirationSeconds is the maximum lifetime permitted for the certificate. */
-  maxExpirationSeconds?: Input<number>;
+  maxExpirationSeconds?: Input<number | undefined>;
   /** Kubelet's generated CSRs will be addressed to this signer. */
   signerName: Input<string>;
   /** userAnnotations allow pod authors to pass additional information to the signer implementation. */
-  userAnnotations?: Input<{ [key: string]: Input<string> }>;
+  userAnnotations?: Input<{ [key: string]: Input<string> } | undefined>;
 }
 
 export interface SubscriptionSpecConfigVolumesProjectedSourcesServiceAccountToken {
   /** audience is the intended audience of the token. */
-  audience?: Input<string>;
+  audience?: Input<string | undefined>;
   /** expirationSeconds is the requested duration of validity of the service account token. */
-  expirationSeconds?: Input<number>;
+  expirationSeconds?: Input<number | undefined>;
   /** path is the path relative to the mount point of the file to project the token into. */
   path: Input<string>;
 }
 
 export interface SubscriptionSpecConfigVolumesProjectedSources {
   /** ClusterTrustBundle allows a pod to access the `.spec.trustBundle` field of ClusterTrustBundle objects in an auto-updating file. */
-  clusterTrustBundle?: Input<SubscriptionSpecConfigVolumesProjectedSourcesClusterTrustBundle>;
+  clusterTrustBundle?: Input<SubscriptionSpecConfigVolumesProjectedSourcesClusterTrustBundle | undefined>;
   /** configMap information about the configMap data to project */
-  configMap?: Input<SubscriptionSpecConfigVolumesProjectedSourcesSecret>;
+  configMap?: Input<SubscriptionSpecConfigVolumesProjectedSourcesSecret | undefined>;
   /** downwardAPI information about the downwardAPI data to project */
-  downwardAPI?: Input<SubscriptionSpecConfigVolumesProjectedSourcesDownwardAPI>;
+  downwardAPI?: Input<SubscriptionSpecConfigVolumesProjectedSourcesDownwardAPI | undefined>;
   /** Projects an auto-rotating credential bundle (private key and certificate chain) that the pod can use either as a TLS client or server. */
-  podCertificate?: Input<SubscriptionSpecConfigVolumesProjectedSourcesPodCertificate>;
+  podCertificate?: Input<SubscriptionSpecConfigVolumesProjectedSourcesPodCertificate | undefined>;
   /** secret information about the secret data to project */
-  secret?: Input<SubscriptionSpecConfigVolumesProjectedSourcesSecret>;
+  secret?: Input<SubscriptionSpecConfigVolumesProjectedSourcesSecret | undefined>;
   /** serviceAccountToken is information about the serviceAccountToken data to project */
-  serviceAccountToken?: Input<SubscriptionSpecConfigVolumesProjectedSourcesServiceAccountToken>;
+  serviceAccountToken?: Input<SubscriptionSpecConfigVolumesProjectedSourcesServiceAccountToken | undefined>;
 }
 
 export interface SubscriptionSpecConfigVolumesProjected {
   /** defaultMode are the mode bits used to set permissions on created files by default. */
-  defaultMode?: Input<number>;
+  defaultMode?: Input<number | undefined>;
   /** sources is the list of volume projections. */
-  sources?: Input<Input<SubscriptionSpecConfigVolumesProjectedSources>[]>;
+  sources?: Input<Input<SubscriptionSpecConfigVolumesProjectedSources>[] | undefined>;
 }
 
 export interface SubscriptionSpecConfigVolumesQuobyte {
   /** group to map volume access to Default is no group */
-  group?: Input<string>;
+  group?: Input<string | undefined>;
   /** readOnly here will force the Quobyte volume to be mounted with read-only permissions. */
-  readOnly?: Input<boolean>;
+  readOnly?: Input<boolean | undefined>;
   /** registry represents a single or multiple Quobyte Registry services specified as a string as host:port pair (multiple entries are separated with commas) which acts as the central registry for volumes */
   registry: Input<string>;
   /** tenant owning the given Quobyte volume in the Backend Used with dynamically provisioned Quobyte volumes, value is set by the plugin */
-  tenant?: Input<string>;
+  tenant?: Input<string | undefined>;
   /** user to map volume access to Defaults to serivceaccount user */
-  user?: Input<string>;
+  user?: Input<string | undefined>;
   /** volume is a string that references an already created Quobyte volume by name. */
   volume: Input<string>;
 }
 
 export interface SubscriptionSpecConfigVolumesRbd {
   /** fsType is the filesystem type of the volume that you want to mount. */
-  fsType?: Input<string>;
+  fsType?: Input<string | undefined>;
   /** image is the rados image name. */
   image: Input<string>;
   /** keyring is the path to key ring for RBDUser. */
-  keyring?: Input<string>;
+  keyring?: Input<string | undefined>;
   /** monitors is a collection of Ceph monitors. */
   monitors: Input<Input<string>[]>;
   /** pool is the rados pool name. */
-  pool?: Input<string>;
+  pool?: Input<string | undefined>;
   /** readOnly here will force the ReadOnly setting in VolumeMounts. */
-  readOnly?: Input<boolean>;
+  readOnly?: Input<boolean | undefined>;
   /** secretRef is name of the authentication secret for RBDUser. */
-  secretRef?: Input<SubscriptionSpecConfigVolumesRbdSecretRef>;
+  secretRef?: Input<SubscriptionSpecConfigVolumesRbdSecretRef | undefined>;
   /** user is the rados user name. */
-  user?: Input<string>;
+  user?: Input<string | undefined>;
 }
 
 export interface SubscriptionSpecConfigVolumesScaleIO {
   /** fsType is the filesystem type to mount. */
-  fsType?: Input<string>;
+  fsType?: Input<string | undefined>;
   /** gateway is the host address of the ScaleIO API Gateway. */
   gateway: Input<string>;
   /** protectionDomain is the name of the ScaleIO Protection Domain for the configured storage. */
-  protectionDomain?: Input<string>;
+  protectionDomain?: Input<string | undefined>;
   /** readOnly Defaults to false (read/write). */
-  readOnly?: Input<boolean>;
+  readOnly?: Input<boolean | undefined>;
   /** secretRef references to the secret for ScaleIO user and other sensitive information. */
   secretRef: Input<SubscriptionSpecConfigVolumesRbdSecretRef>;
   /** sslEnabled Flag enable/disable SSL communication with Gateway, default false */
-  sslEnabled?: Input<boolean>;
+  sslEnabled?: Input<boolean | undefined>;
   /** storageMode indicates whether the storage for a volume should be ThickProvisioned or ThinProvisioned. */
-  storageMode?: Input<string>;
+  storageMode?: Input<string | undefined>;
   /** storagePool is the ScaleIO Storage Pool associated with the protection domain. */
-  storagePool?: Input<string>;
+  storagePool?: Input<string | undefined>;
   /** system is the name of the storage system as configured in ScaleIO. */
   system: Input<string>;
   /** volumeName is the name of a volume already created in the ScaleIO system that is associated with this volume source. */
-  volumeName?: Input<string>;
+  volumeName?: Input<string | undefined>;
 }
 
 export interface SubscriptionSpecConfigVolumesSecret {
   /** defaultMode is Optional: mode bits used to set permissions on created files by default. */
-  defaultMode?: Input<number>;
+  defaultMode?: Input<number | undefined>;
   /** items If unspecified, each key-value pair in the Data field of the referenced Secret will be projected into the volume as a file whose name is the key and content is the value. */
-  items?: Input<Input<SubscriptionSpecConfigVolumesSecretItems>[]>;
+  items?: Input<Input<SubscriptionSpecConfigVolumesSecretItems>[] | undefined>;
   /** optional field specify whether the Secret or its keys must be defined */
-  optional?: Input<boolean>;
+  optional?: Input<boolean | undefined>;
   /** secretName is the name of the secret in the pod's namespace to use. */
-  secretName?: Input<string>;
+  secretName?: Input<string | undefined>;
 }
 
 export interface SubscriptionSpecConfigVolumesStorageos {
   /** fsType is the filesystem type to mount. */
-  fsType?: Input<string>;
+  fsType?: Input<string | undefined>;
   /** readOnly defaults to false (read/write). */
-  readOnly?: Input<boolean>;
+  readOnly?: Input<boolean | undefined>;
   /** secretRef specifies the secret to use for obtaining the StorageOS API credentials. */
-  secretRef?: Input<SubscriptionSpecConfigVolumesRbdSecretRef>;
+  secretRef?: Input<SubscriptionSpecConfigVolumesRbdSecretRef | undefined>;
   /** volumeName is the human-readable name of the StorageOS volume. */
-  volumeName?: Input<string>;
+  volumeName?: Input<string | undefined>;
   /** volumeNamespace specifies the scope of the volume within StorageOS. */
-  volumeNamespace?: Input<string>;
+  volumeNamespace?: Input<string | undefined>;
 }
 
 export interface SubscriptionSpecConfigVolumesVsphereVolume {
   /** fsType is filesystem type to mount. */
-  fsType?: Input<string>;
+  fsType?: Input<string | undefined>;
   /** storagePolicyID is the storage Policy Based Management (SPBM) profile ID associated with the StoragePolicyName. */
-  storagePolicyID?: Input<string>;
+  storagePolicyID?: Input<string | undefined>;
   /** storagePolicyName is the storage Policy Based Management (SPBM) profile name. */
-  storagePolicyName?: Input<string>;
+  storagePolicyName?: Input<string | undefined>;
   /** volumePath is the path that identifies vSphere volume vmdk */
   volumePath: Input<string>;
 }
 
 export interface SubscriptionSpecConfigVolumes {
   /** awsElasticBlockStore represents an AWS Disk resource that is attached to a kubelet's host machine and then exposed to the pod. */
-  awsElasticBlockStore?: Input<SubscriptionSpecConfigVolumesAwsElasticBlockStore>;
+  awsElasticBlockStore?: Input<SubscriptionSpecConfigVolumesAwsElasticBlockStore | undefined>;
   /** azureDisk represents an Azure Data Disk mount on the host and bind mount to the pod. */
-  azureDisk?: Input<SubscriptionSpecConfigVolumesAzureDisk>;
+  azureDisk?: Input<SubscriptionSpecConfigVolumesAzureDisk | undefined>;
   /** azureFile represents an Azure File Service mount on the host and bind mount to the pod. */
-  azureFile?: Input<SubscriptionSpecConfigVolumesAzureFile>;
+  azureFile?: Input<SubscriptionSpecConfigVolumesAzureFile | undefined>;
   /** cephFS represents a Ceph FS mount on the host that shares a pod's lifetime. */
-  cephfs?: Input<SubscriptionSpecConfigVolumesCephfs>;
+  cephfs?: Input<SubscriptionSpecConfigVolumesCephfs | undefined>;
   /** cinder represents a cinder volume attached and mounted on kubelets host machine. */
-  cinder?: Input<SubscriptionSpecConfigVolumesCinder>;
+  cinder?: Input<SubscriptionSpecConfigVolumesCinder | undefined>;
   /** configMap represents a configMap that should populate this volume */
-  configMap?: Input<SubscriptionSpecConfigVolumesConfigMap>;
+  configMap?: Input<SubscriptionSpecConfigVolumesConfigMap | undefined>;
   /** csi (Container Storage Interface) represents ephemeral storage that is handled by certain external CSI drivers. */
-  csi?: Input<SubscriptionSpecConfigVolumesCsi>;
+  csi?: Input<SubscriptionSpecConfigVolumesCsi | undefined>;
   /** downwardAPI represents downward API about the pod that should populate this volume */
-  downwardAPI?: Input<SubscriptionSpecConfigVolumesDownwardAPI>;
+  downwardAPI?: Input<SubscriptionSpecConfigVolumesDownwardAPI | undefined>;
   /** emptyDir represents a temporary directory that shares a pod's lifetime. */
-  emptyDir?: Input<SubscriptionSpecConfigVolumesEmptyDir>;
+  emptyDir?: Input<SubscriptionSpecConfigVolumesEmptyDir | undefined>;
   /** ephemeral represents a volume that is handled by a cluster storage driver. */
-  ephemeral?: Input<SubscriptionSpecConfigVolumesEphemeral>;
+  ephemeral?: Input<SubscriptionSpecConfigVolumesEphemeral | undefined>;
   /** fc represents a Fibre Channel resource that is attached to a kubelet's host machine and then exposed to the pod. */
-  fc?: Input<SubscriptionSpecConfigVolumesFc>;
+  fc?: Input<SubscriptionSpecConfigVolumesFc | undefined>;
   /** flexVolume represents a generic volume resource that is provisioned/attached using an exec based plugin. */
-  flexVolume?: Input<SubscriptionSpecConfigVolumesFlexVolume>;
+  flexVolume?: Input<SubscriptionSpecConfigVolumesFlexVolume | undefined>;
   /** flocker represents a Flocker volume attached to a kubelet's host machine. */
-  flocker?: Input<SubscriptionSpecConfigVolumesFlocker>;
+  flocker?: Input<SubscriptionSpecConfigVolumesFlocker | undefined>;
   /** gcePersistentDisk represents a GCE Disk resource that is attached to a kubelet's host machine and then exposed to the pod. */
-  gcePersistentDisk?: Input<SubscriptionSpecConfigVolumesGcePersistentDisk>;
+  gcePersistentDisk?: Input<SubscriptionSpecConfigVolumesGcePersistentDisk | undefined>;
   /** gitRepo represents a git repository at a particular revision. */
-  gitRepo?: Input<SubscriptionSpecConfigVolumesGitRepo>;
+  gitRepo?: Input<SubscriptionSpecConfigVolumesGitRepo | undefined>;
   /** glusterfs represents a Glusterfs mount on the host that shares a pod's lifetime. */
-  glusterfs?: Input<SubscriptionSpecConfigVolumesGlusterfs>;
+  glusterfs?: Input<SubscriptionSpecConfigVolumesGlusterfs | undefined>;
   /** hostPath represents a pre-existing file or directory on the host machine that is directly exposed to the container. */
-  hostPath?: Input<SubscriptionSpecConfigVolumesHostPath>;
+  hostPath?: Input<SubscriptionSpecConfigVolumesHostPath | undefined>;
   /** image represents an OCI object (a container image or artifact) pulled and mounted on the kubelet's host machine. */
-  image?: Input<SubscriptionSpecConfigVolumesImage>;
+  image?: Input<SubscriptionSpecConfigVolumesImage | undefined>;
   /** iscsi represents an ISCSI Disk resource that is attached to a kubelet's host machine and then exposed to the pod. */
-  iscsi?: Input<SubscriptionSpecConfigVolumesIscsi>;
+  iscsi?: Input<SubscriptionSpecConfigVolumesIscsi | undefined>;
   /** name of the volume. */
   name: Input<string>;
   /** nfs represents an NFS mount on the host that shares a pod's lifetime More info: https://kubernetes.io/docs/concepts/storage/volumes#nfs */
-  nfs?: Input<SubscriptionSpecConfigVolumesNfs>;
+  nfs?: Input<SubscriptionSpecConfigVolumesNfs | undefined>;
   /** persistentVolumeClaimVolumeSource represents a reference to a PersistentVolumeClaim in the same namespace. */
-  persistentVolumeClaim?: Input<SubscriptionSpecConfigVolumesPersistentVolumeClaim>;
+  persistentVolumeClaim?: Input<SubscriptionSpecConfigVolumesPersistentVolumeClaim | undefined>;
   /** photonPersistentDisk represents a PhotonController persistent disk attached and mounted on kubelets host machine. */
-  photonPersistentDisk?: Input<SubscriptionSpecConfigVolumesPhotonPersistentDisk>;
+  photonPersistentDisk?: Input<SubscriptionSpecConfigVolumesPhotonPersistentDisk | undefined>;
   /** portworxVolume represents a portworx volume attached and mounted on kubelets host machine. */
-  portworxVolume?: Input<SubscriptionSpecConfigVolumesPortworxVolume>;
+  portworxVolume?: Input<SubscriptionSpecConfigVolumesPortworxVolume | undefined>;
   /** projected items for all in one resources secrets, configmaps, and downward API */
-  projected?: Input<SubscriptionSpecConfigVolumesProjected>;
+  projected?: Input<SubscriptionSpecConfigVolumesProjected | undefined>;
   /** quobyte represents a Quobyte mount on the host that shares a pod's lifetime. */
-  quobyte?: Input<SubscriptionSpecConfigVolumesQuobyte>;
+  quobyte?: Input<SubscriptionSpecConfigVolumesQuobyte | undefined>;
   /** rbd represents a Rados Block Device mount on the host that shares a pod's lifetime. */
-  rbd?: Input<SubscriptionSpecConfigVolumesRbd>;
+  rbd?: Input<SubscriptionSpecConfigVolumesRbd | undefined>;
   /** scaleIO represents a ScaleIO persistent volume attached and mounted on Kubernetes nodes. */
-  scaleIO?: Input<SubscriptionSpecConfigVolumesScaleIO>;
+  scaleIO?: Input<SubscriptionSpecConfigVolumesScaleIO | undefined>;
   /** secret represents a secret that should populate this volume. */
-  secret?: Input<SubscriptionSpecConfigVolumesSecret>;
+  secret?: Input<SubscriptionSpecConfigVolumesSecret | undefined>;
   /** storageOS represents a StorageOS volume attached and mounted on Kubernetes nodes. */
-  storageos?: Input<SubscriptionSpecConfigVolumesStorageos>;
+  storageos?: Input<SubscriptionSpecConfigVolumesStorageos | undefined>;
   /** vsphereVolume represents a vSphere volume attached and mounted on kubelets host machine. */
-  vsphereVolume?: Input<SubscriptionSpecConfigVolumesVsphereVolume>;
+  vsphereVolume?: Input<SubscriptionSpecConfigVolumesVsphereVolume | undefined>;
 }
 
 export interface SubscriptionSpecConfig {
   /** If specified, overrides the pod's scheduling constraints. */
-  affinity?: Input<SubscriptionSpecConfigAffinity>;
+  affinity?: Input<SubscriptionSpecConfigAffinity | undefined>;
   /** Annotations is an unstructured key value map stored with each Deployment, Pod, APIService in the Operator. */
-  annotations?: Input<{ [key: string]: Input<string> }>;
+  annotations?: Input<{ [key: string]: Input<string> } | undefined>;
   /** Env is a list of environment variables to set in the container. */
-  env?: Input<Input<SubscriptionSpecConfigEnv>[]>;
+  env?: Input<Input<SubscriptionSpecConfigEnv>[] | undefined>;
   /** EnvFrom is a list of sources to populate environment variables in the container. */
-  envFrom?: Input<Input<SubscriptionSpecConfigEnvFrom>[]>;
+  envFrom?: Input<Input<SubscriptionSpecConfigEnvFrom>[] | undefined>;
   /** NodeSelector is a selector which must be true for the pod to fit on a node. */
-  nodeSelector?: Input<{ [key: string]: Input<string> }>;
+  nodeSelector?: Input<{ [key: string]: Input<string> } | undefined>;
   /** Resources represents compute resources required by this container. */
-  resources?: Input<SubscriptionSpecConfigResources>;
+  resources?: Input<SubscriptionSpecConfigResources | undefined>;
   /** Selector is the label selector for pods to be configured. */
-  selector?: Input<SubscriptionSpecConfigSelector>;
+  selector?: Input<SubscriptionSpecConfigSelector | undefined>;
   /** Tolerations are the pod's tolerations. */
-  tolerations?: Input<Input<SubscriptionSpecConfigTolerations>[]>;
+  tolerations?: Input<Input<SubscriptionSpecConfigTolerations>[] | undefined>;
   /** List of VolumeMounts to set in the container. */
-  volumeMounts?: Input<Input<SubscriptionSpecConfigVolumeMounts>[]>;
+  volumeMounts?: Input<Input<SubscriptionSpecConfigVolumeMounts>[] | undefined>;
   /** List of Volumes to set in the podSpec. */
-  volumes?: Input<Input<SubscriptionSpecConfigVolumes>[]>;
+  volumes?: Input<Input<SubscriptionSpecConfigVolumes>[] | undefined>;
 }
 
 export interface SubscriptionSpec {
-  channel?: Input<string>;
+  channel?: Input<string | undefined>;
   /** SubscriptionConfig contains configuration specified for a subscription. */
-  config?: Input<SubscriptionSpecConfig>;
+  config?: Input<SubscriptionSpecConfig | undefined>;
   /** Approval is the user approval policy for an InstallPlan. */
-  installPlanApproval?: Input<string>;
+  installPlanApproval?: Input<string | undefined>;
   name: Input<string>;
   source: Input<string>;
   sourceNamespace: Input<string>;
-  startingCSV?: Input<string>;
+  startingCSV?: Input<string | undefined>;
 }

@@ -10,7 +10,7 @@ type Input<T> = pulumi.Input<T>;
 export interface OperatorGroupArgs {
   metadata?: Input<k8s.types.input.meta.v1.ObjectMeta>;
   /** OperatorGroupSpec is the spec for an OperatorGroup resource. */
-  spec?: Input<OperatorGroupSpec>;
+  spec?: Input<OperatorGroupSpec | undefined>;
 }
 
 /** OperatorGroup is the unit of multitenancy for OLM managed operators. */
@@ -29,23 +29,23 @@ export interface OperatorGroupSpecSelectorMatchExpressions {
   /** operator represents a key's relationship to a set of values. */
   operator: Input<string>;
   /** values is an array of string values. */
-  values?: Input<Input<string>[]>;
+  values?: Input<Input<string>[] | undefined>;
 }
 
 export interface OperatorGroupSpecSelector {
   /** matchExpressions is a list of label selector requirements. */
-  matchExpressions?: Input<Input<OperatorGroupSpecSelectorMatchExpressions>[]>;
+  matchExpressions?: Input<Input<OperatorGroupSpecSelectorMatchExpressions>[] | undefined>;
   /** matchLabels is a map of {key,value} pairs. */
-  matchLabels?: Input<{ [key: string]: Input<string> }>;
+  matchLabels?: Input<{ [key: string]: Input<string> } | undefined>;
 }
 
 export interface OperatorGroupSpec {
   /** Selector selects the OperatorGroup's target namespaces. */
-  selector?: Input<OperatorGroupSpecSelector>;
+  selector?: Input<OperatorGroupSpecSelector | undefined>;
   /** ServiceAccountName is the admin specified service account which will be used to deploy operator(s) in this operator group. */
-  serviceAccountName?: Input<string>;
+  serviceAccountName?: Input<string | undefined>;
   /** Static tells OLM not to update the OperatorGroup's providedAPIs annotation */
-  staticProvidedAPIs?: Input<boolean>;
+  staticProvidedAPIs?: Input<boolean | undefined>;
   /** TargetNamespaces is an explicit set of namespaces to target. */
-  targetNamespaces?: Input<Input<string>[]>;
+  targetNamespaces?: Input<Input<string>[] | undefined>;
 }

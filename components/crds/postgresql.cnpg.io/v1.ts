@@ -115,31 +115,31 @@ export interface BackupSpecCluster {
 
 export interface BackupSpecOnlineConfiguration {
   /** Control whether the I/O workload for the backup initial checkpoint will be limited, according to the `checkpoint_completion_target` setting on the PostgreSQL server. */
-  immediateCheckpoint?: Input<boolean>;
+  immediateCheckpoint?: Input<boolean | undefined>;
   /** If false, the function will return immediately after the backup is completed, without waiting for WAL to be archived. */
-  waitForArchive?: Input<boolean>;
+  waitForArchive?: Input<boolean | undefined>;
 }
 
 export interface BackupSpecPluginConfiguration {
   /** Name is the name of the plugin managing this backup */
   name: Input<string>;
   /** Parameters are the configuration parameters passed to the backup plugin for this backup */
-  parameters?: Input<{ [key: string]: Input<string> }>;
+  parameters?: Input<{ [key: string]: Input<string> } | undefined>;
 }
 
 export interface BackupSpec {
   /** The cluster to backup */
   cluster: Input<BackupSpecCluster>;
   /** The backup method to be used, possible options are `barmanObjectStore`, `volumeSnapshot` or `plugin`. */
-  method?: Input<"barmanObjectStore" | "volumeSnapshot" | "plugin">;
+  method?: Input<"barmanObjectStore" | "volumeSnapshot" | "plugin" | undefined>;
   /** Whether the default type of backup with volume snapshots is online/hot (`true`, default) or offline/cold (`false`) Overrides the default setting specified in the cluster field '.spec.backup.volumeS... */
-  online?: Input<boolean>;
+  online?: Input<boolean | undefined>;
   /** Configuration parameters to control the online/hot backup with volume snapshots Overrides the default settings specified in the cluster '.backup.volumeSnapshot.onlineConfiguration' stanza */
-  onlineConfiguration?: Input<BackupSpecOnlineConfiguration>;
+  onlineConfiguration?: Input<BackupSpecOnlineConfiguration | undefined>;
   /** Configuration parameters passed to the plugin managing this backup */
-  pluginConfiguration?: Input<BackupSpecPluginConfiguration>;
+  pluginConfiguration?: Input<BackupSpecPluginConfiguration | undefined>;
   /** The policy to decide which instance should perform this backup. */
-  target?: Input<"primary" | "prefer-standby">;
+  target?: Input<"primary" | "prefer-standby" | undefined>;
 }
 
 export interface ClusterSpecPodSelectorRefsSelectorMatchExpressions {
@@ -148,27 +148,27 @@ export interface ClusterSpecPodSelectorRefsSelectorMatchExpressions {
   /** operator represents a key's relationship to a set of values. */
   operator: Input<string>;
   /** values is an array of string values. */
-  values?: Input<Input<string>[]>;
+  values?: Input<Input<string>[] | undefined>;
 }
 
 export interface ClusterSpecPodSelectorRefsSelector {
   /** matchExpressions is a list of label selector requirements. */
-  matchExpressions?: Input<Input<ClusterSpecPodSelectorRefsSelectorMatchExpressions>[]>;
+  matchExpressions?: Input<Input<ClusterSpecPodSelectorRefsSelectorMatchExpressions>[] | undefined>;
   /** matchLabels is a map of {key,value} pairs. */
-  matchLabels?: Input<{ [key: string]: Input<string> }>;
+  matchLabels?: Input<{ [key: string]: Input<string> } | undefined>;
 }
 
 export interface ClusterSpecAffinityAdditionalPodAffinityRequiredDuringSchedulingIgnoredDuringExecution {
   /** A label query over a set of resources, in this case pods. */
-  labelSelector?: Input<ClusterSpecPodSelectorRefsSelector>;
+  labelSelector?: Input<ClusterSpecPodSelectorRefsSelector | undefined>;
   /** MatchLabelKeys is a set of pod label keys to select which pods will be taken into consideration. */
-  matchLabelKeys?: Input<Input<string>[]>;
+  matchLabelKeys?: Input<Input<string>[] | undefined>;
   /** MismatchLabelKeys is a set of pod label keys to select which pods will be taken into consideration. */
-  mismatchLabelKeys?: Input<Input<string>[]>;
+  mismatchLabelKeys?: Input<Input<string>[] | undefined>;
   /** A label query over the set of namespaces that the term applies to. */
-  namespaceSelector?: Input<ClusterSpecPodSelectorRefsSelector>;
+  namespaceSelector?: Input<ClusterSpecPodSelectorRefsSelector | undefined>;
   /** namespaces specifies a static list of namespace names that the term applies to. */
-  namespaces?: Input<Input<string>[]>;
+  namespaces?: Input<Input<string>[] | undefined>;
   /** This pod should be co-located (affinity) or not co-located (anti-affinity) with the pods matching the labelSelector in the specified namespaces, where co-located is defined as running on a node who... */
   topologyKey: Input<string>;
 }
@@ -182,16 +182,16 @@ export interface ClusterSpecAffinityAdditionalPodAffinityPreferredDuringScheduli
 
 export interface ClusterSpecAffinityAdditionalPodAffinity {
   /** The scheduler will prefer to schedule pods to nodes that satisfy the affinity expressions specified by this field, but it may choose a node that violates one or more of the expressions. */
-  preferredDuringSchedulingIgnoredDuringExecution?: Input<Input<ClusterSpecAffinityAdditionalPodAffinityPreferredDuringSchedulingIgnoredDuringExecution>[]>;
+  preferredDuringSchedulingIgnoredDuringExecution?: Input<Input<ClusterSpecAffinityAdditionalPodAffinityPreferredDuringSchedulingIgnoredDuringExecution>[] | undefined>;
   /** If the affinity requirements specified by this field are not met at scheduling time, the pod will not be scheduled onto the node. */
-  requiredDuringSchedulingIgnoredDuringExecution?: Input<Input<ClusterSpecAffinityAdditionalPodAffinityRequiredDuringSchedulingIgnoredDuringExecution>[]>;
+  requiredDuringSchedulingIgnoredDuringExecution?: Input<Input<ClusterSpecAffinityAdditionalPodAffinityRequiredDuringSchedulingIgnoredDuringExecution>[] | undefined>;
 }
 
 export interface ClusterSpecAffinityNodeAffinityPreferredDuringSchedulingIgnoredDuringExecutionPreference {
   /** A list of node selector requirements by node's labels. */
-  matchExpressions?: Input<Input<ClusterSpecPodSelectorRefsSelectorMatchExpressions>[]>;
+  matchExpressions?: Input<Input<ClusterSpecPodSelectorRefsSelectorMatchExpressions>[] | undefined>;
   /** A list of node selector requirements by node's fields. */
-  matchFields?: Input<Input<ClusterSpecPodSelectorRefsSelectorMatchExpressions>[]>;
+  matchFields?: Input<Input<ClusterSpecPodSelectorRefsSelectorMatchExpressions>[] | undefined>;
 }
 
 export interface ClusterSpecAffinityNodeAffinityPreferredDuringSchedulingIgnoredDuringExecution {
@@ -208,41 +208,41 @@ export interface ClusterSpecAffinityNodeAffinityRequiredDuringSchedulingIgnoredD
 
 export interface ClusterSpecAffinityNodeAffinity {
   /** The scheduler will prefer to schedule pods to nodes that satisfy the affinity expressions specified by this field, but it may choose a node that violates one or more of the expressions. */
-  preferredDuringSchedulingIgnoredDuringExecution?: Input<Input<ClusterSpecAffinityNodeAffinityPreferredDuringSchedulingIgnoredDuringExecution>[]>;
+  preferredDuringSchedulingIgnoredDuringExecution?: Input<Input<ClusterSpecAffinityNodeAffinityPreferredDuringSchedulingIgnoredDuringExecution>[] | undefined>;
   /** If the affinity requirements specified by this field are not met at scheduling time, the pod will not be scheduled onto the node. */
-  requiredDuringSchedulingIgnoredDuringExecution?: Input<ClusterSpecAffinityNodeAffinityRequiredDuringSchedulingIgnoredDuringExecution>;
+  requiredDuringSchedulingIgnoredDuringExecution?: Input<ClusterSpecAffinityNodeAffinityRequiredDuringSchedulingIgnoredDuringExecution | undefined>;
 }
 
 export interface ClusterSpecAffinityTolerations {
   /** Effect indicates the taint effect to match. */
-  effect?: Input<string>;
+  effect?: Input<string | undefined>;
   /** Key is the taint key that the toleration applies to. */
-  key?: Input<string>;
+  key?: Input<string | undefined>;
   /** Operator represents a key's relationship to the value. */
-  operator?: Input<string>;
+  operator?: Input<string | undefined>;
   /** TolerationSeconds represents the period of time the toleration (which must be of effect NoExecute, otherwise this field is ignored) tolerates the taint. */
-  tolerationSeconds?: Input<number>;
+  tolerationSeconds?: Input<number | undefined>;
   /** Value is the taint value the toleration matches to. */
-  value?: Input<string>;
+  value?: Input<string | undefined>;
 }
 
 export interface ClusterSpecAffinity {
   /** AdditionalPodAffinity allows to specify pod affinity terms to be passed to all the cluster's pods. */
-  additionalPodAffinity?: Input<ClusterSpecAffinityAdditionalPodAffinity>;
+  additionalPodAffinity?: Input<ClusterSpecAffinityAdditionalPodAffinity | undefined>;
   /** AdditionalPodAntiAffinity allows to specify pod anti-affinity terms to be added to the ones generated by the operator if EnablePodAntiAffinity is set to true (default) or to be used exclusively if ... */
-  additionalPodAntiAffinity?: Input<ClusterSpecAffinityAdditionalPodAffinity>;
+  additionalPodAntiAffinity?: Input<ClusterSpecAffinityAdditionalPodAffinity | undefined>;
   /** Activates anti-affinity for the pods. */
-  enablePodAntiAffinity?: Input<boolean>;
+  enablePodAntiAffinity?: Input<boolean | undefined>;
   /** NodeAffinity describes node affinity scheduling rules for the pod. */
-  nodeAffinity?: Input<ClusterSpecAffinityNodeAffinity>;
+  nodeAffinity?: Input<ClusterSpecAffinityNodeAffinity | undefined>;
   /** NodeSelector is map of key-value pairs used to define the nodes on which the pods can run. */
-  nodeSelector?: Input<{ [key: string]: Input<string> }>;
+  nodeSelector?: Input<{ [key: string]: Input<string> } | undefined>;
   /** PodAntiAffinityType allows the user to decide whether pod anti-affinity between cluster instance has to be considered a strong requirement during scheduling or not. */
-  podAntiAffinityType?: Input<string>;
+  podAntiAffinityType?: Input<string | undefined>;
   /** Tolerations is a list of Tolerations that should be set for all the pods, in order to allow them to run on tainted nodes. */
-  tolerations?: Input<Input<ClusterSpecAffinityTolerations>[]>;
+  tolerations?: Input<Input<ClusterSpecAffinityTolerations>[] | undefined>;
   /** TopologyKey to use for anti-affinity configuration. */
-  topologyKey?: Input<string>;
+  topologyKey?: Input<string | undefined>;
 }
 
 export interface ClusterSpecMonitoringCustomQueriesSecret {
@@ -254,120 +254,120 @@ export interface ClusterSpecMonitoringCustomQueriesSecret {
 
 export interface ClusterSpecBackupBarmanObjectStoreAzureCredentials {
   /** The connection string to be used */
-  connectionString?: Input<ClusterSpecMonitoringCustomQueriesSecret>;
+  connectionString?: Input<ClusterSpecMonitoringCustomQueriesSecret | undefined>;
   /** Use the Azure AD based authentication without providing explicitly the keys. */
-  inheritFromAzureAD?: Input<boolean>;
+  inheritFromAzureAD?: Input<boolean | undefined>;
   /** The storage account where to upload data */
-  storageAccount?: Input<ClusterSpecMonitoringCustomQueriesSecret>;
+  storageAccount?: Input<ClusterSpecMonitoringCustomQueriesSecret | undefined>;
   /** The storage account key to be used in conjunction with the storage account name */
-  storageKey?: Input<ClusterSpecMonitoringCustomQueriesSecret>;
+  storageKey?: Input<ClusterSpecMonitoringCustomQueriesSecret | undefined>;
   /** A shared-access-signature to be used in conjunction with the storage account name */
-  storageSasToken?: Input<ClusterSpecMonitoringCustomQueriesSecret>;
+  storageSasToken?: Input<ClusterSpecMonitoringCustomQueriesSecret | undefined>;
   /** Use the default Azure authentication flow, which includes DefaultAzureCredential. */
-  useDefaultAzureCredentials?: Input<boolean>;
+  useDefaultAzureCredentials?: Input<boolean | undefined>;
 }
 
 export interface ClusterSpecBackupBarmanObjectStoreData {
   /** AdditionalCommandArgs represents additional arguments that can be appended to the 'barman-cloud-backup' command-line invocation. */
-  additionalCommandArgs?: Input<Input<string>[]>;
+  additionalCommandArgs?: Input<Input<string>[] | undefined>;
   /** Compress a backup file (a tar file per tablespace) while streaming it to the object store. */
-  compression?: Input<"bzip2" | "gzip" | "lz4" | "snappy">;
+  compression?: Input<"bzip2" | "gzip" | "lz4" | "snappy" | undefined>;
   /** Whenever to force the encryption of files (if the bucket is not already configured for that). */
-  encryption?: Input<"AES256" | "aws:kms">;
+  encryption?: Input<"AES256" | "aws:kms" | undefined>;
   /** Control whether the I/O workload for the backup initial checkpoint will be limited, according to the `checkpoint_completion_target` setting on the PostgreSQL server. */
-  immediateCheckpoint?: Input<boolean>;
+  immediateCheckpoint?: Input<boolean | undefined>;
   /** The number of parallel jobs to be used to upload the backup, defaults to 2 */
-  jobs?: Input<number>;
+  jobs?: Input<number | undefined>;
   /** Additional arguments that can be appended to the 'barman-cloud-restore' command-line invocation. */
-  restoreAdditionalCommandArgs?: Input<Input<string>[]>;
+  restoreAdditionalCommandArgs?: Input<Input<string>[] | undefined>;
 }
 
 export interface ClusterSpecBackupBarmanObjectStoreGoogleCredentials {
   /** The secret containing the Google Cloud Storage JSON file with the credentials */
-  applicationCredentials?: Input<ClusterSpecMonitoringCustomQueriesSecret>;
+  applicationCredentials?: Input<ClusterSpecMonitoringCustomQueriesSecret | undefined>;
   /** If set to true, will presume that it's running inside a GKE environment, default to false. */
-  gkeEnvironment?: Input<boolean>;
+  gkeEnvironment?: Input<boolean | undefined>;
 }
 
 export interface ClusterSpecBackupBarmanObjectStoreS3Credentials {
   /** The reference to the access key id */
-  accessKeyId?: Input<ClusterSpecMonitoringCustomQueriesSecret>;
+  accessKeyId?: Input<ClusterSpecMonitoringCustomQueriesSecret | undefined>;
   /** Use the role based authentication without providing explicitly the keys. */
-  inheritFromIAMRole?: Input<boolean>;
+  inheritFromIAMRole?: Input<boolean | undefined>;
   /** The reference to the secret containing the region name */
-  region?: Input<ClusterSpecMonitoringCustomQueriesSecret>;
+  region?: Input<ClusterSpecMonitoringCustomQueriesSecret | undefined>;
   /** The reference to the secret access key */
-  secretAccessKey?: Input<ClusterSpecMonitoringCustomQueriesSecret>;
+  secretAccessKey?: Input<ClusterSpecMonitoringCustomQueriesSecret | undefined>;
   /** The references to the session key */
-  sessionToken?: Input<ClusterSpecMonitoringCustomQueriesSecret>;
+  sessionToken?: Input<ClusterSpecMonitoringCustomQueriesSecret | undefined>;
 }
 
 export interface ClusterSpecBackupBarmanObjectStoreWal {
   /** Additional arguments that can be appended to the 'barman-cloud-wal-archive' command-line invocation. */
-  archiveAdditionalCommandArgs?: Input<Input<string>[]>;
+  archiveAdditionalCommandArgs?: Input<Input<string>[] | undefined>;
   /** Compress a WAL file before sending it to the object store. */
-  compression?: Input<"bzip2" | "gzip" | "lz4" | "snappy" | "xz" | "zstd">;
+  compression?: Input<"bzip2" | "gzip" | "lz4" | "snappy" | "xz" | "zstd" | undefined>;
   /** Whenever to force the encryption of files (if the bucket is not already configured for that). */
-  encryption?: Input<"AES256" | "aws:kms">;
+  encryption?: Input<"AES256" | "aws:kms" | undefined>;
   /** Number of WAL files to be either archived in parallel (when the PostgreSQL instance is archiving to a backup object store) or restored in parallel (when a PostgreSQL standby is fetching WAL files f... */
-  maxParallel?: Input<number>;
+  maxParallel?: Input<number | undefined>;
   /** Additional arguments that can be appended to the 'barman-cloud-wal-restore' command-line invocation. */
-  restoreAdditionalCommandArgs?: Input<Input<string>[]>;
+  restoreAdditionalCommandArgs?: Input<Input<string>[] | undefined>;
 }
 
 export interface ClusterSpecBackupBarmanObjectStore {
   /** The credentials to use to upload data to Azure Blob Storage */
-  azureCredentials?: Input<ClusterSpecBackupBarmanObjectStoreAzureCredentials>;
+  azureCredentials?: Input<ClusterSpecBackupBarmanObjectStoreAzureCredentials | undefined>;
   /** The configuration to be used to backup the data files When not defined, base backups files will be stored uncompressed and may be unencrypted in the object store, according to the bucket default po... */
-  data?: Input<ClusterSpecBackupBarmanObjectStoreData>;
+  data?: Input<ClusterSpecBackupBarmanObjectStoreData | undefined>;
   /** The path where to store the backup (i.e. */
   destinationPath: Input<string>;
   /** EndpointCA store the CA bundle of the barman endpoint. */
-  endpointCA?: Input<ClusterSpecMonitoringCustomQueriesSecret>;
+  endpointCA?: Input<ClusterSpecMonitoringCustomQueriesSecret | undefined>;
   /** Endpoint to be used to upload data to the cloud, overriding the automatic endpoint discovery */
-  endpointURL?: Input<string>;
+  endpointURL?: Input<string | undefined>;
   /** The credentials to use to upload data to Google Cloud Storage */
-  googleCredentials?: Input<ClusterSpecBackupBarmanObjectStoreGoogleCredentials>;
+  googleCredentials?: Input<ClusterSpecBackupBarmanObjectStoreGoogleCredentials | undefined>;
   /** HistoryTags is a list of key value pairs that will be passed to the Barman --history-tags option. */
-  historyTags?: Input<{ [key: string]: Input<string> }>;
+  historyTags?: Input<{ [key: string]: Input<string> } | undefined>;
   /** The credentials to use to upload data to S3 */
-  s3Credentials?: Input<ClusterSpecBackupBarmanObjectStoreS3Credentials>;
+  s3Credentials?: Input<ClusterSpecBackupBarmanObjectStoreS3Credentials | undefined>;
   /** The server name on S3, the cluster name is used if this parameter is omitted */
-  serverName?: Input<string>;
+  serverName?: Input<string | undefined>;
   /** Tags is a list of key value pairs that will be passed to the Barman --tags option. */
-  tags?: Input<{ [key: string]: Input<string> }>;
+  tags?: Input<{ [key: string]: Input<string> } | undefined>;
   /** The configuration for the backup of the WAL stream. */
-  wal?: Input<ClusterSpecBackupBarmanObjectStoreWal>;
+  wal?: Input<ClusterSpecBackupBarmanObjectStoreWal | undefined>;
 }
 
 export interface ClusterSpecBackupVolumeSnapshot {
   /** Annotations key-value pairs that will be added to .metadata.annotations snapshot resources. */
-  annotations?: Input<{ [key: string]: Input<string> }>;
+  annotations?: Input<{ [key: string]: Input<string> } | undefined>;
   /** ClassName specifies the Snapshot Class to be used for PG_DATA PersistentVolumeClaim. */
-  className?: Input<string>;
+  className?: Input<string | undefined>;
   /** Labels are key-value pairs that will be added to .metadata.labels snapshot resources. */
-  labels?: Input<{ [key: string]: Input<string> }>;
+  labels?: Input<{ [key: string]: Input<string> } | undefined>;
   /** Whether the default type of backup with volume snapshots is online/hot (`true`, default) or offline/cold (`false`) */
-  online?: Input<boolean>;
+  online?: Input<boolean | undefined>;
   /** Configuration parameters to control the online/hot backup with volume snapshots */
-  onlineConfiguration?: Input<BackupSpecOnlineConfiguration>;
+  onlineConfiguration?: Input<BackupSpecOnlineConfiguration | undefined>;
   /** SnapshotOwnerReference indicates the type of owner reference the snapshot should have */
-  snapshotOwnerReference?: Input<"none" | "cluster" | "backup">;
+  snapshotOwnerReference?: Input<"none" | "cluster" | "backup" | undefined>;
   /** TablespaceClassName specifies the Snapshot Class to be used for the tablespaces. */
-  tablespaceClassName?: Input<{ [key: string]: Input<string> }>;
+  tablespaceClassName?: Input<{ [key: string]: Input<string> } | undefined>;
   /** WalClassName specifies the Snapshot Class to be used for the PG_WAL PersistentVolumeClaim. */
-  walClassName?: Input<string>;
+  walClassName?: Input<string | undefined>;
 }
 
 export interface ClusterSpecBackup {
   /** The configuration for the barman-cloud tool suite */
-  barmanObjectStore?: Input<ClusterSpecBackupBarmanObjectStore>;
+  barmanObjectStore?: Input<ClusterSpecBackupBarmanObjectStore | undefined>;
   /** RetentionPolicy is the retention policy to be used for backups and WALs (i.e. */
-  retentionPolicy?: Input<string>;
+  retentionPolicy?: Input<string | undefined>;
   /** The policy to decide which instance should perform backups. */
-  target?: Input<"primary" | "prefer-standby">;
+  target?: Input<"primary" | "prefer-standby" | undefined>;
   /** VolumeSnapshot provides the configuration for the execution of volume snapshot backups. */
-  volumeSnapshot?: Input<ClusterSpecBackupVolumeSnapshot>;
+  volumeSnapshot?: Input<ClusterSpecBackupVolumeSnapshot | undefined>;
 }
 
 export interface ClusterSpecBootstrapInitdbImportSource {
@@ -379,21 +379,21 @@ export interface ClusterSpecBootstrapInitdbImport {
   /** The databases to import */
   databases: Input<Input<string>[]>;
   /** List of custom options to pass to the `pg_dump` command. */
-  pgDumpExtraOptions?: Input<Input<string>[]>;
+  pgDumpExtraOptions?: Input<Input<string>[] | undefined>;
   /** Custom options to pass to the `pg_restore` command during the `data` section. */
-  pgRestoreDataOptions?: Input<Input<string>[]>;
+  pgRestoreDataOptions?: Input<Input<string>[] | undefined>;
   /** List of custom options to pass to the `pg_restore` command. */
-  pgRestoreExtraOptions?: Input<Input<string>[]>;
+  pgRestoreExtraOptions?: Input<Input<string>[] | undefined>;
   /** Custom options to pass to the `pg_restore` command during the `post-data` section. */
-  pgRestorePostdataOptions?: Input<Input<string>[]>;
+  pgRestorePostdataOptions?: Input<Input<string>[] | undefined>;
   /** Custom options to pass to the `pg_restore` command during the `pre-data` section. */
-  pgRestorePredataOptions?: Input<Input<string>[]>;
+  pgRestorePredataOptions?: Input<Input<string>[] | undefined>;
   /** List of SQL queries to be executed as a superuser in the application database right after is imported - to be used with extreme care (by default empty). */
-  postImportApplicationSQL?: Input<Input<string>[]>;
+  postImportApplicationSQL?: Input<Input<string>[] | undefined>;
   /** The roles to import */
-  roles?: Input<Input<string>[]>;
+  roles?: Input<Input<string>[] | undefined>;
   /** When set to true, only the `pre-data` and `post-data` sections of `pg_restore` are invoked, avoiding data import. */
-  schemaOnly?: Input<boolean>;
+  schemaOnly?: Input<boolean | undefined>;
   /** The source of the import */
   source: Input<ClusterSpecBootstrapInitdbImportSource>;
   /** The import type. */
@@ -402,96 +402,96 @@ export interface ClusterSpecBootstrapInitdbImport {
 
 export interface ClusterSpecBootstrapInitdbPostInitSQLRefs {
   /** ConfigMapRefs holds a list of references to ConfigMaps */
-  configMapRefs?: Input<Input<ClusterSpecMonitoringCustomQueriesSecret>[]>;
+  configMapRefs?: Input<Input<ClusterSpecMonitoringCustomQueriesSecret>[] | undefined>;
   /** SecretRefs holds a list of references to Secrets */
-  secretRefs?: Input<Input<ClusterSpecMonitoringCustomQueriesSecret>[]>;
+  secretRefs?: Input<Input<ClusterSpecMonitoringCustomQueriesSecret>[] | undefined>;
 }
 
 export interface ClusterSpecBootstrapInitdb {
   /** Specifies the locale name when the builtin provider is used. */
-  builtinLocale?: Input<string>;
+  builtinLocale?: Input<string | undefined>;
   /** Whether data checksums are enabled on data pages, to help detect corruption by the I/O system that would otherwise be silent (default: `false` before PostgreSQL 18, `true` from PostgreSQL 18 on, ma... */
-  dataChecksums?: Input<boolean>;
+  dataChecksums?: Input<boolean | undefined>;
   /** Name of the database used by the application. */
-  database?: Input<string>;
+  database?: Input<string | undefined>;
   /** The value to be passed as option `--encoding` for initdb (default:`UTF8`) */
-  encoding?: Input<string>;
+  encoding?: Input<string | undefined>;
   /** Specifies the ICU locale when the ICU provider is used. */
-  icuLocale?: Input<string>;
+  icuLocale?: Input<string | undefined>;
   /** Specifies additional collation rules to customize the behavior of the default collation. */
-  icuRules?: Input<string>;
+  icuRules?: Input<string | undefined>;
   /** Bootstraps the new cluster by importing data from an existing PostgreSQL instance using logical backup (`pg_dump` and `pg_restore`) */
-  import?: Input<ClusterSpecBootstrapInitdbImport>;
+  import?: Input<ClusterSpecBootstrapInitdbImport | undefined>;
   /** Sets the default collation order and character classification in the new database. */
-  locale?: Input<string>;
+  locale?: Input<string | undefined>;
   /** The value to be passed as option `--lc-ctype` for initdb (default:`C`) */
-  localeCType?: Input<string>;
+  localeCType?: Input<string | undefined>;
   /** The value to be passed as option `--lc-collate` for initdb (default:`C`) */
-  localeCollate?: Input<string>;
+  localeCollate?: Input<string | undefined>;
   /** This option sets the locale provider for databases created in the new cluster. */
-  localeProvider?: Input<string>;
+  localeProvider?: Input<string | undefined>;
   /** The list of options that must be passed to initdb when creating the cluster. */
-  options?: Input<Input<string>[]>;
+  options?: Input<Input<string>[] | undefined>;
   /** Name of the owner of the database in the instance to be used by applications. */
-  owner?: Input<string>;
+  owner?: Input<string | undefined>;
   /** List of SQL queries to be executed as a superuser in the application database right after the cluster has been created - to be used with extreme care (by default empty) */
-  postInitApplicationSQL?: Input<Input<string>[]>;
+  postInitApplicationSQL?: Input<Input<string>[] | undefined>;
   /** List of references to ConfigMaps or Secrets containing SQL files to be executed as a superuser in the application database right after the cluster has been created. */
-  postInitApplicationSQLRefs?: Input<ClusterSpecBootstrapInitdbPostInitSQLRefs>;
+  postInitApplicationSQLRefs?: Input<ClusterSpecBootstrapInitdbPostInitSQLRefs | undefined>;
   /** List of SQL queries to be executed as a superuser in the `postgres` database right after the cluster has been created - to be used with extreme care (by default empty) */
-  postInitSQL?: Input<Input<string>[]>;
+  postInitSQL?: Input<Input<string>[] | undefined>;
   /** List of references to ConfigMaps or Secrets containing SQL files to be executed as a superuser in the `postgres` database right after the cluster has been created. */
-  postInitSQLRefs?: Input<ClusterSpecBootstrapInitdbPostInitSQLRefs>;
+  postInitSQLRefs?: Input<ClusterSpecBootstrapInitdbPostInitSQLRefs | undefined>;
   /** List of SQL queries to be executed as a superuser in the `template1` database right after the cluster has been created - to be used with extreme care (by default empty) */
-  postInitTemplateSQL?: Input<Input<string>[]>;
+  postInitTemplateSQL?: Input<Input<string>[] | undefined>;
   /** List of references to ConfigMaps or Secrets containing SQL files to be executed as a superuser in the `template1` database right after the cluster has been created. */
-  postInitTemplateSQLRefs?: Input<ClusterSpecBootstrapInitdbPostInitSQLRefs>;
+  postInitTemplateSQLRefs?: Input<ClusterSpecBootstrapInitdbPostInitSQLRefs | undefined>;
   /** Name of the secret containing the initial credentials for the owner of the user database. */
-  secret?: Input<BackupSpecCluster>;
+  secret?: Input<BackupSpecCluster | undefined>;
   /** The value in megabytes (1 to 1024) to be passed to the `--wal-segsize` option for initdb (default: empty, resulting in PostgreSQL default: 16MB) */
-  walSegmentSize?: Input<number>;
+  walSegmentSize?: Input<number | undefined>;
 }
 
 export interface ClusterSpecBootstrapPgBasebackup {
   /** Name of the database used by the application. */
-  database?: Input<string>;
+  database?: Input<string | undefined>;
   /** Name of the owner of the database in the instance to be used by applications. */
-  owner?: Input<string>;
+  owner?: Input<string | undefined>;
   /** Name of the secret containing the initial credentials for the owner of the user database. */
-  secret?: Input<BackupSpecCluster>;
+  secret?: Input<BackupSpecCluster | undefined>;
   /** The name of the server of which we need to take a physical backup */
   source: Input<string>;
 }
 
 export interface ClusterSpecBootstrapRecoveryBackup {
   /** EndpointCA store the CA bundle of the barman endpoint. */
-  endpointCA?: Input<ClusterSpecMonitoringCustomQueriesSecret>;
+  endpointCA?: Input<ClusterSpecMonitoringCustomQueriesSecret | undefined>;
   /** Name of the referent. */
   name: Input<string>;
 }
 
 export interface ClusterSpecBootstrapRecoveryRecoveryTarget {
   /** The ID of the backup from which to start the recovery process. */
-  backupID?: Input<string>;
+  backupID?: Input<string | undefined>;
   /** Set the target to be exclusive. */
-  exclusive?: Input<boolean>;
+  exclusive?: Input<boolean | undefined>;
   /** End recovery as soon as a consistent state is reached */
-  targetImmediate?: Input<boolean>;
+  targetImmediate?: Input<boolean | undefined>;
   /** The target LSN (Log Sequence Number) */
-  targetLSN?: Input<string>;
+  targetLSN?: Input<string | undefined>;
   /** The target name (to be previously created with `pg_create_restore_point`) */
-  targetName?: Input<string>;
+  targetName?: Input<string | undefined>;
   /** The target timeline ("latest" or a positive integer) */
-  targetTLI?: Input<string>;
+  targetTLI?: Input<string | undefined>;
   /** The target time as a timestamp in RFC3339 format or PostgreSQL timestamp format. */
-  targetTime?: Input<string>;
+  targetTime?: Input<string | undefined>;
   /** The target transaction ID */
-  targetXID?: Input<string>;
+  targetXID?: Input<string | undefined>;
 }
 
 export interface ClusterSpecStoragePvcTemplateDataSource {
   /** APIGroup is the group for the resource being referenced. */
-  apiGroup?: Input<string>;
+  apiGroup?: Input<string | undefined>;
   /** Kind is the type of resource being referenced */
   kind: Input<string>;
   /** Name is the name of resource being referenced */
@@ -502,62 +502,62 @@ export interface ClusterSpecBootstrapRecoveryVolumeSnapshots {
   /** Configuration of the storage of the instances */
   storage: Input<ClusterSpecStoragePvcTemplateDataSource>;
   /** Configuration of the storage for PostgreSQL tablespaces */
-  tablespaceStorage?: Input<{ [key: string]: Input<ClusterSpecStoragePvcTemplateDataSource> }>;
+  tablespaceStorage?: Input<{ [key: string]: Input<ClusterSpecStoragePvcTemplateDataSource> } | undefined>;
   /** Configuration of the storage for PostgreSQL WAL (Write-Ahead Log) */
-  walStorage?: Input<ClusterSpecStoragePvcTemplateDataSource>;
+  walStorage?: Input<ClusterSpecStoragePvcTemplateDataSource | undefined>;
 }
 
 export interface ClusterSpecBootstrapRecovery {
   /** The backup object containing the physical base backup from which to initiate the recovery procedure. */
-  backup?: Input<ClusterSpecBootstrapRecoveryBackup>;
+  backup?: Input<ClusterSpecBootstrapRecoveryBackup | undefined>;
   /** Name of the database used by the application. */
-  database?: Input<string>;
+  database?: Input<string | undefined>;
   /** Name of the owner of the database in the instance to be used by applications. */
-  owner?: Input<string>;
+  owner?: Input<string | undefined>;
   /** By default, the recovery process applies all the available WAL files in the archive (full recovery). */
-  recoveryTarget?: Input<ClusterSpecBootstrapRecoveryRecoveryTarget>;
+  recoveryTarget?: Input<ClusterSpecBootstrapRecoveryRecoveryTarget | undefined>;
   /** Name of the secret containing the initial credentials for the owner of the user database. */
-  secret?: Input<BackupSpecCluster>;
+  secret?: Input<BackupSpecCluster | undefined>;
   /** The external cluster whose backup we will restore. */
-  source?: Input<string>;
+  source?: Input<string | undefined>;
   /** The static PVC data source(s) from which to initiate the recovery procedure. */
-  volumeSnapshots?: Input<ClusterSpecBootstrapRecoveryVolumeSnapshots>;
+  volumeSnapshots?: Input<ClusterSpecBootstrapRecoveryVolumeSnapshots | undefined>;
 }
 
 export interface ClusterSpecBootstrap {
   /** Bootstrap the cluster via initdb */
-  initdb?: Input<ClusterSpecBootstrapInitdb>;
+  initdb?: Input<ClusterSpecBootstrapInitdb | undefined>;
   /** Bootstrap the cluster taking a physical backup of another compatible PostgreSQL instance */
-  pg_basebackup?: Input<ClusterSpecBootstrapPgBasebackup>;
+  pg_basebackup?: Input<ClusterSpecBootstrapPgBasebackup | undefined>;
   /** Bootstrap the cluster from a backup */
-  recovery?: Input<ClusterSpecBootstrapRecovery>;
+  recovery?: Input<ClusterSpecBootstrapRecovery | undefined>;
 }
 
 export interface ClusterSpecCertificates {
   /** The secret containing the Client CA certificate. */
-  clientCASecret?: Input<string>;
+  clientCASecret?: Input<string | undefined>;
   /** The secret of type kubernetes.io/tls containing the client certificate to authenticate as the `streaming_replica` user. */
-  replicationTLSSecret?: Input<string>;
+  replicationTLSSecret?: Input<string | undefined>;
   /** The list of the server alternative DNS names to be added to the generated server TLS certificates, when required. */
-  serverAltDNSNames?: Input<Input<string>[]>;
+  serverAltDNSNames?: Input<Input<string>[] | undefined>;
   /** The secret containing the Server CA certificate. */
-  serverCASecret?: Input<string>;
+  serverCASecret?: Input<string | undefined>;
   /** The secret of type kubernetes.io/tls containing the server TLS certificate and key that will be set as `ssl_cert_file` and `ssl_key_file` so that clients can connect to postgres securely. */
-  serverTLSSecret?: Input<string>;
+  serverTLSSecret?: Input<string | undefined>;
 }
 
 export interface ClusterSpecExternalClustersSslKey {
   /** The key to select from the ConfigMap's Data field. */
   key: Input<string>;
   /** Name of the referent. */
-  name?: Input<string>;
+  name?: Input<string | undefined>;
   /** Specify whether the ConfigMap or its key must be defined */
-  optional?: Input<boolean>;
+  optional?: Input<boolean | undefined>;
 }
 
 export interface ClusterSpecEnvValueFromFieldRef {
   /** Version of the schema the FieldPath is written in terms of, defaults to "v1". */
-  apiVersion?: Input<string>;
+  apiVersion?: Input<string | undefined>;
   /** Path of the field to select in the specified API version. */
   fieldPath: Input<string>;
 }
@@ -566,7 +566,7 @@ export interface ClusterSpecEnvValueFromFileKeyRef {
   /** The key within the env file. */
   key: Input<string>;
   /** Specify whether the file or its key must be defined. */
-  optional?: Input<boolean>;
+  optional?: Input<boolean | undefined>;
   /** The path within the volume from which to select the file. */
   path: Input<string>;
   /** The name of the volume mount containing the env file. */
@@ -575,142 +575,142 @@ export interface ClusterSpecEnvValueFromFileKeyRef {
 
 export interface ClusterSpecEnvValueFromResourceFieldRef {
   /** Container name: required for volumes, optional for env vars */
-  containerName?: Input<string>;
+  containerName?: Input<string | undefined>;
   /** Specifies the output format of the exposed resources, defaults to "1" */
-  divisor?: Input<number | string>;
+  divisor?: Input<number | string | undefined>;
   /** Required: resource to select */
   resource: Input<string>;
 }
 
 export interface ClusterSpecEnvValueFrom {
   /** Selects a key of a ConfigMap. */
-  configMapKeyRef?: Input<ClusterSpecExternalClustersSslKey>;
+  configMapKeyRef?: Input<ClusterSpecExternalClustersSslKey | undefined>;
   /** Selects a field of the pod: supports metadata.name, metadata.namespace, `metadata.labels['<KEY>']`, `metadata.annotations['<KEY>']`, spec.nodeName, spec.serviceAccountName, status.hostIP, status.po... */
-  fieldRef?: Input<ClusterSpecEnvValueFromFieldRef>;
+  fieldRef?: Input<ClusterSpecEnvValueFromFieldRef | undefined>;
   /** FileKeyRef selects a key of the env file. */
-  fileKeyRef?: Input<ClusterSpecEnvValueFromFileKeyRef>;
+  fileKeyRef?: Input<ClusterSpecEnvValueFromFileKeyRef | undefined>;
   /** Selects a resource of the container: only resources limits and requests (limits.cpu, limits.memory, limits.ephemeral-storage, requests.cpu, requests.memory and requests.ephemeral-storage) are curre... */
-  resourceFieldRef?: Input<ClusterSpecEnvValueFromResourceFieldRef>;
+  resourceFieldRef?: Input<ClusterSpecEnvValueFromResourceFieldRef | undefined>;
   /** Selects a key of a secret in the pod's namespace */
-  secretKeyRef?: Input<ClusterSpecExternalClustersSslKey>;
+  secretKeyRef?: Input<ClusterSpecExternalClustersSslKey | undefined>;
 }
 
 export interface ClusterSpecEnv {
   /** Name of the environment variable. */
   name: Input<string>;
   /** Variable references $(VAR_NAME) are expanded using the previously defined environment variables in the container and any service environment variables. */
-  value?: Input<string>;
+  value?: Input<string | undefined>;
   /** Source for the environment variable's value. */
-  valueFrom?: Input<ClusterSpecEnvValueFrom>;
+  valueFrom?: Input<ClusterSpecEnvValueFrom | undefined>;
 }
 
 export interface ClusterSpecEnvFromSecretRef {
   /** Name of the referent. */
-  name?: Input<string>;
+  name?: Input<string | undefined>;
   /** Specify whether the ConfigMap must be defined */
-  optional?: Input<boolean>;
+  optional?: Input<boolean | undefined>;
 }
 
 export interface ClusterSpecEnvFrom {
   /** The ConfigMap to select from */
-  configMapRef?: Input<ClusterSpecEnvFromSecretRef>;
+  configMapRef?: Input<ClusterSpecEnvFromSecretRef | undefined>;
   /** Optional text to prepend to the name of each environment variable. */
-  prefix?: Input<string>;
+  prefix?: Input<string | undefined>;
   /** The Secret to select from */
-  secretRef?: Input<ClusterSpecEnvFromSecretRef>;
+  secretRef?: Input<ClusterSpecEnvFromSecretRef | undefined>;
 }
 
 export interface ClusterSpecStoragePvcTemplateDataSourceRef {
   /** APIGroup is the group for the resource being referenced. */
-  apiGroup?: Input<string>;
+  apiGroup?: Input<string | undefined>;
   /** Kind is the type of resource being referenced */
   kind: Input<string>;
   /** Name is the name of resource being referenced */
   name: Input<string>;
   /** Namespace is the namespace of resource being referenced Note that when a namespace is specified, a gateway.networking.k8s.io/ReferenceGrant object is required in the referent namespace to allow tha... */
-  namespace?: Input<string>;
+  namespace?: Input<string | undefined>;
 }
 
 export interface ClusterSpecStoragePvcTemplateResources {
   /** Limits describes the maximum amount of compute resources allowed. */
-  limits?: Input<{ [key: string]: Input<number | string> }>;
+  limits?: Input<{ [key: string]: Input<number | string> } | undefined>;
   /** Requests describes the minimum amount of compute resources required. */
-  requests?: Input<{ [key: string]: Input<number | string> }>;
+  requests?: Input<{ [key: string]: Input<number | string> } | undefined>;
 }
 
 export interface ClusterSpecStoragePvcTemplate {
   /** accessModes contains the desired access modes the volume should have. */
-  accessModes?: Input<Input<string>[]>;
+  accessModes?: Input<Input<string>[] | undefined>;
   /** dataSource field can be used to specify either: * An existing VolumeSnapshot object (snapshot.storage.k8s.io/VolumeSnapshot) * An existing PVC (PersistentVolumeClaim) If the provisioner or an exter... */
-  dataSource?: Input<ClusterSpecStoragePvcTemplateDataSource>;
+  dataSource?: Input<ClusterSpecStoragePvcTemplateDataSource | undefined>;
   /** dataSourceRef specifies the object from which to populate the volume with data, if a non-empty volume is desired. */
-  dataSourceRef?: Input<ClusterSpecStoragePvcTemplateDataSourceRef>;
+  dataSourceRef?: Input<ClusterSpecStoragePvcTemplateDataSourceRef | undefined>;
   /** resources represents the minimum resources the volume should have. */
-  resources?: Input<ClusterSpecStoragePvcTemplateResources>;
+  resources?: Input<ClusterSpecStoragePvcTemplateResources | undefined>;
   /** selector is a label query over volumes to consider for binding. */
-  selector?: Input<ClusterSpecPodSelectorRefsSelector>;
+  selector?: Input<ClusterSpecPodSelectorRefsSelector | undefined>;
   /** storageClassName is the name of the StorageClass required by the claim. */
-  storageClassName?: Input<string>;
+  storageClassName?: Input<string | undefined>;
   /** volumeAttributesClassName may be used to set the VolumeAttributesClass used by this claim. */
-  volumeAttributesClassName?: Input<string>;
+  volumeAttributesClassName?: Input<string | undefined>;
   /** volumeMode defines what type of volume is required by the claim. */
-  volumeMode?: Input<string>;
+  volumeMode?: Input<string | undefined>;
   /** volumeName is the binding reference to the PersistentVolume backing this claim. */
-  volumeName?: Input<string>;
+  volumeName?: Input<string | undefined>;
 }
 
 export interface ClusterSpecEphemeralVolumeSourceVolumeClaimTemplate {
   /** May contain labels and annotations that will be copied into the PVC when creating it. */
-  metadata?: Input<Record<string, unknown>>;
+  metadata?: Input<Record<string, unknown> | undefined>;
   /** The specification for the PersistentVolumeClaim. */
   spec: Input<ClusterSpecStoragePvcTemplate>;
 }
 
 export interface ClusterSpecEphemeralVolumeSource {
   /** Will be used to create a stand-alone PVC to provision the volume. */
-  volumeClaimTemplate?: Input<ClusterSpecEphemeralVolumeSourceVolumeClaimTemplate>;
+  volumeClaimTemplate?: Input<ClusterSpecEphemeralVolumeSourceVolumeClaimTemplate | undefined>;
 }
 
 export interface ClusterSpecEphemeralVolumesSizeLimit {
   /** Shm is the size limit of the shared memory volume */
-  shm?: Input<number | string>;
+  shm?: Input<number | string | undefined>;
   /** TemporaryData is the size limit of the temporary data volume */
-  temporaryData?: Input<number | string>;
+  temporaryData?: Input<number | string | undefined>;
 }
 
 export interface ClusterSpecPlugins {
   /** Enabled is true if this plugin will be used */
-  enabled?: Input<boolean>;
+  enabled?: Input<boolean | undefined>;
   /** Marks the plugin as the WAL archiver. */
-  isWALArchiver?: Input<boolean>;
+  isWALArchiver?: Input<boolean | undefined>;
   /** Name is the plugin name */
   name: Input<string>;
   /** Parameters is the configuration of the plugin */
-  parameters?: Input<{ [key: string]: Input<string> }>;
+  parameters?: Input<{ [key: string]: Input<string> } | undefined>;
 }
 
 export interface ClusterSpecExternalClusters {
   /** The configuration for the barman-cloud tool suite */
-  barmanObjectStore?: Input<ClusterSpecBackupBarmanObjectStore>;
+  barmanObjectStore?: Input<ClusterSpecBackupBarmanObjectStore | undefined>;
   /** The list of connection parameters, such as dbname, host, username, etc */
-  connectionParameters?: Input<{ [key: string]: Input<string> }>;
+  connectionParameters?: Input<{ [key: string]: Input<string> } | undefined>;
   /** The server name, required */
   name: Input<string>;
   /** The reference to the password to be used to connect to the server. */
-  password?: Input<ClusterSpecExternalClustersSslKey>;
+  password?: Input<ClusterSpecExternalClustersSslKey | undefined>;
   /** The configuration of the plugin that is taking care of WAL archiving and backups for this external cluster */
-  plugin?: Input<ClusterSpecPlugins>;
+  plugin?: Input<ClusterSpecPlugins | undefined>;
   /** The reference to an SSL certificate to be used to connect to this instance */
-  sslCert?: Input<ClusterSpecExternalClustersSslKey>;
+  sslCert?: Input<ClusterSpecExternalClustersSslKey | undefined>;
   /** The reference to an SSL private key to be used to connect to this instance */
-  sslKey?: Input<ClusterSpecExternalClustersSslKey>;
+  sslKey?: Input<ClusterSpecExternalClustersSslKey | undefined>;
   /** The reference to an SSL CA public key to be used to connect to this instance */
-  sslRootCert?: Input<ClusterSpecExternalClustersSslKey>;
+  sslRootCert?: Input<ClusterSpecExternalClustersSslKey | undefined>;
 }
 
 export interface ClusterSpecImageCatalogRef {
   /** APIGroup is the group for the resource being referenced. */
-  apiGroup?: Input<string>;
+  apiGroup?: Input<string | undefined>;
   /** Kind is the type of resource being referenced */
   kind: Input<string>;
   /** The major version of PostgreSQL we want to use from the ImageCatalog */
@@ -720,125 +720,125 @@ export interface ClusterSpecImageCatalogRef {
 }
 
 export interface ClusterSpecInheritedMetadata {
-  annotations?: Input<{ [key: string]: Input<string> }>;
-  labels?: Input<{ [key: string]: Input<string> }>;
+  annotations?: Input<{ [key: string]: Input<string> } | undefined>;
+  labels?: Input<{ [key: string]: Input<string> } | undefined>;
 }
 
 export interface ClusterSpecManagedRoles {
   /** Whether a role bypasses every row-level security (RLS) policy. */
-  bypassrls?: Input<boolean>;
+  bypassrls?: Input<boolean | undefined>;
   /** Description of the role */
-  comment?: Input<string>;
+  comment?: Input<string | undefined>;
   /** If the role can log in, this specifies how many concurrent connections the role can make. */
-  connectionLimit?: Input<number>;
+  connectionLimit?: Input<number | undefined>;
   /** When set to `true`, the role being defined will be allowed to create new databases. */
-  createdb?: Input<boolean>;
+  createdb?: Input<boolean | undefined>;
   /** Whether the role will be permitted to create, alter, drop, comment on, change the security label for, and grant or revoke membership in other roles. */
-  createrole?: Input<boolean>;
+  createrole?: Input<boolean | undefined>;
   /** DisablePassword indicates that a role's password should be set to NULL in Postgres */
-  disablePassword?: Input<boolean>;
+  disablePassword?: Input<boolean | undefined>;
   /** Ensure the role is `present` or `absent` - defaults to "present" */
-  ensure?: Input<"present" | "absent">;
+  ensure?: Input<"present" | "absent" | undefined>;
   /** List of one or more existing roles to which this role will be immediately added as a new member. */
-  inRoles?: Input<Input<string>[]>;
+  inRoles?: Input<Input<string>[] | undefined>;
   /** Whether a role "inherits" the privileges of roles it is a member of. */
-  inherit?: Input<boolean>;
+  inherit?: Input<boolean | undefined>;
   /** Whether the role is allowed to log in. */
-  login?: Input<boolean>;
+  login?: Input<boolean | undefined>;
   /** Name of the role */
   name: Input<string>;
   /** Secret containing the password of the role (if present). */
-  passwordSecret?: Input<BackupSpecCluster>;
+  passwordSecret?: Input<BackupSpecCluster | undefined>;
   /** Whether a role is a replication role. */
-  replication?: Input<boolean>;
+  replication?: Input<boolean | undefined>;
   /** Whether the role is a `superuser` who can override all access restrictions within the database - superuser status is dangerous and should be used only when really needed. */
-  superuser?: Input<boolean>;
+  superuser?: Input<boolean | undefined>;
   /** Date and time after which the role's password is no longer valid. */
-  validUntil?: Input<string>;
+  validUntil?: Input<string | undefined>;
 }
 
 export interface PoolerSpecTemplateMetadata {
   /** Annotations is an unstructured key value map stored with a resource that may be set by external tools to store and retrieve arbitrary metadata. */
-  annotations?: Input<{ [key: string]: Input<string> }>;
+  annotations?: Input<{ [key: string]: Input<string> } | undefined>;
   /** Map of string keys and values that can be used to organize and categorize (scope and select) objects. */
-  labels?: Input<{ [key: string]: Input<string> }>;
+  labels?: Input<{ [key: string]: Input<string> } | undefined>;
   /** The name of the resource. */
-  name?: Input<string>;
+  name?: Input<string | undefined>;
 }
 
 export interface PoolerSpecServiceTemplateSpecPorts {
   /** The application protocol for this port. */
-  appProtocol?: Input<string>;
+  appProtocol?: Input<string | undefined>;
   /** The name of this port within the service. */
-  name?: Input<string>;
+  name?: Input<string | undefined>;
   /** The port on each node on which this service is exposed when type is NodePort or LoadBalancer. */
-  nodePort?: Input<number>;
+  nodePort?: Input<number | undefined>;
   /** The port that will be exposed by this service. */
   port: Input<number>;
   /** The IP protocol for this port. */
-  protocol?: Input<string>;
+  protocol?: Input<string | undefined>;
   /** Number or name of the port to access on the pods targeted by the service. */
-  targetPort?: Input<number | string>;
+  targetPort?: Input<number | string | undefined>;
 }
 
 export interface PoolerSpecServiceTemplateSpecSessionAffinityConfigClientIP {
   /** timeoutSeconds specifies the seconds of ClientIP type session sticky time. */
-  timeoutSeconds?: Input<number>;
+  timeoutSeconds?: Input<number | undefined>;
 }
 
 export interface PoolerSpecServiceTemplateSpecSessionAffinityConfig {
   /** clientIP contains the configurations of Client IP based session affinity. */
-  clientIP?: Input<PoolerSpecServiceTemplateSpecSessionAffinityConfigClientIP>;
+  clientIP?: Input<PoolerSpecServiceTemplateSpecSessionAffinityConfigClientIP | undefined>;
 }
 
 export interface PoolerSpecServiceTemplateSpec {
   /** allocateLoadBalancerNodePorts defines if NodePorts will be automatically allocated for services with type LoadBalancer. */
-  allocateLoadBalancerNodePorts?: Input<boolean>;
+  allocateLoadBalancerNodePorts?: Input<boolean | undefined>;
   /** clusterIP is the IP address of the service and is usually assigned randomly. */
-  clusterIP?: Input<string>;
+  clusterIP?: Input<string | undefined>;
   /** ClusterIPs is a list of IP addresses assigned to this service, and are usually assigned randomly. */
-  clusterIPs?: Input<Input<string>[]>;
+  clusterIPs?: Input<Input<string>[] | undefined>;
   /** externalIPs is a list of IP addresses for which nodes in the cluster will also accept traffic for this service. */
-  externalIPs?: Input<Input<string>[]>;
+  externalIPs?: Input<Input<string>[] | undefined>;
   /** externalName is the external reference that discovery mechanisms will return as an alias for this service (e.g. */
-  externalName?: Input<string>;
+  externalName?: Input<string | undefined>;
   /** externalTrafficPolicy describes how nodes distribute service traffic they receive on one of the Service's "externally-facing" addresses (NodePorts, ExternalIPs, and LoadBalancer IPs). */
-  externalTrafficPolicy?: Input<string>;
+  externalTrafficPolicy?: Input<string | undefined>;
   /** healthCheckNodePort specifies the healthcheck nodePort for the service. */
-  healthCheckNodePort?: Input<number>;
+  healthCheckNodePort?: Input<number | undefined>;
   /** InternalTrafficPolicy describes how nodes distribute service traffic they receive on the ClusterIP. */
-  internalTrafficPolicy?: Input<string>;
+  internalTrafficPolicy?: Input<string | undefined>;
   /** IPFamilies is a list of IP families (e.g. */
-  ipFamilies?: Input<Input<string>[]>;
+  ipFamilies?: Input<Input<string>[] | undefined>;
   /** IPFamilyPolicy represents the dual-stack-ness requested or required by this Service. */
-  ipFamilyPolicy?: Input<string>;
+  ipFamilyPolicy?: Input<string | undefined>;
   /** loadBalancerClass is the class of the load balancer implementation this Service belongs to. */
-  loadBalancerClass?: Input<string>;
+  loadBalancerClass?: Input<string | undefined>;
   /** Only applies to Service Type: LoadBalancer. */
-  loadBalancerIP?: Input<string>;
+  loadBalancerIP?: Input<string | undefined>;
   /** If specified and supported by the platform, this will restrict traffic through the cloud-provider load-balancer will be restricted to the specified client IPs. */
-  loadBalancerSourceRanges?: Input<Input<string>[]>;
+  loadBalancerSourceRanges?: Input<Input<string>[] | undefined>;
   /** The list of ports that are exposed by this service. */
-  ports?: Input<Input<PoolerSpecServiceTemplateSpecPorts>[]>;
+  ports?: Input<Input<PoolerSpecServiceTemplateSpecPorts>[] | undefined>;
   /** publishNotReadyAddresses indicates that any agent which deals with endpoints for this Service should disregard any indications of ready/not-ready. */
-  publishNotReadyAddresses?: Input<boolean>;
+  publishNotReadyAddresses?: Input<boolean | undefined>;
   /** Route service traffic to pods with label keys and values matching this selector. */
-  selector?: Input<{ [key: string]: Input<string> }>;
+  selector?: Input<{ [key: string]: Input<string> } | undefined>;
   /** Supports "ClientIP" and "None". */
-  sessionAffinity?: Input<string>;
+  sessionAffinity?: Input<string | undefined>;
   /** sessionAffinityConfig contains the configurations of session affinity. */
-  sessionAffinityConfig?: Input<PoolerSpecServiceTemplateSpecSessionAffinityConfig>;
+  sessionAffinityConfig?: Input<PoolerSpecServiceTemplateSpecSessionAffinityConfig | undefined>;
   /** TrafficDistribution offers a way to express preferences for how traffic is distributed to Service endpoints. */
-  trafficDistribution?: Input<string>;
+  trafficDistribution?: Input<string | undefined>;
   /** type determines how the Service is exposed. */
-  type?: Input<string>;
+  type?: Input<string | undefined>;
 }
 
 export interface PoolerSpecServiceTemplate {
   /** Standard object's metadata. */
-  metadata?: Input<PoolerSpecTemplateMetadata>;
+  metadata?: Input<PoolerSpecTemplateMetadata | undefined>;
   /** Specification of the desired behavior of the service. */
-  spec?: Input<PoolerSpecServiceTemplateSpec>;
+  spec?: Input<PoolerSpecServiceTemplateSpec | undefined>;
 }
 
 export interface ClusterSpecManagedServicesAdditional {
@@ -847,87 +847,87 @@ export interface ClusterSpecManagedServicesAdditional {
   /** ServiceTemplate is the template specification for the service. */
   serviceTemplate: Input<PoolerSpecServiceTemplate>;
   /** UpdateStrategy describes how the service differences should be reconciled */
-  updateStrategy?: Input<"patch" | "replace">;
+  updateStrategy?: Input<"patch" | "replace" | undefined>;
 }
 
 export interface ClusterSpecManagedServices {
   /** Additional is a list of additional managed services specified by the user. */
-  additional?: Input<Input<ClusterSpecManagedServicesAdditional>[]>;
+  additional?: Input<Input<ClusterSpecManagedServicesAdditional>[] | undefined>;
   /** DisabledDefaultServices is a list of service types that are disabled by default. */
-  disabledDefaultServices?: Input<Input<"rw" | "r" | "ro">[]>;
+  disabledDefaultServices?: Input<Input<"rw" | "r" | "ro">[] | undefined>;
 }
 
 export interface ClusterSpecManaged {
   /** Database roles managed by the `Cluster` */
-  roles?: Input<Input<ClusterSpecManagedRoles>[]>;
+  roles?: Input<Input<ClusterSpecManagedRoles>[] | undefined>;
   /** Services roles managed by the `Cluster` */
-  services?: Input<ClusterSpecManagedServices>;
+  services?: Input<ClusterSpecManagedServices | undefined>;
 }
 
 export interface PoolerSpecMonitoringPodMonitorRelabelings {
   /** action to perform based on the regex matching. */
-  action?: Input<"replace" | "Replace" | "keep" | "Keep" | "drop" | "Drop" | "hashmod" | "HashMod" | "labelmap" | "LabelMap" | "labeldrop" | "LabelDrop" | "labelkeep" | "LabelKeep" | "lowercase" | "Lowercase" | "uppercase" | "Uppercase" | "keepequal" | "KeepEqual" | "dropequal" | "DropEqual">;
+  action?: Input<"replace" | "Replace" | "keep" | "Keep" | "drop" | "Drop" | "hashmod" | "HashMod" | "labelmap" | "LabelMap" | "labeldrop" | "LabelDrop" | "labelkeep" | "LabelKeep" | "lowercase" | "Lowercase" | "uppercase" | "Uppercase" | "keepequal" | "KeepEqual" | "dropequal" | "DropEqual" | undefined>;
   /** modulus to take of the hash of the source label values. */
-  modulus?: Input<number>;
+  modulus?: Input<number | undefined>;
   /** regex defines the regular expression against which the extracted value is matched. */
-  regex?: Input<string>;
+  regex?: Input<string | undefined>;
   /** replacement value against which a Replace action is performed if the regular expression matches. */
-  replacement?: Input<string>;
+  replacement?: Input<string | undefined>;
   /** separator defines the string between concatenated SourceLabels. */
-  separator?: Input<string>;
+  separator?: Input<string | undefined>;
   /** sourceLabels defines the source labels select values from existing labels. */
-  sourceLabels?: Input<Input<string>[]>;
+  sourceLabels?: Input<Input<string>[] | undefined>;
   /** targetLabel defines the label to which the resulting string is written in a replacement. */
-  targetLabel?: Input<string>;
+  targetLabel?: Input<string | undefined>;
 }
 
 export interface PoolerSpecMonitoringTls {
   /** Enable TLS for the monitoring endpoint. */
-  enabled?: Input<boolean>;
+  enabled?: Input<boolean | undefined>;
 }
 
 export interface ClusterSpecMonitoring {
   /** The list of config maps containing the custom queries */
-  customQueriesConfigMap?: Input<Input<ClusterSpecMonitoringCustomQueriesSecret>[]>;
+  customQueriesConfigMap?: Input<Input<ClusterSpecMonitoringCustomQueriesSecret>[] | undefined>;
   /** The list of secrets containing the custom queries */
-  customQueriesSecret?: Input<Input<ClusterSpecMonitoringCustomQueriesSecret>[]>;
+  customQueriesSecret?: Input<Input<ClusterSpecMonitoringCustomQueriesSecret>[] | undefined>;
   /** Whether the default queries should be injected. */
-  disableDefaultQueries?: Input<boolean>;
+  disableDefaultQueries?: Input<boolean | undefined>;
   /** Enable or disable the `PodMonitor` Deprecated: This feature will be removed in an upcoming release. */
-  enablePodMonitor?: Input<boolean>;
+  enablePodMonitor?: Input<boolean | undefined>;
   /** The interval during which metrics computed from queries are considered current. */
-  metricsQueriesTTL?: Input<string>;
+  metricsQueriesTTL?: Input<string | undefined>;
   /** The list of metric relabelings for the `PodMonitor`. */
-  podMonitorMetricRelabelings?: Input<Input<PoolerSpecMonitoringPodMonitorRelabelings>[]>;
+  podMonitorMetricRelabelings?: Input<Input<PoolerSpecMonitoringPodMonitorRelabelings>[] | undefined>;
   /** The list of relabelings for the `PodMonitor`. */
-  podMonitorRelabelings?: Input<Input<PoolerSpecMonitoringPodMonitorRelabelings>[]>;
+  podMonitorRelabelings?: Input<Input<PoolerSpecMonitoringPodMonitorRelabelings>[] | undefined>;
   /** Configure TLS communication for the metrics endpoint. */
-  tls?: Input<PoolerSpecMonitoringTls>;
+  tls?: Input<PoolerSpecMonitoringTls | undefined>;
 }
 
 export interface ClusterSpecNodeMaintenanceWindow {
   /** Is there a node maintenance activity in progress? */
-  inProgress?: Input<boolean>;
+  inProgress?: Input<boolean | undefined>;
   /** Reuse the existing PVC (wait for the node to come up again) or not (recreate it elsewhere - when `instances` >1) */
-  reusePVC?: Input<boolean>;
+  reusePVC?: Input<boolean | undefined>;
 }
 
 export interface ClusterSpecSeccompProfile {
   /** localhostProfile indicates a profile loaded on the node that should be used. */
-  localhostProfile?: Input<string>;
+  localhostProfile?: Input<string | undefined>;
   /** type indicates which kind of AppArmor profile will be applied. */
   type: Input<string>;
 }
 
 export interface ClusterSpecSecurityContextSeLinuxOptions {
   /** Level is SELinux level label that applies to the container. */
-  level?: Input<string>;
+  level?: Input<string | undefined>;
   /** Role is a SELinux role label that applies to the container. */
-  role?: Input<string>;
+  role?: Input<string | undefined>;
   /** Type is a SELinux type label that applies to the container. */
-  type?: Input<string>;
+  type?: Input<string | undefined>;
   /** User is a SELinux user label that applies to the container. */
-  user?: Input<string>;
+  user?: Input<string | undefined>;
 }
 
 export interface ClusterSpecPostgresqlExtensionsEnv {
@@ -939,42 +939,42 @@ export interface ClusterSpecPostgresqlExtensionsEnv {
 
 export interface ClusterSpecSecurityContextWindowsOptions {
   /** GMSACredentialSpec is where the GMSA admission webhook (https://github.com/kubernetes-sigs/windows-gmsa) inlines the contents of the GMSA credential spec named by the GMSACredentialSpecName field. */
-  gmsaCredentialSpec?: Input<string>;
+  gmsaCredentialSpec?: Input<string | undefined>;
   /** GMSACredentialSpecName is the name of the GMSA credential spec to use. */
-  gmsaCredentialSpecName?: Input<string>;
+  gmsaCredentialSpecName?: Input<string | undefined>;
   /** HostProcess determines if a container should be run as a 'Host Process' container. */
-  hostProcess?: Input<boolean>;
+  hostProcess?: Input<boolean | undefined>;
   /** The UserName in Windows to run the entrypoint of the container process. */
-  runAsUserName?: Input<string>;
+  runAsUserName?: Input<string | undefined>;
 }
 
 export interface ClusterSpecPodSecurityContext {
   /** appArmorProfile is the AppArmor options to use by the containers in this pod. */
-  appArmorProfile?: Input<ClusterSpecSeccompProfile>;
+  appArmorProfile?: Input<ClusterSpecSeccompProfile | undefined>;
   /** A special supplemental group that applies to all containers in a pod. */
-  fsGroup?: Input<number>;
+  fsGroup?: Input<number | undefined>;
   /** fsGroupChangePolicy defines behavior of changing ownership and permission of the volume before being exposed inside Pod. */
-  fsGroupChangePolicy?: Input<string>;
+  fsGroupChangePolicy?: Input<string | undefined>;
   /** The GID to run the entrypoint of the container process. */
-  runAsGroup?: Input<number>;
+  runAsGroup?: Input<number | undefined>;
   /** Indicates that the container must run as a non-root user. */
-  runAsNonRoot?: Input<boolean>;
+  runAsNonRoot?: Input<boolean | undefined>;
   /** The UID to run the entrypoint of the container process. */
-  runAsUser?: Input<number>;
+  runAsUser?: Input<number | undefined>;
   /** seLinuxChangePolicy defines how the container's SELinux label is applied to all volumes used by the Pod. */
-  seLinuxChangePolicy?: Input<string>;
+  seLinuxChangePolicy?: Input<string | undefined>;
   /** The SELinux context to be applied to all containers. */
-  seLinuxOptions?: Input<ClusterSpecSecurityContextSeLinuxOptions>;
+  seLinuxOptions?: Input<ClusterSpecSecurityContextSeLinuxOptions | undefined>;
   /** The seccomp options to use by the containers in this pod. */
-  seccompProfile?: Input<ClusterSpecSeccompProfile>;
+  seccompProfile?: Input<ClusterSpecSeccompProfile | undefined>;
   /** A list of groups applied to the first process run in each container, in addition to the container's primary GID and fsGroup (if specified). */
-  supplementalGroups?: Input<Input<number>[]>;
+  supplementalGroups?: Input<Input<number>[] | undefined>;
   /** Defines how supplemental groups of the first container processes are calculated. */
-  supplementalGroupsPolicy?: Input<string>;
+  supplementalGroupsPolicy?: Input<string | undefined>;
   /** Sysctls hold a list of namespaced sysctls used for the pod. */
-  sysctls?: Input<Input<ClusterSpecPostgresqlExtensionsEnv>[]>;
+  sysctls?: Input<Input<ClusterSpecPostgresqlExtensionsEnv>[] | undefined>;
   /** The Windows specific settings applied to all containers. */
-  windowsOptions?: Input<ClusterSpecSecurityContextWindowsOptions>;
+  windowsOptions?: Input<ClusterSpecSecurityContextWindowsOptions | undefined>;
 }
 
 export interface ClusterSpecPodSelectorRefs {
@@ -986,370 +986,370 @@ export interface ClusterSpecPodSelectorRefs {
 
 export interface PoolerSpecTemplateSpecVolumesImage {
   /** Policy for pulling OCI objects. */
-  pullPolicy?: Input<string>;
+  pullPolicy?: Input<string | undefined>;
   /** Required: Image or artifact reference to be used. */
-  reference?: Input<string>;
+  reference?: Input<string | undefined>;
 }
 
 export interface ClusterSpecPostgresqlExtensions {
   /** A list of directories within the image to be appended to the PostgreSQL process's `PATH` environment variable. */
-  bin_path?: Input<Input<string>[]>;
+  bin_path?: Input<Input<string>[] | undefined>;
   /** The list of directories inside the image which should be added to dynamic_library_path. */
-  dynamic_library_path?: Input<Input<string>[]>;
+  dynamic_library_path?: Input<Input<string>[] | undefined>;
   /** Env is a list of custom environment variables to be set in the PostgreSQL process for this extension. */
-  env?: Input<Input<ClusterSpecPostgresqlExtensionsEnv>[]>;
+  env?: Input<Input<ClusterSpecPostgresqlExtensionsEnv>[] | undefined>;
   /** The list of directories inside the image which should be added to extension_control_path. */
-  extension_control_path?: Input<Input<string>[]>;
+  extension_control_path?: Input<Input<string>[] | undefined>;
   /** The image containing the extension. */
-  image?: Input<PoolerSpecTemplateSpecVolumesImage>;
+  image?: Input<PoolerSpecTemplateSpecVolumesImage | undefined>;
   /** The list of directories inside the image which should be added to ld_library_path. */
-  ld_library_path?: Input<Input<string>[]>;
+  ld_library_path?: Input<Input<string>[] | undefined>;
   /** The name of the extension, required. */
   name: Input<string>;
 }
 
 export interface ClusterSpecPostgresqlLdapBindAsAuth {
   /** Prefix for the bind authentication option */
-  prefix?: Input<string>;
+  prefix?: Input<string | undefined>;
   /** Suffix for the bind authentication option */
-  suffix?: Input<string>;
+  suffix?: Input<string | undefined>;
 }
 
 export interface ClusterSpecPostgresqlLdapBindSearchAuth {
   /** Root DN to begin the user search */
-  baseDN?: Input<string>;
+  baseDN?: Input<string | undefined>;
   /** DN of the user to bind to the directory */
-  bindDN?: Input<string>;
+  bindDN?: Input<string | undefined>;
   /** Secret with the password for the user to bind to the directory */
-  bindPassword?: Input<ClusterSpecExternalClustersSslKey>;
+  bindPassword?: Input<ClusterSpecExternalClustersSslKey | undefined>;
   /** Attribute to match against the username */
-  searchAttribute?: Input<string>;
+  searchAttribute?: Input<string | undefined>;
   /** Search filter to use when doing the search+bind authentication */
-  searchFilter?: Input<string>;
+  searchFilter?: Input<string | undefined>;
 }
 
 export interface ClusterSpecPostgresqlLdap {
   /** Bind as authentication configuration */
-  bindAsAuth?: Input<ClusterSpecPostgresqlLdapBindAsAuth>;
+  bindAsAuth?: Input<ClusterSpecPostgresqlLdapBindAsAuth | undefined>;
   /** Bind+Search authentication configuration */
-  bindSearchAuth?: Input<ClusterSpecPostgresqlLdapBindSearchAuth>;
+  bindSearchAuth?: Input<ClusterSpecPostgresqlLdapBindSearchAuth | undefined>;
   /** LDAP server port */
-  port?: Input<number>;
+  port?: Input<number | undefined>;
   /** LDAP schema to be used, possible options are `ldap` and `ldaps` */
-  scheme?: Input<"ldap" | "ldaps">;
+  scheme?: Input<"ldap" | "ldaps" | undefined>;
   /** LDAP hostname or IP address */
-  server?: Input<string>;
+  server?: Input<string | undefined>;
   /** Set to 'true' to enable LDAP over TLS. */
-  tls?: Input<boolean>;
+  tls?: Input<boolean | undefined>;
 }
 
 export interface ClusterSpecPostgresqlSyncReplicaElectionConstraint {
   /** This flag enables the constraints for sync replicas */
   enabled: Input<boolean>;
   /** A list of node labels values to extract and compare to evaluate if the pods reside in the same topology or not */
-  nodeLabelsAntiAffinity?: Input<Input<string>[]>;
+  nodeLabelsAntiAffinity?: Input<Input<string>[] | undefined>;
 }
 
 export interface ClusterSpecPostgresqlSynchronous {
   /** If set to "required", data durability is strictly enforced. */
-  dataDurability?: Input<"required" | "preferred">;
+  dataDurability?: Input<"required" | "preferred" | undefined>;
   /** FailoverQuorum enables a quorum-based check before failover, improving data durability and safety during failover events in CloudNativePG-managed PostgreSQL clusters. */
-  failoverQuorum?: Input<boolean>;
+  failoverQuorum?: Input<boolean | undefined>;
   /** Specifies the maximum number of local cluster pods that can be automatically included in the `synchronous_standby_names` option in PostgreSQL. */
-  maxStandbyNamesFromCluster?: Input<number>;
+  maxStandbyNamesFromCluster?: Input<number | undefined>;
   /** Method to select synchronous replication standbys from the listed servers, accepting 'any' (quorum-based synchronous replication) or 'first' (priority-based synchronous replication) as values. */
   method: Input<"any" | "first">;
   /** Specifies the number of synchronous standby servers that transactions must wait for responses from. */
   number: Input<number>;
   /** A user-defined list of application names to be added to `synchronous_standby_names` after local cluster pods (the order is only useful for priority-based synchronous replication). */
-  standbyNamesPost?: Input<Input<string>[]>;
+  standbyNamesPost?: Input<Input<string>[] | undefined>;
   /** A user-defined list of application names to be added to `synchronous_standby_names` before local cluster pods (the order is only useful for priority-based synchronous replication). */
-  standbyNamesPre?: Input<Input<string>[]>;
+  standbyNamesPre?: Input<Input<string>[] | undefined>;
 }
 
 export interface ClusterSpecPostgresql {
   /** If this parameter is true, the user will be able to invoke `ALTER SYSTEM` on this CloudNativePG Cluster. */
-  enableAlterSystem?: Input<boolean>;
+  enableAlterSystem?: Input<boolean | undefined>;
   /** The configuration of the extensions to be added */
-  extensions?: Input<Input<ClusterSpecPostgresqlExtensions>[]>;
+  extensions?: Input<Input<ClusterSpecPostgresqlExtensions>[] | undefined>;
   /** Options to specify LDAP configuration */
-  ldap?: Input<ClusterSpecPostgresqlLdap>;
+  ldap?: Input<ClusterSpecPostgresqlLdap | undefined>;
   /** PostgreSQL configuration options (postgresql.conf) */
-  parameters?: Input<{ [key: string]: Input<string> }>;
+  parameters?: Input<{ [key: string]: Input<string> } | undefined>;
   /** PostgreSQL Host Based Authentication rules (lines to be appended to the pg_hba.conf file). */
-  pg_hba?: Input<Input<string>[]>;
+  pg_hba?: Input<Input<string>[] | undefined>;
   /** PostgreSQL User Name Maps rules (lines to be appended to the pg_ident.conf file) */
-  pg_ident?: Input<Input<string>[]>;
+  pg_ident?: Input<Input<string>[] | undefined>;
   /** Specifies the maximum number of seconds to wait when promoting an instance to primary. */
-  promotionTimeout?: Input<number>;
+  promotionTimeout?: Input<number | undefined>;
   /** Lists of shared preload libraries to add to the default ones */
-  shared_preload_libraries?: Input<Input<string>[]>;
+  shared_preload_libraries?: Input<Input<string>[] | undefined>;
   /** Requirements to be met by sync replicas. */
-  syncReplicaElectionConstraint?: Input<ClusterSpecPostgresqlSyncReplicaElectionConstraint>;
+  syncReplicaElectionConstraint?: Input<ClusterSpecPostgresqlSyncReplicaElectionConstraint | undefined>;
   /** Configuration of the PostgreSQL synchronous replication feature */
-  synchronous?: Input<ClusterSpecPostgresqlSynchronous>;
+  synchronous?: Input<ClusterSpecPostgresqlSynchronous | undefined>;
 }
 
 export interface ClusterSpecPrimaryLease {
   /** How long, in seconds, the primary lease is considered valid before it expires and another instance may acquire it. */
-  leaseDurationSeconds?: Input<number>;
+  leaseDurationSeconds?: Input<number | undefined>;
   /** The TTL, in seconds, written when the primary explicitly releases the lease on a clean shutdown, allowing a replica to promote without waiting for the full lease duration to expire. */
-  releasedLeaseDurationSeconds?: Input<number>;
+  releasedLeaseDurationSeconds?: Input<number | undefined>;
   /** How long, in seconds, the current primary keeps retrying to renew the lease before giving up and stopping. */
-  renewDeadlineSeconds?: Input<number>;
+  renewDeadlineSeconds?: Input<number | undefined>;
   /** How frequently, in seconds, a non-holder instance retries acquiring or renewing the lease. */
-  retryPeriodSeconds?: Input<number>;
+  retryPeriodSeconds?: Input<number | undefined>;
 }
 
 export interface ClusterSpecProbesLivenessIsolationCheck {
   /** Timeout in milliseconds for connections during the primary isolation check */
-  connectionTimeout?: Input<number>;
+  connectionTimeout?: Input<number | undefined>;
   /** Whether primary isolation checking is enabled for the liveness probe */
-  enabled?: Input<boolean>;
+  enabled?: Input<boolean | undefined>;
   /** Timeout in milliseconds for requests during the primary isolation check */
-  requestTimeout?: Input<number>;
+  requestTimeout?: Input<number | undefined>;
 }
 
 export interface ClusterSpecProbesLiveness {
   /** Minimum consecutive failures for the probe to be considered failed after having succeeded. */
-  failureThreshold?: Input<number>;
+  failureThreshold?: Input<number | undefined>;
   /** Number of seconds after the container has started before liveness probes are initiated. */
-  initialDelaySeconds?: Input<number>;
+  initialDelaySeconds?: Input<number | undefined>;
   /** Configure the feature that extends the liveness probe for a primary instance. */
-  isolationCheck?: Input<ClusterSpecProbesLivenessIsolationCheck>;
+  isolationCheck?: Input<ClusterSpecProbesLivenessIsolationCheck | undefined>;
   /** How often (in seconds) to perform the probe. */
-  periodSeconds?: Input<number>;
+  periodSeconds?: Input<number | undefined>;
   /** Minimum consecutive successes for the probe to be considered successful after having failed. */
-  successThreshold?: Input<number>;
+  successThreshold?: Input<number | undefined>;
   /** Optional duration in seconds the pod needs to terminate gracefully upon probe failure. */
-  terminationGracePeriodSeconds?: Input<number>;
+  terminationGracePeriodSeconds?: Input<number | undefined>;
   /** Number of seconds after which the probe times out. */
-  timeoutSeconds?: Input<number>;
+  timeoutSeconds?: Input<number | undefined>;
 }
 
 export interface ClusterSpecProbesStartup {
   /** Minimum consecutive failures for the probe to be considered failed after having succeeded. */
-  failureThreshold?: Input<number>;
+  failureThreshold?: Input<number | undefined>;
   /** Number of seconds after the container has started before liveness probes are initiated. */
-  initialDelaySeconds?: Input<number>;
+  initialDelaySeconds?: Input<number | undefined>;
   /** Lag limit. */
-  maximumLag?: Input<number | string>;
+  maximumLag?: Input<number | string | undefined>;
   /** How often (in seconds) to perform the probe. */
-  periodSeconds?: Input<number>;
+  periodSeconds?: Input<number | undefined>;
   /** Minimum consecutive successes for the probe to be considered successful after having failed. */
-  successThreshold?: Input<number>;
+  successThreshold?: Input<number | undefined>;
   /** Optional duration in seconds the pod needs to terminate gracefully upon probe failure. */
-  terminationGracePeriodSeconds?: Input<number>;
+  terminationGracePeriodSeconds?: Input<number | undefined>;
   /** Number of seconds after which the probe times out. */
-  timeoutSeconds?: Input<number>;
+  timeoutSeconds?: Input<number | undefined>;
   /** The probe strategy */
-  type?: Input<"pg_isready" | "streaming" | "query">;
+  type?: Input<"pg_isready" | "streaming" | "query" | undefined>;
 }
 
 export interface ClusterSpecProbes {
   /** The liveness probe configuration */
-  liveness?: Input<ClusterSpecProbesLiveness>;
+  liveness?: Input<ClusterSpecProbesLiveness | undefined>;
   /** The readiness probe configuration */
-  readiness?: Input<ClusterSpecProbesStartup>;
+  readiness?: Input<ClusterSpecProbesStartup | undefined>;
   /** The startup probe configuration */
-  startup?: Input<ClusterSpecProbesStartup>;
+  startup?: Input<ClusterSpecProbesStartup | undefined>;
 }
 
 export interface ClusterSpecProjectedVolumeTemplateSourcesClusterTrustBundle {
   /** Select all ClusterTrustBundles that match this label selector. */
-  labelSelector?: Input<ClusterSpecPodSelectorRefsSelector>;
+  labelSelector?: Input<ClusterSpecPodSelectorRefsSelector | undefined>;
   /** Select a single ClusterTrustBundle by object name. */
-  name?: Input<string>;
+  name?: Input<string | undefined>;
   /** If true, don't block pod startup if the referenced ClusterTrustBundle(s) aren't available. */
-  optional?: Input<boolean>;
+  optional?: Input<boolean | undefined>;
   /** Relative path from the volume root to write the bundle. */
   path: Input<string>;
   /** Select all ClusterTrustBundles that match this signer name. */
-  signerName?: Input<string>;
+  signerName?: Input<string | undefined>;
   /** user is Optional: The owner UID of the created file. */
-  user?: Input<number>;
+  user?: Input<number | undefined>;
 }
 
 export interface PoolerSpecTemplateSpecVolumesSecretItems {
   /** key is the key to project. */
   key: Input<string>;
   /** mode is Optional: mode bits used to set permissions on this file. */
-  mode?: Input<number>;
+  mode?: Input<number | undefined>;
   /** path is the relative path of the file to map the key to. */
   path: Input<string>;
   /** user is Optional: The owner UID of the created file. */
-  user?: Input<number>;
+  user?: Input<number | undefined>;
 }
 
 export interface ClusterSpecProjectedVolumeTemplateSourcesSecret {
   /** items if unspecified, each key-value pair in the Data field of the referenced ConfigMap will be projected into the volume as a file whose name is the key and content is the value. */
-  items?: Input<Input<PoolerSpecTemplateSpecVolumesSecretItems>[]>;
+  items?: Input<Input<PoolerSpecTemplateSpecVolumesSecretItems>[] | undefined>;
   /** Name of the referent. */
-  name?: Input<string>;
+  name?: Input<string | undefined>;
   /** optional specify whether the ConfigMap or its keys must be defined */
-  optional?: Input<boolean>;
+  optional?: Input<boolean | undefined>;
 }
 
 export interface PoolerSpecTemplateSpecVolumesDownwardAPIItems {
   /** Required: Selects a field of the pod: only annotations, labels, name, namespace and uid are supported. */
-  fieldRef?: Input<ClusterSpecEnvValueFromFieldRef>;
+  fieldRef?: Input<ClusterSpecEnvValueFromFieldRef | undefined>;
   /** Optional: mode bits used to set permissions on this file, must be an octal value between 0000 and 0777 or a decimal value between 0 and 511. */
-  mode?: Input<number>;
+  mode?: Input<number | undefined>;
   /** Required: Path is the relative path name of the file to be created. */
   path: Input<string>;
   /** Selects a resource of the container: only resources limits and requests (limits.cpu, limits.memory, requests.cpu and requests.memory) are currently supported. */
-  resourceFieldRef?: Input<ClusterSpecEnvValueFromResourceFieldRef>;
+  resourceFieldRef?: Input<ClusterSpecEnvValueFromResourceFieldRef | undefined>;
   /** user is Optional: The owner UID of the created file. */
-  user?: Input<number>;
+  user?: Input<number | undefined>;
 }
 
 export interface ClusterSpecProjectedVolumeTemplateSourcesDownwardAPI {
   /** Items is a list of DownwardAPIVolume file */
-  items?: Input<Input<PoolerSpecTemplateSpecVolumesDownwardAPIItems>[]>;
+  items?: Input<Input<PoolerSpecTemplateSpecVolumesDownwardAPIItems>[] | undefined>;
 }
 
 export interface ClusterSpecProjectedVolumeTemplateSourcesPodCertificate {
   /** Write the certificate chain at this path in the projected volume. */
-  certificateChainPath?: Input<string>;
+  certificateChainPath?: Input<string | undefined>;
   /** Write the credential bundle at this path in the projected volume. */
-  credentialBundlePath?: Input<string>;
+  credentialBundlePath?: Input<string | undefined>;
   /** Write the key at this path in the projected volume. */
-  keyPath?: Input<string>;
+  keyPath?: Input<string | undefined>;
   /** The type of keypair Kubelet will generate for the pod. */
   keyType: Input<string>;
   /** maxExpirationSeconds is the maximum lifetime permitted for the certificate. */
-  maxExpirationSeconds?: Input<number>;
+  maxExpirationSeconds?: Input<number | undefined>;
   /** Kubelet's generated CSRs will be addressed to this signer. */
   signerName: Input<string>;
   /** user is Optional: The owner UID of the created file. */
-  user?: Input<number>;
+  user?: Input<number | undefined>;
   /** userAnnotations allow pod authors to pass additional information to the signer implementation. */
-  userAnnotations?: Input<{ [key: string]: Input<string> }>;
+  userAnnotations?: Input<{ [key: string]: Input<string> } | undefined>;
 }
 
 export interface ClusterSpecProjectedVolumeTemplateSourcesServiceAccountToken {
   /** audience is the intended audience of the token. */
-  audience?: Input<string>;
+  audience?: Input<string | undefined>;
   /** expirationSeconds is the requested duration of validity of the service account token. */
-  expirationSeconds?: Input<number>;
+  expirationSeconds?: Input<number | undefined>;
   /** path is the path relative to the mount point of the file to project the token into. */
   path: Input<string>;
   /** user is Optional: The owner UID of the created file. */
-  user?: Input<number>;
+  user?: Input<number | undefined>;
 }
 
 export interface ClusterSpecProjectedVolumeTemplateSources {
   /** ClusterTrustBundle allows a pod to access the `.spec.trustBundle` field of ClusterTrustBundle objects in an auto-updating file. */
-  clusterTrustBundle?: Input<ClusterSpecProjectedVolumeTemplateSourcesClusterTrustBundle>;
+  clusterTrustBundle?: Input<ClusterSpecProjectedVolumeTemplateSourcesClusterTrustBundle | undefined>;
   /** configMap information about the configMap data to project */
-  configMap?: Input<ClusterSpecProjectedVolumeTemplateSourcesSecret>;
+  configMap?: Input<ClusterSpecProjectedVolumeTemplateSourcesSecret | undefined>;
   /** downwardAPI information about the downwardAPI data to project */
-  downwardAPI?: Input<ClusterSpecProjectedVolumeTemplateSourcesDownwardAPI>;
+  downwardAPI?: Input<ClusterSpecProjectedVolumeTemplateSourcesDownwardAPI | undefined>;
   /** Projects an auto-rotating credential bundle (private key and certificate chain) that the pod can use either as a TLS client or server. */
-  podCertificate?: Input<ClusterSpecProjectedVolumeTemplateSourcesPodCertificate>;
+  podCertificate?: Input<ClusterSpecProjectedVolumeTemplateSourcesPodCertificate | undefined>;
   /** secret information about the secret data to project */
-  secret?: Input<ClusterSpecProjectedVolumeTemplateSourcesSecret>;
+  secret?: Input<ClusterSpecProjectedVolumeTemplateSourcesSecret | undefined>;
   /** serviceAccountToken is information about the serviceAccountToken data to project */
-  serviceAccountToken?: Input<ClusterSpecProjectedVolumeTemplateSourcesServiceAccountToken>;
+  serviceAccountToken?: Input<ClusterSpecProjectedVolumeTemplateSourcesServiceAccountToken | undefined>;
 }
 
 export interface ClusterSpecProjectedVolumeTemplate {
   /** defaultMode are the mode bits used to set permissions on created files by default. */
-  defaultMode?: Input<number>;
+  defaultMode?: Input<number | undefined>;
   /** defaultUser is Optional: The owner UID of the created files by default. */
-  defaultUser?: Input<number>;
+  defaultUser?: Input<number | undefined>;
   /** sources is the list of volume projections. */
-  sources?: Input<Input<ClusterSpecProjectedVolumeTemplateSources>[]>;
+  sources?: Input<Input<ClusterSpecProjectedVolumeTemplateSources>[] | undefined>;
 }
 
 export interface ClusterSpecReplica {
   /** If replica mode is enabled, this cluster will be a replica of an existing cluster. */
-  enabled?: Input<boolean>;
+  enabled?: Input<boolean | undefined>;
   /** When replica mode is enabled, this parameter allows you to replay transactions only when the system time is at least the configured time past the commit time. */
-  minApplyDelay?: Input<string>;
+  minApplyDelay?: Input<string | undefined>;
   /** Primary defines which Cluster is defined to be the primary in the distributed PostgreSQL cluster, based on the topology specified in externalClusters */
-  primary?: Input<string>;
+  primary?: Input<string | undefined>;
   /** A demotion token generated by an external cluster used to check if the promotion requirements are met. */
-  promotionToken?: Input<string>;
+  promotionToken?: Input<string | undefined>;
   /** Self defines the name of this cluster. */
-  self?: Input<string>;
+  self?: Input<string | undefined>;
   /** The name of the external cluster which is the replication origin */
   source: Input<string>;
 }
 
 export interface ClusterSpecReplicationSlotsHighAvailability {
   /** If enabled (default), the operator will automatically manage replication slots on the primary instance and use them in streaming replication connections with all the standby instances that are part... */
-  enabled?: Input<boolean>;
+  enabled?: Input<boolean | undefined>;
   /** Prefix for replication slots managed by the operator for HA. */
-  slotPrefix?: Input<string>;
+  slotPrefix?: Input<string | undefined>;
   /** When enabled, the operator automatically manages synchronization of logical decoding (replication) slots across high-availability clusters. */
-  synchronizeLogicalDecoding?: Input<boolean>;
+  synchronizeLogicalDecoding?: Input<boolean | undefined>;
 }
 
 export interface ClusterSpecReplicationSlotsSynchronizeReplicas {
   /** When set to true, every replication slot that is on the primary is synchronized on each standby */
-  enabled?: Input<boolean>;
+  enabled?: Input<boolean | undefined>;
   /** List of regular expression patterns to match the names of replication slots to be excluded (by default empty) */
-  excludePatterns?: Input<Input<string>[]>;
+  excludePatterns?: Input<Input<string>[] | undefined>;
 }
 
 export interface ClusterSpecReplicationSlots {
   /** Replication slots for high availability configuration */
-  highAvailability?: Input<ClusterSpecReplicationSlotsHighAvailability>;
+  highAvailability?: Input<ClusterSpecReplicationSlotsHighAvailability | undefined>;
   /** Configures the synchronization of the user defined physical replication slots */
-  synchronizeReplicas?: Input<ClusterSpecReplicationSlotsSynchronizeReplicas>;
+  synchronizeReplicas?: Input<ClusterSpecReplicationSlotsSynchronizeReplicas | undefined>;
   /** Standby will update the status of the local replication slots every `updateInterval` seconds (default 30). */
-  updateInterval?: Input<number>;
+  updateInterval?: Input<number | undefined>;
 }
 
 export interface ClusterSpecResourcesClaims {
   /** Name must match the name of one entry in pod.spec.resourceClaims of the Pod where this field is used. */
   name: Input<string>;
   /** Request is the name chosen for a request in the referenced claim. */
-  request?: Input<string>;
+  request?: Input<string | undefined>;
 }
 
 export interface ClusterSpecResources {
   /** Claims lists the names of resources, defined in spec.resourceClaims, that are used by this container. */
-  claims?: Input<Input<ClusterSpecResourcesClaims>[]>;
+  claims?: Input<Input<ClusterSpecResourcesClaims>[] | undefined>;
   /** Limits describes the maximum amount of compute resources allowed. */
-  limits?: Input<{ [key: string]: Input<number | string> }>;
+  limits?: Input<{ [key: string]: Input<number | string> } | undefined>;
   /** Requests describes the minimum amount of compute resources required. */
-  requests?: Input<{ [key: string]: Input<number | string> }>;
+  requests?: Input<{ [key: string]: Input<number | string> } | undefined>;
 }
 
 export interface ClusterSpecSecurityContextCapabilities {
   /** Added capabilities */
-  add?: Input<Input<string>[]>;
+  add?: Input<Input<string>[] | undefined>;
   /** Removed capabilities */
-  drop?: Input<Input<string>[]>;
+  drop?: Input<Input<string>[] | undefined>;
 }
 
 export interface ClusterSpecSecurityContext {
   /** AllowPrivilegeEscalation controls whether a process can gain more privileges than its parent process. */
-  allowPrivilegeEscalation?: Input<boolean>;
+  allowPrivilegeEscalation?: Input<boolean | undefined>;
   /** appArmorProfile is the AppArmor options to use by this container. */
-  appArmorProfile?: Input<ClusterSpecSeccompProfile>;
+  appArmorProfile?: Input<ClusterSpecSeccompProfile | undefined>;
   /** The capabilities to add/drop when running containers. */
-  capabilities?: Input<ClusterSpecSecurityContextCapabilities>;
+  capabilities?: Input<ClusterSpecSecurityContextCapabilities | undefined>;
   /** Run container in privileged mode. */
-  privileged?: Input<boolean>;
+  privileged?: Input<boolean | undefined>;
   /** procMount denotes the type of proc mount to use for the containers. */
-  procMount?: Input<string>;
+  procMount?: Input<string | undefined>;
   /** Whether this container has a read-only root filesystem. */
-  readOnlyRootFilesystem?: Input<boolean>;
+  readOnlyRootFilesystem?: Input<boolean | undefined>;
   /** The GID to run the entrypoint of the container process. */
-  runAsGroup?: Input<number>;
+  runAsGroup?: Input<number | undefined>;
   /** Indicates that the container must run as a non-root user. */
-  runAsNonRoot?: Input<boolean>;
+  runAsNonRoot?: Input<boolean | undefined>;
   /** The UID to run the entrypoint of the container process. */
-  runAsUser?: Input<number>;
+  runAsUser?: Input<number | undefined>;
   /** The SELinux context to be applied to the container. */
-  seLinuxOptions?: Input<ClusterSpecSecurityContextSeLinuxOptions>;
+  seLinuxOptions?: Input<ClusterSpecSecurityContextSeLinuxOptions | undefined>;
   /** The seccomp options to use by this container. */
-  seccompProfile?: Input<ClusterSpecSeccompProfile>;
+  seccompProfile?: Input<ClusterSpecSeccompProfile | undefined>;
   /** The Windows specific settings applied to all containers. */
-  windowsOptions?: Input<ClusterSpecSecurityContextWindowsOptions>;
+  windowsOptions?: Input<ClusterSpecSecurityContextWindowsOptions | undefined>;
 }
 
 export interface ClusterSpecServiceAccountTemplate {
@@ -1359,43 +1359,43 @@ export interface ClusterSpecServiceAccountTemplate {
 
 export interface ClusterSpecStorage {
   /** Template to be used to generate the Persistent Volume Claim */
-  pvcTemplate?: Input<ClusterSpecStoragePvcTemplate>;
+  pvcTemplate?: Input<ClusterSpecStoragePvcTemplate | undefined>;
   /** Resize existent PVCs, defaults to true */
-  resizeInUseVolumes?: Input<boolean>;
+  resizeInUseVolumes?: Input<boolean | undefined>;
   /** Size of the storage. */
-  size?: Input<string>;
+  size?: Input<string | undefined>;
   /** StorageClass to use for PVCs. */
-  storageClass?: Input<string>;
+  storageClass?: Input<string | undefined>;
 }
 
 export interface DatabaseSpecCluster {
-  name?: Input<string>;
+  name?: Input<string | undefined>;
 }
 
 export interface ClusterSpecTablespaces {
   /** The name of the tablespace */
   name: Input<string>;
   /** Owner is the PostgreSQL user owning the tablespace */
-  owner?: Input<DatabaseSpecCluster>;
+  owner?: Input<DatabaseSpecCluster | undefined>;
   /** The storage configuration for the tablespace */
   storage: Input<ClusterSpecStorage>;
   /** When set to true, the tablespace will be added as a `temp_tablespaces` entry in PostgreSQL, and will be available to automatically house temp database objects, or other temporary files. */
-  temporary?: Input<boolean>;
+  temporary?: Input<boolean | undefined>;
 }
 
 export interface ClusterSpecTopologySpreadConstraints {
   /** LabelSelector is used to find matching pods. */
-  labelSelector?: Input<ClusterSpecPodSelectorRefsSelector>;
+  labelSelector?: Input<ClusterSpecPodSelectorRefsSelector | undefined>;
   /** MatchLabelKeys is a set of pod label keys to select the pods over which spreading will be calculated. */
-  matchLabelKeys?: Input<Input<string>[]>;
+  matchLabelKeys?: Input<Input<string>[] | undefined>;
   /** MaxSkew describes the degree to which pods may be unevenly distributed. */
   maxSkew: Input<number>;
   /** MinDomains indicates a minimum number of eligible domains. */
-  minDomains?: Input<number>;
+  minDomains?: Input<number | undefined>;
   /** NodeAffinityPolicy indicates how we will treat Pod's nodeAffinity/nodeSelector when calculating pod topology spread skew. */
-  nodeAffinityPolicy?: Input<string>;
+  nodeAffinityPolicy?: Input<string | undefined>;
   /** NodeTaintsPolicy indicates how we will treat node taints when calculating pod topology spread skew. */
-  nodeTaintsPolicy?: Input<string>;
+  nodeTaintsPolicy?: Input<string | undefined>;
   /** TopologyKey is the key of node labels. */
   topologyKey: Input<string>;
   /** WhenUnsatisfiable indicates how to deal with a pod if it doesn't satisfy the spread constraint. */
@@ -1404,131 +1404,131 @@ export interface ClusterSpecTopologySpreadConstraints {
 
 export interface ClusterSpec {
   /** Affinity/Anti-affinity rules for Pods */
-  affinity?: Input<ClusterSpecAffinity>;
+  affinity?: Input<ClusterSpecAffinity | undefined>;
   /** The configuration to be used for backups */
-  backup?: Input<ClusterSpecBackup>;
+  backup?: Input<ClusterSpecBackup | undefined>;
   /** Instructions to bootstrap this cluster */
-  bootstrap?: Input<ClusterSpecBootstrap>;
+  bootstrap?: Input<ClusterSpecBootstrap | undefined>;
   /** The configuration for the CA and related certificates */
-  certificates?: Input<ClusterSpecCertificates>;
+  certificates?: Input<ClusterSpecCertificates | undefined>;
   /** Description of this PostgreSQL cluster */
-  description?: Input<string>;
+  description?: Input<string | undefined>;
   /** Manage the `PodDisruptionBudget` resources within the cluster. */
-  enablePDB?: Input<boolean>;
+  enablePDB?: Input<boolean | undefined>;
   /** When this option is enabled, the operator will use the `SuperuserSecret` to update the `postgres` user password (if the secret is not present, the operator will automatically create one). */
-  enableSuperuserAccess?: Input<boolean>;
+  enableSuperuserAccess?: Input<boolean | undefined>;
   /** Env follows the Env format to pass environment variables to the pods created in the cluster */
-  env?: Input<Input<ClusterSpecEnv>[]>;
+  env?: Input<Input<ClusterSpecEnv>[] | undefined>;
   /** EnvFrom follows the EnvFrom format to pass environment variables sources to the pods to be used by Env */
-  envFrom?: Input<Input<ClusterSpecEnvFrom>[]>;
+  envFrom?: Input<Input<ClusterSpecEnvFrom>[] | undefined>;
   /** EphemeralVolumeSource allows the user to configure the source of ephemeral volumes. */
-  ephemeralVolumeSource?: Input<ClusterSpecEphemeralVolumeSource>;
+  ephemeralVolumeSource?: Input<ClusterSpecEphemeralVolumeSource | undefined>;
   /** EphemeralVolumesSizeLimit allows the user to set the limits for the ephemeral volumes */
-  ephemeralVolumesSizeLimit?: Input<ClusterSpecEphemeralVolumesSizeLimit>;
+  ephemeralVolumesSizeLimit?: Input<ClusterSpecEphemeralVolumesSizeLimit | undefined>;
   /** The list of external clusters which are used in the configuration */
-  externalClusters?: Input<Input<ClusterSpecExternalClusters>[]>;
+  externalClusters?: Input<Input<ClusterSpecExternalClusters>[] | undefined>;
   /** The amount of time (in seconds) to wait before triggering a failover after the primary PostgreSQL instance in the cluster was detected to be unhealthy */
-  failoverDelay?: Input<number>;
+  failoverDelay?: Input<number | undefined>;
   /** Defines the major PostgreSQL version we want to use within an ImageCatalog */
-  imageCatalogRef?: Input<ClusterSpecImageCatalogRef>;
+  imageCatalogRef?: Input<ClusterSpecImageCatalogRef | undefined>;
   /** Name of the container image, supporting both tags (`<image>:<tag>`) and digests for deterministic and repeatable deployments (`<image>:<tag>@sha256:<digestValue>`) */
-  imageName?: Input<string>;
+  imageName?: Input<string | undefined>;
   /** Image pull policy. */
-  imagePullPolicy?: Input<string>;
+  imagePullPolicy?: Input<string | undefined>;
   /** The list of pull secrets to be used to pull the images */
-  imagePullSecrets?: Input<Input<BackupSpecCluster>[]>;
+  imagePullSecrets?: Input<Input<BackupSpecCluster>[] | undefined>;
   /** Metadata that will be inherited by all objects related to the Cluster */
-  inheritedMetadata?: Input<ClusterSpecInheritedMetadata>;
+  inheritedMetadata?: Input<ClusterSpecInheritedMetadata | undefined>;
   /** Number of instances required in the cluster */
-  instances?: Input<number>;
+  instances?: Input<number | undefined>;
   /** LivenessProbeTimeout is the time (in seconds) that is allowed for a PostgreSQL instance to successfully respond to the liveness probe (default 30). */
-  livenessProbeTimeout?: Input<number>;
+  livenessProbeTimeout?: Input<number | undefined>;
   /** The instances' log level, one of the following values: error, warning, info (default), debug, trace */
-  logLevel?: Input<"error" | "warning" | "info" | "debug" | "trace">;
+  logLevel?: Input<"error" | "warning" | "info" | "debug" | "trace" | undefined>;
   /** The configuration that is used by the portions of PostgreSQL that are managed by the instance manager */
-  managed?: Input<ClusterSpecManaged>;
+  managed?: Input<ClusterSpecManaged | undefined>;
   /** The target value for the synchronous replication quorum, that can be decreased if the number of ready standbys is lower than this. */
-  maxSyncReplicas?: Input<number>;
+  maxSyncReplicas?: Input<number | undefined>;
   /** Minimum number of instances required in synchronous replication with the primary. */
-  minSyncReplicas?: Input<number>;
+  minSyncReplicas?: Input<number | undefined>;
   /** The configuration of the monitoring infrastructure of this cluster */
-  monitoring?: Input<ClusterSpecMonitoring>;
+  monitoring?: Input<ClusterSpecMonitoring | undefined>;
   /** Define a maintenance window for the Kubernetes nodes */
-  nodeMaintenanceWindow?: Input<ClusterSpecNodeMaintenanceWindow>;
+  nodeMaintenanceWindow?: Input<ClusterSpecNodeMaintenanceWindow | undefined>;
   /** The plugins configuration, containing any plugin to be loaded with the corresponding configuration */
-  plugins?: Input<Input<ClusterSpecPlugins>[]>;
+  plugins?: Input<Input<ClusterSpecPlugins>[] | undefined>;
   /** Override the PodSecurityContext applied to every Pod of the cluster. */
-  podSecurityContext?: Input<ClusterSpecPodSecurityContext>;
+  podSecurityContext?: Input<ClusterSpecPodSecurityContext | undefined>;
   /** PodSelectorRefs defines named pod label selectors that can be referenced in pg_hba rules using the ${podselector:NAME} syntax in the address field. */
-  podSelectorRefs?: Input<Input<ClusterSpecPodSelectorRefs>[]>;
+  podSelectorRefs?: Input<Input<ClusterSpecPodSelectorRefs>[] | undefined>;
   /** The GID of the `postgres` user inside the image, defaults to `26` */
-  postgresGID?: Input<number>;
+  postgresGID?: Input<number | undefined>;
   /** The UID of the `postgres` user inside the image, defaults to `26` */
-  postgresUID?: Input<number>;
+  postgresUID?: Input<number | undefined>;
   /** Configuration of the PostgreSQL server */
-  postgresql?: Input<ClusterSpecPostgresql>;
+  postgresql?: Input<ClusterSpecPostgresql | undefined>;
   /** Configuration of the Kubernetes `Lease` used to coordinate safe primary election within the cluster. */
-  primaryLease?: Input<ClusterSpecPrimaryLease>;
+  primaryLease?: Input<ClusterSpecPrimaryLease | undefined>;
   /** Method to follow to upgrade the primary server during a rolling update procedure, after all replicas have been successfully updated: it can be with a switchover (`switchover`) or in-place (`restart... */
-  primaryUpdateMethod?: Input<"switchover" | "restart">;
+  primaryUpdateMethod?: Input<"switchover" | "restart" | undefined>;
   /** Deployment strategy to follow to upgrade the primary server during a rolling update procedure, after all replicas have been successfully updated: it can be automated (`unsupervised` - default) or m... */
-  primaryUpdateStrategy?: Input<"unsupervised" | "supervised">;
+  primaryUpdateStrategy?: Input<"unsupervised" | "supervised" | undefined>;
   /** Name of the priority class which will be used in every generated Pod, if the PriorityClass specified does not exist, the pod will not be able to schedule. */
-  priorityClassName?: Input<string>;
+  priorityClassName?: Input<string | undefined>;
   /** The configuration of the probes to be injected in the PostgreSQL Pods. */
-  probes?: Input<ClusterSpecProbes>;
+  probes?: Input<ClusterSpecProbes | undefined>;
   /** Template to be used to define projected volumes, projected volumes will be mounted under `/projected` base folder */
-  projectedVolumeTemplate?: Input<ClusterSpecProjectedVolumeTemplate>;
+  projectedVolumeTemplate?: Input<ClusterSpecProjectedVolumeTemplate | undefined>;
   /** Replica cluster configuration */
-  replica?: Input<ClusterSpecReplica>;
+  replica?: Input<ClusterSpecReplica | undefined>;
   /** Replication slots management configuration */
-  replicationSlots?: Input<ClusterSpecReplicationSlots>;
+  replicationSlots?: Input<ClusterSpecReplicationSlots | undefined>;
   /** Resources requirements of every generated Pod. */
-  resources?: Input<ClusterSpecResources>;
+  resources?: Input<ClusterSpecResources | undefined>;
   /** If specified, the pod will be dispatched by specified Kubernetes scheduler. */
-  schedulerName?: Input<string>;
+  schedulerName?: Input<string | undefined>;
   /** The SeccompProfile applied to every Pod and Container. */
-  seccompProfile?: Input<ClusterSpecSeccompProfile>;
+  seccompProfile?: Input<ClusterSpecSeccompProfile | undefined>;
   /** Override the SecurityContext applied to every Container in the Pod of the cluster. */
-  securityContext?: Input<ClusterSpecSecurityContext>;
+  securityContext?: Input<ClusterSpecSecurityContext | undefined>;
   /** Name of an existing ServiceAccount in the same namespace to use for the cluster. */
-  serviceAccountName?: Input<string>;
+  serviceAccountName?: Input<string | undefined>;
   /** Configure the generation of the service account */
-  serviceAccountTemplate?: Input<ClusterSpecServiceAccountTemplate>;
+  serviceAccountTemplate?: Input<ClusterSpecServiceAccountTemplate | undefined>;
   /** The time in seconds that controls the window of time reserved for the smart shutdown of Postgres to complete. */
-  smartShutdownTimeout?: Input<number>;
+  smartShutdownTimeout?: Input<number | undefined>;
   /** The time in seconds that is allowed for a PostgreSQL instance to successfully start up (default 3600). */
-  startDelay?: Input<number>;
+  startDelay?: Input<number | undefined>;
   /** The time in seconds that is allowed for a PostgreSQL instance to gracefully shutdown (default 1800) */
-  stopDelay?: Input<number>;
+  stopDelay?: Input<number | undefined>;
   /** Configuration of the storage of the instances */
-  storage?: Input<ClusterSpecStorage>;
+  storage?: Input<ClusterSpecStorage | undefined>;
   /** The secret containing the superuser password. */
-  superuserSecret?: Input<BackupSpecCluster>;
+  superuserSecret?: Input<BackupSpecCluster | undefined>;
   /** The time in seconds that is allowed for a primary PostgreSQL instance to gracefully shutdown during a switchover. */
-  switchoverDelay?: Input<number>;
+  switchoverDelay?: Input<number | undefined>;
   /** The tablespaces configuration */
-  tablespaces?: Input<Input<ClusterSpecTablespaces>[]>;
+  tablespaces?: Input<Input<ClusterSpecTablespaces>[] | undefined>;
   /** TopologySpreadConstraints specifies how to spread matching pods among the given topology. */
-  topologySpreadConstraints?: Input<Input<ClusterSpecTopologySpreadConstraints>[]>;
+  topologySpreadConstraints?: Input<Input<ClusterSpecTopologySpreadConstraints>[] | undefined>;
   /** Configuration of the storage for PostgreSQL WAL (Write-Ahead Log) */
-  walStorage?: Input<ClusterSpecStorage>;
+  walStorage?: Input<ClusterSpecStorage | undefined>;
 }
 
 export interface DatabaseSpecExtensions {
   /** Specifies whether an object (e.g schema) should be present or absent in the database. */
-  ensure?: Input<"present" | "absent">;
+  ensure?: Input<"present" | "absent" | undefined>;
   /** Name of the object (extension, schema, FDW, server) */
   name: Input<string>;
   /** The name of the schema in which to install the extension's objects, in case the extension allows its contents to be relocated. */
-  schema?: Input<string>;
+  schema?: Input<string | undefined>;
   /** The version of the extension to install. */
-  version?: Input<string>;
+  version?: Input<string | undefined>;
 }
 
 export interface DatabaseSpecFdwsOptions {
   /** Specifies whether an option should be present or absent in the database. */
-  ensure?: Input<"present" | "absent">;
+  ensure?: Input<"present" | "absent" | undefined>;
   /** Name of the option */
   name: Input<string>;
   /** Value of the option */
@@ -1539,95 +1539,95 @@ export interface DatabaseSpecFdwsUsage {
   /** Name of the usage */
   name: Input<string>;
   /** The type of usage */
-  type?: Input<"grant" | "revoke">;
+  type?: Input<"grant" | "revoke" | undefined>;
 }
 
 export interface DatabaseSpecFdws {
   /** Specifies whether an object (e.g schema) should be present or absent in the database. */
-  ensure?: Input<"present" | "absent">;
+  ensure?: Input<"present" | "absent" | undefined>;
   /** Name of the handler function (e.g., "postgres_fdw_handler"). */
-  handler?: Input<string>;
+  handler?: Input<string | undefined>;
   /** Name of the object (extension, schema, FDW, server) */
   name: Input<string>;
   /** Options specifies the configuration options for the FDW. */
-  options?: Input<Input<DatabaseSpecFdwsOptions>[]>;
+  options?: Input<Input<DatabaseSpecFdwsOptions>[] | undefined>;
   /** Owner specifies the database role that will own the Foreign Data Wrapper. */
-  owner?: Input<string>;
+  owner?: Input<string | undefined>;
   /** List of roles for which `USAGE` privileges on the FDW are granted or revoked. */
-  usage?: Input<Input<DatabaseSpecFdwsUsage>[]>;
+  usage?: Input<Input<DatabaseSpecFdwsUsage>[] | undefined>;
   /** Name of the validator function (e.g., "postgres_fdw_validator"). */
-  validator?: Input<string>;
+  validator?: Input<string | undefined>;
 }
 
 export interface DatabaseSpecSchemas {
   /** Specifies whether an object (e.g schema) should be present or absent in the database. */
-  ensure?: Input<"present" | "absent">;
+  ensure?: Input<"present" | "absent" | undefined>;
   /** Name of the object (extension, schema, FDW, server) */
   name: Input<string>;
   /** The role name of the user who owns the schema inside PostgreSQL. */
-  owner?: Input<string>;
+  owner?: Input<string | undefined>;
 }
 
 export interface DatabaseSpecServers {
   /** Specifies whether an object (e.g schema) should be present or absent in the database. */
-  ensure?: Input<"present" | "absent">;
+  ensure?: Input<"present" | "absent" | undefined>;
   /** The name of the Foreign Data Wrapper (FDW) */
   fdw: Input<string>;
   /** Name of the object (extension, schema, FDW, server) */
   name: Input<string>;
   /** Options specifies the configuration options for the server (key is the option name, value is the option value). */
-  options?: Input<Input<DatabaseSpecFdwsOptions>[]>;
+  options?: Input<Input<DatabaseSpecFdwsOptions>[] | undefined>;
   /** List of roles for which `USAGE` privileges on the server are granted or revoked. */
-  usage?: Input<Input<DatabaseSpecFdwsUsage>[]>;
+  usage?: Input<Input<DatabaseSpecFdwsUsage>[] | undefined>;
 }
 
 export interface DatabaseSpec {
   /** Maps to the `ALLOW_CONNECTIONS` parameter of `CREATE DATABASE` and `ALTER DATABASE`. */
-  allowConnections?: Input<boolean>;
+  allowConnections?: Input<boolean | undefined>;
   /** Maps to the `BUILTIN_LOCALE` parameter of `CREATE DATABASE`. */
-  builtinLocale?: Input<string>;
+  builtinLocale?: Input<string | undefined>;
   /** The name of the PostgreSQL cluster hosting the database. */
   cluster: Input<DatabaseSpecCluster>;
   /** Maps to the `COLLATION_VERSION` parameter of `CREATE DATABASE`. */
-  collationVersion?: Input<string>;
+  collationVersion?: Input<string | undefined>;
   /** Maps to the `CONNECTION LIMIT` clause of `CREATE DATABASE` and `ALTER DATABASE`. */
-  connectionLimit?: Input<number>;
+  connectionLimit?: Input<number | undefined>;
   /** The policy for end-of-life maintenance of this database. */
-  databaseReclaimPolicy?: Input<"delete" | "retain">;
+  databaseReclaimPolicy?: Input<"delete" | "retain" | undefined>;
   /** Maps to the `ENCODING` parameter of `CREATE DATABASE`. */
-  encoding?: Input<string>;
+  encoding?: Input<string | undefined>;
   /** Ensure the PostgreSQL database is `present` or `absent` - defaults to "present". */
-  ensure?: Input<"present" | "absent">;
+  ensure?: Input<"present" | "absent" | undefined>;
   /** The list of extensions to be managed in the database */
-  extensions?: Input<Input<DatabaseSpecExtensions>[]>;
+  extensions?: Input<Input<DatabaseSpecExtensions>[] | undefined>;
   /** The list of foreign data wrappers to be managed in the database */
-  fdws?: Input<Input<DatabaseSpecFdws>[]>;
+  fdws?: Input<Input<DatabaseSpecFdws>[] | undefined>;
   /** Maps to the `ICU_LOCALE` parameter of `CREATE DATABASE`. */
-  icuLocale?: Input<string>;
+  icuLocale?: Input<string | undefined>;
   /** Maps to the `ICU_RULES` parameter of `CREATE DATABASE`. */
-  icuRules?: Input<string>;
+  icuRules?: Input<string | undefined>;
   /** Maps to the `IS_TEMPLATE` parameter of `CREATE DATABASE` and `ALTER DATABASE`. */
-  isTemplate?: Input<boolean>;
+  isTemplate?: Input<boolean | undefined>;
   /** Maps to the `LOCALE` parameter of `CREATE DATABASE`. */
-  locale?: Input<string>;
+  locale?: Input<string | undefined>;
   /** Maps to the `LC_CTYPE` parameter of `CREATE DATABASE`. */
-  localeCType?: Input<string>;
+  localeCType?: Input<string | undefined>;
   /** Maps to the `LC_COLLATE` parameter of `CREATE DATABASE`. */
-  localeCollate?: Input<string>;
+  localeCollate?: Input<string | undefined>;
   /** Maps to the `LOCALE_PROVIDER` parameter of `CREATE DATABASE`. */
-  localeProvider?: Input<string>;
+  localeProvider?: Input<string | undefined>;
   /** The name of the database to create inside PostgreSQL. */
   name: Input<string>;
   /** Maps to the `OWNER` parameter of `CREATE DATABASE`. */
   owner: Input<string>;
   /** The list of schemas to be managed in the database */
-  schemas?: Input<Input<DatabaseSpecSchemas>[]>;
+  schemas?: Input<Input<DatabaseSpecSchemas>[] | undefined>;
   /** The list of foreign servers to be managed in the database */
-  servers?: Input<Input<DatabaseSpecServers>[]>;
+  servers?: Input<Input<DatabaseSpecServers>[] | undefined>;
   /** Maps to the `TABLESPACE` parameter of `CREATE DATABASE`. */
-  tablespace?: Input<string>;
+  tablespace?: Input<string | undefined>;
   /** Maps to the `TEMPLATE` parameter of `CREATE DATABASE`. */
-  template?: Input<string>;
+  template?: Input<string | undefined>;
 }
 
 export interface ImageCatalogSpecComponentImages {
@@ -1639,7 +1639,7 @@ export interface ImageCatalogSpecComponentImages {
 
 export interface ImageCatalogSpecImages {
   /** The configuration of the extensions to be added */
-  extensions?: Input<Input<ClusterSpecPostgresqlExtensions>[]>;
+  extensions?: Input<Input<ClusterSpecPostgresqlExtensions>[] | undefined>;
   /** The image reference */
   image: Input<string>;
   /** The PostgreSQL major version of the image. */
@@ -1648,39 +1648,39 @@ export interface ImageCatalogSpecImages {
 
 export interface ImageCatalogSpec {
   /** ComponentImages is a list of named images for components other than PostgreSQL (e.g. */
-  componentImages?: Input<Input<ImageCatalogSpecComponentImages>[]>;
+  componentImages?: Input<Input<ImageCatalogSpecComponentImages>[] | undefined>;
   /** List of CatalogImages available in the catalog */
   images: Input<Input<ImageCatalogSpecImages>[]>;
 }
 
 export interface PoolerSpecDeploymentStrategyRollingUpdate {
   /** The maximum number of pods that can be scheduled above the desired number of pods. */
-  maxSurge?: Input<number | string>;
+  maxSurge?: Input<number | string | undefined>;
   /** The maximum number of pods that can be unavailable during the update. */
-  maxUnavailable?: Input<number | string>;
+  maxUnavailable?: Input<number | string | undefined>;
 }
 
 export interface PoolerSpecDeploymentStrategy {
   /** Rolling update config params. */
-  rollingUpdate?: Input<PoolerSpecDeploymentStrategyRollingUpdate>;
+  rollingUpdate?: Input<PoolerSpecDeploymentStrategyRollingUpdate | undefined>;
   /** Type of deployment. */
-  type?: Input<string>;
+  type?: Input<string | undefined>;
 }
 
 export interface PoolerSpecMonitoring {
   /** Enable or disable the `PodMonitor` Deprecated: This feature will be removed in an upcoming release. */
-  enablePodMonitor?: Input<boolean>;
+  enablePodMonitor?: Input<boolean | undefined>;
   /** The list of metric relabelings for the `PodMonitor`. */
-  podMonitorMetricRelabelings?: Input<Input<PoolerSpecMonitoringPodMonitorRelabelings>[]>;
+  podMonitorMetricRelabelings?: Input<Input<PoolerSpecMonitoringPodMonitorRelabelings>[] | undefined>;
   /** The list of relabelings for the `PodMonitor`. */
-  podMonitorRelabelings?: Input<Input<PoolerSpecMonitoringPodMonitorRelabelings>[]>;
+  podMonitorRelabelings?: Input<Input<PoolerSpecMonitoringPodMonitorRelabelings>[] | undefined>;
   /** Configure TLS communication for the metrics endpoint. */
-  tls?: Input<PoolerSpecMonitoringTls>;
+  tls?: Input<PoolerSpecMonitoringTls | undefined>;
 }
 
 export interface PoolerSpecPgbouncerImageCatalogRef {
   /** APIGroup is the group for the resource being referenced. */
-  apiGroup?: Input<string>;
+  apiGroup?: Input<string | undefined>;
   /** Key identifies the entry within the catalog's componentImages list. */
   key: Input<string>;
   /** Kind is the type of resource being referenced */
@@ -1691,58 +1691,58 @@ export interface PoolerSpecPgbouncerImageCatalogRef {
 
 export interface PoolerSpecPgbouncer {
   /** The query that will be used to download the hash of the password of a certain user. */
-  authQuery?: Input<string>;
+  authQuery?: Input<string | undefined>;
   /** The credentials of the user that need to be used for the authentication query. */
-  authQuerySecret?: Input<BackupSpecCluster>;
+  authQuerySecret?: Input<BackupSpecCluster | undefined>;
   /** ClientCASecret provides PgBouncer’s client_tls_ca_file, the root CA for validating client certificates */
-  clientCASecret?: Input<BackupSpecCluster>;
+  clientCASecret?: Input<BackupSpecCluster | undefined>;
   /** ClientTLSSecret provides PgBouncer’s client_tls_key_file (private key) and client_tls_cert_file (certificate) used to accept client connections */
-  clientTLSSecret?: Input<BackupSpecCluster>;
+  clientTLSSecret?: Input<BackupSpecCluster | undefined>;
   /** Image is the pgbouncer container image to use. */
-  image?: Input<string>;
+  image?: Input<string | undefined>;
   /** ImageCatalogRef points to an entry in an ImageCatalog or ClusterImageCatalog. */
-  imageCatalogRef?: Input<PoolerSpecPgbouncerImageCatalogRef>;
+  imageCatalogRef?: Input<PoolerSpecPgbouncerImageCatalogRef | undefined>;
   /** Additional parameters to be passed to PgBouncer - please check the CNPG documentation for a list of options you can configure */
-  parameters?: Input<{ [key: string]: Input<string> }>;
+  parameters?: Input<{ [key: string]: Input<string> } | undefined>;
   /** When set to `true`, PgBouncer will disconnect from the PostgreSQL server, first waiting for all queries to complete, and pause all new client connections until this value is set to `false` (default). */
-  paused?: Input<boolean>;
+  paused?: Input<boolean | undefined>;
   /** PostgreSQL Host Based Authentication rules (lines to be appended to the pg_hba.conf file) */
-  pg_hba?: Input<Input<string>[]>;
+  pg_hba?: Input<Input<string>[] | undefined>;
   /** The pool mode. */
-  poolMode?: Input<"session" | "transaction">;
+  poolMode?: Input<"session" | "transaction" | undefined>;
   /** ServerCASecret provides PgBouncer’s server_tls_ca_file, the root CA for validating PostgreSQL certificates */
-  serverCASecret?: Input<BackupSpecCluster>;
+  serverCASecret?: Input<BackupSpecCluster | undefined>;
   /** ServerTLSSecret, when pointing to a TLS secret, provides pgbouncer's `server_tls_key_file` and `server_tls_cert_file`, used when authenticating against PostgreSQL. */
-  serverTLSSecret?: Input<BackupSpecCluster>;
+  serverTLSSecret?: Input<BackupSpecCluster | undefined>;
 }
 
 export interface PoolerSpecTemplateSpecAffinity {
   /** Describes node affinity scheduling rules for the pod. */
-  nodeAffinity?: Input<ClusterSpecAffinityNodeAffinity>;
+  nodeAffinity?: Input<ClusterSpecAffinityNodeAffinity | undefined>;
   /** Describes pod affinity scheduling rules (e.g. */
-  podAffinity?: Input<ClusterSpecAffinityAdditionalPodAffinity>;
+  podAffinity?: Input<ClusterSpecAffinityAdditionalPodAffinity | undefined>;
   /** Describes pod anti-affinity scheduling rules (e.g. */
-  podAntiAffinity?: Input<ClusterSpecAffinityAdditionalPodAffinity>;
+  podAntiAffinity?: Input<ClusterSpecAffinityAdditionalPodAffinity | undefined>;
 }
 
 export interface PoolerSpecTemplateSpecContainersStartupProbeExec {
   /** Command is the command line to execute inside the container, the working directory for the command is root ('/') in the container's filesystem. */
-  command?: Input<Input<string>[]>;
+  command?: Input<Input<string>[] | undefined>;
 }
 
 export interface PoolerSpecTemplateSpecContainersStartupProbeHttpGet {
   /** Host name to connect to, defaults to the pod IP. */
-  host?: Input<string>;
+  host?: Input<string | undefined>;
   /** Custom headers to set in the request. */
-  httpHeaders?: Input<Input<ClusterSpecPostgresqlExtensionsEnv>[]>;
+  httpHeaders?: Input<Input<ClusterSpecPostgresqlExtensionsEnv>[] | undefined>;
   /** Path to access on the HTTP server. */
-  path?: Input<string>;
+  path?: Input<string | undefined>;
   /** Name or number of the port to access on the container. */
   port: Input<number | string>;
   /** Protocol selects the wire protocol for the probe connection. */
-  protocol?: Input<string>;
+  protocol?: Input<string | undefined>;
   /** Scheme to use for connecting to the host. */
-  scheme?: Input<string>;
+  scheme?: Input<string | undefined>;
 }
 
 export interface PoolerSpecTemplateSpecContainersLifecyclePreStopSleep {
@@ -1752,74 +1752,74 @@ export interface PoolerSpecTemplateSpecContainersLifecyclePreStopSleep {
 
 export interface PoolerSpecTemplateSpecContainersStartupProbeTcpSocket {
   /** Optional: Host name to connect to, defaults to the pod IP. */
-  host?: Input<string>;
+  host?: Input<string | undefined>;
   /** Number or name of the port to access on the container. */
   port: Input<number | string>;
 }
 
 export interface PoolerSpecTemplateSpecContainersLifecyclePreStop {
   /** Exec specifies a command to execute in the container. */
-  exec?: Input<PoolerSpecTemplateSpecContainersStartupProbeExec>;
+  exec?: Input<PoolerSpecTemplateSpecContainersStartupProbeExec | undefined>;
   /** HTTPGet specifies an HTTP GET request to perform. */
-  httpGet?: Input<PoolerSpecTemplateSpecContainersStartupProbeHttpGet>;
+  httpGet?: Input<PoolerSpecTemplateSpecContainersStartupProbeHttpGet | undefined>;
   /** Sleep represents a duration that the container should sleep. */
-  sleep?: Input<PoolerSpecTemplateSpecContainersLifecyclePreStopSleep>;
+  sleep?: Input<PoolerSpecTemplateSpecContainersLifecyclePreStopSleep | undefined>;
   /** Deprecated. */
-  tcpSocket?: Input<PoolerSpecTemplateSpecContainersStartupProbeTcpSocket>;
+  tcpSocket?: Input<PoolerSpecTemplateSpecContainersStartupProbeTcpSocket | undefined>;
 }
 
 export interface PoolerSpecTemplateSpecContainersLifecycle {
   /** PostStart is called immediately after a container is created. */
-  postStart?: Input<PoolerSpecTemplateSpecContainersLifecyclePreStop>;
+  postStart?: Input<PoolerSpecTemplateSpecContainersLifecyclePreStop | undefined>;
   /** PreStop is called immediately before a container is terminated due to an API request or management event such as liveness/startup probe failure, preemption, resource contention, etc. */
-  preStop?: Input<PoolerSpecTemplateSpecContainersLifecyclePreStop>;
+  preStop?: Input<PoolerSpecTemplateSpecContainersLifecyclePreStop | undefined>;
   /** StopSignal defines which signal will be sent to a container when it is being stopped. */
-  stopSignal?: Input<string>;
+  stopSignal?: Input<string | undefined>;
 }
 
 export interface PoolerSpecTemplateSpecContainersStartupProbeGrpc {
   /** mode specifies the connection mode for the gRPC health probe. */
-  mode?: Input<string>;
+  mode?: Input<string | undefined>;
   /** Port number of the gRPC service. */
   port: Input<number>;
   /** Service is the name of the service to place in the gRPC HealthCheckRequest (see https://github.com/grpc/grpc/blob/master/doc/health-checking.md). */
-  service?: Input<string>;
+  service?: Input<string | undefined>;
 }
 
 export interface PoolerSpecTemplateSpecContainersStartupProbe {
   /** Exec specifies a command to execute in the container. */
-  exec?: Input<PoolerSpecTemplateSpecContainersStartupProbeExec>;
+  exec?: Input<PoolerSpecTemplateSpecContainersStartupProbeExec | undefined>;
   /** Minimum consecutive failures for the probe to be considered failed after having succeeded. */
-  failureThreshold?: Input<number>;
+  failureThreshold?: Input<number | undefined>;
   /** GRPC specifies a GRPC HealthCheckRequest. */
-  grpc?: Input<PoolerSpecTemplateSpecContainersStartupProbeGrpc>;
+  grpc?: Input<PoolerSpecTemplateSpecContainersStartupProbeGrpc | undefined>;
   /** HTTPGet specifies an HTTP GET request to perform. */
-  httpGet?: Input<PoolerSpecTemplateSpecContainersStartupProbeHttpGet>;
+  httpGet?: Input<PoolerSpecTemplateSpecContainersStartupProbeHttpGet | undefined>;
   /** Number of seconds after the container has started before liveness probes are initiated. */
-  initialDelaySeconds?: Input<number>;
+  initialDelaySeconds?: Input<number | undefined>;
   /** How often (in seconds) to perform the probe. */
-  periodSeconds?: Input<number>;
+  periodSeconds?: Input<number | undefined>;
   /** Minimum consecutive successes for the probe to be considered successful after having failed. */
-  successThreshold?: Input<number>;
+  successThreshold?: Input<number | undefined>;
   /** TCPSocket specifies a connection to a TCP port. */
-  tcpSocket?: Input<PoolerSpecTemplateSpecContainersStartupProbeTcpSocket>;
+  tcpSocket?: Input<PoolerSpecTemplateSpecContainersStartupProbeTcpSocket | undefined>;
   /** Optional duration in seconds the pod needs to terminate gracefully upon probe failure. */
-  terminationGracePeriodSeconds?: Input<number>;
+  terminationGracePeriodSeconds?: Input<number | undefined>;
   /** Number of seconds after which the probe times out. */
-  timeoutSeconds?: Input<number>;
+  timeoutSeconds?: Input<number | undefined>;
 }
 
 export interface PoolerSpecTemplateSpecContainersPorts {
   /** Number of port to expose on the pod's IP address. */
   containerPort: Input<number>;
   /** What host IP to bind the external port to. */
-  hostIP?: Input<string>;
+  hostIP?: Input<string | undefined>;
   /** Number of port to expose on the host. */
-  hostPort?: Input<number>;
+  hostPort?: Input<number | undefined>;
   /** If specified, this must be an IANA_SVC_NAME and unique within the pod. */
-  name?: Input<string>;
+  name?: Input<string | undefined>;
   /** Protocol for port. */
-  protocol?: Input<string>;
+  protocol?: Input<string | undefined>;
 }
 
 export interface PoolerSpecTemplateSpecContainersResizePolicy {
@@ -1833,14 +1833,14 @@ export interface PoolerSpecTemplateSpecContainersRestartPolicyRulesExitCodes {
   /** Represents the relationship between the container exit code(s) and the specified values. */
   operator: Input<string>;
   /** Specifies the set of values to check for container exit codes. */
-  values?: Input<Input<number>[]>;
+  values?: Input<Input<number>[] | undefined>;
 }
 
 export interface PoolerSpecTemplateSpecContainersRestartPolicyRules {
   /** Specifies the action taken on a container exit if the requirements are satisfied. */
   action: Input<string>;
   /** Represents the exit codes to check on container exits. */
-  exitCodes?: Input<PoolerSpecTemplateSpecContainersRestartPolicyRulesExitCodes>;
+  exitCodes?: Input<PoolerSpecTemplateSpecContainersRestartPolicyRulesExitCodes | undefined>;
 }
 
 export interface PoolerSpecTemplateSpecContainersVolumeDevices {
@@ -1852,145 +1852,145 @@ export interface PoolerSpecTemplateSpecContainersVolumeDevices {
 
 export interface PoolerSpecTemplateSpecContainersVolumeMounts {
   /** bindMountOptions is the list of additional bind mount options to apply when mounting this volume into the container. */
-  bindMountOptions?: Input<Input<string>[]>;
+  bindMountOptions?: Input<Input<string>[] | undefined>;
   /** Path within the container at which the volume should be mounted. */
   mountPath: Input<string>;
   /** mountPropagation determines how mounts are propagated from the host to container and the other way around. */
-  mountPropagation?: Input<string>;
+  mountPropagation?: Input<string | undefined>;
   /** This must match the Name of a Volume. */
   name: Input<string>;
   /** Mounted read-only if true, read-write otherwise (false or unspecified). */
-  readOnly?: Input<boolean>;
+  readOnly?: Input<boolean | undefined>;
   /** RecursiveReadOnly specifies whether read-only mounts should be handled recursively. */
-  recursiveReadOnly?: Input<string>;
+  recursiveReadOnly?: Input<string | undefined>;
   /** Path within the volume from which the container's volume should be mounted. */
-  subPath?: Input<string>;
+  subPath?: Input<string | undefined>;
   /** Expanded path within the volume from which the container's volume should be mounted. */
-  subPathExpr?: Input<string>;
+  subPathExpr?: Input<string | undefined>;
 }
 
 export interface PoolerSpecTemplateSpecContainers {
   /** Arguments to the entrypoint. */
-  args?: Input<Input<string>[]>;
+  args?: Input<Input<string>[] | undefined>;
   /** Entrypoint array. */
-  command?: Input<Input<string>[]>;
+  command?: Input<Input<string>[] | undefined>;
   /** List of environment variables to set in the container. */
-  env?: Input<Input<ClusterSpecEnv>[]>;
+  env?: Input<Input<ClusterSpecEnv>[] | undefined>;
   /** List of sources to populate environment variables in the container. */
-  envFrom?: Input<Input<ClusterSpecEnvFrom>[]>;
+  envFrom?: Input<Input<ClusterSpecEnvFrom>[] | undefined>;
   /** Container image name. */
-  image?: Input<string>;
+  image?: Input<string | undefined>;
   /** Image pull policy. */
-  imagePullPolicy?: Input<string>;
+  imagePullPolicy?: Input<string | undefined>;
   /** Actions that the management system should take in response to container lifecycle events. */
-  lifecycle?: Input<PoolerSpecTemplateSpecContainersLifecycle>;
+  lifecycle?: Input<PoolerSpecTemplateSpecContainersLifecycle | undefined>;
   /** Periodic probe of container liveness. */
-  livenessProbe?: Input<PoolerSpecTemplateSpecContainersStartupProbe>;
+  livenessProbe?: Input<PoolerSpecTemplateSpecContainersStartupProbe | undefined>;
   /** Name of the container specified as a DNS_LABEL. */
   name: Input<string>;
   /** List of ports to expose from the container. */
-  ports?: Input<Input<PoolerSpecTemplateSpecContainersPorts>[]>;
+  ports?: Input<Input<PoolerSpecTemplateSpecContainersPorts>[] | undefined>;
   /** Periodic probe of container service readiness. */
-  readinessProbe?: Input<PoolerSpecTemplateSpecContainersStartupProbe>;
+  readinessProbe?: Input<PoolerSpecTemplateSpecContainersStartupProbe | undefined>;
   /** Resources resize policy for the container. */
-  resizePolicy?: Input<Input<PoolerSpecTemplateSpecContainersResizePolicy>[]>;
+  resizePolicy?: Input<Input<PoolerSpecTemplateSpecContainersResizePolicy>[] | undefined>;
   /** Compute Resources required by this container. */
-  resources?: Input<ClusterSpecResources>;
+  resources?: Input<ClusterSpecResources | undefined>;
   /** RestartPolicy defines the restart behavior of individual containers in a pod. */
-  restartPolicy?: Input<string>;
+  restartPolicy?: Input<string | undefined>;
   /** Represents a list of rules to be checked to determine if the container should be restarted on exit. */
-  restartPolicyRules?: Input<Input<PoolerSpecTemplateSpecContainersRestartPolicyRules>[]>;
+  restartPolicyRules?: Input<Input<PoolerSpecTemplateSpecContainersRestartPolicyRules>[] | undefined>;
   /** SecurityContext defines the security options the container should be run with. */
-  securityContext?: Input<ClusterSpecSecurityContext>;
+  securityContext?: Input<ClusterSpecSecurityContext | undefined>;
   /** StartupProbe indicates that the Pod has successfully initialized. */
-  startupProbe?: Input<PoolerSpecTemplateSpecContainersStartupProbe>;
+  startupProbe?: Input<PoolerSpecTemplateSpecContainersStartupProbe | undefined>;
   /** Whether this container should allocate a buffer for stdin in the container runtime. */
-  stdin?: Input<boolean>;
+  stdin?: Input<boolean | undefined>;
   /** Whether the container runtime should close the stdin channel after it has been opened by a single attach. */
-  stdinOnce?: Input<boolean>;
+  stdinOnce?: Input<boolean | undefined>;
   /** Optional: Path at which the file to which the container's termination message will be written is mounted into the container's filesystem. */
-  terminationMessagePath?: Input<string>;
+  terminationMessagePath?: Input<string | undefined>;
   /** Indicate how the termination message should be populated. */
-  terminationMessagePolicy?: Input<string>;
+  terminationMessagePolicy?: Input<string | undefined>;
   /** Whether this container should allocate a TTY for itself, also requires 'stdin' to be true. */
-  tty?: Input<boolean>;
+  tty?: Input<boolean | undefined>;
   /** volumeDevices is the list of block devices to be used by the container. */
-  volumeDevices?: Input<Input<PoolerSpecTemplateSpecContainersVolumeDevices>[]>;
+  volumeDevices?: Input<Input<PoolerSpecTemplateSpecContainersVolumeDevices>[] | undefined>;
   /** Pod volumes to mount into the container's filesystem. */
-  volumeMounts?: Input<Input<PoolerSpecTemplateSpecContainersVolumeMounts>[]>;
+  volumeMounts?: Input<Input<PoolerSpecTemplateSpecContainersVolumeMounts>[] | undefined>;
   /** Container's working directory. */
-  workingDir?: Input<string>;
+  workingDir?: Input<string | undefined>;
 }
 
 export interface PoolerSpecTemplateSpecDnsConfigOptions {
   /** Name is this DNS resolver option's name. */
-  name?: Input<string>;
+  name?: Input<string | undefined>;
   /** Value is this DNS resolver option's value. */
-  value?: Input<string>;
+  value?: Input<string | undefined>;
 }
 
 export interface PoolerSpecTemplateSpecDnsConfig {
   /** A list of DNS name server IP addresses. */
-  nameservers?: Input<Input<string>[]>;
+  nameservers?: Input<Input<string>[] | undefined>;
   /** A list of DNS resolver options. */
-  options?: Input<Input<PoolerSpecTemplateSpecDnsConfigOptions>[]>;
+  options?: Input<Input<PoolerSpecTemplateSpecDnsConfigOptions>[] | undefined>;
   /** A list of DNS search domains for host-name lookup. */
-  searches?: Input<Input<string>[]>;
+  searches?: Input<Input<string>[] | undefined>;
 }
 
 export interface PoolerSpecTemplateSpecEphemeralContainers {
   /** Arguments to the entrypoint. */
-  args?: Input<Input<string>[]>;
+  args?: Input<Input<string>[] | undefined>;
   /** Entrypoint array. */
-  command?: Input<Input<string>[]>;
+  command?: Input<Input<string>[] | undefined>;
   /** List of environment variables to set in the container. */
-  env?: Input<Input<ClusterSpecEnv>[]>;
+  env?: Input<Input<ClusterSpecEnv>[] | undefined>;
   /** List of sources to populate environment variables in the container. */
-  envFrom?: Input<Input<ClusterSpecEnvFrom>[]>;
+  envFrom?: Input<Input<ClusterSpecEnvFrom>[] | undefined>;
   /** Container image name. */
-  image?: Input<string>;
+  image?: Input<string | undefined>;
   /** Image pull policy. */
-  imagePullPolicy?: Input<string>;
+  imagePullPolicy?: Input<string | undefined>;
   /** Lifecycle is not allowed for ephemeral containers. */
-  lifecycle?: Input<PoolerSpecTemplateSpecContainersLifecycle>;
+  lifecycle?: Input<PoolerSpecTemplateSpecContainersLifecycle | undefined>;
   /** Probes are not allowed for ephemeral containers. */
-  livenessProbe?: Input<PoolerSpecTemplateSpecContainersStartupProbe>;
+  livenessProbe?: Input<PoolerSpecTemplateSpecContainersStartupProbe | undefined>;
   /** Name of the ephemeral container specified as a DNS_LABEL. */
   name: Input<string>;
   /** Ports are not allowed for ephemeral containers. */
-  ports?: Input<Input<PoolerSpecTemplateSpecContainersPorts>[]>;
+  ports?: Input<Input<PoolerSpecTemplateSpecContainersPorts>[] | undefined>;
   /** Probes are not allowed for ephemeral containers. */
-  readinessProbe?: Input<PoolerSpecTemplateSpecContainersStartupProbe>;
+  readinessProbe?: Input<PoolerSpecTemplateSpecContainersStartupProbe | undefined>;
   /** Resources resize policy for the container. */
-  resizePolicy?: Input<Input<PoolerSpecTemplateSpecContainersResizePolicy>[]>;
+  resizePolicy?: Input<Input<PoolerSpecTemplateSpecContainersResizePolicy>[] | undefined>;
   /** Resources are not allowed for ephemeral containers. */
-  resources?: Input<ClusterSpecResources>;
+  resources?: Input<ClusterSpecResources | undefined>;
   /** Restart policy for the container to manage the restart behavior of each container within a pod. */
-  restartPolicy?: Input<string>;
+  restartPolicy?: Input<string | undefined>;
   /** Represents a list of rules to be checked to determine if the container should be restarted on exit. */
-  restartPolicyRules?: Input<Input<PoolerSpecTemplateSpecContainersRestartPolicyRules>[]>;
+  restartPolicyRules?: Input<Input<PoolerSpecTemplateSpecContainersRestartPolicyRules>[] | undefined>;
   /** Optional: SecurityContext defines the security options the ephemeral container should be run with. */
-  securityContext?: Input<ClusterSpecSecurityContext>;
+  securityContext?: Input<ClusterSpecSecurityContext | undefined>;
   /** Probes are not allowed for ephemeral containers. */
-  startupProbe?: Input<PoolerSpecTemplateSpecContainersStartupProbe>;
+  startupProbe?: Input<PoolerSpecTemplateSpecContainersStartupProbe | undefined>;
   /** Whether this container should allocate a buffer for stdin in the container runtime. */
-  stdin?: Input<boolean>;
+  stdin?: Input<boolean | undefined>;
   /** Whether the container runtime should close the stdin channel after it has been opened by a single attach. */
-  stdinOnce?: Input<boolean>;
+  stdinOnce?: Input<boolean | undefined>;
   /** If set, the name of the container from PodSpec that this ephemeral container targets. */
-  targetContainerName?: Input<string>;
+  targetContainerName?: Input<string | undefined>;
   /** Optional: Path at which the file to which the container's termination message will be written is mounted into the container's filesystem. */
-  terminationMessagePath?: Input<string>;
+  terminationMessagePath?: Input<string | undefined>;
   /** Indicate how the termination message should be populated. */
-  terminationMessagePolicy?: Input<string>;
+  terminationMessagePolicy?: Input<string | undefined>;
   /** Whether this container should allocate a TTY for itself, also requires 'stdin' to be true. */
-  tty?: Input<boolean>;
+  tty?: Input<boolean | undefined>;
   /** volumeDevices is the list of block devices to be used by the container. */
-  volumeDevices?: Input<Input<PoolerSpecTemplateSpecContainersVolumeDevices>[]>;
+  volumeDevices?: Input<Input<PoolerSpecTemplateSpecContainersVolumeDevices>[] | undefined>;
   /** Pod volumes to mount into the container's filesystem. */
-  volumeMounts?: Input<Input<PoolerSpecTemplateSpecContainersVolumeMounts>[]>;
+  volumeMounts?: Input<Input<PoolerSpecTemplateSpecContainersVolumeMounts>[] | undefined>;
   /** Container's working directory. */
-  workingDir?: Input<string>;
+  workingDir?: Input<string | undefined>;
 }
 
 export interface PoolerSpecTemplateSpecEvictionResponders {
@@ -2002,7 +2002,7 @@ export interface PoolerSpecTemplateSpecEvictionResponders {
 
 export interface PoolerSpecTemplateSpecHostAliases {
   /** Hostnames for the above IP address. */
-  hostnames?: Input<Input<string>[]>;
+  hostnames?: Input<Input<string>[] | undefined>;
   /** IP address of the host file entry. */
   ip: Input<string>;
 }
@@ -2016,45 +2016,45 @@ export interface PoolerSpecTemplateSpecResourceClaims {
   /** Name uniquely identifies this resource claim inside the pod. */
   name: Input<string>;
   /** ResourceClaimName is the name of a ResourceClaim object in the same namespace as this pod. */
-  resourceClaimName?: Input<string>;
+  resourceClaimName?: Input<string | undefined>;
   /** ResourceClaimTemplateName is the name of a ResourceClaimTemplate object in the same namespace as this pod. */
-  resourceClaimTemplateName?: Input<string>;
+  resourceClaimTemplateName?: Input<string | undefined>;
 }
 
 export interface PoolerSpecTemplateSpecSchedulingGroup {
   /** PodGroupName specifies the name of the standalone PodGroup object that represents the runtime instance of this group. */
-  podGroupName?: Input<string>;
+  podGroupName?: Input<string | undefined>;
 }
 
 export interface PoolerSpecTemplateSpecVolumesAwsElasticBlockStore {
   /** fsType is the filesystem type of the volume that you want to mount. */
-  fsType?: Input<string>;
+  fsType?: Input<string | undefined>;
   /** partition is the partition in the volume that you want to mount. */
-  partition?: Input<number>;
+  partition?: Input<number | undefined>;
   /** readOnly value true will force the readOnly setting in VolumeMounts. */
-  readOnly?: Input<boolean>;
+  readOnly?: Input<boolean | undefined>;
   /** volumeID is unique ID of the persistent disk resource in AWS (Amazon EBS volume). */
   volumeID: Input<string>;
 }
 
 export interface PoolerSpecTemplateSpecVolumesAzureDisk {
   /** cachingMode is the Host Caching mode: None, Read Only, Read Write. */
-  cachingMode?: Input<string>;
+  cachingMode?: Input<string | undefined>;
   /** diskName is the Name of the data disk in the blob storage */
   diskName: Input<string>;
   /** diskURI is the URI of data disk in the blob storage */
   diskURI: Input<string>;
   /** fsType is Filesystem type to mount. */
-  fsType?: Input<string>;
+  fsType?: Input<string | undefined>;
   /** kind expected values are Shared: multiple blob disks per storage account Dedicated: single blob disk per storage account Managed: azure managed data disk (only in managed availability set). */
-  kind?: Input<string>;
+  kind?: Input<string | undefined>;
   /** readOnly Defaults to false (read/write). */
-  readOnly?: Input<boolean>;
+  readOnly?: Input<boolean | undefined>;
 }
 
 export interface PoolerSpecTemplateSpecVolumesAzureFile {
   /** readOnly defaults to false (read/write). */
-  readOnly?: Input<boolean>;
+  readOnly?: Input<boolean | undefined>;
   /** secretName is the name of secret that contains Azure Storage Account Name and Key */
   secretName: Input<string>;
   /** shareName is the azure share Name */
@@ -2065,123 +2065,123 @@ export interface PoolerSpecTemplateSpecVolumesCephfs {
   /** monitors is Required: Monitors is a collection of Ceph monitors More info: https://examples.k8s.io/volumes/cephfs/README.md#how-to-use-it */
   monitors: Input<Input<string>[]>;
   /** path is Optional: Used as the mounted root, rather than the full Ceph tree, default is / */
-  path?: Input<string>;
+  path?: Input<string | undefined>;
   /** readOnly is Optional: Defaults to false (read/write). */
-  readOnly?: Input<boolean>;
+  readOnly?: Input<boolean | undefined>;
   /** secretFile is Optional: SecretFile is the path to key ring for User, default is /etc/ceph/user.secret More info: https://examples.k8s.io/volumes/cephfs/README.md#how-to-use-it */
-  secretFile?: Input<string>;
+  secretFile?: Input<string | undefined>;
   /** secretRef is Optional: SecretRef is reference to the authentication secret for User, default is empty. */
-  secretRef?: Input<DatabaseSpecCluster>;
+  secretRef?: Input<DatabaseSpecCluster | undefined>;
   /** user is optional: User is the rados user name, default is admin More info: https://examples.k8s.io/volumes/cephfs/README.md#how-to-use-it */
-  user?: Input<string>;
+  user?: Input<string | undefined>;
 }
 
 export interface PoolerSpecTemplateSpecVolumesCinder {
   /** fsType is the filesystem type to mount. */
-  fsType?: Input<string>;
+  fsType?: Input<string | undefined>;
   /** readOnly defaults to false (read/write). */
-  readOnly?: Input<boolean>;
+  readOnly?: Input<boolean | undefined>;
   /** secretRef is optional: points to a secret object containing parameters used to connect to OpenStack. */
-  secretRef?: Input<DatabaseSpecCluster>;
+  secretRef?: Input<DatabaseSpecCluster | undefined>;
   /** volumeID used to identify the volume in cinder. */
   volumeID: Input<string>;
 }
 
 export interface PoolerSpecTemplateSpecVolumesConfigMap {
   /** defaultMode is optional: mode bits used to set permissions on created files by default. */
-  defaultMode?: Input<number>;
+  defaultMode?: Input<number | undefined>;
   /** defaultUser is Optional: The owner UID of the created files by default. */
-  defaultUser?: Input<number>;
+  defaultUser?: Input<number | undefined>;
   /** items if unspecified, each key-value pair in the Data field of the referenced ConfigMap will be projected into the volume as a file whose name is the key and content is the value. */
-  items?: Input<Input<PoolerSpecTemplateSpecVolumesSecretItems>[]>;
+  items?: Input<Input<PoolerSpecTemplateSpecVolumesSecretItems>[] | undefined>;
   /** Name of the referent. */
-  name?: Input<string>;
+  name?: Input<string | undefined>;
   /** optional specify whether the ConfigMap or its keys must be defined */
-  optional?: Input<boolean>;
+  optional?: Input<boolean | undefined>;
 }
 
 export interface PoolerSpecTemplateSpecVolumesCsi {
   /** driver is the name of the CSI driver that handles this volume. */
   driver: Input<string>;
   /** fsType to mount. */
-  fsType?: Input<string>;
+  fsType?: Input<string | undefined>;
   /** nodePublishSecretRef is a reference to the secret object containing sensitive information to pass to the CSI driver to complete the CSI NodePublishVolume and NodeUnpublishVolume calls. */
-  nodePublishSecretRef?: Input<DatabaseSpecCluster>;
+  nodePublishSecretRef?: Input<DatabaseSpecCluster | undefined>;
   /** readOnly specifies a read-only configuration for the volume. */
-  readOnly?: Input<boolean>;
+  readOnly?: Input<boolean | undefined>;
   /** volumeAttributes stores driver-specific properties that are passed to the CSI driver. */
-  volumeAttributes?: Input<{ [key: string]: Input<string> }>;
+  volumeAttributes?: Input<{ [key: string]: Input<string> } | undefined>;
 }
 
 export interface PoolerSpecTemplateSpecVolumesDownwardAPI {
   /** Optional: mode bits to use on created files by default. */
-  defaultMode?: Input<number>;
+  defaultMode?: Input<number | undefined>;
   /** defaultUser is Optional: The owner UID of the created files by default. */
-  defaultUser?: Input<number>;
+  defaultUser?: Input<number | undefined>;
   /** Items is a list of downward API volume file */
-  items?: Input<Input<PoolerSpecTemplateSpecVolumesDownwardAPIItems>[]>;
+  items?: Input<Input<PoolerSpecTemplateSpecVolumesDownwardAPIItems>[] | undefined>;
 }
 
 export interface PoolerSpecTemplateSpecVolumesEmptyDir {
   /** medium represents what type of storage medium should back this directory. */
-  medium?: Input<string>;
+  medium?: Input<string | undefined>;
   /** mode specifies the permission bits for the emptyDir directory, in numeric notation (e.g., 0755, 01777). */
-  mode?: Input<number>;
+  mode?: Input<number | undefined>;
   /** sizeLimit is the total amount of local storage required for this EmptyDir volume. */
-  sizeLimit?: Input<number | string>;
+  sizeLimit?: Input<number | string | undefined>;
 }
 
 export interface PoolerSpecTemplateSpecVolumesFc {
   /** fsType is the filesystem type to mount. */
-  fsType?: Input<string>;
+  fsType?: Input<string | undefined>;
   /** lun is Optional: FC target lun number */
-  lun?: Input<number>;
+  lun?: Input<number | undefined>;
   /** readOnly is Optional: Defaults to false (read/write). */
-  readOnly?: Input<boolean>;
+  readOnly?: Input<boolean | undefined>;
   /** targetWWNs is Optional: FC target worldwide names (WWNs) */
-  targetWWNs?: Input<Input<string>[]>;
+  targetWWNs?: Input<Input<string>[] | undefined>;
   /** wwids Optional: FC volume world wide identifiers (wwids) Either wwids or combination of targetWWNs and lun must be set, but not both simultaneously. */
-  wwids?: Input<Input<string>[]>;
+  wwids?: Input<Input<string>[] | undefined>;
 }
 
 export interface PoolerSpecTemplateSpecVolumesFlexVolume {
   /** driver is the name of the driver to use for this volume. */
   driver: Input<string>;
   /** fsType is the filesystem type to mount. */
-  fsType?: Input<string>;
+  fsType?: Input<string | undefined>;
   /** options is Optional: this field holds extra command options if any. */
-  options?: Input<{ [key: string]: Input<string> }>;
+  options?: Input<{ [key: string]: Input<string> } | undefined>;
   /** readOnly is Optional: defaults to false (read/write). */
-  readOnly?: Input<boolean>;
+  readOnly?: Input<boolean | undefined>;
   /** secretRef is Optional: secretRef is reference to the secret object containing sensitive information to pass to the plugin scripts. */
-  secretRef?: Input<DatabaseSpecCluster>;
+  secretRef?: Input<DatabaseSpecCluster | undefined>;
 }
 
 export interface PoolerSpecTemplateSpecVolumesFlocker {
   /** datasetName is Name of the dataset stored as metadata -> name on the dataset for Flocker should be considered as deprecated */
-  datasetName?: Input<string>;
+  datasetName?: Input<string | undefined>;
   /** datasetUUID is the UUID of the dataset. */
-  datasetUUID?: Input<string>;
+  datasetUUID?: Input<string | undefined>;
 }
 
 export interface PoolerSpecTemplateSpecVolumesGcePersistentDisk {
   /** fsType is filesystem type of the volume that you want to mount. */
-  fsType?: Input<string>;
+  fsType?: Input<string | undefined>;
   /** partition is the partition in the volume that you want to mount. */
-  partition?: Input<number>;
+  partition?: Input<number | undefined>;
   /** pdName is unique name of the PD resource in GCE. */
   pdName: Input<string>;
   /** readOnly here will force the ReadOnly setting in VolumeMounts. */
-  readOnly?: Input<boolean>;
+  readOnly?: Input<boolean | undefined>;
 }
 
 export interface PoolerSpecTemplateSpecVolumesGitRepo {
   /** directory is the target directory name. */
-  directory?: Input<string>;
+  directory?: Input<string | undefined>;
   /** repository is the URL */
   repository: Input<string>;
   /** revision is the commit hash for the specified revision. */
-  revision?: Input<string>;
+  revision?: Input<string | undefined>;
 }
 
 export interface PoolerSpecTemplateSpecVolumesGlusterfs {
@@ -2190,37 +2190,37 @@ export interface PoolerSpecTemplateSpecVolumesGlusterfs {
   /** path is the Glusterfs volume path. */
   path: Input<string>;
   /** readOnly here will force the Glusterfs volume to be mounted with read-only permissions. */
-  readOnly?: Input<boolean>;
+  readOnly?: Input<boolean | undefined>;
 }
 
 export interface PoolerSpecTemplateSpecVolumesHostPath {
   /** path of the directory on the host. */
   path: Input<string>;
   /** type for HostPath Volume Defaults to "" More info: https://kubernetes.io/docs/concepts/storage/volumes#hostpath */
-  type?: Input<string>;
+  type?: Input<string | undefined>;
 }
 
 export interface PoolerSpecTemplateSpecVolumesIscsi {
   /** chapAuthDiscovery defines whether support iSCSI Discovery CHAP authentication */
-  chapAuthDiscovery?: Input<boolean>;
+  chapAuthDiscovery?: Input<boolean | undefined>;
   /** chapAuthSession defines whether support iSCSI Session CHAP authentication */
-  chapAuthSession?: Input<boolean>;
+  chapAuthSession?: Input<boolean | undefined>;
   /** fsType is the filesystem type of the volume that you want to mount. */
-  fsType?: Input<string>;
+  fsType?: Input<string | undefined>;
   /** initiatorName is the custom iSCSI Initiator Name. */
-  initiatorName?: Input<string>;
+  initiatorName?: Input<string | undefined>;
   /** iqn is the target iSCSI Qualified Name. */
   iqn: Input<string>;
   /** iscsiInterface is the interface Name that uses an iSCSI transport. */
-  iscsiInterface?: Input<string>;
+  iscsiInterface?: Input<string | undefined>;
   /** lun represents iSCSI Target Lun number. */
   lun: Input<number>;
   /** portals is the iSCSI Target Portal List. */
-  portals?: Input<Input<string>[]>;
+  portals?: Input<Input<string>[] | undefined>;
   /** readOnly here will force the ReadOnly setting in VolumeMounts. */
-  readOnly?: Input<boolean>;
+  readOnly?: Input<boolean | undefined>;
   /** secretRef is the CHAP Secret for iSCSI target and initiator authentication */
-  secretRef?: Input<DatabaseSpecCluster>;
+  secretRef?: Input<DatabaseSpecCluster | undefined>;
   /** targetPortal is iSCSI Target Portal. */
   targetPortal: Input<string>;
 }
@@ -2229,7 +2229,7 @@ export interface PoolerSpecTemplateSpecVolumesNfs {
   /** path that is exported by the NFS server. */
   path: Input<string>;
   /** readOnly here will force the NFS export to be mounted with read-only permissions. */
-  readOnly?: Input<boolean>;
+  readOnly?: Input<boolean | undefined>;
   /** server is the hostname or IP address of the NFS server. */
   server: Input<string>;
 }
@@ -2238,320 +2238,320 @@ export interface PoolerSpecTemplateSpecVolumesPersistentVolumeClaim {
   /** claimName is the name of a PersistentVolumeClaim in the same namespace as the pod using this volume. */
   claimName: Input<string>;
   /** readOnly Will force the ReadOnly setting in VolumeMounts. */
-  readOnly?: Input<boolean>;
+  readOnly?: Input<boolean | undefined>;
 }
 
 export interface PoolerSpecTemplateSpecVolumesPhotonPersistentDisk {
   /** fsType is the filesystem type to mount. */
-  fsType?: Input<string>;
+  fsType?: Input<string | undefined>;
   /** pdID is the ID that identifies Photon Controller persistent disk */
   pdID: Input<string>;
 }
 
 export interface PoolerSpecTemplateSpecVolumesPortworxVolume {
   /** fSType represents the filesystem type to mount Must be a filesystem type supported by the host operating system. */
-  fsType?: Input<string>;
+  fsType?: Input<string | undefined>;
   /** readOnly defaults to false (read/write). */
-  readOnly?: Input<boolean>;
+  readOnly?: Input<boolean | undefined>;
   /** volumeID uniquely identifies a Portworx volume */
   volumeID: Input<string>;
 }
 
 export interface PoolerSpecTemplateSpecVolumesQuobyte {
   /** group to map volume access to Default is no group */
-  group?: Input<string>;
+  group?: Input<string | undefined>;
   /** readOnly here will force the Quobyte volume to be mounted with read-only permissions. */
-  readOnly?: Input<boolean>;
+  readOnly?: Input<boolean | undefined>;
   /** registry represents a single or multiple Quobyte Registry services specified as a string as host:port pair (multiple entries are separated with commas) which acts as the central registry for volumes */
   registry: Input<string>;
   /** tenant owning the given Quobyte volume in the Backend Used with dynamically provisioned Quobyte volumes, value is set by the plugin */
-  tenant?: Input<string>;
+  tenant?: Input<string | undefined>;
   /** user to map volume access to Defaults to serivceaccount user */
-  user?: Input<string>;
+  user?: Input<string | undefined>;
   /** volume is a string that references an already created Quobyte volume by name. */
   volume: Input<string>;
 }
 
 export interface PoolerSpecTemplateSpecVolumesRbd {
   /** fsType is the filesystem type of the volume that you want to mount. */
-  fsType?: Input<string>;
+  fsType?: Input<string | undefined>;
   /** image is the rados image name. */
   image: Input<string>;
   /** keyring is the path to key ring for RBDUser. */
-  keyring?: Input<string>;
+  keyring?: Input<string | undefined>;
   /** monitors is a collection of Ceph monitors. */
   monitors: Input<Input<string>[]>;
   /** pool is the rados pool name. */
-  pool?: Input<string>;
+  pool?: Input<string | undefined>;
   /** readOnly here will force the ReadOnly setting in VolumeMounts. */
-  readOnly?: Input<boolean>;
+  readOnly?: Input<boolean | undefined>;
   /** secretRef is name of the authentication secret for RBDUser. */
-  secretRef?: Input<DatabaseSpecCluster>;
+  secretRef?: Input<DatabaseSpecCluster | undefined>;
   /** user is the rados user name. */
-  user?: Input<string>;
+  user?: Input<string | undefined>;
 }
 
 export interface PoolerSpecTemplateSpecVolumesScaleIO {
   /** fsType is the filesystem type to mount. */
-  fsType?: Input<string>;
+  fsType?: Input<string | undefined>;
   /** gateway is the host address of the ScaleIO API Gateway. */
   gateway: Input<string>;
   /** protectionDomain is the name of the ScaleIO Protection Domain for the configured storage. */
-  protectionDomain?: Input<string>;
+  protectionDomain?: Input<string | undefined>;
   /** readOnly Defaults to false (read/write). */
-  readOnly?: Input<boolean>;
+  readOnly?: Input<boolean | undefined>;
   /** secretRef references to the secret for ScaleIO user and other sensitive information. */
   secretRef: Input<DatabaseSpecCluster>;
   /** sslEnabled Flag enable/disable SSL communication with Gateway, default false */
-  sslEnabled?: Input<boolean>;
+  sslEnabled?: Input<boolean | undefined>;
   /** storageMode indicates whether the storage for a volume should be ThickProvisioned or ThinProvisioned. */
-  storageMode?: Input<string>;
+  storageMode?: Input<string | undefined>;
   /** storagePool is the ScaleIO Storage Pool associated with the protection domain. */
-  storagePool?: Input<string>;
+  storagePool?: Input<string | undefined>;
   /** system is the name of the storage system as configured in ScaleIO. */
   system: Input<string>;
   /** volumeName is the name of a volume already created in the ScaleIO system that is associated with this volume source. */
-  volumeName?: Input<string>;
+  volumeName?: Input<string | undefined>;
 }
 
 export interface PoolerSpecTemplateSpecVolumesSecret {
   /** defaultMode is Optional: mode bits used to set permissions on created files by default. */
-  defaultMode?: Input<number>;
+  defaultMode?: Input<number | undefined>;
   /** defaultUser is Optional: The owner UID of the created files by default. */
-  defaultUser?: Input<number>;
+  defaultUser?: Input<number | undefined>;
   /** items If unspecified, each key-value pair in the Data field of the referenced Secret will be projected into the volume as a file whose name is the key and content is the value. */
-  items?: Input<Input<PoolerSpecTemplateSpecVolumesSecretItems>[]>;
+  items?: Input<Input<PoolerSpecTemplateSpecVolumesSecretItems>[] | undefined>;
   /** optional field specify whether the Secret or its keys must be defined */
-  optional?: Input<boolean>;
+  optional?: Input<boolean | undefined>;
   /** secretName is the name of the secret in the pod's namespace to use. */
-  secretName?: Input<string>;
+  secretName?: Input<string | undefined>;
 }
 
 export interface PoolerSpecTemplateSpecVolumesStorageos {
   /** fsType is the filesystem type to mount. */
-  fsType?: Input<string>;
+  fsType?: Input<string | undefined>;
   /** readOnly defaults to false (read/write). */
-  readOnly?: Input<boolean>;
+  readOnly?: Input<boolean | undefined>;
   /** secretRef specifies the secret to use for obtaining the StorageOS API credentials. */
-  secretRef?: Input<DatabaseSpecCluster>;
+  secretRef?: Input<DatabaseSpecCluster | undefined>;
   /** volumeName is the human-readable name of the StorageOS volume. */
-  volumeName?: Input<string>;
+  volumeName?: Input<string | undefined>;
   /** volumeNamespace specifies the scope of the volume within StorageOS. */
-  volumeNamespace?: Input<string>;
+  volumeNamespace?: Input<string | undefined>;
 }
 
 export interface PoolerSpecTemplateSpecVolumesVsphereVolume {
   /** fsType is filesystem type to mount. */
-  fsType?: Input<string>;
+  fsType?: Input<string | undefined>;
   /** storagePolicyID is the storage Policy Based Management (SPBM) profile ID associated with the StoragePolicyName. */
-  storagePolicyID?: Input<string>;
+  storagePolicyID?: Input<string | undefined>;
   /** storagePolicyName is the storage Policy Based Management (SPBM) profile name. */
-  storagePolicyName?: Input<string>;
+  storagePolicyName?: Input<string | undefined>;
   /** volumePath is the path that identifies vSphere volume vmdk */
   volumePath: Input<string>;
 }
 
 export interface PoolerSpecTemplateSpecVolumes {
   /** awsElasticBlockStore represents an AWS Disk resource that is attached to a kubelet's host machine and then exposed to the pod. */
-  awsElasticBlockStore?: Input<PoolerSpecTemplateSpecVolumesAwsElasticBlockStore>;
+  awsElasticBlockStore?: Input<PoolerSpecTemplateSpecVolumesAwsElasticBlockStore | undefined>;
   /** azureDisk represents an Azure Data Disk mount on the host and bind mount to the pod. */
-  azureDisk?: Input<PoolerSpecTemplateSpecVolumesAzureDisk>;
+  azureDisk?: Input<PoolerSpecTemplateSpecVolumesAzureDisk | undefined>;
   /** azureFile represents an Azure File Service mount on the host and bind mount to the pod. */
-  azureFile?: Input<PoolerSpecTemplateSpecVolumesAzureFile>;
+  azureFile?: Input<PoolerSpecTemplateSpecVolumesAzureFile | undefined>;
   /** cephFS represents a Ceph FS mount on the host that shares a pod's lifetime. */
-  cephfs?: Input<PoolerSpecTemplateSpecVolumesCephfs>;
+  cephfs?: Input<PoolerSpecTemplateSpecVolumesCephfs | undefined>;
   /** cinder represents a cinder volume attached and mounted on kubelets host machine. */
-  cinder?: Input<PoolerSpecTemplateSpecVolumesCinder>;
+  cinder?: Input<PoolerSpecTemplateSpecVolumesCinder | undefined>;
   /** configMap represents a configMap that should populate this volume */
-  configMap?: Input<PoolerSpecTemplateSpecVolumesConfigMap>;
+  configMap?: Input<PoolerSpecTemplateSpecVolumesConfigMap | undefined>;
   /** csi (Container Storage Interface) represents ephemeral storage that is handled by certain external CSI drivers. */
-  csi?: Input<PoolerSpecTemplateSpecVolumesCsi>;
+  csi?: Input<PoolerSpecTemplateSpecVolumesCsi | undefined>;
   /** downwardAPI represents downward API about the pod that should populate this volume */
-  downwardAPI?: Input<PoolerSpecTemplateSpecVolumesDownwardAPI>;
+  downwardAPI?: Input<PoolerSpecTemplateSpecVolumesDownwardAPI | undefined>;
   /** emptyDir represents a temporary directory that shares a pod's lifetime. */
-  emptyDir?: Input<PoolerSpecTemplateSpecVolumesEmptyDir>;
+  emptyDir?: Input<PoolerSpecTemplateSpecVolumesEmptyDir | undefined>;
   /** ephemeral represents a volume that is handled by a cluster storage driver. */
-  ephemeral?: Input<ClusterSpecEphemeralVolumeSource>;
+  ephemeral?: Input<ClusterSpecEphemeralVolumeSource | undefined>;
   /** fc represents a Fibre Channel resource that is attached to a kubelet's host machine and then exposed to the pod. */
-  fc?: Input<PoolerSpecTemplateSpecVolumesFc>;
+  fc?: Input<PoolerSpecTemplateSpecVolumesFc | undefined>;
   /** flexVolume represents a generic volume resource that is provisioned/attached using an exec based plugin. */
-  flexVolume?: Input<PoolerSpecTemplateSpecVolumesFlexVolume>;
+  flexVolume?: Input<PoolerSpecTemplateSpecVolumesFlexVolume | undefined>;
   /** flocker represents a Flocker volume attached to a kubelet's host machine. */
-  flocker?: Input<PoolerSpecTemplateSpecVolumesFlocker>;
+  flocker?: Input<PoolerSpecTemplateSpecVolumesFlocker | undefined>;
   /** gcePersistentDisk represents a GCE Disk resource that is attached to a kubelet's host machine and then exposed to the pod. */
-  gcePersistentDisk?: Input<PoolerSpecTemplateSpecVolumesGcePersistentDisk>;
+  gcePersistentDisk?: Input<PoolerSpecTemplateSpecVolumesGcePersistentDisk | undefined>;
   /** gitRepo represents a git repository at a particular revision. */
-  gitRepo?: Input<PoolerSpecTemplateSpecVolumesGitRepo>;
+  gitRepo?: Input<PoolerSpecTemplateSpecVolumesGitRepo | undefined>;
   /** glusterfs represents a Glusterfs mount on the host that shares a pod's lifetime. */
-  glusterfs?: Input<PoolerSpecTemplateSpecVolumesGlusterfs>;
+  glusterfs?: Input<PoolerSpecTemplateSpecVolumesGlusterfs | undefined>;
   /** hostPath represents a pre-existing file or directory on the host machine that is directly exposed to the container. */
-  hostPath?: Input<PoolerSpecTemplateSpecVolumesHostPath>;
+  hostPath?: Input<PoolerSpecTemplateSpecVolumesHostPath | undefined>;
   /** image represents an OCI object (a container image or artifact) pulled and mounted on the kubelet's host machine. */
-  image?: Input<PoolerSpecTemplateSpecVolumesImage>;
+  image?: Input<PoolerSpecTemplateSpecVolumesImage | undefined>;
   /** iscsi represents an ISCSI Disk resource that is attached to a kubelet's host machine and then exposed to the pod. */
-  iscsi?: Input<PoolerSpecTemplateSpecVolumesIscsi>;
+  iscsi?: Input<PoolerSpecTemplateSpecVolumesIscsi | undefined>;
   /** name of the volume. */
   name: Input<string>;
   /** nfs represents an NFS mount on the host that shares a pod's lifetime More info: https://kubernetes.io/docs/concepts/storage/volumes#nfs */
-  nfs?: Input<PoolerSpecTemplateSpecVolumesNfs>;
+  nfs?: Input<PoolerSpecTemplateSpecVolumesNfs | undefined>;
   /** persistentVolumeClaimVolumeSource represents a reference to a PersistentVolumeClaim in the same namespace. */
-  persistentVolumeClaim?: Input<PoolerSpecTemplateSpecVolumesPersistentVolumeClaim>;
+  persistentVolumeClaim?: Input<PoolerSpecTemplateSpecVolumesPersistentVolumeClaim | undefined>;
   /** photonPersistentDisk represents a PhotonController persistent disk attached and mounted on kubelets host machine. */
-  photonPersistentDisk?: Input<PoolerSpecTemplateSpecVolumesPhotonPersistentDisk>;
+  photonPersistentDisk?: Input<PoolerSpecTemplateSpecVolumesPhotonPersistentDisk | undefined>;
   /** portworxVolume represents a portworx volume attached and mounted on kubelets host machine. */
-  portworxVolume?: Input<PoolerSpecTemplateSpecVolumesPortworxVolume>;
+  portworxVolume?: Input<PoolerSpecTemplateSpecVolumesPortworxVolume | undefined>;
   /** projected items for all in one resources secrets, configmaps, and downward API */
-  projected?: Input<ClusterSpecProjectedVolumeTemplate>;
+  projected?: Input<ClusterSpecProjectedVolumeTemplate | undefined>;
   /** quobyte represents a Quobyte mount on the host that shares a pod's lifetime. */
-  quobyte?: Input<PoolerSpecTemplateSpecVolumesQuobyte>;
+  quobyte?: Input<PoolerSpecTemplateSpecVolumesQuobyte | undefined>;
   /** rbd represents a Rados Block Device mount on the host that shares a pod's lifetime. */
-  rbd?: Input<PoolerSpecTemplateSpecVolumesRbd>;
+  rbd?: Input<PoolerSpecTemplateSpecVolumesRbd | undefined>;
   /** scaleIO represents a ScaleIO persistent volume attached and mounted on Kubernetes nodes. */
-  scaleIO?: Input<PoolerSpecTemplateSpecVolumesScaleIO>;
+  scaleIO?: Input<PoolerSpecTemplateSpecVolumesScaleIO | undefined>;
   /** secret represents a secret that should populate this volume. */
-  secret?: Input<PoolerSpecTemplateSpecVolumesSecret>;
+  secret?: Input<PoolerSpecTemplateSpecVolumesSecret | undefined>;
   /** storageOS represents a StorageOS volume attached and mounted on Kubernetes nodes. */
-  storageos?: Input<PoolerSpecTemplateSpecVolumesStorageos>;
+  storageos?: Input<PoolerSpecTemplateSpecVolumesStorageos | undefined>;
   /** vsphereVolume represents a vSphere volume attached and mounted on kubelets host machine. */
-  vsphereVolume?: Input<PoolerSpecTemplateSpecVolumesVsphereVolume>;
+  vsphereVolume?: Input<PoolerSpecTemplateSpecVolumesVsphereVolume | undefined>;
 }
 
 export interface PoolerSpecTemplateSpec {
   /** Optional duration in seconds the pod may be active on the node relative to StartTime before the system will actively try to mark it failed and kill associated containers. */
-  activeDeadlineSeconds?: Input<number>;
+  activeDeadlineSeconds?: Input<number | undefined>;
   /** If specified, the pod's scheduling constraints */
-  affinity?: Input<PoolerSpecTemplateSpecAffinity>;
+  affinity?: Input<PoolerSpecTemplateSpecAffinity | undefined>;
   /** AutomountServiceAccountToken indicates whether a service account token should be automatically mounted. */
-  automountServiceAccountToken?: Input<boolean>;
+  automountServiceAccountToken?: Input<boolean | undefined>;
   /** List of containers belonging to the pod. */
   containers: Input<Input<PoolerSpecTemplateSpecContainers>[]>;
   /** Specifies the DNS parameters of a pod. */
-  dnsConfig?: Input<PoolerSpecTemplateSpecDnsConfig>;
+  dnsConfig?: Input<PoolerSpecTemplateSpecDnsConfig | undefined>;
   /** Set DNS policy for the pod. */
-  dnsPolicy?: Input<string>;
+  dnsPolicy?: Input<string | undefined>;
   /** EnableServiceLinks indicates whether information about services should be injected into pod's environment variables, matching the syntax of Docker links. */
-  enableServiceLinks?: Input<boolean>;
+  enableServiceLinks?: Input<boolean | undefined>;
   /** List of ephemeral containers run in this pod. */
-  ephemeralContainers?: Input<Input<PoolerSpecTemplateSpecEphemeralContainers>[]>;
+  ephemeralContainers?: Input<Input<PoolerSpecTemplateSpecEphemeralContainers>[] | undefined>;
   /** evictionResponders reference responders that react to Evictions based on EvictionRequests. */
-  evictionResponders?: Input<Input<PoolerSpecTemplateSpecEvictionResponders>[]>;
+  evictionResponders?: Input<Input<PoolerSpecTemplateSpecEvictionResponders>[] | undefined>;
   /** HostAliases is an optional list of hosts and IPs that will be injected into the pod's hosts file if specified. */
-  hostAliases?: Input<Input<PoolerSpecTemplateSpecHostAliases>[]>;
+  hostAliases?: Input<Input<PoolerSpecTemplateSpecHostAliases>[] | undefined>;
   /** Use the host's ipc namespace. */
-  hostIPC?: Input<boolean>;
+  hostIPC?: Input<boolean | undefined>;
   /** Host networking requested for this pod. */
-  hostNetwork?: Input<boolean>;
+  hostNetwork?: Input<boolean | undefined>;
   /** Use the host's pid namespace. */
-  hostPID?: Input<boolean>;
+  hostPID?: Input<boolean | undefined>;
   /** Use the host's user namespace. */
-  hostUsers?: Input<boolean>;
+  hostUsers?: Input<boolean | undefined>;
   /** Specifies the hostname of the Pod If not specified, the pod's hostname will be set to a system-defined value. */
-  hostname?: Input<string>;
+  hostname?: Input<string | undefined>;
   /** HostnameOverride specifies an explicit override for the pod's hostname as perceived by the pod. */
-  hostnameOverride?: Input<string>;
+  hostnameOverride?: Input<string | undefined>;
   /** ImagePullSecrets is an optional list of references to secrets in the same namespace to use for pulling any of the images used by this PodSpec. */
-  imagePullSecrets?: Input<Input<DatabaseSpecCluster>[]>;
+  imagePullSecrets?: Input<Input<DatabaseSpecCluster>[] | undefined>;
   /** List of initialization containers belonging to the pod. */
-  initContainers?: Input<Input<PoolerSpecTemplateSpecContainers>[]>;
+  initContainers?: Input<Input<PoolerSpecTemplateSpecContainers>[] | undefined>;
   /** NodeName indicates in which node this pod is scheduled. */
-  nodeName?: Input<string>;
+  nodeName?: Input<string | undefined>;
   /** NodeSelector is a selector which must be true for the pod to fit on a node. */
-  nodeSelector?: Input<{ [key: string]: Input<string> }>;
+  nodeSelector?: Input<{ [key: string]: Input<string> } | undefined>;
   /** Specifies the OS of the containers in the pod. */
-  os?: Input<BackupSpecCluster>;
+  os?: Input<BackupSpecCluster | undefined>;
   /** Overhead represents the resource overhead associated with running a pod for a given RuntimeClass. */
-  overhead?: Input<{ [key: string]: Input<number | string> }>;
+  overhead?: Input<{ [key: string]: Input<number | string> } | undefined>;
   /** PreemptionPolicy is the Policy for preempting pods with lower priority. */
-  preemptionPolicy?: Input<string>;
+  preemptionPolicy?: Input<string | undefined>;
   /** The priority value. */
-  priority?: Input<number>;
+  priority?: Input<number | undefined>;
   /** If specified, indicates the pod's priority. */
-  priorityClassName?: Input<string>;
+  priorityClassName?: Input<string | undefined>;
   /** If specified, all readiness gates will be evaluated for pod readiness. */
-  readinessGates?: Input<Input<PoolerSpecTemplateSpecReadinessGates>[]>;
+  readinessGates?: Input<Input<PoolerSpecTemplateSpecReadinessGates>[] | undefined>;
   /** ResourceClaims defines which ResourceClaims must be allocated and reserved before the Pod is allowed to start. */
-  resourceClaims?: Input<Input<PoolerSpecTemplateSpecResourceClaims>[]>;
+  resourceClaims?: Input<Input<PoolerSpecTemplateSpecResourceClaims>[] | undefined>;
   /** Resources is the total amount of CPU and Memory resources required by all containers in the pod. */
-  resources?: Input<ClusterSpecResources>;
+  resources?: Input<ClusterSpecResources | undefined>;
   /** Restart policy for all containers within the pod. */
-  restartPolicy?: Input<string>;
+  restartPolicy?: Input<string | undefined>;
   /** RuntimeClassName refers to a RuntimeClass object in the node.k8s.io group, which should be used to run this pod. */
-  runtimeClassName?: Input<string>;
+  runtimeClassName?: Input<string | undefined>;
   /** If specified, the pod will be dispatched by specified scheduler. */
-  schedulerName?: Input<string>;
+  schedulerName?: Input<string | undefined>;
   /** SchedulingGates is an opaque list of values that if specified will block scheduling the pod. */
-  schedulingGates?: Input<Input<BackupSpecCluster>[]>;
+  schedulingGates?: Input<Input<BackupSpecCluster>[] | undefined>;
   /** SchedulingGroup provides a reference to the immediate scheduling runtime grouping object that this Pod belongs to. */
-  schedulingGroup?: Input<PoolerSpecTemplateSpecSchedulingGroup>;
+  schedulingGroup?: Input<PoolerSpecTemplateSpecSchedulingGroup | undefined>;
   /** SecurityContext holds pod-level security attributes and common container settings. */
-  securityContext?: Input<ClusterSpecPodSecurityContext>;
+  securityContext?: Input<ClusterSpecPodSecurityContext | undefined>;
   /** DeprecatedServiceAccount is a deprecated alias for ServiceAccountName. */
-  serviceAccount?: Input<string>;
+  serviceAccount?: Input<string | undefined>;
   /** ServiceAccountName is the name of the ServiceAccount to use to run this pod. */
-  serviceAccountName?: Input<string>;
+  serviceAccountName?: Input<string | undefined>;
   /** If true the pod's hostname will be configured as the pod's FQDN, rather than the leaf name (the default). */
-  setHostnameAsFQDN?: Input<boolean>;
+  setHostnameAsFQDN?: Input<boolean | undefined>;
   /** Share a single process namespace between all of the containers in a pod. */
-  shareProcessNamespace?: Input<boolean>;
+  shareProcessNamespace?: Input<boolean | undefined>;
   /** If specified, the fully qualified Pod hostname will be "<hostname>.<subdomain>.<pod namespace>.svc.<cluster domain>". */
-  subdomain?: Input<string>;
+  subdomain?: Input<string | undefined>;
   /** Optional duration in seconds the pod needs to terminate gracefully. */
-  terminationGracePeriodSeconds?: Input<number>;
+  terminationGracePeriodSeconds?: Input<number | undefined>;
   /** If specified, the pod's tolerations. */
-  tolerations?: Input<Input<ClusterSpecAffinityTolerations>[]>;
+  tolerations?: Input<Input<ClusterSpecAffinityTolerations>[] | undefined>;
   /** TopologySpreadConstraints describes how a group of pods ought to spread across topology domains. */
-  topologySpreadConstraints?: Input<Input<ClusterSpecTopologySpreadConstraints>[]>;
+  topologySpreadConstraints?: Input<Input<ClusterSpecTopologySpreadConstraints>[] | undefined>;
   /** List of volumes that can be mounted by containers belonging to the pod. */
-  volumes?: Input<Input<PoolerSpecTemplateSpecVolumes>[]>;
+  volumes?: Input<Input<PoolerSpecTemplateSpecVolumes>[] | undefined>;
 }
 
 export interface PoolerSpecTemplate {
   /** Standard object's metadata. */
-  metadata?: Input<PoolerSpecTemplateMetadata>;
+  metadata?: Input<PoolerSpecTemplateMetadata | undefined>;
   /** Specification of the desired behavior of the pod. */
-  spec?: Input<PoolerSpecTemplateSpec>;
+  spec?: Input<PoolerSpecTemplateSpec | undefined>;
 }
 
 export interface PoolerSpec {
   /** This is the cluster reference on which the Pooler will work. */
   cluster: Input<BackupSpecCluster>;
   /** The deployment strategy to use for pgbouncer to replace existing pods with new ones */
-  deploymentStrategy?: Input<PoolerSpecDeploymentStrategy>;
+  deploymentStrategy?: Input<PoolerSpecDeploymentStrategy | undefined>;
   /** The number of replicas we want. */
-  instances?: Input<number>;
+  instances?: Input<number | undefined>;
   /** The configuration of the monitoring infrastructure of this pooler. */
-  monitoring?: Input<PoolerSpecMonitoring>;
+  monitoring?: Input<PoolerSpecMonitoring | undefined>;
   /** The PgBouncer configuration */
   pgbouncer: Input<PoolerSpecPgbouncer>;
   /** Name of an existing ServiceAccount in the same namespace to use for the pooler. */
-  serviceAccountName?: Input<string>;
+  serviceAccountName?: Input<string | undefined>;
   /** Template for the Service to be created */
-  serviceTemplate?: Input<PoolerSpecServiceTemplate>;
+  serviceTemplate?: Input<PoolerSpecServiceTemplate | undefined>;
   /** The template of the Pod to be created */
-  template?: Input<PoolerSpecTemplate>;
+  template?: Input<PoolerSpecTemplate | undefined>;
   /** Type of service to forward traffic to. */
-  type?: Input<"rw" | "ro" | "r">;
+  type?: Input<"rw" | "ro" | "r" | undefined>;
 }
 
 export interface ScheduledBackupSpec {
   /** Indicates which ownerReference should be put inside the created backup resources.<br /> - none: no owner reference for created backup objects (same behavior as before the field was introduced)<br /... */
-  backupOwnerReference?: Input<"none" | "self" | "cluster">;
+  backupOwnerReference?: Input<"none" | "self" | "cluster" | undefined>;
   /** The cluster to backup */
   cluster: Input<BackupSpecCluster>;
   /** If the first backup has to be immediately start after creation or not */
-  immediate?: Input<boolean>;
+  immediate?: Input<boolean | undefined>;
   /** The backup method to be used, possible options are `barmanObjectStore`, `volumeSnapshot` or `plugin`. */
-  method?: Input<"barmanObjectStore" | "volumeSnapshot" | "plugin">;
+  method?: Input<"barmanObjectStore" | "volumeSnapshot" | "plugin" | undefined>;
   /** Whether the default type of backup with volume snapshots is online/hot (`true`, default) or offline/cold (`false`) Overrides the default setting specified in the cluster field '.spec.backup.volumeS... */
-  online?: Input<boolean>;
+  online?: Input<boolean | undefined>;
   /** Configuration parameters to control the online/hot backup with volume snapshots Overrides the default settings specified in the cluster '.backup.volumeSnapshot.onlineConfiguration' stanza */
-  onlineConfiguration?: Input<BackupSpecOnlineConfiguration>;
+  onlineConfiguration?: Input<BackupSpecOnlineConfiguration | undefined>;
   /** Configuration parameters passed to the plugin managing this backup */
-  pluginConfiguration?: Input<BackupSpecPluginConfiguration>;
+  pluginConfiguration?: Input<BackupSpecPluginConfiguration | undefined>;
   /** The schedule does not follow the same format used in Kubernetes CronJobs as it includes an additional seconds specifier, see https://pkg.go.dev/github.com/robfig/cron#hdr-CRON_Expression_Format */
   schedule: Input<string>;
   /** If this backup is suspended or not */
-  suspend?: Input<boolean>;
+  suspend?: Input<boolean | undefined>;
   /** The policy to decide which instance should perform this backup. */
-  target?: Input<"primary" | "prefer-standby">;
+  target?: Input<"primary" | "prefer-standby" | undefined>;
 }

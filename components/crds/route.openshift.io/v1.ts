@@ -25,11 +25,11 @@ export class Route extends k8s.apiextensions.CustomResource {
 
 export interface RouteSpecTo {
   /** The kind of target that the route is referring to. */
-  kind?: Input<"Service" | "">;
+  kind?: Input<"Service" | "" | undefined>;
   /** name of the service/target that is being referred to. */
   name: Input<string>;
   /** weight as an integer between 0 and 256, default 100, that specifies the target's relative weight against other target reference objects. */
-  weight?: Input<number>;
+  weight?: Input<number | undefined>;
 }
 
 export interface RouteSpecHttpHeadersActionsRequestActionSet {
@@ -39,7 +39,7 @@ export interface RouteSpecHttpHeadersActionsRequestActionSet {
 
 export interface RouteSpecHttpHeadersActionsRequestAction {
   /** set defines the HTTP header that should be set: added if it doesn't exist or replaced if it does. */
-  set?: Input<RouteSpecHttpHeadersActionsRequestActionSet>;
+  set?: Input<RouteSpecHttpHeadersActionsRequestActionSet | undefined>;
   /** type defines the type of the action to be applied on the header. */
   type: Input<"Set" | "Delete">;
 }
@@ -53,14 +53,14 @@ export interface RouteSpecHttpHeadersActionsRequest {
 
 export interface RouteSpecHttpHeadersActions {
   /** request is a list of HTTP request headers to modify. */
-  request?: Input<Input<RouteSpecHttpHeadersActionsRequest>[]>;
+  request?: Input<Input<RouteSpecHttpHeadersActionsRequest>[] | undefined>;
   /** response is a list of HTTP response headers to modify. */
-  response?: Input<Input<RouteSpecHttpHeadersActionsRequest>[]>;
+  response?: Input<Input<RouteSpecHttpHeadersActionsRequest>[] | undefined>;
 }
 
 export interface RouteSpecHttpHeaders {
   /** actions specifies options for modifying headers and their values. */
-  actions?: Input<RouteSpecHttpHeadersActions>;
+  actions?: Input<RouteSpecHttpHeadersActions | undefined>;
 }
 
 export interface RouteSpecPort {
@@ -70,43 +70,43 @@ export interface RouteSpecPort {
 
 export interface RouteSpecTlsExternalCertificate {
   /** name of the referent. */
-  name?: Input<string>;
+  name?: Input<string | undefined>;
 }
 
 export interface RouteSpecTls {
   /** caCertificate provides the cert authority certificate contents */
-  caCertificate?: Input<string>;
+  caCertificate?: Input<string | undefined>;
   /** certificate provides certificate contents. */
-  certificate?: Input<string>;
+  certificate?: Input<string | undefined>;
   /** destinationCACertificate provides the contents of the ca certificate of the final destination. */
-  destinationCACertificate?: Input<string>;
+  destinationCACertificate?: Input<string | undefined>;
   /** externalCertificate provides certificate contents as a secret reference. */
-  externalCertificate?: Input<RouteSpecTlsExternalCertificate>;
+  externalCertificate?: Input<RouteSpecTlsExternalCertificate | undefined>;
   /** insecureEdgeTerminationPolicy indicates the desired behavior for insecure connections to a route. */
-  insecureEdgeTerminationPolicy?: Input<"Allow" | "None" | "Redirect" | "">;
+  insecureEdgeTerminationPolicy?: Input<"Allow" | "None" | "Redirect" | "" | undefined>;
   /** key provides key file contents */
-  key?: Input<string>;
+  key?: Input<string | undefined>;
   /** termination indicates the TLS termination type. */
   termination: Input<"edge" | "reencrypt" | "passthrough">;
 }
 
 export interface RouteSpec {
   /** alternateBackends allows up to 3 additional backends to be assigned to the route. */
-  alternateBackends?: Input<Input<RouteSpecTo>[]>;
+  alternateBackends?: Input<Input<RouteSpecTo>[] | undefined>;
   /** host is an alias/DNS that points to the service. */
-  host?: Input<string>;
+  host?: Input<string | undefined>;
   /** httpHeaders defines policy for HTTP headers. */
-  httpHeaders?: Input<RouteSpecHttpHeaders>;
+  httpHeaders?: Input<RouteSpecHttpHeaders | undefined>;
   /** path that the router watches for, to route traffic for to the service. */
-  path?: Input<string>;
+  path?: Input<string | undefined>;
   /** If specified, the port to be used by the router. */
-  port?: Input<RouteSpecPort>;
+  port?: Input<RouteSpecPort | undefined>;
   /** subdomain is a DNS subdomain that is requested within the ingress controller's domain (as a subdomain). */
-  subdomain?: Input<string>;
+  subdomain?: Input<string | undefined>;
   /** The tls field provides the ability to configure certificates and termination for the route. */
-  tls?: Input<RouteSpecTls>;
+  tls?: Input<RouteSpecTls | undefined>;
   /** to is an object the route should use as the primary backend. */
   to: Input<RouteSpecTo>;
   /** Wildcard policy if any for the route. */
-  wildcardPolicy?: Input<"None" | "Subdomain" | "">;
+  wildcardPolicy?: Input<"None" | "Subdomain" | "" | undefined>;
 }

@@ -9,7 +9,7 @@ type Input<T> = pulumi.Input<T>;
 /** The fields of a ClusterServingRuntime (serving.kserve.io/v1alpha1) besides apiVersion, kind and status. */
 export interface ClusterServingRuntimeArgs {
   metadata?: Input<k8s.types.input.meta.v1.ObjectMeta>;
-  spec?: Input<ServingRuntimeSpec>;
+  spec?: Input<ServingRuntimeSpec | undefined>;
 }
 
 /** ClusterServingRuntime (serving.kserve.io/v1alpha1). */
@@ -25,7 +25,7 @@ export class ClusterServingRuntime extends k8s.apiextensions.CustomResource {
 /** The fields of a ServingRuntime (serving.kserve.io/v1alpha1) besides apiVersion, kind and status. */
 export interface ServingRuntimeArgs {
   metadata?: Input<k8s.types.input.meta.v1.ObjectMeta>;
-  spec?: Input<ServingRuntimeSpec>;
+  spec?: Input<ServingRuntimeSpec | undefined>;
 }
 
 /** ServingRuntime (serving.kserve.io/v1alpha1). */
@@ -41,12 +41,12 @@ export class ServingRuntime extends k8s.apiextensions.CustomResource {
 export interface ServingRuntimeSpecVolumesEphemeralVolumeClaimTemplateSpecSelectorMatchExpressions {
   key: Input<string>;
   operator: Input<string>;
-  values?: Input<Input<string>[]>;
+  values?: Input<Input<string>[] | undefined>;
 }
 
 export interface ServingRuntimeSpecAffinityNodeAffinityPreferredDuringSchedulingIgnoredDuringExecutionPreference {
-  matchExpressions?: Input<Input<ServingRuntimeSpecVolumesEphemeralVolumeClaimTemplateSpecSelectorMatchExpressions>[]>;
-  matchFields?: Input<Input<ServingRuntimeSpecVolumesEphemeralVolumeClaimTemplateSpecSelectorMatchExpressions>[]>;
+  matchExpressions?: Input<Input<ServingRuntimeSpecVolumesEphemeralVolumeClaimTemplateSpecSelectorMatchExpressions>[] | undefined>;
+  matchFields?: Input<Input<ServingRuntimeSpecVolumesEphemeralVolumeClaimTemplateSpecSelectorMatchExpressions>[] | undefined>;
 }
 
 export interface ServingRuntimeSpecAffinityNodeAffinityPreferredDuringSchedulingIgnoredDuringExecution {
@@ -59,21 +59,21 @@ export interface ServingRuntimeSpecAffinityNodeAffinityRequiredDuringSchedulingI
 }
 
 export interface ServingRuntimeSpecAffinityNodeAffinity {
-  preferredDuringSchedulingIgnoredDuringExecution?: Input<Input<ServingRuntimeSpecAffinityNodeAffinityPreferredDuringSchedulingIgnoredDuringExecution>[]>;
-  requiredDuringSchedulingIgnoredDuringExecution?: Input<ServingRuntimeSpecAffinityNodeAffinityRequiredDuringSchedulingIgnoredDuringExecution>;
+  preferredDuringSchedulingIgnoredDuringExecution?: Input<Input<ServingRuntimeSpecAffinityNodeAffinityPreferredDuringSchedulingIgnoredDuringExecution>[] | undefined>;
+  requiredDuringSchedulingIgnoredDuringExecution?: Input<ServingRuntimeSpecAffinityNodeAffinityRequiredDuringSchedulingIgnoredDuringExecution | undefined>;
 }
 
 export interface ServingRuntimeSpecVolumesEphemeralVolumeClaimTemplateSpecSelector {
-  matchExpressions?: Input<Input<ServingRuntimeSpecVolumesEphemeralVolumeClaimTemplateSpecSelectorMatchExpressions>[]>;
-  matchLabels?: Input<{ [key: string]: Input<string> }>;
+  matchExpressions?: Input<Input<ServingRuntimeSpecVolumesEphemeralVolumeClaimTemplateSpecSelectorMatchExpressions>[] | undefined>;
+  matchLabels?: Input<{ [key: string]: Input<string> } | undefined>;
 }
 
 export interface ServingRuntimeSpecAffinityPodAffinityRequiredDuringSchedulingIgnoredDuringExecution {
-  labelSelector?: Input<ServingRuntimeSpecVolumesEphemeralVolumeClaimTemplateSpecSelector>;
-  matchLabelKeys?: Input<Input<string>[]>;
-  mismatchLabelKeys?: Input<Input<string>[]>;
-  namespaceSelector?: Input<ServingRuntimeSpecVolumesEphemeralVolumeClaimTemplateSpecSelector>;
-  namespaces?: Input<Input<string>[]>;
+  labelSelector?: Input<ServingRuntimeSpecVolumesEphemeralVolumeClaimTemplateSpecSelector | undefined>;
+  matchLabelKeys?: Input<Input<string>[] | undefined>;
+  mismatchLabelKeys?: Input<Input<string>[] | undefined>;
+  namespaceSelector?: Input<ServingRuntimeSpecVolumesEphemeralVolumeClaimTemplateSpecSelector | undefined>;
+  namespaces?: Input<Input<string>[] | undefined>;
   topologyKey: Input<string>;
 }
 
@@ -83,67 +83,67 @@ export interface ServingRuntimeSpecAffinityPodAffinityPreferredDuringSchedulingI
 }
 
 export interface ServingRuntimeSpecAffinityPodAffinity {
-  preferredDuringSchedulingIgnoredDuringExecution?: Input<Input<ServingRuntimeSpecAffinityPodAffinityPreferredDuringSchedulingIgnoredDuringExecution>[]>;
-  requiredDuringSchedulingIgnoredDuringExecution?: Input<Input<ServingRuntimeSpecAffinityPodAffinityRequiredDuringSchedulingIgnoredDuringExecution>[]>;
+  preferredDuringSchedulingIgnoredDuringExecution?: Input<Input<ServingRuntimeSpecAffinityPodAffinityPreferredDuringSchedulingIgnoredDuringExecution>[] | undefined>;
+  requiredDuringSchedulingIgnoredDuringExecution?: Input<Input<ServingRuntimeSpecAffinityPodAffinityRequiredDuringSchedulingIgnoredDuringExecution>[] | undefined>;
 }
 
 export interface ServingRuntimeSpecAffinity {
-  nodeAffinity?: Input<ServingRuntimeSpecAffinityNodeAffinity>;
-  podAffinity?: Input<ServingRuntimeSpecAffinityPodAffinity>;
-  podAntiAffinity?: Input<ServingRuntimeSpecAffinityPodAffinity>;
+  nodeAffinity?: Input<ServingRuntimeSpecAffinityNodeAffinity | undefined>;
+  podAffinity?: Input<ServingRuntimeSpecAffinityPodAffinity | undefined>;
+  podAntiAffinity?: Input<ServingRuntimeSpecAffinityPodAffinity | undefined>;
 }
 
 export interface ServingRuntimeSpecContainersEnvValueFromSecretKeyRef {
   key: Input<string>;
-  name?: Input<string>;
-  optional?: Input<boolean>;
+  name?: Input<string | undefined>;
+  optional?: Input<boolean | undefined>;
 }
 
 export interface ServingRuntimeSpecContainersEnvValueFromFieldRef {
-  apiVersion?: Input<string>;
+  apiVersion?: Input<string | undefined>;
   fieldPath: Input<string>;
 }
 
 export interface ServingRuntimeSpecContainersEnvValueFromResourceFieldRef {
-  containerName?: Input<string>;
-  divisor?: Input<number | string>;
+  containerName?: Input<string | undefined>;
+  divisor?: Input<number | string | undefined>;
   resource: Input<string>;
 }
 
 export interface ServingRuntimeSpecContainersEnvValueFrom {
-  configMapKeyRef?: Input<ServingRuntimeSpecContainersEnvValueFromSecretKeyRef>;
-  fieldRef?: Input<ServingRuntimeSpecContainersEnvValueFromFieldRef>;
-  resourceFieldRef?: Input<ServingRuntimeSpecContainersEnvValueFromResourceFieldRef>;
-  secretKeyRef?: Input<ServingRuntimeSpecContainersEnvValueFromSecretKeyRef>;
+  configMapKeyRef?: Input<ServingRuntimeSpecContainersEnvValueFromSecretKeyRef | undefined>;
+  fieldRef?: Input<ServingRuntimeSpecContainersEnvValueFromFieldRef | undefined>;
+  resourceFieldRef?: Input<ServingRuntimeSpecContainersEnvValueFromResourceFieldRef | undefined>;
+  secretKeyRef?: Input<ServingRuntimeSpecContainersEnvValueFromSecretKeyRef | undefined>;
 }
 
 export interface ServingRuntimeSpecContainersEnv {
   name: Input<string>;
-  value?: Input<string>;
-  valueFrom?: Input<ServingRuntimeSpecContainersEnvValueFrom>;
+  value?: Input<string | undefined>;
+  valueFrom?: Input<ServingRuntimeSpecContainersEnvValueFrom | undefined>;
 }
 
 export interface ServingRuntimeSpecBuiltInAdapter {
-  env?: Input<Input<ServingRuntimeSpecContainersEnv>[]>;
-  memBufferBytes?: Input<number>;
-  modelLoadingTimeoutMillis?: Input<number>;
-  runtimeManagementPort?: Input<number>;
-  serverType?: Input<string>;
+  env?: Input<Input<ServingRuntimeSpecContainersEnv>[] | undefined>;
+  memBufferBytes?: Input<number | undefined>;
+  modelLoadingTimeoutMillis?: Input<number | undefined>;
+  runtimeManagementPort?: Input<number | undefined>;
+  serverType?: Input<string | undefined>;
 }
 
 export interface ServingRuntimeSpecContainersEnvFromSecretRef {
-  name?: Input<string>;
-  optional?: Input<boolean>;
+  name?: Input<string | undefined>;
+  optional?: Input<boolean | undefined>;
 }
 
 export interface ServingRuntimeSpecContainersEnvFrom {
-  configMapRef?: Input<ServingRuntimeSpecContainersEnvFromSecretRef>;
-  prefix?: Input<string>;
-  secretRef?: Input<ServingRuntimeSpecContainersEnvFromSecretRef>;
+  configMapRef?: Input<ServingRuntimeSpecContainersEnvFromSecretRef | undefined>;
+  prefix?: Input<string | undefined>;
+  secretRef?: Input<ServingRuntimeSpecContainersEnvFromSecretRef | undefined>;
 }
 
 export interface ServingRuntimeSpecContainersStartupProbeExec {
-  command?: Input<Input<string>[]>;
+  command?: Input<Input<string>[] | undefined>;
 }
 
 export interface ServingRuntimeSpecContainersStartupProbeHttpGetHttpHeaders {
@@ -152,11 +152,11 @@ export interface ServingRuntimeSpecContainersStartupProbeHttpGetHttpHeaders {
 }
 
 export interface ServingRuntimeSpecContainersStartupProbeHttpGet {
-  host?: Input<string>;
-  httpHeaders?: Input<Input<ServingRuntimeSpecContainersStartupProbeHttpGetHttpHeaders>[]>;
-  path?: Input<string>;
+  host?: Input<string | undefined>;
+  httpHeaders?: Input<Input<ServingRuntimeSpecContainersStartupProbeHttpGetHttpHeaders>[] | undefined>;
+  path?: Input<string | undefined>;
   port: Input<number | string>;
-  scheme?: Input<string>;
+  scheme?: Input<string | undefined>;
 }
 
 export interface ServingRuntimeSpecContainersLifecyclePreStopSleep {
@@ -164,47 +164,47 @@ export interface ServingRuntimeSpecContainersLifecyclePreStopSleep {
 }
 
 export interface ServingRuntimeSpecContainersStartupProbeTcpSocket {
-  host?: Input<string>;
+  host?: Input<string | undefined>;
   port: Input<number | string>;
 }
 
 export interface ServingRuntimeSpecContainersLifecyclePreStop {
-  exec?: Input<ServingRuntimeSpecContainersStartupProbeExec>;
-  httpGet?: Input<ServingRuntimeSpecContainersStartupProbeHttpGet>;
-  sleep?: Input<ServingRuntimeSpecContainersLifecyclePreStopSleep>;
-  tcpSocket?: Input<ServingRuntimeSpecContainersStartupProbeTcpSocket>;
+  exec?: Input<ServingRuntimeSpecContainersStartupProbeExec | undefined>;
+  httpGet?: Input<ServingRuntimeSpecContainersStartupProbeHttpGet | undefined>;
+  sleep?: Input<ServingRuntimeSpecContainersLifecyclePreStopSleep | undefined>;
+  tcpSocket?: Input<ServingRuntimeSpecContainersStartupProbeTcpSocket | undefined>;
 }
 
 export interface ServingRuntimeSpecContainersLifecycle {
-  postStart?: Input<ServingRuntimeSpecContainersLifecyclePreStop>;
-  preStop?: Input<ServingRuntimeSpecContainersLifecyclePreStop>;
-  stopSignal?: Input<string>;
+  postStart?: Input<ServingRuntimeSpecContainersLifecyclePreStop | undefined>;
+  preStop?: Input<ServingRuntimeSpecContainersLifecyclePreStop | undefined>;
+  stopSignal?: Input<string | undefined>;
 }
 
 export interface ServingRuntimeSpecContainersStartupProbeGrpc {
   port: Input<number>;
-  service?: Input<string>;
+  service?: Input<string | undefined>;
 }
 
 export interface ServingRuntimeSpecContainersStartupProbe {
-  exec?: Input<ServingRuntimeSpecContainersStartupProbeExec>;
-  failureThreshold?: Input<number>;
-  grpc?: Input<ServingRuntimeSpecContainersStartupProbeGrpc>;
-  httpGet?: Input<ServingRuntimeSpecContainersStartupProbeHttpGet>;
-  initialDelaySeconds?: Input<number>;
-  periodSeconds?: Input<number>;
-  successThreshold?: Input<number>;
-  tcpSocket?: Input<ServingRuntimeSpecContainersStartupProbeTcpSocket>;
-  terminationGracePeriodSeconds?: Input<number>;
-  timeoutSeconds?: Input<number>;
+  exec?: Input<ServingRuntimeSpecContainersStartupProbeExec | undefined>;
+  failureThreshold?: Input<number | undefined>;
+  grpc?: Input<ServingRuntimeSpecContainersStartupProbeGrpc | undefined>;
+  httpGet?: Input<ServingRuntimeSpecContainersStartupProbeHttpGet | undefined>;
+  initialDelaySeconds?: Input<number | undefined>;
+  periodSeconds?: Input<number | undefined>;
+  successThreshold?: Input<number | undefined>;
+  tcpSocket?: Input<ServingRuntimeSpecContainersStartupProbeTcpSocket | undefined>;
+  terminationGracePeriodSeconds?: Input<number | undefined>;
+  timeoutSeconds?: Input<number | undefined>;
 }
 
 export interface ServingRuntimeSpecContainersPorts {
   containerPort: Input<number>;
-  hostIP?: Input<string>;
-  hostPort?: Input<number>;
-  name?: Input<string>;
-  protocol?: Input<string>;
+  hostIP?: Input<string | undefined>;
+  hostPort?: Input<number | undefined>;
+  name?: Input<string | undefined>;
+  protocol?: Input<string | undefined>;
 }
 
 export interface ServingRuntimeSpecContainersResizePolicy {
@@ -214,52 +214,52 @@ export interface ServingRuntimeSpecContainersResizePolicy {
 
 export interface ServingRuntimeSpecContainersResourcesClaims {
   name: Input<string>;
-  request?: Input<string>;
+  request?: Input<string | undefined>;
 }
 
 export interface ServingRuntimeSpecContainersResources {
-  claims?: Input<Input<ServingRuntimeSpecContainersResourcesClaims>[]>;
-  limits?: Input<{ [key: string]: Input<number | string> }>;
-  requests?: Input<{ [key: string]: Input<number | string> }>;
+  claims?: Input<Input<ServingRuntimeSpecContainersResourcesClaims>[] | undefined>;
+  limits?: Input<{ [key: string]: Input<number | string> } | undefined>;
+  requests?: Input<{ [key: string]: Input<number | string> } | undefined>;
 }
 
 export interface ServingRuntimeSpecContainersSecurityContextSeccompProfile {
-  localhostProfile?: Input<string>;
+  localhostProfile?: Input<string | undefined>;
   type: Input<string>;
 }
 
 export interface ServingRuntimeSpecContainersSecurityContextCapabilities {
-  add?: Input<Input<string>[]>;
-  drop?: Input<Input<string>[]>;
+  add?: Input<Input<string>[] | undefined>;
+  drop?: Input<Input<string>[] | undefined>;
 }
 
 export interface ServingRuntimeSpecContainersSecurityContextSeLinuxOptions {
-  level?: Input<string>;
-  role?: Input<string>;
-  type?: Input<string>;
-  user?: Input<string>;
+  level?: Input<string | undefined>;
+  role?: Input<string | undefined>;
+  type?: Input<string | undefined>;
+  user?: Input<string | undefined>;
 }
 
 export interface ServingRuntimeSpecContainersSecurityContextWindowsOptions {
-  gmsaCredentialSpec?: Input<string>;
-  gmsaCredentialSpecName?: Input<string>;
-  hostProcess?: Input<boolean>;
-  runAsUserName?: Input<string>;
+  gmsaCredentialSpec?: Input<string | undefined>;
+  gmsaCredentialSpecName?: Input<string | undefined>;
+  hostProcess?: Input<boolean | undefined>;
+  runAsUserName?: Input<string | undefined>;
 }
 
 export interface ServingRuntimeSpecContainersSecurityContext {
-  allowPrivilegeEscalation?: Input<boolean>;
-  appArmorProfile?: Input<ServingRuntimeSpecContainersSecurityContextSeccompProfile>;
-  capabilities?: Input<ServingRuntimeSpecContainersSecurityContextCapabilities>;
-  privileged?: Input<boolean>;
-  procMount?: Input<string>;
-  readOnlyRootFilesystem?: Input<boolean>;
-  runAsGroup?: Input<number>;
-  runAsNonRoot?: Input<boolean>;
-  runAsUser?: Input<number>;
-  seLinuxOptions?: Input<ServingRuntimeSpecContainersSecurityContextSeLinuxOptions>;
-  seccompProfile?: Input<ServingRuntimeSpecContainersSecurityContextSeccompProfile>;
-  windowsOptions?: Input<ServingRuntimeSpecContainersSecurityContextWindowsOptions>;
+  allowPrivilegeEscalation?: Input<boolean | undefined>;
+  appArmorProfile?: Input<ServingRuntimeSpecContainersSecurityContextSeccompProfile | undefined>;
+  capabilities?: Input<ServingRuntimeSpecContainersSecurityContextCapabilities | undefined>;
+  privileged?: Input<boolean | undefined>;
+  procMount?: Input<string | undefined>;
+  readOnlyRootFilesystem?: Input<boolean | undefined>;
+  runAsGroup?: Input<number | undefined>;
+  runAsNonRoot?: Input<boolean | undefined>;
+  runAsUser?: Input<number | undefined>;
+  seLinuxOptions?: Input<ServingRuntimeSpecContainersSecurityContextSeLinuxOptions | undefined>;
+  seccompProfile?: Input<ServingRuntimeSpecContainersSecurityContextSeccompProfile | undefined>;
+  windowsOptions?: Input<ServingRuntimeSpecContainersSecurityContextWindowsOptions | undefined>;
 }
 
 export interface ServingRuntimeSpecContainersVolumeDevices {
@@ -269,424 +269,424 @@ export interface ServingRuntimeSpecContainersVolumeDevices {
 
 export interface ServingRuntimeSpecContainersVolumeMounts {
   mountPath: Input<string>;
-  mountPropagation?: Input<string>;
+  mountPropagation?: Input<string | undefined>;
   name: Input<string>;
-  readOnly?: Input<boolean>;
-  recursiveReadOnly?: Input<string>;
-  subPath?: Input<string>;
-  subPathExpr?: Input<string>;
+  readOnly?: Input<boolean | undefined>;
+  recursiveReadOnly?: Input<string | undefined>;
+  subPath?: Input<string | undefined>;
+  subPathExpr?: Input<string | undefined>;
 }
 
 export interface ServingRuntimeSpecContainers {
-  args?: Input<Input<string>[]>;
-  command?: Input<Input<string>[]>;
-  env?: Input<Input<ServingRuntimeSpecContainersEnv>[]>;
-  envFrom?: Input<Input<ServingRuntimeSpecContainersEnvFrom>[]>;
-  image?: Input<string>;
-  imagePullPolicy?: Input<string>;
-  lifecycle?: Input<ServingRuntimeSpecContainersLifecycle>;
-  livenessProbe?: Input<ServingRuntimeSpecContainersStartupProbe>;
+  args?: Input<Input<string>[] | undefined>;
+  command?: Input<Input<string>[] | undefined>;
+  env?: Input<Input<ServingRuntimeSpecContainersEnv>[] | undefined>;
+  envFrom?: Input<Input<ServingRuntimeSpecContainersEnvFrom>[] | undefined>;
+  image?: Input<string | undefined>;
+  imagePullPolicy?: Input<string | undefined>;
+  lifecycle?: Input<ServingRuntimeSpecContainersLifecycle | undefined>;
+  livenessProbe?: Input<ServingRuntimeSpecContainersStartupProbe | undefined>;
   name: Input<string>;
-  ports?: Input<Input<ServingRuntimeSpecContainersPorts>[]>;
-  readinessProbe?: Input<ServingRuntimeSpecContainersStartupProbe>;
-  resizePolicy?: Input<Input<ServingRuntimeSpecContainersResizePolicy>[]>;
-  resources?: Input<ServingRuntimeSpecContainersResources>;
-  restartPolicy?: Input<string>;
-  securityContext?: Input<ServingRuntimeSpecContainersSecurityContext>;
-  startupProbe?: Input<ServingRuntimeSpecContainersStartupProbe>;
-  stdin?: Input<boolean>;
-  stdinOnce?: Input<boolean>;
-  terminationMessagePath?: Input<string>;
-  terminationMessagePolicy?: Input<string>;
-  tty?: Input<boolean>;
-  volumeDevices?: Input<Input<ServingRuntimeSpecContainersVolumeDevices>[]>;
-  volumeMounts?: Input<Input<ServingRuntimeSpecContainersVolumeMounts>[]>;
-  workingDir?: Input<string>;
+  ports?: Input<Input<ServingRuntimeSpecContainersPorts>[] | undefined>;
+  readinessProbe?: Input<ServingRuntimeSpecContainersStartupProbe | undefined>;
+  resizePolicy?: Input<Input<ServingRuntimeSpecContainersResizePolicy>[] | undefined>;
+  resources?: Input<ServingRuntimeSpecContainersResources | undefined>;
+  restartPolicy?: Input<string | undefined>;
+  securityContext?: Input<ServingRuntimeSpecContainersSecurityContext | undefined>;
+  startupProbe?: Input<ServingRuntimeSpecContainersStartupProbe | undefined>;
+  stdin?: Input<boolean | undefined>;
+  stdinOnce?: Input<boolean | undefined>;
+  terminationMessagePath?: Input<string | undefined>;
+  terminationMessagePolicy?: Input<string | undefined>;
+  tty?: Input<boolean | undefined>;
+  volumeDevices?: Input<Input<ServingRuntimeSpecContainersVolumeDevices>[] | undefined>;
+  volumeMounts?: Input<Input<ServingRuntimeSpecContainersVolumeMounts>[] | undefined>;
+  workingDir?: Input<string | undefined>;
 }
 
 export interface ServingRuntimeSpecImagePullSecrets {
-  name?: Input<string>;
+  name?: Input<string | undefined>;
 }
 
 export interface ServingRuntimeSpecStorageHelper {
-  disabled?: Input<boolean>;
+  disabled?: Input<boolean | undefined>;
 }
 
 export interface ServingRuntimeSpecSupportedModelFormats {
-  autoSelect?: Input<boolean>;
+  autoSelect?: Input<boolean | undefined>;
   name: Input<string>;
-  priority?: Input<number>;
-  version?: Input<string>;
+  priority?: Input<number | undefined>;
+  version?: Input<string | undefined>;
 }
 
 export interface ServingRuntimeSpecTolerations {
-  effect?: Input<string>;
-  key?: Input<string>;
-  operator?: Input<string>;
-  tolerationSeconds?: Input<number>;
-  value?: Input<string>;
+  effect?: Input<string | undefined>;
+  key?: Input<string | undefined>;
+  operator?: Input<string | undefined>;
+  tolerationSeconds?: Input<number | undefined>;
+  value?: Input<string | undefined>;
 }
 
 export interface ServingRuntimeSpecVolumesAwsElasticBlockStore {
-  fsType?: Input<string>;
-  partition?: Input<number>;
-  readOnly?: Input<boolean>;
+  fsType?: Input<string | undefined>;
+  partition?: Input<number | undefined>;
+  readOnly?: Input<boolean | undefined>;
   volumeID: Input<string>;
 }
 
 export interface ServingRuntimeSpecVolumesAzureDisk {
-  cachingMode?: Input<string>;
+  cachingMode?: Input<string | undefined>;
   diskName: Input<string>;
   diskURI: Input<string>;
-  fsType?: Input<string>;
-  kind?: Input<string>;
-  readOnly?: Input<boolean>;
+  fsType?: Input<string | undefined>;
+  kind?: Input<string | undefined>;
+  readOnly?: Input<boolean | undefined>;
 }
 
 export interface ServingRuntimeSpecVolumesAzureFile {
-  readOnly?: Input<boolean>;
+  readOnly?: Input<boolean | undefined>;
   secretName: Input<string>;
   shareName: Input<string>;
 }
 
 export interface ServingRuntimeSpecVolumesCephfs {
   monitors: Input<Input<string>[]>;
-  path?: Input<string>;
-  readOnly?: Input<boolean>;
-  secretFile?: Input<string>;
-  secretRef?: Input<ServingRuntimeSpecImagePullSecrets>;
-  user?: Input<string>;
+  path?: Input<string | undefined>;
+  readOnly?: Input<boolean | undefined>;
+  secretFile?: Input<string | undefined>;
+  secretRef?: Input<ServingRuntimeSpecImagePullSecrets | undefined>;
+  user?: Input<string | undefined>;
 }
 
 export interface ServingRuntimeSpecVolumesCinder {
-  fsType?: Input<string>;
-  readOnly?: Input<boolean>;
-  secretRef?: Input<ServingRuntimeSpecImagePullSecrets>;
+  fsType?: Input<string | undefined>;
+  readOnly?: Input<boolean | undefined>;
+  secretRef?: Input<ServingRuntimeSpecImagePullSecrets | undefined>;
   volumeID: Input<string>;
 }
 
 export interface ServingRuntimeSpecVolumesSecretItems {
   key: Input<string>;
-  mode?: Input<number>;
+  mode?: Input<number | undefined>;
   path: Input<string>;
 }
 
 export interface ServingRuntimeSpecVolumesConfigMap {
-  defaultMode?: Input<number>;
-  items?: Input<Input<ServingRuntimeSpecVolumesSecretItems>[]>;
-  name?: Input<string>;
-  optional?: Input<boolean>;
+  defaultMode?: Input<number | undefined>;
+  items?: Input<Input<ServingRuntimeSpecVolumesSecretItems>[] | undefined>;
+  name?: Input<string | undefined>;
+  optional?: Input<boolean | undefined>;
 }
 
 export interface ServingRuntimeSpecVolumesCsi {
   driver: Input<string>;
-  fsType?: Input<string>;
-  nodePublishSecretRef?: Input<ServingRuntimeSpecImagePullSecrets>;
-  readOnly?: Input<boolean>;
-  volumeAttributes?: Input<{ [key: string]: Input<string> }>;
+  fsType?: Input<string | undefined>;
+  nodePublishSecretRef?: Input<ServingRuntimeSpecImagePullSecrets | undefined>;
+  readOnly?: Input<boolean | undefined>;
+  volumeAttributes?: Input<{ [key: string]: Input<string> } | undefined>;
 }
 
 export interface ServingRuntimeSpecVolumesDownwardAPIItems {
-  fieldRef?: Input<ServingRuntimeSpecContainersEnvValueFromFieldRef>;
-  mode?: Input<number>;
+  fieldRef?: Input<ServingRuntimeSpecContainersEnvValueFromFieldRef | undefined>;
+  mode?: Input<number | undefined>;
   path: Input<string>;
-  resourceFieldRef?: Input<ServingRuntimeSpecContainersEnvValueFromResourceFieldRef>;
+  resourceFieldRef?: Input<ServingRuntimeSpecContainersEnvValueFromResourceFieldRef | undefined>;
 }
 
 export interface ServingRuntimeSpecVolumesDownwardAPI {
-  defaultMode?: Input<number>;
-  items?: Input<Input<ServingRuntimeSpecVolumesDownwardAPIItems>[]>;
+  defaultMode?: Input<number | undefined>;
+  items?: Input<Input<ServingRuntimeSpecVolumesDownwardAPIItems>[] | undefined>;
 }
 
 export interface ServingRuntimeSpecVolumesEmptyDir {
-  medium?: Input<string>;
-  sizeLimit?: Input<number | string>;
+  medium?: Input<string | undefined>;
+  sizeLimit?: Input<number | string | undefined>;
 }
 
 export interface ServingRuntimeSpecVolumesEphemeralVolumeClaimTemplateSpecDataSource {
-  apiGroup?: Input<string>;
+  apiGroup?: Input<string | undefined>;
   kind: Input<string>;
   name: Input<string>;
 }
 
 export interface ServingRuntimeSpecVolumesEphemeralVolumeClaimTemplateSpecDataSourceRef {
-  apiGroup?: Input<string>;
+  apiGroup?: Input<string | undefined>;
   kind: Input<string>;
   name: Input<string>;
-  namespace?: Input<string>;
+  namespace?: Input<string | undefined>;
 }
 
 export interface ServingRuntimeSpecVolumesEphemeralVolumeClaimTemplateSpecResources {
-  limits?: Input<{ [key: string]: Input<number | string> }>;
-  requests?: Input<{ [key: string]: Input<number | string> }>;
+  limits?: Input<{ [key: string]: Input<number | string> } | undefined>;
+  requests?: Input<{ [key: string]: Input<number | string> } | undefined>;
 }
 
 export interface ServingRuntimeSpecVolumesEphemeralVolumeClaimTemplateSpec {
-  accessModes?: Input<Input<string>[]>;
-  dataSource?: Input<ServingRuntimeSpecVolumesEphemeralVolumeClaimTemplateSpecDataSource>;
-  dataSourceRef?: Input<ServingRuntimeSpecVolumesEphemeralVolumeClaimTemplateSpecDataSourceRef>;
-  resources?: Input<ServingRuntimeSpecVolumesEphemeralVolumeClaimTemplateSpecResources>;
-  selector?: Input<ServingRuntimeSpecVolumesEphemeralVolumeClaimTemplateSpecSelector>;
-  storageClassName?: Input<string>;
-  volumeAttributesClassName?: Input<string>;
-  volumeMode?: Input<string>;
-  volumeName?: Input<string>;
+  accessModes?: Input<Input<string>[] | undefined>;
+  dataSource?: Input<ServingRuntimeSpecVolumesEphemeralVolumeClaimTemplateSpecDataSource | undefined>;
+  dataSourceRef?: Input<ServingRuntimeSpecVolumesEphemeralVolumeClaimTemplateSpecDataSourceRef | undefined>;
+  resources?: Input<ServingRuntimeSpecVolumesEphemeralVolumeClaimTemplateSpecResources | undefined>;
+  selector?: Input<ServingRuntimeSpecVolumesEphemeralVolumeClaimTemplateSpecSelector | undefined>;
+  storageClassName?: Input<string | undefined>;
+  volumeAttributesClassName?: Input<string | undefined>;
+  volumeMode?: Input<string | undefined>;
+  volumeName?: Input<string | undefined>;
 }
 
 export interface ServingRuntimeSpecVolumesEphemeralVolumeClaimTemplate {
-  metadata?: Input<Record<string, unknown>>;
+  metadata?: Input<Record<string, unknown> | undefined>;
   spec: Input<ServingRuntimeSpecVolumesEphemeralVolumeClaimTemplateSpec>;
 }
 
 export interface ServingRuntimeSpecVolumesEphemeral {
-  volumeClaimTemplate?: Input<ServingRuntimeSpecVolumesEphemeralVolumeClaimTemplate>;
+  volumeClaimTemplate?: Input<ServingRuntimeSpecVolumesEphemeralVolumeClaimTemplate | undefined>;
 }
 
 export interface ServingRuntimeSpecVolumesFc {
-  fsType?: Input<string>;
-  lun?: Input<number>;
-  readOnly?: Input<boolean>;
-  targetWWNs?: Input<Input<string>[]>;
-  wwids?: Input<Input<string>[]>;
+  fsType?: Input<string | undefined>;
+  lun?: Input<number | undefined>;
+  readOnly?: Input<boolean | undefined>;
+  targetWWNs?: Input<Input<string>[] | undefined>;
+  wwids?: Input<Input<string>[] | undefined>;
 }
 
 export interface ServingRuntimeSpecVolumesFlexVolume {
   driver: Input<string>;
-  fsType?: Input<string>;
-  options?: Input<{ [key: string]: Input<string> }>;
-  readOnly?: Input<boolean>;
-  secretRef?: Input<ServingRuntimeSpecImagePullSecrets>;
+  fsType?: Input<string | undefined>;
+  options?: Input<{ [key: string]: Input<string> } | undefined>;
+  readOnly?: Input<boolean | undefined>;
+  secretRef?: Input<ServingRuntimeSpecImagePullSecrets | undefined>;
 }
 
 export interface ServingRuntimeSpecVolumesFlocker {
-  datasetName?: Input<string>;
-  datasetUUID?: Input<string>;
+  datasetName?: Input<string | undefined>;
+  datasetUUID?: Input<string | undefined>;
 }
 
 export interface ServingRuntimeSpecVolumesGcePersistentDisk {
-  fsType?: Input<string>;
-  partition?: Input<number>;
+  fsType?: Input<string | undefined>;
+  partition?: Input<number | undefined>;
   pdName: Input<string>;
-  readOnly?: Input<boolean>;
+  readOnly?: Input<boolean | undefined>;
 }
 
 export interface ServingRuntimeSpecVolumesGitRepo {
-  directory?: Input<string>;
+  directory?: Input<string | undefined>;
   repository: Input<string>;
-  revision?: Input<string>;
+  revision?: Input<string | undefined>;
 }
 
 export interface ServingRuntimeSpecVolumesGlusterfs {
   endpoints: Input<string>;
   path: Input<string>;
-  readOnly?: Input<boolean>;
+  readOnly?: Input<boolean | undefined>;
 }
 
 export interface ServingRuntimeSpecVolumesHostPath {
   path: Input<string>;
-  type?: Input<string>;
+  type?: Input<string | undefined>;
 }
 
 export interface ServingRuntimeSpecVolumesImage {
-  pullPolicy?: Input<string>;
-  reference?: Input<string>;
+  pullPolicy?: Input<string | undefined>;
+  reference?: Input<string | undefined>;
 }
 
 export interface ServingRuntimeSpecVolumesIscsi {
-  chapAuthDiscovery?: Input<boolean>;
-  chapAuthSession?: Input<boolean>;
-  fsType?: Input<string>;
-  initiatorName?: Input<string>;
+  chapAuthDiscovery?: Input<boolean | undefined>;
+  chapAuthSession?: Input<boolean | undefined>;
+  fsType?: Input<string | undefined>;
+  initiatorName?: Input<string | undefined>;
   iqn: Input<string>;
-  iscsiInterface?: Input<string>;
+  iscsiInterface?: Input<string | undefined>;
   lun: Input<number>;
-  portals?: Input<Input<string>[]>;
-  readOnly?: Input<boolean>;
-  secretRef?: Input<ServingRuntimeSpecImagePullSecrets>;
+  portals?: Input<Input<string>[] | undefined>;
+  readOnly?: Input<boolean | undefined>;
+  secretRef?: Input<ServingRuntimeSpecImagePullSecrets | undefined>;
   targetPortal: Input<string>;
 }
 
 export interface ServingRuntimeSpecVolumesNfs {
   path: Input<string>;
-  readOnly?: Input<boolean>;
+  readOnly?: Input<boolean | undefined>;
   server: Input<string>;
 }
 
 export interface ServingRuntimeSpecVolumesPersistentVolumeClaim {
   claimName: Input<string>;
-  readOnly?: Input<boolean>;
+  readOnly?: Input<boolean | undefined>;
 }
 
 export interface ServingRuntimeSpecVolumesPhotonPersistentDisk {
-  fsType?: Input<string>;
+  fsType?: Input<string | undefined>;
   pdID: Input<string>;
 }
 
 export interface ServingRuntimeSpecVolumesPortworxVolume {
-  fsType?: Input<string>;
-  readOnly?: Input<boolean>;
+  fsType?: Input<string | undefined>;
+  readOnly?: Input<boolean | undefined>;
   volumeID: Input<string>;
 }
 
 export interface ServingRuntimeSpecVolumesProjectedSourcesClusterTrustBundle {
-  labelSelector?: Input<ServingRuntimeSpecVolumesEphemeralVolumeClaimTemplateSpecSelector>;
-  name?: Input<string>;
-  optional?: Input<boolean>;
+  labelSelector?: Input<ServingRuntimeSpecVolumesEphemeralVolumeClaimTemplateSpecSelector | undefined>;
+  name?: Input<string | undefined>;
+  optional?: Input<boolean | undefined>;
   path: Input<string>;
-  signerName?: Input<string>;
+  signerName?: Input<string | undefined>;
 }
 
 export interface ServingRuntimeSpecVolumesProjectedSourcesSecret {
-  items?: Input<Input<ServingRuntimeSpecVolumesSecretItems>[]>;
-  name?: Input<string>;
-  optional?: Input<boolean>;
+  items?: Input<Input<ServingRuntimeSpecVolumesSecretItems>[] | undefined>;
+  name?: Input<string | undefined>;
+  optional?: Input<boolean | undefined>;
 }
 
 export interface ServingRuntimeSpecVolumesProjectedSourcesDownwardAPI {
-  items?: Input<Input<ServingRuntimeSpecVolumesDownwardAPIItems>[]>;
+  items?: Input<Input<ServingRuntimeSpecVolumesDownwardAPIItems>[] | undefined>;
 }
 
 export interface ServingRuntimeSpecVolumesProjectedSourcesServiceAccountToken {
-  audience?: Input<string>;
-  expirationSeconds?: Input<number>;
+  audience?: Input<string | undefined>;
+  expirationSeconds?: Input<number | undefined>;
   path: Input<string>;
 }
 
 export interface ServingRuntimeSpecVolumesProjectedSources {
-  clusterTrustBundle?: Input<ServingRuntimeSpecVolumesProjectedSourcesClusterTrustBundle>;
-  configMap?: Input<ServingRuntimeSpecVolumesProjectedSourcesSecret>;
-  downwardAPI?: Input<ServingRuntimeSpecVolumesProjectedSourcesDownwardAPI>;
-  secret?: Input<ServingRuntimeSpecVolumesProjectedSourcesSecret>;
-  serviceAccountToken?: Input<ServingRuntimeSpecVolumesProjectedSourcesServiceAccountToken>;
+  clusterTrustBundle?: Input<ServingRuntimeSpecVolumesProjectedSourcesClusterTrustBundle | undefined>;
+  configMap?: Input<ServingRuntimeSpecVolumesProjectedSourcesSecret | undefined>;
+  downwardAPI?: Input<ServingRuntimeSpecVolumesProjectedSourcesDownwardAPI | undefined>;
+  secret?: Input<ServingRuntimeSpecVolumesProjectedSourcesSecret | undefined>;
+  serviceAccountToken?: Input<ServingRuntimeSpecVolumesProjectedSourcesServiceAccountToken | undefined>;
 }
 
 export interface ServingRuntimeSpecVolumesProjected {
-  defaultMode?: Input<number>;
-  sources?: Input<Input<ServingRuntimeSpecVolumesProjectedSources>[]>;
+  defaultMode?: Input<number | undefined>;
+  sources?: Input<Input<ServingRuntimeSpecVolumesProjectedSources>[] | undefined>;
 }
 
 export interface ServingRuntimeSpecVolumesQuobyte {
-  group?: Input<string>;
-  readOnly?: Input<boolean>;
+  group?: Input<string | undefined>;
+  readOnly?: Input<boolean | undefined>;
   registry: Input<string>;
-  tenant?: Input<string>;
-  user?: Input<string>;
+  tenant?: Input<string | undefined>;
+  user?: Input<string | undefined>;
   volume: Input<string>;
 }
 
 export interface ServingRuntimeSpecVolumesRbd {
-  fsType?: Input<string>;
+  fsType?: Input<string | undefined>;
   image: Input<string>;
-  keyring?: Input<string>;
+  keyring?: Input<string | undefined>;
   monitors: Input<Input<string>[]>;
-  pool?: Input<string>;
-  readOnly?: Input<boolean>;
-  secretRef?: Input<ServingRuntimeSpecImagePullSecrets>;
-  user?: Input<string>;
+  pool?: Input<string | undefined>;
+  readOnly?: Input<boolean | undefined>;
+  secretRef?: Input<ServingRuntimeSpecImagePullSecrets | undefined>;
+  user?: Input<string | undefined>;
 }
 
 export interface ServingRuntimeSpecVolumesScaleIO {
-  fsType?: Input<string>;
+  fsType?: Input<string | undefined>;
   gateway: Input<string>;
-  protectionDomain?: Input<string>;
-  readOnly?: Input<boolean>;
+  protectionDomain?: Input<string | undefined>;
+  readOnly?: Input<boolean | undefined>;
   secretRef: Input<ServingRuntimeSpecImagePullSecrets>;
-  sslEnabled?: Input<boolean>;
-  storageMode?: Input<string>;
-  storagePool?: Input<string>;
+  sslEnabled?: Input<boolean | undefined>;
+  storageMode?: Input<string | undefined>;
+  storagePool?: Input<string | undefined>;
   system: Input<string>;
-  volumeName?: Input<string>;
+  volumeName?: Input<string | undefined>;
 }
 
 export interface ServingRuntimeSpecVolumesSecret {
-  defaultMode?: Input<number>;
-  items?: Input<Input<ServingRuntimeSpecVolumesSecretItems>[]>;
-  optional?: Input<boolean>;
-  secretName?: Input<string>;
+  defaultMode?: Input<number | undefined>;
+  items?: Input<Input<ServingRuntimeSpecVolumesSecretItems>[] | undefined>;
+  optional?: Input<boolean | undefined>;
+  secretName?: Input<string | undefined>;
 }
 
 export interface ServingRuntimeSpecVolumesStorageos {
-  fsType?: Input<string>;
-  readOnly?: Input<boolean>;
-  secretRef?: Input<ServingRuntimeSpecImagePullSecrets>;
-  volumeName?: Input<string>;
-  volumeNamespace?: Input<string>;
+  fsType?: Input<string | undefined>;
+  readOnly?: Input<boolean | undefined>;
+  secretRef?: Input<ServingRuntimeSpecImagePullSecrets | undefined>;
+  volumeName?: Input<string | undefined>;
+  volumeNamespace?: Input<string | undefined>;
 }
 
 export interface ServingRuntimeSpecVolumesVsphereVolume {
-  fsType?: Input<string>;
-  storagePolicyID?: Input<string>;
-  storagePolicyName?: Input<string>;
+  fsType?: Input<string | undefined>;
+  storagePolicyID?: Input<string | undefined>;
+  storagePolicyName?: Input<string | undefined>;
   volumePath: Input<string>;
 }
 
 export interface ServingRuntimeSpecVolumes {
-  awsElasticBlockStore?: Input<ServingRuntimeSpecVolumesAwsElasticBlockStore>;
-  azureDisk?: Input<ServingRuntimeSpecVolumesAzureDisk>;
-  azureFile?: Input<ServingRuntimeSpecVolumesAzureFile>;
-  cephfs?: Input<ServingRuntimeSpecVolumesCephfs>;
-  cinder?: Input<ServingRuntimeSpecVolumesCinder>;
-  configMap?: Input<ServingRuntimeSpecVolumesConfigMap>;
-  csi?: Input<ServingRuntimeSpecVolumesCsi>;
-  downwardAPI?: Input<ServingRuntimeSpecVolumesDownwardAPI>;
-  emptyDir?: Input<ServingRuntimeSpecVolumesEmptyDir>;
-  ephemeral?: Input<ServingRuntimeSpecVolumesEphemeral>;
-  fc?: Input<ServingRuntimeSpecVolumesFc>;
-  flexVolume?: Input<ServingRuntimeSpecVolumesFlexVolume>;
-  flocker?: Input<ServingRuntimeSpecVolumesFlocker>;
-  gcePersistentDisk?: Input<ServingRuntimeSpecVolumesGcePersistentDisk>;
-  gitRepo?: Input<ServingRuntimeSpecVolumesGitRepo>;
-  glusterfs?: Input<ServingRuntimeSpecVolumesGlusterfs>;
-  hostPath?: Input<ServingRuntimeSpecVolumesHostPath>;
-  image?: Input<ServingRuntimeSpecVolumesImage>;
-  iscsi?: Input<ServingRuntimeSpecVolumesIscsi>;
+  awsElasticBlockStore?: Input<ServingRuntimeSpecVolumesAwsElasticBlockStore | undefined>;
+  azureDisk?: Input<ServingRuntimeSpecVolumesAzureDisk | undefined>;
+  azureFile?: Input<ServingRuntimeSpecVolumesAzureFile | undefined>;
+  cephfs?: Input<ServingRuntimeSpecVolumesCephfs | undefined>;
+  cinder?: Input<ServingRuntimeSpecVolumesCinder | undefined>;
+  configMap?: Input<ServingRuntimeSpecVolumesConfigMap | undefined>;
+  csi?: Input<ServingRuntimeSpecVolumesCsi | undefined>;
+  downwardAPI?: Input<ServingRuntimeSpecVolumesDownwardAPI | undefined>;
+  emptyDir?: Input<ServingRuntimeSpecVolumesEmptyDir | undefined>;
+  ephemeral?: Input<ServingRuntimeSpecVolumesEphemeral | undefined>;
+  fc?: Input<ServingRuntimeSpecVolumesFc | undefined>;
+  flexVolume?: Input<ServingRuntimeSpecVolumesFlexVolume | undefined>;
+  flocker?: Input<ServingRuntimeSpecVolumesFlocker | undefined>;
+  gcePersistentDisk?: Input<ServingRuntimeSpecVolumesGcePersistentDisk | undefined>;
+  gitRepo?: Input<ServingRuntimeSpecVolumesGitRepo | undefined>;
+  glusterfs?: Input<ServingRuntimeSpecVolumesGlusterfs | undefined>;
+  hostPath?: Input<ServingRuntimeSpecVolumesHostPath | undefined>;
+  image?: Input<ServingRuntimeSpecVolumesImage | undefined>;
+  iscsi?: Input<ServingRuntimeSpecVolumesIscsi | undefined>;
   name: Input<string>;
-  nfs?: Input<ServingRuntimeSpecVolumesNfs>;
-  persistentVolumeClaim?: Input<ServingRuntimeSpecVolumesPersistentVolumeClaim>;
-  photonPersistentDisk?: Input<ServingRuntimeSpecVolumesPhotonPersistentDisk>;
-  portworxVolume?: Input<ServingRuntimeSpecVolumesPortworxVolume>;
-  projected?: Input<ServingRuntimeSpecVolumesProjected>;
-  quobyte?: Input<ServingRuntimeSpecVolumesQuobyte>;
-  rbd?: Input<ServingRuntimeSpecVolumesRbd>;
-  scaleIO?: Input<ServingRuntimeSpecVolumesScaleIO>;
-  secret?: Input<ServingRuntimeSpecVolumesSecret>;
-  storageos?: Input<ServingRuntimeSpecVolumesStorageos>;
-  vsphereVolume?: Input<ServingRuntimeSpecVolumesVsphereVolume>;
+  nfs?: Input<ServingRuntimeSpecVolumesNfs | undefined>;
+  persistentVolumeClaim?: Input<ServingRuntimeSpecVolumesPersistentVolumeClaim | undefined>;
+  photonPersistentDisk?: Input<ServingRuntimeSpecVolumesPhotonPersistentDisk | undefined>;
+  portworxVolume?: Input<ServingRuntimeSpecVolumesPortworxVolume | undefined>;
+  projected?: Input<ServingRuntimeSpecVolumesProjected | undefined>;
+  quobyte?: Input<ServingRuntimeSpecVolumesQuobyte | undefined>;
+  rbd?: Input<ServingRuntimeSpecVolumesRbd | undefined>;
+  scaleIO?: Input<ServingRuntimeSpecVolumesScaleIO | undefined>;
+  secret?: Input<ServingRuntimeSpecVolumesSecret | undefined>;
+  storageos?: Input<ServingRuntimeSpecVolumesStorageos | undefined>;
+  vsphereVolume?: Input<ServingRuntimeSpecVolumesVsphereVolume | undefined>;
 }
 
 export interface ServingRuntimeSpecWorkerSpec {
-  affinity?: Input<ServingRuntimeSpecAffinity>;
-  annotations?: Input<{ [key: string]: Input<string> }>;
+  affinity?: Input<ServingRuntimeSpecAffinity | undefined>;
+  annotations?: Input<{ [key: string]: Input<string> } | undefined>;
   containers: Input<Input<ServingRuntimeSpecContainers>[]>;
-  hostIPC?: Input<boolean>;
-  imagePullSecrets?: Input<Input<ServingRuntimeSpecImagePullSecrets>[]>;
-  labels?: Input<{ [key: string]: Input<string> }>;
-  nodeSelector?: Input<{ [key: string]: Input<string> }>;
-  pipelineParallelSize?: Input<number>;
-  tensorParallelSize?: Input<number>;
-  tolerations?: Input<Input<ServingRuntimeSpecTolerations>[]>;
-  volumes?: Input<Input<ServingRuntimeSpecVolumes>[]>;
+  hostIPC?: Input<boolean | undefined>;
+  imagePullSecrets?: Input<Input<ServingRuntimeSpecImagePullSecrets>[] | undefined>;
+  labels?: Input<{ [key: string]: Input<string> } | undefined>;
+  nodeSelector?: Input<{ [key: string]: Input<string> } | undefined>;
+  pipelineParallelSize?: Input<number | undefined>;
+  tensorParallelSize?: Input<number | undefined>;
+  tolerations?: Input<Input<ServingRuntimeSpecTolerations>[] | undefined>;
+  volumes?: Input<Input<ServingRuntimeSpecVolumes>[] | undefined>;
 }
 
 export interface ServingRuntimeSpec {
-  affinity?: Input<ServingRuntimeSpecAffinity>;
-  annotations?: Input<{ [key: string]: Input<string> }>;
-  builtInAdapter?: Input<ServingRuntimeSpecBuiltInAdapter>;
+  affinity?: Input<ServingRuntimeSpecAffinity | undefined>;
+  annotations?: Input<{ [key: string]: Input<string> } | undefined>;
+  builtInAdapter?: Input<ServingRuntimeSpecBuiltInAdapter | undefined>;
   containers: Input<Input<ServingRuntimeSpecContainers>[]>;
-  disabled?: Input<boolean>;
-  grpcDataEndpoint?: Input<string>;
-  grpcEndpoint?: Input<string>;
-  hostIPC?: Input<boolean>;
-  httpDataEndpoint?: Input<string>;
-  imagePullSecrets?: Input<Input<ServingRuntimeSpecImagePullSecrets>[]>;
-  labels?: Input<{ [key: string]: Input<string> }>;
-  multiModel?: Input<boolean>;
-  nodeSelector?: Input<{ [key: string]: Input<string> }>;
-  protocolVersions?: Input<Input<string>[]>;
-  replicas?: Input<number>;
-  storageHelper?: Input<ServingRuntimeSpecStorageHelper>;
-  supportedModelFormats?: Input<Input<ServingRuntimeSpecSupportedModelFormats>[]>;
-  tolerations?: Input<Input<ServingRuntimeSpecTolerations>[]>;
-  volumes?: Input<Input<ServingRuntimeSpecVolumes>[]>;
-  workerSpec?: Input<ServingRuntimeSpecWorkerSpec>;
+  disabled?: Input<boolean | undefined>;
+  grpcDataEndpoint?: Input<string | undefined>;
+  grpcEndpoint?: Input<string | undefined>;
+  hostIPC?: Input<boolean | undefined>;
+  httpDataEndpoint?: Input<string | undefined>;
+  imagePullSecrets?: Input<Input<ServingRuntimeSpecImagePullSecrets>[] | undefined>;
+  labels?: Input<{ [key: string]: Input<string> } | undefined>;
+  multiModel?: Input<boolean | undefined>;
+  nodeSelector?: Input<{ [key: string]: Input<string> } | undefined>;
+  protocolVersions?: Input<Input<string>[] | undefined>;
+  replicas?: Input<number | undefined>;
+  storageHelper?: Input<ServingRuntimeSpecStorageHelper | undefined>;
+  supportedModelFormats?: Input<Input<ServingRuntimeSpecSupportedModelFormats>[] | undefined>;
+  tolerations?: Input<Input<ServingRuntimeSpecTolerations>[] | undefined>;
+  volumes?: Input<Input<ServingRuntimeSpecVolumes>[] | undefined>;
+  workerSpec?: Input<ServingRuntimeSpecWorkerSpec | undefined>;
 }

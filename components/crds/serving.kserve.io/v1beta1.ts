@@ -9,7 +9,7 @@ type Input<T> = pulumi.Input<T>;
 /** The fields of a InferenceService (serving.kserve.io/v1beta1) besides apiVersion, kind and status. */
 export interface InferenceServiceArgs {
   metadata?: Input<k8s.types.input.meta.v1.ObjectMeta>;
-  spec?: Input<InferenceServiceSpec>;
+  spec?: Input<InferenceServiceSpec | undefined>;
 }
 
 /** InferenceService (serving.kserve.io/v1beta1). */
@@ -25,12 +25,12 @@ export class InferenceService extends k8s.apiextensions.CustomResource {
 export interface InferenceServiceSpecExplainerTopologySpreadConstraintsLabelSelectorMatchExpressions {
   key: Input<string>;
   operator: Input<string>;
-  values?: Input<Input<string>[]>;
+  values?: Input<Input<string>[] | undefined>;
 }
 
 export interface InferenceServiceSpecExplainerAffinityNodeAffinityPreferredDuringSchedulingIgnoredDuringExecutionPreference {
-  matchExpressions?: Input<Input<InferenceServiceSpecExplainerTopologySpreadConstraintsLabelSelectorMatchExpressions>[]>;
-  matchFields?: Input<Input<InferenceServiceSpecExplainerTopologySpreadConstraintsLabelSelectorMatchExpressions>[]>;
+  matchExpressions?: Input<Input<InferenceServiceSpecExplainerTopologySpreadConstraintsLabelSelectorMatchExpressions>[] | undefined>;
+  matchFields?: Input<Input<InferenceServiceSpecExplainerTopologySpreadConstraintsLabelSelectorMatchExpressions>[] | undefined>;
 }
 
 export interface InferenceServiceSpecExplainerAffinityNodeAffinityPreferredDuringSchedulingIgnoredDuringExecution {
@@ -43,21 +43,21 @@ export interface InferenceServiceSpecExplainerAffinityNodeAffinityRequiredDuring
 }
 
 export interface InferenceServiceSpecExplainerAffinityNodeAffinity {
-  preferredDuringSchedulingIgnoredDuringExecution?: Input<Input<InferenceServiceSpecExplainerAffinityNodeAffinityPreferredDuringSchedulingIgnoredDuringExecution>[]>;
-  requiredDuringSchedulingIgnoredDuringExecution?: Input<InferenceServiceSpecExplainerAffinityNodeAffinityRequiredDuringSchedulingIgnoredDuringExecution>;
+  preferredDuringSchedulingIgnoredDuringExecution?: Input<Input<InferenceServiceSpecExplainerAffinityNodeAffinityPreferredDuringSchedulingIgnoredDuringExecution>[] | undefined>;
+  requiredDuringSchedulingIgnoredDuringExecution?: Input<InferenceServiceSpecExplainerAffinityNodeAffinityRequiredDuringSchedulingIgnoredDuringExecution | undefined>;
 }
 
 export interface InferenceServiceSpecExplainerTopologySpreadConstraintsLabelSelector {
-  matchExpressions?: Input<Input<InferenceServiceSpecExplainerTopologySpreadConstraintsLabelSelectorMatchExpressions>[]>;
-  matchLabels?: Input<{ [key: string]: Input<string> }>;
+  matchExpressions?: Input<Input<InferenceServiceSpecExplainerTopologySpreadConstraintsLabelSelectorMatchExpressions>[] | undefined>;
+  matchLabels?: Input<{ [key: string]: Input<string> } | undefined>;
 }
 
 export interface InferenceServiceSpecExplainerAffinityPodAffinityRequiredDuringSchedulingIgnoredDuringExecution {
-  labelSelector?: Input<InferenceServiceSpecExplainerTopologySpreadConstraintsLabelSelector>;
-  matchLabelKeys?: Input<Input<string>[]>;
-  mismatchLabelKeys?: Input<Input<string>[]>;
-  namespaceSelector?: Input<InferenceServiceSpecExplainerTopologySpreadConstraintsLabelSelector>;
-  namespaces?: Input<Input<string>[]>;
+  labelSelector?: Input<InferenceServiceSpecExplainerTopologySpreadConstraintsLabelSelector | undefined>;
+  matchLabelKeys?: Input<Input<string>[] | undefined>;
+  mismatchLabelKeys?: Input<Input<string>[] | undefined>;
+  namespaceSelector?: Input<InferenceServiceSpecExplainerTopologySpreadConstraintsLabelSelector | undefined>;
+  namespaces?: Input<Input<string>[] | undefined>;
   topologyKey: Input<string>;
 }
 
@@ -67,59 +67,59 @@ export interface InferenceServiceSpecExplainerAffinityPodAffinityPreferredDuring
 }
 
 export interface InferenceServiceSpecExplainerAffinityPodAffinity {
-  preferredDuringSchedulingIgnoredDuringExecution?: Input<Input<InferenceServiceSpecExplainerAffinityPodAffinityPreferredDuringSchedulingIgnoredDuringExecution>[]>;
-  requiredDuringSchedulingIgnoredDuringExecution?: Input<Input<InferenceServiceSpecExplainerAffinityPodAffinityRequiredDuringSchedulingIgnoredDuringExecution>[]>;
+  preferredDuringSchedulingIgnoredDuringExecution?: Input<Input<InferenceServiceSpecExplainerAffinityPodAffinityPreferredDuringSchedulingIgnoredDuringExecution>[] | undefined>;
+  requiredDuringSchedulingIgnoredDuringExecution?: Input<Input<InferenceServiceSpecExplainerAffinityPodAffinityRequiredDuringSchedulingIgnoredDuringExecution>[] | undefined>;
 }
 
 export interface InferenceServiceSpecExplainerAffinity {
-  nodeAffinity?: Input<InferenceServiceSpecExplainerAffinityNodeAffinity>;
-  podAffinity?: Input<InferenceServiceSpecExplainerAffinityPodAffinity>;
-  podAntiAffinity?: Input<InferenceServiceSpecExplainerAffinityPodAffinity>;
+  nodeAffinity?: Input<InferenceServiceSpecExplainerAffinityNodeAffinity | undefined>;
+  podAffinity?: Input<InferenceServiceSpecExplainerAffinityPodAffinity | undefined>;
+  podAntiAffinity?: Input<InferenceServiceSpecExplainerAffinityPodAffinity | undefined>;
 }
 
 export interface InferenceServiceSpecExplainerArtEnvValueFromSecretKeyRef {
   key: Input<string>;
-  name?: Input<string>;
-  optional?: Input<boolean>;
+  name?: Input<string | undefined>;
+  optional?: Input<boolean | undefined>;
 }
 
 export interface InferenceServiceSpecExplainerArtEnvValueFromFieldRef {
-  apiVersion?: Input<string>;
+  apiVersion?: Input<string | undefined>;
   fieldPath: Input<string>;
 }
 
 export interface InferenceServiceSpecExplainerArtEnvValueFromResourceFieldRef {
-  containerName?: Input<string>;
-  divisor?: Input<number | string>;
+  containerName?: Input<string | undefined>;
+  divisor?: Input<number | string | undefined>;
   resource: Input<string>;
 }
 
 export interface InferenceServiceSpecExplainerArtEnvValueFrom {
-  configMapKeyRef?: Input<InferenceServiceSpecExplainerArtEnvValueFromSecretKeyRef>;
-  fieldRef?: Input<InferenceServiceSpecExplainerArtEnvValueFromFieldRef>;
-  resourceFieldRef?: Input<InferenceServiceSpecExplainerArtEnvValueFromResourceFieldRef>;
-  secretKeyRef?: Input<InferenceServiceSpecExplainerArtEnvValueFromSecretKeyRef>;
+  configMapKeyRef?: Input<InferenceServiceSpecExplainerArtEnvValueFromSecretKeyRef | undefined>;
+  fieldRef?: Input<InferenceServiceSpecExplainerArtEnvValueFromFieldRef | undefined>;
+  resourceFieldRef?: Input<InferenceServiceSpecExplainerArtEnvValueFromResourceFieldRef | undefined>;
+  secretKeyRef?: Input<InferenceServiceSpecExplainerArtEnvValueFromSecretKeyRef | undefined>;
 }
 
 export interface InferenceServiceSpecExplainerArtEnv {
   name: Input<string>;
-  value?: Input<string>;
-  valueFrom?: Input<InferenceServiceSpecExplainerArtEnvValueFrom>;
+  value?: Input<string | undefined>;
+  valueFrom?: Input<InferenceServiceSpecExplainerArtEnvValueFrom | undefined>;
 }
 
 export interface InferenceServiceSpecExplainerArtEnvFromSecretRef {
-  name?: Input<string>;
-  optional?: Input<boolean>;
+  name?: Input<string | undefined>;
+  optional?: Input<boolean | undefined>;
 }
 
 export interface InferenceServiceSpecExplainerArtEnvFrom {
-  configMapRef?: Input<InferenceServiceSpecExplainerArtEnvFromSecretRef>;
-  prefix?: Input<string>;
-  secretRef?: Input<InferenceServiceSpecExplainerArtEnvFromSecretRef>;
+  configMapRef?: Input<InferenceServiceSpecExplainerArtEnvFromSecretRef | undefined>;
+  prefix?: Input<string | undefined>;
+  secretRef?: Input<InferenceServiceSpecExplainerArtEnvFromSecretRef | undefined>;
 }
 
 export interface InferenceServiceSpecExplainerArtStartupProbeExec {
-  command?: Input<Input<string>[]>;
+  command?: Input<Input<string>[] | undefined>;
 }
 
 export interface InferenceServiceSpecExplainerSecurityContextSysctls {
@@ -128,11 +128,11 @@ export interface InferenceServiceSpecExplainerSecurityContextSysctls {
 }
 
 export interface InferenceServiceSpecExplainerArtStartupProbeHttpGet {
-  host?: Input<string>;
-  httpHeaders?: Input<Input<InferenceServiceSpecExplainerSecurityContextSysctls>[]>;
-  path?: Input<string>;
+  host?: Input<string | undefined>;
+  httpHeaders?: Input<Input<InferenceServiceSpecExplainerSecurityContextSysctls>[] | undefined>;
+  path?: Input<string | undefined>;
   port: Input<number | string>;
-  scheme?: Input<string>;
+  scheme?: Input<string | undefined>;
 }
 
 export interface InferenceServiceSpecExplainerArtLifecyclePreStopSleep {
@@ -140,60 +140,60 @@ export interface InferenceServiceSpecExplainerArtLifecyclePreStopSleep {
 }
 
 export interface InferenceServiceSpecExplainerArtStartupProbeTcpSocket {
-  host?: Input<string>;
+  host?: Input<string | undefined>;
   port: Input<number | string>;
 }
 
 export interface InferenceServiceSpecExplainerArtLifecyclePreStop {
-  exec?: Input<InferenceServiceSpecExplainerArtStartupProbeExec>;
-  httpGet?: Input<InferenceServiceSpecExplainerArtStartupProbeHttpGet>;
-  sleep?: Input<InferenceServiceSpecExplainerArtLifecyclePreStopSleep>;
-  tcpSocket?: Input<InferenceServiceSpecExplainerArtStartupProbeTcpSocket>;
+  exec?: Input<InferenceServiceSpecExplainerArtStartupProbeExec | undefined>;
+  httpGet?: Input<InferenceServiceSpecExplainerArtStartupProbeHttpGet | undefined>;
+  sleep?: Input<InferenceServiceSpecExplainerArtLifecyclePreStopSleep | undefined>;
+  tcpSocket?: Input<InferenceServiceSpecExplainerArtStartupProbeTcpSocket | undefined>;
 }
 
 export interface InferenceServiceSpecExplainerArtLifecycle {
-  postStart?: Input<InferenceServiceSpecExplainerArtLifecyclePreStop>;
-  preStop?: Input<InferenceServiceSpecExplainerArtLifecyclePreStop>;
-  stopSignal?: Input<string>;
+  postStart?: Input<InferenceServiceSpecExplainerArtLifecyclePreStop | undefined>;
+  preStop?: Input<InferenceServiceSpecExplainerArtLifecyclePreStop | undefined>;
+  stopSignal?: Input<string | undefined>;
 }
 
 export interface InferenceServiceSpecExplainerArtStartupProbeGrpc {
   port: Input<number>;
-  service?: Input<string>;
+  service?: Input<string | undefined>;
 }
 
 export interface InferenceServiceSpecExplainerArtLivenessProbeHttpGet {
-  host?: Input<string>;
-  httpHeaders?: Input<Input<InferenceServiceSpecExplainerSecurityContextSysctls>[]>;
-  path?: Input<string>;
-  port?: Input<number | string>;
-  scheme?: Input<string>;
+  host?: Input<string | undefined>;
+  httpHeaders?: Input<Input<InferenceServiceSpecExplainerSecurityContextSysctls>[] | undefined>;
+  path?: Input<string | undefined>;
+  port?: Input<number | string | undefined>;
+  scheme?: Input<string | undefined>;
 }
 
 export interface InferenceServiceSpecExplainerArtLivenessProbeTcpSocket {
-  host?: Input<string>;
-  port?: Input<number | string>;
+  host?: Input<string | undefined>;
+  port?: Input<number | string | undefined>;
 }
 
 export interface InferenceServiceSpecExplainerArtLivenessProbe {
-  exec?: Input<InferenceServiceSpecExplainerArtStartupProbeExec>;
-  failureThreshold?: Input<number>;
-  grpc?: Input<InferenceServiceSpecExplainerArtStartupProbeGrpc>;
-  httpGet?: Input<InferenceServiceSpecExplainerArtLivenessProbeHttpGet>;
-  initialDelaySeconds?: Input<number>;
-  periodSeconds?: Input<number>;
-  successThreshold?: Input<number>;
-  tcpSocket?: Input<InferenceServiceSpecExplainerArtLivenessProbeTcpSocket>;
-  terminationGracePeriodSeconds?: Input<number>;
-  timeoutSeconds?: Input<number>;
+  exec?: Input<InferenceServiceSpecExplainerArtStartupProbeExec | undefined>;
+  failureThreshold?: Input<number | undefined>;
+  grpc?: Input<InferenceServiceSpecExplainerArtStartupProbeGrpc | undefined>;
+  httpGet?: Input<InferenceServiceSpecExplainerArtLivenessProbeHttpGet | undefined>;
+  initialDelaySeconds?: Input<number | undefined>;
+  periodSeconds?: Input<number | undefined>;
+  successThreshold?: Input<number | undefined>;
+  tcpSocket?: Input<InferenceServiceSpecExplainerArtLivenessProbeTcpSocket | undefined>;
+  terminationGracePeriodSeconds?: Input<number | undefined>;
+  timeoutSeconds?: Input<number | undefined>;
 }
 
 export interface InferenceServiceSpecExplainerArtPorts {
   containerPort: Input<number>;
-  hostIP?: Input<string>;
-  hostPort?: Input<number>;
-  name?: Input<string>;
-  protocol?: Input<string>;
+  hostIP?: Input<string | undefined>;
+  hostPort?: Input<number | undefined>;
+  name?: Input<string | undefined>;
+  protocol?: Input<string | undefined>;
 }
 
 export interface InferenceServiceSpecExplainerArtResizePolicy {
@@ -203,72 +203,72 @@ export interface InferenceServiceSpecExplainerArtResizePolicy {
 
 export interface InferenceServiceSpecExplainerResourcesClaims {
   name: Input<string>;
-  request?: Input<string>;
+  request?: Input<string | undefined>;
 }
 
 export interface InferenceServiceSpecExplainerResources {
-  claims?: Input<Input<InferenceServiceSpecExplainerResourcesClaims>[]>;
-  limits?: Input<{ [key: string]: Input<number | string> }>;
-  requests?: Input<{ [key: string]: Input<number | string> }>;
+  claims?: Input<Input<InferenceServiceSpecExplainerResourcesClaims>[] | undefined>;
+  limits?: Input<{ [key: string]: Input<number | string> } | undefined>;
+  requests?: Input<{ [key: string]: Input<number | string> } | undefined>;
 }
 
 export interface InferenceServiceSpecExplainerSecurityContextSeccompProfile {
-  localhostProfile?: Input<string>;
+  localhostProfile?: Input<string | undefined>;
   type: Input<string>;
 }
 
 export interface InferenceServiceSpecExplainerArtSecurityContextCapabilities {
-  add?: Input<Input<string>[]>;
-  drop?: Input<Input<string>[]>;
+  add?: Input<Input<string>[] | undefined>;
+  drop?: Input<Input<string>[] | undefined>;
 }
 
 export interface InferenceServiceSpecExplainerSecurityContextSeLinuxOptions {
-  level?: Input<string>;
-  role?: Input<string>;
-  type?: Input<string>;
-  user?: Input<string>;
+  level?: Input<string | undefined>;
+  role?: Input<string | undefined>;
+  type?: Input<string | undefined>;
+  user?: Input<string | undefined>;
 }
 
 export interface InferenceServiceSpecExplainerSecurityContextWindowsOptions {
-  gmsaCredentialSpec?: Input<string>;
-  gmsaCredentialSpecName?: Input<string>;
-  hostProcess?: Input<boolean>;
-  runAsUserName?: Input<string>;
+  gmsaCredentialSpec?: Input<string | undefined>;
+  gmsaCredentialSpecName?: Input<string | undefined>;
+  hostProcess?: Input<boolean | undefined>;
+  runAsUserName?: Input<string | undefined>;
 }
 
 export interface InferenceServiceSpecExplainerArtSecurityContext {
-  allowPrivilegeEscalation?: Input<boolean>;
-  appArmorProfile?: Input<InferenceServiceSpecExplainerSecurityContextSeccompProfile>;
-  capabilities?: Input<InferenceServiceSpecExplainerArtSecurityContextCapabilities>;
-  privileged?: Input<boolean>;
-  procMount?: Input<string>;
-  readOnlyRootFilesystem?: Input<boolean>;
-  runAsGroup?: Input<number>;
-  runAsNonRoot?: Input<boolean>;
-  runAsUser?: Input<number>;
-  seLinuxOptions?: Input<InferenceServiceSpecExplainerSecurityContextSeLinuxOptions>;
-  seccompProfile?: Input<InferenceServiceSpecExplainerSecurityContextSeccompProfile>;
-  windowsOptions?: Input<InferenceServiceSpecExplainerSecurityContextWindowsOptions>;
+  allowPrivilegeEscalation?: Input<boolean | undefined>;
+  appArmorProfile?: Input<InferenceServiceSpecExplainerSecurityContextSeccompProfile | undefined>;
+  capabilities?: Input<InferenceServiceSpecExplainerArtSecurityContextCapabilities | undefined>;
+  privileged?: Input<boolean | undefined>;
+  procMount?: Input<string | undefined>;
+  readOnlyRootFilesystem?: Input<boolean | undefined>;
+  runAsGroup?: Input<number | undefined>;
+  runAsNonRoot?: Input<boolean | undefined>;
+  runAsUser?: Input<number | undefined>;
+  seLinuxOptions?: Input<InferenceServiceSpecExplainerSecurityContextSeLinuxOptions | undefined>;
+  seccompProfile?: Input<InferenceServiceSpecExplainerSecurityContextSeccompProfile | undefined>;
+  windowsOptions?: Input<InferenceServiceSpecExplainerSecurityContextWindowsOptions | undefined>;
 }
 
 export interface InferenceServiceSpecExplainerArtStartupProbe {
-  exec?: Input<InferenceServiceSpecExplainerArtStartupProbeExec>;
-  failureThreshold?: Input<number>;
-  grpc?: Input<InferenceServiceSpecExplainerArtStartupProbeGrpc>;
-  httpGet?: Input<InferenceServiceSpecExplainerArtStartupProbeHttpGet>;
-  initialDelaySeconds?: Input<number>;
-  periodSeconds?: Input<number>;
-  successThreshold?: Input<number>;
-  tcpSocket?: Input<InferenceServiceSpecExplainerArtStartupProbeTcpSocket>;
-  terminationGracePeriodSeconds?: Input<number>;
-  timeoutSeconds?: Input<number>;
+  exec?: Input<InferenceServiceSpecExplainerArtStartupProbeExec | undefined>;
+  failureThreshold?: Input<number | undefined>;
+  grpc?: Input<InferenceServiceSpecExplainerArtStartupProbeGrpc | undefined>;
+  httpGet?: Input<InferenceServiceSpecExplainerArtStartupProbeHttpGet | undefined>;
+  initialDelaySeconds?: Input<number | undefined>;
+  periodSeconds?: Input<number | undefined>;
+  successThreshold?: Input<number | undefined>;
+  tcpSocket?: Input<InferenceServiceSpecExplainerArtStartupProbeTcpSocket | undefined>;
+  terminationGracePeriodSeconds?: Input<number | undefined>;
+  timeoutSeconds?: Input<number | undefined>;
 }
 
 export interface InferenceServiceSpecExplainerArtStorage {
-  key?: Input<string>;
-  parameters?: Input<{ [key: string]: Input<string> }>;
-  path?: Input<string>;
-  schemaPath?: Input<string>;
+  key?: Input<string | undefined>;
+  parameters?: Input<{ [key: string]: Input<string> } | undefined>;
+  path?: Input<string | undefined>;
+  schemaPath?: Input<string | undefined>;
 }
 
 export interface InferenceServiceSpecExplainerArtVolumeDevices {
@@ -278,44 +278,44 @@ export interface InferenceServiceSpecExplainerArtVolumeDevices {
 
 export interface InferenceServiceSpecExplainerArtVolumeMounts {
   mountPath: Input<string>;
-  mountPropagation?: Input<string>;
+  mountPropagation?: Input<string | undefined>;
   name: Input<string>;
-  readOnly?: Input<boolean>;
-  recursiveReadOnly?: Input<string>;
-  subPath?: Input<string>;
-  subPathExpr?: Input<string>;
+  readOnly?: Input<boolean | undefined>;
+  recursiveReadOnly?: Input<string | undefined>;
+  subPath?: Input<string | undefined>;
+  subPathExpr?: Input<string | undefined>;
 }
 
 export interface InferenceServiceSpecExplainerArt {
-  args?: Input<Input<string>[]>;
-  command?: Input<Input<string>[]>;
-  config?: Input<{ [key: string]: Input<string> }>;
-  env?: Input<Input<InferenceServiceSpecExplainerArtEnv>[]>;
-  envFrom?: Input<Input<InferenceServiceSpecExplainerArtEnvFrom>[]>;
-  image?: Input<string>;
-  imagePullPolicy?: Input<string>;
-  lifecycle?: Input<InferenceServiceSpecExplainerArtLifecycle>;
-  livenessProbe?: Input<InferenceServiceSpecExplainerArtLivenessProbe>;
-  name?: Input<string>;
-  ports?: Input<Input<InferenceServiceSpecExplainerArtPorts>[]>;
-  readinessProbe?: Input<InferenceServiceSpecExplainerArtLivenessProbe>;
-  resizePolicy?: Input<Input<InferenceServiceSpecExplainerArtResizePolicy>[]>;
-  resources?: Input<InferenceServiceSpecExplainerResources>;
-  restartPolicy?: Input<string>;
-  runtimeVersion?: Input<string>;
-  securityContext?: Input<InferenceServiceSpecExplainerArtSecurityContext>;
-  startupProbe?: Input<InferenceServiceSpecExplainerArtStartupProbe>;
-  stdin?: Input<boolean>;
-  stdinOnce?: Input<boolean>;
-  storage?: Input<InferenceServiceSpecExplainerArtStorage>;
-  storageUri?: Input<string>;
-  terminationMessagePath?: Input<string>;
-  terminationMessagePolicy?: Input<string>;
-  tty?: Input<boolean>;
-  type?: Input<string>;
-  volumeDevices?: Input<Input<InferenceServiceSpecExplainerArtVolumeDevices>[]>;
-  volumeMounts?: Input<Input<InferenceServiceSpecExplainerArtVolumeMounts>[]>;
-  workingDir?: Input<string>;
+  args?: Input<Input<string>[] | undefined>;
+  command?: Input<Input<string>[] | undefined>;
+  config?: Input<{ [key: string]: Input<string> } | undefined>;
+  env?: Input<Input<InferenceServiceSpecExplainerArtEnv>[] | undefined>;
+  envFrom?: Input<Input<InferenceServiceSpecExplainerArtEnvFrom>[] | undefined>;
+  image?: Input<string | undefined>;
+  imagePullPolicy?: Input<string | undefined>;
+  lifecycle?: Input<InferenceServiceSpecExplainerArtLifecycle | undefined>;
+  livenessProbe?: Input<InferenceServiceSpecExplainerArtLivenessProbe | undefined>;
+  name?: Input<string | undefined>;
+  ports?: Input<Input<InferenceServiceSpecExplainerArtPorts>[] | undefined>;
+  readinessProbe?: Input<InferenceServiceSpecExplainerArtLivenessProbe | undefined>;
+  resizePolicy?: Input<Input<InferenceServiceSpecExplainerArtResizePolicy>[] | undefined>;
+  resources?: Input<InferenceServiceSpecExplainerResources | undefined>;
+  restartPolicy?: Input<string | undefined>;
+  runtimeVersion?: Input<string | undefined>;
+  securityContext?: Input<InferenceServiceSpecExplainerArtSecurityContext | undefined>;
+  startupProbe?: Input<InferenceServiceSpecExplainerArtStartupProbe | undefined>;
+  stdin?: Input<boolean | undefined>;
+  stdinOnce?: Input<boolean | undefined>;
+  storage?: Input<InferenceServiceSpecExplainerArtStorage | undefined>;
+  storageUri?: Input<string | undefined>;
+  terminationMessagePath?: Input<string | undefined>;
+  terminationMessagePolicy?: Input<string | undefined>;
+  tty?: Input<boolean | undefined>;
+  type?: Input<string | undefined>;
+  volumeDevices?: Input<Input<InferenceServiceSpecExplainerArtVolumeDevices>[] | undefined>;
+  volumeMounts?: Input<Input<InferenceServiceSpecExplainerArtVolumeMounts>[] | undefined>;
+  workingDir?: Input<string | undefined>;
 }
 
 export interface InferenceServiceSpecExplainerAutoScalingBehaviorScaleUpPolicies {
@@ -325,15 +325,15 @@ export interface InferenceServiceSpecExplainerAutoScalingBehaviorScaleUpPolicies
 }
 
 export interface InferenceServiceSpecExplainerAutoScalingBehaviorScaleUp {
-  policies?: Input<Input<InferenceServiceSpecExplainerAutoScalingBehaviorScaleUpPolicies>[]>;
-  selectPolicy?: Input<string>;
-  stabilizationWindowSeconds?: Input<number>;
-  tolerance?: Input<number | string>;
+  policies?: Input<Input<InferenceServiceSpecExplainerAutoScalingBehaviorScaleUpPolicies>[] | undefined>;
+  selectPolicy?: Input<string | undefined>;
+  stabilizationWindowSeconds?: Input<number | undefined>;
+  tolerance?: Input<number | string | undefined>;
 }
 
 export interface InferenceServiceSpecExplainerAutoScalingBehavior {
-  scaleDown?: Input<InferenceServiceSpecExplainerAutoScalingBehaviorScaleUp>;
-  scaleUp?: Input<InferenceServiceSpecExplainerAutoScalingBehaviorScaleUp>;
+  scaleDown?: Input<InferenceServiceSpecExplainerAutoScalingBehaviorScaleUp | undefined>;
+  scaleUp?: Input<InferenceServiceSpecExplainerAutoScalingBehaviorScaleUp | undefined>;
 }
 
 export interface InferenceServiceSpecPredictorWorkerSpecOs {
@@ -341,36 +341,36 @@ export interface InferenceServiceSpecPredictorWorkerSpecOs {
 }
 
 export interface InferenceServiceSpecExplainerAutoScalingMetricsExternalAuthenticationRef {
-  authModes?: Input<string>;
+  authModes?: Input<string | undefined>;
   authenticationRef: Input<InferenceServiceSpecPredictorWorkerSpecOs>;
 }
 
 export interface InferenceServiceSpecExplainerAutoScalingMetricsExternalMetric {
-  backend?: Input<"prometheus" | "graphite">;
-  namespace?: Input<string>;
-  query?: Input<string>;
-  serverAddress?: Input<string>;
+  backend?: Input<"prometheus" | "graphite" | undefined>;
+  namespace?: Input<string | undefined>;
+  query?: Input<string | undefined>;
+  serverAddress?: Input<string | undefined>;
 }
 
 export interface InferenceServiceSpecExplainerAutoScalingMetricsExternalTarget {
-  averageUtilization?: Input<number>;
-  averageValue?: Input<number | string>;
-  type?: Input<"Utilization" | "Value" | "AverageValue">;
-  value?: Input<number | string>;
+  averageUtilization?: Input<number | undefined>;
+  averageValue?: Input<number | string | undefined>;
+  type?: Input<"Utilization" | "Value" | "AverageValue" | undefined>;
+  value?: Input<number | string | undefined>;
 }
 
 export interface InferenceServiceSpecExplainerAutoScalingMetricsExternal {
-  authenticationRef?: Input<InferenceServiceSpecExplainerAutoScalingMetricsExternalAuthenticationRef>;
+  authenticationRef?: Input<InferenceServiceSpecExplainerAutoScalingMetricsExternalAuthenticationRef | undefined>;
   metric: Input<InferenceServiceSpecExplainerAutoScalingMetricsExternalMetric>;
   target: Input<InferenceServiceSpecExplainerAutoScalingMetricsExternalTarget>;
 }
 
 export interface InferenceServiceSpecExplainerAutoScalingMetricsPodmetricMetric {
-  backend?: Input<"opentelemetry">;
-  metricNames?: Input<Input<string>[]>;
-  operationOverTime?: Input<string>;
-  query?: Input<string>;
-  serverAddress?: Input<string>;
+  backend?: Input<"opentelemetry" | undefined>;
+  metricNames?: Input<Input<string>[] | undefined>;
+  operationOverTime?: Input<string | undefined>;
+  query?: Input<string | undefined>;
+  serverAddress?: Input<string | undefined>;
 }
 
 export interface InferenceServiceSpecExplainerAutoScalingMetricsPodmetric {
@@ -384,133 +384,133 @@ export interface InferenceServiceSpecExplainerAutoScalingMetricsResource {
 }
 
 export interface InferenceServiceSpecExplainerAutoScalingMetrics {
-  external?: Input<InferenceServiceSpecExplainerAutoScalingMetricsExternal>;
-  podmetric?: Input<InferenceServiceSpecExplainerAutoScalingMetricsPodmetric>;
-  resource?: Input<InferenceServiceSpecExplainerAutoScalingMetricsResource>;
+  external?: Input<InferenceServiceSpecExplainerAutoScalingMetricsExternal | undefined>;
+  podmetric?: Input<InferenceServiceSpecExplainerAutoScalingMetricsPodmetric | undefined>;
+  resource?: Input<InferenceServiceSpecExplainerAutoScalingMetricsResource | undefined>;
   type: Input<"Resource" | "External" | "PodMetric">;
 }
 
 export interface InferenceServiceSpecExplainerAutoScaling {
-  behavior?: Input<InferenceServiceSpecExplainerAutoScalingBehavior>;
-  metrics?: Input<Input<InferenceServiceSpecExplainerAutoScalingMetrics>[]>;
+  behavior?: Input<InferenceServiceSpecExplainerAutoScalingBehavior | undefined>;
+  metrics?: Input<Input<InferenceServiceSpecExplainerAutoScalingMetrics>[] | undefined>;
 }
 
 export interface InferenceServiceSpecExplainerBatcher {
-  maxBatchSize?: Input<number>;
-  maxLatency?: Input<number>;
-  timeout?: Input<number>;
+  maxBatchSize?: Input<number | undefined>;
+  maxLatency?: Input<number | undefined>;
+  timeout?: Input<number | undefined>;
 }
 
 export interface InferenceServiceSpecExplainerContainersLivenessProbe {
-  exec?: Input<InferenceServiceSpecExplainerArtStartupProbeExec>;
-  failureThreshold?: Input<number>;
-  grpc?: Input<InferenceServiceSpecExplainerArtStartupProbeGrpc>;
-  httpGet?: Input<InferenceServiceSpecExplainerArtLivenessProbeHttpGet>;
-  initialDelaySeconds?: Input<number>;
-  periodSeconds?: Input<number>;
-  successThreshold?: Input<number>;
-  tcpSocket?: Input<InferenceServiceSpecExplainerArtStartupProbeTcpSocket>;
-  terminationGracePeriodSeconds?: Input<number>;
-  timeoutSeconds?: Input<number>;
+  exec?: Input<InferenceServiceSpecExplainerArtStartupProbeExec | undefined>;
+  failureThreshold?: Input<number | undefined>;
+  grpc?: Input<InferenceServiceSpecExplainerArtStartupProbeGrpc | undefined>;
+  httpGet?: Input<InferenceServiceSpecExplainerArtLivenessProbeHttpGet | undefined>;
+  initialDelaySeconds?: Input<number | undefined>;
+  periodSeconds?: Input<number | undefined>;
+  successThreshold?: Input<number | undefined>;
+  tcpSocket?: Input<InferenceServiceSpecExplainerArtStartupProbeTcpSocket | undefined>;
+  terminationGracePeriodSeconds?: Input<number | undefined>;
+  timeoutSeconds?: Input<number | undefined>;
 }
 
 export interface InferenceServiceSpecExplainerContainers {
-  args?: Input<Input<string>[]>;
-  command?: Input<Input<string>[]>;
-  env?: Input<Input<InferenceServiceSpecExplainerArtEnv>[]>;
-  envFrom?: Input<Input<InferenceServiceSpecExplainerArtEnvFrom>[]>;
-  image?: Input<string>;
-  imagePullPolicy?: Input<string>;
-  lifecycle?: Input<InferenceServiceSpecExplainerArtLifecycle>;
-  livenessProbe?: Input<InferenceServiceSpecExplainerContainersLivenessProbe>;
+  args?: Input<Input<string>[] | undefined>;
+  command?: Input<Input<string>[] | undefined>;
+  env?: Input<Input<InferenceServiceSpecExplainerArtEnv>[] | undefined>;
+  envFrom?: Input<Input<InferenceServiceSpecExplainerArtEnvFrom>[] | undefined>;
+  image?: Input<string | undefined>;
+  imagePullPolicy?: Input<string | undefined>;
+  lifecycle?: Input<InferenceServiceSpecExplainerArtLifecycle | undefined>;
+  livenessProbe?: Input<InferenceServiceSpecExplainerContainersLivenessProbe | undefined>;
   name: Input<string>;
-  ports?: Input<Input<InferenceServiceSpecExplainerArtPorts>[]>;
-  readinessProbe?: Input<InferenceServiceSpecExplainerContainersLivenessProbe>;
-  resizePolicy?: Input<Input<InferenceServiceSpecExplainerArtResizePolicy>[]>;
-  resources?: Input<InferenceServiceSpecExplainerResources>;
-  restartPolicy?: Input<string>;
-  securityContext?: Input<InferenceServiceSpecExplainerArtSecurityContext>;
-  startupProbe?: Input<InferenceServiceSpecExplainerArtStartupProbe>;
-  stdin?: Input<boolean>;
-  stdinOnce?: Input<boolean>;
-  terminationMessagePath?: Input<string>;
-  terminationMessagePolicy?: Input<string>;
-  tty?: Input<boolean>;
-  volumeDevices?: Input<Input<InferenceServiceSpecExplainerArtVolumeDevices>[]>;
-  volumeMounts?: Input<Input<InferenceServiceSpecExplainerArtVolumeMounts>[]>;
-  workingDir?: Input<string>;
+  ports?: Input<Input<InferenceServiceSpecExplainerArtPorts>[] | undefined>;
+  readinessProbe?: Input<InferenceServiceSpecExplainerContainersLivenessProbe | undefined>;
+  resizePolicy?: Input<Input<InferenceServiceSpecExplainerArtResizePolicy>[] | undefined>;
+  resources?: Input<InferenceServiceSpecExplainerResources | undefined>;
+  restartPolicy?: Input<string | undefined>;
+  securityContext?: Input<InferenceServiceSpecExplainerArtSecurityContext | undefined>;
+  startupProbe?: Input<InferenceServiceSpecExplainerArtStartupProbe | undefined>;
+  stdin?: Input<boolean | undefined>;
+  stdinOnce?: Input<boolean | undefined>;
+  terminationMessagePath?: Input<string | undefined>;
+  terminationMessagePolicy?: Input<string | undefined>;
+  tty?: Input<boolean | undefined>;
+  volumeDevices?: Input<Input<InferenceServiceSpecExplainerArtVolumeDevices>[] | undefined>;
+  volumeMounts?: Input<Input<InferenceServiceSpecExplainerArtVolumeMounts>[] | undefined>;
+  workingDir?: Input<string | undefined>;
 }
 
 export interface InferenceServiceSpecExplainerDeploymentStrategyRollingUpdate {
-  maxSurge?: Input<number | string>;
-  maxUnavailable?: Input<number | string>;
+  maxSurge?: Input<number | string | undefined>;
+  maxUnavailable?: Input<number | string | undefined>;
 }
 
 export interface InferenceServiceSpecExplainerDeploymentStrategy {
-  rollingUpdate?: Input<InferenceServiceSpecExplainerDeploymentStrategyRollingUpdate>;
-  type?: Input<string>;
+  rollingUpdate?: Input<InferenceServiceSpecExplainerDeploymentStrategyRollingUpdate | undefined>;
+  type?: Input<string | undefined>;
 }
 
 export interface InferenceServiceSpecExplainerDnsConfigOptions {
-  name?: Input<string>;
-  value?: Input<string>;
+  name?: Input<string | undefined>;
+  value?: Input<string | undefined>;
 }
 
 export interface InferenceServiceSpecExplainerDnsConfig {
-  nameservers?: Input<Input<string>[]>;
-  options?: Input<Input<InferenceServiceSpecExplainerDnsConfigOptions>[]>;
-  searches?: Input<Input<string>[]>;
+  nameservers?: Input<Input<string>[] | undefined>;
+  options?: Input<Input<InferenceServiceSpecExplainerDnsConfigOptions>[] | undefined>;
+  searches?: Input<Input<string>[] | undefined>;
 }
 
 export interface InferenceServiceSpecExplainerHostAliases {
-  hostnames?: Input<Input<string>[]>;
+  hostnames?: Input<Input<string>[] | undefined>;
   ip: Input<string>;
 }
 
 export interface InferenceServiceSpecExplainerOs {
-  name?: Input<string>;
+  name?: Input<string | undefined>;
 }
 
 export interface InferenceServiceSpecExplainerInitContainers {
-  args?: Input<Input<string>[]>;
-  command?: Input<Input<string>[]>;
-  env?: Input<Input<InferenceServiceSpecExplainerArtEnv>[]>;
-  envFrom?: Input<Input<InferenceServiceSpecExplainerArtEnvFrom>[]>;
-  image?: Input<string>;
-  imagePullPolicy?: Input<string>;
-  lifecycle?: Input<InferenceServiceSpecExplainerArtLifecycle>;
-  livenessProbe?: Input<InferenceServiceSpecExplainerArtStartupProbe>;
+  args?: Input<Input<string>[] | undefined>;
+  command?: Input<Input<string>[] | undefined>;
+  env?: Input<Input<InferenceServiceSpecExplainerArtEnv>[] | undefined>;
+  envFrom?: Input<Input<InferenceServiceSpecExplainerArtEnvFrom>[] | undefined>;
+  image?: Input<string | undefined>;
+  imagePullPolicy?: Input<string | undefined>;
+  lifecycle?: Input<InferenceServiceSpecExplainerArtLifecycle | undefined>;
+  livenessProbe?: Input<InferenceServiceSpecExplainerArtStartupProbe | undefined>;
   name: Input<string>;
-  ports?: Input<Input<InferenceServiceSpecExplainerArtPorts>[]>;
-  readinessProbe?: Input<InferenceServiceSpecExplainerArtStartupProbe>;
-  resizePolicy?: Input<Input<InferenceServiceSpecExplainerArtResizePolicy>[]>;
-  resources?: Input<InferenceServiceSpecExplainerResources>;
-  restartPolicy?: Input<string>;
-  securityContext?: Input<InferenceServiceSpecExplainerArtSecurityContext>;
-  startupProbe?: Input<InferenceServiceSpecExplainerArtStartupProbe>;
-  stdin?: Input<boolean>;
-  stdinOnce?: Input<boolean>;
-  terminationMessagePath?: Input<string>;
-  terminationMessagePolicy?: Input<string>;
-  tty?: Input<boolean>;
-  volumeDevices?: Input<Input<InferenceServiceSpecExplainerArtVolumeDevices>[]>;
-  volumeMounts?: Input<Input<InferenceServiceSpecExplainerArtVolumeMounts>[]>;
-  workingDir?: Input<string>;
+  ports?: Input<Input<InferenceServiceSpecExplainerArtPorts>[] | undefined>;
+  readinessProbe?: Input<InferenceServiceSpecExplainerArtStartupProbe | undefined>;
+  resizePolicy?: Input<Input<InferenceServiceSpecExplainerArtResizePolicy>[] | undefined>;
+  resources?: Input<InferenceServiceSpecExplainerResources | undefined>;
+  restartPolicy?: Input<string | undefined>;
+  securityContext?: Input<InferenceServiceSpecExplainerArtSecurityContext | undefined>;
+  startupProbe?: Input<InferenceServiceSpecExplainerArtStartupProbe | undefined>;
+  stdin?: Input<boolean | undefined>;
+  stdinOnce?: Input<boolean | undefined>;
+  terminationMessagePath?: Input<string | undefined>;
+  terminationMessagePolicy?: Input<string | undefined>;
+  tty?: Input<boolean | undefined>;
+  volumeDevices?: Input<Input<InferenceServiceSpecExplainerArtVolumeDevices>[] | undefined>;
+  volumeMounts?: Input<Input<InferenceServiceSpecExplainerArtVolumeMounts>[] | undefined>;
+  workingDir?: Input<string | undefined>;
 }
 
 export interface InferenceServiceSpecExplainerLoggerStorage {
-  key?: Input<string>;
-  parameters?: Input<{ [key: string]: Input<string> }>;
-  path?: Input<string>;
-  serviceAccountName?: Input<string>;
+  key?: Input<string | undefined>;
+  parameters?: Input<{ [key: string]: Input<string> } | undefined>;
+  path?: Input<string | undefined>;
+  serviceAccountName?: Input<string | undefined>;
 }
 
 export interface InferenceServiceSpecExplainerLogger {
-  metadataAnnotations?: Input<Input<string>[]>;
-  metadataHeaders?: Input<Input<string>[]>;
-  mode?: Input<"all" | "request" | "response">;
-  storage?: Input<InferenceServiceSpecExplainerLoggerStorage>;
-  url?: Input<string>;
+  metadataAnnotations?: Input<Input<string>[] | undefined>;
+  metadataHeaders?: Input<Input<string>[] | undefined>;
+  mode?: Input<"all" | "request" | "response" | undefined>;
+  storage?: Input<InferenceServiceSpecExplainerLoggerStorage | undefined>;
+  url?: Input<string | undefined>;
 }
 
 export interface InferenceServiceSpecExplainerReadinessGates {
@@ -519,705 +519,705 @@ export interface InferenceServiceSpecExplainerReadinessGates {
 
 export interface InferenceServiceSpecExplainerResourceClaims {
   name: Input<string>;
-  resourceClaimName?: Input<string>;
-  resourceClaimTemplateName?: Input<string>;
+  resourceClaimName?: Input<string | undefined>;
+  resourceClaimTemplateName?: Input<string | undefined>;
 }
 
 export interface InferenceServiceSpecExplainerSecurityContext {
-  appArmorProfile?: Input<InferenceServiceSpecExplainerSecurityContextSeccompProfile>;
-  fsGroup?: Input<number>;
-  fsGroupChangePolicy?: Input<string>;
-  runAsGroup?: Input<number>;
-  runAsNonRoot?: Input<boolean>;
-  runAsUser?: Input<number>;
-  seLinuxChangePolicy?: Input<string>;
-  seLinuxOptions?: Input<InferenceServiceSpecExplainerSecurityContextSeLinuxOptions>;
-  seccompProfile?: Input<InferenceServiceSpecExplainerSecurityContextSeccompProfile>;
-  supplementalGroups?: Input<Input<number>[]>;
-  supplementalGroupsPolicy?: Input<string>;
-  sysctls?: Input<Input<InferenceServiceSpecExplainerSecurityContextSysctls>[]>;
-  windowsOptions?: Input<InferenceServiceSpecExplainerSecurityContextWindowsOptions>;
+  appArmorProfile?: Input<InferenceServiceSpecExplainerSecurityContextSeccompProfile | undefined>;
+  fsGroup?: Input<number | undefined>;
+  fsGroupChangePolicy?: Input<string | undefined>;
+  runAsGroup?: Input<number | undefined>;
+  runAsNonRoot?: Input<boolean | undefined>;
+  runAsUser?: Input<number | undefined>;
+  seLinuxChangePolicy?: Input<string | undefined>;
+  seLinuxOptions?: Input<InferenceServiceSpecExplainerSecurityContextSeLinuxOptions | undefined>;
+  seccompProfile?: Input<InferenceServiceSpecExplainerSecurityContextSeccompProfile | undefined>;
+  supplementalGroups?: Input<Input<number>[] | undefined>;
+  supplementalGroupsPolicy?: Input<string | undefined>;
+  sysctls?: Input<Input<InferenceServiceSpecExplainerSecurityContextSysctls>[] | undefined>;
+  windowsOptions?: Input<InferenceServiceSpecExplainerSecurityContextWindowsOptions | undefined>;
 }
 
 export interface InferenceServiceSpecExplainerStorageUris {
-  mountPath?: Input<string>;
+  mountPath?: Input<string | undefined>;
   uri: Input<string>;
 }
 
 export interface InferenceServiceSpecExplainerTolerations {
-  effect?: Input<string>;
-  key?: Input<string>;
-  operator?: Input<string>;
-  tolerationSeconds?: Input<number>;
-  value?: Input<string>;
+  effect?: Input<string | undefined>;
+  key?: Input<string | undefined>;
+  operator?: Input<string | undefined>;
+  tolerationSeconds?: Input<number | undefined>;
+  value?: Input<string | undefined>;
 }
 
 export interface InferenceServiceSpecExplainerTopologySpreadConstraints {
-  labelSelector?: Input<InferenceServiceSpecExplainerTopologySpreadConstraintsLabelSelector>;
-  matchLabelKeys?: Input<Input<string>[]>;
+  labelSelector?: Input<InferenceServiceSpecExplainerTopologySpreadConstraintsLabelSelector | undefined>;
+  matchLabelKeys?: Input<Input<string>[] | undefined>;
   maxSkew: Input<number>;
-  minDomains?: Input<number>;
-  nodeAffinityPolicy?: Input<string>;
-  nodeTaintsPolicy?: Input<string>;
+  minDomains?: Input<number | undefined>;
+  nodeAffinityPolicy?: Input<string | undefined>;
+  nodeTaintsPolicy?: Input<string | undefined>;
   topologyKey: Input<string>;
   whenUnsatisfiable: Input<string>;
 }
 
 export interface InferenceServiceSpecExplainerVolumesAwsElasticBlockStore {
-  fsType?: Input<string>;
-  partition?: Input<number>;
-  readOnly?: Input<boolean>;
+  fsType?: Input<string | undefined>;
+  partition?: Input<number | undefined>;
+  readOnly?: Input<boolean | undefined>;
   volumeID: Input<string>;
 }
 
 export interface InferenceServiceSpecExplainerVolumesAzureDisk {
-  cachingMode?: Input<string>;
+  cachingMode?: Input<string | undefined>;
   diskName: Input<string>;
   diskURI: Input<string>;
-  fsType?: Input<string>;
-  kind?: Input<string>;
-  readOnly?: Input<boolean>;
+  fsType?: Input<string | undefined>;
+  kind?: Input<string | undefined>;
+  readOnly?: Input<boolean | undefined>;
 }
 
 export interface InferenceServiceSpecExplainerVolumesAzureFile {
-  readOnly?: Input<boolean>;
+  readOnly?: Input<boolean | undefined>;
   secretName: Input<string>;
   shareName: Input<string>;
 }
 
 export interface InferenceServiceSpecExplainerVolumesCephfs {
   monitors: Input<Input<string>[]>;
-  path?: Input<string>;
-  readOnly?: Input<boolean>;
-  secretFile?: Input<string>;
-  secretRef?: Input<InferenceServiceSpecExplainerOs>;
-  user?: Input<string>;
+  path?: Input<string | undefined>;
+  readOnly?: Input<boolean | undefined>;
+  secretFile?: Input<string | undefined>;
+  secretRef?: Input<InferenceServiceSpecExplainerOs | undefined>;
+  user?: Input<string | undefined>;
 }
 
 export interface InferenceServiceSpecExplainerVolumesCinder {
-  fsType?: Input<string>;
-  readOnly?: Input<boolean>;
-  secretRef?: Input<InferenceServiceSpecExplainerOs>;
+  fsType?: Input<string | undefined>;
+  readOnly?: Input<boolean | undefined>;
+  secretRef?: Input<InferenceServiceSpecExplainerOs | undefined>;
   volumeID: Input<string>;
 }
 
 export interface InferenceServiceSpecExplainerVolumesSecretItems {
   key: Input<string>;
-  mode?: Input<number>;
+  mode?: Input<number | undefined>;
   path: Input<string>;
 }
 
 export interface InferenceServiceSpecExplainerVolumesConfigMap {
-  defaultMode?: Input<number>;
-  items?: Input<Input<InferenceServiceSpecExplainerVolumesSecretItems>[]>;
-  name?: Input<string>;
-  optional?: Input<boolean>;
+  defaultMode?: Input<number | undefined>;
+  items?: Input<Input<InferenceServiceSpecExplainerVolumesSecretItems>[] | undefined>;
+  name?: Input<string | undefined>;
+  optional?: Input<boolean | undefined>;
 }
 
 export interface InferenceServiceSpecExplainerVolumesCsi {
   driver: Input<string>;
-  fsType?: Input<string>;
-  nodePublishSecretRef?: Input<InferenceServiceSpecExplainerOs>;
-  readOnly?: Input<boolean>;
-  volumeAttributes?: Input<{ [key: string]: Input<string> }>;
+  fsType?: Input<string | undefined>;
+  nodePublishSecretRef?: Input<InferenceServiceSpecExplainerOs | undefined>;
+  readOnly?: Input<boolean | undefined>;
+  volumeAttributes?: Input<{ [key: string]: Input<string> } | undefined>;
 }
 
 export interface InferenceServiceSpecExplainerVolumesDownwardAPIItems {
-  fieldRef?: Input<InferenceServiceSpecExplainerArtEnvValueFromFieldRef>;
-  mode?: Input<number>;
+  fieldRef?: Input<InferenceServiceSpecExplainerArtEnvValueFromFieldRef | undefined>;
+  mode?: Input<number | undefined>;
   path: Input<string>;
-  resourceFieldRef?: Input<InferenceServiceSpecExplainerArtEnvValueFromResourceFieldRef>;
+  resourceFieldRef?: Input<InferenceServiceSpecExplainerArtEnvValueFromResourceFieldRef | undefined>;
 }
 
 export interface InferenceServiceSpecExplainerVolumesDownwardAPI {
-  defaultMode?: Input<number>;
-  items?: Input<Input<InferenceServiceSpecExplainerVolumesDownwardAPIItems>[]>;
+  defaultMode?: Input<number | undefined>;
+  items?: Input<Input<InferenceServiceSpecExplainerVolumesDownwardAPIItems>[] | undefined>;
 }
 
 export interface InferenceServiceSpecExplainerVolumesEmptyDir {
-  medium?: Input<string>;
-  sizeLimit?: Input<number | string>;
+  medium?: Input<string | undefined>;
+  sizeLimit?: Input<number | string | undefined>;
 }
 
 export interface InferenceServiceSpecExplainerVolumesEphemeralVolumeClaimTemplateSpecDataSource {
-  apiGroup?: Input<string>;
+  apiGroup?: Input<string | undefined>;
   kind: Input<string>;
   name: Input<string>;
 }
 
 export interface InferenceServiceSpecExplainerVolumesEphemeralVolumeClaimTemplateSpecDataSourceRef {
-  apiGroup?: Input<string>;
+  apiGroup?: Input<string | undefined>;
   kind: Input<string>;
   name: Input<string>;
-  namespace?: Input<string>;
+  namespace?: Input<string | undefined>;
 }
 
 export interface InferenceServiceSpecExplainerVolumesEphemeralVolumeClaimTemplateSpecResources {
-  limits?: Input<{ [key: string]: Input<number | string> }>;
-  requests?: Input<{ [key: string]: Input<number | string> }>;
+  limits?: Input<{ [key: string]: Input<number | string> } | undefined>;
+  requests?: Input<{ [key: string]: Input<number | string> } | undefined>;
 }
 
 export interface InferenceServiceSpecExplainerVolumesEphemeralVolumeClaimTemplateSpec {
-  accessModes?: Input<Input<string>[]>;
-  dataSource?: Input<InferenceServiceSpecExplainerVolumesEphemeralVolumeClaimTemplateSpecDataSource>;
-  dataSourceRef?: Input<InferenceServiceSpecExplainerVolumesEphemeralVolumeClaimTemplateSpecDataSourceRef>;
-  resources?: Input<InferenceServiceSpecExplainerVolumesEphemeralVolumeClaimTemplateSpecResources>;
-  selector?: Input<InferenceServiceSpecExplainerTopologySpreadConstraintsLabelSelector>;
-  storageClassName?: Input<string>;
-  volumeAttributesClassName?: Input<string>;
-  volumeMode?: Input<string>;
-  volumeName?: Input<string>;
+  accessModes?: Input<Input<string>[] | undefined>;
+  dataSource?: Input<InferenceServiceSpecExplainerVolumesEphemeralVolumeClaimTemplateSpecDataSource | undefined>;
+  dataSourceRef?: Input<InferenceServiceSpecExplainerVolumesEphemeralVolumeClaimTemplateSpecDataSourceRef | undefined>;
+  resources?: Input<InferenceServiceSpecExplainerVolumesEphemeralVolumeClaimTemplateSpecResources | undefined>;
+  selector?: Input<InferenceServiceSpecExplainerTopologySpreadConstraintsLabelSelector | undefined>;
+  storageClassName?: Input<string | undefined>;
+  volumeAttributesClassName?: Input<string | undefined>;
+  volumeMode?: Input<string | undefined>;
+  volumeName?: Input<string | undefined>;
 }
 
 export interface InferenceServiceSpecExplainerVolumesEphemeralVolumeClaimTemplate {
-  metadata?: Input<Record<string, unknown>>;
+  metadata?: Input<Record<string, unknown> | undefined>;
   spec: Input<InferenceServiceSpecExplainerVolumesEphemeralVolumeClaimTemplateSpec>;
 }
 
 export interface InferenceServiceSpecExplainerVolumesEphemeral {
-  volumeClaimTemplate?: Input<InferenceServiceSpecExplainerVolumesEphemeralVolumeClaimTemplate>;
+  volumeClaimTemplate?: Input<InferenceServiceSpecExplainerVolumesEphemeralVolumeClaimTemplate | undefined>;
 }
 
 export interface InferenceServiceSpecExplainerVolumesFc {
-  fsType?: Input<string>;
-  lun?: Input<number>;
-  readOnly?: Input<boolean>;
-  targetWWNs?: Input<Input<string>[]>;
-  wwids?: Input<Input<string>[]>;
+  fsType?: Input<string | undefined>;
+  lun?: Input<number | undefined>;
+  readOnly?: Input<boolean | undefined>;
+  targetWWNs?: Input<Input<string>[] | undefined>;
+  wwids?: Input<Input<string>[] | undefined>;
 }
 
 export interface InferenceServiceSpecExplainerVolumesFlexVolume {
   driver: Input<string>;
-  fsType?: Input<string>;
-  options?: Input<{ [key: string]: Input<string> }>;
-  readOnly?: Input<boolean>;
-  secretRef?: Input<InferenceServiceSpecExplainerOs>;
+  fsType?: Input<string | undefined>;
+  options?: Input<{ [key: string]: Input<string> } | undefined>;
+  readOnly?: Input<boolean | undefined>;
+  secretRef?: Input<InferenceServiceSpecExplainerOs | undefined>;
 }
 
 export interface InferenceServiceSpecExplainerVolumesFlocker {
-  datasetName?: Input<string>;
-  datasetUUID?: Input<string>;
+  datasetName?: Input<string | undefined>;
+  datasetUUID?: Input<string | undefined>;
 }
 
 export interface InferenceServiceSpecExplainerVolumesGcePersistentDisk {
-  fsType?: Input<string>;
-  partition?: Input<number>;
+  fsType?: Input<string | undefined>;
+  partition?: Input<number | undefined>;
   pdName: Input<string>;
-  readOnly?: Input<boolean>;
+  readOnly?: Input<boolean | undefined>;
 }
 
 export interface InferenceServiceSpecExplainerVolumesGitRepo {
-  directory?: Input<string>;
+  directory?: Input<string | undefined>;
   repository: Input<string>;
-  revision?: Input<string>;
+  revision?: Input<string | undefined>;
 }
 
 export interface InferenceServiceSpecExplainerVolumesGlusterfs {
   endpoints: Input<string>;
   path: Input<string>;
-  readOnly?: Input<boolean>;
+  readOnly?: Input<boolean | undefined>;
 }
 
 export interface InferenceServiceSpecExplainerVolumesHostPath {
   path: Input<string>;
-  type?: Input<string>;
+  type?: Input<string | undefined>;
 }
 
 export interface InferenceServiceSpecExplainerVolumesImage {
-  pullPolicy?: Input<string>;
-  reference?: Input<string>;
+  pullPolicy?: Input<string | undefined>;
+  reference?: Input<string | undefined>;
 }
 
 export interface InferenceServiceSpecExplainerVolumesIscsi {
-  chapAuthDiscovery?: Input<boolean>;
-  chapAuthSession?: Input<boolean>;
-  fsType?: Input<string>;
-  initiatorName?: Input<string>;
+  chapAuthDiscovery?: Input<boolean | undefined>;
+  chapAuthSession?: Input<boolean | undefined>;
+  fsType?: Input<string | undefined>;
+  initiatorName?: Input<string | undefined>;
   iqn: Input<string>;
-  iscsiInterface?: Input<string>;
+  iscsiInterface?: Input<string | undefined>;
   lun: Input<number>;
-  portals?: Input<Input<string>[]>;
-  readOnly?: Input<boolean>;
-  secretRef?: Input<InferenceServiceSpecExplainerOs>;
+  portals?: Input<Input<string>[] | undefined>;
+  readOnly?: Input<boolean | undefined>;
+  secretRef?: Input<InferenceServiceSpecExplainerOs | undefined>;
   targetPortal: Input<string>;
 }
 
 export interface InferenceServiceSpecExplainerVolumesNfs {
   path: Input<string>;
-  readOnly?: Input<boolean>;
+  readOnly?: Input<boolean | undefined>;
   server: Input<string>;
 }
 
 export interface InferenceServiceSpecExplainerVolumesPersistentVolumeClaim {
   claimName: Input<string>;
-  readOnly?: Input<boolean>;
+  readOnly?: Input<boolean | undefined>;
 }
 
 export interface InferenceServiceSpecExplainerVolumesPhotonPersistentDisk {
-  fsType?: Input<string>;
+  fsType?: Input<string | undefined>;
   pdID: Input<string>;
 }
 
 export interface InferenceServiceSpecExplainerVolumesPortworxVolume {
-  fsType?: Input<string>;
-  readOnly?: Input<boolean>;
+  fsType?: Input<string | undefined>;
+  readOnly?: Input<boolean | undefined>;
   volumeID: Input<string>;
 }
 
 export interface InferenceServiceSpecExplainerVolumesProjectedSourcesClusterTrustBundle {
-  labelSelector?: Input<InferenceServiceSpecExplainerTopologySpreadConstraintsLabelSelector>;
-  name?: Input<string>;
-  optional?: Input<boolean>;
+  labelSelector?: Input<InferenceServiceSpecExplainerTopologySpreadConstraintsLabelSelector | undefined>;
+  name?: Input<string | undefined>;
+  optional?: Input<boolean | undefined>;
   path: Input<string>;
-  signerName?: Input<string>;
+  signerName?: Input<string | undefined>;
 }
 
 export interface InferenceServiceSpecExplainerVolumesProjectedSourcesSecret {
-  items?: Input<Input<InferenceServiceSpecExplainerVolumesSecretItems>[]>;
-  name?: Input<string>;
-  optional?: Input<boolean>;
+  items?: Input<Input<InferenceServiceSpecExplainerVolumesSecretItems>[] | undefined>;
+  name?: Input<string | undefined>;
+  optional?: Input<boolean | undefined>;
 }
 
 export interface InferenceServiceSpecExplainerVolumesProjectedSourcesDownwardAPI {
-  items?: Input<Input<InferenceServiceSpecExplainerVolumesDownwardAPIItems>[]>;
+  items?: Input<Input<InferenceServiceSpecExplainerVolumesDownwardAPIItems>[] | undefined>;
 }
 
 export interface InferenceServiceSpecExplainerVolumesProjectedSourcesServiceAccountToken {
-  audience?: Input<string>;
-  expirationSeconds?: Input<number>;
+  audience?: Input<string | undefined>;
+  expirationSeconds?: Input<number | undefined>;
   path: Input<string>;
 }
 
 export interface InferenceServiceSpecExplainerVolumesProjectedSources {
-  clusterTrustBundle?: Input<InferenceServiceSpecExplainerVolumesProjectedSourcesClusterTrustBundle>;
-  configMap?: Input<InferenceServiceSpecExplainerVolumesProjectedSourcesSecret>;
-  downwardAPI?: Input<InferenceServiceSpecExplainerVolumesProjectedSourcesDownwardAPI>;
-  secret?: Input<InferenceServiceSpecExplainerVolumesProjectedSourcesSecret>;
-  serviceAccountToken?: Input<InferenceServiceSpecExplainerVolumesProjectedSourcesServiceAccountToken>;
+  clusterTrustBundle?: Input<InferenceServiceSpecExplainerVolumesProjectedSourcesClusterTrustBundle | undefined>;
+  configMap?: Input<InferenceServiceSpecExplainerVolumesProjectedSourcesSecret | undefined>;
+  downwardAPI?: Input<InferenceServiceSpecExplainerVolumesProjectedSourcesDownwardAPI | undefined>;
+  secret?: Input<InferenceServiceSpecExplainerVolumesProjectedSourcesSecret | undefined>;
+  serviceAccountToken?: Input<InferenceServiceSpecExplainerVolumesProjectedSourcesServiceAccountToken | undefined>;
 }
 
 export interface InferenceServiceSpecExplainerVolumesProjected {
-  defaultMode?: Input<number>;
-  sources?: Input<Input<InferenceServiceSpecExplainerVolumesProjectedSources>[]>;
+  defaultMode?: Input<number | undefined>;
+  sources?: Input<Input<InferenceServiceSpecExplainerVolumesProjectedSources>[] | undefined>;
 }
 
 export interface InferenceServiceSpecExplainerVolumesQuobyte {
-  group?: Input<string>;
-  readOnly?: Input<boolean>;
+  group?: Input<string | undefined>;
+  readOnly?: Input<boolean | undefined>;
   registry: Input<string>;
-  tenant?: Input<string>;
-  user?: Input<string>;
+  tenant?: Input<string | undefined>;
+  user?: Input<string | undefined>;
   volume: Input<string>;
 }
 
 export interface InferenceServiceSpecExplainerVolumesRbd {
-  fsType?: Input<string>;
+  fsType?: Input<string | undefined>;
   image: Input<string>;
-  keyring?: Input<string>;
+  keyring?: Input<string | undefined>;
   monitors: Input<Input<string>[]>;
-  pool?: Input<string>;
-  readOnly?: Input<boolean>;
-  secretRef?: Input<InferenceServiceSpecExplainerOs>;
-  user?: Input<string>;
+  pool?: Input<string | undefined>;
+  readOnly?: Input<boolean | undefined>;
+  secretRef?: Input<InferenceServiceSpecExplainerOs | undefined>;
+  user?: Input<string | undefined>;
 }
 
 export interface InferenceServiceSpecExplainerVolumesScaleIO {
-  fsType?: Input<string>;
+  fsType?: Input<string | undefined>;
   gateway: Input<string>;
-  protectionDomain?: Input<string>;
-  readOnly?: Input<boolean>;
+  protectionDomain?: Input<string | undefined>;
+  readOnly?: Input<boolean | undefined>;
   secretRef: Input<InferenceServiceSpecExplainerOs>;
-  sslEnabled?: Input<boolean>;
-  storageMode?: Input<string>;
-  storagePool?: Input<string>;
+  sslEnabled?: Input<boolean | undefined>;
+  storageMode?: Input<string | undefined>;
+  storagePool?: Input<string | undefined>;
   system: Input<string>;
-  volumeName?: Input<string>;
+  volumeName?: Input<string | undefined>;
 }
 
 export interface InferenceServiceSpecExplainerVolumesSecret {
-  defaultMode?: Input<number>;
-  items?: Input<Input<InferenceServiceSpecExplainerVolumesSecretItems>[]>;
-  optional?: Input<boolean>;
-  secretName?: Input<string>;
+  defaultMode?: Input<number | undefined>;
+  items?: Input<Input<InferenceServiceSpecExplainerVolumesSecretItems>[] | undefined>;
+  optional?: Input<boolean | undefined>;
+  secretName?: Input<string | undefined>;
 }
 
 export interface InferenceServiceSpecExplainerVolumesStorageos {
-  fsType?: Input<string>;
-  readOnly?: Input<boolean>;
-  secretRef?: Input<InferenceServiceSpecExplainerOs>;
-  volumeName?: Input<string>;
-  volumeNamespace?: Input<string>;
+  fsType?: Input<string | undefined>;
+  readOnly?: Input<boolean | undefined>;
+  secretRef?: Input<InferenceServiceSpecExplainerOs | undefined>;
+  volumeName?: Input<string | undefined>;
+  volumeNamespace?: Input<string | undefined>;
 }
 
 export interface InferenceServiceSpecExplainerVolumesVsphereVolume {
-  fsType?: Input<string>;
-  storagePolicyID?: Input<string>;
-  storagePolicyName?: Input<string>;
+  fsType?: Input<string | undefined>;
+  storagePolicyID?: Input<string | undefined>;
+  storagePolicyName?: Input<string | undefined>;
   volumePath: Input<string>;
 }
 
 export interface InferenceServiceSpecExplainerVolumes {
-  awsElasticBlockStore?: Input<InferenceServiceSpecExplainerVolumesAwsElasticBlockStore>;
-  azureDisk?: Input<InferenceServiceSpecExplainerVolumesAzureDisk>;
-  azureFile?: Input<InferenceServiceSpecExplainerVolumesAzureFile>;
-  cephfs?: Input<InferenceServiceSpecExplainerVolumesCephfs>;
-  cinder?: Input<InferenceServiceSpecExplainerVolumesCinder>;
-  configMap?: Input<InferenceServiceSpecExplainerVolumesConfigMap>;
-  csi?: Input<InferenceServiceSpecExplainerVolumesCsi>;
-  downwardAPI?: Input<InferenceServiceSpecExplainerVolumesDownwardAPI>;
-  emptyDir?: Input<InferenceServiceSpecExplainerVolumesEmptyDir>;
-  ephemeral?: Input<InferenceServiceSpecExplainerVolumesEphemeral>;
-  fc?: Input<InferenceServiceSpecExplainerVolumesFc>;
-  flexVolume?: Input<InferenceServiceSpecExplainerVolumesFlexVolume>;
-  flocker?: Input<InferenceServiceSpecExplainerVolumesFlocker>;
-  gcePersistentDisk?: Input<InferenceServiceSpecExplainerVolumesGcePersistentDisk>;
-  gitRepo?: Input<InferenceServiceSpecExplainerVolumesGitRepo>;
-  glusterfs?: Input<InferenceServiceSpecExplainerVolumesGlusterfs>;
-  hostPath?: Input<InferenceServiceSpecExplainerVolumesHostPath>;
-  image?: Input<InferenceServiceSpecExplainerVolumesImage>;
-  iscsi?: Input<InferenceServiceSpecExplainerVolumesIscsi>;
+  awsElasticBlockStore?: Input<InferenceServiceSpecExplainerVolumesAwsElasticBlockStore | undefined>;
+  azureDisk?: Input<InferenceServiceSpecExplainerVolumesAzureDisk | undefined>;
+  azureFile?: Input<InferenceServiceSpecExplainerVolumesAzureFile | undefined>;
+  cephfs?: Input<InferenceServiceSpecExplainerVolumesCephfs | undefined>;
+  cinder?: Input<InferenceServiceSpecExplainerVolumesCinder | undefined>;
+  configMap?: Input<InferenceServiceSpecExplainerVolumesConfigMap | undefined>;
+  csi?: Input<InferenceServiceSpecExplainerVolumesCsi | undefined>;
+  downwardAPI?: Input<InferenceServiceSpecExplainerVolumesDownwardAPI | undefined>;
+  emptyDir?: Input<InferenceServiceSpecExplainerVolumesEmptyDir | undefined>;
+  ephemeral?: Input<InferenceServiceSpecExplainerVolumesEphemeral | undefined>;
+  fc?: Input<InferenceServiceSpecExplainerVolumesFc | undefined>;
+  flexVolume?: Input<InferenceServiceSpecExplainerVolumesFlexVolume | undefined>;
+  flocker?: Input<InferenceServiceSpecExplainerVolumesFlocker | undefined>;
+  gcePersistentDisk?: Input<InferenceServiceSpecExplainerVolumesGcePersistentDisk | undefined>;
+  gitRepo?: Input<InferenceServiceSpecExplainerVolumesGitRepo | undefined>;
+  glusterfs?: Input<InferenceServiceSpecExplainerVolumesGlusterfs | undefined>;
+  hostPath?: Input<InferenceServiceSpecExplainerVolumesHostPath | undefined>;
+  image?: Input<InferenceServiceSpecExplainerVolumesImage | undefined>;
+  iscsi?: Input<InferenceServiceSpecExplainerVolumesIscsi | undefined>;
   name: Input<string>;
-  nfs?: Input<InferenceServiceSpecExplainerVolumesNfs>;
-  persistentVolumeClaim?: Input<InferenceServiceSpecExplainerVolumesPersistentVolumeClaim>;
-  photonPersistentDisk?: Input<InferenceServiceSpecExplainerVolumesPhotonPersistentDisk>;
-  portworxVolume?: Input<InferenceServiceSpecExplainerVolumesPortworxVolume>;
-  projected?: Input<InferenceServiceSpecExplainerVolumesProjected>;
-  quobyte?: Input<InferenceServiceSpecExplainerVolumesQuobyte>;
-  rbd?: Input<InferenceServiceSpecExplainerVolumesRbd>;
-  scaleIO?: Input<InferenceServiceSpecExplainerVolumesScaleIO>;
-  secret?: Input<InferenceServiceSpecExplainerVolumesSecret>;
-  storageos?: Input<InferenceServiceSpecExplainerVolumesStorageos>;
-  vsphereVolume?: Input<InferenceServiceSpecExplainerVolumesVsphereVolume>;
+  nfs?: Input<InferenceServiceSpecExplainerVolumesNfs | undefined>;
+  persistentVolumeClaim?: Input<InferenceServiceSpecExplainerVolumesPersistentVolumeClaim | undefined>;
+  photonPersistentDisk?: Input<InferenceServiceSpecExplainerVolumesPhotonPersistentDisk | undefined>;
+  portworxVolume?: Input<InferenceServiceSpecExplainerVolumesPortworxVolume | undefined>;
+  projected?: Input<InferenceServiceSpecExplainerVolumesProjected | undefined>;
+  quobyte?: Input<InferenceServiceSpecExplainerVolumesQuobyte | undefined>;
+  rbd?: Input<InferenceServiceSpecExplainerVolumesRbd | undefined>;
+  scaleIO?: Input<InferenceServiceSpecExplainerVolumesScaleIO | undefined>;
+  secret?: Input<InferenceServiceSpecExplainerVolumesSecret | undefined>;
+  storageos?: Input<InferenceServiceSpecExplainerVolumesStorageos | undefined>;
+  vsphereVolume?: Input<InferenceServiceSpecExplainerVolumesVsphereVolume | undefined>;
 }
 
 export interface InferenceServiceSpecExplainer {
-  activeDeadlineSeconds?: Input<number>;
-  affinity?: Input<InferenceServiceSpecExplainerAffinity>;
-  annotations?: Input<{ [key: string]: Input<string> }>;
-  art?: Input<InferenceServiceSpecExplainerArt>;
-  autoScaling?: Input<InferenceServiceSpecExplainerAutoScaling>;
-  automountServiceAccountToken?: Input<boolean>;
-  batcher?: Input<InferenceServiceSpecExplainerBatcher>;
-  canaryTrafficPercent?: Input<number>;
-  containerConcurrency?: Input<number>;
-  containers?: Input<Input<InferenceServiceSpecExplainerContainers>[]>;
-  deploymentStrategy?: Input<InferenceServiceSpecExplainerDeploymentStrategy>;
-  dnsConfig?: Input<InferenceServiceSpecExplainerDnsConfig>;
-  dnsPolicy?: Input<string>;
-  enableServiceLinks?: Input<boolean>;
-  hostAliases?: Input<Input<InferenceServiceSpecExplainerHostAliases>[]>;
-  hostIPC?: Input<boolean>;
-  hostNetwork?: Input<boolean>;
-  hostPID?: Input<boolean>;
-  hostUsers?: Input<boolean>;
-  hostname?: Input<string>;
-  imagePullSecrets?: Input<Input<InferenceServiceSpecExplainerOs>[]>;
-  initContainers?: Input<Input<InferenceServiceSpecExplainerInitContainers>[]>;
-  labels?: Input<{ [key: string]: Input<string> }>;
-  logger?: Input<InferenceServiceSpecExplainerLogger>;
-  maxReplicas?: Input<number>;
-  minReplicas?: Input<number>;
-  nodeName?: Input<string>;
-  nodeSelector?: Input<{ [key: string]: Input<string> }>;
-  os?: Input<InferenceServiceSpecExplainerOs>;
-  overhead?: Input<{ [key: string]: Input<number | string> }>;
-  preemptionPolicy?: Input<string>;
-  priority?: Input<number>;
-  priorityClassName?: Input<string>;
-  readinessGates?: Input<Input<InferenceServiceSpecExplainerReadinessGates>[]>;
-  resourceClaims?: Input<Input<InferenceServiceSpecExplainerResourceClaims>[]>;
-  resources?: Input<InferenceServiceSpecExplainerResources>;
-  restartPolicy?: Input<string>;
-  runtimeClassName?: Input<string>;
-  scaleMetric?: Input<"cpu" | "memory" | "concurrency" | "rps">;
-  scaleMetricType?: Input<"Utilization" | "Value" | "AverageValue">;
-  scaleTarget?: Input<number>;
-  schedulerName?: Input<string>;
-  schedulingGates?: Input<Input<InferenceServiceSpecPredictorWorkerSpecOs>[]>;
-  securityContext?: Input<InferenceServiceSpecExplainerSecurityContext>;
-  serviceAccount?: Input<string>;
-  serviceAccountName?: Input<string>;
-  setHostnameAsFQDN?: Input<boolean>;
-  shareProcessNamespace?: Input<boolean>;
-  storageUris?: Input<Input<InferenceServiceSpecExplainerStorageUris>[]>;
-  subdomain?: Input<string>;
-  terminationGracePeriodSeconds?: Input<number>;
-  timeout?: Input<number>;
-  tolerations?: Input<Input<InferenceServiceSpecExplainerTolerations>[]>;
-  topologySpreadConstraints?: Input<Input<InferenceServiceSpecExplainerTopologySpreadConstraints>[]>;
-  volumes?: Input<Input<InferenceServiceSpecExplainerVolumes>[]>;
+  activeDeadlineSeconds?: Input<number | undefined>;
+  affinity?: Input<InferenceServiceSpecExplainerAffinity | undefined>;
+  annotations?: Input<{ [key: string]: Input<string> } | undefined>;
+  art?: Input<InferenceServiceSpecExplainerArt | undefined>;
+  autoScaling?: Input<InferenceServiceSpecExplainerAutoScaling | undefined>;
+  automountServiceAccountToken?: Input<boolean | undefined>;
+  batcher?: Input<InferenceServiceSpecExplainerBatcher | undefined>;
+  canaryTrafficPercent?: Input<number | undefined>;
+  containerConcurrency?: Input<number | undefined>;
+  containers?: Input<Input<InferenceServiceSpecExplainerContainers>[] | undefined>;
+  deploymentStrategy?: Input<InferenceServiceSpecExplainerDeploymentStrategy | undefined>;
+  dnsConfig?: Input<InferenceServiceSpecExplainerDnsConfig | undefined>;
+  dnsPolicy?: Input<string | undefined>;
+  enableServiceLinks?: Input<boolean | undefined>;
+  hostAliases?: Input<Input<InferenceServiceSpecExplainerHostAliases>[] | undefined>;
+  hostIPC?: Input<boolean | undefined>;
+  hostNetwork?: Input<boolean | undefined>;
+  hostPID?: Input<boolean | undefined>;
+  hostUsers?: Input<boolean | undefined>;
+  hostname?: Input<string | undefined>;
+  imagePullSecrets?: Input<Input<InferenceServiceSpecExplainerOs>[] | undefined>;
+  initContainers?: Input<Input<InferenceServiceSpecExplainerInitContainers>[] | undefined>;
+  labels?: Input<{ [key: string]: Input<string> } | undefined>;
+  logger?: Input<InferenceServiceSpecExplainerLogger | undefined>;
+  maxReplicas?: Input<number | undefined>;
+  minReplicas?: Input<number | undefined>;
+  nodeName?: Input<string | undefined>;
+  nodeSelector?: Input<{ [key: string]: Input<string> } | undefined>;
+  os?: Input<InferenceServiceSpecExplainerOs | undefined>;
+  overhead?: Input<{ [key: string]: Input<number | string> } | undefined>;
+  preemptionPolicy?: Input<string | undefined>;
+  priority?: Input<number | undefined>;
+  priorityClassName?: Input<string | undefined>;
+  readinessGates?: Input<Input<InferenceServiceSpecExplainerReadinessGates>[] | undefined>;
+  resourceClaims?: Input<Input<InferenceServiceSpecExplainerResourceClaims>[] | undefined>;
+  resources?: Input<InferenceServiceSpecExplainerResources | undefined>;
+  restartPolicy?: Input<string | undefined>;
+  runtimeClassName?: Input<string | undefined>;
+  scaleMetric?: Input<"cpu" | "memory" | "concurrency" | "rps" | undefined>;
+  scaleMetricType?: Input<"Utilization" | "Value" | "AverageValue" | undefined>;
+  scaleTarget?: Input<number | undefined>;
+  schedulerName?: Input<string | undefined>;
+  schedulingGates?: Input<Input<InferenceServiceSpecPredictorWorkerSpecOs>[] | undefined>;
+  securityContext?: Input<InferenceServiceSpecExplainerSecurityContext | undefined>;
+  serviceAccount?: Input<string | undefined>;
+  serviceAccountName?: Input<string | undefined>;
+  setHostnameAsFQDN?: Input<boolean | undefined>;
+  shareProcessNamespace?: Input<boolean | undefined>;
+  storageUris?: Input<Input<InferenceServiceSpecExplainerStorageUris>[] | undefined>;
+  subdomain?: Input<string | undefined>;
+  terminationGracePeriodSeconds?: Input<number | undefined>;
+  timeout?: Input<number | undefined>;
+  tolerations?: Input<Input<InferenceServiceSpecExplainerTolerations>[] | undefined>;
+  topologySpreadConstraints?: Input<Input<InferenceServiceSpecExplainerTopologySpreadConstraints>[] | undefined>;
+  volumes?: Input<Input<InferenceServiceSpecExplainerVolumes>[] | undefined>;
 }
 
 export interface InferenceServiceSpecPredictorOnnx {
-  args?: Input<Input<string>[]>;
-  command?: Input<Input<string>[]>;
-  env?: Input<Input<InferenceServiceSpecExplainerArtEnv>[]>;
-  envFrom?: Input<Input<InferenceServiceSpecExplainerArtEnvFrom>[]>;
-  image?: Input<string>;
-  imagePullPolicy?: Input<string>;
-  lifecycle?: Input<InferenceServiceSpecExplainerArtLifecycle>;
-  livenessProbe?: Input<InferenceServiceSpecExplainerArtLivenessProbe>;
-  name?: Input<string>;
-  ports?: Input<Input<InferenceServiceSpecExplainerArtPorts>[]>;
-  protocolVersion?: Input<string>;
-  readinessProbe?: Input<InferenceServiceSpecExplainerArtLivenessProbe>;
-  resizePolicy?: Input<Input<InferenceServiceSpecExplainerArtResizePolicy>[]>;
-  resources?: Input<InferenceServiceSpecExplainerResources>;
-  restartPolicy?: Input<string>;
-  runtimeVersion?: Input<string>;
-  securityContext?: Input<InferenceServiceSpecExplainerArtSecurityContext>;
-  startupProbe?: Input<InferenceServiceSpecExplainerArtStartupProbe>;
-  stdin?: Input<boolean>;
-  stdinOnce?: Input<boolean>;
-  storage?: Input<InferenceServiceSpecExplainerArtStorage>;
-  storageUri?: Input<string>;
-  terminationMessagePath?: Input<string>;
-  terminationMessagePolicy?: Input<string>;
-  tty?: Input<boolean>;
-  volumeDevices?: Input<Input<InferenceServiceSpecExplainerArtVolumeDevices>[]>;
-  volumeMounts?: Input<Input<InferenceServiceSpecExplainerArtVolumeMounts>[]>;
-  workingDir?: Input<string>;
+  args?: Input<Input<string>[] | undefined>;
+  command?: Input<Input<string>[] | undefined>;
+  env?: Input<Input<InferenceServiceSpecExplainerArtEnv>[] | undefined>;
+  envFrom?: Input<Input<InferenceServiceSpecExplainerArtEnvFrom>[] | undefined>;
+  image?: Input<string | undefined>;
+  imagePullPolicy?: Input<string | undefined>;
+  lifecycle?: Input<InferenceServiceSpecExplainerArtLifecycle | undefined>;
+  livenessProbe?: Input<InferenceServiceSpecExplainerArtLivenessProbe | undefined>;
+  name?: Input<string | undefined>;
+  ports?: Input<Input<InferenceServiceSpecExplainerArtPorts>[] | undefined>;
+  protocolVersion?: Input<string | undefined>;
+  readinessProbe?: Input<InferenceServiceSpecExplainerArtLivenessProbe | undefined>;
+  resizePolicy?: Input<Input<InferenceServiceSpecExplainerArtResizePolicy>[] | undefined>;
+  resources?: Input<InferenceServiceSpecExplainerResources | undefined>;
+  restartPolicy?: Input<string | undefined>;
+  runtimeVersion?: Input<string | undefined>;
+  securityContext?: Input<InferenceServiceSpecExplainerArtSecurityContext | undefined>;
+  startupProbe?: Input<InferenceServiceSpecExplainerArtStartupProbe | undefined>;
+  stdin?: Input<boolean | undefined>;
+  stdinOnce?: Input<boolean | undefined>;
+  storage?: Input<InferenceServiceSpecExplainerArtStorage | undefined>;
+  storageUri?: Input<string | undefined>;
+  terminationMessagePath?: Input<string | undefined>;
+  terminationMessagePolicy?: Input<string | undefined>;
+  tty?: Input<boolean | undefined>;
+  volumeDevices?: Input<Input<InferenceServiceSpecExplainerArtVolumeDevices>[] | undefined>;
+  volumeMounts?: Input<Input<InferenceServiceSpecExplainerArtVolumeMounts>[] | undefined>;
+  workingDir?: Input<string | undefined>;
 }
 
 export interface InferenceServiceSpecPredictorModelModelFormat {
   name: Input<string>;
-  version?: Input<string>;
+  version?: Input<string | undefined>;
 }
 
 export interface InferenceServiceSpecPredictorModel {
-  args?: Input<Input<string>[]>;
-  command?: Input<Input<string>[]>;
-  env?: Input<Input<InferenceServiceSpecExplainerArtEnv>[]>;
-  envFrom?: Input<Input<InferenceServiceSpecExplainerArtEnvFrom>[]>;
-  image?: Input<string>;
-  imagePullPolicy?: Input<string>;
-  lifecycle?: Input<InferenceServiceSpecExplainerArtLifecycle>;
-  livenessProbe?: Input<InferenceServiceSpecExplainerArtLivenessProbe>;
-  modelFormat?: Input<InferenceServiceSpecPredictorModelModelFormat>;
-  name?: Input<string>;
-  ports?: Input<Input<InferenceServiceSpecExplainerArtPorts>[]>;
-  protocolVersion?: Input<string>;
-  readinessProbe?: Input<InferenceServiceSpecExplainerArtLivenessProbe>;
-  resizePolicy?: Input<Input<InferenceServiceSpecExplainerArtResizePolicy>[]>;
-  resources?: Input<InferenceServiceSpecExplainerResources>;
-  restartPolicy?: Input<string>;
-  runtime?: Input<string>;
-  runtimeVersion?: Input<string>;
-  securityContext?: Input<InferenceServiceSpecExplainerArtSecurityContext>;
-  startupProbe?: Input<InferenceServiceSpecExplainerArtStartupProbe>;
-  stdin?: Input<boolean>;
-  stdinOnce?: Input<boolean>;
-  storage?: Input<InferenceServiceSpecExplainerArtStorage>;
-  storageUri?: Input<string>;
-  terminationMessagePath?: Input<string>;
-  terminationMessagePolicy?: Input<string>;
-  tty?: Input<boolean>;
-  volumeDevices?: Input<Input<InferenceServiceSpecExplainerArtVolumeDevices>[]>;
-  volumeMounts?: Input<Input<InferenceServiceSpecExplainerArtVolumeMounts>[]>;
-  workingDir?: Input<string>;
+  args?: Input<Input<string>[] | undefined>;
+  command?: Input<Input<string>[] | undefined>;
+  env?: Input<Input<InferenceServiceSpecExplainerArtEnv>[] | undefined>;
+  envFrom?: Input<Input<InferenceServiceSpecExplainerArtEnvFrom>[] | undefined>;
+  image?: Input<string | undefined>;
+  imagePullPolicy?: Input<string | undefined>;
+  lifecycle?: Input<InferenceServiceSpecExplainerArtLifecycle | undefined>;
+  livenessProbe?: Input<InferenceServiceSpecExplainerArtLivenessProbe | undefined>;
+  modelFormat?: Input<InferenceServiceSpecPredictorModelModelFormat | undefined>;
+  name?: Input<string | undefined>;
+  ports?: Input<Input<InferenceServiceSpecExplainerArtPorts>[] | undefined>;
+  protocolVersion?: Input<string | undefined>;
+  readinessProbe?: Input<InferenceServiceSpecExplainerArtLivenessProbe | undefined>;
+  resizePolicy?: Input<Input<InferenceServiceSpecExplainerArtResizePolicy>[] | undefined>;
+  resources?: Input<InferenceServiceSpecExplainerResources | undefined>;
+  restartPolicy?: Input<string | undefined>;
+  runtime?: Input<string | undefined>;
+  runtimeVersion?: Input<string | undefined>;
+  securityContext?: Input<InferenceServiceSpecExplainerArtSecurityContext | undefined>;
+  startupProbe?: Input<InferenceServiceSpecExplainerArtStartupProbe | undefined>;
+  stdin?: Input<boolean | undefined>;
+  stdinOnce?: Input<boolean | undefined>;
+  storage?: Input<InferenceServiceSpecExplainerArtStorage | undefined>;
+  storageUri?: Input<string | undefined>;
+  terminationMessagePath?: Input<string | undefined>;
+  terminationMessagePolicy?: Input<string | undefined>;
+  tty?: Input<boolean | undefined>;
+  volumeDevices?: Input<Input<InferenceServiceSpecExplainerArtVolumeDevices>[] | undefined>;
+  volumeMounts?: Input<Input<InferenceServiceSpecExplainerArtVolumeMounts>[] | undefined>;
+  workingDir?: Input<string | undefined>;
 }
 
 export interface InferenceServiceSpecPredictorWorkerSpecEphemeralContainers {
-  args?: Input<Input<string>[]>;
-  command?: Input<Input<string>[]>;
-  env?: Input<Input<InferenceServiceSpecExplainerArtEnv>[]>;
-  envFrom?: Input<Input<InferenceServiceSpecExplainerArtEnvFrom>[]>;
-  image?: Input<string>;
-  imagePullPolicy?: Input<string>;
-  lifecycle?: Input<InferenceServiceSpecExplainerArtLifecycle>;
-  livenessProbe?: Input<InferenceServiceSpecExplainerArtStartupProbe>;
+  args?: Input<Input<string>[] | undefined>;
+  command?: Input<Input<string>[] | undefined>;
+  env?: Input<Input<InferenceServiceSpecExplainerArtEnv>[] | undefined>;
+  envFrom?: Input<Input<InferenceServiceSpecExplainerArtEnvFrom>[] | undefined>;
+  image?: Input<string | undefined>;
+  imagePullPolicy?: Input<string | undefined>;
+  lifecycle?: Input<InferenceServiceSpecExplainerArtLifecycle | undefined>;
+  livenessProbe?: Input<InferenceServiceSpecExplainerArtStartupProbe | undefined>;
   name: Input<string>;
-  ports?: Input<Input<InferenceServiceSpecExplainerArtPorts>[]>;
-  readinessProbe?: Input<InferenceServiceSpecExplainerArtStartupProbe>;
-  resizePolicy?: Input<Input<InferenceServiceSpecExplainerArtResizePolicy>[]>;
-  resources?: Input<InferenceServiceSpecExplainerResources>;
-  restartPolicy?: Input<string>;
-  securityContext?: Input<InferenceServiceSpecExplainerArtSecurityContext>;
-  startupProbe?: Input<InferenceServiceSpecExplainerArtStartupProbe>;
-  stdin?: Input<boolean>;
-  stdinOnce?: Input<boolean>;
-  targetContainerName?: Input<string>;
-  terminationMessagePath?: Input<string>;
-  terminationMessagePolicy?: Input<string>;
-  tty?: Input<boolean>;
-  volumeDevices?: Input<Input<InferenceServiceSpecExplainerArtVolumeDevices>[]>;
-  volumeMounts?: Input<Input<InferenceServiceSpecExplainerArtVolumeMounts>[]>;
-  workingDir?: Input<string>;
+  ports?: Input<Input<InferenceServiceSpecExplainerArtPorts>[] | undefined>;
+  readinessProbe?: Input<InferenceServiceSpecExplainerArtStartupProbe | undefined>;
+  resizePolicy?: Input<Input<InferenceServiceSpecExplainerArtResizePolicy>[] | undefined>;
+  resources?: Input<InferenceServiceSpecExplainerResources | undefined>;
+  restartPolicy?: Input<string | undefined>;
+  securityContext?: Input<InferenceServiceSpecExplainerArtSecurityContext | undefined>;
+  startupProbe?: Input<InferenceServiceSpecExplainerArtStartupProbe | undefined>;
+  stdin?: Input<boolean | undefined>;
+  stdinOnce?: Input<boolean | undefined>;
+  targetContainerName?: Input<string | undefined>;
+  terminationMessagePath?: Input<string | undefined>;
+  terminationMessagePolicy?: Input<string | undefined>;
+  tty?: Input<boolean | undefined>;
+  volumeDevices?: Input<Input<InferenceServiceSpecExplainerArtVolumeDevices>[] | undefined>;
+  volumeMounts?: Input<Input<InferenceServiceSpecExplainerArtVolumeMounts>[] | undefined>;
+  workingDir?: Input<string | undefined>;
 }
 
 export interface InferenceServiceSpecPredictorWorkerSpec {
-  activeDeadlineSeconds?: Input<number>;
-  affinity?: Input<InferenceServiceSpecExplainerAffinity>;
-  automountServiceAccountToken?: Input<boolean>;
-  containers?: Input<Input<InferenceServiceSpecExplainerInitContainers>[]>;
-  dnsConfig?: Input<InferenceServiceSpecExplainerDnsConfig>;
-  dnsPolicy?: Input<string>;
-  enableServiceLinks?: Input<boolean>;
-  ephemeralContainers?: Input<Input<InferenceServiceSpecPredictorWorkerSpecEphemeralContainers>[]>;
-  hostAliases?: Input<Input<InferenceServiceSpecExplainerHostAliases>[]>;
-  hostIPC?: Input<boolean>;
-  hostNetwork?: Input<boolean>;
-  hostPID?: Input<boolean>;
-  hostUsers?: Input<boolean>;
-  hostname?: Input<string>;
-  imagePullSecrets?: Input<Input<InferenceServiceSpecExplainerOs>[]>;
-  initContainers?: Input<Input<InferenceServiceSpecExplainerInitContainers>[]>;
-  nodeName?: Input<string>;
-  nodeSelector?: Input<{ [key: string]: Input<string> }>;
-  os?: Input<InferenceServiceSpecPredictorWorkerSpecOs>;
-  overhead?: Input<{ [key: string]: Input<number | string> }>;
-  pipelineParallelSize?: Input<number>;
-  preemptionPolicy?: Input<string>;
-  priority?: Input<number>;
-  priorityClassName?: Input<string>;
-  readinessGates?: Input<Input<InferenceServiceSpecExplainerReadinessGates>[]>;
-  resourceClaims?: Input<Input<InferenceServiceSpecExplainerResourceClaims>[]>;
-  resources?: Input<InferenceServiceSpecExplainerResources>;
-  restartPolicy?: Input<string>;
-  runtimeClassName?: Input<string>;
-  schedulerName?: Input<string>;
-  schedulingGates?: Input<Input<InferenceServiceSpecPredictorWorkerSpecOs>[]>;
-  securityContext?: Input<InferenceServiceSpecExplainerSecurityContext>;
-  serviceAccount?: Input<string>;
-  serviceAccountName?: Input<string>;
-  setHostnameAsFQDN?: Input<boolean>;
-  shareProcessNamespace?: Input<boolean>;
-  subdomain?: Input<string>;
-  tensorParallelSize?: Input<number>;
-  terminationGracePeriodSeconds?: Input<number>;
-  tolerations?: Input<Input<InferenceServiceSpecExplainerTolerations>[]>;
-  topologySpreadConstraints?: Input<Input<InferenceServiceSpecExplainerTopologySpreadConstraints>[]>;
-  volumes?: Input<Input<InferenceServiceSpecExplainerVolumes>[]>;
+  activeDeadlineSeconds?: Input<number | undefined>;
+  affinity?: Input<InferenceServiceSpecExplainerAffinity | undefined>;
+  automountServiceAccountToken?: Input<boolean | undefined>;
+  containers?: Input<Input<InferenceServiceSpecExplainerInitContainers>[] | undefined>;
+  dnsConfig?: Input<InferenceServiceSpecExplainerDnsConfig | undefined>;
+  dnsPolicy?: Input<string | undefined>;
+  enableServiceLinks?: Input<boolean | undefined>;
+  ephemeralContainers?: Input<Input<InferenceServiceSpecPredictorWorkerSpecEphemeralContainers>[] | undefined>;
+  hostAliases?: Input<Input<InferenceServiceSpecExplainerHostAliases>[] | undefined>;
+  hostIPC?: Input<boolean | undefined>;
+  hostNetwork?: Input<boolean | undefined>;
+  hostPID?: Input<boolean | undefined>;
+  hostUsers?: Input<boolean | undefined>;
+  hostname?: Input<string | undefined>;
+  imagePullSecrets?: Input<Input<InferenceServiceSpecExplainerOs>[] | undefined>;
+  initContainers?: Input<Input<InferenceServiceSpecExplainerInitContainers>[] | undefined>;
+  nodeName?: Input<string | undefined>;
+  nodeSelector?: Input<{ [key: string]: Input<string> } | undefined>;
+  os?: Input<InferenceServiceSpecPredictorWorkerSpecOs | undefined>;
+  overhead?: Input<{ [key: string]: Input<number | string> } | undefined>;
+  pipelineParallelSize?: Input<number | undefined>;
+  preemptionPolicy?: Input<string | undefined>;
+  priority?: Input<number | undefined>;
+  priorityClassName?: Input<string | undefined>;
+  readinessGates?: Input<Input<InferenceServiceSpecExplainerReadinessGates>[] | undefined>;
+  resourceClaims?: Input<Input<InferenceServiceSpecExplainerResourceClaims>[] | undefined>;
+  resources?: Input<InferenceServiceSpecExplainerResources | undefined>;
+  restartPolicy?: Input<string | undefined>;
+  runtimeClassName?: Input<string | undefined>;
+  schedulerName?: Input<string | undefined>;
+  schedulingGates?: Input<Input<InferenceServiceSpecPredictorWorkerSpecOs>[] | undefined>;
+  securityContext?: Input<InferenceServiceSpecExplainerSecurityContext | undefined>;
+  serviceAccount?: Input<string | undefined>;
+  serviceAccountName?: Input<string | undefined>;
+  setHostnameAsFQDN?: Input<boolean | undefined>;
+  shareProcessNamespace?: Input<boolean | undefined>;
+  subdomain?: Input<string | undefined>;
+  tensorParallelSize?: Input<number | undefined>;
+  terminationGracePeriodSeconds?: Input<number | undefined>;
+  tolerations?: Input<Input<InferenceServiceSpecExplainerTolerations>[] | undefined>;
+  topologySpreadConstraints?: Input<Input<InferenceServiceSpecExplainerTopologySpreadConstraints>[] | undefined>;
+  volumes?: Input<Input<InferenceServiceSpecExplainerVolumes>[] | undefined>;
 }
 
 export interface InferenceServiceSpecPredictor {
-  activeDeadlineSeconds?: Input<number>;
-  affinity?: Input<InferenceServiceSpecExplainerAffinity>;
-  annotations?: Input<{ [key: string]: Input<string> }>;
-  autoScaling?: Input<InferenceServiceSpecExplainerAutoScaling>;
-  automountServiceAccountToken?: Input<boolean>;
-  batcher?: Input<InferenceServiceSpecExplainerBatcher>;
-  canaryTrafficPercent?: Input<number>;
-  containerConcurrency?: Input<number>;
-  containers?: Input<Input<InferenceServiceSpecExplainerContainers>[]>;
-  deploymentStrategy?: Input<InferenceServiceSpecExplainerDeploymentStrategy>;
-  dnsConfig?: Input<InferenceServiceSpecExplainerDnsConfig>;
-  dnsPolicy?: Input<string>;
-  enableServiceLinks?: Input<boolean>;
-  hostAliases?: Input<Input<InferenceServiceSpecExplainerHostAliases>[]>;
-  hostIPC?: Input<boolean>;
-  hostNetwork?: Input<boolean>;
-  hostPID?: Input<boolean>;
-  hostUsers?: Input<boolean>;
-  hostname?: Input<string>;
-  huggingface?: Input<InferenceServiceSpecPredictorOnnx>;
-  imagePullSecrets?: Input<Input<InferenceServiceSpecExplainerOs>[]>;
-  initContainers?: Input<Input<InferenceServiceSpecExplainerInitContainers>[]>;
-  labels?: Input<{ [key: string]: Input<string> }>;
-  lightgbm?: Input<InferenceServiceSpecPredictorOnnx>;
-  logger?: Input<InferenceServiceSpecExplainerLogger>;
-  maxReplicas?: Input<number>;
-  minReplicas?: Input<number>;
-  model?: Input<InferenceServiceSpecPredictorModel>;
-  nodeName?: Input<string>;
-  nodeSelector?: Input<{ [key: string]: Input<string> }>;
-  onnx?: Input<InferenceServiceSpecPredictorOnnx>;
-  os?: Input<InferenceServiceSpecExplainerOs>;
-  overhead?: Input<{ [key: string]: Input<number | string> }>;
-  paddle?: Input<InferenceServiceSpecPredictorOnnx>;
-  pmml?: Input<InferenceServiceSpecPredictorOnnx>;
-  preemptionPolicy?: Input<string>;
-  priority?: Input<number>;
-  priorityClassName?: Input<string>;
-  pytorch?: Input<InferenceServiceSpecPredictorOnnx>;
-  readinessGates?: Input<Input<InferenceServiceSpecExplainerReadinessGates>[]>;
-  resourceClaims?: Input<Input<InferenceServiceSpecExplainerResourceClaims>[]>;
-  resources?: Input<InferenceServiceSpecExplainerResources>;
-  restartPolicy?: Input<string>;
-  runtimeClassName?: Input<string>;
-  scaleMetric?: Input<"cpu" | "memory" | "concurrency" | "rps">;
-  scaleMetricType?: Input<"Utilization" | "Value" | "AverageValue">;
-  scaleTarget?: Input<number>;
-  schedulerName?: Input<string>;
-  schedulingGates?: Input<Input<InferenceServiceSpecPredictorWorkerSpecOs>[]>;
-  securityContext?: Input<InferenceServiceSpecExplainerSecurityContext>;
-  serviceAccount?: Input<string>;
-  serviceAccountName?: Input<string>;
-  setHostnameAsFQDN?: Input<boolean>;
-  shareProcessNamespace?: Input<boolean>;
-  sklearn?: Input<InferenceServiceSpecPredictorOnnx>;
-  storageUris?: Input<Input<InferenceServiceSpecExplainerStorageUris>[]>;
-  subdomain?: Input<string>;
-  tensorflow?: Input<InferenceServiceSpecPredictorOnnx>;
-  terminationGracePeriodSeconds?: Input<number>;
-  timeout?: Input<number>;
-  tolerations?: Input<Input<InferenceServiceSpecExplainerTolerations>[]>;
-  topologySpreadConstraints?: Input<Input<InferenceServiceSpecExplainerTopologySpreadConstraints>[]>;
-  triton?: Input<InferenceServiceSpecPredictorOnnx>;
-  volumes?: Input<Input<InferenceServiceSpecExplainerVolumes>[]>;
-  workerSpec?: Input<InferenceServiceSpecPredictorWorkerSpec>;
-  xgboost?: Input<InferenceServiceSpecPredictorOnnx>;
+  activeDeadlineSeconds?: Input<number | undefined>;
+  affinity?: Input<InferenceServiceSpecExplainerAffinity | undefined>;
+  annotations?: Input<{ [key: string]: Input<string> } | undefined>;
+  autoScaling?: Input<InferenceServiceSpecExplainerAutoScaling | undefined>;
+  automountServiceAccountToken?: Input<boolean | undefined>;
+  batcher?: Input<InferenceServiceSpecExplainerBatcher | undefined>;
+  canaryTrafficPercent?: Input<number | undefined>;
+  containerConcurrency?: Input<number | undefined>;
+  containers?: Input<Input<InferenceServiceSpecExplainerContainers>[] | undefined>;
+  deploymentStrategy?: Input<InferenceServiceSpecExplainerDeploymentStrategy | undefined>;
+  dnsConfig?: Input<InferenceServiceSpecExplainerDnsConfig | undefined>;
+  dnsPolicy?: Input<string | undefined>;
+  enableServiceLinks?: Input<boolean | undefined>;
+  hostAliases?: Input<Input<InferenceServiceSpecExplainerHostAliases>[] | undefined>;
+  hostIPC?: Input<boolean | undefined>;
+  hostNetwork?: Input<boolean | undefined>;
+  hostPID?: Input<boolean | undefined>;
+  hostUsers?: Input<boolean | undefined>;
+  hostname?: Input<string | undefined>;
+  huggingface?: Input<InferenceServiceSpecPredictorOnnx | undefined>;
+  imagePullSecrets?: Input<Input<InferenceServiceSpecExplainerOs>[] | undefined>;
+  initContainers?: Input<Input<InferenceServiceSpecExplainerInitContainers>[] | undefined>;
+  labels?: Input<{ [key: string]: Input<string> } | undefined>;
+  lightgbm?: Input<InferenceServiceSpecPredictorOnnx | undefined>;
+  logger?: Input<InferenceServiceSpecExplainerLogger | undefined>;
+  maxReplicas?: Input<number | undefined>;
+  minReplicas?: Input<number | undefined>;
+  model?: Input<InferenceServiceSpecPredictorModel | undefined>;
+  nodeName?: Input<string | undefined>;
+  nodeSelector?: Input<{ [key: string]: Input<string> } | undefined>;
+  onnx?: Input<InferenceServiceSpecPredictorOnnx | undefined>;
+  os?: Input<InferenceServiceSpecExplainerOs | undefined>;
+  overhead?: Input<{ [key: string]: Input<number | string> } | undefined>;
+  paddle?: Input<InferenceServiceSpecPredictorOnnx | undefined>;
+  pmml?: Input<InferenceServiceSpecPredictorOnnx | undefined>;
+  preemptionPolicy?: Input<string | undefined>;
+  priority?: Input<number | undefined>;
+  priorityClassName?: Input<string | undefined>;
+  pytorch?: Input<InferenceServiceSpecPredictorOnnx | undefined>;
+  readinessGates?: Input<Input<InferenceServiceSpecExplainerReadinessGates>[] | undefined>;
+  resourceClaims?: Input<Input<InferenceServiceSpecExplainerResourceClaims>[] | undefined>;
+  resources?: Input<InferenceServiceSpecExplainerResources | undefined>;
+  restartPolicy?: Input<string | undefined>;
+  runtimeClassName?: Input<string | undefined>;
+  scaleMetric?: Input<"cpu" | "memory" | "concurrency" | "rps" | undefined>;
+  scaleMetricType?: Input<"Utilization" | "Value" | "AverageValue" | undefined>;
+  scaleTarget?: Input<number | undefined>;
+  schedulerName?: Input<string | undefined>;
+  schedulingGates?: Input<Input<InferenceServiceSpecPredictorWorkerSpecOs>[] | undefined>;
+  securityContext?: Input<InferenceServiceSpecExplainerSecurityContext | undefined>;
+  serviceAccount?: Input<string | undefined>;
+  serviceAccountName?: Input<string | undefined>;
+  setHostnameAsFQDN?: Input<boolean | undefined>;
+  shareProcessNamespace?: Input<boolean | undefined>;
+  sklearn?: Input<InferenceServiceSpecPredictorOnnx | undefined>;
+  storageUris?: Input<Input<InferenceServiceSpecExplainerStorageUris>[] | undefined>;
+  subdomain?: Input<string | undefined>;
+  tensorflow?: Input<InferenceServiceSpecPredictorOnnx | undefined>;
+  terminationGracePeriodSeconds?: Input<number | undefined>;
+  timeout?: Input<number | undefined>;
+  tolerations?: Input<Input<InferenceServiceSpecExplainerTolerations>[] | undefined>;
+  topologySpreadConstraints?: Input<Input<InferenceServiceSpecExplainerTopologySpreadConstraints>[] | undefined>;
+  triton?: Input<InferenceServiceSpecPredictorOnnx | undefined>;
+  volumes?: Input<Input<InferenceServiceSpecExplainerVolumes>[] | undefined>;
+  workerSpec?: Input<InferenceServiceSpecPredictorWorkerSpec | undefined>;
+  xgboost?: Input<InferenceServiceSpecPredictorOnnx | undefined>;
 }
 
 export interface InferenceServiceSpecTransformer {
-  activeDeadlineSeconds?: Input<number>;
-  affinity?: Input<InferenceServiceSpecExplainerAffinity>;
-  annotations?: Input<{ [key: string]: Input<string> }>;
-  autoScaling?: Input<InferenceServiceSpecExplainerAutoScaling>;
-  automountServiceAccountToken?: Input<boolean>;
-  batcher?: Input<InferenceServiceSpecExplainerBatcher>;
-  canaryTrafficPercent?: Input<number>;
-  containerConcurrency?: Input<number>;
-  containers?: Input<Input<InferenceServiceSpecExplainerContainers>[]>;
-  deploymentStrategy?: Input<InferenceServiceSpecExplainerDeploymentStrategy>;
-  dnsConfig?: Input<InferenceServiceSpecExplainerDnsConfig>;
-  dnsPolicy?: Input<string>;
-  enableServiceLinks?: Input<boolean>;
-  hostAliases?: Input<Input<InferenceServiceSpecExplainerHostAliases>[]>;
-  hostIPC?: Input<boolean>;
-  hostNetwork?: Input<boolean>;
-  hostPID?: Input<boolean>;
-  hostUsers?: Input<boolean>;
-  hostname?: Input<string>;
-  imagePullSecrets?: Input<Input<InferenceServiceSpecExplainerOs>[]>;
-  initContainers?: Input<Input<InferenceServiceSpecExplainerInitContainers>[]>;
-  labels?: Input<{ [key: string]: Input<string> }>;
-  logger?: Input<InferenceServiceSpecExplainerLogger>;
-  maxReplicas?: Input<number>;
-  minReplicas?: Input<number>;
-  nodeName?: Input<string>;
-  nodeSelector?: Input<{ [key: string]: Input<string> }>;
-  os?: Input<InferenceServiceSpecExplainerOs>;
-  overhead?: Input<{ [key: string]: Input<number | string> }>;
-  preemptionPolicy?: Input<string>;
-  priority?: Input<number>;
-  priorityClassName?: Input<string>;
-  readinessGates?: Input<Input<InferenceServiceSpecExplainerReadinessGates>[]>;
-  resourceClaims?: Input<Input<InferenceServiceSpecExplainerResourceClaims>[]>;
-  resources?: Input<InferenceServiceSpecExplainerResources>;
-  restartPolicy?: Input<string>;
-  runtimeClassName?: Input<string>;
-  scaleMetric?: Input<"cpu" | "memory" | "concurrency" | "rps">;
-  scaleMetricType?: Input<"Utilization" | "Value" | "AverageValue">;
-  scaleTarget?: Input<number>;
-  schedulerName?: Input<string>;
-  schedulingGates?: Input<Input<InferenceServiceSpecPredictorWorkerSpecOs>[]>;
-  securityContext?: Input<InferenceServiceSpecExplainerSecurityContext>;
-  serviceAccount?: Input<string>;
-  serviceAccountName?: Input<string>;
-  setHostnameAsFQDN?: Input<boolean>;
-  shareProcessNamespace?: Input<boolean>;
-  storageUris?: Input<Input<InferenceServiceSpecExplainerStorageUris>[]>;
-  subdomain?: Input<string>;
-  terminationGracePeriodSeconds?: Input<number>;
-  timeout?: Input<number>;
-  tolerations?: Input<Input<InferenceServiceSpecExplainerTolerations>[]>;
-  topologySpreadConstraints?: Input<Input<InferenceServiceSpecExplainerTopologySpreadConstraints>[]>;
-  volumes?: Input<Input<InferenceServiceSpecExplainerVolumes>[]>;
+  activeDeadlineSeconds?: Input<number | undefined>;
+  affinity?: Input<InferenceServiceSpecExplainerAffinity | undefined>;
+  annotations?: Input<{ [key: string]: Input<string> } | undefined>;
+  autoScaling?: Input<InferenceServiceSpecExplainerAutoScaling | undefined>;
+  automountServiceAccountToken?: Input<boolean | undefined>;
+  batcher?: Input<InferenceServiceSpecExplainerBatcher | undefined>;
+  canaryTrafficPercent?: Input<number | undefined>;
+  containerConcurrency?: Input<number | undefined>;
+  containers?: Input<Input<InferenceServiceSpecExplainerContainers>[] | undefined>;
+  deploymentStrategy?: Input<InferenceServiceSpecExplainerDeploymentStrategy | undefined>;
+  dnsConfig?: Input<InferenceServiceSpecExplainerDnsConfig | undefined>;
+  dnsPolicy?: Input<string | undefined>;
+  enableServiceLinks?: Input<boolean | undefined>;
+  hostAliases?: Input<Input<InferenceServiceSpecExplainerHostAliases>[] | undefined>;
+  hostIPC?: Input<boolean | undefined>;
+  hostNetwork?: Input<boolean | undefined>;
+  hostPID?: Input<boolean | undefined>;
+  hostUsers?: Input<boolean | undefined>;
+  hostname?: Input<string | undefined>;
+  imagePullSecrets?: Input<Input<InferenceServiceSpecExplainerOs>[] | undefined>;
+  initContainers?: Input<Input<InferenceServiceSpecExplainerInitContainers>[] | undefined>;
+  labels?: Input<{ [key: string]: Input<string> } | undefined>;
+  logger?: Input<InferenceServiceSpecExplainerLogger | undefined>;
+  maxReplicas?: Input<number | undefined>;
+  minReplicas?: Input<number | undefined>;
+  nodeName?: Input<string | undefined>;
+  nodeSelector?: Input<{ [key: string]: Input<string> } | undefined>;
+  os?: Input<InferenceServiceSpecExplainerOs | undefined>;
+  overhead?: Input<{ [key: string]: Input<number | string> } | undefined>;
+  preemptionPolicy?: Input<string | undefined>;
+  priority?: Input<number | undefined>;
+  priorityClassName?: Input<string | undefined>;
+  readinessGates?: Input<Input<InferenceServiceSpecExplainerReadinessGates>[] | undefined>;
+  resourceClaims?: Input<Input<InferenceServiceSpecExplainerResourceClaims>[] | undefined>;
+  resources?: Input<InferenceServiceSpecExplainerResources | undefined>;
+  restartPolicy?: Input<string | undefined>;
+  runtimeClassName?: Input<string | undefined>;
+  scaleMetric?: Input<"cpu" | "memory" | "concurrency" | "rps" | undefined>;
+  scaleMetricType?: Input<"Utilization" | "Value" | "AverageValue" | undefined>;
+  scaleTarget?: Input<number | undefined>;
+  schedulerName?: Input<string | undefined>;
+  schedulingGates?: Input<Input<InferenceServiceSpecPredictorWorkerSpecOs>[] | undefined>;
+  securityContext?: Input<InferenceServiceSpecExplainerSecurityContext | undefined>;
+  serviceAccount?: Input<string | undefined>;
+  serviceAccountName?: Input<string | undefined>;
+  setHostnameAsFQDN?: Input<boolean | undefined>;
+  shareProcessNamespace?: Input<boolean | undefined>;
+  storageUris?: Input<Input<InferenceServiceSpecExplainerStorageUris>[] | undefined>;
+  subdomain?: Input<string | undefined>;
+  terminationGracePeriodSeconds?: Input<number | undefined>;
+  timeout?: Input<number | undefined>;
+  tolerations?: Input<Input<InferenceServiceSpecExplainerTolerations>[] | undefined>;
+  topologySpreadConstraints?: Input<Input<InferenceServiceSpecExplainerTopologySpreadConstraints>[] | undefined>;
+  volumes?: Input<Input<InferenceServiceSpecExplainerVolumes>[] | undefined>;
 }
 
 export interface InferenceServiceSpec {
-  explainer?: Input<InferenceServiceSpecExplainer>;
+  explainer?: Input<InferenceServiceSpecExplainer | undefined>;
   predictor: Input<InferenceServiceSpecPredictor>;
-  transformer?: Input<InferenceServiceSpecTransformer>;
+  transformer?: Input<InferenceServiceSpecTransformer | undefined>;
 }
