@@ -7,8 +7,9 @@
  * both, to that single address — nothing else on the node is reachable through this rule.
  */
 import type * as k8s from "@pulumi/kubernetes";
+import { GKE_METADATA_SERVER_ADDRESS } from "../kube/clusterDns";
 
-export const METADATA_SERVER_CIDR = "169.254.169.254/32";
+export const METADATA_SERVER_CIDR = `${GKE_METADATA_SERVER_ADDRESS}/32`;
 export const METADATA_SERVER_PORTS = [80, 988];
 
 export function metadataServerEgress(): k8s.types.input.networking.v1.NetworkPolicyEgressRule {
