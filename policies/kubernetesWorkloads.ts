@@ -48,6 +48,7 @@ import {
   seccompRequired,
   seLinuxRestricted,
 } from "./kubernetesPodSecurity";
+import { gpuLimitsEqualRequests, memoryVolumeSizeLimit, tolerationsScoped } from "./kubernetesScheduling";
 import { workloadRule } from "./workloadRule";
 
 export { parseImage, registryAllowed } from "./kubernetesContainers";
@@ -218,6 +219,9 @@ export const podRules = [
   readinessProbe,
   livenessProbe,
   noSecretLiteralsInEnv,
+  gpuLimitsEqualRequests,
+  tolerationsScoped,
+  memoryVolumeSizeLimit,
   spread,
 ];
 

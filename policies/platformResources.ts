@@ -8,8 +8,8 @@
 import { objectName } from "./kubernetesObjects";
 import { podRules } from "./kubernetesWorkloads";
 import { checkWorkloadPods } from "./workloadRule";
-import { isInferenceService, kubernetesGvk } from "./podSpecs";
-import type { PolicyResource, Reporter, ResourceRule } from "./rule";
+import { INFERENCE_SERVICE_GROUP, isInferenceService, kubernetesGvk } from "./podSpecs";
+import type { PolicyResource, Reporter, ResourceRule, RuleContext } from "./rule";
 import { resourceRule, UNKNOWN_NOT_CHECKED } from "./rule";
 import { arr, at, isObject, isUnknown, num, obj, str } from "./values";
 
@@ -235,6 +235,28 @@ export const KSERVE_HARDENING_RULES = podRules.filter(
   (rule) => rule.defaultLevel === "mandatory" && rule.name !== "k8s-allowed-registries",
 );
 
+/** Runs a fixed set of workload rules (by default the KServe hardening set) on a resource's pods; the names of the rules it breaks. */
+export function brokenHardeningRules(
+  resource: PolicyResource,
+  ctx: RuleContext,
+  report: Reporter,
+  rules: readonly (typeof podRules)[number][] = KSERVE_HARDENING_RULES,
+): string[] {
+  const broken = new Set<string>();
+  for (const rule of rules) {
+    const collector: Reporter = {
+      violation: () => broken.add(rule.name),
+      // One not-checked finding per unknown value, however many workload rules needed it.
+      unknown: (what) => report.unknown(what),
+    };
+    checkWorkloadPods(resource, ctx, collector, rule.checkPod);
+  }
+  return [...broken];
+}
+
+const HARDENING_UNKNOWN =
+  "Components or fields that are unknown are reported as not checked (a finding at this rule's level, naming the workload rule that could not run).";
+
 export const kservePodHardening = resourceRule({
   name: "kserve-pod-hardening",
   description: `A KServe InferenceService's predictor, transformer and explainer (and any other pod spec inside it) meet the workload rules that are mandatory by default — ${KSERVE_HARDENING_RULES.map((r) => r.name).join(", ")} — whatever the pack config sets for those rules: a model server is not admitted with less than a Deployment. Image registries are checked by k8s-allowed-registries, which applies to InferenceServices too.`,
@@ -243,22 +265,42 @@ export const kservePodHardening = resourceRule({
     "Fix the workload findings listed for the InferenceService (security contexts, resources, probes, images, service account).",
   defaultLevel: "mandatory",
   settings: ["target"],
-  onUnknown:
-    "Components or fields that are unknown are reported as not checked (a finding at this rule's level, naming the workload rule that could not run).",
+  onUnknown: HARDENING_UNKNOWN,
   appliesTo: isInferenceService,
   check(resource, ctx, report) {
-    const broken = new Set<string>();
-    for (const rule of KSERVE_HARDENING_RULES) {
-      const collector: Reporter = {
-        violation: () => broken.add(rule.name),
-        // One not-checked finding per unknown value, however many workload rules needed it.
-        unknown: (what) => report.unknown(what),
-      };
-      checkWorkloadPods(resource, ctx, collector, rule.checkPod);
-    }
-    if (broken.size > 0) {
+    const broken = brokenHardeningRules(resource, ctx, report);
+    if (broken.length > 0) {
       report.violation(
-        `InferenceService ${objectName(resource)} breaks the mandatory workload rules ${[...broken].join(", ")}`,
+        `InferenceService ${objectName(resource)} breaks the mandatory workload rules ${broken.join(", ")}`,
+      );
+    }
+  },
+});
+
+/** KServe's runtime kinds: their containers are merged into the pods of every InferenceService that uses them. */
+const isServingRuntime = (type: string) => {
+  const gvk = kubernetesGvk(type);
+  return (
+    gvk?.group === INFERENCE_SERVICE_GROUP &&
+    (gvk.kind === "ServingRuntime" || gvk.kind === "ClusterServingRuntime")
+  );
+};
+
+export const kserveRuntimeHardening = resourceRule({
+  name: "kserve-runtime-hardening",
+  description: `A KServe ServingRuntime or ClusterServingRuntime carries a restricted pod fragment: its containers (and multi-node workerSpec) meet the same workload rules as kserve-pod-hardening — ${KSERVE_HARDENING_RULES.map((r) => r.name).join(", ")}, identity rules excepted (the pods run under the InferenceService's service account) — whatever the pack config sets for those rules. KServe merges the runtime's containers into every InferenceService that selects it (a ClusterServingRuntime into any namespace's), and ServingRuntimePodSpec has no pod-level securityContext, so each container must be restricted on its own.`,
+  severity: "high",
+  remediation:
+    "Give every runtime container a restricted securityContext (runAsNonRoot, allowPrivilegeEscalation: false, capabilities drop ALL, seccompProfile RuntimeDefault), resources, probes and a pinned image, and no host namespaces or hostPath volumes.",
+  defaultLevel: "mandatory",
+  settings: ["target"],
+  onUnknown: HARDENING_UNKNOWN,
+  appliesTo: isServingRuntime,
+  check(resource, ctx, report) {
+    const broken = brokenHardeningRules(resource, ctx, report);
+    if (broken.length > 0) {
+      report.violation(
+        `${kubernetesGvk(resource.type)?.kind} ${objectName(resource)} breaks the mandatory workload rules ${broken.join(", ")}`,
       );
     }
   },
@@ -273,4 +315,5 @@ export const platformResourceRules: ResourceRule[] = [
   cnpgNoTrustHba,
   cnpgHaBackup,
   kservePodHardening,
+  kserveRuntimeHardening,
 ];

@@ -112,6 +112,13 @@ const CATALOG: Record<string, "M" | "A"> = {
 /** Rules the pack adds beyond the shared catalog (policies/README.md lists them with their reason). */
 const ADDED_RULES: Record<string, "M" | "A"> = {
   "k8s-rbac-no-public-subjects": "M",
+  // The kinds of object issue 13's day-one workloads brought: GPUs, vLLM's /dev/shm, KServe
+  // ServingRuntimes, Prefect's base job template.
+  "k8s-gpu-limits-equal-requests": "M",
+  "k8s-tolerations-scoped": "M",
+  "k8s-memory-volume-size-limit": "M",
+  "kserve-runtime-hardening": "M",
+  "prefect-job-template-restricted": "M",
 };
 
 const CATALOG_ROW = /^\| ([a-z0-9-]+)(?: \([^)]*\))? \| .* \| ([MA]) \|$/gm;

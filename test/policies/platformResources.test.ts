@@ -208,3 +208,76 @@ describe("kserve-pod-hardening", () => {
     ]);
   });
 });
+
+describe("kserve-runtime-hardening", () => {
+  /** A runtime as mlstack renders one (kserveWorkload.ts): no pod-level securityContext, each container restricted. */
+  const runtime = (kind = "ServingRuntime", containers: Json[] = [container("kserve-container")]) =>
+    kube(
+      "serving.kserve.io/v1alpha1",
+      kind,
+      "scorer-vllm",
+      {
+        spec: {
+          supportedModelFormats: [{ name: "huggingface", autoSelect: false }],
+          protocolVersions: ["v1"],
+          containers,
+          volumes: [{ name: "tmp", emptyDir: {} }],
+        },
+      },
+      kind === "ClusterServingRuntime" ? { namespace: undefined } : {},
+    );
+  it.each(["ServingRuntime", "ClusterServingRuntime"])(
+    "passes a %s whose containers are restricted on their own (it sets no service account: the InferenceService's is used)",
+    (kind) => {
+      expect(messages([runtime(kind)], "kserve-runtime-hardening")).toEqual([]);
+    },
+  );
+  it.each(["ServingRuntime", "ClusterServingRuntime"])(
+    "flags a %s container that may run as root",
+    (kind) => {
+      const c = container("kserve-container");
+      delete c.securityContext.runAsNonRoot;
+      expect(messages([runtime(kind, [c])], "kserve-runtime-hardening")).toEqual([
+        `${kind} scorer-vllm breaks the mandatory workload rules k8s-run-as-non-root`,
+      ]);
+    },
+  );
+  it("flags escalation, kept capabilities, no seccomp and host IPC, whatever the pack config sets for those rules", () => {
+    const c = container("kserve-container");
+    c.securityContext.allowPrivilegeEscalation = true;
+    c.securityContext.capabilities = { drop: ["NET_RAW"] };
+    delete c.securityContext.seccompProfile;
+    const r = runtime("ServingRuntime", [c]);
+    (r.inputs as Json).spec.hostIPC = true;
+    const config = {
+      policies: {
+        "k8s-no-privilege-escalation": "disabled" as const,
+        "k8s-seccomp-required": "disabled" as const,
+      },
+    };
+    expect(messages([r], "kserve-runtime-hardening", config)).toEqual([
+      "ServingRuntime scorer-vllm breaks the mandatory workload rules k8s-no-host-namespaces, k8s-drop-all-capabilities, k8s-no-privilege-escalation, k8s-seccomp-required",
+    ]);
+  });
+  it("flags a GPU container whose limit differs from its request and an unbounded /dev/shm", () => {
+    const c = container("kserve-container", {
+      resources: {
+        requests: { cpu: "1", memory: "16Gi", "nvidia.com/gpu": "1" },
+        limits: { cpu: "2", memory: "16Gi" },
+      },
+    });
+    const r = runtime("ServingRuntime", [c]);
+    (r.inputs as Json).spec.volumes.push({ name: "shm", emptyDir: { medium: "Memory" } });
+    expect(messages([r], "kserve-runtime-hardening")).toEqual([
+      "ServingRuntime scorer-vllm breaks the mandatory workload rules k8s-gpu-limits-equal-requests, k8s-memory-volume-size-limit",
+    ]);
+  });
+  it("leaves an InferenceService to kserve-pod-hardening, and reports unknown containers as not checked", () => {
+    expect(messages([workload("InferenceService")], "kserve-runtime-hardening")).toEqual([]);
+    const r = runtime();
+    (r.inputs as Json).spec.containers = UNKNOWN;
+    expect(check([r], "kserve-runtime-hardening").violations).toEqual([
+      expect.objectContaining({ notChecked: true }),
+    ]);
+  });
+});
