@@ -163,10 +163,14 @@ describe("the pack directory", () => {
     const pack = JSON.parse(fs.readFileSync(path.join(dir, "package.json"), "utf8"));
     const root = JSON.parse(fs.readFileSync(path.join(dir, "../package.json"), "utf8"));
     expect(pack.version).toMatch(/^\d+\.\d+\.\d+$/);
-    expect(pack.dependencies).toEqual({
-      "@pulumi/policy": root.dependencies["@pulumi/policy"],
-      "@pulumi/pulumi": root.dependencies["@pulumi/pulumi"],
-    });
+    // Exactly the versions the repository pins (as a dependency or, for a published package, a dev
+    // dependency), and the compiler the pack needs on its own (issue 12 item 4).
+    const pinned = (name: string): unknown => root.dependencies?.[name] ?? root.devDependencies?.[name];
+    expect(Object.keys(pack.dependencies)).toEqual(
+      expect.arrayContaining(["@pulumi/policy", "@pulumi/pulumi", "typescript"]),
+    );
+    for (const [name, version] of Object.entries(pack.dependencies))
+      expect({ name, version }).toEqual({ name, version: pinned(name) });
   });
   it("is a Node.js policy pack whose index only builds the PolicyPack", () => {
     expect(fs.readFileSync(path.join(dir, "PulumiPolicy.yaml"), "utf8")).toMatch(
