@@ -34,6 +34,19 @@ export const Cni = { cilium: "cilium", other: "other" } as const;
 export type Cni = (typeof Cni)[keyof typeof Cni];
 export const CNIS = [Cni.cilium, Cni.other] as const;
 
+/**
+ * Why this CNI setting cannot be the target's (undefined when it can). GKE's Dataplane V2 runs
+ * Cilium but serves no namespaced CiliumNetworkPolicy CRD (only the opt-in cluster-wide one, see
+ * cloud.google.com/kubernetes-engine/docs/how-to/configure-cilium-network-policy, read 2026-12), so
+ * `cilium` there would render objects the API server refuses.
+ */
+export function cniProblem(cni: string, target: string): string | undefined {
+  if (!(CNIS as readonly string[]).includes(cni)) return `is not one of: ${CNIS.join(", ")}`;
+  if (cni === Cni.cilium && target === "gcp")
+    return "is not for target gcp: GKE Dataplane V2 serves no CiliumNetworkPolicy CRD; use other (its ipBlock rules apply)";
+  return undefined;
+}
+
 /** Egress to the API server's CIDRs on its ports. */
 export function apiServerEgressRule(cidrs: string[]): EgressRule {
   return {

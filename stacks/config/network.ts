@@ -1,5 +1,5 @@
 /** `mlstack:network`: what default-deny NetworkPolicies must let through on the cluster around the platform. */
-import { CNIS, Cni } from "../../components/kube/apiServer";
+import { CNIS, Cni, cniProblem } from "../../components/kube/apiServer";
 import { CIDR_RULE, isCidr } from "../../components/kube/cidr";
 import {
   ClusterDnsConfig,
@@ -31,7 +31,7 @@ export function parseNetwork(r: Reader, value: unknown, target: Target): Network
     apiServerCidrs: r.stringList(obj, "apiServerCidrs", path, ["0.0.0.0/0"], isCidr, CIDR_RULE),
     dns: parseDns(r, obj.dns, target),
     // OpenShift's OVN-Kubernetes matches the API server by ipBlock; Cilium is opt-in (dev's stack file sets it).
-    cni: r.oneOf<Cni>(obj, "cni", path, CNIS, "other"),
+    cni: parseCni(r, obj, target),
     ingressNamespace: r.string(
       obj,
       "ingressNamespace",
@@ -68,6 +68,17 @@ export function parseNetwork(r: Reader, value: unknown, target: Target): Network
       DNS_LABEL_RULE,
     ),
   };
+}
+
+/** `network.cni`: `other` unless told; `cilium` where the target can serve its policies. */
+function parseCni(r: Reader, obj: Record<string, unknown>, target: Target): Cni {
+  const cni = r.oneOf<Cni>(obj, "cni", "network", CNIS, Cni.other);
+  const problem = cniProblem(cni, target);
+  if (problem) {
+    r.fail("network.cni", cni, problem);
+    return Cni.other;
+  }
+  return cni;
 }
 
 /** `network.dns`: `{ resolver, address }`, defaulting per target (see `components/kube/clusterDns.ts`). */

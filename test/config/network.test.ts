@@ -78,6 +78,11 @@ describe("mlstack:network refusals name the key, the value and what is allowed",
     [{ dns: { resolver: "node-local", address: "cache" } }, "kubernetes", "is not an IPv4 address"],
     [{ dns: { server: "1.1.1.1" } }, "kubernetes", "mlstack:network.dns.server"],
     [{ cni: "calico" }, "kubernetes", 'mlstack:network.cni: "calico" is not one of: cilium, other'],
+    [
+      { cni: "cilium" },
+      "gcp",
+      'mlstack:network.cni: "cilium" is not for target gcp: GKE Dataplane V2 serves no CiliumNetworkPolicy CRD',
+    ],
     [{ monitorLabels: { "Not A Key": "x" } }, "kubernetes", "is not a Kubernetes label key"],
     [
       { monitorLabels: { release: "two words" } },
