@@ -5,6 +5,7 @@
  * before anything registers. Wiring that exists only once resources do (identities, grants,
  * `dependsOn`) is added by the caller.
  */
+import { LISTENER_PORT } from "../components/kafka/strimziListenerTls";
 import type * as pulumi from "@pulumi/pulumi";
 import { PlatformContext, flavorOf } from "../components/context";
 import type { StrimziKafkaArgs } from "../components/kafka/StrimziKafka";
@@ -147,6 +148,12 @@ export function platformOperatorsArgs(
     namespacesReady,
     apiServerCidrs: config.network.apiServerCidrs,
     network: config.network,
+    // Dev needs nothing pre-installed: KEDA for lag scaling on in-cluster Kafka, cert-manager for the
+    // Barman Cloud plugin and KServe (operators.keda / operators.certManager, on by default on kubernetes).
+    ...(config.operators.keda.install && inCluster && config.serving.models.some((m) => m.kafka)
+      ? { keda: { namespace: config.network.kedaNamespace, kafkaPorts: [LISTENER_PORT] } }
+      : {}),
+    certManager: config.operators.certManager.install && (inCluster || usesKserve(config)),
   };
 }
 

@@ -98,6 +98,9 @@ export function preflightProblems(config: PlatformConfig): string[] {
         problemsOf(() => validatePlatformOperatorsArgs("operators", platformOperatorsArgs(config, ctx, []))),
         [
           ["operators", "operators"],
+          ["keda.namespace", "network.kedaNamespace"],
+          ["keda", "operators.keda.install"],
+          ["certManager", "operators.certManager.install"],
           ["namespace", "operators.namespace"],
           ["apiServerCidrs", "network.apiServerCidrs"],
           ["watchNamespaces", "namespacePrefix"],

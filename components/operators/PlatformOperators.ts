@@ -53,6 +53,15 @@ import {
 } from "./kserve";
 import type { OlmPackage } from "./olm";
 import { installWithOlm } from "./olmInstall";
+import {
+  CERT_MANAGER_CHART,
+  CERT_MANAGER_RELEASE,
+  CERT_MANAGER_REPO,
+  CERT_MANAGER_WEBHOOK_PODS,
+  CERT_MANAGER_WEBHOOK_PORT,
+  certManagerChartValues,
+} from "./certManager";
+import { installKeda } from "./keda";
 import { OperandEgress, WebhookIngress, operatorNetworkPolicies } from "./operatorNetwork";
 import { PLATFORM_TEAM, operatorsNamespaceArgs } from "./operatorsNamespace";
 import type { ClusterNetworkFacts } from "../kube/clusterNetwork";
@@ -81,6 +90,14 @@ export interface OlmOverrides {
   kserve?: Partial<OlmPackage>;
 }
 
+/** Where KEDA goes and which Kafka listener its lag scaler reads. */
+export interface KedaInstall {
+  /** `mlstack:network.kedaNamespace`: KEDA's own namespace, created restricted and default-deny. */
+  namespace: string;
+  /** The Kafka brokers' listener port(s) the lag scaler connects to. */
+  kafkaPorts: number[];
+}
+
 export interface PlatformOperatorsArgs {
   ctx: PlatformContext;
   /** Versions (kubernetes), channels (openshift) and the operators namespace (kubernetes). `install` must be true. */
@@ -103,6 +120,17 @@ export interface PlatformOperatorsArgs {
    * chart creates RoleBindings in them. Default none (the namespaces already exist).
    */
   namespacesReady?: pulumi.Resource[];
+  /**
+   * Install KEDA (kubernetes): a streaming model scales on consumer lag. `namespace` is
+   * `mlstack:network.kedaNamespace` (the Kafka component admits KEDA's operator from there),
+   * `kafkaPorts` the brokers' listener the lag scaler connects to. Unset: KEDA is the cluster's.
+   */
+  keda?: KedaInstall;
+  /**
+   * Install cert-manager (kubernetes) into the operators namespace: the Barman Cloud plugin and
+   * KServe need it for their certificates. Default false (the cluster's).
+   */
+  certManager?: boolean;
   /** Kubernetes API server CIDRs (`mlstack:network.apiServerCidrs`), for operator egress and webhook ingress. */
   apiServerCidrs: string[];
   /** The cluster's resolver and CNI (`mlstack:network`) for the operators' namespaces; defaults per `ClusterNetworkFacts`. */
@@ -180,6 +208,13 @@ export class PlatformOperators extends pulumi.ComponentResource {
         ports: [CLOUDNATIVE_PG_STATUS_PORT],
       });
     }
+    if (args.certManager) {
+      webhooks.push({
+        operator: "cert-manager",
+        pods: { matchLabels: CERT_MANAGER_WEBHOOK_PODS },
+        port: CERT_MANAGER_WEBHOOK_PORT,
+      });
+    }
     if (args.kserve) {
       webhooks.push({
         operator: "kserve",
@@ -195,6 +230,23 @@ export class PlatformOperators extends pulumi.ComponentResource {
     const dependsOn = [...ns.ready, ...policies];
 
     const ready: pulumi.Resource[] = [];
+    // Certificates for the Barman Cloud plugin and KServe's webhooks: their charts wait for it.
+    const certManager = args.certManager
+      ? [
+          new k8s.helm.v4.Chart(
+            `${name}-cert-manager`,
+            {
+              name: CERT_MANAGER_RELEASE,
+              chart: CERT_MANAGER_CHART,
+              repositoryOpts: { repo: CERT_MANAGER_REPO },
+              version: chartVersion(operators.certManager.version, true),
+              namespace,
+              values: certManagerChartValues({ highAvailability: ctx.highAvailability }),
+            },
+            { parent: this, dependsOn },
+          ),
+        ]
+      : [];
     const operatorPods: OperatorPods = {};
     const peer = (pods: Record<string, string>): NetworkPolicyPeer => ({
       namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": operators.namespace } },
@@ -287,7 +339,7 @@ export class PlatformOperators extends pulumi.ComponentResource {
             values: barmanCloudChartValues(),
           },
           // The plugin's CRD (ObjectStore) and its registration need the operator installed.
-          { parent: this, dependsOn: [...dependsOn, ...ready, pluginIngress, pluginEgress] },
+          { parent: this, dependsOn: [...dependsOn, ...ready, ...certManager, pluginIngress, pluginEgress] },
         ),
       );
     }
@@ -296,7 +348,7 @@ export class PlatformOperators extends pulumi.ComponentResource {
       const crds = new k8s.helm.v4.Chart(
         `${name}-kserve-crd`,
         { name: KSERVE_CRD_RELEASE, chart: KSERVE_CRD_CHART, version, namespace },
-        { parent: this, dependsOn },
+        { parent: this, dependsOn: [...dependsOn, ...certManager] },
       );
       ready.push(
         crds,
@@ -314,6 +366,8 @@ export class PlatformOperators extends pulumi.ComponentResource {
       );
       operatorPods.kserve = peer(KSERVE_CONTROLLER_POD_LABELS);
     }
+    // ScaledObjects need KEDA's CRDs.
+    if (args.keda) ready.push(installKeda(this, name, args, chartVersion(operators.keda.version, false)));
     return { ready, namespace, operatorPods };
   }
 }

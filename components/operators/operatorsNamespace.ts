@@ -8,8 +8,9 @@ import type { ResourceQuotaConfig } from "../namespace/settings";
 import type { TeamNamespaceArgs } from "../namespace/TeamNamespace";
 
 /**
- * The operators namespace's budget: the three operators at two replicas each request about 1 CPU
- * and 2 GiB; the rest is headroom for rolling upgrades. No volumes: operators keep no state.
+ * The operators namespace's budget: the three operators, the Barman Cloud plugin and cert-manager
+ * at two replicas each request about 1.3 CPU and 2.6 GiB; the rest is headroom for rolling
+ * upgrades. KEDA's own namespace gets the same budget. No volumes: operators keep no state.
  */
 export const OPERATORS_QUOTA: ResourceQuotaConfig = {
   cpu: "4",

@@ -10,6 +10,13 @@ export interface OperatorConfig {
   channel: string;
 }
 
+/** A cluster add-on the platform's operators need, installed when needed unless the cluster has it. */
+export interface AddonConfig {
+  install: boolean;
+  /** Helm chart version. Default: the version table's pin. */
+  version: string;
+}
+
 export interface OperatorsConfig {
   /** Install Strimzi, CloudNativePG (and KServe when a model uses it); false = assume present. Default: true on kubernetes, false on openshift. */
   install: boolean;
@@ -18,6 +25,16 @@ export interface OperatorsConfig {
   /** The CloudNativePG Barman Cloud backup plugin (Helm chart version; kubernetes only). */
   barmanCloud: OperatorConfig;
   kserve: OperatorConfig;
+  /**
+   * KEDA (kubernetes): installed when a streaming model scales on consumer lag and `install` is
+   * true. Default: true on kubernetes, false on openshift (OperatorHub's Custom Metrics Autoscaler).
+   */
+  keda: AddonConfig;
+  /**
+   * cert-manager (kubernetes): installed when the Barman Cloud plugin or KServe is and `install` is
+   * true. Default: true on kubernetes, false on openshift (OperatorHub's cert-manager Operator).
+   */
+  certManager: AddonConfig;
   /**
    * OpenShift AI components besides KServe (openshift, when KServe is installed): component name
    * (`dashboard`, `workbenches`, `datasciencepipelines`, ...) to `Managed` or `Removed`. Default:

@@ -78,6 +78,36 @@ export function validatePlatformOperatorsArgs(name: string, args: PlatformOperat
       );
     }
   }
+  if (openshift && args.keda) {
+    fail(
+      "keda",
+      true,
+      "asks mlstack to install KEDA on OpenShift: install the Custom Metrics Autoscaler from OperatorHub instead (mlstack installs KEDA on kubernetes only)",
+    );
+  }
+  if (openshift && args.certManager) {
+    fail(
+      "certManager",
+      true,
+      "asks mlstack to install cert-manager on OpenShift: install the cert-manager Operator for Red Hat OpenShift from OperatorHub instead (mlstack installs cert-manager on kubernetes only)",
+    );
+  }
+  if (args.keda) {
+    const kedaNs = args.keda.namespace;
+    if (!DNS_LABEL.test(kedaNs)) fail("keda.namespace", kedaNs, `is not ${DNS_LABEL_RULE}`);
+    if (kedaNs === operators.namespace || args.watchNamespaces.includes(kedaNs)) {
+      fail(
+        "keda.namespace",
+        kedaNs,
+        "is the operators namespace or a watched namespace; KEDA gets a namespace of its own (set mlstack:network.kedaNamespace)",
+      );
+    }
+    validateTeamNamespaceArgs(`${name}-keda-ns`, operatorsNamespaceArgs(args, kedaNs));
+    args.keda.kafkaPorts.forEach((port, i) => {
+      if (!Number.isInteger(port) || port < 1 || port > 65535)
+        fail(`keda.kafkaPorts[${i}]`, port, "is not a TCP port (1-65535)");
+    });
+  }
   if (openshift) {
     for (const key of enabled) {
       const channel = operators[key].channel;

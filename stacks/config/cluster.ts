@@ -12,6 +12,8 @@ export function parseOperators(r: Reader, value: unknown, target: Target, prefix
     "cloudnativePg",
     "barmanCloud",
     "kserve",
+    "keda",
+    "certManager",
     "openshiftAi",
     "namespace",
   ]);
@@ -37,12 +39,29 @@ export function parseOperators(r: Reader, value: unknown, target: Target, prefix
       ),
     };
   };
+  const addon = (key: "keda" | "certManager") => {
+    const o = r.object(obj[key], `${path}.${key}`);
+    r.knownKeys(o, `${path}.${key}`, ["install", "version"]);
+    return {
+      install: r.boolean(o, "install", `${path}.${key}`, target === "kubernetes"),
+      version: r.string(
+        o,
+        "version",
+        `${path}.${key}`,
+        DEFAULT_OPERATORS[key].version,
+        /^v?[0-9]+\.[0-9]+\.[0-9]+$/,
+        "a chart version such as 2.21.0",
+      ),
+    };
+  };
   return {
     install: r.boolean(obj, "install", path, target === "kubernetes"),
     strimzi: one("strimzi"),
     cloudnativePg: one("cloudnativePg"),
     barmanCloud: one("barmanCloud"),
     kserve: one("kserve"),
+    keda: addon("keda"),
+    certManager: addon("certManager"),
     openshiftAi: parseOpenshiftAi(r, obj.openshiftAi, `${path}.openshiftAi`),
     namespace: r.string(obj, "namespace", path, `${prefix}operators`, DNS_LABEL, DNS_LABEL_RULE),
   };

@@ -101,8 +101,8 @@ export const DEFAULT_OPERATORS = {
   cloudnativePg: { version: PINS.cloudnativePgChart.version, channel: PINS.cloudnativePgOlm.version },
   barmanCloud: { version: PINS.barmanCloudChart.version, channel: "stable" },
   kserve: { version: PINS.kserveChart.version, channel: PINS.rhoaiOlm.version },
-  keda: { version: PINS.kedaChart.version, channel: "stable" },
-  certManager: { version: PINS.certManagerChart.version, channel: "stable" },
+  keda: { version: PINS.kedaChart.version },
+  certManager: { version: PINS.certManagerChart.version },
 };
 
 /** The Kafka the pinned Strimzi runs by default (one of its supported versions). */
