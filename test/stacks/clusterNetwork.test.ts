@@ -63,6 +63,7 @@ describe("dev (Cilium)", () => {
       (p.spec.egress ?? []).some((e: Json) => (e.toEntities ?? []).includes("kube-apiserver")),
     );
     expect(egressTo.map((p) => `${p.metadata.namespace}/${p.metadata.name}`).sort()).toEqual([
+      "keda/allow-apiserver-egress-cilium",
       "ml-dev-operators/allow-apiserver-egress-cilium",
       "ml-dev-platform/kafka-entity-operator-egress-apiserver",
       "ml-dev-platform/kafka-kafka-nodes-egress-apiserver",
