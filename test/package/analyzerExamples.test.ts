@@ -10,7 +10,10 @@
 import { execFileSync } from "child_process";
 import * as fs from "fs";
 import * as path from "path";
+import * as pulumi from "@pulumi/pulumi";
 import { parse } from "yaml";
+import { Exposure, Mlflow } from "../../components/index";
+import { render } from "../support/render";
 
 const ROOT = path.resolve(__dirname, "../..");
 const PACKAGE = "mlstack";
@@ -193,12 +196,12 @@ function yamlValue(program: YamlProgram, raw: unknown): Value {
   return { kind: "unsupported", text: String(raw) };
 }
 
-function yamlDeclared(program: YamlProgram): Declared[] {
+function yamlDeclared(program: YamlProgram): Array<Declared & { id: string }> {
   return Object.entries(program.resources)
     .filter(([, r]) => r.type.startsWith(`${PACKAGE}:`))
     .map(([id, r]) => {
       const inputs = yamlValue(program, r.properties ?? {});
-      return { where: `resources.${id}`, type: r.type, inputs: inputs as Declared["inputs"] };
+      return { id, where: `resources.${id}`, type: r.type, inputs: inputs as Declared["inputs"] };
     });
 }
 
@@ -309,15 +312,85 @@ function pythonValue(program: PythonProgram, node: PyNode): Value {
   }
 }
 
-function pythonDeclared(program: PythonProgram): Declared[] {
+function pythonDeclared(program: PythonProgram): Array<Declared & { id: string }> {
   return program.calls.flatMap(({ node, variable }) => {
     const type = packageResourceType(program, node);
     if (!type) return [];
     const entries: Array<[string, Value]> = node.keywords
       .filter((k: PyNode) => k.arg !== "opts" && k.arg !== "resource_name")
       .map((k: PyNode) => [k.arg ?? "**", pythonValue(program, k.value)]);
-    return [{ where: `${variable ?? "call"} (line ${node.lineno})`, type, inputs: { entries } }];
+    const id = variable ?? `line ${node.lineno}`;
+    return [{ id, where: `${id} (line ${node.lineno})`, type, inputs: { entries } }];
   });
+}
+
+// --- the examples through the real components --------------------------------------------------
+
+/**
+ * What the plugin's `construct` hands a component: the program's inputs with schema names, and
+ * another resource's output as a `pulumi.Output`. Outputs of the package's own resources come from
+ * the component instances built before; outputs of other resources (kubernetes) are the values the
+ * program gave them at that path (`${namespace.metadata.name}` is the name it set).
+ */
+function toArgs(
+  value: Value,
+  def: PropertyDef,
+  name: (p: string) => string,
+  resolve: (output: Extract<Value, { kind: "output" }>) => unknown,
+): unknown {
+  if (value.kind === "literal") return value.value;
+  if (value.kind === "output") return pulumi.output(resolve(value));
+  if (value.kind === "list") return value.items.map((item) => toArgs(item, def.items ?? {}, name, resolve));
+  if (value.kind !== "map") throw new Error(`cannot hand ${show(value)} to a component`);
+  const type = def.$ref ? schema.types[def.$ref.replace(/^#\/types\//, "")] : undefined;
+  const properties = type?.properties;
+  const out: Record<string, unknown> = {};
+  for (const [key, v] of value.entries) {
+    const schemaName = properties ? Object.keys(properties).find((p) => name(p) === key) : key;
+    if (schemaName === undefined) throw new Error(`no input ${key}`);
+    const propertyDef = properties ? properties[schemaName] : (def.additionalProperties ?? {});
+    out[schemaName] = toArgs(v, propertyDef, name, resolve);
+  }
+  return out;
+}
+
+const COMPONENTS: Record<string, new (name: string, args: never) => pulumi.ComponentResource> = {
+  "mlstack:index:Mlflow": Mlflow,
+  "mlstack:index:Exposure": Exposure,
+};
+
+/** Builds each declared component, in program order, with the inputs the example gives it. */
+function construct(
+  declared: Array<Declared & { id: string }>,
+  name: (p: string) => string,
+  programValue: (resource: string, path: string[]) => unknown,
+): void {
+  const built = new Map<string, pulumi.ComponentResource>();
+  const resolve = (output: Extract<Value, { kind: "output" }>): unknown => {
+    const component = built.get(output.resource);
+    const path = output.attribute.split(".");
+    if (!component) return programValue(output.resource, path);
+    const outputs = schema.resources[output.type].properties;
+    const property = Object.keys(outputs).find((p) => name(p) === path[0]) as string;
+    return (component as unknown as Record<string, unknown>)[property];
+  };
+  for (const d of declared) {
+    const resource = schema.resources[d.type];
+    const inputs = Object.fromEntries(
+      d.inputs.entries.map(([key, v]) => {
+        const schemaName = Object.keys(resource.inputProperties).find((p) => name(p) === key) as string;
+        return [schemaName, toArgs(v, resource.inputProperties[schemaName], name, resolve)];
+      }),
+    );
+    built.set(d.id, new COMPONENTS[d.type](d.id, inputs as never));
+  }
+}
+
+function valueAt(value: Value | undefined, path: string[]): unknown {
+  if (value === undefined) return undefined;
+  if (path.length === 0) return value.kind === "literal" ? value.value : undefined;
+  if (value.kind !== "map") return undefined;
+  return valueAt(value.entries.find(([k]) => k === path[0])?.[1], path.slice(1));
 }
 
 // --- the examples ------------------------------------------------------------------------------
@@ -337,6 +410,26 @@ describe("the Pulumi YAML example (examples/yaml)", () => {
 
   it("matches the package schema: types, required and known inputs, value types, plain values", () => {
     expect(checkDeclared(declared, (p) => p)).toEqual([]);
+  });
+
+  it("is accepted by the components themselves: its inputs render MLflow and an HTTPS Ingress to it", async () => {
+    const r = await render(() =>
+      construct(
+        declared,
+        (p) => p,
+        (id, path) => valueAt(yamlValue(yamlProgram, yamlProgram.resources[id].properties), path),
+      ),
+    );
+    expect(r.inputs(r.one("kubernetes:apps/v1:Deployment")).metadata).toMatchObject({
+      name: "mlflow",
+      namespace: "ml-tracking",
+    });
+    const ingress = r.inputs(r.one("kubernetes:networking.k8s.io/v1:Ingress"));
+    expect(ingress.spec.rules[0].host).toBe("mlflow.ml.example.com");
+    expect(ingress.spec.rules[0].http.paths[0].backend.service).toEqual({
+      name: "mlflow",
+      port: { number: 5000 },
+    });
   });
 
   it("wires MLflow's Service into the Exposure through outputs", () => {
@@ -366,6 +459,26 @@ describe("the Python example (examples/python), read with Python's ast module", 
 
   it("matches the package schema in snake_case: types, required and known inputs, value types, plain values", () => {
     expect(checkDeclared(declared, snakeCase)).toEqual([]);
+  });
+
+  it("is accepted by the components themselves: its inputs render MLflow and an HTTPS Ingress to it", async () => {
+    const kwargs = (variable: string): Value => {
+      const call = program.assigned.get(variable);
+      return {
+        kind: "map",
+        entries: call.keywords.map((k: PyNode) => [k.arg, pythonValue(program, k.value)]),
+      };
+    };
+    const r = await render(() => construct(declared, snakeCase, (id, path) => valueAt(kwargs(id), path)));
+    expect(r.inputs(r.one("kubernetes:apps/v1:Deployment")).metadata).toMatchObject({
+      name: "mlflow",
+      namespace: "ml-tracking",
+    });
+    const ingress = r.inputs(r.one("kubernetes:networking.k8s.io/v1:Ingress"));
+    expect(ingress.spec.rules[0].http.paths[0].backend.service).toEqual({
+      name: "mlflow",
+      port: { number: 5000 },
+    });
   });
 });
 
