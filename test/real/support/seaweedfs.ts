@@ -5,6 +5,10 @@
  * 127.0.0.1 at free ports in a temp folder, with the command line and S3 identities file the
  * component renders (only the data folder, the config path and the ports are the test's own).
  *
+ * Cost, measured 2026-12-02 on the 2-core CI machine shared with other builds (load average ~17):
+ * the cold build, module downloads included, took 2340 s; with Go's build cache warm, 48 s; the test
+ * file then runs in about 25 s.
+ *
  * API:
  *   ensureWeed(timeoutMs?): { weed: string; version: string; buildSeconds?: number }
  *       Builds (or reuses) the binary; `buildSeconds` is set on the run that built it.
