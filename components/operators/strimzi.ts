@@ -6,9 +6,12 @@
  *   pinned to `operators.strimzi.version`, watching exactly the namespaces that hold Kafka clusters
  *   (RoleBindings there, no cluster-wide watch), its own pod restricted-compliant.
  * - openshift: the `strimzi-kafka-operator` package from `community-operators` (same builds as
- *   upstream, so `kafka.strimzi.io/v1` follows the config). Red Hat's supported build, AMQ Streams
- *   (`amq-streams` from `redhat-operators`), drops in through the package override; older AMQ
- *   Streams releases serve only `v1beta2` (set `mlstack:kafka.apiVersion`).
+ *   upstream), `startingCSV` pinned by the version table. Red Hat's supported build, AMQ Streams
+ *   (`amq-streams` from `redhat-operators`), drops in through the package override with its own
+ *   `startingCSV`; the Kafka versions pre-flight accepts are those of `operators.strimzi.version`.
+ *
+ * Strimzi 1.0 removed the `v1beta2` API from its CRDs: the pinned 1.x releases serve only
+ * `kafka.strimzi.io/v1` (components/versions/pins.ts).
  *
  * On both, `STRIMZI_POD_SECURITY_PROVIDER_CLASS=restricted` makes every pod Strimzi creates
  * (brokers, controllers, entity operator, Cruise Control) meet Pod Security `restricted`, which
