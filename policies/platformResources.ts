@@ -254,27 +254,34 @@ export function brokenHardeningRules(
   return [...broken];
 }
 
-const HARDENING_UNKNOWN =
-  "Components or fields that are unknown are reported as not checked (a finding at this rule's level, naming the workload rule that could not run).";
+/** A rule holding a KServe object's pods to KSERVE_HARDENING_RULES, naming the rules it breaks. */
+function hardeningRule(
+  meta: Pick<ResourceRule, "name" | "description" | "remediation" | "appliesTo">,
+): ResourceRule {
+  return resourceRule({
+    ...meta,
+    severity: "high",
+    defaultLevel: "mandatory",
+    settings: ["target"],
+    onUnknown:
+      "Components or fields that are unknown are reported as not checked (a finding at this rule's level, naming the workload rule that could not run).",
+    check(resource, ctx, report) {
+      const broken = brokenHardeningRules(resource, ctx, report);
+      if (broken.length > 0) {
+        report.violation(
+          `${kubernetesGvk(resource.type)?.kind} ${objectName(resource)} breaks the mandatory workload rules ${broken.join(", ")}`,
+        );
+      }
+    },
+  });
+}
 
-export const kservePodHardening = resourceRule({
+export const kservePodHardening = hardeningRule({
   name: "kserve-pod-hardening",
   description: `A KServe InferenceService's predictor, transformer and explainer (and any other pod spec inside it) meet the workload rules that are mandatory by default — ${KSERVE_HARDENING_RULES.map((r) => r.name).join(", ")} — whatever the pack config sets for those rules: a model server is not admitted with less than a Deployment. Image registries are checked by k8s-allowed-registries, which applies to InferenceServices too.`,
-  severity: "high",
   remediation:
     "Fix the workload findings listed for the InferenceService (security contexts, resources, probes, images, service account).",
-  defaultLevel: "mandatory",
-  settings: ["target"],
-  onUnknown: HARDENING_UNKNOWN,
   appliesTo: isInferenceService,
-  check(resource, ctx, report) {
-    const broken = brokenHardeningRules(resource, ctx, report);
-    if (broken.length > 0) {
-      report.violation(
-        `InferenceService ${objectName(resource)} breaks the mandatory workload rules ${broken.join(", ")}`,
-      );
-    }
-  },
 });
 
 /** KServe's runtime kinds: their containers are merged into the pods of every InferenceService that uses them. */
@@ -286,24 +293,12 @@ const isServingRuntime = (type: string) => {
   );
 };
 
-export const kserveRuntimeHardening = resourceRule({
+export const kserveRuntimeHardening = hardeningRule({
   name: "kserve-runtime-hardening",
   description: `A KServe ServingRuntime or ClusterServingRuntime carries a restricted pod fragment: its containers (and multi-node workerSpec) meet the same workload rules as kserve-pod-hardening — ${KSERVE_HARDENING_RULES.map((r) => r.name).join(", ")}, identity rules excepted (the pods run under the InferenceService's service account) — whatever the pack config sets for those rules. KServe merges the runtime's containers into every InferenceService that selects it (a ClusterServingRuntime into any namespace's), and ServingRuntimePodSpec has no pod-level securityContext, so each container must be restricted on its own.`,
-  severity: "high",
   remediation:
     "Give every runtime container a restricted securityContext (runAsNonRoot, allowPrivilegeEscalation: false, capabilities drop ALL, seccompProfile RuntimeDefault), resources, probes and a pinned image, and no host namespaces or hostPath volumes.",
-  defaultLevel: "mandatory",
-  settings: ["target"],
-  onUnknown: HARDENING_UNKNOWN,
   appliesTo: isServingRuntime,
-  check(resource, ctx, report) {
-    const broken = brokenHardeningRules(resource, ctx, report);
-    if (broken.length > 0) {
-      report.violation(
-        `${kubernetesGvk(resource.type)?.kind} ${objectName(resource)} breaks the mandatory workload rules ${broken.join(", ")}`,
-      );
-    }
-  },
 });
 
 export const platformResourceRules: ResourceRule[] = [
