@@ -36,7 +36,7 @@ describe.each(STACKS)("stack %s", (stack) => {
     for (const model of streaming) {
       const so = scaled.find((o) => o.metadata.name === model.name);
       expect(so).toBeDefined();
-      expect(["kafka", "gcp-stackdriver"]).toContain(so.spec.triggers[0].type);
+      expect(["kafka", "gcp-stackdriver"]).toContain(so?.spec.triggers[0].type);
       expect(hpas.filter((h) => h.spec.scaleTargetRef.name === model.name)).toEqual([]);
     }
   });
