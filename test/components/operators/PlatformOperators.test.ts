@@ -456,6 +456,15 @@ describe("PlatformOperators on Kubernetes", () => {
   });
 });
 
+describe("PlatformOperators with cert-manager (kubernetes)", () => {
+  it("installs cert-manager before the Barman Cloud plugin and KServe, which issue certificates with it", async () => {
+    const { dependsOn } = await renderOperators(operatorArgs({ kserve: true, certManager: true }));
+    expect(dependsOn.get("ops-barman-cloud")).toContain("ops-cert-manager");
+    expect(dependsOn.get("ops-kserve-crd")).toContain("ops-cert-manager");
+    expect(dependsOn.get("ops-strimzi")).not.toContain("ops-cert-manager");
+  });
+});
+
 describe("PlatformOperators on OpenShift", () => {
   const subscription = (r: Awaited<ReturnType<typeof render>>, name: string) =>
     r.inputs(r.one(SUBSCRIPTION, name));

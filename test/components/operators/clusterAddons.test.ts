@@ -4,7 +4,6 @@
  * certificates with it), pinned by the version table, restricted, behind default-deny policies
  * that open exactly the flows they need.
  */
-import * as pulumi from "@pulumi/pulumi";
 import type { PlatformContext } from "../../../components/context";
 import { PlatformOperators, PlatformOperatorsArgs } from "../../../components/operators/PlatformOperators";
 import { validatePlatformOperatorsArgs } from "../../../components/operators/PlatformOperators";
@@ -171,25 +170,6 @@ describe("cert-manager", () => {
       .ofType(NETPOL)
       .find((p) => r.inputs(p).metadata.name === "allow-cert-manager-webhook-ingress");
     expect(r.inputs(webhook!).spec.ingress[0].ports).toEqual([{ protocol: "TCP", port: 10250 }]);
-  });
-
-  it("is installed before the Barman Cloud plugin and KServe, which issue certificates with it", async () => {
-    const dependsOn = new Map<string, string[]>();
-    await render(() => {
-      pulumi.runtime.registerStackTransformation((t) => {
-        const deps = t.opts.dependsOn;
-        const list = deps === undefined ? [] : Array.isArray(deps) ? deps : [deps];
-        dependsOn.set(
-          t.name,
-          (list as pulumi.Resource[]).map((d) => (d as unknown as { __name: string }).__name),
-        );
-        return undefined;
-      });
-      new PlatformOperators("ops", args({ kserve: true }));
-    });
-    expect(dependsOn.get("ops-barman-cloud")).toContain("ops-cert-manager");
-    expect(dependsOn.get("ops-kserve-crd")).toContain("ops-cert-manager");
-    expect(dependsOn.get("ops-strimzi")).not.toContain("ops-cert-manager");
   });
 
   it("is left to the cluster when operators.certManager.install is false", async () => {
