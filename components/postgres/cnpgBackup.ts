@@ -23,6 +23,7 @@ import * as pulumi from "@pulumi/pulumi";
 import type { WorkloadAccess } from "../identity/contract";
 import type { Bucket } from "../objectstore/contract";
 import type { ContainerResources } from "../kube/containerResources";
+import type { ObjectStoreSpec } from "../crds/barmancloud.cnpg.io/v1";
 
 /** The plugin's registered name, as clusters and backups reference it. */
 export const BARMAN_CLOUD_PLUGIN = "barman-cloud.cloudnative-pg.io";
@@ -50,8 +51,8 @@ export interface BarmanBackupInputs {
 }
 
 export interface BarmanBackupSettings {
-  /** `spec` of the barmancloud.cnpg.io/v1 ObjectStore. */
-  objectStoreSpec: Record<string, unknown>;
+  /** `spec` of the barmancloud.cnpg.io/v1 ObjectStore (typed by the pinned plugin's CRD). */
+  objectStoreSpec: ObjectStoreSpec;
   /** Sources to add to the Cluster's projectedVolumeTemplate (the endpoint CA, when there is one). */
   projectedSources: ProjectedSource[];
 }
@@ -115,7 +116,10 @@ export function barmanBackupSettings(inputs: BarmanBackupInputs): BarmanBackupSe
       retentionPolicy: `${inputs.retentionDays}d`,
       instanceSidecarConfiguration: {
         env: sidecarEnv,
-        resources: inputs.sidecarResources,
+        resources: {
+          requests: { ...inputs.sidecarResources.requests },
+          limits: { ...inputs.sidecarResources.limits },
+        },
       },
     },
     projectedSources,
