@@ -13,6 +13,12 @@ type NetworkPolicyPeer = k8s.types.input.networking.v1.NetworkPolicyPeer;
 /** The name of the serving container (KServe predictors use KServe's `kserve-container`). */
 export const MODEL_CONTAINER = "model";
 
+/** What mlstack needs to create a model's own ServingRuntime (engine kserve, `namespacedRuntimes`). */
+export interface NamespacedRuntimes {
+  /** MLServer image serving the mlflow format (`serving.runtimeImages.mlserver`). */
+  mlserverImage: string;
+}
+
 export interface ModelServingArgs {
   /** Environment, target flavor (security contexts) and HA (PDB, spread). */
   ctx: PlatformContext;
@@ -55,7 +61,7 @@ export interface ModelServingArgs {
    * `<model>-<runtime>`, instead of relying on KServe's cluster-wide ones. Needed where the platform
    * installs none (OpenShift AI: runtimes are per project). vLLM always gets its own (kserveWorkload.ts).
    */
-  namespacedRuntimes?: { mlserverImage: string };
+  namespacedRuntimes?: NamespacedRuntimes;
   /**
    * What the pods need to reach the model's bucket (and, for streaming models, Kafka): the
    * bucket grant merged with the topic grant (`mergeAccess`). Env, volumes and mounts go to every
