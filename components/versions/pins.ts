@@ -87,27 +87,6 @@ export const STRIMZI_RELEASES: StrimziRelease[] = [
 ];
 
 /**
- * CloudNativePG chart releases. The charts repository's stored index ends at 0.26.1; 0.29.1 and
- * its appVersion were read from `charts/cloudnative-pg/Chart.yaml` at tag `cloudnative-pg-v0.29.1`
- * as quoted in a 2026-09-30 fact-check, and the operator's Go module v1.30.1 is served by
- * proxy.golang.org (its CRDs are what the API-server test installs).
- */
-export const CLOUDNATIVE_PG_RELEASES: CloudNativePgRelease[] = [
-  {
-    chartVersion: "0.29.1",
-    operatorVersion: "1.30.1",
-    postgresMajors: [14, 15, 16, 17, 18],
-    csv: "cloudnative-pg.v1.30.1",
-    source: {
-      repository: "cloudnative-pg/charts",
-      file: "charts/cloudnative-pg/Chart.yaml",
-      ref: "cloudnative-pg-v0.29.1",
-      note: "appVersion 1.30.1 (released 2026-09-23); PostgreSQL majors: the postgresql-standard-trixie ClusterImageCatalog (components/postgres/cnpgImages.ts); OLM: certified-operators operators/cloudnative-pg/1.30.1/release-config.yaml (channel stable-v1, replaces cloudnative-pg.v1.30.0)",
-    },
-  },
-];
-
-/**
  * The CloudNativePG operand images: the community `standard` image on Debian trixie per PostgreSQL
  * major, by immutable tag and digest, as published in CloudNativePG's signed
  * `postgresql-standard-trixie` ClusterImageCatalog (catalog date 2026-08-31).
@@ -129,6 +108,28 @@ export const POSTGRES_IMAGES = {
     ref: "2026-08-31",
   } as PinSource,
 };
+
+/**
+ * CloudNativePG chart releases. The charts repository's stored index ends at 0.26.1; 0.29.1 and
+ * its appVersion were read from `charts/cloudnative-pg/Chart.yaml` at tag `cloudnative-pg-v0.29.1`
+ * as quoted in a 2026-09-30 fact-check, and the operator's Go module v1.30.1 is served by
+ * proxy.golang.org (its CRDs are what the API-server test installs).
+ */
+export const CLOUDNATIVE_PG_RELEASES: CloudNativePgRelease[] = [
+  {
+    chartVersion: "0.29.1",
+    operatorVersion: "1.30.1",
+    // CloudNativePG publishes operand images for exactly the majors it supports.
+    postgresMajors: Object.keys(POSTGRES_IMAGES.tags).map(Number),
+    csv: "cloudnative-pg.v1.30.1",
+    source: {
+      repository: "cloudnative-pg/charts",
+      file: "charts/cloudnative-pg/Chart.yaml",
+      ref: "cloudnative-pg-v0.29.1",
+      note: "appVersion 1.30.1 (released 2026-09-23); PostgreSQL majors: the postgresql-standard-trixie ClusterImageCatalog (components/postgres/cnpgImages.ts); OLM: certified-operators operators/cloudnative-pg/1.30.1/release-config.yaml (channel stable-v1, replaces cloudnative-pg.v1.30.0)",
+    },
+  },
+];
 
 /** Everything else pinned, by name. `operators.<name>` config keys default to these. */
 export const PINS = {
