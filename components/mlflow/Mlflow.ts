@@ -85,9 +85,10 @@ export interface MlflowArgs {
   namespace: pulumi.Input<string>;
   /**
    * The workload's ServiceAccount, created by the namespace component. With `oauth-proxy` it
-   * must carry `Mlflow.serviceAccountAnnotations(...)`. Never `default`.
+   * must carry `Mlflow.serviceAccountAnnotations(...)`. Never `default`. May be an output (the
+   * ServiceAccount resource's name); a known name is checked before anything registers.
    */
-  serviceAccountName: string;
+  serviceAccountName: pulumi.Input<string>;
   /**
    * The grant from `PostgresService.grantDatabase` for `config.database`. Its env must carry
    * `DATABASE_URL` as a `secretKeyRef`; it becomes `MLFLOW_BACKEND_STORE_URI` (and the auth

@@ -84,7 +84,7 @@ export interface OAuthProxyContainerArgs {
   image: string;
   namespace: pulumi.Input<string>;
   serviceName: string;
-  serviceAccountName: string;
+  serviceAccountName: pulumi.Input<string>;
   /** Loopback port MLflow listens on. */
   upstreamPort: number;
 }
@@ -108,7 +108,7 @@ export function oauthProxyContainer(args: OAuthProxyContainerArgs): k8s.types.in
       // No plain-HTTP listener at all.
       "--http-address=",
       `--upstream=http://127.0.0.1:${args.upstreamPort}`,
-      `--openshift-service-account=${args.serviceAccountName}`,
+      pulumi.interpolate`--openshift-service-account=${args.serviceAccountName}`,
       pulumi.interpolate`--openshift-sar=${check.sar}`,
       pulumi.interpolate`--openshift-delegate-urls=${check.delegate}`,
       `--openshift-ca=${SA_DIR}/ca.crt`,

@@ -86,9 +86,13 @@ export function validateMlflowArgs(name: string, args: MlflowArgs): void {
   quantityBytes(config.resources.limits.memory);
   if (args.scratchSize !== undefined) quantityBytes(args.scratchSize);
 
-  if (!isDns1123Subdomain(args.serviceAccountName) || args.serviceAccountName === "default") {
+  const serviceAccountName = args.serviceAccountName;
+  if (
+    typeof serviceAccountName === "string" &&
+    (!isDns1123Subdomain(serviceAccountName) || serviceAccountName === "default")
+  ) {
     fail(
-      `args.serviceAccountName "${args.serviceAccountName}" must name the workload's own ServiceAccount ` +
+      `args.serviceAccountName "${serviceAccountName}" must name the workload's own ServiceAccount ` +
         '(a DNS-1123 name, not "default")',
     );
   }

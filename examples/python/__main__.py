@@ -61,7 +61,7 @@ mlflow = mlstack.Mlflow(
         },
     },
     namespace=namespace.metadata.name,
-    service_account_name="mlflow",
+    service_account_name=service_account.metadata.name,
     # The database grant: the connection URL from a Secret, egress to the database subnet.
     database={
         "env": [{"name": "DATABASE_URL", "value_from": {"secret_key_ref": {"name": "mlflow-db", "key": "uri"}}}],
@@ -92,7 +92,6 @@ mlflow = mlstack.Mlflow(
     },
     # The ingress controller may reach MLflow's port (its namespace is default-deny otherwise).
     ingress_from=[{"namespace_selector": {"match_labels": {"kubernetes.io/metadata.name": "ingress-nginx"}}}],
-    opts=pulumi.ResourceOptions(depends_on=[service_account]),
 )
 
 exposure = mlstack.Exposure(

@@ -445,6 +445,12 @@ describe("the Pulumi YAML example (examples/yaml)", () => {
       resource: "mlflow",
       attribute: "servicePort",
     });
+    const mlflow = declared.find((d) => d.type === "mlstack:index:Mlflow") as Declared;
+    expect(Object.fromEntries(mlflow.inputs.entries).serviceAccountName).toMatchObject({
+      kind: "output",
+      resource: "serviceAccount",
+      attribute: "metadata.name",
+    });
   });
 });
 
@@ -521,8 +527,8 @@ describe("the schema check itself", () => {
       type: "kubernetes:core/v1:ServiceAccount",
       attribute: "x",
     };
-    expect(checkDeclared([withInput("serviceAccountName", output)], (p) => p)).toEqual([
-      "resources.mlflow.serviceAccountName: takes a plain value, not the output sa.x",
+    expect(checkDeclared([withInput("scratchSize", output)], (p) => p)).toEqual([
+      "resources.mlflow.scratchSize: takes a plain value, not the output sa.x",
     ]);
   });
 

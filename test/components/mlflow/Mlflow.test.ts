@@ -271,6 +271,11 @@ describe("Mlflow with basic auth (kubernetes, dev)", () => {
     expect(pod.enableServiceLinks).toBe(false);
   });
 
+  it("takes its ServiceAccount's name as an output of the ServiceAccount resource", async () => {
+    const { pod } = await renderMlflow({ ...mlflowArgs(), serviceAccountName: pulumi.output("mlflow-sa") });
+    expect(pod.serviceAccountName).toBe("mlflow-sa");
+  });
+
   it("dev: one replica, no PodDisruptionBudget, no topology spread", async () => {
     const { rendered, deployment, pod } = await renderMlflow(mlflowArgs());
     expect(deployment.spec.replicas).toBe(1);
