@@ -5,9 +5,13 @@
  * - broker settings: the Kafka resource's `spec.kafka.config`;
  * - topics: each KafkaTopic's name, partitions, replicas and config;
  * - users: each KafkaUser with SCRAM-SHA-512 authentication, its password read from the Secret
- *   its `spec.authentication.password.valueFrom.secretKeyRef` names;
+ *   its `spec.authentication.password.valueFrom.secretKeyRef` names (a `tls-external` user has no
+ *   credentials on the broker: its certificate is its identity);
  * - ACLs: each KafkaUser's `spec.authorization.acls`, one Admin API binding per operation,
- *   as Strimzi's User Operator creates them (principal `User:<KafkaUser name>`).
+ *   as Strimzi's User Operator creates them: principal `User:<KafkaUser name>` for SCRAM and
+ *   `User:CN=<KafkaUser name>` for `tls` / `tls-external` (KafkaUserModel.getUserName /
+ *   getTlsUserName, user-operator/src/main/java/io/strimzi/operator/user/model/KafkaUserModel.java,
+ *   strimzi/strimzi-kafka-operator at bd50d4b1b45cec17b7777645430f8193e476cbce).
  */
 import type { PlanResult } from "../../../cli/plan";
 import type { KafkaUserCredentials } from "./kafka";
@@ -68,22 +72,20 @@ export function strimziGrants(plan: PlanResult, clusterName: string): StrimziGra
   for (const user of ofCluster("KafkaUser")) {
     const name: string = user.metadata.name;
     const authentication = user.spec.authentication ?? {};
-    if (authentication.type !== "scram-sha-512") {
-      throw new Error(
-        `KafkaUser ${name}: authentication ${authentication.type} is not run by the real-process broker (SCRAM-SHA-512 only)`,
-      );
+    const principal = principalOf(name, authentication.type);
+    if (authentication.type === "scram-sha-512") {
+      const ref = authentication.password?.valueFrom?.secretKeyRef;
+      if (!ref) throw new Error(`KafkaUser ${name}: no password secretKeyRef (Strimzi would generate one)`);
+      const password = secretData(plan, user.metadata.namespace, ref.name)[ref.key];
+      if (password === undefined)
+        throw new Error(`KafkaUser ${name}: Secret ${ref.name} has no key ${ref.key}`);
+      users.push({ name, password });
     }
-    const ref = authentication.password?.valueFrom?.secretKeyRef;
-    if (!ref) throw new Error(`KafkaUser ${name}: no password secretKeyRef (Strimzi would generate one)`);
-    const password = secretData(plan, user.metadata.namespace, ref.name)[ref.key];
-    if (password === undefined)
-      throw new Error(`KafkaUser ${name}: Secret ${ref.name} has no key ${ref.key}`);
-    users.push({ name, password });
     for (const acl of user.spec.authorization?.acls ?? []) {
       const operations: string[] = acl.operations ?? [acl.operation];
       for (const operation of operations) {
         acls.push({
-          principal: `User:${name}`,
+          principal,
           resource_type: RESOURCE_TYPES[acl.resource.type],
           name: acl.resource.type === "cluster" ? "kafka-cluster" : acl.resource.name,
           pattern_type: acl.resource.patternType === "prefix" ? "PREFIXED" : "LITERAL",
@@ -94,4 +96,19 @@ export function strimziGrants(plan: PlanResult, clusterName: string): StrimziGra
     }
   }
   return { brokerConfig: { ...(kafka[0].spec.kafka.config ?? {}) }, topics, users, acls };
+}
+
+/** The principal Strimzi's User Operator writes a KafkaUser's ACLs for. */
+function principalOf(name: string, authentication: string | undefined): string {
+  switch (authentication) {
+    case "scram-sha-512":
+      return `User:${name}`;
+    case "tls":
+    case "tls-external":
+      return `User:CN=${name}`;
+    default:
+      throw new Error(
+        `KafkaUser ${name}: authentication ${authentication} is not run by the real-process broker (SCRAM-SHA-512 or mutual TLS only)`,
+      );
+  }
 }
