@@ -57,6 +57,7 @@ export const GENERATED_SOURCES: GeneratedSource[] = [
   { source: pinned("kserve"), kinds: ["InferenceService", "ServingRuntime", "ClusterServingRuntime"] },
   { source: pinned("keda"), kinds: ["ScaledObject", "TriggerAuthentication"] },
   { source: pinned("prometheus-operator"), kinds: ["PodMonitor", "ServiceMonitor", "PrometheusRule"] },
+  { source: pinned("cilium"), kinds: ["CiliumNetworkPolicy"] },
   { source: pinned("openshift-route") },
   { source: pinned("rook-object-bucket"), kinds: ["ObjectBucketClaim"] },
   { source: OLM_SOURCE },
