@@ -20,6 +20,7 @@ import {
   EndpointCa,
   parseS3Endpoint,
   type S3Endpoint,
+  ownerNamespace,
   physicalBucketName,
   S3CompatibleBucket,
 } from "./S3CompatibleBucket";
@@ -148,14 +149,7 @@ export function planExternalObjectStore(
       );
   }
   const plans = config.buckets.map((bucket, i) => {
-    const namespace = args.namespaces[bucket.owner];
-    if (!namespace) {
-      fail(
-        `config.buckets[${i}].owner`,
-        bucket.owner,
-        `has no namespace in args.namespaces (known owners: ${Object.keys(args.namespaces).join(", ") || "none"})`,
-      );
-    }
+    const namespace = ownerNamespace(where, args.namespaces, bucket, i);
     if (!bucket.credentialsSecret) {
       return fail(
         `config.buckets[${i}].credentialsSecret`,

@@ -38,6 +38,7 @@ import {
   isClusterServiceHost,
   OPENSHIFT_SERVICE_CA,
   parseS3Endpoint,
+  ownerNamespace,
   physicalBucketName,
   S3CompatibleBucket,
   type S3Endpoint,
@@ -311,14 +312,7 @@ export function planObcObjectStore(name: string, args: Omit<ObcObjectStoreArgs, 
           ? OPENSHIFT_SERVICE_CA
           : undefined));
   const plans = config.buckets.map((bucket, i) => {
-    const namespace = args.namespaces[bucket.owner];
-    if (!namespace) {
-      fail(
-        `config.buckets[${i}].owner`,
-        bucket.owner,
-        `has no namespace in args.namespaces (known owners: ${Object.keys(args.namespaces).join(", ") || "none"})`,
-      );
-    }
+    const namespace = ownerNamespace(where, args.namespaces, bucket, i);
     const claimName = `${name}-${bucket.name}`;
     if (!isDns1123Label(claimName)) {
       fail(

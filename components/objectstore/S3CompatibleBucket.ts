@@ -61,6 +61,27 @@ export function isClusterServiceHost(host: string): boolean {
 const S3_NAME_MAX = 63;
 const S3_NAME = /^[a-z0-9][a-z0-9-]{1,61}[a-z0-9]$/;
 
+/**
+ * The namespace of a bucket's owner (`namespaces`: owner → namespace, every team and `platform`), or
+ * a refusal naming `config.buckets[index].owner` and the owners known: every in-cluster store's check.
+ */
+export function ownerNamespace(
+  where: string,
+  namespaces: Record<string, string>,
+  bucket: { owner: string },
+  index: number,
+): string {
+  const namespace = namespaces[bucket.owner];
+  if (!namespace) {
+    refusal(where)(
+      `config.buckets[${index}].owner`,
+      bucket.owner,
+      `has no namespace in args.namespaces (known owners: ${Object.keys(namespaces).join(", ") || "none"})`,
+    );
+  }
+  return namespace;
+}
+
 /** Checks the S3 bucket naming rules mlstack relies on (no dots: they break TLS for virtual-host style). */
 export function assertS3BucketName(name: string, where: string, arg = "bucket name"): void {
   const reasons: string[] = [];

@@ -34,6 +34,7 @@ import { declaredBucket, type Bucket, type BucketAccessMode, type ObjectStore } 
 import type { BucketConfig, ObjectStoreConfig } from "./settings";
 import {
   assertS3BucketName,
+  ownerNamespace,
   physicalBucketName,
   S3CompatibleBucket,
   type S3Endpoint,
@@ -269,14 +270,7 @@ export function planSeaweedFsObjectStore(
     fail("name", name, `gives the Service name "${serviceName}", which is not ${DNS1123_LABEL_RULE}`);
   }
   const buckets = config.buckets.map((bucket, i) => {
-    const owner = args.namespaces[bucket.owner];
-    if (!owner) {
-      fail(
-        `config.buckets[${i}].owner`,
-        bucket.owner,
-        `has no namespace in args.namespaces (known owners: ${Object.keys(args.namespaces).join(", ") || "none"})`,
-      );
-    }
+    const owner = ownerNamespace(where, args.namespaces, bucket, i);
     const secretNames = { readwrite: `${name}-${bucket.name}`, read: `${name}-${bucket.name}-read` };
     if (!isDns1123Label(secretNames.read)) {
       fail(
