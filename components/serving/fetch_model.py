@@ -12,7 +12,9 @@ own identity. The model comes from one of two places:
   itself (`MLFLOW_TRACKING_USERNAME`/`_PASSWORD` of its own MLflow user, or a bearer token read
   from `MLSTACK_TRACKING_TOKEN_FILE` where an OAuth proxy checks ServiceAccount tokens), and
   the version it names is downloaded with `models:/<name>/<version>` (the tracking server serves
-  the artifacts, `--serve-artifacts`).
+  the artifacts, `--serve-artifacts`). With MLflow's basic auth that identity needs READ on the
+  registered model and on the experiment holding the version's run: MLflow authorizes artifact
+  downloads by experiment (`_get_proxy_artifact_validator` in mlflow/server/auth, MLflow 3.17).
 
 Either way the model's files land directly in `MODEL_DIR` (its `MLmodel` at `MODEL_DIR/MLmodel`),
 and `MODEL_DIR/.mlstack-model.json` records what was fetched (source, and for the registry the
@@ -89,10 +91,13 @@ def resolve_alias(tracking_uri: str, name: str, alias: str) -> dict[str, str]:
     if response.status_code in (401, 403):
         raise FetchError(
             f"MLflow refused this workload's credentials ({response.status_code}) reading "
-            f"registered model {name!r}: it needs READ on it"
+            f"registered model {name!r}: it needs READ on it (and on the experiment of its runs)"
         )
+    # MLflow 3.17 answers 400 INVALID_PARAMETER_VALUE "Registered model alias <a> not found." for
+    # an unknown alias and 404 RESOURCE_DOES_NOT_EXIST for an unknown model.
     if response.status_code == 404 or (
-        response.status_code == 400 and "RESOURCE_DOES_NOT_EXIST" in response.text
+        response.status_code == 400
+        and ("RESOURCE_DOES_NOT_EXIST" in response.text or "not found" in response.text.lower())
     ):
         raise FetchError(f"registered model {name!r} has no alias {alias!r} (or does not exist)", 3)
     if response.status_code != 200:

@@ -37,6 +37,7 @@ import {
 } from "../components/serving/fixtures";
 import { render } from "../support/render";
 import { mlflowImageEnv, mlflowImageProcessEnv } from "./support/mlflowImageEnv";
+import { mountFetchProgram } from "./support/fetchModelVolume";
 import { mlserverImageEnv } from "./support/mlserverEnv";
 import {
   containerProcessSpec,
@@ -191,6 +192,7 @@ describe("MLServer (runtime mlserver, engine deployment)", () => {
     const modelContainer = pod.containers.find((c: any) => c.name === "model");
 
     // The initContainer, as rendered, in the MLflow image.
+    mountFetchProgram(sandbox);
     const init = containerProcessSpec(sandbox, pod, fetchModel, {
       image: mlflowImage,
       substitute: toMoto,
