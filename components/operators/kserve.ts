@@ -22,7 +22,9 @@
  * component `Removed` unless `mlstack:operators.openshiftAi` turns it on (see
  * `RHOAI_OTHER_COMPONENTS`). A cluster that already runs OpenShift AI has both singletons: there,
  * set `mlstack:operators.install` to false.
- * The DataScienceCluster / DSCInitialization are `v1` (OpenShift AI 2.x channels such as `stable`).
+ * The DataScienceCluster / DSCInitialization are `v1`, the API of OpenShift AI 2.x: the Subscription
+ * follows channel `stable-2.25` from `rhods-operator.2.25.9` (version table), not the bare `stable`
+ * channel, which now tracks 3.x.
  */
 import { containerSecurityContext, podSecurityContext } from "../kube/podSecurity";
 import type { OlmPackage } from "./olm";

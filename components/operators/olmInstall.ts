@@ -8,7 +8,7 @@ import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { TeamNamespace } from "../namespace/TeamNamespace";
 import { kubeLabels } from "../kube/labels";
-import { cloudnativePgRelease, strimziRelease } from "../versions/pins";
+import { PINS, cloudnativePgRelease, strimziRelease } from "../versions/pins";
 import {
   CLOUDNATIVE_PG_OLM_PACKAGE,
   CLOUDNATIVE_PG_OPERATOR_POD_LABELS,
@@ -134,7 +134,7 @@ export function installWithOlm(
     );
     const rhoai = subscription(
       `${name}-rhoai`,
-      olmPackage(RHOAI_OLM_PACKAGE, undefined, args.olm?.kserve),
+      olmPackage(RHOAI_OLM_PACKAGE, PINS.rhoaiOlm.csv, args.olm?.kserve),
       ns.namespaceName,
       operators.kserve.channel,
       RHOAI_OPERATOR_ENV,

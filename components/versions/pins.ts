@@ -29,6 +29,8 @@ export interface Pin {
   version: string;
   /** The application a chart installs, where it differs from the chart's version. */
   appVersion?: string;
+  /** OLM: the ClusterServiceVersion a Subscription on this channel starts at. */
+  csv?: string;
   source: PinSource;
 }
 
@@ -188,13 +190,14 @@ export const PINS = {
     },
   },
   rhoaiOlm: {
-    what: "Red Hat OpenShift AI OLM package rhods-operator (redhat-operators), channel stable (DataScienceCluster v1)",
-    version: "stable",
+    what: "Red Hat OpenShift AI OLM package rhods-operator (redhat-operators): the 2.25 channel, whose DataScienceCluster/DSCInitialization v1 API the platform writes (the bare stable channel tracks the newest minor, 3.x)",
+    version: "stable-2.25",
+    csv: "rhods-operator.2.25.9",
     source: {
-      repository: "opendatahub-io/opendatahub-operator",
-      file: "api/datasciencecluster/v1/datasciencecluster_types.go",
-      ref: "32aef3f50866bf20ffc8bca0b819f7bb959fb9e0",
-      note: "no startingCSV pinned: the rhods-operator CSV names per channel were not readable here; the PlatformOperators olm.kserve.startingCSV argument pins one",
+      repository: "OpenShift AI packagemanifest rhods-operator",
+      file: ".status.channels[name=stable-2.25].currentCSV",
+      ref: "rhods-operator.2.25.9",
+      note: "as read from a cluster on 2026-08-08 in a published install guide (channels: stable-2.25, eus-2.25, stable-3.3, stable-3.4, stable, ...); DSC v1 component names from opendatahub-io/opendatahub-operator api/datasciencecluster/v1/datasciencecluster_types.go",
     },
   },
   kedaChart: {

@@ -588,7 +588,9 @@ describe("PlatformOperators on OpenShift", () => {
       expect(sub.spec).toMatchObject({
         name: "rhods-operator",
         source: "redhat-operators",
-        channel: "stable",
+        // The 2.x channel whose DataScienceCluster v1 API the platform writes, not the bare stable (3.x).
+        channel: "stable-2.25",
+        startingCSV: "rhods-operator.2.25.9",
       });
     });
 
