@@ -13,6 +13,10 @@
  * answers. The controller listener uses mutual TLS with the broker's certificate, as Strimzi's
  * internal listeners do, so no unauthenticated principal is ever a super user.
  *
+ * Further client listeners can be added (`listeners`), each with its own port and listener-scoped
+ * settings, e.g. the mutual-TLS listener Strimzi runs for `authentication.type: tls`
+ * (strimziMtls.ts); the SCRAM listener stays, so the admin can always apply topics and ACLs.
+ *
  * Topics and ACLs are applied through the Admin API once the broker runs (kafkaAdmin.ts).
  */
 import { spawnSync } from "node:child_process";
@@ -51,6 +55,16 @@ export interface KafkaUserCredentials {
   password: string;
 }
 
+/** Another client listener on 127.0.0.1 at a free port, secured by its own settings. */
+export interface KafkaListenerOptions {
+  /** Listener name, e.g. Strimzi's `TLS-9093` (letters, digits, `-`, `_`; not CLIENT or CONTROLLER). */
+  name: string;
+  /** Its security protocol (listener.security.protocol.map). */
+  protocol: "SSL" | "SASL_SSL";
+  /** Settings scoped to it, without the `listener.name.<name>.` prefix (e.g. `ssl.client.auth`). */
+  settings: Record<string, string | number | boolean>;
+}
+
 export interface KafkaBrokerOptions {
   /** SCRAM-SHA-512 users created at format time, besides the admin. */
   users: KafkaUserCredentials[];
@@ -60,11 +74,15 @@ export interface KafkaBrokerOptions {
    */
   config?: Record<string, string | number | boolean>;
   version?: string;
+  /** Client listeners besides the SCRAM one. */
+  listeners?: KafkaListenerOptions[];
 }
 
 export interface KafkaBroker {
   /** `127.0.0.1:<port>` of the SASL_SSL listener; unchanged across restarts. */
   readonly bootstrapServers: string;
+  /** `127.0.0.1:<port>` of each further listener (`options.listeners`), by name. */
+  readonly listenerAddresses: Record<string, string>;
   /** PEM of the CA that issued the listener certificate: what clients trust. */
   readonly caFile: string;
   /** The admin's password (user KAFKA_ADMIN_USER, a super user). */
@@ -153,7 +171,8 @@ function requireJava(): string {
   return requireCommand("java", "openjdk-17-jre-headless");
 }
 
-function openssl(args: string[], cwd: string): void {
+/** Runs openssl in `cwd`; throws with its stderr when it fails. */
+export function openssl(args: string[], cwd: string): void {
   const result = spawnSync(requireCommand("openssl", "openssl"), args, { cwd, encoding: "utf8" });
   if (result.status !== 0) throw new Error(`openssl ${args.join(" ")} failed:\n${result.stderr}`);
 }
@@ -243,6 +262,19 @@ export async function startKafka(options: KafkaBrokerOptions): Promise<KafkaBrok
   const libs = kafkaJars(options.version);
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), "mlstack-kafka-"));
   const [port, controllerPort] = [await freePort(), await freePort()];
+  const extra = options.listeners ?? [];
+  for (const listener of extra) {
+    if (!/^[A-Za-z0-9_-]+$/.test(listener.name) || /^(CLIENT|CONTROLLER)$/i.test(listener.name)) {
+      throw new Error(`startKafka: listener name ${JSON.stringify(listener.name)} is not usable`);
+    }
+  }
+  const extraPorts = await Promise.all(extra.map(() => freePort()));
+  const extraAddresses = extra.map((l, i) => `${l.name}://${LOOPBACK}:${extraPorts[i]}`);
+  const extraSettings = Object.fromEntries(
+    extra.flatMap((l) =>
+      Object.entries(l.settings).map(([k, v]) => [`listener.name.${l.name.toLowerCase()}.${k}`, v]),
+    ),
+  );
   const adminPassword = crypto.randomBytes(18).toString("hex");
   const tls = makeCertificates(dir);
 
@@ -250,9 +282,17 @@ export async function startKafka(options: KafkaBrokerOptions): Promise<KafkaBrok
     "process.roles": "broker,controller",
     "node.id": 1,
     "controller.quorum.voters": `1@${LOOPBACK}:${controllerPort}`,
-    listeners: `CLIENT://${LOOPBACK}:${port},CONTROLLER://${LOOPBACK}:${controllerPort}`,
-    "advertised.listeners": `CLIENT://${LOOPBACK}:${port}`,
-    "listener.security.protocol.map": "CLIENT:SASL_SSL,CONTROLLER:SSL",
+    listeners: [
+      `CLIENT://${LOOPBACK}:${port}`,
+      `CONTROLLER://${LOOPBACK}:${controllerPort}`,
+      ...extraAddresses,
+    ].join(","),
+    "advertised.listeners": [`CLIENT://${LOOPBACK}:${port}`, ...extraAddresses].join(","),
+    "listener.security.protocol.map": [
+      "CLIENT:SASL_SSL",
+      "CONTROLLER:SSL",
+      ...extra.map((l) => `${l.name}:${l.protocol}`),
+    ].join(","),
     "controller.listener.names": "CONTROLLER",
     "inter.broker.listener.name": "CLIENT",
     "log.dirs": path.join(dir, "data"),
@@ -277,6 +317,7 @@ export async function startKafka(options: KafkaBrokerOptions): Promise<KafkaBrok
     "share.coordinator.state.topic.min.isr": 1,
     // A test's consumer group starts consuming at once instead of after the default 3 s.
     "group.initial.rebalance.delay.ms": 0,
+    ...extraSettings,
     ...(options.config ?? {}),
   };
   const serverProperties = path.join(dir, "server.properties");
@@ -365,6 +406,7 @@ export async function startKafka(options: KafkaBrokerOptions): Promise<KafkaBrok
 
   return {
     bootstrapServers: `${LOOPBACK}:${port}`,
+    listenerAddresses: Object.fromEntries(extra.map((l, i) => [l.name, `${LOOPBACK}:${extraPorts[i]}`])),
     caFile: tls.ca,
     adminPassword,
     dir,
