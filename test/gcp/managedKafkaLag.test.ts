@@ -30,26 +30,15 @@ function kafkaArgs(overrides: Partial<ManagedKafkaArgs> = {}): ManagedKafkaArgs 
       },
     ],
     kmsKey: testKey("kafka"),
-    topics: [
-      {
-        name: "transactions",
-        partitions: 6,
-        replicas: 3,
-        retentionHours: 24,
-        owner: "fraud",
-        readers: [],
-        writers: [],
-      },
-      {
-        name: "fraud-scores",
-        partitions: 6,
-        replicas: 3,
-        retentionHours: 24,
-        owner: "fraud",
-        readers: [],
-        writers: [],
-      },
-    ],
+    topics: ["transactions", "fraud-scores"].map((name) => ({
+      name,
+      partitions: 6,
+      replicas: 3,
+      retentionHours: 24,
+      owner: "fraud",
+      readers: [],
+      writers: [],
+    })),
     minInsyncReplicas: 2,
     clients: [
       {
