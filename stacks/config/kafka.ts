@@ -142,7 +142,7 @@ export function parseKafka(
       path,
       DEFAULT_KAFKA_VERSION,
       /^[0-9]+\.[0-9]+\.[0-9]+$/,
-      "a Kafka version such as 4.1.0",
+      `a Kafka version such as ${DEFAULT_KAFKA_VERSION}`,
     ),
     apiVersion: r.oneOf(
       obj,
