@@ -29,7 +29,12 @@ export const KEDA_CHART = "keda";
 export const KEDA_REPO = "https://kedacore.github.io/charts";
 export const KEDA_RELEASE = "keda";
 
-/** Pod labels the chart gives each deployment (`app: <name>`). */
+/**
+ * Pod labels the chart gives each deployment (`app: <name>`), the value keys below
+ * (`podSecurityContext.<part>`, `securityContext.<part>`, `resources.<part>`, `webhooks.port`) and
+ * the operator's gRPC port are read from kedacore/charts `keda/templates/metrics-server/deployment.yaml`
+ * and `keda/templates/webhooks/deployment.yaml` at 008b720420797ff8fd8fcc43dbbb64e020efc5ab.
+ */
 export const KEDA_OPERATOR_PODS = { app: "keda-operator" };
 export const KEDA_METRICS_API_SERVER_PODS = { app: "keda-operator-metrics-apiserver" };
 export const KEDA_WEBHOOK_PODS = { app: "keda-admission-webhooks" };
