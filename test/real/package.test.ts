@@ -6,13 +6,11 @@
  * mock runtime through `mlstack/testing`. A file, a `.d.ts` or an export missing from the tarball
  * fails here: tsc cannot resolve the import, or node cannot load it.
  */
-import { execFile } from "node:child_process";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
-import { promisify } from "node:util";
+import { npmInstall, sh } from "../package/npm";
 
-const run = promisify(execFile);
 const ROOT = path.resolve(__dirname, "../..");
 const MANIFEST = JSON.parse(fs.readFileSync(path.join(ROOT, "package.json"), "utf8")) as {
   version: string;
@@ -22,18 +20,6 @@ const MANIFEST = JSON.parse(fs.readFileSync(path.join(ROOT, "package.json"), "ut
 let work: string;
 let tarball: string;
 
-async function sh(cwd: string, command: string, args: string[]): Promise<string> {
-  try {
-    const { stdout } = await run(command, args, { cwd, maxBuffer: 64 * 1024 * 1024, env: process.env });
-    return stdout;
-  } catch (err) {
-    const e = err as { stdout?: string; stderr?: string; message: string };
-    throw new Error(
-      `${command} ${args.join(" ")} in ${cwd} failed: ${e.message}\n${e.stdout ?? ""}\n${e.stderr ?? ""}`,
-    );
-  }
-}
-
 /** A copy of one example folder in the temp folder, with mlstack installed from the tarball. */
 async function installExample(example: string): Promise<string> {
   const dir = path.join(work, example);
@@ -41,7 +27,7 @@ async function installExample(example: string): Promise<string> {
     recursive: true,
     filter: (src) => !/(^|\/)(node_modules|build)$/.test(src),
   });
-  await sh(dir, "npm", ["install", "--prefer-offline", "--no-audit", "--no-fund", tarball]);
+  await npmInstall(dir, tarball);
   return dir;
 }
 

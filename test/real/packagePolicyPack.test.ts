@@ -6,31 +6,17 @@
  * its rules loaded from the build: an import from outside `policies/`, a missing dependency or a
  * compiler that cannot parse the pack fails here.
  */
-import { execFile } from "node:child_process";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
-import { promisify } from "node:util";
+import { npmInstall, sh } from "../package/npm";
 import { ALL_RULES } from "../../policies/catalog";
 
-const run = promisify(execFile);
 const ROOT = path.resolve(__dirname, "../..");
 const POLICIES = path.join(ROOT, "policies");
 
 let work: string;
 let pack: string;
-
-async function sh(cwd: string, command: string, args: string[]): Promise<string> {
-  try {
-    const { stdout } = await run(command, args, { cwd, maxBuffer: 64 * 1024 * 1024, env: process.env });
-    return stdout;
-  } catch (err) {
-    const e = err as { stdout?: string; stderr?: string; message: string };
-    throw new Error(
-      `${command} ${args.join(" ")} in ${cwd} failed: ${e.message}\n${e.stdout ?? ""}\n${e.stderr ?? ""}`,
-    );
-  }
-}
 
 beforeAll(async () => {
   work = fs.mkdtempSync(path.join(os.tmpdir(), "mlstack-policy-pack-"));
@@ -39,7 +25,7 @@ beforeAll(async () => {
     recursive: true,
     filter: (src) => !/(^|\/)(node_modules|bin|build)$/.test(src),
   });
-  await sh(pack, "npm", ["install", "--prefer-offline", "--no-audit", "--no-fund"]);
+  await npmInstall(pack);
 }, 600_000);
 
 afterAll(() => {
