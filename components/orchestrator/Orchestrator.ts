@@ -84,10 +84,10 @@ export interface OrchestratorArgs {
   ctx: PlatformContext;
   /** `mlstack:orchestrator`. */
   config: OrchestratorConfig;
-  /** Namespace of the server (the platform namespace). */
-  namespace: string;
-  /** ServiceAccount of the server pods (its workload identity for the database grant). */
-  serviceAccountName: string;
+  /** Namespace of the server (the platform namespace); may be an output of the Namespace resource. */
+  namespace: pulumi.Input<string>;
+  /** ServiceAccount of the server pods (its workload identity for the database grant); may be an output. */
+  serviceAccountName: pulumi.Input<string>;
   /** `PostgresService.grantDatabase(identity, config.database)`: Prefect's metadata store. */
   database: WorkloadAccess;
   /** MLflow's in-cluster tracking URI, given to every flow run (`MLFLOW_TRACKING_URI`). */
@@ -176,7 +176,7 @@ export class Orchestrator extends pulumi.ComponentResource {
     });
   }
 
-  private metadata(namespace: string, objectName: string, component: string, team: string) {
+  private metadata(namespace: pulumi.Input<string>, objectName: string, component: string, team: string) {
     return {
       name: objectName,
       namespace,
@@ -185,7 +185,11 @@ export class Orchestrator extends pulumi.ComponentResource {
   }
 
   /** The credential as a Secret named `<component>-auth` in `namespace`. */
-  private authSecret(resourceName: string, namespace: string, team: string): k8s.core.v1.Secret {
+  private authSecret(
+    resourceName: string,
+    namespace: pulumi.Input<string>,
+    team: string,
+  ): k8s.core.v1.Secret {
     return new k8s.core.v1.Secret(
       resourceName,
       {

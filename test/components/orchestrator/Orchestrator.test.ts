@@ -1,3 +1,4 @@
+import * as pulumi from "@pulumi/pulumi";
 import { isSecretValue } from "../../../cli/mockRuntime";
 import type { PlatformContext } from "../../../components/context";
 import type { WorkloadAccess } from "../../../components/identity/contract";
@@ -158,6 +159,18 @@ describe("Orchestrator (Prefect)", () => {
       expect(isSecretValue(data) || isSecretValue(data["auth-string"])).toBe(true);
     }
     expect(secrets[0].stringData["auth-string"]).toBe(secrets[1].stringData["auth-string"]);
+  });
+
+  it("takes its namespace and ServiceAccount as outputs of the resources that create them", async () => {
+    const rendered = await renderOrchestrator(
+      orchestratorArgs({
+        namespace: pulumi.output("ml-pipelines"),
+        serviceAccountName: pulumi.output("prefect"),
+      }),
+    );
+    const server = deployment(rendered, "orchestrator-server");
+    expect(server.metadata.namespace).toBe("ml-pipelines");
+    expect(server.spec.template.spec.serviceAccountName).toBe("prefect");
   });
 
   it("runs one server pod (API, UI, services) that migrates first, never two at once", async () => {
