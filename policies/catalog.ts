@@ -7,7 +7,7 @@ import { gcpRules } from "./gcp";
 import { kubernetesNetworkRules, kubernetesNetworkStackRules } from "./kubernetesNetwork";
 import { kubernetesRbacRules, kubernetesRbacStackRules } from "./kubernetesRbac";
 import { kubernetesWorkloadRules, kubernetesWorkloadStackRules } from "./kubernetesWorkloads";
-import { pipelineTemplateRules } from "./pipelineTemplates";
+import { pipelineTemplateStackRules } from "./pipelineTemplates";
 import { platformResourceRules } from "./platformResources";
 import { platformRules, platformStackRules } from "./platformStack";
 import type { Rule } from "./rule";
@@ -20,7 +20,7 @@ export const ALL_RULES: readonly Rule[] = [
   ...kubernetesRbacRules,
   ...kubernetesRbacStackRules,
   ...platformResourceRules,
-  ...pipelineTemplateRules,
+  ...pipelineTemplateStackRules,
   ...awsRules,
   ...awsStackRules,
   ...gcpRules,

@@ -12,11 +12,11 @@
  * service account (and so the cloud identity and grants), the namespace, the security contexts,
  * volumes and host namespaces must be written into the template, not left to `{{ … }}`.
  */
-import { objectName } from "./kubernetesObjects";
+import { byNamespace, objectName } from "./kubernetesObjects";
 import { brokenHardeningRules, KSERVE_HARDENING_RULES } from "./platformResources";
 import { kubernetesGvk, podSites } from "./podSpecs";
-import type { PolicyResource, Reporter, ResourceRule, RuleContext } from "./rule";
-import { resourceRule } from "./rule";
+import type { PolicyResource, Reporter, RuleContext, StackRule } from "./rule";
+import { stackRule } from "./rule";
 import { at, isObject, isUnknown, jsonDocument, obj } from "./values";
 
 /**
@@ -42,6 +42,9 @@ const CONTAINER_FIXED_FIELDS = ["securityContext", "volumeMounts"];
 /** A key under which an unknown value may be a job template (only those are reported unknown). */
 const TEMPLATE_KEY = /job[-_.]?template/i;
 
+const SERVICE_ACCOUNT = "kubernetes:core/v1:ServiceAccount";
+const TEXT_TYPES = ["kubernetes:core/v1:Secret", "kubernetes:core/v1:ConfigMap"];
+
 const isPlaceholder = (v: unknown) => typeof v === "string" && /\{\{.*\}\}/.test(v);
 
 /** Whether a parsed document is a Prefect base job template. */
@@ -65,10 +68,14 @@ function textValues(resource: PolicyResource): Array<{ path: string; value: unkn
   return out;
 }
 
+/** ServiceAccounts of the input by namespace, for the template's identity. */
+type Accounts = Map<string | undefined, PolicyResource[]>;
+
 function checkTemplate(
   resource: PolicyResource,
   where: string,
   template: Record<string, unknown>,
+  accounts: Accounts,
   ctx: RuleContext,
   report: Reporter,
 ): void {
@@ -81,10 +88,19 @@ function checkTemplate(
   if (sites.pods.length === 0 && sites.unknownAt.length === 0)
     return report.violation(`${label} has no pod template (job_manifest.spec.template.spec)`);
 
-  for (const ns of [at(template, "job_configuration.namespace"), at(manifest, "metadata.namespace")])
+  const namespaces = [at(template, "job_configuration.namespace"), at(manifest, "metadata.namespace")];
+  for (const ns of namespaces)
     if (isPlaceholder(ns))
       report.violation(`${label} lets a deployment choose the namespace (${String(ns)})`);
+  const namespace = namespaces.find((ns) => typeof ns === "string" && ns !== "");
   for (const pod of sites.pods) {
+    checkAccountExists(
+      pod.spec.serviceAccountName ?? pod.spec.serviceAccount,
+      namespace,
+      accounts,
+      label,
+      report,
+    );
     for (const field of POD_FIXED_FIELDS)
       if (isPlaceholder(pod.spec[field]))
         report.violation(`${label} lets a deployment set ${pod.path}.${field} (${String(pod.spec[field])})`);
@@ -102,30 +118,57 @@ function checkTemplate(
     report.violation(`${label} breaks the mandatory workload rules ${broken.join(", ")}`);
 }
 
-export const prefectJobTemplateRestricted = resourceRule({
+/**
+ * The flow runs' ServiceAccount is one the input creates in the runs' namespace: the pipeline's own
+ * identity, with its own grants — not one nobody declared (the default-account case is
+ * k8s-no-default-service-account's, in the roll-up).
+ */
+function checkAccountExists(
+  name: unknown,
+  namespace: unknown,
+  accounts: Accounts,
+  label: string,
+  report: Reporter,
+): void {
+  if (typeof name !== "string" || name === "" || name === "default" || isPlaceholder(name)) return;
+  if (typeof namespace !== "string" || isPlaceholder(namespace)) return;
+  const inNamespace = accounts.get(namespace) ?? [];
+  if (inNamespace.some((a) => objectName(a) === name)) return;
+  if (inNamespace.some((a) => isUnknown(at(a.props, "metadata.name"))))
+    return report.unknown(`ServiceAccount ${name} in ${namespace}`);
+  report.violation(`${label} runs flow runs as ServiceAccount ${name}, which is not created in ${namespace}`);
+}
+
+export const prefectJobTemplateRestricted: StackRule = stackRule({
   name: "prefect-job-template-restricted",
-  description: `A Prefect work pool's base job template (JSON in a Secret or ConfigMap, recognised by its job_configuration.job_manifest) renders restricted flow-run pods: the Job's pod meets ${JOB_TEMPLATE_RULES.map((r) => r.name).join(", ")} (the image is the deployment's choice), and the service account, namespace, security contexts, volumes and host namespaces are written into the template, not left to a {{ placeholder }} a deployment fills — so every run executes under the pipeline's own identity in its team's namespace.`,
+  description: `A Prefect work pool's base job template (JSON in a Secret or ConfigMap, recognised by its job_configuration.job_manifest) renders restricted flow-run pods: the Job's pod meets ${JOB_TEMPLATE_RULES.map((r) => r.name).join(", ")} (the image is the deployment's choice), and the service account, namespace, security contexts, volumes and host namespaces are written into the template, not left to a {{ placeholder }} a deployment fills — and the service account it names is one the stack creates in that namespace — so every run executes under the pipeline's own identity in its team's namespace.`,
   severity: "high",
   remediation:
     "Write serviceAccountName (the pipeline's run ServiceAccount), the namespace, a restricted pod and container securityContext (runAsNonRoot, allowPrivilegeEscalation: false, capabilities drop ALL, seccompProfile RuntimeDefault), resources and volumes (no hostPath) into job_manifest; keep only image, command, env and labels as variables.",
   defaultLevel: "mandatory",
   settings: ["target"],
   onUnknown:
-    "A value unknown at preview under a key named like a job template (`*job-template*`) is reported as not checked (a finding at the rule's level); unknown values under other keys, or a data map unknown as a whole, cannot be told apart from any other Secret and are not judged; fields unknown inside a template are reported as not checked.",
-  appliesTo: (type) => type === "kubernetes:core/v1:Secret" || type === "kubernetes:core/v1:ConfigMap",
-  check(resource, ctx, report) {
-    for (const { path, value } of textValues(resource)) {
-      const key = path.slice(path.indexOf(".") + 1);
-      const doc =
-        typeof value === "string" && value.trimStart().startsWith("{") ? jsonDocument(value) : value;
-      if (isUnknown(value) || isUnknown(doc)) {
-        if (TEMPLATE_KEY.test(key)) report.unknown(path);
-        continue;
+    "A value unknown at preview under a key named like a job template (`*job-template*`) is reported as not checked (a finding at the rule's level); unknown values under other keys, or a data map unknown as a whole, cannot be told apart from any other Secret and are not judged; fields unknown inside a template, and ServiceAccounts whose name is unknown in the runs' namespace, are reported as not checked.",
+  check(stack, ctx, stackReport) {
+    const accounts = byNamespace(stack.ofType(SERVICE_ACCOUNT), stack);
+    for (const resource of stack.ofType(...TEXT_TYPES)) {
+      const report: Reporter = {
+        violation: (message) => stackReport.violation(message, resource),
+        unknown: (what) => stackReport.unknown(what, resource),
+      };
+      for (const { path, value } of textValues(resource)) {
+        const key = path.slice(path.indexOf(".") + 1);
+        const doc =
+          typeof value === "string" && value.trimStart().startsWith("{") ? jsonDocument(value) : value;
+        if (isUnknown(value) || isUnknown(doc)) {
+          if (TEMPLATE_KEY.test(key)) report.unknown(path);
+          continue;
+        }
+        if (!isJobTemplate(doc)) continue;
+        checkTemplate(resource, path, doc as Record<string, unknown>, accounts, ctx, report);
       }
-      if (!isJobTemplate(doc)) continue;
-      checkTemplate(resource, path, doc as Record<string, unknown>, ctx, report);
     }
   },
 });
 
-export const pipelineTemplateRules: ResourceRule[] = [prefectJobTemplateRestricted];
+export const pipelineTemplateStackRules: StackRule[] = [prefectJobTemplateRestricted];
