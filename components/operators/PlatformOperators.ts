@@ -241,7 +241,10 @@ export class PlatformOperators extends pulumi.ComponentResource {
               repositoryOpts: { repo: CERT_MANAGER_REPO },
               version: chartVersion(operators.certManager.version, true),
               namespace,
-              values: certManagerChartValues({ highAvailability: ctx.highAvailability }),
+              values: certManagerChartValues({
+                highAvailability: ctx.highAvailability,
+                namespace: operators.namespace,
+              }),
             },
             { parent: this, dependsOn },
           ),

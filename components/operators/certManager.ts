@@ -8,6 +8,10 @@
  *
  * Its webhook is called by the API server (10250, the chart's `webhook.securePort`); the
  * controller and CA injector only talk to the API server, which the operators namespace admits.
+ * Value keys as in cert-manager/cert-manager `deploy/charts/cert-manager/values.yaml` at
+ * 001eb00d7f276ebcb4f84ffa8ba9255d9292b8c8 (`crds.enabled`, `securityContext`,
+ * `containerSecurityContext`, `global.leaderElection.namespace`, per component the same).
+ *
  * No ACME issuer is configured: issuing from the internet would need an egress rule the namespace
  * does not have. Every pod runs restricted.
  */
@@ -29,12 +33,18 @@ const RESOURCES = {
   limits: { cpu: "500m", memory: "256Mi" },
 };
 
-export function certManagerChartValues(opts: { highAvailability: boolean }): Record<string, unknown> {
+export function certManagerChartValues(opts: {
+  highAvailability: boolean;
+  namespace: string;
+}): Record<string, unknown> {
   const pod = podSecurityContext("kubernetes");
   const container = containerSecurityContext("kubernetes");
   const replicas = opts.highAvailability ? 2 : 1;
   const component = { securityContext: pod, containerSecurityContext: container, resources: RESOURCES };
   return {
+    // The chart's default puts the controller's and CA injector's leader-election Leases (and a
+    // Role to write them) in kube-system; the platform keeps them in its own namespace.
+    global: { leaderElection: { namespace: opts.namespace } },
     crds: { enabled: true },
     replicaCount: replicas,
     ...component,

@@ -150,6 +150,8 @@ describe("cert-manager", () => {
       namespace: "ml-dev-operators",
     });
     expect(inputs.values.crds).toEqual({ enabled: true });
+    // Leader election stays in the operators namespace instead of the chart's default kube-system.
+    expect(inputs.values.global).toEqual({ leaderElection: { namespace: "ml-dev-operators" } });
     for (const part of [
       inputs.values,
       inputs.values.webhook,
