@@ -135,6 +135,19 @@ export function countsByType(resources: RecordedResource[]): Array<[string, numb
 }
 
 /**
+ * The registry alias a component's workload follows (`mlstack.io/model-source: registry:<name>@<alias>`,
+ * components/serving/servedWorkload.ts), so the tree says which alias each model follows.
+ */
+function registryAliasOf(kids: RecordedResource[]): string | undefined {
+  for (const k of kids) {
+    const metadata = k.inputs.metadata as { annotations?: Record<string, unknown> } | undefined;
+    const source = metadata?.annotations?.["mlstack.io/model-source"];
+    if (typeof source === "string" && source.startsWith("registry:")) return source.slice("registry:".length);
+  }
+  return undefined;
+}
+
+/**
  * The tree by component: each component with its child components nested and its own
  * resources summarised by kind, so even a 100-model plan stays readable.
  */
@@ -153,7 +166,10 @@ export function componentTree(resources: RecordedResource[]): string {
     const own = new Map<string, number>();
     for (const k of kids) if (k.custom) own.set(shortType(k.type), (own.get(shortType(k.type)) ?? 0) + 1);
     const summary = [...own.entries()].map(([t, n]) => (n > 1 ? `${t}×${n}` : t)).join(", ");
-    lines.push(`${"  ".repeat(depth)}${r.type} ${r.name}${summary ? `  [${summary}]` : ""}`);
+    const follows = registryAliasOf(kids);
+    lines.push(
+      `${"  ".repeat(depth)}${r.type} ${r.name}${summary ? `  [${summary}]` : ""}${follows ? `  follows ${follows}` : ""}`,
+    );
     for (const k of kids) if (!k.custom) walk(k, depth + 1);
   };
   for (const root of resources.filter((r) => !r.parent)) walk(root, 0);

@@ -7,6 +7,7 @@ import { ModelServing, validateModelServingArgs } from "../../../components/serv
 import { preflightProblems } from "../../../stacks";
 import { parseConfig } from "../../../stacks/config";
 import { baseRawConfig } from "../../support/config";
+import { componentTree } from "../../../cli/plan/render";
 import { render } from "../../support/render";
 import {
   configWithModel,
@@ -162,5 +163,20 @@ describe("the fetch step", () => {
     expect(() =>
       validateModelServingArgs(servingArgs(config, { modelUri: "s3://fraud-models-0a1b2c3d/m/1" })),
     ).toThrow(/modelUri: "s3:\/\/fraud-models-0a1b2c3d\/m\/1" must be unset/);
+  });
+});
+
+describe("mlstack plan", () => {
+  it("shows in the component tree which alias each model follows", async () => {
+    const config = configWithModel({ runtime: "mlserver", source: REGISTRY }, { mlflow: { auth: "none" } });
+    const r = await render(() => {
+      new ModelServing("model", servingArgs(config));
+    });
+    const tree = componentTree(r.resources);
+    expect(tree).toMatch(/mlstack:serving:ModelServing model {2}\[.*\] {2}follows fraud-detector@champion/);
+    const bucket = await render(() => {
+      new ModelServing("model", servingArgs(configWithModel({ runtime: "mlserver" })));
+    });
+    expect(componentTree(bucket.resources)).not.toContain("follows");
   });
 });
