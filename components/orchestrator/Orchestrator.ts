@@ -109,6 +109,19 @@ export interface OrchestratorArgs {
   network?: ClusterNetworkFacts;
 }
 
+/**
+ * What the Orchestrator's steps share, kept beside the instance rather than in fields: Pulumi's
+ * component analyzer publishes every field, private ones too, as an output of the package schema
+ * (@pulumi/pulumi 3.270.0, provider/experimental/analyzer.js), and these are the args and the
+ * generated credential. Accessors are not read as outputs.
+ */
+interface OrchestratorInternals {
+  name: string;
+  args: OrchestratorArgs;
+  authString: pulumi.Output<string>;
+}
+const internals = new WeakMap<Orchestrator, OrchestratorInternals>();
+
 export class Orchestrator extends pulumi.ComponentResource {
   /** The Service of the API/UI server (hand it to Exposure). */
   readonly serviceName: pulumi.Output<string>;
@@ -120,9 +133,15 @@ export class Orchestrator extends pulumi.ComponentResource {
   /** Work pool name per pipeline. */
   readonly workPools: Record<string, string>;
 
-  private readonly name: string;
-  private readonly args: OrchestratorArgs;
-  private readonly authString: pulumi.Output<string>;
+  private get name(): string {
+    return (internals.get(this) as OrchestratorInternals).name;
+  }
+  private get args(): OrchestratorArgs {
+    return (internals.get(this) as OrchestratorInternals).args;
+  }
+  private get authString(): pulumi.Output<string> {
+    return (internals.get(this) as OrchestratorInternals).authString;
+  }
 
   /**
    * Env a client of the server needs (worker, flow runs): the API URL and the credential by
@@ -141,15 +160,13 @@ export class Orchestrator extends pulumi.ComponentResource {
   constructor(name: string, args: OrchestratorArgs, opts?: pulumi.ComponentResourceOptions) {
     validateOrchestratorArgs(name, args);
     super("mlstack:orchestrator:Orchestrator", name, {}, opts);
-    this.name = name;
-    this.args = args;
-
     const password = new random.RandomPassword(
       `${name}-admin-password`,
       { length: 32, special: false },
       { parent: this },
     );
-    this.authString = pulumi.secret(pulumi.interpolate`${ADMIN_USERNAME}:${password.result}`);
+    const authString = pulumi.secret(pulumi.interpolate`${ADMIN_USERNAME}:${password.result}`);
+    internals.set(this, { name, args, authString });
     const authSecret = this.authSecret(`${name}-auth`, args.namespace, PLATFORM_OWNER);
     this.authSecretName = authSecret.metadata.name;
 

@@ -36,12 +36,31 @@ export interface IssuedCertificate {
 
 const HOURS_PER_DAY = 24;
 
+/**
+ * The CA's key and certificate, kept beside the instance rather than in fields: Pulumi's component
+ * analyzer publishes every field, private ones too, as an output of the package schema
+ * (@pulumi/pulumi 3.270.0, provider/experimental/analyzer.js), and the key must not be one.
+ * Accessors are not read as outputs.
+ */
+interface CaInternals {
+  name: string;
+  key: tls.PrivateKey;
+  cert: tls.SelfSignedCert;
+}
+const internals = new WeakMap<CertificateAuthority, CaInternals>();
+
 export class CertificateAuthority extends pulumi.ComponentResource {
   /** CA certificate (public): what clients trust. */
   readonly certPem: pulumi.Output<string>;
-  private readonly key: tls.PrivateKey;
-  private readonly cert: tls.SelfSignedCert;
-  private readonly componentName: string;
+  private get key(): tls.PrivateKey {
+    return (internals.get(this) as CaInternals).key;
+  }
+  private get cert(): tls.SelfSignedCert {
+    return (internals.get(this) as CaInternals).cert;
+  }
+  private get componentName(): string {
+    return (internals.get(this) as CaInternals).name;
+  }
 
   constructor(name: string, args: CertificateAuthorityArgs, opts?: pulumi.ComponentResourceOptions) {
     const validityYears = args.validityYears ?? 5;
@@ -52,17 +71,16 @@ export class CertificateAuthority extends pulumi.ComponentResource {
     }
     if (!args.commonName) throw new Error(`CertificateAuthority ${name}: commonName is required`);
     super("mlstack:pki:CertificateAuthority", name, {}, opts);
-    this.componentName = name;
     // ECDSA P-256: supported by the JVM (Kafka), OpenSSL (libpq, Python) and Go clients.
-    this.key = new tls.PrivateKey(
+    const key = new tls.PrivateKey(
       `${name}-key`,
       { algorithm: "ECDSA", ecdsaCurve: "P256" },
       { parent: this },
     );
-    this.cert = new tls.SelfSignedCert(
+    const cert = new tls.SelfSignedCert(
       `${name}-cert`,
       {
-        privateKeyPem: this.key.privateKeyPem,
+        privateKeyPem: key.privateKeyPem,
         isCaCertificate: true,
         validityPeriodHours: validityYears * 365 * HOURS_PER_DAY,
         earlyRenewalHours: 90 * HOURS_PER_DAY,
@@ -71,7 +89,8 @@ export class CertificateAuthority extends pulumi.ComponentResource {
       },
       { parent: this },
     );
-    this.certPem = this.cert.certPem;
+    internals.set(this, { name, key, cert });
+    this.certPem = cert.certPem;
     this.registerOutputs({ certPem: this.certPem });
   }
 
