@@ -43,7 +43,7 @@ export const KSERVE_SERVICE_PORT = 80;
 export const KSERVE_RUNTIME_PORT = 8080;
 /** Runtimes served by a KServe built-in ServingRuntime (their container is KServe's, merged with ours). */
 export const KSERVE_BUILTIN_RUNTIMES = new Set(["mlflow", "triton"]);
-/** KServe's cluster-wide runtime for Triton (config/runtimes/kserve-tritonserver.yaml, v0.16.0). */
+/** KServe's cluster-wide runtime for Triton (its ClusterServingRuntime `kserve-tritonserver`, config/runtimes/). */
 export const KSERVE_TRITON_RUNTIME = "kserve-tritonserver";
 
 /** Predictor pods' metrics ports: MLServer's (also behind KServe's mlflow format), Triton's and vLLM's. */
