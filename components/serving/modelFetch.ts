@@ -10,8 +10,9 @@
  *   that Secret's `serving.kserve.io/s3-*` annotations (kserve/kserve
  *   pkg/credentials/service_account_credentials.go `CreateSecretVolumeAndEnv`/`mountSecretCredential`
  *   and pkg/credentials/s3/s3_secret.go `BuildSecretEnvs`, read at kserve/kserve's current main;
- *   the pinned v0.16.0 tag was not readable here). In-cluster stores hand out one key pair per bucket in a Secret the provisioner (ObjectBucketClaim) or the operator
- *   (external endpoint) writes at runtime, without those annotations; a per-model copy would need
+ *   the pinned v0.16.0 tag was not readable here). In-cluster stores hand out one key pair per
+ *   bucket in a Secret the provisioner (ObjectBucketClaim) or the operator (external endpoint)
+ *   writes at runtime, without those annotations; a per-model copy would need
  *   the keys read into Pulumi state or a controller. So mlstack does not set `storageUri`: KServe
  *   injects no storage initializer, and the predictor gets this step with the same grant env
  *   (`secretKeyRef`s, IRSA, Workload Identity) the Deployment path uses — no static key anywhere a
