@@ -17,6 +17,7 @@ import { DNS_LABEL, DNS_LABEL_RULE, HOSTNAME } from "../kube/names";
 import type { PlatformContext } from "../context";
 import { refusal } from "../argumentProblem";
 import { kubeLabels } from "../kube/labels";
+import { Route } from "../crds/route.openshift.io/v1";
 
 export interface ExposureTls {
   /** cert-manager ClusterIssuer that signs the host's certificate. Takes precedence over `secretName`. */
@@ -154,16 +155,15 @@ export class Exposure extends pulumi.ComponentResource {
       annotations["cert-manager.io/issuer-kind"] = "ClusterIssuer";
       annotations["cert-manager.io/issuer-group"] = "cert-manager.io";
     }
-    return new k8s.apiextensions.CustomResource(
+    return new Route(
       `${name}-route`,
       {
-        apiVersion: "route.openshift.io/v1",
-        kind: "Route",
         metadata: { name: args.name, namespace: args.namespace, labels, annotations },
         spec: {
           host: args.hostname,
           to: { kind: "Service", name: args.serviceName, weight: 100 },
-          port: { targetPort: args.servicePortName ?? args.servicePort },
+          // validateExposureArgs: exactly one of servicePortName and servicePort is set.
+          port: { targetPort: (args.servicePortName ?? args.servicePort) as pulumi.Input<string | number> },
           tls: {
             termination: args.backendTls ? "reencrypt" : "edge",
             insecureEdgeTerminationPolicy: "Redirect",
