@@ -18,11 +18,11 @@
  * tools (`radosgw-admin`, or `aws s3api put-bucket-versioning` / `put-bucket-lifecycle-configuration`
  * with the claim's own keys), which the claim's reconciliation leaves alone.
  */
-import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import type { PlatformContext } from "../context";
 import { refusal } from "../argumentProblem";
 import { kubeLabels } from "../kube/labels";
+import { ObjectBucketClaim } from "../crds/objectbucket.io/v1alpha1";
 import {
   DNS1123_LABEL_RULE,
   DNS1123_SUBDOMAIN_RULE,
@@ -134,11 +134,9 @@ export class ObcObjectStore extends pulumi.ComponentResource implements ObjectSt
     this.bucketNames = {};
     for (const plan of plans) {
       const additionalConfig = lifecycleInClaim ? { bucketLifecycle: rookLifecycle(plan.bucket) } : undefined;
-      const claim = new k8s.apiextensions.CustomResource(
+      const claim = new ObjectBucketClaim(
         `${name}-${plan.bucket.name}`,
         {
-          apiVersion: "objectbucket.io/v1alpha1",
-          kind: "ObjectBucketClaim",
           metadata: {
             name: plan.claimName,
             namespace: plan.namespace,
