@@ -19,6 +19,7 @@
 import * as k8s from "@pulumi/kubernetes";
 import type * as pulumi from "@pulumi/pulumi";
 import { monitorObjectLabels } from "../kube/monitorLabels";
+import { PodMonitor } from "../crds/monitoring.coreos.com/v1";
 
 /** Key of the exporter configuration in the ConfigMap. */
 export const METRICS_CONFIG_KEY = "kafka-metrics-config.yml";
@@ -133,11 +134,9 @@ export function strimziMetrics(
       },
     ],
   };
-  const podMonitor = new k8s.apiextensions.CustomResource(
+  const podMonitor = new PodMonitor(
     `${name}-pod-monitor`,
     {
-      apiVersion: "monitoring.coreos.com/v1",
-      kind: "PodMonitor",
       metadata: {
         name: `${args.cluster}-kafka`,
         namespace: args.namespace,
