@@ -4,6 +4,8 @@
  * monitoring is on and the runtime exports metrics, its ServiceMonitor.
  */
 import { monitorMeta } from "../kube/monitorLabels";
+import { ScaledObject, TriggerAuthentication } from "../crds/keda.sh/v1alpha1";
+import { ServiceMonitor } from "../crds/monitoring.coreos.com/v1";
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { containerSecurityContext, podSecurityContext } from "../kube/podSecurity";
@@ -87,11 +89,9 @@ export function deploymentWorkload(
   }
 
   if (args.monitoring && metricsPort !== undefined) {
-    new k8s.apiextensions.CustomResource(
+    new ServiceMonitor(
       `${name}-servicemonitor`,
       {
-        apiVersion: "monitoring.coreos.com/v1",
-        kind: "ServiceMonitor",
         metadata: monitorMeta(meta(model.name), args.monitorLabels),
         spec: {
           selector: { matchLabels: selector },
@@ -261,21 +261,17 @@ function lagAutoscaler(
   const authSpec = kafka.lagTrigger.authentication;
   const auth =
     authSpec &&
-    new k8s.apiextensions.CustomResource(
+    new TriggerAuthentication(
       `${name}-kafka-trigger-auth`,
       {
-        apiVersion: "keda.sh/v1alpha1",
-        kind: "TriggerAuthentication",
         metadata: meta(`${model.name}-kafka-lag`),
         spec: authSpec,
       },
       { parent },
     );
-  new k8s.apiextensions.CustomResource(
+  new ScaledObject(
     `${name}-scaledobject`,
     {
-      apiVersion: "keda.sh/v1alpha1",
-      kind: "ScaledObject",
       metadata: meta(model.name),
       spec: {
         scaleTargetRef: { apiVersion: "apps/v1", kind: "Deployment", name: deployment.metadata.name },
