@@ -12,6 +12,7 @@
  * a PrometheusRule.
  */
 import { monitorMeta } from "../kube/monitorLabels";
+import { PodMonitor, PrometheusRule } from "../crds/monitoring.coreos.com/v1";
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { kubeLabels, selectorLabels } from "../kube/labels";
@@ -137,11 +138,9 @@ export class ModelServing extends pulumi.ComponentResource {
     const kserve = model.engine === "kserve";
     if (kserve && served.metricsPort !== undefined) {
       const port = served.metricsPort === served.servingPort ? "http" : "metrics";
-      new k8s.apiextensions.CustomResource(
+      new PodMonitor(
         `${name}-podmonitor`,
         {
-          apiVersion: "monitoring.coreos.com/v1",
-          kind: "PodMonitor",
           metadata: monitorMeta(meta(model.name), args.monitorLabels),
           spec: {
             selector: { matchLabels: selector },
@@ -170,11 +169,9 @@ export class ModelServing extends pulumi.ComponentResource {
           : undefined,
       thresholds: { ...DEFAULT_ALERT_THRESHOLDS, ...args.alertThresholds },
     });
-    new k8s.apiextensions.CustomResource(
+    new PrometheusRule(
       `${name}-rules`,
       {
-        apiVersion: "monitoring.coreos.com/v1",
-        kind: "PrometheusRule",
         metadata: monitorMeta(meta(model.name), args.monitorLabels),
         spec: { groups: [{ name: `mlstack-model-${model.name}`, rules }] },
       },
