@@ -17,6 +17,7 @@
  * registry) with the same workload identity as every other mlstack pod.
  */
 import type * as k8s from "@pulumi/kubernetes";
+import type { InferenceServiceSpec } from "../crds/serving.kserve.io/v1beta1";
 import type * as pulumi from "@pulumi/pulumi";
 import type { PlatformContext } from "../context";
 import { containerSecurityContext, podSecurityContext } from "../kube/podSecurity";
@@ -74,7 +75,7 @@ export interface InferenceServiceArgs {
   runtimeName?: pulumi.Input<string>;
 }
 
-export function inferenceServiceSpec(a: InferenceServiceArgs): Record<string, unknown> {
+export function inferenceServiceSpec(a: InferenceServiceArgs): InferenceServiceSpec {
   const { ctx, model } = a;
   const builtin = KSERVE_BUILTIN_RUNTIMES.has(model.runtime);
   const port = builtin ? KSERVE_RUNTIME_PORT : model.port;
