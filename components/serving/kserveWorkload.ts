@@ -17,6 +17,8 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { containerSecurityContext } from "../kube/podSecurity";
+import { InferenceService } from "../crds/serving.kserve.io/v1beta1";
+import { ServingRuntime, type ServingRuntimeSpec } from "../crds/serving.kserve.io/v1alpha1";
 import {
   inferenceServiceSpec,
   KSERVE_BUILTIN_RUNTIMES,
@@ -68,11 +70,9 @@ export function kserveWorkload(
   const labels = meta(model.name).labels;
   const runtime = needsNamespacedRuntime(args) ? servingRuntime(parent, name, args, meta) : undefined;
   const sourceAnnotations = modelSourceAnnotations(model);
-  const inferenceService = new k8s.apiextensions.CustomResource(
+  const inferenceService = new InferenceService(
     `${name}-inferenceservice`,
     {
-      apiVersion: "serving.kserve.io/v1beta1",
-      kind: "InferenceService",
       metadata: {
         ...meta(model.name),
         annotations: {
@@ -151,7 +151,7 @@ function servingRuntime(
     resources: modelResources(model),
     ...runtimeProbes(model.runtime === "mlflow" ? "mlserver" : model.runtime, model.name, "http"),
   };
-  let spec: Record<string, unknown>;
+  let spec: ServingRuntimeSpec;
   switch (model.runtime) {
     case "vllm":
       spec = {
@@ -207,11 +207,9 @@ function servingRuntime(
         ],
       };
   }
-  return new k8s.apiextensions.CustomResource(
+  return new ServingRuntime(
     `${name}-servingruntime`,
     {
-      apiVersion: "serving.kserve.io/v1alpha1",
-      kind: "ServingRuntime",
       metadata: meta(namespacedRuntimeName(model)),
       spec,
     },
