@@ -15,6 +15,7 @@
  */
 import type * as k8s from "@pulumi/kubernetes";
 import type { PlatformContext } from "../context";
+import type { SubscriptionSpec } from "../crds/operators.coreos.com/v1alpha1";
 
 /** Where OLM finds an operator. */
 export interface OlmPackage {
@@ -45,7 +46,7 @@ export function subscriptionSpec(
   channel: string,
   approval: InstallPlanApproval,
   env: k8s.types.input.core.v1.EnvVar[] = [],
-): Record<string, unknown> {
+): SubscriptionSpec {
   return {
     name: pkg.name,
     source: pkg.source,
