@@ -8,6 +8,8 @@ import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { TeamNamespace } from "../namespace/TeamNamespace";
 import { kubeLabels } from "../kube/labels";
+import { OperatorGroup } from "../crds/operators.coreos.com/v1";
+import { Subscription } from "../crds/operators.coreos.com/v1alpha1";
 import { PINS, cloudnativePgRelease, strimziRelease } from "../versions/pins";
 import {
   CLOUDNATIVE_PG_OLM_PACKAGE,
@@ -54,11 +56,9 @@ export function installWithOlm(
     env: k8s.types.input.core.v1.EnvVar[],
     dependsOn: pulumi.Resource[] = [],
   ) =>
-    new k8s.apiextensions.CustomResource(
+    new Subscription(
       resourceName,
       {
-        apiVersion: "operators.coreos.com/v1alpha1",
-        kind: "Subscription",
         metadata: { name: pkg.name, namespace, labels: labels(pkg.name) },
         spec: subscriptionSpec(pkg, channel, approval, env),
       },
@@ -118,11 +118,9 @@ export function installWithOlm(
       parent,
     );
     // No target namespaces: OpenShift AI supports only the AllNamespaces install mode.
-    const operatorGroup = new k8s.apiextensions.CustomResource(
+    const operatorGroup = new OperatorGroup(
       `${name}-rhoai-operator-group`,
       {
-        apiVersion: "operators.coreos.com/v1",
-        kind: "OperatorGroup",
         metadata: {
           name: RHOAI_OPERATOR_NAMESPACE,
           namespace: ns.namespaceName,
