@@ -28,6 +28,11 @@ export interface ExportedComponent {
   entryFile: string;
   /** Whether the Pulumi plugin serves it: exported by the main entry, which the nodejs host loads. */
   inPlugin: boolean;
+  /**
+   * Private or protected fields: the analyzer publishes every field as an output of the schema,
+   * private ones too, and the provider returns their values to the calling program.
+   */
+  privateFields: string[];
 }
 
 export type ComponentVerdict = ExportedComponent & {
@@ -127,20 +132,39 @@ function entryOnlyTsconfig(dir: string, entryFiles: string[]): string {
   return tmp;
 }
 
-/** The component classes (subclasses of pulumi.ComponentResource) a module exports, by name. */
-function exportedComponentClasses(program: ts.Program, file: string): string[] {
+/** The component classes (subclasses of pulumi.ComponentResource) a module exports, with their private fields. */
+function exportedComponentClasses(
+  program: ts.Program,
+  file: string,
+): Array<{ name: string; privateFields: string[] }> {
   const checker = program.getTypeChecker();
   const source = program.getSourceFile(file);
   const moduleSymbol = source && checker.getSymbolAtLocation(source);
   if (!moduleSymbol) return [];
-  const names: string[] = [];
+  const classes: Array<{ name: string; privateFields: string[] }> = [];
   for (const exported of checker.getExportsOfModule(moduleSymbol)) {
     const symbol = exported.flags & ts.SymbolFlags.Alias ? checker.getAliasedSymbol(exported) : exported;
     if (!(symbol.flags & ts.SymbolFlags.Class)) continue;
     const declared = checker.getDeclaredTypeOfSymbol(symbol);
-    if (isComponentResource(checker, declared)) names.push(exported.getName());
+    if (isComponentResource(checker, declared)) {
+      classes.push({ name: exported.getName(), privateFields: privateFields(symbol) });
+    }
   }
-  return names.sort();
+  return classes.sort((a, b) => a.name.localeCompare(b.name));
+}
+
+/** Fields (not accessors or methods) that are private, protected or `#private`. */
+function privateFields(classSymbol: ts.Symbol): string[] {
+  const fields: string[] = [];
+  classSymbol.members?.forEach((member) => {
+    if (!(member.flags & ts.SymbolFlags.Property) || !member.valueDeclaration) return;
+    const modifiers = ts.getCombinedModifierFlags(member.valueDeclaration);
+    const hidden = modifiers & (ts.ModifierFlags.Private | ts.ModifierFlags.Protected);
+    if (hidden || member.getName().startsWith("#") || member.getName().startsWith("__#")) {
+      fields.push(member.getName());
+    }
+  });
+  return fields.sort();
 }
 
 function isComponentResource(checker: ts.TypeChecker, type: ts.Type): boolean {
@@ -253,13 +277,19 @@ export function analyzePackage(
     const program = analyzerState(analyzer).program;
 
     const exported = new Map<string, ExportedComponent>();
-    const pluginNames = new Set(exportedComponentClasses(program, path.join(dir, mainEntry)));
+    const pluginNames = new Set(
+      exportedComponentClasses(program, path.join(dir, mainEntry)).map((c) => c.name),
+    );
     for (const [entry, entryFile] of entries) {
-      for (const component of exportedComponentClasses(program, path.join(dir, entryFile))) {
+      for (const { name: component, privateFields } of exportedComponentClasses(
+        program,
+        path.join(dir, entryFile),
+      )) {
         if (exported.has(component)) continue;
         const fromMain = pluginNames.has(component);
         exported.set(component, {
           name: component,
+          privateFields,
           entry: fromMain ? "." : entry,
           entryFile: fromMain ? mainEntry : entryFile,
           inPlugin: fromMain,

@@ -102,6 +102,15 @@ describe("Pulumi's component analyzer over the package", () => {
     expect(stale).toEqual([]);
   });
 
+  it("publishes no private field as an output: an accepted component keeps its internals out of fields", () => {
+    // The analyzer reads every field, private ones too, as a schema output, and the provider returns
+    // their values to the calling program (an auth string, a CA key, the raw args).
+    const leaking = analysis.verdicts
+      .filter((v) => v.accepted && v.privateFields.length > 0)
+      .map((v) => `${v.name}: ${v.privateFields.join(", ")}`);
+    expect(leaking).toEqual([]);
+  });
+
   it("serves Mlflow, Exposure, CertificateAuthority and Orchestrator from the plugin's main entry", () => {
     const resources = Object.keys(analysis.schema.resources as Record<string, unknown>);
     for (const name of SERVED_BY_THE_PLUGIN) {
