@@ -13,6 +13,7 @@ import * as path from "node:path";
 import type { PlanResult } from "../../cli/plan";
 import { KafkaBroker, startKafka } from "./support/kafka";
 import { KafkaClient, KafkaClientConfig, adminClientConfig } from "./support/kafkaClient";
+import { aclsOf, grantAcls, itHoldsExactlyItsGrant } from "./support/kafkaGrantChecks";
 import { mlflowImageEnv } from "./support/mlflowImageEnv";
 import { inputsOf } from "./support/renderedStack";
 import { StrimziGrants, strimziGrants } from "./support/strimziGrants";
@@ -91,8 +92,6 @@ const as = (cert: CertificateFiles | undefined, extra: KafkaClientConfig = {}): 
   ...extra,
 });
 
-const consumer = (group: string) => ({ "group.id": group, "auto.offset.reset": "earliest" });
-
 /** Broker log lines written since `offset` (its size before a call). */
 function logSince(offset: number): string {
   return fs.readFileSync(broker.logFile, "utf8").slice(offset);
@@ -116,52 +115,22 @@ it("renders Strimzi's mutual-TLS listener, a clients CA and a client certificate
 });
 
 it("derives the workload's principal User:CN=<name> and exactly its grant", () => {
-  const own = grants.acls.filter((a) => a.principal === `User:CN=${WORKLOAD}`);
-  expect(own.map((a) => `${a.resource_type}:${a.name}:${a.operation}`).sort()).toEqual(
-    [
-      `TOPIC:${workload.reads}:READ`,
-      `TOPIC:${workload.reads}:DESCRIBE`,
-      `TOPIC:${workload.writes}:WRITE`,
-      `TOPIC:${workload.writes}:DESCRIBE`,
-      `GROUP:${WORKLOAD}:READ`,
-    ].sort(),
+  expect(aclsOf(grants.acls, `User:CN=${WORKLOAD}`)).toEqual(
+    grantAcls(workload.reads, workload.writes, WORKLOAD),
   );
   expect(grants.users.map((u) => u.name)).not.toContain(WORKLOAD);
 });
 
-it("lets the workload's certificate write the topic it writes", async () => {
-  const result = await client.produce(as(certs.workload), workload.writes, [
-    { key: "k1", value: '{"ok": true}' },
-  ]);
-  expect(result).toEqual({ delivered: 1, undelivered: 0, errors: [] });
-});
-
-it("lets the workload's certificate read the topic it reads as its own consumer group", async () => {
-  await client.produce(adminClientConfig(broker), workload.reads, [{ key: "t1", value: '{"amount": 1}' }]);
-  const result = await client.consume(as(certs.workload, consumer(WORKLOAD)), [workload.reads], 1);
-  expect(result.errors).toEqual([]);
-  expect(result.records.map((r) => r.key)).toEqual(["t1"]);
-});
-
-it("refuses the workload's certificate a write to the topic it may only read, and another team's topic", async () => {
-  const write = await client.produce(as(certs.workload), workload.reads, [{ key: "k", value: "{}" }], 15);
-  expect(write.delivered).toBe(0);
-  expect(write.errors).toContain("TOPIC_AUTHORIZATION_FAILED");
-  const read = await client.consume(as(certs.workload, consumer(WORKLOAD)), [FOREIGN_TOPIC], 1, 15, true);
-  expect(read.records).toEqual([]);
-  expect(read.errors).toContain("TOPIC_AUTHORIZATION_FAILED");
-});
-
-it("refuses the workload's certificate a consumer group other than its own", async () => {
-  const result = await client.consume(
-    as(certs.workload, consumer("someone-else")),
-    [workload.reads],
-    1,
-    15,
-    true,
-  );
-  expect(result.records).toEqual([]);
-  expect(result.errors).toContain("GROUP_AUTHORIZATION_FAILED");
+describe("with the workload's certificate", () => {
+  itHoldsExactlyItsGrant(() => ({
+    client,
+    admin: adminClientConfig(broker),
+    as: (extra) => as(certs.workload, extra),
+    name: WORKLOAD,
+    reads: workload.reads,
+    writes: workload.writes,
+    foreignTopic: FOREIGN_TOPIC,
+  }));
 });
 
 it("refuses at the handshake a certificate for the workload's name from another CA", async () => {

@@ -12,8 +12,11 @@
  *   certificate's whole subject DN (RFC 2253), `CN=<name>` for a subject of only a common name.
  *   Read in cluster-operator/src/main/java/io/strimzi/operator/cluster/model/
  *   KafkaBrokerConfigurationBuilder.java, strimzi/strimzi-kafka-operator at
- *   876672b707d84460fab7265ac886025c8df1a328 (the version the source index stores; the pinned
- *   1.2.0's file is not in it, and Strimzi's docs for 1.x describe the same listener settings);
+ *   876672b707d84460fab7265ac886025c8df1a328 (the version the source index stores; the file at the
+ *   pinned 1.2.0 is not in it). That recent releases still leave the mapping at Kafka's DEFAULT, so a
+ *   `tls-external` user is `User:CN=<name>`, is stated by Strimzi's maintainers in
+ *   https://github.com/orgs/strimzi/discussions/12670 and in Red Hat Streams for Apache Kafka 3.0's
+ *   "Configuring user authentication" (ACLs of a tls-external user name `CN=USER-NAME`);
  * - the clients CA: with `spec.clientsCa.generateCertificateAuthority: false` Strimzi trusts the
  *   `ca.crt` of the `<cluster>-clients-ca-cert` Secret the component renders; its certificate is the
  *   `tls` SelfSignedCert that Secret carries;
@@ -23,8 +26,8 @@
  *
  * Under the mock runtime certificates are placeholders (`MOCK-<resource name>`, cli/mockRuntime.ts)
  * and every key is one shared key, so the certificates are made here with openssl from the rendered
- * inputs: subject, CA flag and allowed uses. Keys are fresh EC P-256 keys (the algorithm the
- * component asks for), one per certificate.
+ * inputs: subject, CA flag and allowed uses. Keys are fresh EC P-256 keys, one per certificate, the
+ * algorithm StrimziClientsCa gives the CA and every client (components/kafka/strimziClientsCa.ts).
  */
 import * as fs from "node:fs";
 import * as path from "node:path";
