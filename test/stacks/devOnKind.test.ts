@@ -38,9 +38,11 @@ import {
 /**
  * Gaps the rules find in today's dev, reported rather than fixed here (the code is not this test's):
  * the streaming model's TriggerAuthentication (components/serving/deploymentWorkload.ts,
- * `lagAutoscaler`) is registered with no dependsOn, so on a fresh cluster it may be sent before the
- * KEDA chart has registered keda.sh (the provider's create retry is its only cover). Its
- * ScaledObject waits, through the Deployment. Remove the entry with the fix.
+ * `lagAutoscaler`) is registered with `{ parent }` only. ModelServing gets the operators in its own
+ * dependsOn (stacks/platform.ts), but a component's dependsOn does not reach its children, so on a
+ * fresh cluster it may be sent before the KEDA chart has registered keda.sh (the provider's create
+ * retry is its only cover). Its ScaledObject waits only indirectly: through the Deployment, the
+ * Kafka topics, the Kafka cluster and its dependsOn on the operators. Remove the entry with the fix.
  */
 const KNOWN_CRD_GAPS = [
   "keda.sh/v1alpha1:TriggerAuthentication ml-dev-payments-risk/fraud-detector-kafka-lag: does not wait for chart keda (its CRDs and webhooks)",

@@ -34,9 +34,9 @@ export const FRESH_KIND = {
    */
   storageClasses: [{ name: "standard", isDefault: true }],
   /**
-   * None: kind installs no ingress controller (kubernetes-sigs/kind
-   * site/content/docs/user/ingress.md: an ingress controller is deployed by the user after
-   * creating the cluster).
+   * None: kind's node image installs no ingress controller; its Ingress guide (kubernetes-sigs/kind
+   * site/content/docs/user/ingress.md at 0088b04b) has the user run cloud-provider-kind (v0.9.0+)
+   * beside the cluster, or install a third-party controller.
    */
   ingressClasses: [] as Array<{ name: string; isDefault: boolean }>,
   /**
