@@ -2,7 +2,7 @@
  * Issue 11 item 6: the `dev` stack comes up with `pulumi up` on a fresh kind cluster that runs only
  * what such a cluster has (kind's own objects) plus what the developer installs first (Cilium,
  * because dev sets `network.cni: cilium`). The plan is read offline, with the dependency list the
- * engine would receive for every resource, and held to four rules:
+ * engine would receive for every resource, and held to five rules:
  *
  * 1. every custom resource's API group is served by CRDs that dev itself installs (the Helm chart
  *    that ships them is in the plan, with its CRDs switched on), or that the cluster already has;
@@ -13,7 +13,9 @@
  *    object waits for it) or on the fresh cluster;
  * 4. every StorageClass / IngressClass a claim or an Ingress names exists, and a claim that names
  *    none finds a default StorageClass; an Ingress that names none would need a default
- *    IngressClass, which a fresh kind cluster does not have.
+ *    IngressClass, which a fresh kind cluster does not have;
+ * 5. a NetworkPolicy peer selecting pods in the cluster's own namespaces (DNS egress to
+ *    kube-system) selects labels the pods there carry.
  *
  * The facts about kind, Cilium and the charts are data in devOnKindChecks.ts, each with where it
  * was read. The checks are pure functions of the plan, so the tests at the end also show each rule
@@ -32,6 +34,7 @@ import {
   groupOf,
   namespaceGaps,
   planDevWithDependencies,
+  podSelectorGaps,
   storageClaims,
 } from "./devOnKindChecks";
 
@@ -90,6 +93,14 @@ describe("dev on a fresh kind cluster with Cilium", () => {
 
   it("puts every object in a namespace it creates (and waits for) or that kind has", () => {
     expect(namespaceGaps(dev)).toEqual([]);
+  });
+
+  it("sends DNS to the CoreDNS pods kind runs", () => {
+    const dnsPolicies = dev.resources.filter(
+      (r) => body(r).kind === "NetworkPolicy" && body(r).metadata.name === "allow-dns-egress",
+    );
+    expect(dnsPolicies.length).toBeGreaterThanOrEqual(5);
+    expect(podSelectorGaps(dev)).toEqual([]);
   });
 
   it("claims volumes only from kind's default StorageClass and writes no Ingress", () => {
@@ -247,6 +258,23 @@ describe("the checks refuse what a fresh kind cluster lacks", () => {
       "core/v1:PersistentVolumeClaim ml-dev-platform/objectstore-seaweedfs-data: StorageClass gp3 is neither in the plan nor on a fresh kind cluster",
       "networking.k8s.io/v1:Ingress ml-dev-platform/mlflow: IngressClass nginx is neither in the plan nor on a fresh kind cluster (no ingress controller)",
       "networking.k8s.io/v1:Ingress ml-dev-fx-pricing/model: names no IngressClass and a fresh kind cluster has no default one (no ingress controller)",
+    ]);
+  });
+
+  it("a DNS egress rule selecting pods kind does not run", () => {
+    const plan = variant((rs) => {
+      const dns = rs.find(
+        (r) =>
+          body(r).kind === "NetworkPolicy" &&
+          body(r).metadata.namespace === "ml-dev-platform" &&
+          body(r).metadata.name === "allow-dns-egress",
+      ) as RecordedResource;
+      const spec = JSON.parse(JSON.stringify(body(dns).spec));
+      spec.egress[0].to[0].podSelector = { matchLabels: { "k8s-app": "coredns" } };
+      dns.inputs = { ...dns.inputs, spec };
+    });
+    expect(added(podSelectorGaps, plan)).toEqual([
+      'networking.k8s.io/v1:NetworkPolicy ml-dev-platform/allow-dns-egress: selects pods {"k8s-app":"coredns"} in kube-system, which a fresh kind cluster does not run',
     ]);
   });
 });

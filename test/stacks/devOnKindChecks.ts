@@ -44,6 +44,13 @@ export const FRESH_KIND = {
    * and kubeadm's own objects; it serves no CustomResourceDefinition.
    */
   crdGroups: [] as string[],
+  /**
+   * Labels of the pods a fresh cluster runs in its own namespaces that dev's policies select:
+   * CoreDNS, which kind deploys through kubeadm, carries `k8s-app: kube-dns`
+   * (kubernetes/kubernetes cmd/kubeadm/app/phases/addons/dns/manifests.go at 008b3652,
+   * CoreDNSDeployment's pod template).
+   */
+  podLabels: { "kube-system": [{ "k8s-app": "kube-dns" }] } as Record<string, Array<Record<string, string>>>,
 };
 
 /**
@@ -297,6 +304,36 @@ export function namespaceGaps(plan: DevPlan): string[] {
       if (namespace && !waitsFor(plan, r.urn).has(namespace.urn))
         gaps.push(`${label(r)}: does not wait for Namespace ${ns}`);
     }
+  }
+  return gaps;
+}
+
+/**
+ * Rule 5: a NetworkPolicy peer that selects pods in one of the fresh cluster's own namespaces
+ * (DNS egress to kube-system) selects labels such pods carry; otherwise the rule admits nothing
+ * and, for DNS, every pod in the namespace loses name resolution.
+ */
+export function podSelectorGaps(plan: DevPlan): string[] {
+  const gaps: string[] = [];
+  for (const r of plan.resources) {
+    const b = body(r);
+    if (b.kind !== "NetworkPolicy") continue;
+    const rules = [
+      ...(b.spec?.egress ?? []).map((e: Json) => e.to),
+      ...(b.spec?.ingress ?? []).map((i: Json) => i.from),
+    ];
+    for (const peers of rules)
+      for (const peer of (peers as Json[] | undefined) ?? []) {
+        const ns = peer.namespaceSelector?.matchLabels?.["kubernetes.io/metadata.name"];
+        const wanted = peer.podSelector?.matchLabels as Record<string, string> | undefined;
+        const known = typeof ns === "string" ? FRESH_KIND.podLabels[ns] : undefined;
+        if (!known || !wanted || Object.keys(wanted).length === 0) continue;
+        const matches = known.some((labels) => Object.entries(wanted).every(([k, v]) => labels[k] === v));
+        if (!matches)
+          gaps.push(
+            `${label(r)}: selects pods ${JSON.stringify(wanted)} in ${ns}, which a fresh kind cluster does not run`,
+          );
+      }
   }
   return gaps;
 }
