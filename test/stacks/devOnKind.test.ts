@@ -22,6 +22,7 @@
  * refusing a plan with the gap it looks for.
  */
 import type { RecordedResource } from "../../cli/mockRuntime";
+import type { Json } from "../support/config";
 import {
   BUILT_IN_GROUPS,
   CHART,
@@ -124,13 +125,21 @@ function variant(
   return { resources: edit(resources, deps) ?? resources, dependencies: deps };
 }
 
-function extra(type: string, name: string, inputs: Record<string, unknown>): RecordedResource {
+/** A namespaced object added to a variant of the plan, registered as the SDK would type it. */
+function extra(
+  apiVersion: string,
+  kind: string,
+  namespace: string,
+  name: string,
+  spec?: Json,
+): RecordedResource {
+  const type = `kubernetes:${apiVersion.includes("/") ? apiVersion : `core/${apiVersion}`}:${kind}`;
   return {
     urn: `urn:pulumi:dev::mlstack::${type}::${name}`,
     type,
     name,
     custom: true,
-    inputs,
+    inputs: { apiVersion, kind, metadata: { name, namespace }, ...(spec ? { spec } : {}) },
     protect: false,
     retainOnDelete: false,
     propertyDependencies: {},
@@ -161,11 +170,7 @@ describe("the checks refuse what a fresh kind cluster lacks", () => {
   it("a custom resource of a group dev does not install (a PodMonitor, as monitoring on would add)", () => {
     const plan = variant((rs) => [
       ...rs,
-      extra("kubernetes:monitoring.coreos.com/v1:PodMonitor", "postgres", {
-        apiVersion: "monitoring.coreos.com/v1",
-        kind: "PodMonitor",
-        metadata: { name: "postgres", namespace: "ml-dev-platform" },
-      }),
+      extra("monitoring.coreos.com/v1", "PodMonitor", "ml-dev-platform", "postgres"),
     ]);
     expect(added(crdGaps, plan)).toEqual([
       "monitoring.coreos.com/v1:PodMonitor ml-dev-platform/postgres: no chart in dev installs the CRDs of monitoring.coreos.com, and a fresh kind cluster does not have them",
@@ -218,14 +223,7 @@ describe("the checks refuse what a fresh kind cluster lacks", () => {
     const plan = variant((rs, deps) => {
       const platformNs = rs.find((r) => r.type === NAMESPACE && body(r).metadata.name === "ml-dev-platform");
       cutEdgesTo(deps, (platformNs as RecordedResource).urn);
-      return [
-        ...rs,
-        extra("kubernetes:core/v1:ConfigMap", "stray", {
-          apiVersion: "v1",
-          kind: "ConfigMap",
-          metadata: { name: "stray", namespace: "ingress-nginx" },
-        }),
-      ];
+      return [...rs, extra("v1", "ConfigMap", "ingress-nginx", "stray")];
     });
     expect(added(namespaceGaps, plan)).toEqual([
       "helm.sh/v4:Chart operators-strimzi: does not wait for Namespace ml-dev-platform",
@@ -240,18 +238,8 @@ describe("the checks refuse what a fresh kind cluster lacks", () => {
       pvc.inputs = { ...pvc.inputs, spec: { ...b.spec, storageClassName: "gp3" } };
       return [
         ...rs,
-        extra("kubernetes:networking.k8s.io/v1:Ingress", "mlflow", {
-          apiVersion: "networking.k8s.io/v1",
-          kind: "Ingress",
-          metadata: { name: "mlflow", namespace: "ml-dev-platform" },
-          spec: { ingressClassName: "nginx" },
-        }),
-        extra("kubernetes:networking.k8s.io/v1:Ingress", "model", {
-          apiVersion: "networking.k8s.io/v1",
-          kind: "Ingress",
-          metadata: { name: "model", namespace: "ml-dev-fx-pricing" },
-          spec: {},
-        }),
+        extra("networking.k8s.io/v1", "Ingress", "ml-dev-platform", "mlflow", { ingressClassName: "nginx" }),
+        extra("networking.k8s.io/v1", "Ingress", "ml-dev-fx-pricing", "model", {}),
       ];
     });
     expect(added(classGaps, plan)).toEqual([
