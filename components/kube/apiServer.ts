@@ -20,9 +20,16 @@
  */
 import * as k8s from "@pulumi/kubernetes";
 import type * as pulumi from "@pulumi/pulumi";
+import {
+  CiliumNetworkPolicy,
+  type CiliumNetworkPolicySpec,
+  type CiliumNetworkPolicySpecNodeSelector,
+} from "../crds/cilium.io/v2";
+
+/** A Cilium endpoint selector: a label selector whose operators are the four Kubernetes defines. */
+export type CiliumEndpointSelector = CiliumNetworkPolicySpecNodeSelector;
 
 type EgressRule = k8s.types.input.networking.v1.NetworkPolicyEgressRule;
-type LabelSelector = k8s.types.input.meta.v1.LabelSelector;
 
 /** The API server answers on 443 (managed control planes) or 6443 (self-managed, OpenShift). */
 export const API_SERVER_PORTS = [443, 6443];
@@ -61,7 +68,7 @@ export interface CiliumApiServerPolicyArgs {
   namespace: pulumi.Input<string>;
   labels: Record<string, string>;
   /** The pods it applies to (`{}`: every pod of the namespace). */
-  pods: LabelSelector;
+  pods: CiliumEndpointSelector;
   /** Let the pods call the API server (443, 6443). */
   egress: boolean;
   /** Webhook ports the API server calls on the pods. Default none. */
@@ -69,9 +76,9 @@ export interface CiliumApiServerPolicyArgs {
 }
 
 /** The `spec` of the CiliumNetworkPolicy (exported for tests and for `mlstack check` fixtures). */
-export function ciliumApiServerPolicySpec(args: CiliumApiServerPolicyArgs): Record<string, unknown> {
+export function ciliumApiServerPolicySpec(args: CiliumApiServerPolicyArgs): CiliumNetworkPolicySpec {
   const ports = (list: number[]) => [
-    { ports: list.map((port) => ({ port: String(port), protocol: "TCP" })) },
+    { ports: list.map((port) => ({ port: String(port), protocol: "TCP" as const })) },
   ];
   const webhookPorts = args.webhookPorts ?? [];
   return {
@@ -103,11 +110,9 @@ export function ciliumApiServerPolicy(
   if (cni !== "cilium") return undefined;
   if (!args.egress && (args.webhookPorts ?? []).length === 0)
     throw new Error(`ciliumApiServerPolicy ${resourceName}: neither egress nor webhookPorts asked for`);
-  return new k8s.apiextensions.CustomResource(
+  return new CiliumNetworkPolicy(
     resourceName,
     {
-      apiVersion: "cilium.io/v2",
-      kind: "CiliumNetworkPolicy",
       metadata: { name: args.name, namespace: args.namespace, labels: args.labels },
       spec: ciliumApiServerPolicySpec(args),
     },
