@@ -19,7 +19,13 @@
  */
 import * as k8s from "@pulumi/kubernetes";
 import type * as pulumi from "@pulumi/pulumi";
-import { API_SERVER_PORTS, Cni, apiServerEgressRule, ciliumApiServerPolicy } from "../kube/apiServer";
+import {
+  API_SERVER_PORTS,
+  type CiliumEndpointSelector,
+  Cni,
+  apiServerEgressRule,
+  ciliumApiServerPolicy,
+} from "../kube/apiServer";
 
 type LabelSelector = k8s.types.input.meta.v1.LabelSelector;
 
@@ -28,8 +34,8 @@ export { API_SERVER_PORTS };
 export interface WebhookIngress {
   /** Short operator name, used in the policy name. */
   operator: string;
-  /** The pods serving the webhook (`{}` = every pod of the namespace). */
-  pods: LabelSelector;
+  /** The pods serving the webhook (`{}` = every pod of the namespace); also their CiliumNetworkPolicy's selector. */
+  pods: CiliumEndpointSelector;
   port: number;
 }
 
