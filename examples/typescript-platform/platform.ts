@@ -22,6 +22,9 @@ const TEAM = "search";
 const TEAM_NAMESPACE = "search-ml";
 const MODEL = "ranker";
 
+/** What each namespace may use at most (a ResourceQuota and LimitRange per namespace). */
+const quota = { cpu: "8", memory: "16Gi", gpu: 0, pods: 30, storage: "50Gi" };
+
 const small = { requests: { cpu: "250m", memory: "512Mi" }, limits: { cpu: "1", memory: "1Gi" } };
 
 /** The cluster as this team runs it: Calico, CoreDNS, ingress-nginx, Prometheus in `monitoring`. */
@@ -64,6 +67,7 @@ export function searchPlatform() {
     team: "platform",
     groups: ["search-platform-admins"],
     members: [],
+    quota,
     serviceAccounts: [{ name: "mlflow" }],
   });
   const teamNs = new TeamNamespace("ns-search", {
@@ -72,6 +76,7 @@ export function searchPlatform() {
     team: TEAM,
     groups: ["search-data-scientists"],
     members: [],
+    quota,
     serviceAccounts: [{ name: MODEL }],
   });
   const dependsOn = [...platformNs.ready, ...teamNs.ready];

@@ -100,11 +100,12 @@ describe("the packed tarball", () => {
     await sh(platformDir, path.join("node_modules", ".bin", "tsc"), ["-p", "tsconfig.json"]);
   });
 
-  it("plans the consumer's own platform offline: Postgres, MLflow and one model, no Kafka", async () => {
+  it("plans the consumer's own platform offline (Postgres, MLflow, one model, no Kafka) and passes the policies", async () => {
     await sh(platformDir, path.join("node_modules", ".bin", "tsc"), ["-p", "tsconfig.json"]);
     const plan = JSON.parse(await sh(platformDir, "node", ["build/plan.js"])) as {
       resources: { type: string; name: string; namespace?: string }[];
       outputs: Record<string, string>;
+      violations: { policy: string; level: string; message: string }[];
     };
     const types = new Set(plan.resources.map((r) => r.type));
     for (const component of [
@@ -122,6 +123,8 @@ describe("the packed tarball", () => {
       ["model-ranker-deployment", "search-ml"],
     ]);
     expect(plan.resources.some((r) => r.type === "kubernetes:postgresql.cnpg.io/v1:Cluster")).toBe(true);
+    // mlstack-security, from mlstack/policies/evaluate, finds nothing mandatory in the composition.
+    expect(plan.violations.filter((v) => v.level === "mandatory")).toEqual([]);
     expect(plan.outputs).toMatchObject({
       teamNamespace: "search-ml",
       mlflowTrackingUri: "http://mlflow.search-platform.svc:5000",
