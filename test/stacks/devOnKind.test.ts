@@ -2,7 +2,7 @@
  * Issue 11 item 6: the `dev` stack comes up with `pulumi up` on a fresh kind cluster that runs only
  * what such a cluster has (kind's own objects) plus what the developer installs first (Cilium,
  * because dev sets `network.cni: cilium`). The plan is read offline, with the dependency list the
- * engine would receive for every resource, and held to five rules:
+ * engine would receive for every resource, and held to six rules:
  *
  * 1. every custom resource's API group is served by CRDs that dev itself installs (the Helm chart
  *    that ships them is in the plan, with its CRDs switched on), or that the cluster already has;
@@ -15,7 +15,8 @@
  *    none finds a default StorageClass; an Ingress that names none would need a default
  *    IngressClass, which a fresh kind cluster does not have;
  * 5. a NetworkPolicy peer selecting pods in the cluster's own namespaces (DNS egress to
- *    kube-system) selects labels the pods there carry.
+ *    kube-system) selects labels the pods there carry;
+ * 6. a HorizontalPodAutoscaler reads a metrics API that the cluster or a chart in dev serves.
  *
  * The facts about kind, Cilium and the charts are data in devOnKindChecks.ts, each with where it
  * was read. The checks are pure functions of the plan, so the tests at the end also show each rule
@@ -34,6 +35,7 @@ import {
   crdGaps,
   groupOf,
   namespaceGaps,
+  metricsApiGaps,
   planDevWithDependencies,
   podSelectorGaps,
   storageClaims,
@@ -50,6 +52,16 @@ import {
  */
 const KNOWN_CRD_GAPS = [
   "keda.sh/v1alpha1:TriggerAuthentication ml-dev-payments-risk/fraud-detector-kafka-lag: does not wait for chart keda (its CRDs and webhooks)",
+];
+
+/**
+ * The CPU autoscaler of the request/response model fx-quote reads metrics.k8s.io, which a fresh
+ * kind cluster does not serve (no metrics-server) and dev does not install: the model runs at its
+ * minReplicas and never scales. Reported, not fixed here; install metrics-server on the cluster
+ * (docs/dev-on-kind.md) or have dev install it, then remove the entry.
+ */
+const KNOWN_METRICS_GAPS = [
+  "autoscaling/v2:HorizontalPodAutoscaler ml-dev-fx-pricing/fx-quote: reads metrics.k8s.io, which neither a fresh kind cluster nor a chart in dev serves, so it never scales",
 ];
 
 let dev: DevPlan;
@@ -102,6 +114,10 @@ describe("dev on a fresh kind cluster with Cilium", () => {
     );
     expect(dnsPolicies.length).toBeGreaterThanOrEqual(5);
     expect(podSelectorGaps(dev)).toEqual([]);
+  });
+
+  it("autoscales on metrics APIs something serves (KEDA's external metrics), apart from the known CPU gap", () => {
+    expect(metricsApiGaps(dev)).toEqual(KNOWN_METRICS_GAPS);
   });
 
   it("claims volumes only from kind's default StorageClass and writes no Ingress", () => {
@@ -263,6 +279,18 @@ describe("the checks refuse what a fresh kind cluster lacks", () => {
     });
     expect(added(podSelectorGaps, plan)).toEqual([
       'networking.k8s.io/v1:NetworkPolicy ml-dev-platform/allow-dns-egress: selects pods {"k8s-app":"coredns"} in kube-system, which a fresh kind cluster does not run',
+    ]);
+  });
+
+  it("an autoscaler on external metrics without KEDA", () => {
+    const plan = variant((rs) => [
+      ...rs.filter((r) => r !== chartByName(rs, "-keda")),
+      extra("autoscaling/v2", "HorizontalPodAutoscaler", "ml-dev-fx-pricing", "lag", {
+        metrics: [{ type: "External", external: { metric: { name: "lag" } } }],
+      }),
+    ]);
+    expect(added(metricsApiGaps, plan)).toEqual([
+      "autoscaling/v2:HorizontalPodAutoscaler ml-dev-fx-pricing/lag: reads external.metrics.k8s.io, which neither a fresh kind cluster nor a chart in dev serves, so it never scales",
     ]);
   });
 });

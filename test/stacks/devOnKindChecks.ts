@@ -50,6 +50,12 @@ export const FRESH_KIND = {
    * (kubernetes/kubernetes cmd/kubeadm/app/phases/addons/dns/manifests.go at 008b3652,
    * CoreDNSDeployment's pod template).
    */
+  /**
+   * Aggregated metrics APIs: none. kind's node image applies only the manifests in
+   * kubernetes-sigs/kind pkg/build/nodeimage (const_cni.go, const_network_policy.go,
+   * const_storage.go); none of them is a metrics-server, so metrics.k8s.io is not served.
+   */
+  metricsApis: [] as string[],
   podLabels: { "kube-system": [{ "k8s-app": "kube-dns" }] } as Record<string, Array<Record<string, string>>>,
 };
 
@@ -123,6 +129,13 @@ export const CHART_RENDERS: Record<string, { groups: string[]; source: string }>
       "cloudnative-pg/charts charts/plugin-barman-cloud/templates/certificate-issuer.yaml, server-certificate.yaml, client-certificate.yaml (values.yaml certificate.createServerCertificate: true)",
   },
 };
+
+/**
+ * Charts dev may install that serve an aggregated metrics API: KEDA's metrics server registers
+ * v1beta1.external.metrics.k8s.io (components/operators/keda.ts; kedacore/charts
+ * keda/templates/metrics-server/apiservice.yaml).
+ */
+export const METRICS_API_CHARTS: Record<string, string> = { "external.metrics.k8s.io": "keda" };
 
 /** API groups Kubernetes serves itself. */
 export const BUILT_IN_GROUPS = new Set([
@@ -334,6 +347,38 @@ export function podSelectorGaps(plan: DevPlan): string[] {
             `${label(r)}: selects pods ${JSON.stringify(wanted)} in ${ns}, which a fresh kind cluster does not run`,
           );
       }
+  }
+  return gaps;
+}
+
+/** The metrics API an autoscaling/v2 metric source is read from. */
+const METRIC_API: Record<string, string> = {
+  Resource: "metrics.k8s.io",
+  ContainerResource: "metrics.k8s.io",
+  Pods: "custom.metrics.k8s.io",
+  Object: "custom.metrics.k8s.io",
+  External: "external.metrics.k8s.io",
+};
+
+/**
+ * Rule 6: a HorizontalPodAutoscaler reads its metrics from an API something serves: the fresh
+ * cluster or a chart dev installs. Otherwise it is created but never scales.
+ */
+export function metricsApiGaps(plan: DevPlan): string[] {
+  const gaps: string[] = [];
+  for (const r of plan.resources) {
+    const b = body(r);
+    if (b.kind !== "HorizontalPodAutoscaler") continue;
+    const apis = new Set<string>(
+      ((b.spec?.metrics as Json[] | undefined) ?? []).map((m) => METRIC_API[m.type]),
+    );
+    for (const api of apis) {
+      const chart = METRICS_API_CHARTS[api];
+      if (FRESH_KIND.metricsApis.includes(api) || (chart && chartNamed(plan, chart))) continue;
+      gaps.push(
+        `${label(r)}: reads ${api}, which neither a fresh kind cluster nor a chart in dev serves, so it never scales`,
+      );
+    }
   }
   return gaps;
 }
