@@ -6,18 +6,17 @@ import type { PlatformConfig } from "../../stacks/config";
 
 const id = (text: string) => text.replace(/[^A-Za-z0-9_]/g, "_");
 
+/** What an in-cluster target's object store is, by `objectStore.provider`. */
+const inClusterStore: Record<PlatformConfig["objectStore"]["provider"], string> = {
+  obc: "ObjectBucketClaims",
+  external: "S3 endpoint",
+  seaweedfs: "SeaweedFS (in-cluster)",
+};
+
 export function mermaidDiagram(config: PlatformConfig): string {
   const serviceKind: Record<string, [string, string, string]> = {
-    kubernetes: [
-      "Strimzi Kafka",
-      "CloudNativePG",
-      config.objectStore.provider === "obc" ? "ObjectBucketClaims" : "S3 endpoint",
-    ],
-    openshift: [
-      "Strimzi Kafka",
-      "CloudNativePG",
-      config.objectStore.provider === "obc" ? "ObjectBucketClaims" : "S3 endpoint",
-    ],
+    kubernetes: ["Strimzi Kafka", "CloudNativePG", inClusterStore[config.objectStore.provider]],
+    openshift: ["Strimzi Kafka", "CloudNativePG", inClusterStore[config.objectStore.provider]],
     aws: ["Amazon MSK", "Amazon RDS PostgreSQL", "Amazon S3"],
     gcp: ["Managed Kafka", "Cloud SQL PostgreSQL", "Cloud Storage"],
   };
@@ -64,7 +63,9 @@ export function mermaidDiagram(config: PlatformConfig): string {
     if (model.source?.bucket !== undefined)
       lines.push(`  model_${id(model.name)} -->|reads model| bucket_${id(model.source.bucket)}`);
     if (model.source?.registry !== undefined)
-      lines.push(`  model_${id(model.name)} -->|follows ${model.source.registry}@${model.source.alias}| mlflow`);
+      lines.push(
+        `  model_${id(model.name)} -->|follows ${model.source.registry}@${model.source.alias}| mlflow`,
+      );
     if (model.kafka) {
       lines.push(`  kafka -->|${model.kafka.inputTopic}| model_${id(model.name)}`);
       lines.push(`  model_${id(model.name)} -->|${model.kafka.outputTopic}| kafka`);
