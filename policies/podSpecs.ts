@@ -15,7 +15,7 @@
  */
 import { isKubernetesObject } from "./platformLabels";
 import type { PolicyResource } from "./rule";
-import { arr, isObject, isUnknown, obj, Props, str } from "./values";
+import { arr, isObject, isUnknown, memoized, obj, Props, str } from "./values";
 
 export interface Gvk {
   group: string;
@@ -23,16 +23,8 @@ export interface Gvk {
   kind: string;
 }
 
-/** Parsed type tokens, kept: a stack has few distinct types and many resources. */
-const GVKS = new Map<string, Gvk | undefined>();
-
-/** Parses `kubernetes:<group>/<version>:<Kind>` (core group spelled `core`). */
-export function kubernetesGvk(type: string): Gvk | undefined {
-  if (GVKS.has(type)) return GVKS.get(type);
-  const gvk = parseGvk(type);
-  GVKS.set(type, gvk);
-  return gvk;
-}
+/** Parses `kubernetes:<group>/<version>:<Kind>` (core group spelled `core`); kept per type token, as a stack has few distinct types and many resources. */
+export const kubernetesGvk = memoized(parseGvk);
 
 function parseGvk(type: string): Gvk | undefined {
   if (!type.startsWith("kubernetes:")) return undefined;
@@ -334,18 +326,8 @@ function inferenceServiceComponents(resource: PolicyResource, unknownAt: string[
   return pods;
 }
 
-/** Pod views per resource, so the thirty-odd pod rules read a resource once. */
-const SITES = new WeakMap<PolicyResource, PodSites>();
-
-/** Every pod the resource runs or templates (none for objects without a pod spec). */
-export function podSites(resource: PolicyResource): PodSites {
-  let sites = SITES.get(resource);
-  if (!sites) {
-    sites = findPodSites(resource);
-    SITES.set(resource, sites);
-  }
-  return sites;
-}
+/** Every pod the resource runs or templates (none for objects without a pod spec); kept per resource, so the thirty-odd pod rules read a resource once. */
+export const podSites = memoized(findPodSites, new WeakMap<PolicyResource, PodSites>());
 
 function findPodSites(resource: PolicyResource): PodSites {
   const gvk = kubernetesGvk(resource.type);

@@ -149,16 +149,22 @@ export interface DeferredCheck {
   what: string;
 }
 
-type RuleDefinition<R extends Rule> = Omit<R, "kind" | "settings"> & { settings?: readonly RuleSetting[] };
+type RuleDefinition<R extends Rule> = Omit<R, "kind" | "settings" | "onUnknown"> &
+  Partial<Pick<R, "settings" | "onUnknown">>;
 
-/** Declares a resource rule (no settings unless given). */
+/** Declares a resource rule (no settings, and UNKNOWN_NOT_CHECKED, unless given). */
 export function resourceRule(definition: RuleDefinition<ResourceRule>): ResourceRule {
-  return { settings: [], ...definition, kind: "resource" };
+  return { settings: [], onUnknown: UNKNOWN_NOT_CHECKED, ...definition, kind: "resource" };
 }
 
-/** Declares a stack rule (no settings unless given). */
+/** Declares a stack rule (no settings, and UNKNOWN_NOT_CHECKED, unless given). */
 export function stackRule(definition: RuleDefinition<StackRule>): StackRule {
-  return { settings: [], ...definition, kind: "stack" };
+  return { settings: [], onUnknown: UNKNOWN_NOT_CHECKED, ...definition, kind: "stack" };
+}
+
+/** How findings name a resource by its type and Pulumi name: `BucketIAMMember readers`. */
+export function typeAndName(resource: PolicyResource): string {
+  return `${resource.type.split(":").pop()} ${resource.name}`;
 }
 
 /** What most rules do with a value that is unknown at preview (each rule's `onUnknown` unless it says more). */

@@ -48,6 +48,25 @@ export function arr(value: unknown): unknown[] {
   return Array.isArray(value) ? value : [];
 }
 
+/**
+ * `compute` with its results kept per key (`undefined` results too), for what every rule reads
+ * again: parsed type tokens and image references, pod views per resource (`cache`: a WeakMap).
+ */
+export function memoized<K, V>(
+  compute: (key: K) => V,
+  cache: { get(key: K): V | undefined; has(key: K): boolean; set(key: K, value: V): unknown } = new Map<
+    K,
+    V
+  >(),
+): (key: K) => V {
+  return (key) => {
+    if (cache.has(key)) return cache.get(key) as V;
+    const value = compute(key);
+    cache.set(key, value);
+    return value;
+  };
+}
+
 /** Split paths, kept: rules read the same few hundred paths on every resource. */
 const PATHS = new Map<string, string[]>();
 
