@@ -13,7 +13,8 @@ import {
   emptyAccess,
   mergeAccess,
 } from "../components/identity/contract";
-import { Mlflow } from "../components/mlflow/Mlflow";
+import { Mlflow, MLFLOW_PORT } from "../components/mlflow/Mlflow";
+import { jobPeer, MlflowWorkloadUsers } from "../components/mlflow/workloadUsers";
 import { Orchestrator } from "../components/orchestrator/Orchestrator";
 import { ORCHESTRATOR_WORKLOAD } from "../components/orchestrator/settings";
 import { TeamNamespace } from "../components/namespace/TeamNamespace";
@@ -196,6 +197,9 @@ export class Platform extends pulumi.ComponentResource {
     const artifactBucket = backing.objectStore.bucket(config.mlflow.artifactBucket);
     const exposedMlflow = config.mlflow.hostname !== undefined;
     const mlflowGrants = new WorkloadGrants(`grants-${MLFLOW_WORKLOAD}`, { parent: this });
+    // With basic auth, each model following a registry alias gets an MLflow user of its own.
+    const aliasModels = config.serving.models.filter((m) => m.source?.registry !== undefined);
+    const mlflowUsersNeeded = config.mlflow.auth === "basic" && aliasModels.length > 0;
     // Named `mlflow`: the component name is its Service and Deployment name.
     const mlflow = new Mlflow(
       MLFLOW_WORKLOAD,
@@ -215,6 +219,7 @@ export class Platform extends pulumi.ComponentResource {
         ingressFrom: [
           ...config.teams.map((t) => namespacePeer(t.namespace)),
           ...(exposedMlflow ? [ingressControllerPeer(config)] : []),
+          ...(mlflowUsersNeeded ? [jobPeer()] : []),
         ],
         monitoringNamespace: config.network.monitoringNamespace,
         apiServerCidrs: config.network.apiServerCidrs,
@@ -236,6 +241,26 @@ export class Platform extends pulumi.ComponentResource {
       },
       { parent: this, dependsOn: [...cluster.dependsOn, ...mlflowIdentity.dependencies] },
     );
+    const mlflowUsers = mlflowUsersNeeded
+      ? new MlflowWorkloadUsers(
+          "mlflow-users",
+          {
+            ctx,
+            namespace: config.platformNamespace,
+            trackingUri: mlflow.trackingUri,
+            adminSecretName: mlflow.adminSecretName as pulumi.Output<string>,
+            mlflowName: MLFLOW_WORKLOAD,
+            mlflowPort: MLFLOW_PORT,
+            image: config.mlflow.image,
+            users: aliasModels.map((m) => ({
+              name: m.name,
+              namespace: teamNamespaces[m.team],
+              registeredModel: m.source?.registry as string,
+            })),
+          },
+          { parent: this, dependsOn: [mlflow, ...cluster.dependsOn] },
+        )
+      : undefined;
     let mlflowUrl: pulumi.Output<string> | undefined;
     if (config.mlflow.hostname) {
       mlflowUrl = new Exposure(
@@ -391,11 +416,13 @@ export class Platform extends pulumi.ComponentResource {
           modelUri,
           modelStoreEndpoint,
           modelDownloaderImage: config.serving.runtimeImages.mlflow,
-          // Registry alias sources: resolved as the model itself (preflight refuses auth "basic").
+          // Registry alias sources: resolved as the model itself (with basic auth, its own MLflow user).
           registry:
-            model.source?.registry !== undefined
-              ? registryAccess(config.mlflow.auth as "none" | "oauth-proxy", mlflow.trackingUri)
-              : undefined,
+            model.source?.registry === undefined
+              ? undefined
+              : mlflowUsers
+                ? { trackingUri: mlflow.trackingUri, access: mlflowUsers.access(model.name) }
+                : registryAccess(config.mlflow.auth as "none" | "oauth-proxy", mlflow.trackingUri),
           // OpenShift AI installs no cluster-wide ServingRuntimes: each model brings its own.
           namespacedRuntimes:
             config.target === "openshift" ? { mlserverImage: config.serving.runtimeImages.mlserver } : undefined,

@@ -207,7 +207,7 @@ export class ModelServing extends pulumi.ComponentResource {
           podSelector: { matchLabels: selector },
           policyTypes: ["Ingress", "Egress"],
           ingress,
-          egress: args.access.egress,
+          egress: [...args.access.egress, ...(args.registry?.access.egress ?? [])],
         },
       },
       { parent: this },

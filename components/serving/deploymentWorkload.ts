@@ -142,7 +142,7 @@ function modelDeployment(
     { name: "tmp", mountPath: TMP_DIR },
     ...args.access.volumeMounts,
   ];
-  const dependsOn: pulumi.Resource[] = [...args.access.dependsOn];
+  const dependsOn: pulumi.Resource[] = [...args.access.dependsOn, ...(args.registry?.access.dependsOn ?? [])];
 
   if (streamConsumer) {
     const configMap = new k8s.core.v1.ConfigMap(

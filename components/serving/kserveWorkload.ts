@@ -99,7 +99,14 @@ export function kserveWorkload(
         runtimeName: runtime?.metadata.name,
       }),
     },
-    { parent, dependsOn: [...args.access.dependsOn, ...(runtime ? [runtime] : [])] },
+    {
+      parent,
+      dependsOn: [
+        ...args.access.dependsOn,
+        ...(args.registry?.access.dependsOn ?? []),
+        ...(runtime ? [runtime] : []),
+      ],
+    },
   );
 
   const predictor = kservePredictorName(model);

@@ -169,7 +169,10 @@ const TOKEN_EXPIRATION_SECONDS = 3600;
  *   (`get` on the MLflow Service, granted to every model's ServiceAccount by the stack); the proxy's
  *   certificate is signed by the OpenShift service CA, which OpenShift publishes in the
  *   `openshift-service-ca.crt` ConfigMap of every namespace;
- * - `basic`: refused (`registrySourceProblem`): it needs a per-workload MLflow user.
+ * - `basic`: not built here: the workload's own MLflow user (`MlflowWorkloadUsers` in the mlflow
+ *   component, composed by the stack) hands `MLFLOW_TRACKING_USERNAME`/`_PASSWORD` by `secretKeyRef`
+ *   from a Secret in the workload's namespace, and the fetch step waits for the Job that creates
+ *   the user and its READ grants.
  */
 export function registryAccess(
   auth: "none" | "oauth-proxy",
@@ -211,14 +214,12 @@ export function registryAccess(
 }
 
 /**
- * Why models cannot follow a registry alias with this MLflow, or undefined. With `basic` the fetch
- * step would need an MLflow user of its own (created through MLflow's admin API) that mlstack does
- * not provision yet; the admin's password never leaves the platform namespace.
+ * Why models cannot follow a registry alias with this MLflow, or undefined: only without MLflow.
+ * Every auth mode has a per-workload identity: none (dev), the ServiceAccount token (oauth-proxy),
+ * or an MLflow user of the workload's own (basic, `MlflowWorkloadUsers`).
  */
 export function registrySourceProblem(mlflowAuth: string | undefined): string | undefined {
   if (mlflowAuth === undefined)
     return "needs the MLflow tracking server (mlstack:mlflow), whose registry resolves the alias";
-  if (mlflowAuth === "basic")
-    return 'needs MLflow auth "oauth-proxy" (OpenShift; the pod\'s ServiceAccount token) or "none" (dev): with "basic" the model would need its own MLflow user, which mlstack does not provision yet; use source {bucket, path}';
   return undefined;
 }

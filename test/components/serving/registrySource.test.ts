@@ -4,6 +4,7 @@
  * an alias MLflow reserves, and a registry MLflow cannot serve to a workload of its own.
  */
 import { ModelServing, validateModelServingArgs } from "../../../components/serving/ModelServing";
+import { registrySourceProblem } from "../../../components/serving/modelFetch";
 import { preflightProblems } from "../../../stacks";
 import { parseConfig } from "../../../stacks/config";
 import { baseRawConfig } from "../../support/config";
@@ -78,11 +79,12 @@ describe("config", () => {
     );
   });
 
-  it("refuses an alias when the workload cannot reach MLflow's registry as itself (auth basic has no per-workload user)", () => {
-    expect(problemsFor({}, { mlflow: { auth: "basic" } })).toContain(
-      'mlstack:serving.models[0].source.registry: "fraud-detector" needs MLflow auth "oauth-proxy"',
+  it("accepts an alias under every MLflow auth mode: each has a per-workload identity (basic: an MLflow user of its own)", () => {
+    for (const auth of ["basic", "none"]) expect(problemsFor({}, { mlflow: { auth } })).toBe("");
+    expect(registrySourceProblem("basic")).toBeUndefined();
+    expect(registrySourceProblem(undefined)).toBe(
+      "needs the MLflow tracking server (mlstack:mlflow), whose registry resolves the alias",
     );
-    expect(problemsFor({}, { mlflow: { auth: "none" } })).toBe("");
   });
 });
 
