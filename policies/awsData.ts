@@ -4,8 +4,9 @@
  * authentication, private brokers, CMK and logging).
  */
 import { identitiesOf } from "./references";
-import type { PolicyResource, ResourceRule, StackRule } from "./rule";
-import { resourceRule, stackRule, UNKNOWN_NOT_CHECKED } from "./rule";
+import type { PolicyResource, StackRule } from "./rule";
+import { resourceRule, stackRule } from "./rule";
+import { flagField, flagValue, isFalse, isTrue, notTrue, resourceFieldRule } from "./fieldChecks";
 import { arr, at, bool, isUnknown, num, str, strings } from "./values";
 
 const RDS_INSTANCE = "aws:rds/instance:Instance";
@@ -14,70 +15,49 @@ const RDS_CLUSTER_INSTANCE = "aws:rds/clusterInstance:ClusterInstance";
 const rdsLabel = (r: PolicyResource) =>
   `${r.type === RDS_CLUSTER ? "RDS cluster" : "RDS instance"} ${str(r.props.identifier) ?? str(r.props.clusterIdentifier) ?? r.name}`;
 
-function rdsFlagRule(
-  name: string,
-  field: string,
-  description: string,
-  remediation: string,
-  level: "mandatory" | "advisory",
-  severity: "critical" | "high" | "medium" | "low",
-  types: string[],
-  bad: (v: unknown) => boolean,
-  message: (v: unknown) => string,
-): ResourceRule {
-  return resourceRule({
-    name,
-    description,
-    severity,
-    remediation,
-    defaultLevel: level,
-    onUnknown: UNKNOWN_NOT_CHECKED,
-    appliesTo: types,
-    check(resource, _ctx, report) {
-      const v = resource.props[field];
-      if (isUnknown(v)) report.unknown(field);
-      else if (bad(v)) report.violation(`${rdsLabel(resource)} ${message(v)}`);
-    },
-  });
-}
-
-export const rdsEncrypted = rdsFlagRule(
-  "aws-rds-encrypted",
+export const rdsEncrypted = resourceFieldRule(
+  {
+    name: "aws-rds-encrypted",
+    description: "RDS instances and Aurora clusters encrypt storage.",
+    severity: "high",
+    remediation: "Set `storageEncrypted: true` (and `kmsKeyId` to a customer-managed key).",
+    defaultLevel: "mandatory",
+    appliesTo: [RDS_INSTANCE, RDS_CLUSTER],
+  },
   "storageEncrypted",
-  "RDS instances and Aurora clusters encrypt storage.",
-  "Set `storageEncrypted: true` (and `kmsKeyId` to a customer-managed key).",
-  "mandatory",
-  "high",
-  [RDS_INSTANCE, RDS_CLUSTER],
-  (v) => bool(v) !== true,
-  () => "does not encrypt storage (storageEncrypted is not true)",
+  notTrue,
+  (r) => `${rdsLabel(r)} does not encrypt storage (storageEncrypted is not true)`,
 );
 
-export const rdsNotPublic = rdsFlagRule(
-  "aws-rds-not-public",
+export const rdsNotPublic = resourceFieldRule(
+  {
+    name: "aws-rds-not-public",
+    description: "RDS instances are not publicly accessible.",
+    severity: "critical",
+    remediation: "Set `publiclyAccessible: false` and place the instance in private subnets.",
+    defaultLevel: "mandatory",
+    appliesTo: [RDS_INSTANCE, RDS_CLUSTER_INSTANCE],
+  },
   "publiclyAccessible",
-  "RDS instances are not publicly accessible.",
-  "Set `publiclyAccessible: false` and place the instance in private subnets.",
-  "mandatory",
-  "critical",
-  [RDS_INSTANCE, RDS_CLUSTER_INSTANCE],
-  (v) => bool(v) === true,
-  () => "is publicly accessible",
+  isTrue,
+  (r) => `${rdsLabel(r)} is publicly accessible`,
 );
 
 export const MIN_BACKUP_RETENTION_DAYS = 7;
 
-export const rdsBackups = rdsFlagRule(
-  "aws-rds-backups",
+export const rdsBackups = resourceFieldRule(
+  {
+    name: "aws-rds-backups",
+    description: `RDS instances and Aurora clusters keep automated backups for at least ${MIN_BACKUP_RETENTION_DAYS} days.`,
+    severity: "high",
+    remediation: `Set \`backupRetentionPeriod\` to ${MIN_BACKUP_RETENTION_DAYS} or more (35 in prod).`,
+    defaultLevel: "mandatory",
+    appliesTo: [RDS_INSTANCE, RDS_CLUSTER],
+  },
   "backupRetentionPeriod",
-  `RDS instances and Aurora clusters keep automated backups for at least ${MIN_BACKUP_RETENTION_DAYS} days.`,
-  `Set \`backupRetentionPeriod\` to ${MIN_BACKUP_RETENTION_DAYS} or more (35 in prod).`,
-  "mandatory",
-  "high",
-  [RDS_INSTANCE, RDS_CLUSTER],
   (v) => (num(v) ?? 0) < MIN_BACKUP_RETENTION_DAYS,
-  (v) =>
-    `keeps backups for ${v === undefined ? "the default (1 day or none)" : `${String(v)} days`} (< ${MIN_BACKUP_RETENTION_DAYS})`,
+  (r, v) =>
+    `${rdsLabel(r)} keeps backups for ${v === undefined ? "the default (1 day or none)" : `${String(v)} days`} (< ${MIN_BACKUP_RETENTION_DAYS})`,
 );
 
 export const rdsDeletionProtection = resourceRule({
@@ -89,16 +69,12 @@ export const rdsDeletionProtection = resourceRule({
     "Set `deletionProtection: true` and `skipFinalSnapshot: false` with a finalSnapshotIdentifier.",
   defaultLevel: "mandatory",
   settings: ["environment"],
-  onUnknown: UNKNOWN_NOT_CHECKED,
   appliesTo: [RDS_INSTANCE, RDS_CLUSTER],
   check(resource, ctx, report) {
     if (ctx.environmentOf(resource) !== "prod") return;
-    const protection = resource.props.deletionProtection;
-    const skip = resource.props.skipFinalSnapshot;
-    if (isUnknown(protection)) report.unknown("deletionProtection");
-    else if (bool(protection) !== true) report.violation(`${rdsLabel(resource)} has no deletion protection`);
-    if (isUnknown(skip)) report.unknown("skipFinalSnapshot");
-    else if (bool(skip) === true) report.violation(`${rdsLabel(resource)} skips the final snapshot`);
+    const label = rdsLabel(resource);
+    flagField(resource, report, "deletionProtection", notTrue, () => `${label} has no deletion protection`);
+    flagField(resource, report, "skipFinalSnapshot", isTrue, () => `${label} skips the final snapshot`);
   },
 });
 
@@ -109,26 +85,25 @@ export const rdsMultiAz = resourceRule({
   remediation: "Set `multiAz: true`.",
   defaultLevel: "advisory",
   settings: ["environment"],
-  onUnknown: UNKNOWN_NOT_CHECKED,
   appliesTo: [RDS_INSTANCE],
   check(resource, ctx, report) {
     if (ctx.environmentOf(resource) !== "prod") return;
-    const v = resource.props.multiAz;
-    if (isUnknown(v)) report.unknown("multiAz");
-    else if (bool(v) !== true) report.violation(`${rdsLabel(resource)} is not Multi-AZ`);
+    flagField(resource, report, "multiAz", notTrue, () => `${rdsLabel(resource)} is not Multi-AZ`);
   },
 });
 
-export const rdsIamAuth = rdsFlagRule(
-  "aws-rds-iam-auth",
+export const rdsIamAuth = resourceFieldRule(
+  {
+    name: "aws-rds-iam-auth",
+    description: "RDS instances and Aurora clusters accept IAM database authentication.",
+    severity: "medium",
+    remediation: "Set `iamDatabaseAuthenticationEnabled: true` and grant `rds_iam` to the roles that use it.",
+    defaultLevel: "advisory",
+    appliesTo: [RDS_INSTANCE, RDS_CLUSTER],
+  },
   "iamDatabaseAuthenticationEnabled",
-  "RDS instances and Aurora clusters accept IAM database authentication.",
-  "Set `iamDatabaseAuthenticationEnabled: true` and grant `rds_iam` to the roles that use it.",
-  "advisory",
-  "medium",
-  [RDS_INSTANCE, RDS_CLUSTER],
-  (v) => bool(v) !== true,
-  () => "does not enable IAM database authentication",
+  notTrue,
+  (r) => `${rdsLabel(r)} does not enable IAM database authentication`,
 );
 
 const isPostgres = (r: PolicyResource) => {
@@ -206,18 +181,24 @@ export const rdsLogsUpgrades = resourceRule({
   severity: "low",
   remediation: 'Set `enabledCloudwatchLogsExports: ["postgresql"]` and leave `autoMinorVersionUpgrade` true.',
   defaultLevel: "advisory",
-  onUnknown: UNKNOWN_NOT_CHECKED,
   appliesTo: [RDS_INSTANCE, RDS_CLUSTER],
   check(resource, _ctx, report) {
     if (!isPostgres(resource)) return;
-    const exports = resource.props.enabledCloudwatchLogsExports;
-    if (isUnknown(exports)) report.unknown("enabledCloudwatchLogsExports");
-    else if (!strings(exports).includes("postgresql"))
-      report.violation(`${rdsLabel(resource)} does not export the postgresql log`);
-    const upgrades = resource.props.autoMinorVersionUpgrade;
-    if (isUnknown(upgrades)) report.unknown("autoMinorVersionUpgrade");
-    else if (bool(upgrades) === false)
-      report.violation(`${rdsLabel(resource)} turns automatic minor version upgrades off`);
+    const label = rdsLabel(resource);
+    flagField(
+      resource,
+      report,
+      "enabledCloudwatchLogsExports",
+      (v) => !strings(v).includes("postgresql"),
+      () => `${label} does not export the postgresql log`,
+    );
+    flagField(
+      resource,
+      report,
+      "autoMinorVersionUpgrade",
+      isFalse,
+      () => `${label} turns automatic minor version upgrades off`,
+    );
   },
 });
 
@@ -232,19 +213,25 @@ export const mskTls = resourceRule({
   remediation:
     "Set `encryptionInfo.encryptionInTransit.clientBroker: TLS` and `inCluster: true` (or leave both unset).",
   defaultLevel: "mandatory",
-  onUnknown: UNKNOWN_NOT_CHECKED,
   appliesTo: [MSK_CLUSTER],
   check(resource, _ctx, report) {
     const transit = at(resource.props, "encryptionInfo.encryptionInTransit");
     if (isUnknown(transit)) return report.unknown("encryptionInfo.encryptionInTransit");
-    const clientBroker = at(transit, "clientBroker");
-    const inCluster = at(transit, "inCluster");
-    if (isUnknown(clientBroker)) report.unknown("clientBroker");
-    else if (clientBroker !== undefined && clientBroker !== "TLS")
-      report.violation(`${mskLabel(resource)} allows ${String(clientBroker)} between clients and brokers`);
-    if (isUnknown(inCluster)) report.unknown("inCluster");
-    else if (bool(inCluster) === false)
-      report.violation(`${mskLabel(resource)} does not encrypt traffic between brokers`);
+    const label = mskLabel(resource);
+    flagValue(
+      at(transit, "clientBroker"),
+      report,
+      "clientBroker",
+      (v) => v !== undefined && v !== "TLS",
+      (v) => `${label} allows ${String(v)} between clients and brokers`,
+    );
+    flagValue(
+      at(transit, "inCluster"),
+      report,
+      "inCluster",
+      isFalse,
+      () => `${label} does not encrypt traffic between brokers`,
+    );
   },
 });
 
@@ -256,7 +243,6 @@ export const mskClientAuth = resourceRule({
   remediation:
     "Set `clientAuthentication.sasl.iam: true` (or scram, or tls.certificateAuthorityArns) and `unauthenticated: false`.",
   defaultLevel: "mandatory",
-  onUnknown: UNKNOWN_NOT_CHECKED,
   appliesTo: [MSK_CLUSTER],
   check(resource, _ctx, report) {
     const auth = resource.props.clientAuthentication;
@@ -278,13 +264,15 @@ export const mskPrivate = resourceRule({
   severity: "critical",
   remediation: "Remove `brokerNodeGroupInfo.connectivityInfo.publicAccess` or set its type to DISABLED.",
   defaultLevel: "mandatory",
-  onUnknown: UNKNOWN_NOT_CHECKED,
   appliesTo: [MSK_CLUSTER],
   check(resource, _ctx, report) {
-    const type = at(resource.props, "brokerNodeGroupInfo.connectivityInfo.publicAccess.type");
-    if (isUnknown(type)) report.unknown("publicAccess.type");
-    else if (type === "SERVICE_PROVIDED_EIPS")
-      report.violation(`${mskLabel(resource)} gives brokers public IPs (SERVICE_PROVIDED_EIPS)`);
+    flagValue(
+      at(resource.props, "brokerNodeGroupInfo.connectivityInfo.publicAccess.type"),
+      report,
+      "publicAccess.type",
+      (v) => v === "SERVICE_PROVIDED_EIPS",
+      () => `${mskLabel(resource)} gives brokers public IPs (SERVICE_PROVIDED_EIPS)`,
+    );
   },
 });
 
@@ -295,7 +283,6 @@ export const mskCmkLogging = resourceRule({
   remediation:
     "Set `encryptionInfo.encryptionAtRestKmsKeyArn` and enable `loggingInfo.brokerLogs` (CloudWatch, Firehose or S3).",
   defaultLevel: "advisory",
-  onUnknown: UNKNOWN_NOT_CHECKED,
   appliesTo: [MSK_CLUSTER],
   check(resource, _ctx, report) {
     const key = at(resource.props, "encryptionInfo.encryptionAtRestKmsKeyArn");

@@ -6,7 +6,8 @@ import { wildcardAllows } from "./awsS3";
 import { readPolicyDocument, Statement, statementLabel } from "./awsPolicyDocuments";
 import { CompanionIndex } from "./references";
 import type { PolicyResource, Reporter, StackRule } from "./rule";
-import { resourceRule, stackRule, UNKNOWN_NOT_CHECKED } from "./rule";
+import { resourceRule, stackRule, typeAndName } from "./rule";
+import { flagField, notTrue } from "./fieldChecks";
 import { arr, at, bool, isUnknown, obj, str, strings } from "./values";
 
 /** IAM resources holding a policy document, and where. */
@@ -40,8 +41,7 @@ function eachAllowStatement(
     if (doc === "unknown") report.unknown(label);
     else if (doc && doc !== "invalid") {
       for (const s of doc.statements)
-        if (s.effect === "Allow")
-          fn(s, `${resource.type.split(":").pop()} ${resource.name} ${label} ${statementLabel(s)}`);
+        if (s.effect === "Allow") fn(s, `${typeAndName(resource)} ${label} ${statementLabel(s)}`);
     }
   }
 }
@@ -74,7 +74,6 @@ export const iamNoWildcardAction = resourceRule({
   severity: "critical",
   remediation: "List the exact actions the principal needs (e.g. s3:GetObject, s3:PutObject).",
   defaultLevel: "mandatory",
-  onUnknown: UNKNOWN_NOT_CHECKED,
   appliesTo: [...Object.keys(IAM_POLICY_DOCUMENTS), IAM_ROLE],
   check(resource, _ctx, report) {
     eachAllowStatement(resource, report, (s, where) => {
@@ -129,7 +128,6 @@ export const iamNoWildcardResource = resourceRule({
   remediation:
     'Replace Resource "*" with the ARNs the actions need; keep "*" only for actions AWS cannot scope (sts:GetCallerIdentity, ec2:Describe*…).',
   defaultLevel: "advisory",
-  onUnknown: UNKNOWN_NOT_CHECKED,
   appliesTo: [...Object.keys(IAM_POLICY_DOCUMENTS), IAM_ROLE],
   check(resource, _ctx, report) {
     eachAllowStatement(resource, report, (s, where) => {
@@ -156,7 +154,6 @@ export const iamNoAdminAttach = resourceRule({
   severity: "critical",
   remediation: "Attach a policy with only the actions and resources the principal needs.",
   defaultLevel: "mandatory",
-  onUnknown: UNKNOWN_NOT_CHECKED,
   appliesTo: Object.keys(ATTACHMENTS),
   check(resource, _ctx, report) {
     const field = ATTACHMENTS[resource.type];
@@ -165,7 +162,7 @@ export const iamNoAdminAttach = resourceRule({
     for (const arn of strings(value)) {
       const policy = arn.split("/").pop() ?? "";
       if (arn.startsWith("arn:") && arn.includes(":iam::aws:policy/") && ADMIN_POLICIES.includes(policy)) {
-        report.violation(`${resource.type.split(":").pop()} ${resource.name} attaches ${policy}`);
+        report.violation(`${typeAndName(resource)} attaches ${policy}`);
       }
     }
   },
@@ -179,7 +176,6 @@ export const iamTrustScoped = resourceRule({
   remediation:
     'Trust named principals only; for IRSA / OIDC add Condition StringEquals {"<issuer>:sub": "system:serviceaccount:<ns>:<sa>", "<issuer>:aud": "sts.amazonaws.com"}.',
   defaultLevel: "mandatory",
-  onUnknown: UNKNOWN_NOT_CHECKED,
   appliesTo: [IAM_ROLE],
   check(resource, _ctx, report) {
     const doc = readPolicyDocument(resource.props.assumeRolePolicy);
@@ -220,16 +216,19 @@ export const kmsRotation = resourceRule({
   severity: "high",
   remediation: "Set `enableKeyRotation: true` (rotationPeriodInDays 90–365).",
   defaultLevel: "mandatory",
-  onUnknown: UNKNOWN_NOT_CHECKED,
   appliesTo: [KMS_KEY],
   check(resource, _ctx, report) {
     const spec = resource.props.customerMasterKeySpec ?? resource.props.keySpec ?? "SYMMETRIC_DEFAULT";
     const usage = resource.props.keyUsage ?? "ENCRYPT_DECRYPT";
     if (isUnknown(spec) || isUnknown(usage)) return report.unknown("key spec");
     if (spec !== "SYMMETRIC_DEFAULT" || usage !== "ENCRYPT_DECRYPT") return;
-    const rotation = resource.props.enableKeyRotation;
-    if (isUnknown(rotation)) report.unknown("enableKeyRotation");
-    else if (bool(rotation) !== true) report.violation(`KMS key ${resource.name} does not rotate`);
+    flagField(
+      resource,
+      report,
+      "enableKeyRotation",
+      notTrue,
+      () => `KMS key ${resource.name} does not rotate`,
+    );
   },
 });
 

@@ -6,7 +6,8 @@
  * never a pass); the engine validates again at `pulumi up`.
  */
 import type { PolicyResource, Reporter, ResourceRule } from "./rule";
-import { resourceRule, UNKNOWN_NOT_CHECKED } from "./rule";
+import { resourceRule, typeAndName } from "./rule";
+import { flagField, flagValue, isFalse, noReference, notTrue, resourceFieldRule } from "./fieldChecks";
 import { arr, at, bool, isUnknown, jsonDocument, str, strings } from "./values";
 
 const GCS_BUCKET = "gcp:storage/bucket:Bucket";
@@ -14,57 +15,45 @@ const SQL_INSTANCE = "gcp:sql/databaseInstance:DatabaseInstance";
 const gcsLabel = (r: PolicyResource) => `GCS bucket ${str(r.props.name) ?? r.name}`;
 const sqlLabel = (r: PolicyResource) => `Cloud SQL instance ${str(r.props.name) ?? r.name}`;
 
-/** Reports `message` when the field is known and `bad`; defers when unknown. */
-function checkField(
-  resource: PolicyResource,
-  report: Reporter,
-  path: string,
-  bad: (v: unknown) => boolean,
-  message: (v: unknown) => string,
-): void {
-  const v = at(resource.props, path);
-  if (isUnknown(v)) report.unknown(path);
-  else if (bad(v)) report.violation(message(v));
+/** Flags a resource whose customer-managed key reference (`path`) names no key. */
+function flagWithoutCmek(resource: PolicyResource, report: Reporter, path: string, label: string): void {
+  flagField(
+    resource,
+    report,
+    path,
+    noReference,
+    () => `${label} is not encrypted with a customer-managed key`,
+  );
 }
 
-export const gcsUniformAccess = resourceRule({
-  name: "gcp-gcs-uniform-access",
-  description: "Cloud Storage buckets use uniform bucket-level access (IAM only, no object ACLs).",
-  severity: "high",
-  remediation: "Set `uniformBucketLevelAccess: true`.",
-  defaultLevel: "mandatory",
-  onUnknown: UNKNOWN_NOT_CHECKED,
-  appliesTo: [GCS_BUCKET],
-  check(resource, _ctx, report) {
-    checkField(
-      resource,
-      report,
-      "uniformBucketLevelAccess",
-      (v) => bool(v) !== true,
-      () => `${gcsLabel(resource)} does not use uniform bucket-level access`,
-    );
+export const gcsUniformAccess = resourceFieldRule(
+  {
+    name: "gcp-gcs-uniform-access",
+    description: "Cloud Storage buckets use uniform bucket-level access (IAM only, no object ACLs).",
+    severity: "high",
+    remediation: "Set `uniformBucketLevelAccess: true`.",
+    defaultLevel: "mandatory",
+    appliesTo: [GCS_BUCKET],
   },
-});
+  "uniformBucketLevelAccess",
+  notTrue,
+  (r) => `${gcsLabel(r)} does not use uniform bucket-level access`,
+);
 
-export const gcsPublicAccessPrevention = resourceRule({
-  name: "gcp-gcs-public-access-prevention",
-  description: "Cloud Storage buckets enforce public access prevention.",
-  severity: "critical",
-  remediation: 'Set `publicAccessPrevention: "enforced"`.',
-  defaultLevel: "mandatory",
-  onUnknown: UNKNOWN_NOT_CHECKED,
-  appliesTo: [GCS_BUCKET],
-  check(resource, _ctx, report) {
-    checkField(
-      resource,
-      report,
-      "publicAccessPrevention",
-      (v) => v !== "enforced",
-      (v) =>
-        `${gcsLabel(resource)} public access prevention is ${v === undefined ? "inherited" : String(v)}, not enforced`,
-    );
+export const gcsPublicAccessPrevention = resourceFieldRule(
+  {
+    name: "gcp-gcs-public-access-prevention",
+    description: "Cloud Storage buckets enforce public access prevention.",
+    severity: "critical",
+    remediation: 'Set `publicAccessPrevention: "enforced"`.',
+    defaultLevel: "mandatory",
+    appliesTo: [GCS_BUCKET],
   },
-});
+  "publicAccessPrevention",
+  (v) => v !== "enforced",
+  (r, v) =>
+    `${gcsLabel(r)} public access prevention is ${v === undefined ? "inherited" : String(v)}, not enforced`,
+);
 
 export const PUBLIC_MEMBERS = ["allUsers", "allAuthenticatedUsers"];
 
@@ -118,24 +107,20 @@ export const gcsNoPublicIam = resourceRule({
   remediation:
     "Grant access to named service accounts or groups; serve public content through a CDN with signed URLs.",
   defaultLevel: "mandatory",
-  onUnknown: UNKNOWN_NOT_CHECKED,
   appliesTo: [...GCS_IAM_TYPES, ...GCS_ACL_TYPES],
   check(resource, _ctx, report) {
-    const kind = resource.type.split(":").pop();
+    const granter = typeAndName(resource);
     if (GCS_ACL_TYPES.includes(resource.type)) {
       const entities = [...strings(resource.props.entity), ...strings(resource.props.roleEntities)];
       for (const e of entities) {
         const who = PUBLIC_MEMBERS.find((m) => e === m || e.endsWith(`:${m}`));
-        if (who)
-          report.violation(
-            `${kind} ${resource.name} grants ${e} on bucket ${String(resource.props.bucket ?? "")}`,
-          );
+        if (who) report.violation(`${granter} grants ${e} on bucket ${String(resource.props.bucket ?? "")}`);
       }
       return;
     }
     for (const g of iamGrants(resource, report)) {
       for (const m of g.members.filter((m) => PUBLIC_MEMBERS.includes(m))) {
-        report.violation(`${kind} ${resource.name} grants ${g.role} to ${m}`);
+        report.violation(`${granter} grants ${g.role} to ${m}`);
       }
     }
   },
@@ -149,31 +134,18 @@ export const gcsVersioningLogging = resourceRule({
   remediation:
     "Set `versioning.enabled: true`, `logging.logBucket` to a log bucket, and `encryption.defaultKmsKeyName` to a KMS key.",
   defaultLevel: "advisory",
-  onUnknown: UNKNOWN_NOT_CHECKED,
   appliesTo: [GCS_BUCKET],
   check(resource, _ctx, report) {
     const label = gcsLabel(resource);
-    checkField(
+    flagField(
       resource,
       report,
       "versioning.enabled",
-      (v) => bool(v) !== true,
+      notTrue,
       () => `${label} does not keep object versions`,
     );
-    checkField(
-      resource,
-      report,
-      "logging.logBucket",
-      (v) => typeof v !== "string" || v === "",
-      () => `${label} does not log access`,
-    );
-    checkField(
-      resource,
-      report,
-      "encryption.defaultKmsKeyName",
-      (v) => typeof v !== "string" || v === "",
-      () => `${label} is not encrypted with a customer-managed key`,
-    );
+    flagField(resource, report, "logging.logBucket", noReference, () => `${label} does not log access`);
+    flagWithoutCmek(resource, report, "encryption.defaultKmsKeyName", label);
   },
 });
 
@@ -188,7 +160,6 @@ export const sqlSsl = resourceRule({
   remediation:
     'Set `settings.ipConfiguration.sslMode: "ENCRYPTED_ONLY"` (the `requireSsl` flag of older providers is gone in @pulumi/gcp 9).',
   defaultLevel: "mandatory",
-  onUnknown: UNKNOWN_NOT_CHECKED,
   appliesTo: [SQL_INSTANCE],
   check(resource, _ctx, report) {
     const ip = at(resource.props, "settings.ipConfiguration");
@@ -211,17 +182,18 @@ export const sqlPrivateIp = resourceRule({
   remediation:
     "Set `settings.ipConfiguration.ipv4Enabled: false` with `privateNetwork` set, and remove 0.0.0.0/0 from authorizedNetworks.",
   defaultLevel: "mandatory",
-  onUnknown: UNKNOWN_NOT_CHECKED,
   appliesTo: [SQL_INSTANCE],
   check(resource, _ctx, report) {
     const ip = at(resource.props, "settings.ipConfiguration");
     if (isUnknown(ip)) return report.unknown("settings.ipConfiguration");
-    const ipv4 = at(ip, "ipv4Enabled");
-    if (isUnknown(ipv4)) report.unknown("ipv4Enabled");
-    else if (bool(ipv4) !== false)
-      report.violation(
-        `${sqlLabel(resource)} has a public IPv4 address (ipv4Enabled is ${ipv4 === undefined ? "unset, default true" : "true"})`,
-      );
+    flagValue(
+      at(ip, "ipv4Enabled"),
+      report,
+      "ipv4Enabled",
+      (v) => bool(v) !== false,
+      (v) =>
+        `${sqlLabel(resource)} has a public IPv4 address (ipv4Enabled is ${v === undefined ? "unset, default true" : "true"})`,
+    );
     for (const n of arr(at(ip, "authorizedNetworks"))) {
       if (at(n, "value") === "0.0.0.0/0") report.violation(`${sqlLabel(resource)} authorizes 0.0.0.0/0`);
     }
@@ -236,24 +208,18 @@ export const sqlBackupsPitr = resourceRule({
   remediation:
     "Set `settings.backupConfiguration.enabled: true` and `pointInTimeRecoveryEnabled: true` (MySQL: binaryLogEnabled).",
   defaultLevel: "mandatory",
-  onUnknown: UNKNOWN_NOT_CHECKED,
   appliesTo: [SQL_INSTANCE],
   check(resource, _ctx, report) {
     if (isReplica(resource)) return;
     const label = sqlLabel(resource);
-    checkField(
-      resource,
-      report,
-      "settings.backupConfiguration.enabled",
-      (v) => bool(v) !== true,
-      () => `${label} takes no automated backups`,
-    );
+    const backups = "settings.backupConfiguration";
+    flagField(resource, report, `${backups}.enabled`, notTrue, () => `${label} takes no automated backups`);
     const pitr = isPostgres(resource) ? "pointInTimeRecoveryEnabled" : "binaryLogEnabled";
-    checkField(
+    flagField(
       resource,
       report,
-      `settings.backupConfiguration.${pitr}`,
-      (v) => bool(v) !== true,
+      `${backups}.${pitr}`,
+      notTrue,
       () => `${label} has point-in-time recovery off (${pitr})`,
     );
   },
@@ -267,25 +233,13 @@ export const sqlDeletionProtection = resourceRule({
   remediation: "Leave `deletionProtection` true and set `settings.deletionProtectionEnabled: true`.",
   defaultLevel: "mandatory",
   settings: ["environment"],
-  onUnknown: UNKNOWN_NOT_CHECKED,
   appliesTo: [SQL_INSTANCE],
   check(resource, ctx, report) {
     if (ctx.environmentOf(resource) !== "prod") return;
     const label = sqlLabel(resource);
-    checkField(
-      resource,
-      report,
-      "deletionProtection",
-      (v) => bool(v) === false,
-      () => `${label} turns deletionProtection off`,
-    );
-    checkField(
-      resource,
-      report,
-      "settings.deletionProtectionEnabled",
-      (v) => bool(v) !== true,
-      () => `${label} does not set settings.deletionProtectionEnabled`,
-    );
+    flagField(resource, report, "deletionProtection", isFalse, () => `${label} turns deletionProtection off`);
+    const enabled = "settings.deletionProtectionEnabled";
+    flagField(resource, report, enabled, notTrue, () => `${label} does not set ${enabled}`);
   },
 });
 
@@ -298,7 +252,6 @@ export const sqlPgLogFlags = resourceRule({
   severity: "low",
   remediation: `Add database flags ${PG_LOG_FLAGS.map((f) => `${f}=on`).join(", ")} under settings.databaseFlags.`,
   defaultLevel: "advisory",
-  onUnknown: UNKNOWN_NOT_CHECKED,
   appliesTo: [SQL_INSTANCE],
   check(resource, _ctx, report) {
     if (!isPostgres(resource)) return;
@@ -322,19 +275,12 @@ export const sqlHaCmek = resourceRule({
   remediation: 'Set `encryptionKeyName` to a KMS key and, in prod, `settings.availabilityType: "REGIONAL"`.',
   defaultLevel: "advisory",
   settings: ["environment"],
-  onUnknown: UNKNOWN_NOT_CHECKED,
   appliesTo: [SQL_INSTANCE],
   check(resource, ctx, report) {
     const label = sqlLabel(resource);
-    checkField(
-      resource,
-      report,
-      "encryptionKeyName",
-      (v) => typeof v !== "string" || v === "",
-      () => `${label} is not encrypted with a customer-managed key`,
-    );
+    flagWithoutCmek(resource, report, "encryptionKeyName", label);
     if (ctx.environmentOf(resource) === "prod" && !isReplica(resource)) {
-      checkField(
+      flagField(
         resource,
         report,
         "settings.availabilityType",
@@ -352,17 +298,10 @@ export const kafkaCmekNetwork = resourceRule({
   severity: "medium",
   remediation: "Set `gcpConfig.kmsKey` and `gcpConfig.accessConfig.networkConfigs[].subnet`.",
   defaultLevel: "advisory",
-  onUnknown: UNKNOWN_NOT_CHECKED,
   appliesTo: ["gcp:managedkafka/cluster:Cluster"],
   check(resource, _ctx, report) {
     const label = `Managed Kafka cluster ${str(resource.props.clusterId) ?? resource.name}`;
-    checkField(
-      resource,
-      report,
-      "gcpConfig.kmsKey",
-      (v) => typeof v !== "string" || v === "",
-      () => `${label} is not encrypted with a customer-managed key`,
-    );
+    flagWithoutCmek(resource, report, "gcpConfig.kmsKey", label);
     const networks = at(resource.props, "gcpConfig.accessConfig.networkConfigs");
     if (isUnknown(networks)) return report.unknown("gcpConfig.accessConfig.networkConfigs");
     if (!arr(networks).some((n) => at(n, "subnet") !== undefined && at(n, "subnet") !== ""))
@@ -378,14 +317,16 @@ export const gkeWorkloadIdentity = resourceRule({
   remediation:
     'Set `workloadIdentityConfig.workloadPool: "<project>.svc.id.goog"` on the cluster and `nodeConfig.workloadMetadataConfig.mode: GKE_METADATA` on node pools.',
   defaultLevel: "mandatory",
-  onUnknown: UNKNOWN_NOT_CHECKED,
   appliesTo: ["gcp:container/cluster:Cluster", "gcp:container/nodePool:NodePool"],
   check(resource, _ctx, report) {
-    const checkMode = (mode: unknown, where: string) => {
-      if (isUnknown(mode)) report.unknown(where);
-      else if (mode !== undefined && mode !== "GKE_METADATA")
-        report.violation(`${where} is ${String(mode)}, not GKE_METADATA`);
-    };
+    const checkMode = (mode: unknown, where: string) =>
+      flagValue(
+        mode,
+        report,
+        where,
+        (m) => m !== undefined && m !== "GKE_METADATA",
+        (m) => `${where} is ${String(m)}, not GKE_METADATA`,
+      );
     if (resource.type === "gcp:container/nodePool:NodePool") {
       return checkMode(
         at(resource.props, "nodeConfig.workloadMetadataConfig.mode"),
@@ -393,10 +334,13 @@ export const gkeWorkloadIdentity = resourceRule({
       );
     }
     if (bool(resource.props.enableAutopilot) === true) return;
-    const pool = at(resource.props, "workloadIdentityConfig.workloadPool");
-    if (isUnknown(pool)) report.unknown("workloadIdentityConfig.workloadPool");
-    else if (typeof pool !== "string" || pool === "")
-      report.violation(`GKE cluster ${resource.name} does not enable Workload Identity`);
+    flagField(
+      resource,
+      report,
+      "workloadIdentityConfig.workloadPool",
+      noReference,
+      () => `GKE cluster ${resource.name} does not enable Workload Identity`,
+    );
     checkMode(
       at(resource.props, "nodeConfig.workloadMetadataConfig.mode"),
       `GKE cluster ${resource.name} default node pool workload metadata mode`,
@@ -428,14 +372,11 @@ export const iamNoBasicRoles = resourceRule({
   severity: "critical",
   remediation: "Grant predefined or custom roles limited to what the member needs.",
   defaultLevel: "mandatory",
-  onUnknown: UNKNOWN_NOT_CHECKED,
   appliesTo: [...PROJECT_IAM_TYPES, ...SA_IAM_TYPES, ...GCS_IAM_TYPES],
   check(resource, _ctx, report) {
     for (const g of iamGrants(resource, report)) {
       if (BASIC_ROLES.includes(g.role))
-        report.violation(
-          `${resource.type.split(":").pop()} ${resource.name} grants ${g.role} to ${g.members.join(", ")}`,
-        );
+        report.violation(`${typeAndName(resource)} grants ${g.role} to ${g.members.join(", ")}`);
     }
   },
 });
@@ -453,26 +394,23 @@ export const iamWiBindingScoped = resourceRule({
   remediation:
     "Bind workloadIdentityUser on the Google service account to `serviceAccount:<project>.svc.id.goog[<namespace>/<ksa>]`, one binding per KSA.",
   defaultLevel: "mandatory",
-  onUnknown: UNKNOWN_NOT_CHECKED,
   appliesTo: [...SA_IAM_TYPES, ...PROJECT_IAM_TYPES],
   check(resource, _ctx, report) {
-    const kind = resource.type.split(":").pop();
+    const granter = typeAndName(resource);
     for (const g of iamGrants(resource, report)) {
       if (g.role !== WI_ROLE) continue;
       if (PROJECT_IAM_TYPES.includes(resource.type)) {
         report.violation(
-          `${kind} ${resource.name} grants ${WI_ROLE} on a whole ${resource.type.split(":")[1].split("/")[0]}, not on one service account`,
+          `${granter} grants ${WI_ROLE} on a whole ${resource.type.split(":")[1].split("/")[0]}, not on one service account`,
         );
         continue;
       }
       if (g.members.length !== 1)
         report.violation(
-          `${kind} ${resource.name} grants ${WI_ROLE} to ${g.members.length} members (want exactly one KSA)`,
+          `${granter} grants ${WI_ROLE} to ${g.members.length} members (want exactly one KSA)`,
         );
       for (const m of g.members.filter((m) => !KSA_MEMBER.test(m))) {
-        report.violation(
-          `${kind} ${resource.name} grants ${WI_ROLE} to ${m}, not one Kubernetes service account`,
-        );
+        report.violation(`${granter} grants ${WI_ROLE} to ${m}, not one Kubernetes service account`);
       }
     }
   },
@@ -487,7 +425,6 @@ export const kmsRotation = resourceRule({
   severity: "medium",
   remediation: 'Set `rotationPeriod: "7776000s"` (90 days) or shorter.',
   defaultLevel: "advisory",
-  onUnknown: UNKNOWN_NOT_CHECKED,
   appliesTo: ["gcp:kms/cryptoKey:CryptoKey"],
   check(resource, _ctx, report) {
     const purpose = resource.props.purpose ?? "ENCRYPT_DECRYPT";

@@ -10,8 +10,9 @@
  */
 import { byNamespace, isEmptySelector, namespaceOf, objectName, selectorMatches } from "./kubernetesObjects";
 import { isWorkloadType, kubernetesGvk, podSites } from "./podSpecs";
-import type { PolicyResource, Reporter, ResourceRule, StackRule } from "./rule";
-import { resourceRule, stackRule, UNKNOWN_NOT_CHECKED } from "./rule";
+import type { PolicyResource, Reporter, ResourceRule, StackRule, StackView } from "./rule";
+import { resourceRule, stackRule } from "./rule";
+import { flagValue, resourceFieldRule } from "./fieldChecks";
 import { arr, at, isObject, isUnknown, obj, str, strings } from "./values";
 
 const kind = (type: string) => kubernetesGvk(type)?.kind;
@@ -21,6 +22,28 @@ const isKind =
     kinds.includes(kind(type) ?? "") && type.startsWith("kubernetes:");
 const isNamespace = (type: string) => type === "kubernetes:core/v1:Namespace";
 const isNetworkPolicy = (type: string) => type === "kubernetes:networking.k8s.io/v1:NetworkPolicy";
+
+/** The objects of a type by namespace; `unplaced`: some could not be placed in one (unknown namespace, no dependency). */
+function byNamespaceIndex(stack: StackView, predicate: (type: string) => boolean) {
+  const groups = byNamespace(stack.matching(predicate), stack);
+  return {
+    in: (ns: string) => groups.get(ns) ?? [],
+    unplaced: (groups.get(undefined) ?? []).length > 0,
+  };
+}
+
+/** Each Namespace of the stack with its name; one whose name is unknown is reported as not checked and skipped. */
+function eachNamespace(
+  stack: StackView,
+  report: Reporter,
+  fn: (ns: PolicyResource, name: string) => void,
+): void {
+  for (const ns of stack.matching(isNamespace)) {
+    const name = at(ns.props, "metadata.name");
+    if (isUnknown(name)) report.unknown("metadata.name", ns);
+    else fn(ns, str(name) ?? ns.name);
+  }
+}
 
 export const PSS_LEVEL = "restricted";
 export const PSS_MODES = ["enforce", "warn", "audit"];
@@ -32,20 +55,20 @@ export const namespacePssLabels = resourceRule({
   severity: "high",
   remediation: `Label the namespace ${PSS_MODES.map((m) => `pod-security.kubernetes.io/${m}: ${PSS_LEVEL}`).join(", ")}.`,
   defaultLevel: "mandatory",
-  onUnknown: UNKNOWN_NOT_CHECKED,
   appliesTo: isNamespace,
   check(resource, _ctx, report) {
     const labels = at(resource.props, "metadata.labels");
     if (isUnknown(labels)) return report.unknown("metadata.labels");
     for (const mode of PSS_MODES) {
       const key = `pod-security.kubernetes.io/${mode}`;
-      const v = obj(labels)[key];
-      if (isUnknown(v)) report.unknown(`metadata.labels.${key}`);
-      else if (v !== PSS_LEVEL) {
-        report.violation(
+      flagValue(
+        obj(labels)[key],
+        report,
+        `metadata.labels.${key}`,
+        (v) => v !== PSS_LEVEL,
+        (v) =>
           `Namespace ${objectName(resource)} ${v === undefined ? `lacks ${key}` : `sets ${key}: ${String(v)}`} (want ${PSS_LEVEL})`,
-        );
-      }
+      );
     }
   },
 });
@@ -83,21 +106,12 @@ export const namespaceDefaultDeny: StackRule = stackRule({
   onUnknown:
     "A NetworkPolicy whose namespace is unknown and that depends on no Namespace resource cannot be placed: a namespace is then reported as not checked (a finding at the rule's level) instead of failed.",
   check(stack, _ctx, report) {
-    const namespaces = stack.matching(isNamespace);
-    if (namespaces.length === 0) return;
-    const policies = byNamespace(stack.matching(isNetworkPolicy), stack);
-    const unplaced = (policies.get(undefined) ?? []).length > 0;
-    for (const ns of namespaces) {
-      const name = at(ns.props, "metadata.name");
-      if (isUnknown(name)) {
-        report.unknown("metadata.name", ns);
-        continue;
-      }
-      const nsName = str(name) ?? ns.name;
+    const policies = byNamespaceIndex(stack, isNetworkPolicy);
+    eachNamespace(stack, report, (ns, nsName) => {
       let ingress = false;
       let egress = false;
       let unknown = false;
-      for (const p of policies.get(nsName) ?? []) {
+      for (const p of policies.in(nsName)) {
         const d = defaultDenies(p);
         if (d === "unknown") unknown = true;
         else {
@@ -105,17 +119,14 @@ export const namespaceDefaultDeny: StackRule = stackRule({
           egress ||= d.egress;
         }
       }
-      if (ingress && egress) continue;
-      if (unknown || unplaced) {
-        report.unknown("NetworkPolicies of the namespace", ns);
-        continue;
-      }
+      if (ingress && egress) return;
+      if (unknown || policies.unplaced) return report.unknown("NetworkPolicies of the namespace", ns);
       const missing = [!ingress ? "Ingress" : "", !egress ? "Egress" : ""].filter((d) => d !== "");
       report.violation(
         `Namespace ${nsName} has no default-deny NetworkPolicy for ${missing.join(" and ")}`,
         ns,
       );
-    }
+    });
   },
 });
 
@@ -130,14 +141,12 @@ export const workloadHasNetpol: StackRule = stackRule({
   onUnknown:
     "Workloads whose namespace or pod labels are unknown, or namespaces holding policies with unknown selectors, are reported as not checked (a finding at the rule's level).",
   check(stack, _ctx, report) {
-    const workloads = stack.matching(isWorkloadType);
-    if (workloads.length === 0) return;
-    const policies = byNamespace(stack.matching(isNetworkPolicy), stack);
-    const unplaced = (policies.get(undefined) ?? []).length > 0;
-    for (const w of workloads) {
+    const policies = byNamespaceIndex(stack, isNetworkPolicy);
+    for (const w of stack.matching(isWorkloadType)) {
       const ns = namespaceOf(w, stack);
       if (ns === undefined) {
-        if (isUnknown(at(w.props, "metadata.namespace")) || unplaced) report.unknown("metadata.namespace", w);
+        if (isUnknown(at(w.props, "metadata.namespace")) || policies.unplaced)
+          report.unknown("metadata.namespace", w);
         else
           report.violation(
             `${kind(w.type)} ${objectName(w)} has no namespace, so no NetworkPolicy can select it`,
@@ -152,8 +161,8 @@ export const workloadHasNetpol: StackRule = stackRule({
       }
       for (const pod of sites.pods) {
         let selected = false;
-        let unknown = unplaced;
-        for (const p of policies.get(ns) ?? []) {
+        let unknown = policies.unplaced;
+        for (const p of policies.in(ns)) {
           const m = selectorMatches(at(p.props, "spec.podSelector"), pod.labels);
           if (m === "unknown") unknown = true;
           else if (m) {
@@ -199,7 +208,6 @@ export const netpolNoAllowAll = resourceRule({
   severity: "medium",
   remediation: "Restrict each rule to the namespaces, pods or CIDRs that need the traffic.",
   defaultLevel: "advisory",
-  onUnknown: UNKNOWN_NOT_CHECKED,
   appliesTo: isNetworkPolicy,
   check(resource, _ctx, report) {
     for (const [direction, peersKey] of [
@@ -236,45 +244,35 @@ export const namespaceQuota: StackRule = stackRule({
   onUnknown:
     "Namespaces whose name is unknown, or with quota objects that cannot be placed, are reported as not checked (a finding at the rule's level).",
   check(stack, _ctx, report) {
-    const namespaces = stack.matching(isNamespace);
-    if (namespaces.length === 0) return;
-    const quotas = byNamespace(stack.matching(isKind("ResourceQuota")), stack);
-    const limits = byNamespace(stack.matching(isKind("LimitRange")), stack);
-    const unplaced = (quotas.get(undefined) ?? []).length + (limits.get(undefined) ?? []).length > 0;
-    for (const ns of namespaces) {
-      const name = at(ns.props, "metadata.name");
-      if (isUnknown(name)) {
-        report.unknown("metadata.name", ns);
-        continue;
-      }
-      const nsName = str(name) ?? ns.name;
+    const quotas = byNamespaceIndex(stack, isKind("ResourceQuota"));
+    const limits = byNamespaceIndex(stack, isKind("LimitRange"));
+    eachNamespace(stack, report, (ns, nsName) => {
       const missing = [
-        (quotas.get(nsName) ?? []).length === 0 ? "ResourceQuota" : "",
-        (limits.get(nsName) ?? []).length === 0 ? "LimitRange" : "",
+        quotas.in(nsName).length === 0 ? "ResourceQuota" : "",
+        limits.in(nsName).length === 0 ? "LimitRange" : "",
       ].filter((m) => m !== "");
-      if (missing.length === 0) continue;
-      if (unplaced) report.unknown("ResourceQuota / LimitRange namespace", ns);
+      if (missing.length === 0) return;
+      if (quotas.unplaced || limits.unplaced) report.unknown("ResourceQuota / LimitRange namespace", ns);
       else report.violation(`Namespace ${nsName} has no ${missing.join(" and no ")}`, ns);
-    }
+    });
   },
 });
 
 const isService = (type: string) => type === "kubernetes:core/v1:Service";
 
-export const serviceNoNodePort = resourceRule({
-  name: "k8s-service-no-nodeport",
-  description: "Services are not of type NodePort (which opens a port on every node).",
-  severity: "high",
-  remediation: "Use a ClusterIP Service behind an Ingress or Route (or an internal LoadBalancer).",
-  defaultLevel: "mandatory",
-  onUnknown: UNKNOWN_NOT_CHECKED,
-  appliesTo: isService,
-  check(resource, _ctx, report) {
-    const type = at(resource.props, "spec.type");
-    if (isUnknown(type)) report.unknown("spec.type");
-    else if (type === "NodePort") report.violation(`Service ${objectName(resource)} is of type NodePort`);
+export const serviceNoNodePort = resourceFieldRule(
+  {
+    name: "k8s-service-no-nodeport",
+    description: "Services are not of type NodePort (which opens a port on every node).",
+    severity: "high",
+    remediation: "Use a ClusterIP Service behind an Ingress or Route (or an internal LoadBalancer).",
+    defaultLevel: "mandatory",
+    appliesTo: isService,
   },
-});
+  "spec.type",
+  (v) => v === "NodePort",
+  (r) => `Service ${objectName(r)} is of type NodePort`,
+);
 
 /** Annotations that make a cloud load balancer internal (AWS, GKE, Azure, OpenStack). */
 export const INTERNAL_LB_ANNOTATIONS: Record<string, string[]> = {
@@ -294,15 +292,17 @@ export const serviceNoPublicLb = resourceRule({
   remediation:
     "Annotate the Service as internal (e.g. service.beta.kubernetes.io/aws-load-balancer-scheme: internal, networking.gke.io/load-balancer-type: Internal) and remove externalIPs; expose through the ingress controller.",
   defaultLevel: "mandatory",
-  onUnknown: UNKNOWN_NOT_CHECKED,
   appliesTo: isService,
   check(resource, _ctx, report) {
     const spec = at(resource.props, "spec");
     if (isUnknown(spec)) return report.unknown("spec");
-    const externalIPs = at(spec, "externalIPs");
-    if (isUnknown(externalIPs)) report.unknown("spec.externalIPs");
-    else if (arr(externalIPs).length > 0)
-      report.violation(`Service ${objectName(resource)} sets externalIPs`);
+    flagValue(
+      at(spec, "externalIPs"),
+      report,
+      "spec.externalIPs",
+      (v) => arr(v).length > 0,
+      () => `Service ${objectName(resource)} sets externalIPs`,
+    );
     const type = at(spec, "type");
     if (isUnknown(type)) return report.unknown("spec.type");
     if (type !== "LoadBalancer") return;
@@ -326,7 +326,6 @@ export const ingressTls = resourceRule({
   remediation:
     "Add `spec.tls` listing every rule host with its certificate Secret (or a cert-manager issuer annotation); give each rule an exact host.",
   defaultLevel: "mandatory",
-  onUnknown: UNKNOWN_NOT_CHECKED,
   appliesTo: isKind("Ingress"),
   check(resource, _ctx, report) {
     const spec = at(resource.props, "spec");
@@ -372,19 +371,19 @@ export const routeTls = resourceRule({
   remediation:
     "Set `spec.tls.termination` (edge or reencrypt) and `insecureEdgeTerminationPolicy: Redirect` (or None).",
   defaultLevel: "mandatory",
-  onUnknown: UNKNOWN_NOT_CHECKED,
   appliesTo: (type) => type === "kubernetes:route.openshift.io/v1:Route",
   check(resource, _ctx, report) {
     const tls = at(resource.props, "spec.tls");
     if (isUnknown(tls)) return report.unknown("spec.tls");
     if (!isObject(tls) || tls.termination === undefined)
       return report.violation(`Route ${objectName(resource)} has no TLS`);
-    const insecure = tls.insecureEdgeTerminationPolicy;
-    if (isUnknown(insecure)) report.unknown("spec.tls.insecureEdgeTerminationPolicy");
-    else if (insecure === "Allow")
-      report.violation(
-        `Route ${objectName(resource)} allows plain HTTP (insecureEdgeTerminationPolicy: Allow)`,
-      );
+    flagValue(
+      tls.insecureEdgeTerminationPolicy,
+      report,
+      "spec.tls.insecureEdgeTerminationPolicy",
+      (v) => v === "Allow",
+      () => `Route ${objectName(resource)} allows plain HTTP (insecureEdgeTerminationPolicy: Allow)`,
+    );
   },
 });
 

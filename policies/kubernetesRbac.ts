@@ -48,7 +48,6 @@ function grantRule(
 ): StackRule {
   return stackRule({
     ...meta,
-    onUnknown: UNKNOWN_NOT_CHECKED,
     check(stack, _ctx, report) {
       const index = new RbacIndex(stack, report);
       for (const role of index.allRoles) {
@@ -118,7 +117,6 @@ export const rbacNoWildcards = resourceRule({
   severity: "high",
   remediation: "Replace `*` with the exact verbs, resources and API groups the subject needs.",
   defaultLevel: "mandatory",
-  onUnknown: UNKNOWN_NOT_CHECKED,
   appliesTo: isRole,
   check(resource, _ctx, report) {
     if (isBuiltInRole(resource)) return;
@@ -190,7 +188,6 @@ export const rbacNoPublicSubjects: StackRule = stackRule({
   remediation:
     "Bind the role to the named groups, users or ServiceAccounts that need it, never to every caller.",
   defaultLevel: "mandatory",
-  onUnknown: UNKNOWN_NOT_CHECKED,
   check(stack, _ctx, report) {
     const index = new RbacIndex(stack, report);
     for (const binding of stack.matching(isBinding)) {
@@ -239,7 +236,6 @@ export const noPrivilegedScc = resourceRule({
   remediation:
     "Remove the binding; fix the workload to run under restricted-v2 (no fixed UID, no host access).",
   defaultLevel: "mandatory",
-  onUnknown: UNKNOWN_NOT_CHECKED,
   appliesTo: (type) => isBinding(type) || isRole(type),
   check(resource, _ctx, report) {
     if (isBinding(resource.type)) {

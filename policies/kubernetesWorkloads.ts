@@ -13,7 +13,7 @@ import { isKubernetesObject } from "./platformLabels";
 import { isWorkloadType, kubernetesGvk, mayCarryPods, podSites, PodView } from "./podSpecs";
 import { isLiteralSecretValue, isSecretName, secretMaterial } from "./secretValues";
 import type { PolicyResource, Reporter, ResourceRule, StackRule, StackView } from "./rule";
-import { resourceRule, stackRule, UNKNOWN_NOT_CHECKED } from "./rule";
+import { resourceRule, stackRule } from "./rule";
 import { arr, at, isObject, isUnknown, num, obj, str } from "./values";
 import {
   allowedRegistries,
@@ -65,7 +65,6 @@ export const noAutomountSaToken: StackRule = stackRule({
   severity: "medium",
   remediation: `Set \`automountServiceAccountToken: false\` in the pod spec or on its ServiceAccount, or annotate the pod template with ${API_ACCESS_ANNOTATION}: "<why it calls the API>".`,
   defaultLevel: "advisory",
-  onUnknown: UNKNOWN_NOT_CHECKED,
   check(stack, _ctx, report) {
     const accounts = byNamespace(stack.matching(isServiceAccount), stack);
     for (const resource of stack.matching(mayCarryPods)) {
@@ -141,7 +140,6 @@ export const noBarePods = resourceRule({
   severity: "low",
   remediation: "Wrap the pod in a Deployment (long-running) or a Job (run to completion).",
   defaultLevel: "advisory",
-  onUnknown: UNKNOWN_NOT_CHECKED,
   appliesTo: (type) => kubernetesGvk(type)?.kind === "Pod" && kubernetesGvk(type)?.group === "core",
   check(resource, _ctx, report) {
     const owners = at(resource.props, "metadata.ownerReferences");
@@ -336,7 +334,6 @@ export const noDefaultNamespace = resourceRule({
   severity: "medium",
   remediation: "Set `metadata.namespace` to the team or platform namespace (Helm releases: `namespace`).",
   defaultLevel: "mandatory",
-  onUnknown: UNKNOWN_NOT_CHECKED,
   appliesTo: (type) => (isKubernetesObject(type) && isNamespaced(type)) || isHelmRelease(type),
   check(resource, _ctx, report) {
     const helm = isHelmRelease(resource.type);
@@ -365,7 +362,6 @@ export const configMapNoSecrets = resourceRule({
   severity: "high",
   remediation: "Move the value to a Secret and reference it with secretKeyRef or a secret volume.",
   defaultLevel: "mandatory",
-  onUnknown: UNKNOWN_NOT_CHECKED,
   appliesTo: isConfigMap,
   check(resource, _ctx, report) {
     for (const field of ["data", "binaryData"]) {

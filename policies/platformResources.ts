@@ -10,7 +10,8 @@ import { podRules } from "./kubernetesWorkloads";
 import { checkWorkloadPods } from "./workloadRule";
 import { INFERENCE_SERVICE_GROUP, isInferenceService, kubernetesGvk } from "./podSpecs";
 import type { PolicyResource, Reporter, ResourceRule, RuleContext } from "./rule";
-import { resourceRule, UNKNOWN_NOT_CHECKED } from "./rule";
+import { resourceRule } from "./rule";
+import { eachItem, flagField, flagValue, resourceFieldRule } from "./fieldChecks";
 import { arr, at, isObject, isUnknown, num, obj, str } from "./values";
 
 export const STRIMZI_GROUP = "kafka.strimzi.io";
@@ -29,12 +30,8 @@ function eachListener(
   report: Reporter,
   fn: (listener: Record<string, unknown>, label: string) => void,
 ): void {
-  const listeners = at(resource.props, "spec.kafka.listeners");
-  if (isUnknown(listeners)) return report.unknown("spec.kafka.listeners");
-  arr(listeners).forEach((l, i) => {
-    if (isUnknown(l)) return report.unknown(`spec.kafka.listeners[${i}]`);
-    if (!isObject(l)) return;
-    fn(l, `Kafka ${objectName(resource)} listener "${str(l.name) ?? i}" (spec.kafka.listeners[${i}])`);
+  eachItem(resource.props, "spec.kafka.listeners", report, (l, where, i) => {
+    if (isObject(l)) fn(l, `Kafka ${objectName(resource)} listener "${str(l.name) ?? i}" (${where})`);
   });
 }
 
@@ -44,12 +41,16 @@ export const strimziListenerTls = resourceRule({
   severity: "high",
   remediation: "Set `tls: true` on the listener (clients then connect over TLS with the cluster CA).",
   defaultLevel: "mandatory",
-  onUnknown: UNKNOWN_NOT_CHECKED,
   appliesTo: isStrimziKafka,
   check(resource, _ctx, report) {
     eachListener(resource, report, (l, label) => {
-      if (isUnknown(l.tls)) report.unknown(`${label} tls`);
-      else if (l.tls !== true) report.violation(`${label} does not use TLS`);
+      flagValue(
+        l.tls,
+        report,
+        `${label} tls`,
+        (v) => v !== true,
+        () => `${label} does not use TLS`,
+      );
     });
   },
 });
@@ -64,7 +65,6 @@ export const strimziListenerAuthn = resourceRule({
   remediation:
     "Set `authentication.type: scram-sha-512` (or tls, or OAuth) on the listener and create KafkaUsers.",
   defaultLevel: "mandatory",
-  onUnknown: UNKNOWN_NOT_CHECKED,
   appliesTo: isStrimziKafka,
   check(resource, _ctx, report) {
     eachListener(resource, report, (l, label) => {
@@ -77,24 +77,20 @@ export const strimziListenerAuthn = resourceRule({
   },
 });
 
-export const strimziAuthorization = resourceRule({
-  name: "strimzi-authorization",
-  description:
-    "Strimzi Kafka clusters enable authorization (`spec.kafka.authorization`), so KafkaUser ACLs apply.",
-  severity: "high",
-  remediation: "Set `spec.kafka.authorization.type: simple` and grant each KafkaUser its ACLs.",
-  defaultLevel: "mandatory",
-  onUnknown: UNKNOWN_NOT_CHECKED,
-  appliesTo: isStrimziKafka,
-  check(resource, _ctx, report) {
-    const authz = at(resource.props, "spec.kafka.authorization");
-    if (isUnknown(authz)) report.unknown("spec.kafka.authorization");
-    else if (!isObject(authz))
-      report.violation(
-        `Kafka ${objectName(resource)} has no authorization: every authenticated client may do anything`,
-      );
+export const strimziAuthorization = resourceFieldRule(
+  {
+    name: "strimzi-authorization",
+    description:
+      "Strimzi Kafka clusters enable authorization (`spec.kafka.authorization`), so KafkaUser ACLs apply.",
+    severity: "high",
+    remediation: "Set `spec.kafka.authorization.type: simple` and grant each KafkaUser its ACLs.",
+    defaultLevel: "mandatory",
+    appliesTo: isStrimziKafka,
   },
-});
+  "spec.kafka.authorization",
+  (v) => !isObject(v),
+  (r) => `Kafka ${objectName(r)} has no authorization: every authenticated client may do anything`,
+);
 
 export const MIN_REPLICATION_FACTOR = 3;
 export const MIN_INSYNC_REPLICAS = 2;
@@ -115,25 +111,27 @@ export const strimziReplication = resourceRule({
   remediation: `Set default.replication.factor, offsets.topic.replication.factor and transaction.state.log.replication.factor to ${MIN_REPLICATION_FACTOR}, min.insync.replicas and transaction.state.log.min.isr to ${MIN_INSYNC_REPLICAS}; KafkaTopics: replicas ${MIN_REPLICATION_FACTOR}.`,
   defaultLevel: "advisory",
   settings: ["environment"],
-  onUnknown: UNKNOWN_NOT_CHECKED,
   appliesTo: (type) => isStrimziKafka(type) || isStrimziTopic(type),
   check(resource, ctx, report) {
     if (ctx.environmentOf(resource) === "dev") return;
     const name = objectName(resource);
     if (isStrimziTopic(resource.type)) {
-      const replicas = at(resource.props, "spec.replicas");
+      const below = (min: number) => (v: unknown) => v !== undefined && (num(v) ?? 0) < min;
+      flagField(
+        resource,
+        report,
+        "spec.replicas",
+        below(MIN_REPLICATION_FACTOR),
+        (v) => `KafkaTopic ${name} has ${String(v)} replicas (< ${MIN_REPLICATION_FACTOR})`,
+      );
       const topicConfig = at(resource.props, "spec.config");
-      const minIsr = isUnknown(topicConfig) ? topicConfig : obj(topicConfig)["min.insync.replicas"];
-      if (isUnknown(replicas)) report.unknown("spec.replicas");
-      else if (replicas !== undefined && (num(replicas) ?? 0) < MIN_REPLICATION_FACTOR) {
-        report.violation(`KafkaTopic ${name} has ${String(replicas)} replicas (< ${MIN_REPLICATION_FACTOR})`);
-      }
-      if (isUnknown(minIsr)) report.unknown("spec.config.min.insync.replicas");
-      else if (minIsr !== undefined && (num(minIsr) ?? 0) < MIN_INSYNC_REPLICAS) {
-        report.violation(
-          `KafkaTopic ${name} sets min.insync.replicas ${String(minIsr)} (< ${MIN_INSYNC_REPLICAS})`,
-        );
-      }
+      flagValue(
+        isUnknown(topicConfig) ? topicConfig : obj(topicConfig)["min.insync.replicas"],
+        report,
+        "spec.config.min.insync.replicas",
+        below(MIN_INSYNC_REPLICAS),
+        (v) => `KafkaTopic ${name} sets min.insync.replicas ${String(v)} (< ${MIN_INSYNC_REPLICAS})`,
+      );
       return;
     }
     const config = at(resource.props, "spec.kafka.config");
@@ -154,22 +152,21 @@ const isCnpgCluster = (type: string) => {
   return gvk?.group === "postgresql.cnpg.io" && gvk.kind === "Cluster";
 };
 
-export const cnpgNoSuperuserAccess = resourceRule({
-  name: "cnpg-no-superuser-access",
-  description:
-    "CloudNativePG clusters keep superuser access disabled (no `postgres` password Secret, no remote superuser login).",
-  severity: "high",
-  remediation:
-    "Remove `enableSuperuserAccess: true`; manage roles with `spec.managed.roles` and Database resources.",
-  defaultLevel: "mandatory",
-  onUnknown: UNKNOWN_NOT_CHECKED,
-  appliesTo: isCnpgCluster,
-  check(resource, _ctx, report) {
-    const v = at(resource.props, "spec.enableSuperuserAccess");
-    if (isUnknown(v)) report.unknown("spec.enableSuperuserAccess");
-    else if (v === true) report.violation(`Cluster ${objectName(resource)} enables superuser access`);
+export const cnpgNoSuperuserAccess = resourceFieldRule(
+  {
+    name: "cnpg-no-superuser-access",
+    description:
+      "CloudNativePG clusters keep superuser access disabled (no `postgres` password Secret, no remote superuser login).",
+    severity: "high",
+    remediation:
+      "Remove `enableSuperuserAccess: true`; manage roles with `spec.managed.roles` and Database resources.",
+    defaultLevel: "mandatory",
+    appliesTo: isCnpgCluster,
   },
-});
+  "spec.enableSuperuserAccess",
+  (v) => v === true,
+  (r) => `Cluster ${objectName(r)} enables superuser access`,
+);
 
 export const cnpgNoTrustHba = resourceRule({
   name: "cnpg-no-trust-hba",
@@ -177,13 +174,9 @@ export const cnpgNoTrustHba = resourceRule({
   severity: "critical",
   remediation: "Use `scram-sha-256` or `cert` instead of `trust` in spec.postgresql.pg_hba.",
   defaultLevel: "mandatory",
-  onUnknown: UNKNOWN_NOT_CHECKED,
   appliesTo: isCnpgCluster,
   check(resource, _ctx, report) {
-    const hba = at(resource.props, "spec.postgresql.pg_hba");
-    if (isUnknown(hba)) return report.unknown("spec.postgresql.pg_hba");
-    arr(hba).forEach((line, i) => {
-      if (isUnknown(line)) return report.unknown(`spec.postgresql.pg_hba[${i}]`);
+    eachItem(resource.props, "spec.postgresql.pg_hba", report, (line, _where, i) => {
       if (typeof line !== "string") return;
       const tokens = line.replace(/#.*/, "").trim().split(/\s+/);
       if (tokens.includes("trust"))
@@ -205,15 +198,17 @@ export const cnpgHaBackup = resourceRule({
   remediation: `Set \`instances: 2\` or more and configure \`spec.backup\` or the ${BARMAN_CLOUD_PLUGIN} plugin with a ScheduledBackup.`,
   defaultLevel: "advisory",
   settings: ["environment"],
-  onUnknown: UNKNOWN_NOT_CHECKED,
   appliesTo: isCnpgCluster,
   check(resource, ctx, report) {
     if (ctx.environmentOf(resource) === "dev") return;
     const name = objectName(resource);
-    const instances = at(resource.props, "spec.instances");
-    if (isUnknown(instances)) report.unknown("spec.instances");
-    else if ((num(instances) ?? 1) < 2)
-      report.violation(`Cluster ${name} runs ${String(instances ?? 1)} instance (< 2)`);
+    flagField(
+      resource,
+      report,
+      "spec.instances",
+      (v) => (num(v) ?? 1) < 2,
+      (v) => `Cluster ${name} runs ${String(v ?? 1)} instance (< 2)`,
+    );
     const backup = at(resource.props, "spec.backup");
     const plugins = at(resource.props, "spec.plugins");
     if (isUnknown(backup) || isUnknown(plugins)) return report.unknown("spec.backup");
