@@ -9,8 +9,8 @@
 import { ContainerView, PodView } from "./podSpecs";
 import { isLiteralSecretValue, isSecretName, secretFlag, secretMaterial } from "./secretValues";
 import type { Reporter } from "./rule";
-import { UNKNOWN_NOT_CHECKED } from "./rule";
-import { arr, at, isObject, isUnknown, REDACTED_SECRET, str } from "./values";
+import { eachItem } from "./fieldChecks";
+import { arr, at, isObject, isUnknown, memoized, REDACTED_SECRET, str } from "./values";
 import { eachContainer, notEphemeral, workloadRule } from "./workloadRule";
 
 /** An image reference split into registry, repository, tag and digest (Docker's normalisation rules). */
@@ -27,17 +27,8 @@ function canonicalRegistry(registry: string): string {
   return registry === "index.docker.io" || registry === "registry-1.docker.io" ? "docker.io" : registry;
 }
 
-/** Parsed references, kept: three image rules read every container's image. */
-const IMAGES = new Map<string, ImageReference>();
-
-export function parseImage(image: string): ImageReference {
-  let ref = IMAGES.get(image);
-  if (!ref) {
-    ref = parseImageReference(image);
-    IMAGES.set(image, ref);
-  }
-  return ref;
-}
+/** An image reference, parsed once (three image rules read every container's image). */
+export const parseImage = memoized(parseImageReference);
 
 function parseImageReference(image: string): ImageReference {
   let rest = image.trim();
@@ -157,7 +148,6 @@ function resourceQuantityRule(
       severity: "medium",
       remediation,
       defaultLevel: level,
-      onUnknown: UNKNOWN_NOT_CHECKED,
     },
     (pod, _ctx, report) =>
       eachContainer(
@@ -252,11 +242,7 @@ export const noSecretLiteralsInEnv = workloadRule(
 );
 
 function checkEnvLiterals(c: ContainerView, secretPaths: ReadonlySet<string>, report: Reporter): void {
-  const env = c.spec.env;
-  if (isUnknown(env)) return report.unknown(`${c.path}.env`);
-  arr(env).forEach((e, i) => {
-    const where = `${c.path}.env[${i}]`;
-    if (isUnknown(e)) return report.unknown(where);
+  const checkEnvVar = (e: unknown, where: string, i: number): void => {
     if (!isObject(e) || !("value" in e)) return;
     const name = str(e.name) ?? `#${i}`;
     const value = e.value;
@@ -269,7 +255,8 @@ function checkEnvLiterals(c: ContainerView, secretPaths: ReadonlySet<string>, re
     } else if (isSecretName(name) && isLiteralSecretValue(value)) {
       report.violation(`${c.label} sets env ${name} (${where}), named like a credential, to a literal value`);
     }
-  });
+  };
+  eachItem(c.spec, "env", report, checkEnvVar, `${c.path}.env`);
 }
 
 function checkCommandLine(
@@ -278,13 +265,8 @@ function checkCommandLine(
   secretPaths: ReadonlySet<string>,
   report: Reporter,
 ): void {
-  const list = c.spec[field];
-  if (isUnknown(list)) return report.unknown(`${c.path}.${field}`);
-  const items = arr(list);
   const flagged = new Set<number>();
-  items.forEach((a, i) => {
-    const where = `${c.path}.${field}[${i}]`;
-    if (isUnknown(a)) return report.unknown(where);
+  const checkArgument = (a: unknown, where: string, i: number): void => {
     if (a === REDACTED_SECRET || secretPaths.has(where)) {
       flagged.add(i);
       report.violation(`${c.label} passes a value the program marked secret in ${field} (${where})`);
@@ -295,8 +277,10 @@ function checkCommandLine(
       flagged.add(i);
       report.violation(`${c.label} passes ${material} in ${field} (${where})`);
     }
-  });
-  const flag = secretFlag(items.map((a) => (typeof a === "string" ? a : "")));
+  };
+  eachItem(c.spec, field, report, checkArgument, `${c.path}.${field}`);
+  // An unknown list was reported above; it holds no flag to read.
+  const flag = secretFlag(arr(c.spec[field]).map((a) => (typeof a === "string" ? a : "")));
   if (flag && !flagged.has(flag.index) && !flagged.has(flag.index + 1))
     report.violation(
       `${c.label} passes a credential on the command line with ${flag.flag} (${c.path}.${field}[${flag.index}])`,

@@ -8,9 +8,19 @@
  */
 import { effectiveSecurityField } from "./podSpecs";
 import { arr, at, isObject, isUnknown, num, obj, str, strings } from "./values";
-import { eachContainer, workloadRule } from "./workloadRule";
+import type { PodPart } from "./workloadRule";
+import {
+  eachContainer,
+  eachVolume,
+  flagPart,
+  podAndContainers,
+  podFieldRule,
+  podLabel,
+  podPart,
+  workloadRule,
+} from "./workloadRule";
 
-export const noPrivileged = workloadRule(
+export const noPrivileged = podFieldRule(
   {
     name: "k8s-no-privileged",
     description: "Containers must not run privileged.",
@@ -18,10 +28,9 @@ export const noPrivileged = workloadRule(
     remediation: "Remove `securityContext.privileged: true` (or set it to false) on every container.",
     defaultLevel: "mandatory",
   },
-  (pod, _ctx, report) =>
-    eachContainer(pod, report, "securityContext.privileged", (v, c) => {
-      if (v === true) report.violation(`${c.label} (${c.path}) runs privileged`);
-    }),
+  "securityContext.privileged",
+  (v) => v === true,
+  () => "runs privileged",
 );
 
 export const noHostNamespaces = workloadRule(
@@ -33,11 +42,14 @@ export const noHostNamespaces = workloadRule(
     defaultLevel: "mandatory",
   },
   (pod, _ctx, report) => {
-    for (const field of ["hostNetwork", "hostPID", "hostIPC"]) {
-      const v = pod.spec[field];
-      if (isUnknown(v)) report.unknown(`${pod.path}.${field}`);
-      else if (v === true) report.violation(`${pod.component}pod spec (${pod.path}) sets ${field}: true`);
-    }
+    for (const field of ["hostNetwork", "hostPID", "hostIPC"])
+      flagPart(
+        podPart(pod),
+        report,
+        field,
+        (v) => v === true,
+        () => `sets ${field}: true`,
+      );
   },
 );
 
@@ -49,18 +61,10 @@ export const noHostPath = workloadRule(
     remediation: "Replace hostPath volumes with emptyDir, a PersistentVolumeClaim, a ConfigMap or a Secret.",
     defaultLevel: "mandatory",
   },
-  (pod, _ctx, report) => {
-    const volumes = pod.spec.volumes;
-    if (isUnknown(volumes)) return report.unknown(`${pod.path}.volumes`);
-    arr(volumes).forEach((v, i) => {
-      if (isUnknown(v)) return report.unknown(`${pod.path}.volumes[${i}]`);
-      if (isObject(v) && v.hostPath !== undefined) {
-        report.violation(
-          `${pod.component}volume "${str(v.name) ?? i}" (${pod.path}.volumes[${i}]) is a hostPath`,
-        );
-      }
-    });
-  },
+  (pod, _ctx, report) =>
+    eachVolume(pod, report, (v, where, label) => {
+      if (isObject(v) && v.hostPath !== undefined) report.violation(`${label} (${where}) is a hostPath`);
+    }),
 );
 
 export const noHostPorts = workloadRule(
@@ -83,7 +87,7 @@ export const noHostPorts = workloadRule(
     }),
 );
 
-export const noHostProcess = workloadRule(
+export const noHostProcess = podFieldRule(
   {
     name: "k8s-no-host-process",
     description: "Windows pods must not run as HostProcess containers.",
@@ -91,15 +95,10 @@ export const noHostProcess = workloadRule(
     remediation: "Remove `securityContext.windowsOptions.hostProcess: true` from the pod and its containers.",
     defaultLevel: "mandatory",
   },
-  (pod, _ctx, report) => {
-    const podLevel = at(pod.spec, "securityContext.windowsOptions.hostProcess");
-    if (isUnknown(podLevel)) report.unknown(`${pod.path}.securityContext.windowsOptions.hostProcess`);
-    else if (podLevel === true)
-      report.violation(`${pod.component}pod spec (${pod.path}) runs as a Windows HostProcess`);
-    eachContainer(pod, report, "securityContext.windowsOptions.hostProcess", (v, c) => {
-      if (v === true) report.violation(`${c.label} (${c.path}) runs as a Windows HostProcess`);
-    });
-  },
+  "securityContext.windowsOptions.hostProcess",
+  (v) => v === true,
+  () => "runs as a Windows HostProcess",
+  podAndContainers,
 );
 
 export const dropAllCapabilities = workloadRule(
@@ -138,7 +137,7 @@ export const capabilitiesAddAllowlist = workloadRule(
     }),
 );
 
-export const noPrivilegeEscalation = workloadRule(
+export const noPrivilegeEscalation = podFieldRule(
   {
     name: "k8s-no-privilege-escalation",
     description: "Containers must set allowPrivilegeEscalation: false.",
@@ -146,11 +145,9 @@ export const noPrivilegeEscalation = workloadRule(
     remediation: "Set `securityContext.allowPrivilegeEscalation: false` on every container.",
     defaultLevel: "mandatory",
   },
-  (pod, _ctx, report) =>
-    eachContainer(pod, report, "securityContext.allowPrivilegeEscalation", (v, c) => {
-      if (v !== false)
-        report.violation(`${c.label} (${c.path}) does not set allowPrivilegeEscalation: false`);
-    }),
+  "securityContext.allowPrivilegeEscalation",
+  (v) => v !== false,
+  () => "does not set allowPrivilegeEscalation: false",
 );
 
 export const runAsNonRoot = workloadRule(
@@ -178,7 +175,7 @@ export const runAsNonRoot = workloadRule(
   },
 );
 
-export const runAsUserNonZero = workloadRule(
+export const runAsUserNonZero = podFieldRule(
   {
     name: "k8s-run-as-user-nonzero",
     description: "Pods and containers must not set runAsUser: 0.",
@@ -186,15 +183,10 @@ export const runAsUserNonZero = workloadRule(
     remediation: "Remove `runAsUser: 0`; run as a non-root UID.",
     defaultLevel: "mandatory",
   },
-  (pod, _ctx, report) => {
-    const podUser = at(pod.spec, "securityContext.runAsUser");
-    if (isUnknown(podUser)) report.unknown(`${pod.path}.securityContext.runAsUser`);
-    else if (podUser !== undefined && num(podUser) === 0)
-      report.violation(`${pod.component}pod spec (${pod.path}) sets runAsUser: 0`);
-    eachContainer(pod, report, "securityContext.runAsUser", (v, c) => {
-      if (v !== undefined && num(v) === 0) report.violation(`${c.label} (${c.path}) sets runAsUser: 0`);
-    });
-  },
+  "securityContext.runAsUser",
+  (v) => v !== undefined && num(v) === 0,
+  () => "sets runAsUser: 0",
+  podAndContainers,
 );
 
 /** UIDs below this may collide with users of the node or of base images (kube-score, Polaris). */
@@ -239,16 +231,17 @@ export const openshiftNoFixedUid = workloadRule(
   },
   (pod, ctx, report) => {
     if (ctx.flavor !== "openshift") return;
-    for (const field of ["runAsUser", "fsGroup", "seLinuxOptions.level"]) {
-      const v = at(pod.spec, `securityContext.${field}`);
-      if (isUnknown(v)) report.unknown(`${pod.path}.securityContext.${field}`);
-      else if (v !== undefined)
-        report.violation(`${pod.component}pod spec (${pod.path}) fixes ${field} (${String(v)})`);
-    }
+    const flagFixed = (part: PodPart, field: string) =>
+      flagPart(
+        part,
+        report,
+        `securityContext.${field}`,
+        (v) => v !== undefined,
+        (v) => `fixes ${field} (${String(v)})`,
+      );
+    for (const field of ["runAsUser", "fsGroup", "seLinuxOptions.level"]) flagFixed(podPart(pod), field);
     for (const field of ["runAsUser", "seLinuxOptions.level"]) {
-      eachContainer(pod, report, `securityContext.${field}`, (v, c) => {
-        if (v !== undefined) report.violation(`${c.label} (${c.path}) fixes ${field} (${String(v)})`);
-      });
+      for (const c of pod.containers) flagFixed(c, field);
     }
   },
 );
@@ -302,23 +295,15 @@ export const restrictedVolumeTypes = workloadRule(
     remediation: "Replace other volume sources with a PersistentVolumeClaim (or a CSI ephemeral volume).",
     defaultLevel: "mandatory",
   },
-  (pod, _ctx, report) => {
-    const volumes = pod.spec.volumes;
-    if (isUnknown(volumes)) return report.unknown(`${pod.path}.volumes`);
-    arr(volumes).forEach((v, i) => {
-      if (isUnknown(v)) return report.unknown(`${pod.path}.volumes[${i}]`);
+  (pod, _ctx, report) =>
+    eachVolume(pod, report, (v, where, label) => {
       const kinds = Object.keys(obj(v)).filter((k) => k !== "name");
       const bad = kinds.filter((k) => !RESTRICTED_VOLUME_TYPES.includes(k));
-      if (bad.length > 0) {
-        report.violation(
-          `${pod.component}volume "${str(at(v, "name")) ?? i}" (${pod.path}.volumes[${i}]) is of type ${bad.join(", ")}`,
-        );
-      }
-    });
-  },
+      if (bad.length > 0) report.violation(`${label} (${where}) is of type ${bad.join(", ")}`);
+    }),
 );
 
-export const procMountDefault = workloadRule(
+export const procMountDefault = podFieldRule(
   {
     name: "k8s-proc-mount-default",
     description: "Containers keep the default /proc mount (procMount: Default).",
@@ -326,11 +311,9 @@ export const procMountDefault = workloadRule(
     remediation: "Remove `securityContext.procMount` or set it to Default.",
     defaultLevel: "mandatory",
   },
-  (pod, _ctx, report) =>
-    eachContainer(pod, report, "securityContext.procMount", (v, c) => {
-      if (v !== undefined && v !== "Default")
-        report.violation(`${c.label} (${c.path}) sets procMount: ${String(v)}`);
-    }),
+  "securityContext.procMount",
+  (v) => v !== undefined && v !== "Default",
+  (v) => `sets procMount: ${String(v)}`,
 );
 
 /** Sysctls Pod Security Standards consider safe (namespaced and isolated). */
@@ -364,13 +347,14 @@ export const safeSysctls = workloadRule(
       const name = at(s, "name");
       if (isUnknown(name)) report.unknown(`${pod.path}.securityContext.sysctls`);
       else if (typeof name === "string" && !SAFE_SYSCTLS.includes(name)) {
-        report.violation(`${pod.component}pod spec (${pod.path}) sets unsafe sysctl ${name}`);
+        report.violation(`${podLabel(pod)} (${pod.path}) sets unsafe sysctl ${name}`);
       }
     }
   },
 );
 
 const APPARMOR_ANNOTATION_PREFIX = "container.apparmor.security.beta.kubernetes.io/";
+const APPARMOR_TYPE = "securityContext.appArmorProfile.type";
 
 export const appArmorNotUnconfined = workloadRule(
   {
@@ -382,13 +366,17 @@ export const appArmorNotUnconfined = workloadRule(
     defaultLevel: "mandatory",
   },
   (pod, _ctx, report) => {
-    const podType = at(pod.spec, "securityContext.appArmorProfile.type");
-    if (isUnknown(podType)) report.unknown(`${pod.path}.securityContext.appArmorProfile`);
-    else if (podType === "Unconfined")
-      report.violation(`${pod.component}pod spec (${pod.path}) runs AppArmor-unconfined`);
-    eachContainer(pod, report, "securityContext.appArmorProfile.type", (v, c) => {
-      if (v === "Unconfined") report.violation(`${c.label} (${c.path}) runs AppArmor-unconfined`);
-    });
+    const flagUnconfined = (part: PodPart, what?: string) =>
+      flagPart(
+        part,
+        report,
+        APPARMOR_TYPE,
+        (v) => v === "Unconfined",
+        () => "runs AppArmor-unconfined",
+        what,
+      );
+    flagUnconfined(podPart(pod), `${pod.path}.securityContext.appArmorProfile`);
+    for (const c of pod.containers) flagUnconfined(c);
     for (const [key, value] of Object.entries(pod.annotations)) {
       if (key.startsWith(APPARMOR_ANNOTATION_PREFIX) && value === "unconfined") {
         report.violation(
@@ -434,17 +422,10 @@ export const seLinuxRestricted = workloadRule(
           report.violation(`${label} (${where}) sets SELinux ${field} ${v}`);
       }
     };
-    check(
-      at(pod.spec, "securityContext.seLinuxOptions"),
-      `${pod.path}.securityContext.seLinuxOptions`,
-      `${pod.component}pod spec`,
-    );
-    for (const c of pod.containers)
-      check(
-        at(c.spec, "securityContext.seLinuxOptions"),
-        `${c.path}.securityContext.seLinuxOptions`,
-        c.label,
-      );
+    for (const part of podAndContainers(pod)) {
+      const path = "securityContext.seLinuxOptions";
+      check(at(part.spec, path), `${part.path}.${path}`, part.label);
+    }
   },
 );
 
@@ -480,7 +461,7 @@ export const probeHostUnset = workloadRule(
   },
 );
 
-export const readOnlyRootFs = workloadRule(
+export const readOnlyRootFs = podFieldRule(
   {
     name: "k8s-read-only-root-fs",
     description: "Containers mount their root filesystem read-only.",
@@ -489,8 +470,7 @@ export const readOnlyRootFs = workloadRule(
       "Set `securityContext.readOnlyRootFilesystem: true`; mount an emptyDir where the program writes (/tmp).",
     defaultLevel: "advisory",
   },
-  (pod, _ctx, report) =>
-    eachContainer(pod, report, "securityContext.readOnlyRootFilesystem", (v, c) => {
-      if (v !== true) report.violation(`${c.label} (${c.path}) has a writable root filesystem`);
-    }),
+  "securityContext.readOnlyRootFilesystem",
+  (v) => v !== true,
+  () => "has a writable root filesystem",
 );

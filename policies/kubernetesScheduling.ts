@@ -19,8 +19,9 @@
  */
 import type { PodView } from "./podSpecs";
 import type { Reporter } from "./rule";
-import { arr, at, isObject, isUnknown, obj, str } from "./values";
-import { eachContainer, notEphemeral, workloadRule } from "./workloadRule";
+import { eachItem } from "./fieldChecks";
+import { at, isObject, isUnknown, obj, str } from "./values";
+import { eachContainer, eachVolume, notEphemeral, podLabel, workloadRule } from "./workloadRule";
 
 /** Whether a resource name is a GPU a device plugin advertises. */
 export function isGpuResource(name: string): boolean {
@@ -110,30 +111,21 @@ export const tolerationsScoped = workloadRule(
     defaultLevel: "mandatory",
   },
   (pod, _ctx, report) => {
-    const tolerations = pod.spec.tolerations;
-    if (isUnknown(tolerations)) return report.unknown(`${pod.path}.tolerations`);
-    const list = arr(tolerations);
-    if (list.length === 0) return;
     let gpus: Set<string> | undefined | null = null;
-    list.forEach((t, i) => {
-      const where = `${pod.path}.tolerations[${i}]`;
-      if (isUnknown(t) || (isObject(t) && (isUnknown(t.key) || isUnknown(t.operator))))
-        return report.unknown(where);
+    const checkToleration = (t: unknown, where: string) => {
+      if (isObject(t) && (isUnknown(t.key) || isUnknown(t.operator))) return report.unknown(where);
       const key = str(at(t, "key")) ?? "";
       if (key === "") {
         if (at(t, "operator") === "Exists")
-          report.violation(
-            `${pod.component}pod spec (${where}) tolerates every taint (operator Exists, no key)`,
-          );
+          report.violation(`${podLabel(pod)} (${where}) tolerates every taint (operator Exists, no key)`);
         return;
       }
       if (!isGpuResource(key)) return;
       if (gpus === null) gpus = podGpus(pod, report);
       if (gpus !== undefined && !gpus.has(key))
-        report.violation(
-          `${pod.component}pod spec (${where}) tolerates the ${key} taint but asks for no ${key}`,
-        );
-    });
+        report.violation(`${podLabel(pod)} (${where}) tolerates the ${key} taint but asks for no ${key}`);
+    };
+    eachItem(pod.spec, "tolerations", report, checkToleration, `${pod.path}.tolerations`);
   },
 );
 
@@ -147,22 +139,21 @@ export const memoryVolumeSizeLimit = workloadRule(
       "Set `emptyDir.sizeLimit` on every `medium: Memory` volume (for /dev/shm, what the server's workers exchange, e.g. 8Gi for tensor-parallel vLLM) and keep it within the container's memory limit.",
     defaultLevel: "mandatory",
   },
-  (pod, _ctx, report) => {
-    const volumes = pod.spec.volumes;
-    if (isUnknown(volumes)) return report.unknown(`${pod.path}.volumes`);
-    arr(volumes).forEach((v, i) => {
-      const where = `${pod.path}.volumes[${i}]`;
-      const emptyDir = at(v, "emptyDir");
-      if (isUnknown(v) || isUnknown(emptyDir)) return report.unknown(where);
-      if (!isObject(emptyDir)) return;
-      if (isUnknown(emptyDir.medium) || isUnknown(emptyDir.sizeLimit))
-        return report.unknown(`${where}.emptyDir`);
-      if (emptyDir.medium !== "Memory") return;
-      const limit = emptyDir.sizeLimit;
-      if (limit === undefined || limit === null || limit === "" || limit === "0" || limit === 0)
-        report.violation(
-          `${pod.component}in-memory volume "${str(at(v, "name")) ?? i}" (${where}) has no sizeLimit`,
-        );
-    });
-  },
+  (pod, _ctx, report) =>
+    eachVolume(
+      pod,
+      report,
+      (v, where, label) => {
+        const emptyDir = at(v, "emptyDir");
+        if (isUnknown(emptyDir)) return report.unknown(where);
+        if (!isObject(emptyDir)) return;
+        if (isUnknown(emptyDir.medium) || isUnknown(emptyDir.sizeLimit))
+          return report.unknown(`${where}.emptyDir`);
+        if (emptyDir.medium !== "Memory") return;
+        const limit = emptyDir.sizeLimit;
+        if (limit === undefined || limit === null || limit === "" || limit === "0" || limit === 0)
+          report.violation(`${label} (${where}) has no sizeLimit`);
+      },
+      "in-memory volume",
+    ),
 );

@@ -46,25 +46,18 @@ const WRITE = ["create", "delete", "deletecollection", "patch", "update"];
  * role bindings; `view` reads neither Secrets nor pods/exec. The discovery roles grant `get` on
  * health, version and discovery URLs (#discovery-roles).
  */
+const EDIT_GRANTS: Grant[] = [
+  grant([...READ, ...WRITE], [""], ["pods/attach", "pods/exec", "pods/portforward", "pods/proxy", "secrets"]),
+  grant(["impersonate"], [""], ["serviceaccounts"]),
+];
+
 export const BUILT_IN_CLUSTER_ROLES: Record<string, Grant[]> = {
   "cluster-admin": [grant(["*"], ["*"], ["*"]), grant(["*"], [], [], ["*"])],
   admin: [
-    grant(
-      [...READ, ...WRITE],
-      [""],
-      ["pods/attach", "pods/exec", "pods/portforward", "pods/proxy", "secrets"],
-    ),
-    grant(["impersonate"], [""], ["serviceaccounts"]),
+    ...EDIT_GRANTS,
     grant([...READ, ...WRITE], ["rbac.authorization.k8s.io"], ["roles", "rolebindings"]),
   ],
-  edit: [
-    grant(
-      [...READ, ...WRITE],
-      [""],
-      ["pods/attach", "pods/exec", "pods/portforward", "pods/proxy", "secrets"],
-    ),
-    grant(["impersonate"], [""], ["serviceaccounts"]),
-  ],
+  edit: EDIT_GRANTS,
   view: [grant(READ, ["", "apps", "batch"], ["pods", "pods/log", "configmaps", "deployments", "jobs"])],
   "system:public-info-viewer": [
     grant(["get"], [], [], ["/healthz", "/livez", "/readyz", "/version", "/version/"]),
