@@ -116,8 +116,8 @@ def read_desired(env: dict[str, str]) -> tuple[str, dict[str, dict[str, str]]]:
         password_file = Path(passwords_dir) / username
         if not password_file.is_file():
             raise UsersError(f"no password for {username} in {passwords_dir}", 2)
-        password = password_file.read_text(encoding="utf-8").strip()
-        desired[username] = {"registeredModel": model, "password": password}
+        credential = password_file.read_text(encoding="utf-8").strip()
+        desired[username] = {"registeredModel": model, "password": credential}
     if env["MLFLOW_TRACKING_USERNAME"].startswith(prefix):
         raise UsersError("the admin's username is under the managed prefix; it would be deleted", 2)
     return prefix, desired
@@ -126,15 +126,15 @@ def read_desired(env: dict[str, str]) -> tuple[str, dict[str, dict[str, str]]]:
 def model_experiments(client: Client, model: str) -> set[str]:
     """The experiments holding a run of any version of `model` (none while it is not registered)."""
     run_ids: set[str] = set()
-    token = ""
+    page_after = ""
     while True:
         params = {"filter": f"name='{model}'", "max_results": "200"}
-        if token:
-            params["page_token"] = token
+        if page_after:
+            params["page_token"] = page_after
         page = client.ok("GET", "/api/2.0/mlflow/model-versions/search", params=params)
         run_ids.update(v["run_id"] for v in page.get("model_versions", []) if v.get("run_id"))
-        token = page.get("next_page_token", "")
-        if not token:
+        page_after = page.get("next_page_token", "")
+        if not page_after:
             break
     experiments: set[str] = set()
     for run_id in sorted(run_ids):
