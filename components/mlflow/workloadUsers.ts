@@ -55,6 +55,7 @@ export interface WorkloadUserSpec {
 }
 
 export interface MlflowWorkloadUsersArgs {
+  /** Environment and cluster flavor (labels, pod security). */
   ctx: PlatformContext;
   /** The platform namespace, where MLflow and its admin Secret are. */
   namespace: pulumi.Input<string>;
@@ -68,6 +69,7 @@ export interface MlflowWorkloadUsersArgs {
   mlflowPort: number;
   /** An image with Python 3 (the MLflow image). */
   image: string;
+  /** The workloads following a registry alias; each becomes one MLflow user. Empty: every managed user is deleted. */
   users: WorkloadUserSpec[];
 }
 
