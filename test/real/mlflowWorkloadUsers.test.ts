@@ -12,7 +12,6 @@
  * and on the experiment of its runs; a grant the Job does not want is revoked; a re-run changes
  * nothing; a workload that is gone loses its user and its grants, and its fetch step is refused.
  */
-import { spawnSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
@@ -33,13 +32,13 @@ import {
 import { render, Rendered } from "../support/render";
 import { mountFetchProgram } from "./support/fetchModelVolume";
 import { mlflowImageEnv, mlflowImageProcessEnv } from "./support/mlflowImageEnv";
+import { registerModelVersions } from "./support/registerModelVersions";
 import { MlflowStack, startMlflowStack } from "./support/mlflowServer";
 import { containerProcessSpec, PodSandbox, podSandbox, runInitContainer } from "./support/podProcesses";
 import { PythonEnv } from "./support/pythonEnv";
 
 /* eslint-disable @typescript-eslint/no-explicit-any -- rendered objects are untyped JSON */
 
-const REGISTER = path.join(__dirname, "support", "register_model_versions.py");
 const MODEL = "fraud-detector";
 const NAMESPACE = "ml-test-fraud";
 const ADMIN_SECRET = "mlflow-admin";
@@ -54,13 +53,7 @@ let versions: Record<string, string>;
 const sandboxes: PodSandbox[] = [];
 
 function runImage(args: string[]): string {
-  const result = spawnSync(image.python, [REGISTER, ...args], {
-    encoding: "utf8",
-    cwd: work,
-    env: mlflowImageProcessEnv(image, { HOME: work, ...stack.mlflow.clientEnv() }),
-  });
-  if (result.status !== 0) throw new Error(`register_model_versions.py failed:\n${result.stderr}`);
-  return result.stdout.trim().split("\n").pop() as string;
+  return registerModelVersions(image, stack.mlflow, work, args);
 }
 
 async function call(

@@ -11,7 +11,6 @@
  * tracking URI is the in-cluster one and becomes the test server's. Each registered version carries
  * a marker file with its label, so a download of the wrong version fails the test.
  */
-import { spawnSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
@@ -20,13 +19,13 @@ import { configWithModel, podSpec, servingArgs, TRACKING_URI } from "../componen
 import { render } from "../support/render";
 import { mountFetchProgram } from "./support/fetchModelVolume";
 import { mlflowImageEnv, mlflowImageProcessEnv } from "./support/mlflowImageEnv";
+import { registerModelVersions } from "./support/registerModelVersions";
 import { MlflowStack, startMlflowStack } from "./support/mlflowServer";
 import { containerProcessSpec, PodSandbox, podSandbox, runInitContainer } from "./support/podProcesses";
 import { PythonEnv } from "./support/pythonEnv";
 
 /* eslint-disable @typescript-eslint/no-explicit-any -- rendered pod specs are untyped JSON */
 
-const REGISTER = path.join(__dirname, "support", "register_model_versions.py");
 const NAME = "fraud-detector";
 const WORKLOAD = { username: "model-fraud-detector", password: "workload-password-0123456789" };
 const OUTSIDER = { username: "other-team-model", password: "outsider-password-0123456789" };
@@ -41,13 +40,7 @@ let versions: Record<string, string>;
 const sandboxes: PodSandbox[] = [];
 
 function runImage(args: string[]): string {
-  const result = spawnSync(image.python, [REGISTER, ...args], {
-    encoding: "utf8",
-    cwd: work,
-    env: mlflowImageProcessEnv(image, { HOME: work, ...stack.mlflow.clientEnv() }),
-  });
-  if (result.status !== 0) throw new Error(`register_model_versions.py failed:\n${result.stderr}`);
-  return result.stdout.trim().split("\n").pop() as string;
+  return registerModelVersions(image, stack.mlflow, work, args);
 }
 
 /** A call to MLflow's REST API as the basic-auth admin. */
