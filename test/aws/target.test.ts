@@ -78,10 +78,12 @@ async function renderPlatform(config: PlatformConfig): Promise<{ r: Rendered; wi
       const identity = modelIds.get(model.name)!;
       const access: WorkloadAccess[] = [];
       let modelUri: string | undefined;
-      if (model.source) {
-        const bucket = backing.objectStore.bucket(model.source.bucket);
+      const source = model.source;
+      if (source?.bucket !== undefined && source.path !== undefined) {
+        const bucket = backing.objectStore.bucket(source.bucket);
+        const modelPath = source.path;
         access.push(bucket.grantAccess(identity, "read", { parent: root }));
-        modelUri = await new Promise<string>((resolve) => bucket.url(model.source!.path).apply(resolve));
+        modelUri = await new Promise<string>((resolve) => bucket.url(modelPath).apply(resolve));
       }
       if (model.kafka) {
         access.push(

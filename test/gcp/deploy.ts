@@ -59,7 +59,7 @@ export async function deploy(config: PlatformConfig): Promise<{ r: Rendered; wir
     const models: Record<string, WorkloadAccess[]> = {};
     for (const { model, identity } of identities) {
       const grants: WorkloadAccess[] = [];
-      if (model.source)
+      if (model.source?.bucket !== undefined)
         grants.push(
           backing.objectStore.bucket(model.source.bucket).grantAccess(identity, "read", { parent }),
         );
