@@ -45,7 +45,7 @@ export const componentLayering = [
 ];
 
 export default tseslint.config(
-  { ignores: ["node_modules/**", "out/**", "dist/**", "**/*.js", "**/*.mjs"] },
+  { ignores: ["node_modules/**", "out/**", "dist/**", ".cache/**", "**/*.js", "**/*.mjs"] },
   ...tseslint.configs.recommended,
   {
     files: ["**/*.ts"],

@@ -425,7 +425,9 @@ export class Platform extends pulumi.ComponentResource {
                 : registryAccess(config.mlflow.auth as "none" | "oauth-proxy", mlflow.trackingUri),
           // OpenShift AI installs no cluster-wide ServingRuntimes: each model brings its own.
           namespacedRuntimes:
-            config.target === "openshift" ? { mlserverImage: config.serving.runtimeImages.mlserver } : undefined,
+            config.target === "openshift"
+              ? { mlserverImage: config.serving.runtimeImages.mlserver }
+              : undefined,
           access,
           kafka,
           monitoring: config.serving.monitoring,

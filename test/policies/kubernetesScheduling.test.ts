@@ -3,16 +3,7 @@
  * `vllm` runtime renders it, and each way each rule refuses — offline and, through `check()`, under
  * the CrossGuard handler.
  */
-import {
-  check,
-  container,
-  kube,
-  messages,
-  podSpec,
-  UNKNOWN,
-  workload,
-  WORKLOAD_KINDS,
-} from "./helpers";
+import { check, container, kube, messages, podSpec, UNKNOWN, workload, WORKLOAD_KINDS } from "./helpers";
 
 type Json = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
 
