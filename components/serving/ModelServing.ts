@@ -65,7 +65,7 @@ export class ModelServing extends pulumi.ComponentResource {
     const served =
       model.engine === "kserve"
         ? kserveWorkload(this, name, args, meta, selector, fetch)
-        : deploymentWorkload(this, name, args, meta, selector, fetch);
+        : deploymentWorkload(this, name, args, meta, selector, fetch, opts?.dependsOn);
     this.workload = served.workload;
     this.serviceName = served.serviceName;
     this.servicePort = served.servicePort;

@@ -41,6 +41,12 @@ export function deploymentWorkload(
   meta: MetaFor,
   selector: Record<string, string>,
   fetch: FetchStep | undefined,
+  /**
+   * What the model's custom resources wait for: the component's own `dependsOn` (the operators
+   * whose charts bring the CRDs). Pulumi does not pass a component's dependsOn on to its children,
+   * so without it KEDA's TriggerAuthentication could be sent before the KEDA chart exists.
+   */
+  crdDependsOn?: pulumi.ResourceOptions["dependsOn"],
 ): ServedWorkload {
   const { model } = args;
   const streaming = model.kafka !== undefined;
@@ -60,7 +66,15 @@ export function deploymentWorkload(
 
   // Lag-based scaling where KEDA can read the lag; otherwise (no scaler auth) CPU, like HTTP models.
   if (args.kafka?.lagTrigger && model.kafka) {
-    lagAutoscaler(parent, name, args, { ...args.kafka, lagTrigger: args.kafka.lagTrigger }, meta, deployment);
+    lagAutoscaler(
+      parent,
+      name,
+      args,
+      { ...args.kafka, lagTrigger: args.kafka.lagTrigger },
+      meta,
+      deployment,
+      crdDependsOn,
+    );
   } else {
     new k8s.autoscaling.v2.HorizontalPodAutoscaler(
       `${name}-hpa`,
@@ -255,6 +269,7 @@ function lagAutoscaler(
   kafka: ModelKafkaArgs & { lagTrigger: NonNullable<ModelKafkaArgs["lagTrigger"]> },
   meta: MetaFor,
   deployment: k8s.apps.v1.Deployment,
+  crdDependsOn: pulumi.ResourceOptions["dependsOn"],
 ): void {
   const model = args.model;
   const lagThreshold = model.kafka?.lagThreshold ?? 0;
@@ -267,7 +282,7 @@ function lagAutoscaler(
         metadata: meta(`${model.name}-kafka-lag`),
         spec: authSpec,
       },
-      { parent },
+      { parent, dependsOn: crdDependsOn },
     );
   new ScaledObject(
     `${name}-scaledobject`,
@@ -286,6 +301,6 @@ function lagAutoscaler(
         ],
       },
     },
-    { parent, dependsOn: auth ? [auth] : [] },
+    { parent, dependsOn: auth ? [auth] : crdDependsOn },
   );
 }

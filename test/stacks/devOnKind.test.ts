@@ -42,17 +42,11 @@ import {
 } from "./devOnKindChecks";
 
 /**
- * Gaps the rules find in today's dev, reported rather than fixed here (the code is not this test's):
- * the streaming model's TriggerAuthentication (components/serving/deploymentWorkload.ts,
- * `lagAutoscaler`) is registered with `{ parent }` only. ModelServing gets the operators in its own
- * dependsOn (stacks/platform.ts), but a component's dependsOn does not reach its children, so on a
- * fresh cluster it may be sent before the KEDA chart has registered keda.sh (the provider's create
- * retry is its only cover). Its ScaledObject waits only indirectly: through the Deployment, the
- * Kafka topics, the Kafka cluster and its dependsOn on the operators. Remove the entry with the fix.
+ * Custom resources that do not wait for the chart bringing their CRDs. None today: ModelServing
+ * passes its own dependsOn (the operators) to KEDA's TriggerAuthentication and ScaledObject, which
+ * a component's dependsOn alone would not reach. A gap found later is fixed, not listed.
  */
-const KNOWN_CRD_GAPS = [
-  "keda.sh/v1alpha1:TriggerAuthentication ml-dev-payments-risk/fraud-detector-kafka-lag: does not wait for chart keda (its CRDs and webhooks)",
-];
+const KNOWN_CRD_GAPS: string[] = [];
 
 /**
  * The CPU autoscaler of the request/response model fx-quote reads metrics.k8s.io, which a fresh
