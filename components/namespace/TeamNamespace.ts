@@ -23,6 +23,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { DNS_LABEL, DNS_LABEL_RULE } from "../kube/names";
 import type { ResourceQuotaConfig } from "./settings";
 import type { PlatformContext } from "../context";
+import type { EgressRule } from "../identity/contract";
 import { refusal } from "../argumentProblem";
 import { kubeLabels } from "../kube/labels";
 import { SUBJECT_NAME_RULE, isSubjectName, systemSubjectProblem } from "../kube/rbacSubjects";
@@ -60,7 +61,7 @@ export interface TeamNamespaceArgs {
    * notebooks and jobs call (the MLflow tracking server). Default none. Each rule must name its
    * peers and ports: an open rule would undo the default deny.
    */
-  sharedEgress?: k8s.types.input.networking.v1.NetworkPolicyEgressRule[];
+  sharedEgress?: EgressRule[];
   /**
    * The resolver the namespace's pods use (`mlstack:network.dns`). Default the target's usual one:
    * kubernetes and aws the kube-dns pods, gcp Cloud DNS for GKE (Autopilot's default), openshift

@@ -28,8 +28,6 @@ const EXPECTED_REJECTIONS: Record<string, string> = {
     "ModelConfig.engine/runtime/exposure/env[] are string unions; ModelConfig.gpu, .kafka and namespacedRuntimes are " +
     "inline object types; KafkaLagTrigger.type is a union and .metadata a function; TriggerAuthenticationSpec " +
     "uses inline objects and a union; the `workload` output is Deployment | CustomResource",
-  TeamNamespace:
-    "sharedEgress is Kubernetes' NetworkPolicyEgressRule (port: number | string); use the grant contract's EgressRule",
   StrimziKafka:
     "KafkaConfig.apiVersion/authentication are unions; kedaOperator is an inline object; KafkaClientSecurity " +
     "protocol/saslMechanism outputs are unions; the kafka/nodePools outputs are CustomResources (no Pulumi type " +
@@ -70,7 +68,7 @@ const EXPECTED_REJECTIONS: Record<string, string> = {
 };
 
 /** Components whose args this work made expressible: they must stay in the plugin's schema. */
-const SERVED_BY_THE_PLUGIN = ["CertificateAuthority", "Exposure", "Mlflow", "Orchestrator"];
+const SERVED_BY_THE_PLUGIN = ["CertificateAuthority", "Exposure", "Mlflow", "Orchestrator", "TeamNamespace"];
 
 let analysis: PackageAnalysis;
 
