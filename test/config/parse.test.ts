@@ -227,7 +227,9 @@ describe("parseConfig: refuses malformed config with the key, the value and what
     ],
     [
       "a KServe model off port 8080",
-      (r) => Object.assign(r.serving.models[1], { engine: "kserve", port: 9000 }),
+      // mlflow and Triton run in KServe's own runtimes, which listen on 8080 (MLServer and vLLM
+      // run mlstack's container and take the model's port).
+      (r) => Object.assign(r.serving.models[1], { engine: "kserve", runtime: "mlflow", port: 9000 }),
       "mlstack:serving.models[1].port: 9000 must be 8080 with engine kserve",
     ],
     [

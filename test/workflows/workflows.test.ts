@@ -87,9 +87,10 @@ const ENVIRONMENT_OF = new Map(
   }),
 );
 
+/** The exact SDK version the repository installs (a peer range for consumers, pinned for development). */
 const PULUMI_VERSION = (
-  JSON.parse(readText(path.join(ROOT, "package.json"))) as { dependencies: Record<string, string> }
-).dependencies["@pulumi/pulumi"];
+  JSON.parse(readText(path.join(ROOT, "package.json"))) as { devDependencies: Record<string, string> }
+).devDependencies["@pulumi/pulumi"];
 
 function matrixStacks(job: Job): string[] {
   const stacks = job.strategy?.matrix?.stack;
