@@ -1,6 +1,6 @@
 // Validates workflow and composite-action files with @actions/workflow-parser, GitHub's own parser
 // and schema for Actions files (the one behind the Actions language service). Run by
-// test/workflows/workflows.test.ts in its own Node process, since the parser is an ES module:
+// test/workflows/workflows.hygiene.test.ts in its own Node process, since the parser is an ES module:
 //
 //   node validate.mjs FILE...   → prints { "<file>": ["<error>", …], … } as JSON
 //
