@@ -53,17 +53,60 @@ export interface KafkaCluster {
   lagTrigger(identity: WorkloadIdentity, containerName: string): KafkaLagTrigger | undefined;
 }
 
+/*
+ * String enums here are `as const` objects as well as types, and nested objects named interfaces:
+ * Pulumi's component analyzer refuses bare string unions and inline object types, and ModelServing
+ * (which takes a `KafkaLagTrigger`) is served by the component package (@pulumi/pulumi 3.270.0,
+ * provider/experimental/analyzer.js).
+ */
+
+/** One TriggerAuthentication parameter read from a Secret key (`secretTargetRef`). */
+export interface TriggerSecretTargetRef {
+  parameter: string;
+  name: pulumi.Input<string>;
+  key: pulumi.Input<string>;
+}
+
+/** One TriggerAuthentication parameter read from an env var of the scaled workload's container (`env`). */
+export interface TriggerEnvRef {
+  parameter: string;
+  name: string;
+  containerName: string;
+}
+
+/** The pod identity providers mlstack uses: `aws` (IRSA) and `gcp` (GKE Workload Identity). */
+export const KedaPodIdentityProvider = { aws: "aws", gcp: "gcp" } as const;
+export type KedaPodIdentityProvider = (typeof KedaPodIdentityProvider)[keyof typeof KedaPodIdentityProvider];
+
+/**
+ * Whose identity KEDA's `aws` pod identity uses: the KEDA operator's (`keda`, KEDA's default) or
+ * the scaled workload's (`workload`). Values from keda.sh/docs/2.14/authentication-providers/aws
+ * (`identityOwner: keda|workload`, mutually exclusive with `roleArn`).
+ */
+export const KedaIdentityOwner = { keda: "keda", workload: "workload" } as const;
+export type KedaIdentityOwner = (typeof KedaIdentityOwner)[keyof typeof KedaIdentityOwner];
+
+/**
+ * KEDA's own pod identity: `aws` (IRSA; optionally a role to assume, or the workload's role) or
+ * `gcp` (the KEDA operator's Workload Identity; no other field). One object type rather than a
+ * union, so a component package schema can carry it.
+ */
+export interface KedaPodIdentity {
+  provider: KedaPodIdentityProvider;
+  roleArn?: pulumi.Input<string>;
+  identityOwner?: KedaIdentityOwner;
+}
+
 /** A KEDA TriggerAuthentication spec (keda.sh/v1alpha1): references to where credentials are. */
 export interface TriggerAuthenticationSpec {
-  secretTargetRef?: { parameter: string; name: pulumi.Input<string>; key: pulumi.Input<string> }[];
-  env?: { parameter: string; name: string; containerName: string }[];
-  /**
-   * KEDA's own pod identity: `aws` (IRSA; optionally a role to assume, or the workload's role) or
-   * `gcp` (the KEDA operator's Workload Identity; no other field). One object type rather than a
-   * union, so a component package schema can carry it.
-   */
-  podIdentity?: { provider: "aws" | "gcp"; roleArn?: pulumi.Input<string>; identityOwner?: "workload" };
+  secretTargetRef?: TriggerSecretTargetRef[];
+  env?: TriggerEnvRef[];
+  podIdentity?: KedaPodIdentity;
 }
+
+/** The KEDA scalers a Kafka backend reads consumer lag with. */
+export const KedaLagScaler = { kafka: "kafka", gcpStackdriver: "gcp-stackdriver" } as const;
+export type KedaLagScaler = (typeof KedaLagScaler)[keyof typeof KedaLagScaler];
 
 /**
  * What a Kafka backend tells a workload's autoscaler: which KEDA scaler reads the consumer lag and
@@ -74,7 +117,7 @@ export interface TriggerAuthenticationSpec {
  */
 export interface KafkaLagTrigger {
   /** The KEDA scaler. Default `kafka`. */
-  type?: "kafka" | "gcp-stackdriver";
+  type?: KedaLagScaler;
   /** `kafka` trigger metadata about the connection only (`tls`, `sasl`, ...), never a credential. */
   connection: Record<string, pulumi.Input<string>>;
   /**
