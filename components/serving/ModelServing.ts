@@ -34,6 +34,13 @@ export { looksLikeSecretName, validateModelServingArgs } from "./validation";
 
 type NetworkPolicyIngressRule = k8s.types.input.networking.v1.NetworkPolicyIngressRule;
 
+/**
+ * The served workload lives beside the instance, not in a field: Pulumi's component analyzer
+ * publishes every field as a schema output and has no type for Deployment | CustomResource (a
+ * union, and a CustomResource has no Pulumi type token), which kept ModelServing out of the plugin.
+ */
+const workloads = new WeakMap<ModelServing, k8s.apps.v1.Deployment | k8s.apiextensions.CustomResource>();
+
 export class ModelServing extends pulumi.ComponentResource {
   /** The ClusterIP Service in front of the model (KServe's `<name>-predictor` on engine kserve). */
   public readonly serviceName: pulumi.Output<string>;
@@ -42,7 +49,9 @@ export class ModelServing extends pulumi.ComponentResource {
   /** `http://<service>.<namespace>.svc.cluster.local[:port]`. */
   public readonly url: pulumi.Output<string>;
   /** The Deployment (engine deployment) or the InferenceService (engine kserve). */
-  public readonly workload: k8s.apps.v1.Deployment | k8s.apiextensions.CustomResource;
+  public get workload(): k8s.apps.v1.Deployment | k8s.apiextensions.CustomResource {
+    return workloads.get(this) as k8s.apps.v1.Deployment | k8s.apiextensions.CustomResource;
+  }
 
   constructor(name: string, args: ModelServingArgs, opts?: pulumi.ComponentResourceOptions) {
     validateModelServingArgs(args);
@@ -66,7 +75,7 @@ export class ModelServing extends pulumi.ComponentResource {
       model.engine === "kserve"
         ? kserveWorkload(this, name, args, meta, selector, fetch)
         : deploymentWorkload(this, name, args, meta, selector, fetch, opts?.dependsOn);
-    this.workload = served.workload;
+    workloads.set(this, served.workload);
     this.serviceName = served.serviceName;
     this.servicePort = served.servicePort;
 

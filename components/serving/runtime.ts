@@ -311,7 +311,7 @@ export function tritonRepository(uri: string, endpoint: string | undefined): str
  */
 export function customEnv(model: ModelConfig): EnvVar[] {
   return (model.env ?? []).map((e) =>
-    "secretRef" in e
+    e.secretRef !== undefined
       ? { name: e.name, valueFrom: { secretKeyRef: { name: e.secretRef.name, key: e.secretRef.key } } }
       : { name: e.name, value: e.value },
   );

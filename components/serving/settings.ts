@@ -1,9 +1,48 @@
 /** What one served model is asked to be (`mlstack:serving.models[]`). */
 import type { ContainerResources } from "../kube/containerResources";
 
-export type ServingEngine = "deployment" | "kserve";
+/*
+ * The string enums below are `as const` objects as well as types (values and order unchanged):
+ * Pulumi's component analyzer reads this pattern, not a bare string union, as a schema enum
+ * (@pulumi/pulumi 3.270.0, provider/experimental/analyzer.js), so ModelServing is in the plugin.
+ */
 
-export type ServingRuntime = "mlflow" | "mlserver" | "triton" | "vllm" | "custom";
+/** What runs the model: a Deployment mlstack writes, or a KServe InferenceService. */
+export const ServingEngine = { deployment: "deployment", kserve: "kserve" } as const;
+export type ServingEngine = (typeof ServingEngine)[keyof typeof ServingEngine];
+
+/** The model server. */
+export const ServingRuntime = {
+  mlflow: "mlflow",
+  mlserver: "mlserver",
+  triton: "triton",
+  vllm: "vllm",
+  custom: "custom",
+} as const;
+export type ServingRuntime = (typeof ServingRuntime)[keyof typeof ServingRuntime];
+
+/** `internal` (Service only) or `external` (Ingress / Route). */
+export const ModelExposure = { internal: "internal", external: "external" } as const;
+export type ModelExposure = (typeof ModelExposure)[keyof typeof ModelExposure];
+
+/** A model's GPUs (`serving.models[].gpu`). */
+export interface ModelGpu {
+  /** GPUs per replica; 0 = none. */
+  count: number;
+  /** Node labels the model's pods select (merged with `serving.gpuNodes`). */
+  nodeSelector: Record<string, string>;
+  /** Whether the pods tolerate the `nvidia.com/gpu` NoSchedule taint. */
+  tolerations: boolean;
+}
+
+/** A streaming model's topics and scaling (`serving.models[].kafka`): logical names from config. */
+export interface ModelKafkaConfig {
+  inputTopic: string;
+  outputTopic: string;
+  consumerGroup: string;
+  /** Per-replica consumer lag KEDA scales on. */
+  lagThreshold: number;
+}
 
 export interface ModelConfig {
   /** DNS label, unique in the stack; also the workload name. */
@@ -23,10 +62,10 @@ export interface ModelConfig {
   /** HPA CPU target (%). Default 70. */
   targetCpuUtilization: number;
   resources: ContainerResources;
-  /** GPUs per replica; 0 = none. */
-  gpu: { count: number; nodeSelector: Record<string, string>; tolerations: boolean };
+  /** GPUs per replica (`count`; 0 = none) and where they are. */
+  gpu: ModelGpu;
   /** `internal` (Service only) or `external` (Ingress / Route). */
-  exposure: "internal" | "external";
+  exposure: ModelExposure;
   /** External hostname (default `<model>.<ingress.domain>`). */
   hostname?: string;
   /** Runtime `custom` only: arguments to the image's entrypoint. Never a secret (refused in config). */
@@ -36,7 +75,7 @@ export interface ModelConfig {
   /** Runtime `vllm` only: how vLLM's OpenAI-compatible server runs the model. */
   vllm?: VllmSettings;
   /** Streaming inference: consume `inputTopic`, produce to `outputTopic`. */
-  kafka?: { inputTopic: string; outputTopic: string; consumerGroup: string; lagThreshold: number };
+  kafka?: ModelKafkaConfig;
 }
 
 /**
@@ -67,9 +106,31 @@ export interface VllmSettings {
   maxModelLen?: number;
 }
 
-/** One extra env var of a custom model: a literal that is not a secret, or a reference to a Secret key. */
-export type ModelEnvVar =
-  { name: string; value: string } | { name: string; secretRef: { name: string; key: string } };
+/** A key of a Secret in the model's team namespace. */
+export interface ModelSecretKeyRef {
+  name: string;
+  key: string;
+}
+
+/**
+ * One extra env var of a custom model: exactly one of `value` (a literal that is not a secret) and
+ * `secretRef` (a reference to a Secret key). Optional fields rather than a union, so the type fits
+ * Pulumi's package schema; `modelEnvVarProblem` refuses neither and both.
+ */
+export interface ModelEnvVar {
+  name: string;
+  value?: string;
+  secretRef?: ModelSecretKeyRef;
+}
+
+/** Why an env var of a custom model is not exactly one of a literal and a Secret reference, or undefined. */
+export function modelEnvVarProblem(e: ModelEnvVar): string | undefined {
+  const hasValue = e.value !== undefined;
+  const hasRef = e.secretRef !== undefined;
+  if (hasValue === hasRef)
+    return "must set exactly one of value (a literal that is not a secret) and secretRef ({name, key} of a Secret in the team namespace)";
+  return undefined;
+}
 
 /**
  * The cluster's GPU nodes (`mlstack:serving.gpuNodes`): the labels every GPU node carries and

@@ -9,6 +9,7 @@ import { DEFAULT_ALERT_THRESHOLDS } from "./alerts";
 import { KSERVE_BUILTIN_RUNTIMES, KSERVE_RUNTIME_PORT } from "./inferenceService";
 import { fetchesModel } from "./modelFetch";
 import { RESERVED_PORTS } from "./runtime";
+import { modelEnvVarProblem } from "./settings";
 
 const SECRET_NAME = /(PASSWORD|PASSWD|SECRET|TOKEN|CREDENTIALS?|API_?KEY|ACCESS_KEY|PRIVATE_KEY)(_|$)/i;
 const FILE_REFERENCE = /_(LOCATION|FILE|PATH|DIR)$/i;
@@ -122,6 +123,10 @@ export function validateModelServingArgs(args: ModelServingArgs): void {
       }
     });
   }
+  (model.env ?? []).forEach((e, i) => {
+    const problem = modelEnvVarProblem(e);
+    if (problem) fail(`model.env[${i}]`, e, `${problem} (${m})`);
+  });
   args.access.env.forEach((e) => {
     // A literal absolute path names a mounted file (GOOGLE_APPLICATION_CREDENTIALS=/var/run/…), not a secret.
     const path = typeof e.value === "string" && e.value.startsWith("/");

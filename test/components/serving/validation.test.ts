@@ -51,6 +51,35 @@ describe("refusals", () => {
     },
   );
 
+  it.each([
+    ["neither", { name: "SCORER_THREADS" }],
+    [
+      "both",
+      { name: "SCORER_THREADS", value: "8", secretRef: { name: "scorer-credentials", key: "threads" } },
+    ],
+  ])(
+    "refuses a custom model's env var with %s of value and secretRef (a library user past config)",
+    (_, envVar) => {
+      const args = argsFor({ runtime: "custom", image: "ghcr.io/acme/scorer:1.4.2" });
+      args.model = { ...args.model, env: [{ name: "OK", value: "1" }, envVar] };
+      expect(() => validateModelServingArgs(args)).toThrow(
+        `ModelServing model.env[1]: ${JSON.stringify(envVar)} must set exactly one of value (a literal that is not a secret) and secretRef`,
+      );
+    },
+  );
+
+  it("accepts a custom model's env of literals and Secret references", () => {
+    const args = argsFor({ runtime: "custom", image: "ghcr.io/acme/scorer:1.4.2" });
+    args.model = {
+      ...args.model,
+      env: [
+        { name: "SCORER_THREADS", value: "8" },
+        { name: "SCORER_API_TOKEN", secretRef: { name: "scorer-credentials", key: "token" } },
+      ],
+    };
+    expect(() => validateModelServingArgs(args)).not.toThrow();
+  });
+
   it.each(["mlflow", "mlserver", "triton"])("refuses the %s runtime without a modelUri", (runtime) => {
     expect(() => validateModelServingArgs(argsFor({ runtime }, { modelUri: undefined }))).toThrow(
       `ModelServing modelUri: undefined is required for runtime ${runtime}`,
