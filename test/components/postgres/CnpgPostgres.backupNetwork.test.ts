@@ -1,4 +1,3 @@
-import * as pulumi from "@pulumi/pulumi";
 import { CnpgPostgres, CnpgPostgresArgs } from "../../../components/postgres/CnpgPostgres";
 import type { PlatformConfig } from "../../../stacks/config";
 import {
@@ -10,15 +9,11 @@ import {
   argsFor,
   renderPostgres,
   clusterSpec,
+  muteObjectStoreWarnings,
 } from "./cnpgRender";
 
 describe("CnpgPostgres", () => {
-  let warn: jest.SpyInstance;
-  beforeEach(() => {
-    // The object store warns about settings claims cannot enforce; not what these tests are about.
-    warn = jest.spyOn(pulumi.log, "warn").mockImplementation(() => Promise.resolve());
-  });
-  afterEach(() => warn.mockRestore());
+  muteObjectStoreWarnings();
 
   describe("backups", () => {
     it("archives WAL and base backups through the Barman Cloud plugin to the backup bucket", async () => {

@@ -1,4 +1,3 @@
-import * as pulumi from "@pulumi/pulumi";
 import { isSecretValue } from "../../../cli/mockRuntime";
 import { cnpgImage } from "../../../components/postgres/cnpgImages";
 import { validateObjects } from "../../support/schemas";
@@ -13,15 +12,11 @@ import {
   renderPostgres,
   fakeCa,
   clusterSpec,
+  muteObjectStoreWarnings,
 } from "./cnpgRender";
 
 describe("CnpgPostgres", () => {
-  let warn: jest.SpyInstance;
-  beforeEach(() => {
-    // The object store warns about settings claims cannot enforce; not what these tests are about.
-    warn = jest.spyOn(pulumi.log, "warn").mockImplementation(() => Promise.resolve());
-  });
-  afterEach(() => warn.mockRestore());
+  muteObjectStoreWarnings();
 
   describe("the Cluster", () => {
     it("runs the configured instances, storage and resources on the image pinned for the major version", async () => {

@@ -1,4 +1,3 @@
-import * as pulumi from "@pulumi/pulumi";
 import { isSecretValue } from "../../../cli/mockRuntime";
 import { CnpgPostgres } from "../../../components/postgres/CnpgPostgres";
 import type { PlatformConfig } from "../../../stacks/config";
@@ -17,15 +16,11 @@ import {
   renderPostgres,
   identity,
   grantOf,
+  muteObjectStoreWarnings,
 } from "./cnpgRender";
 
 describe("CnpgPostgres", () => {
-  let warn: jest.SpyInstance;
-  beforeEach(() => {
-    // The object store warns about settings claims cannot enforce; not what these tests are about.
-    warn = jest.spyOn(pulumi.log, "warn").mockImplementation(() => Promise.resolve());
-  });
-  afterEach(() => warn.mockRestore());
+  muteObjectStoreWarnings();
 
   describe("grantDatabase", () => {
     const mlflow = (config: PlatformConfig) => identity("mlflow", "platform", config.platformNamespace);

@@ -136,3 +136,12 @@ export function fakeCa(): Pick<CertificateAuthority, "certPem" | "issue"> {
 }
 
 export const clusterSpec = (r: Rendered) => r.inputs(r.one(CLUSTER)).spec;
+
+/** Mutes pulumi.log.warn around each test of the calling describe: the object store warns about settings claims cannot enforce, which is not what these tests are about. */
+export function muteObjectStoreWarnings(): void {
+  let warn: jest.SpyInstance;
+  beforeEach(() => {
+    warn = jest.spyOn(pulumi.log, "warn").mockImplementation(() => Promise.resolve());
+  });
+  afterEach(() => warn.mockRestore());
+}
