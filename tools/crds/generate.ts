@@ -3,7 +3,7 @@
  * operator versions the platform pins. The CRDs are fetched (once, then cached under
  * `.cache/kube/crds/`) by the real API-server test's `operatorCrdFile`; this script only reads them,
  * converts them (`schemaToTs.ts`) and rewrites the folder. Each file's header records the sha256
- * of the CRD file it came from; `test/real/generatedCrds.test.ts` regenerates in memory and
+ * of the CRD documents it came from; `test/real/generatedCrds.test.ts` regenerates in memory and
  * compares, and `test/tools/crds.test.ts` checks the recorded versions against the pins offline.
  */
 import { createHash } from "node:crypto";
@@ -14,13 +14,25 @@ import { operatorCrdFile } from "../../test/real/support/operatorCrds";
 import { type Crd, type GeneratedFile, generateFiles, recordedOrigin } from "./schemaToTs";
 import { GENERATED_ROOT, GENERATED_SOURCES, type GeneratedSource } from "./sources";
 
-/** The CRDs of one cached CRD file, and that file's sha256. */
+/**
+ * The CRDs of one cached CRD file, and the sha256 of its CRD documents. The cache file's leading
+ * comment (where and why it was fetched) is left out of the hash: it describes the fetch, not the
+ * CRDs, and rewording it must not make the generated files look stale.
+ */
 export function readCrdFile(file: string): { crds: Crd[]; sha256: string } {
   const text = fs.readFileSync(file, "utf8");
   const crds = YAML.parseAllDocuments(text)
     .map((doc) => doc.toJS() as Crd | null)
     .filter((doc): doc is Crd => doc?.kind === "CustomResourceDefinition");
-  return { crds, sha256: createHash("sha256").update(text).digest("hex") };
+  return { crds, sha256: createHash("sha256").update(withoutLeadingComment(text)).digest("hex") };
+}
+
+/** The text after the comment lines the cache writes at the top of the file. */
+export function withoutLeadingComment(text: string): string {
+  const lines = text.split("\n");
+  let first = 0;
+  while (first < lines.length && lines[first].startsWith("#")) first++;
+  return lines.slice(first).join("\n");
 }
 
 /** Every generated file of one source (fetching its CRDs if they are not cached yet). */
