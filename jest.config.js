@@ -16,6 +16,9 @@ module.exports = {
   },
   moduleFileExtensions: ["ts", "js", "json"],
   testTimeout: 60000,
+  // Jest's default is cores - 1, one worker on this project's two-core machines: the suites are
+  // independent (each writes under its own temp folder), so both cores run them.
+  maxWorkers: 2,
   // Every run writes its temp files under one folder that is removed afterwards (test/support/tempRoot.js).
   globalSetup: "<rootDir>/test/support/tempRootSetup.js",
   globalTeardown: "<rootDir>/test/support/tempRootTeardown.js",
