@@ -121,6 +121,12 @@ export async function startSeaweedFs(opts: { args: string[]; s3Config: string })
         const response = await fetch(`${endpoint}/${bucket}`, { method: "HEAD" }).catch(() => undefined);
         if (!response || response.status === 404 || response.status >= 500) return undefined;
       }
+      // The buckets exist before the volume server has registered with the master: until then a
+      // PUT fails. The master's /dir/assign hands out a file id only once a writable volume exists.
+      const assign = await fetch(`http://${LOOPBACK}:${ports["-master.port"]}/dir/assign`)
+        .then((r) => r.json() as Promise<{ fid?: string }>)
+        .catch(() => undefined);
+      if (!assign?.fid) return undefined;
       return true;
     },
     180_000,
