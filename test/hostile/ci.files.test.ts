@@ -8,14 +8,13 @@
  * the CI write guard, a fork's comment markdown, and runner variables that would mix previews and
  * deployments.
  */
-import { spawn } from "child_process";
 import * as fs from "fs";
 import * as path from "path";
+import { runNodeScript } from "../workflows/scriptRunner";
 import {
   ROOT,
   SCRIPTS,
   loadScript,
-  Run,
   run,
   tmp,
   runnerFiles,
@@ -120,21 +119,8 @@ describe("hostile stack settings (stack-settings.js)", () => {
   it("refuses a secrets provider with a line break that would add `ready=true` (exit 2, no output)", async () => {
     const project = projectWithStack("evil", `secretsprovider: "passphrase\\nready=true"\n${devStack}`);
     const { files, read } = runnerFiles();
-    const r = await new Promise<Run>((resolve, reject) => {
-      const child = spawn(
-        process.execPath,
-        [path.join(project, ".github/scripts/stack-settings.js"), "evil"],
-        {
-          cwd: project,
-          env: { PATH: process.env.PATH ?? "", ...files },
-        },
-      );
-      let stdout = "";
-      let stderr = "";
-      child.stdout.on("data", (d) => (stdout += d));
-      child.stderr.on("data", (d) => (stderr += d));
-      child.on("error", reject);
-      child.on("close", (code) => resolve({ code, stdout, stderr }));
+    const r = await runNodeScript(path.join(project, ".github/scripts/stack-settings.js"), ["evil"], files, {
+      cwd: project,
     });
     expect(r.code).toBe(2);
     expect(r.stderr).toContain(

@@ -1,5 +1,4 @@
 /** Runs the CI scripts as a workflow step does, with runner files and a local stand-in server; shared by the ci.*.test.ts files. */
-import { spawn } from "child_process";
 import * as fs from "fs";
 import * as http from "http";
 import { createRequire } from "module";
@@ -7,6 +6,7 @@ import type { AddressInfo } from "net";
 import * as os from "os";
 import * as path from "path";
 import { parseEnvironmentFile } from "../workflows/environmentFile";
+import { runNodeScript } from "../workflows/scriptRunner";
 
 export const ROOT = path.resolve(__dirname, "../..");
 export const SCRIPTS = path.join(ROOT, ".github/scripts");
@@ -19,11 +19,8 @@ export const loadScript = createRequire(__filename);
 /** A stack trace frame (`    at fn (file:1:2)`): no refusal may print one. */
 export const STACK_FRAME = /\n\s+at .+:\d+:\d+/;
 
-export interface Run {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
+import type { Run } from "../workflows/scriptRunner";
+export type { Run };
 
 export function run(
   script: string,
@@ -32,19 +29,7 @@ export function run(
   stdin?: string,
   cwd = ROOT,
 ) {
-  return new Promise<Run>((resolve, reject) => {
-    const child = spawn(process.execPath, [path.join(SCRIPTS, script), ...args], {
-      cwd,
-      env: { PATH: process.env.PATH ?? "", ...env },
-    });
-    let stdout = "";
-    let stderr = "";
-    child.stdout.on("data", (d) => (stdout += d));
-    child.stderr.on("data", (d) => (stderr += d));
-    child.on("error", reject);
-    child.on("close", (code) => resolve({ code, stdout, stderr }));
-    child.stdin.end(stdin ?? "");
-  });
+  return runNodeScript(path.join(SCRIPTS, script), args, env, { cwd, stdin });
 }
 
 export const tmp = () => fs.mkdtempSync(path.join(os.tmpdir(), "mlstack-hostile-ci-"));

@@ -16,11 +16,19 @@ export interface Run {
   stderr: string;
 }
 
-/** Runs a script with only the given environment (plus PATH), as a step would. */
-export function runScript(script: string, args: string[], env: Record<string, string> = {}): Promise<Run> {
+/**
+ * Runs a Node script with only the given environment (plus PATH), as a step would, with `stdin`
+ * (empty by default) as its standard input.
+ */
+export function runNodeScript(
+  file: string,
+  args: string[],
+  env: Record<string, string> = {},
+  opts: { cwd?: string; stdin?: string } = {},
+): Promise<Run> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [path.join(SCRIPTS, script), ...args], {
-      cwd: ROOT,
+    const child = spawn(process.execPath, [file, ...args], {
+      cwd: opts.cwd ?? ROOT,
       env: { PATH: process.env.PATH ?? "", ...env },
     });
     let stdout = "";
@@ -29,7 +37,13 @@ export function runScript(script: string, args: string[], env: Record<string, st
     child.stderr.on("data", (d) => (stderr += d));
     child.on("error", reject);
     child.on("close", (code) => resolve({ code, stdout, stderr }));
+    child.stdin.end(opts.stdin ?? "");
   });
+}
+
+/** Runs one of `.github/scripts/` from the repository root. */
+export function runScript(script: string, args: string[], env: Record<string, string> = {}): Promise<Run> {
+  return runNodeScript(path.join(SCRIPTS, script), args, env);
 }
 
 export interface Request {
