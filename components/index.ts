@@ -70,6 +70,13 @@ export { PlatformOperators, validatePlatformOperatorsArgs } from "./operators/Pl
 export type { PlatformOperatorsArgs } from "./operators/PlatformOperators";
 export type { OperatorConfig, OperatorsConfig } from "./operators/settings";
 
+// In-cluster backing services served by the component package too: the Pulumi plugin loads only
+// this entry, and they need no cloud SDK (the cloud ones stay in `mlstack/aws` and `mlstack/gcp`).
+export { StrimziKafka, validateStrimziKafkaArgs } from "./kafka/StrimziKafka";
+export type { KedaOperatorPeer, StrimziKafkaArgs } from "./kafka/StrimziKafka";
+export { KafkaAuthentication, StrimziApiVersion } from "./kafka/settings";
+export { KafkaSaslMechanism, KafkaSecurityProtocol } from "./kafka/contract";
+
 // The shared Kubernetes rules, for application stacks that want the platform's conventions.
 export { kubeLabels, selectorLabels } from "./kube/labels";
 export type { LabelArgs } from "./kube/labels";

@@ -3,11 +3,10 @@
  * Postgres on CloudNativePG, buckets from an ObjectBucketClaim or an external S3 endpoint, and
  * credentials-Secret workload identities. Loads no cloud SDK. The provider-neutral workloads
  * (ModelServing, Mlflow, TeamNamespace, …) come from `mlstack`; they are re-exported here so a
- * Kubernetes-only program needs one import.
+ * Kubernetes-only program needs one import. The in-cluster backing services the component package
+ * serves (StrimziKafka, …) are exported by `mlstack` itself, the only entry the Pulumi plugin loads.
  */
 export * from "./index";
-export { StrimziKafka, validateStrimziKafkaArgs } from "./kafka/StrimziKafka";
-export type { StrimziKafkaArgs } from "./kafka/StrimziKafka";
 export { CnpgPostgres } from "./postgres/CnpgPostgres";
 export type { CnpgPostgresArgs } from "./postgres/CnpgPostgres";
 export { ObcObjectStore, OBC_PROVISIONERS } from "./objectstore/ObcObjectStore";

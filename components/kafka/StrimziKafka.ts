@@ -121,7 +121,7 @@ export interface StrimziKafkaArgs {
    * The KEDA operator, whose Kafka scaler reads consumer lag with each model's credentials: its
    * pods (default labels `app: keda-operator`) are admitted to the listener. Unset: no scaler access.
    */
-  kedaOperator?: { namespace: string; podLabels?: Record<string, string> };
+  kedaOperator?: KedaOperatorPeer;
   /**
    * Namespace of the Prometheus that scrapes the platform. When set, the brokers and controllers
    * export metrics, a PodMonitor (Prometheus Operator CRDs required) scrapes them and the Entity
@@ -135,6 +135,13 @@ export interface StrimziKafkaArgs {
   controllerStorageSize?: string;
   /** Resources the Strimzi resources wait for: the operator and its CRDs, the namespace. */
   dependsOn?: pulumi.Resource[];
+}
+
+/** The KEDA operator's pods, admitted to the listener (`StrimziKafkaArgs.kedaOperator`). */
+export interface KedaOperatorPeer {
+  namespace: string;
+  /** Labels of the operator's pods. Default `app: keda-operator`. */
+  podLabels?: Record<string, string>;
 }
 
 /** Where KEDA's Kafka scaler finds a granted workload's credentials (structurally the contract's `KafkaScalerAuth`). */
@@ -155,6 +162,24 @@ interface GrantSecrets {
   ca: string;
 }
 
+/**
+ * What a StrimziKafka keeps for its methods. It lives beside the instance, not in fields: Pulumi's
+ * component analyzer publishes every field, private ones too, as a schema output (and has no type
+ * for a Map or a CustomResource), and the provider would return the raw args to the caller.
+ */
+interface StrimziKafkaState {
+  componentName: string;
+  args: StrimziKafkaArgs;
+  topicConfigs: Map<string, KafkaTopicConfig>;
+  topicResources: Map<string, k8s.apiextensions.CustomResource>;
+  clientsCa?: StrimziClientsCa;
+  grants: Map<string, GrantSecrets>;
+  kafka?: k8s.apiextensions.CustomResource;
+  nodePools: k8s.apiextensions.CustomResource[];
+}
+
+const states = new WeakMap<StrimziKafka, StrimziKafkaState>();
+
 export class StrimziKafka extends pulumi.ComponentResource implements KafkaCluster {
   /** `<cluster>-kafka-bootstrap.<namespace>.svc:9093`. */
   readonly bootstrapServers: pulumi.Output<string>;
@@ -164,34 +189,52 @@ export class StrimziKafka extends pulumi.ComponentResource implements KafkaClust
   readonly namespace: string;
   /** CA certificate (PEM) that signs the listener certificate: what clients trust. */
   readonly caCertPem: pulumi.Output<string>;
-  readonly kafka: k8s.apiextensions.CustomResource;
-  readonly nodePools: k8s.apiextensions.CustomResource[];
+  /** The `Kafka` resource (a getter: a CustomResource has no type in a package schema). */
+  get kafka(): k8s.apiextensions.CustomResource {
+    return this.state.kafka as k8s.apiextensions.CustomResource;
+  }
+  /** The `KafkaNodePool` resources. */
+  get nodePools(): k8s.apiextensions.CustomResource[] {
+    return this.state.nodePools;
+  }
 
-  private readonly componentName: string;
-  private readonly args: StrimziKafkaArgs;
-  private readonly topicConfigs: Map<string, KafkaTopicConfig>;
-  private readonly topicResources = new Map<string, k8s.apiextensions.CustomResource>();
-  private readonly clientsCa?: StrimziClientsCa;
-  private readonly grants = new Map<string, GrantSecrets>();
+  private get state(): StrimziKafkaState {
+    return states.get(this) as StrimziKafkaState;
+  }
+  private get componentName(): string {
+    return this.state.componentName;
+  }
+  private get args(): StrimziKafkaArgs {
+    return this.state.args;
+  }
+  private get clientsCa(): StrimziClientsCa | undefined {
+    return this.state.clientsCa;
+  }
 
   constructor(name: string, args: StrimziKafkaArgs, opts?: pulumi.ComponentResourceOptions) {
     validateStrimziKafkaArgs(name, args);
     super("mlstack:kafka:StrimziKafka", name, {}, opts);
     const { config, namespace } = args;
-    this.componentName = name;
-    this.args = args;
+    const state: StrimziKafkaState = {
+      componentName: name,
+      args,
+      topicConfigs: new Map(config.topics.map((topic) => [topic.name, topic])),
+      topicResources: new Map(),
+      grants: new Map(),
+      nodePools: [],
+    };
+    states.set(this, state);
     this.clusterName = config.name;
     this.namespace = namespace;
-    this.topicConfigs = new Map(config.topics.map((topic) => [topic.name, topic]));
 
     const listener = this.listenerCertificate();
     this.caCertPem = listener.caCertPem;
-    if (config.authentication === "tls") this.clientsCa = this.clientsCertificateAuthority();
+    if (config.authentication === "tls") state.clientsCa = this.clientsCertificateAuthority();
     const metrics = this.metrics();
-    this.nodePools = this.createNodePools();
-    this.kafka = this.createKafka(listener.secret, metrics);
+    state.nodePools = this.createNodePools();
+    state.kafka = this.createKafka(listener.secret, metrics);
     this.networkPolicies();
-    for (const topic of config.topics) this.topicResources.set(topic.name, this.createTopic(topic));
+    for (const topic of config.topics) state.topicResources.set(topic.name, this.createTopic(topic));
 
     this.bootstrapServers = pulumi.output(
       `${bootstrapServiceName(this.clusterName)}.${namespace}.svc:${LISTENER_PORT}`,
@@ -204,10 +247,10 @@ export class StrimziKafka extends pulumi.ComponentResource implements KafkaClust
 
   /** The physical name of a declared topic; resolves once its KafkaTopic exists (and is Ready). */
   topicName(logical: string): pulumi.Output<string> {
-    const resource = this.topicResources.get(logical);
+    const resource = this.state.topicResources.get(logical);
     if (!resource) {
       throw new Error(
-        `StrimziKafka ${this.componentName}: topic ${JSON.stringify(logical)} is not declared in mlstack:kafka.topics (declared: ${declaredTopics(this.topicConfigs)})`,
+        `StrimziKafka ${this.componentName}: topic ${JSON.stringify(logical)} is not declared in mlstack:kafka.topics (declared: ${declaredTopics(this.state.topicConfigs)})`,
       );
     }
     return resource.urn.apply(() => logical);
@@ -229,9 +272,9 @@ export class StrimziKafka extends pulumi.ComponentResource implements KafkaClust
     validateTopicGrant(
       {
         component: this.componentName,
-        topics: this.topicConfigs,
+        topics: this.state.topicConfigs,
         clientNamespaces: this.args.clientNamespaces,
-        granted: this.grants,
+        granted: this.state.grants,
       },
       workload,
       grant,
@@ -273,7 +316,7 @@ export class StrimziKafka extends pulumi.ComponentResource implements KafkaClust
       },
       { parent, dependsOn: [this.kafka, ...dependsOn] },
     );
-    this.grants.set(workload.name, { credentials: credentialsName, ca: caSecretName });
+    this.state.grants.set(workload.name, { credentials: credentialsName, ca: caSecretName });
     return grantedClientAccess({
       cluster,
       kafkaNamespace: this.namespace,
@@ -300,7 +343,7 @@ export class StrimziKafka extends pulumi.ComponentResource implements KafkaClust
    * `grantTopicAccess` for the same workload.
    */
   scalerAuth(identity: WorkloadIdentity): StrimziScalerAuth {
-    const secrets = this.grants.get(identity.workload.name);
+    const secrets = this.state.grants.get(identity.workload.name);
     if (!secrets) {
       throw new Error(
         `StrimziKafka ${this.componentName}: workload ${identity.workload.name} has no topic grant; call grantTopicAccess first`,

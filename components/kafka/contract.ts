@@ -6,11 +6,27 @@
 import type * as pulumi from "@pulumi/pulumi";
 import type { WorkloadAccess, WorkloadIdentity } from "../identity/contract";
 
+/** Kafka's `security.protocol` for clients: always TLS-based (`SSL`, or `SASL_SSL` for SASL over TLS). */
+export const KafkaSecurityProtocol = { ssl: "SSL", saslSsl: "SASL_SSL" } as const;
+export type KafkaSecurityProtocol = (typeof KafkaSecurityProtocol)[keyof typeof KafkaSecurityProtocol];
+
+/** Kafka's `sasl.mechanism`: SCRAM (Strimzi, MSK), IAM (MSK) or OAuth bearer tokens (GCP). */
+export const KafkaSaslMechanism = {
+  scramSha512: "SCRAM-SHA-512",
+  awsMskIam: "AWS_MSK_IAM",
+  oauthBearer: "OAUTHBEARER",
+} as const;
+export type KafkaSaslMechanism = (typeof KafkaSaslMechanism)[keyof typeof KafkaSaslMechanism];
+
+/**
+ * The client settings of a cluster. The protocol and mechanism are `as const` enums, not bare
+ * string unions, so the Kafka components that publish this fit a package schema.
+ */
 export interface KafkaClientSecurity {
   /** `security.protocol` for clients. Always TLS-based. */
-  protocol: "SSL" | "SASL_SSL";
+  protocol: KafkaSecurityProtocol;
   /** `sasl.mechanism` when SASL is used. */
-  saslMechanism?: "SCRAM-SHA-512" | "AWS_MSK_IAM" | "OAUTHBEARER";
+  saslMechanism?: KafkaSaslMechanism;
 }
 
 export interface TopicGrant {

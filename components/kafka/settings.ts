@@ -1,9 +1,19 @@
 /** What a Kafka cluster is asked to be (`mlstack:kafka`): shared by every Kafka backend. */
 import type { ContainerResources } from "../kube/containerResources";
 
-export type KafkaAuthentication = "scram-sha-512" | "tls";
+/*
+ * The string enums below are `as const` objects as well as types (values unchanged): Pulumi's
+ * component analyzer reads this pattern, not a bare string union, as a schema enum (@pulumi/pulumi
+ * 3.270.0, provider/experimental/analyzer.js), so the Kafka components fit a package schema.
+ */
 
-export type StrimziApiVersion = "kafka.strimzi.io/v1" | "kafka.strimzi.io/v1beta2";
+/** Client authentication on the TLS listener: SCRAM-SHA-512 or mutual TLS. */
+export const KafkaAuthentication = { scramSha512: "scram-sha-512", tls: "tls" } as const;
+export type KafkaAuthentication = (typeof KafkaAuthentication)[keyof typeof KafkaAuthentication];
+
+/** The Strimzi CRD API version written: `v1` (Strimzi 0.49+, 1.x) or `v1beta2` (older operators). */
+export const StrimziApiVersion = { v1: "kafka.strimzi.io/v1", v1beta2: "kafka.strimzi.io/v1beta2" } as const;
+export type StrimziApiVersion = (typeof StrimziApiVersion)[keyof typeof StrimziApiVersion];
 
 export interface KafkaTopicConfig {
   name: string;

@@ -24,10 +24,6 @@ const ROOT = path.resolve(__dirname, "../..");
  * when any component not listed is rejected.
  */
 const EXPECTED_REJECTIONS: Record<string, string> = {
-  StrimziKafka:
-    "KafkaConfig.apiVersion/authentication are unions; kedaOperator is an inline object; KafkaClientSecurity " +
-    "protocol/saslMechanism outputs are unions; the kafka/nodePools outputs are CustomResources (no Pulumi type " +
-    "token); topics/grants outputs are Maps; clientsCa is a component the analyzer cannot reference",
   CnpgPostgres:
     'PostgresConfig.backup is an inline object; extensions[] is the literal "vector"; Bucket.scheme is a union; ' +
     "certificateAuthority is a Pick<>; the port output is the literal 5432; passwords/databases/caConfigMaps/grants " +
@@ -70,6 +66,7 @@ const SERVED_BY_THE_PLUGIN = [
   "Mlflow",
   "ModelServing",
   "Orchestrator",
+  "StrimziKafka",
   "TeamNamespace",
 ];
 
