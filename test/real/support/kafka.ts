@@ -25,7 +25,8 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { DEFAULT_KAFKA_VERSION } from "../../../stacks/config/defaults";
-import { freePort, LOOPBACK } from "./ports";
+import { buildOnce } from "./buildOnce";
+import { freePort, LOOPBACK, waitForPort } from "./ports";
 import { javaMajorVersion, requireCommand } from "./prerequisites";
 import { RunningProcess, startProcess, waitUntil } from "./processes";
 import { CACHE_ROOT } from "./pythonEnv";
@@ -49,6 +50,7 @@ export const KAFKA_ADMIN_USER = "admin";
 /** Subject of the broker certificate; as a client of the controller listener it is `User:CN=kafka-broker`. */
 const BROKER_CN = "kafka-broker";
 const START_TIMEOUT_MS = 120_000;
+const MAVEN_TIMEOUT_MS = 15 * 60_000;
 
 export interface KafkaUserCredentials {
   name: string;
@@ -98,46 +100,44 @@ export interface KafkaBroker {
   stop(): Promise<number | string>;
   /** Stops it and removes its folder. */
   destroy(): Promise<void>;
+  /** Whether the broker process runs, and the last `lines` lines of its log: for a failing test's message. */
+  report(lines?: number): string;
 }
 
-/** The folder of the broker's jars for a version, fetched with Maven on first use. */
+/**
+ * The folder of the broker's jars for a version, fetched with Maven on first use. Under a lock
+ * (buildOnce.ts): two test files starting a broker at once on a clean clone would otherwise run
+ * two Mavens into the same local repository (~/.m2), which Maven does not lock, and one can read a
+ * jar the other is still writing.
+ */
 export function kafkaJars(version: string = DEFAULT_KAFKA_VERSION): string {
   requireCommand("mvn", "maven");
   const pom = generatedPom(version);
   const key = crypto.createHash("sha256").update(pom).digest("hex").slice(0, 12);
   const dir = path.join(CACHE_ROOT, "kafka", `${version}-${key}`);
   const libs = path.join(dir, "libs");
-  if (fs.existsSync(path.join(dir, ".complete"))) return libs;
-
-  // Built beside and renamed into place, so a concurrent or killed run never sees half a folder.
-  const staging = `${dir}.${process.pid}.tmp`;
-  fs.rmSync(staging, { recursive: true, force: true });
-  fs.mkdirSync(staging, { recursive: true });
-  fs.writeFileSync(path.join(staging, "pom.xml"), pom);
-  const result = spawnSync(
-    "mvn",
-    [
-      "--batch-mode",
-      "--quiet",
-      "dependency:copy-dependencies",
-      "-DincludeScope=runtime",
-      `-DoutputDirectory=${path.join(staging, "libs")}`,
-    ],
-    { cwd: staging, encoding: "utf8", timeout: 15 * 60_000, maxBuffer: 64 * 1024 * 1024 },
-  );
-  if (result.status !== 0) {
-    throw new Error(
-      `fetching Kafka ${version} with Maven failed (exit ${result.status ?? result.signal}):\n` +
-        `${result.stdout}${result.stderr}`.split("\n").slice(-30).join("\n"),
+  buildOnce(dir, MAVEN_TIMEOUT_MS, () => {
+    fs.rmSync(dir, { recursive: true, force: true });
+    fs.mkdirSync(dir, { recursive: true });
+    fs.writeFileSync(path.join(dir, "pom.xml"), pom);
+    const result = spawnSync(
+      "mvn",
+      [
+        "--batch-mode",
+        "--quiet",
+        "dependency:copy-dependencies",
+        "-DincludeScope=runtime",
+        `-DoutputDirectory=${libs}`,
+      ],
+      { cwd: dir, encoding: "utf8", timeout: MAVEN_TIMEOUT_MS, maxBuffer: 64 * 1024 * 1024 },
     );
-  }
-  fs.writeFileSync(path.join(staging, ".complete"), new Date().toISOString());
-  try {
-    fs.renameSync(staging, dir);
-  } catch {
-    // Another run finished first; its folder is as good as ours.
-    fs.rmSync(staging, { recursive: true, force: true });
-  }
+    if (result.status !== 0) {
+      throw new Error(
+        `fetching Kafka ${version} with Maven failed (exit ${result.status ?? result.signal}):\n` +
+          `${result.stdout}${result.stderr}`.split("\n").slice(-30).join("\n"),
+      );
+    }
+  });
   return libs;
 }
 
@@ -380,12 +380,23 @@ export async function startKafka(options: KafkaBrokerOptions): Promise<KafkaBrok
   }
 
   let current: RunningProcess | undefined;
+  const report = (lines = 40) => {
+    const state = !current
+      ? "not started"
+      : current.child.exitCode === null && current.child.signalCode === null
+        ? `running (pid ${current.child.pid})`
+        : `exited (${current.child.exitCode ?? current.child.signalCode})`;
+    return `Kafka broker ${LOOPBACK}:${port}: ${state}; last ${lines} lines of ${logFile}:\n${current?.tail(lines) ?? ""}`;
+  };
   const start = async () => {
+    if (current && current.child.exitCode === null && current.child.signalCode === null) {
+      throw new Error(`start(): the broker is still running; stop() it first\n${report()}`);
+    }
     const offset = fs.existsSync(logFile) ? fs.statSync(logFile).size : 0;
     current = startProcess(java, [...jvm, "kafka.Kafka", serverProperties], { logFile, cwd: dir });
     const running = current;
     await waitUntil(
-      `Kafka broker on ${LOOPBACK}:${port}`,
+      `Kafka broker on ${LOOPBACK}:${port} (log: ${logFile})`,
       async () => {
         const fd = fs.openSync(logFile, "r");
         try {
@@ -401,6 +412,10 @@ export async function startKafka(options: KafkaBrokerOptions): Promise<KafkaBrok
       200,
       running,
     );
+    // "started" is logged once the listeners are bound; a client that connects now is answered.
+    await waitForPort(port, START_TIMEOUT_MS).catch((error: Error) => {
+      throw new Error(`${error.message}\n${report()}`);
+    });
   };
   await start();
 
@@ -415,6 +430,7 @@ export async function startKafka(options: KafkaBrokerOptions): Promise<KafkaBrok
       return current as RunningProcess;
     },
     start,
+    report,
     stop: () => (current as RunningProcess).stop(30_000),
     async destroy() {
       await current?.stop(30_000);

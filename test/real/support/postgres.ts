@@ -330,7 +330,16 @@ export async function startPostgres(options: PostgresOptions = {}): Promise<Post
   write(path.join(dataDir, "pg_ident.conf"), cnpgIdentFile(osUser));
 
   const pgCtl = path.join(bin, "pg_ctl");
-  run(account, root, pgCtl, ["--pgdata", dataDir, "--log", logFile, "--wait", "--timeout", "60", "start"]);
+  const serverLog = (error: unknown) =>
+    new Error(
+      `${(error as Error).message}\nlast 40 lines of ${logFile}:\n` +
+        fs.readFileSync(logFile, "utf8").split("\n").slice(-40).join("\n"),
+    );
+  try {
+    run(account, root, pgCtl, ["--pgdata", dataDir, "--log", logFile, "--wait", "--timeout", "60", "start"]);
+  } catch (error) {
+    throw serverLog(error);
+  }
   let stopped = false;
   const stopServer = () => {
     if (stopped) return;
@@ -349,7 +358,9 @@ export async function startPostgres(options: PostgresOptions = {}): Promise<Post
   };
   // Never outlive the test process.
   process.once("exit", stopServer);
-  await waitForPort(port, 30_000);
+  await waitForPort(port, 30_000).catch((error) => {
+    throw serverLog(error);
+  });
 
   const psql = path.join(bin, "psql");
   const server: PostgresServer = {
