@@ -76,6 +76,10 @@ export { StrimziKafka, validateStrimziKafkaArgs } from "./kafka/StrimziKafka";
 export type { KedaOperatorPeer, StrimziKafkaArgs } from "./kafka/StrimziKafka";
 export { KafkaAuthentication, StrimziApiVersion } from "./kafka/settings";
 export { KafkaSaslMechanism, KafkaSecurityProtocol } from "./kafka/contract";
+export { CnpgPostgres } from "./postgres/CnpgPostgres";
+export type { CertificateIssuer, CnpgPostgresArgs } from "./postgres/CnpgPostgres";
+export type { PostgresBackupConfig } from "./postgres/settings";
+export { BucketScheme } from "./objectstore/contract";
 
 // The shared Kubernetes rules, for application stacks that want the platform's conventions.
 export { kubeLabels, selectorLabels } from "./kube/labels";

@@ -4,11 +4,9 @@
  * credentials-Secret workload identities. Loads no cloud SDK. The provider-neutral workloads
  * (ModelServing, Mlflow, TeamNamespace, …) come from `mlstack`; they are re-exported here so a
  * Kubernetes-only program needs one import. The in-cluster backing services the component package
- * serves (StrimziKafka, …) are exported by `mlstack` itself, the only entry the Pulumi plugin loads.
+ * serves (StrimziKafka, CnpgPostgres, …) are exported by `mlstack` itself, the only entry the Pulumi plugin loads.
  */
 export * from "./index";
-export { CnpgPostgres } from "./postgres/CnpgPostgres";
-export type { CnpgPostgresArgs } from "./postgres/CnpgPostgres";
 export { ObcObjectStore, OBC_PROVISIONERS } from "./objectstore/ObcObjectStore";
 export type { ObcObjectStoreArgs, ObcProvisioner } from "./objectstore/ObcObjectStore";
 export { ExternalObjectStore } from "./objectstore/ExternalObjectStore";

@@ -8,13 +8,21 @@ import type { WorkloadAccess, WorkloadIdentity } from "../identity/contract";
 
 export type BucketAccessMode = "read" | "readwrite";
 
+/**
+ * URL scheme clients use: `s3` (ObjectBucketClaim, external, S3) or `gs` (GCS). An `as const`
+ * enum, not a bare string union, so the components that take or publish a Bucket fit a Pulumi
+ * package schema (@pulumi/pulumi 3.270.0, provider/experimental/analyzer.js).
+ */
+export const BucketScheme = { s3: "s3", gs: "gs" } as const;
+export type BucketScheme = (typeof BucketScheme)[keyof typeof BucketScheme];
+
 export interface Bucket {
   /** Logical name from `mlstack:objectStore.buckets`. */
   logicalName: string;
   /** Physical bucket name. */
   bucketName: pulumi.Output<string>;
   /** URL scheme clients use: `s3` (ObjectBucketClaim, external, S3) or `gs` (GCS). */
-  scheme: "s3" | "gs";
+  scheme: BucketScheme;
   /**
    * S3 endpoint for S3-compatible stores (ObjectBucketClaim / external); undefined on AWS and GCS,
    * where clients use the provider's default endpoint.

@@ -42,7 +42,7 @@ import { Cluster, Database, ScheduledBackup } from "../crds/postgresql.cnpg.io/v
 import type { WorkloadAccess, WorkloadIdentity } from "../identity/contract";
 import { kubeLabels } from "../kube/labels";
 import type { Bucket } from "../objectstore/contract";
-import { CertificateAuthority } from "../pki/CertificateAuthority";
+import { CertificateAuthority, type IssueArgs, type IssuedCertificate } from "../pki/CertificateAuthority";
 import { PLATFORM_OWNER } from "../platformIdentity";
 import type { ContainerResources } from "../kube/containerResources";
 import type { NetworkConfig } from "../kube/clusterNetwork";
@@ -108,7 +108,7 @@ export interface CnpgPostgresArgs {
    * `issue`). Default: a CA of this cluster's own, so replacing trust in one database never touches
    * another service.
    */
-  certificateAuthority?: Pick<CertificateAuthority, "certPem" | "issue">;
+  certificateAuthority?: CertificateIssuer;
   /**
    * Operand image override (a mirror of the pinned image, for air-gapped registries). Its tag must
    * start with `postgres.version`. Default: the pinned community image for that major (cnpgImages.ts).
@@ -124,6 +124,15 @@ export interface CnpgPostgresArgs {
   backupSidecarResources?: ContainerResources;
 }
 
+/**
+ * What issues the server certificate: a `CertificateAuthority` fits. A named interface, not a
+ * `Pick<>` (which has no form in a Pulumi package schema); only `certPem` is in the schema.
+ */
+export interface CertificateIssuer {
+  readonly certPem: pulumi.Output<string>;
+  issue(name: string, args: IssueArgs): IssuedCertificate;
+}
+
 /** The backup parts the Cluster refers to. */
 interface BackupParts {
   store?: k8s.apiextensions.CustomResource;
@@ -133,10 +142,32 @@ interface BackupParts {
   egress: k8s.types.input.networking.v1.NetworkPolicyEgressRule[];
 }
 
+/**
+ * What a CnpgPostgres keeps for its methods, beside the instance rather than in fields: Pulumi's
+ * component analyzer publishes every field, private ones too, as a schema output (and has no type
+ * for a Map or a CustomResource), and the provider would return the raw args to the caller.
+ */
+interface CnpgState {
+  componentName: string;
+  args: CnpgPostgresArgs;
+  config: PostgresConfig;
+  owners: Record<string, string>;
+  clientNamespaces: string[];
+  passwords: Map<string, random.RandomPassword>;
+  databases: Map<string, k8s.apiextensions.CustomResource>;
+  caConfigMaps: Map<string, k8s.core.v1.ConfigMap>;
+  cluster?: k8s.apiextensions.CustomResource;
+  grants: Map<string, WorkloadAccess>;
+  labels: Record<string, string>;
+  environment: string;
+}
+
+const states = new WeakMap<CnpgPostgres, CnpgState>();
+
 export class CnpgPostgres extends pulumi.ComponentResource implements PostgresService {
   /** `<cluster>-rw.<namespace>.svc`: the primary, for reads and writes. */
   readonly host: pulumi.Output<string>;
-  readonly port = POSTGRES_PORT;
+  readonly port: number = POSTGRES_PORT;
   /** `<cluster>-ro.<namespace>.svc`: hot standbys only. */
   readonly readOnlyHost: pulumi.Output<string>;
   readonly clusterName: string;
@@ -146,45 +177,46 @@ export class CnpgPostgres extends pulumi.ComponentResource implements PostgresSe
   /** Physical object-store path of the backups, when enabled. */
   readonly backupDestination?: pulumi.Output<string>;
 
-  private readonly componentName: string;
-  private readonly args: CnpgPostgresArgs;
-  private readonly config: PostgresConfig;
-  private readonly owners: Record<string, string>;
-  private readonly clientNamespaces: string[];
-  private readonly passwords = new Map<string, random.RandomPassword>();
-  private readonly databases = new Map<string, k8s.apiextensions.CustomResource>();
-  private readonly caConfigMaps = new Map<string, k8s.core.v1.ConfigMap>();
-  private readonly cluster: k8s.apiextensions.CustomResource;
-  private readonly grants = new Map<string, WorkloadAccess>();
-  private readonly labels: Record<string, string>;
-  private readonly environment: string;
+  private get s(): CnpgState {
+    return states.get(this) as CnpgState;
+  }
+  private get cluster(): k8s.apiextensions.CustomResource {
+    return this.s.cluster as k8s.apiextensions.CustomResource;
+  }
 
   constructor(name: string, args: CnpgPostgresArgs, opts?: pulumi.ComponentResourceOptions) {
     const { ctx, config } = args;
     validateCnpgPostgres(`CnpgPostgres ${name}`, args);
     super("mlstack:postgres:CnpgPostgres", name, {}, opts);
-    this.componentName = name;
-    this.args = args;
-    this.config = config;
-    this.owners = { ...args.owners };
-    this.clientNamespaces = [...new Set([...args.clientNamespaces, ...Object.values(args.owners)])].sort();
+    states.set(this, {
+      componentName: name,
+      args,
+      config,
+      owners: { ...args.owners },
+      clientNamespaces: [...new Set([...args.clientNamespaces, ...Object.values(args.owners)])].sort(),
+      passwords: new Map(),
+      databases: new Map(),
+      caConfigMaps: new Map(),
+      grants: new Map(),
+      environment: ctx.environment,
+      labels: kubeLabels({
+        name: config.name,
+        component: "database",
+        environment: ctx.environment,
+        team: PLATFORM_OWNER,
+      }),
+    });
     this.clusterName = config.name;
     this.namespace = args.namespace;
-    this.environment = ctx.environment;
-    this.labels = kubeLabels({
-      name: config.name,
-      component: "database",
-      environment: ctx.environment,
-      team: PLATFORM_OWNER,
-    });
 
     const tls = this.serverTls();
     this.caCertPem = tls.caCertPem;
     const roleSecrets = this.roleSecrets();
     const backup = this.backups();
     this.backupDestination = backup.destination;
-    this.cluster = this.createCluster(tls.secret, roleSecrets, backup);
-    for (const database of config.databases) this.databases.set(database.name, this.createDatabase(database));
+    this.s.cluster = this.createCluster(tls.secret, roleSecrets, backup);
+    for (const database of config.databases)
+      this.s.databases.set(database.name, this.createDatabase(database));
     if (backup.store) this.scheduledBackup();
     this.networkPolicies(backup.egress);
     if (args.monitoring) this.podMonitor();
@@ -213,12 +245,12 @@ export class CnpgPostgres extends pulumi.ComponentResource implements PostgresSe
     database: string,
     opts: { parent: pulumi.Resource },
   ): WorkloadAccess {
-    const where = `CnpgPostgres ${this.componentName}`;
+    const where = `CnpgPostgres ${this.s.componentName}`;
     const workload = identity.workload;
-    const declared = this.config.databases.find((d) => d.name === database);
+    const declared = this.s.config.databases.find((d) => d.name === database);
     if (!declared) {
       throw new Error(
-        `${where}: database ${JSON.stringify(database)} is not declared in postgres.databases (declared: ${this.config.databases.map((d) => d.name).join(", ") || "none"})`,
+        `${where}: database ${JSON.stringify(database)} is not declared in postgres.databases (declared: ${this.s.config.databases.map((d) => d.name).join(", ") || "none"})`,
       );
     }
     if (declared.owner !== workload.name) {
@@ -226,23 +258,23 @@ export class CnpgPostgres extends pulumi.ComponentResource implements PostgresSe
         `${where}: database "${database}" is owned by workload "${declared.owner}", not "${workload.name}"; a workload is granted only the database it owns`,
       );
     }
-    if (this.owners[workload.name] !== workload.namespace) {
+    if (this.s.owners[workload.name] !== workload.namespace) {
       throw new Error(
-        `${where}: workload "${workload.name}" runs in namespace "${workload.namespace}" but its database grant was declared for "${this.owners[workload.name]}" (args.owners)`,
+        `${where}: workload "${workload.name}" runs in namespace "${workload.namespace}" but its database grant was declared for "${this.s.owners[workload.name]}" (args.owners)`,
       );
     }
     const key = `${workload.namespace}/${workload.name}/${database}`;
-    const existing = this.grants.get(key);
+    const existing = this.s.grants.get(key);
     if (existing) return existing;
 
     const cluster = this.clusterName;
     const host = `${cluster}-rw.${this.namespace}.svc`;
     const role = roleOf(declared);
     const caPath = `${POSTGRES_CA_MOUNT_ROOT}/${cluster}/ca.crt`;
-    const password = (this.passwords.get(database) as random.RandomPassword).result;
+    const password = (this.s.passwords.get(database) as random.RandomPassword).result;
     const secretName = `${cluster}-${kebab(database)}-credentials`;
     const secret = new k8s.core.v1.Secret(
-      `${this.componentName}-${database}-grant-${workload.name}`,
+      `${this.s.componentName}-${database}-grant-${workload.name}`,
       {
         metadata: {
           name: secretName,
@@ -250,7 +282,7 @@ export class CnpgPostgres extends pulumi.ComponentResource implements PostgresSe
           labels: kubeLabels({
             name: workload.name,
             component: "database-credentials",
-            environment: this.environment,
+            environment: this.s.environment,
             team: workload.team,
           }),
         },
@@ -303,23 +335,23 @@ export class CnpgPostgres extends pulumi.ComponentResource implements PostgresSe
       ],
       dependsOn: [
         secret,
-        this.caConfigMaps.get(workload.namespace) as k8s.core.v1.ConfigMap,
-        this.databases.get(database) as k8s.apiextensions.CustomResource,
+        this.s.caConfigMaps.get(workload.namespace) as k8s.core.v1.ConfigMap,
+        this.s.databases.get(database) as k8s.apiextensions.CustomResource,
         ...identity.dependencies,
       ],
     };
-    this.grants.set(key, access);
+    this.s.grants.set(key, access);
     return access;
   }
 
   /** TLS: a server certificate for every Service name; the CA handed to every client namespace. */
   private serverTls(): { caCertPem: pulumi.Output<string>; secret: k8s.core.v1.Secret } {
-    const { ctx, namespace } = this.args;
-    const name = this.componentName;
+    const { ctx, namespace } = this.s.args;
+    const name = this.s.componentName;
     const cluster = this.clusterName;
-    const dependsOn = this.args.dependsOn ?? [];
+    const dependsOn = this.s.args.dependsOn ?? [];
     const ca =
-      this.args.certificateAuthority ??
+      this.s.args.certificateAuthority ??
       new CertificateAuthority(
         `${name}-ca`,
         { commonName: `mlstack ${ctx.stack} ${cluster} postgres CA`.slice(0, 64) },
@@ -337,20 +369,20 @@ export class CnpgPostgres extends pulumi.ComponentResource implements PostgresSe
         metadata: {
           name: serverTlsSecretName(cluster),
           namespace,
-          labels: { ...this.labels, "cnpg.io/reload": "true" },
+          labels: { ...this.s.labels, "cnpg.io/reload": "true" },
         },
         type: "kubernetes.io/tls",
         stringData: { "tls.crt": server.certPem, "tls.key": server.privateKeyPem, "ca.crt": ca.certPem },
       },
       { parent: this, dependsOn },
     );
-    for (const ns of this.clientNamespaces) {
-      this.caConfigMaps.set(
+    for (const ns of this.s.clientNamespaces) {
+      this.s.caConfigMaps.set(
         ns,
         new k8s.core.v1.ConfigMap(
           `${name}-ca-${ns}`,
           {
-            metadata: { name: caConfigMapName(cluster), namespace: ns, labels: this.labels },
+            metadata: { name: caConfigMapName(cluster), namespace: ns, labels: this.s.labels },
             data: { "ca.crt": ca.certPem },
           },
           { parent: this, dependsOn },
@@ -362,35 +394,35 @@ export class CnpgPostgres extends pulumi.ComponentResource implements PostgresSe
 
   /** One login role per database, owning it; its password in a basic-auth Secret the operator reads. */
   private roleSecrets(): k8s.core.v1.Secret[] {
-    const name = this.componentName;
-    return this.config.databases.map((database) => {
+    const name = this.s.componentName;
+    return this.s.config.databases.map((database) => {
       const password = new random.RandomPassword(
         `${name}-${database.name}-password`,
         // Letters and digits only: the password sits unescaped in a connection URI.
         { length: 40, special: false },
         { parent: this },
       );
-      this.passwords.set(database.name, password);
+      this.s.passwords.set(database.name, password);
       return new k8s.core.v1.Secret(
         `${name}-${database.name}-role`,
         {
           metadata: {
             name: roleSecretName(this.clusterName, database),
             namespace: this.namespace,
-            labels: { ...this.labels, "cnpg.io/reload": "true" },
+            labels: { ...this.s.labels, "cnpg.io/reload": "true" },
           },
           type: "kubernetes.io/basic-auth",
           stringData: { username: roleOf(database), password: password.result },
         },
-        { parent: this, dependsOn: this.args.dependsOn ?? [] },
+        { parent: this, dependsOn: this.s.args.dependsOn ?? [] },
       );
     });
   }
 
   /** Backups: the cluster is a workload of the backup bucket, written to through the plugin's ObjectStore. */
   private backups(): BackupParts {
-    const { backupBucket } = this.args;
-    if (!this.config.backup.enabled || !backupBucket) return { projectedSources: [], egress: [] };
+    const { backupBucket } = this.s.args;
+    if (!this.s.config.backup.enabled || !backupBucket) return { projectedSources: [], egress: [] };
     const cluster = this.clusterName;
     const identity: WorkloadIdentity = {
       // CloudNativePG runs the instances under a ServiceAccount named after the cluster.
@@ -405,19 +437,19 @@ export class CnpgPostgres extends pulumi.ComponentResource implements PostgresSe
     };
     const grant = backupBucket.grantAccess(identity, "readwrite", { parent: this });
     const settings = barmanBackupSettings({
-      where: `CnpgPostgres ${this.componentName}`,
+      where: `CnpgPostgres ${this.s.componentName}`,
       bucket: backupBucket,
       grant,
-      retentionDays: this.config.backup.retentionDays,
-      sidecarResources: this.args.backupSidecarResources ?? DEFAULT_BACKUP_SIDECAR_RESOURCES,
+      retentionDays: this.s.config.backup.retentionDays,
+      sidecarResources: this.s.args.backupSidecarResources ?? DEFAULT_BACKUP_SIDECAR_RESOURCES,
     });
     const store = new ObjectStore(
-      `${this.componentName}-backup-store`,
+      `${this.s.componentName}-backup-store`,
       {
-        metadata: { name: backupStoreName(cluster), namespace: this.namespace, labels: this.labels },
+        metadata: { name: backupStoreName(cluster), namespace: this.namespace, labels: this.s.labels },
         spec: settings.objectStoreSpec,
       },
-      { parent: this, dependsOn: [...(this.args.dependsOn ?? []), ...grant.dependsOn] },
+      { parent: this, dependsOn: [...(this.s.args.dependsOn ?? []), ...grant.dependsOn] },
     );
     return {
       store,
@@ -432,20 +464,20 @@ export class CnpgPostgres extends pulumi.ComponentResource implements PostgresSe
     roleSecrets: k8s.core.v1.Secret[],
     backup: BackupParts,
   ): k8s.apiextensions.CustomResource {
-    const { ctx, config } = this.args;
+    const { ctx, config } = this.s.args;
     const cluster = this.clusterName;
     return new Cluster(
-      `${this.componentName}-cluster`,
+      `${this.s.componentName}-cluster`,
       {
-        metadata: { name: cluster, namespace: this.namespace, labels: this.labels },
+        metadata: { name: cluster, namespace: this.namespace, labels: this.s.labels },
         spec: clusterSpec({
           ctx,
           config,
-          image: this.args.imageName ?? cnpgImage(config.version),
+          image: this.s.args.imageName ?? cnpgImage(config.version),
           tlsSecretName: serverTlsSecretName(cluster),
-          labels: this.labels,
-          postgresUid: this.args.postgresUid,
-          postgresGid: this.args.postgresGid,
+          labels: this.s.labels,
+          postgresUid: this.s.args.postgresUid,
+          postgresGid: this.s.args.postgresGid,
           projectedSources: backup.projectedSources,
           backupObjectStore: backup.store ? backupStoreName(cluster) : undefined,
         }),
@@ -453,7 +485,7 @@ export class CnpgPostgres extends pulumi.ComponentResource implements PostgresSe
       {
         parent: this,
         dependsOn: [
-          ...(this.args.dependsOn ?? []),
+          ...(this.s.args.dependsOn ?? []),
           tlsSecret,
           ...roleSecrets,
           ...(backup.store ? [backup.store] : []),
@@ -468,26 +500,26 @@ export class CnpgPostgres extends pulumi.ComponentResource implements PostgresSe
   private createDatabase(database: PostgresConfig["databases"][number]): k8s.apiextensions.CustomResource {
     const cluster = this.clusterName;
     return new Database(
-      `${this.componentName}-${database.name}-database`,
+      `${this.s.componentName}-${database.name}-database`,
       {
         metadata: {
           name: `${cluster}-${kebab(database.name)}`,
           namespace: this.namespace,
-          labels: this.labels,
+          labels: this.s.labels,
         },
         spec: databaseSpec(cluster, database),
       },
-      { parent: this, dependsOn: [this.cluster], protect: this.args.ctx.protect },
+      { parent: this, dependsOn: [this.cluster], protect: this.s.args.ctx.protect },
     );
   }
 
   private scheduledBackup(): void {
     const cluster = this.clusterName;
     new ScheduledBackup(
-      `${this.componentName}-scheduled-backup`,
+      `${this.s.componentName}-scheduled-backup`,
       {
-        metadata: { name: `${cluster}-scheduled`, namespace: this.namespace, labels: this.labels },
-        spec: scheduledBackupSpec(cluster, this.config.backup.schedule),
+        metadata: { name: `${cluster}-scheduled`, namespace: this.namespace, labels: this.s.labels },
+        spec: scheduledBackupSpec(cluster, this.s.config.backup.schedule),
       },
       { parent: this, dependsOn: [this.cluster] },
     );
@@ -495,30 +527,30 @@ export class CnpgPostgres extends pulumi.ComponentResource implements PostgresSe
 
   /** The instances' NetworkPolicy, and on Cilium their API-server egress, which an ipBlock cannot open there. */
   private networkPolicies(objectStoreEgress: k8s.types.input.networking.v1.NetworkPolicyEgressRule[]): void {
-    const { network } = this.args;
+    const { network } = this.s.args;
     const cluster = this.clusterName;
     new k8s.networking.v1.NetworkPolicy(
-      `${this.componentName}-instances`,
+      `${this.s.componentName}-instances`,
       {
-        metadata: { name: `${cluster}-instances`, namespace: this.namespace, labels: this.labels },
+        metadata: { name: `${cluster}-instances`, namespace: this.namespace, labels: this.s.labels },
         spec: instancesNetworkPolicy({
           cluster,
-          clientNamespaces: this.clientNamespaces,
-          operatorNamespace: this.args.operatorNamespace,
+          clientNamespaces: this.s.clientNamespaces,
+          operatorNamespace: this.s.args.operatorNamespace,
           network,
-          monitoring: this.args.monitoring,
+          monitoring: this.s.args.monitoring,
           objectStoreEgress,
         }),
       },
-      { parent: this, dependsOn: this.args.dependsOn ?? [] },
+      { parent: this, dependsOn: this.s.args.dependsOn ?? [] },
     );
     ciliumApiServerPolicy(
-      `${this.componentName}-instances-cilium`,
+      `${this.s.componentName}-instances-cilium`,
       network.cni,
       {
         name: `${cluster}-instances-apiserver`,
         namespace: this.namespace,
-        labels: this.labels,
+        labels: this.s.labels,
         pods: { matchLabels: { [CNPG_CLUSTER_LABEL]: cluster } },
         egress: true,
       },
@@ -530,12 +562,12 @@ export class CnpgPostgres extends pulumi.ComponentResource implements PostgresSe
   private podMonitor(): void {
     const cluster = this.clusterName;
     new PodMonitor(
-      `${this.componentName}-pod-monitor`,
+      `${this.s.componentName}-pod-monitor`,
       {
         metadata: {
           name: cluster,
           namespace: this.namespace,
-          labels: monitorObjectLabels(this.labels, this.args.network.monitorLabels),
+          labels: monitorObjectLabels(this.s.labels, this.s.args.network.monitorLabels),
         },
         spec: {
           selector: { matchLabels: { [CNPG_CLUSTER_LABEL]: cluster, "cnpg.io/podRole": "instance" } },

@@ -73,9 +73,12 @@ export function cloudSqlExtensionProblem(extension: PostgresExtension, version: 
     : `has no vector extension on Cloud SQL (supported: 14–18)`;
 }
 
-/** The extensions any database asks for, once each, in declaration order. */
+/**
+ * The allow-listed extensions any database asks for, once each, in declaration order (a name off
+ * the list is the validation's to refuse, naming the database).
+ */
 export function requestedExtensions(
-  databases: Array<{ extensions?: PostgresExtension[] }>,
+  databases: Array<{ extensions?: readonly string[] }>,
 ): PostgresExtension[] {
-  return [...new Set(databases.flatMap((d) => d.extensions ?? []))];
+  return [...new Set(databases.flatMap((d) => (d.extensions ?? []).filter(isPostgresExtension)))];
 }

@@ -147,6 +147,14 @@ describe("CloudNativePG: the Database resource", () => {
     const r = await render(() => void new CnpgPostgres("postgres", argsFor(plain, { imageName: image })));
     expect(r.inputs(r.one("kubernetes:postgresql.cnpg.io/v1:Cluster")).spec.imageName).toBe(image);
   });
+
+  it("refuses an extension outside the allow-list handed to the component directly (a package user's plain string)", () => {
+    const c = config();
+    const postgres = { ...c.postgres, databases: [{ ...VECTOR_DB, extensions: ["postgis"] }] };
+    expect(() => new CnpgPostgres("postgres", argsFor(c, { config: postgres }))).toThrow(
+      'config.databases[0].extensions[0] "postgis" is not an extension mlstack can create (allowed: vector)',
+    );
+  });
 });
 
 describe("RDS: postgresql.Extension", () => {
