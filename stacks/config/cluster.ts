@@ -1,93 +1,92 @@
 /** `mlstack:operators` and `mlstack:ingress`: what the stack needs to know about the cluster around it. */
+import { Type } from "@sinclair/typebox";
+import type { Static } from "@sinclair/typebox";
 import { DEFAULT_OPERATORS } from "./defaults";
-import { DNS_LABEL, DNS_LABEL_RULE, HOSTNAME, Reader } from "./reader";
+import { DNS_LABEL, DNS_LABEL_RULE, HOSTNAME } from "./reader";
+import { Bool, Opt, Str, Strict } from "./schemaKinds";
 import type { OperatorsConfig, PlatformConfig, Target } from "./types";
 
-export function parseOperators(r: Reader, value: unknown, target: Target, prefix: string): OperatorsConfig {
-  const path = "operators";
-  const obj = r.object(value, path);
-  r.knownKeys(obj, path, [
-    "install",
-    "strimzi",
-    "cloudnativePg",
-    "barmanCloud",
-    "kserve",
-    "keda",
-    "certManager",
-    "openshiftAi",
-    "namespace",
-  ]);
-  const one = (key: "strimzi" | "cloudnativePg" | "barmanCloud" | "kserve") => {
-    const o = r.object(obj[key], `${path}.${key}`);
-    r.knownKeys(o, `${path}.${key}`, ["version", "channel"]);
-    return {
-      version: r.string(
-        o,
-        "version",
-        `${path}.${key}`,
-        DEFAULT_OPERATORS[key].version,
-        /^v?[0-9]+\.[0-9]+\.[0-9]+$/,
-        "a chart version such as 1.2.0",
+const CHART_VERSION = /^v?[0-9]+\.[0-9]+\.[0-9]+$/;
+const Operator = (name: keyof typeof DEFAULT_OPERATORS & string) =>
+  Opt(
+    Strict({
+      version: Opt(
+        Str(CHART_VERSION, "a chart version such as 1.2.0", { default: DEFAULT_OPERATORS[name].version }),
       ),
-      channel: r.string(
-        o,
-        "channel",
-        `${path}.${key}`,
-        DEFAULT_OPERATORS[key].channel,
-        /^[a-z0-9][-a-z0-9.]*$/,
-        "an OLM channel name",
+      channel: Opt(Str(/^[a-z0-9][-a-z0-9.]*$/, "an OLM channel name")),
+    }),
+  );
+const Addon = (name: "keda" | "certManager") =>
+  Opt(
+    Strict({
+      install: Opt(Bool({ description: "install it (default: true on kubernetes)" })),
+      version: Opt(
+        Str(CHART_VERSION, "a chart version such as 2.21.0", { default: DEFAULT_OPERATORS[name].version }),
       ),
-    };
-  };
-  const addon = (key: "keda" | "certManager") => {
-    const o = r.object(obj[key], `${path}.${key}`);
-    r.knownKeys(o, `${path}.${key}`, ["install", "version"]);
-    return {
-      install: r.boolean(o, "install", `${path}.${key}`, target === "kubernetes"),
-      version: r.string(
-        o,
-        "version",
-        `${path}.${key}`,
-        DEFAULT_OPERATORS[key].version,
-        /^v?[0-9]+\.[0-9]+\.[0-9]+$/,
-        "a chart version such as 2.21.0",
-      ),
-    };
-  };
+    }),
+  );
+
+export const OperatorsSchema = Strict({
+  install: Opt(Bool({ description: "install the operators (default: true on kubernetes, false elsewhere)" })),
+  strimzi: Operator("strimzi"),
+  cloudnativePg: Operator("cloudnativePg"),
+  barmanCloud: Operator("barmanCloud"),
+  kserve: Operator("kserve"),
+  keda: Addon("keda"),
+  certManager: Addon("certManager"),
+  // OpenShift AI component → management state. Which components and states are allowed is
+  // PlatformOperators' check, run in pre-flight.
+  openshiftAi: Opt(Type.Record(Type.String(), Str(/^[A-Za-z]+$/, "Managed or Removed"))),
+  namespace: Opt(Str(DNS_LABEL, DNS_LABEL_RULE, { description: 'default "<namespacePrefix>operators"' })),
+});
+
+export function parseOperators(
+  value: Static<typeof OperatorsSchema> | undefined,
+  target: Target,
+  prefix: string,
+): OperatorsConfig {
+  const obj = value ?? {};
+  const one = (key: "strimzi" | "cloudnativePg" | "barmanCloud" | "kserve") => ({
+    version: obj[key]?.version ?? DEFAULT_OPERATORS[key].version,
+    channel: obj[key]?.channel ?? DEFAULT_OPERATORS[key].channel,
+  });
+  const addon = (key: "keda" | "certManager") => ({
+    install: obj[key]?.install ?? target === "kubernetes",
+    version: obj[key]?.version ?? DEFAULT_OPERATORS[key].version,
+  });
   return {
-    install: r.boolean(obj, "install", path, target === "kubernetes"),
+    install: obj.install ?? target === "kubernetes",
     strimzi: one("strimzi"),
     cloudnativePg: one("cloudnativePg"),
     barmanCloud: one("barmanCloud"),
     kserve: one("kserve"),
     keda: addon("keda"),
     certManager: addon("certManager"),
-    openshiftAi: parseOpenshiftAi(r, obj.openshiftAi, `${path}.openshiftAi`),
-    namespace: r.string(obj, "namespace", path, `${prefix}operators`, DNS_LABEL, DNS_LABEL_RULE),
+    openshiftAi: { ...obj.openshiftAi },
+    namespace: obj.namespace ?? `${prefix}operators`,
   };
 }
 
-/**
- * `operators.openshiftAi`: OpenShift AI component → management state. Read as given: which
- * components and states are allowed is PlatformOperators' check, run in pre-flight.
- */
-function parseOpenshiftAi(r: Reader, value: unknown, path: string): Record<string, string> {
-  const obj = r.object(value, path);
-  const states: Record<string, string> = {};
-  for (const component of Object.keys(obj)) {
-    states[component] = r.string(obj, component, path, "Removed", /^[A-Za-z]+$/, "Managed or Removed");
-  }
-  return states;
-}
+export const IngressSchema = Strict({
+  domain: Opt(
+    Str(HOSTNAME, "a DNS domain such as ml.example.com", {
+      description: "base domain of external hostnames",
+    }),
+  ),
+  className: Opt(Str(DNS_LABEL, DNS_LABEL_RULE, { default: "nginx" })),
+  clusterIssuer: Opt(
+    Str(DNS_LABEL, DNS_LABEL_RULE, { description: "cert-manager ClusterIssuer of the Ingresses" }),
+  ),
+  tlsSecretName: Opt(
+    Str(DNS_LABEL, DNS_LABEL_RULE, { description: "existing TLS Secret, when no issuer is set" }),
+  ),
+});
 
-export function parseIngress(r: Reader, value: unknown): PlatformConfig["ingress"] {
-  const path = "ingress";
-  const obj = r.object(value, path);
-  r.knownKeys(obj, path, ["domain", "className", "clusterIssuer", "tlsSecretName"]);
+export function parseIngress(value: Static<typeof IngressSchema> | undefined): PlatformConfig["ingress"] {
   return {
-    domain: r.optionalString(obj, "domain", path, HOSTNAME, "a DNS domain such as ml.example.com"),
-    className: r.string(obj, "className", path, "nginx", DNS_LABEL, DNS_LABEL_RULE),
-    clusterIssuer: r.optionalString(obj, "clusterIssuer", path, DNS_LABEL, DNS_LABEL_RULE),
-    tlsSecretName: r.optionalString(obj, "tlsSecretName", path, DNS_LABEL, DNS_LABEL_RULE),
+    domain: value?.domain,
+    className: value?.className ?? "nginx",
+    clusterIssuer: value?.clusterIssuer,
+    tlsSecretName: value?.tlsSecretName,
   };
 }

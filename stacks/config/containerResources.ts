@@ -1,27 +1,25 @@
 /** `requests` / `limits` blocks (`mlstack:*.resources`): CPU and memory as Kubernetes quantities. */
-import { Reader } from "./reader";
+import type { Static } from "@sinclair/typebox";
+import { Opt, Quantity, Strict } from "./schemaKinds";
 import type { ContainerResources } from "./types";
 
+const CpuMemory = Strict({ cpu: Opt(Quantity()), memory: Opt(Quantity()) });
+export const ResourcesSchema = Strict(
+  { requests: Opt(CpuMemory), limits: Opt(CpuMemory) },
+  { description: "container requests and limits (defaults per environment)" },
+);
+
 export function parseResources(
-  r: Reader,
-  value: unknown,
-  path: string,
+  value: Static<typeof ResourcesSchema> | undefined,
   fallback: ContainerResources,
 ): ContainerResources {
-  const obj = r.object(value, path);
-  r.knownKeys(obj, path, ["requests", "limits"]);
-  const requests = r.object(obj.requests, `${path}.requests`);
-  const limits = r.object(obj.limits, `${path}.limits`);
-  r.knownKeys(requests, `${path}.requests`, ["cpu", "memory"]);
-  r.knownKeys(limits, `${path}.limits`, ["cpu", "memory"]);
+  const requests = value?.requests ?? {};
+  const limits = value?.limits ?? {};
   return {
     requests: {
-      cpu: r.quantity(requests, "cpu", `${path}.requests`, fallback.requests.cpu),
-      memory: r.quantity(requests, "memory", `${path}.requests`, fallback.requests.memory),
+      cpu: requests.cpu ?? fallback.requests.cpu,
+      memory: requests.memory ?? fallback.requests.memory,
     },
-    limits: {
-      cpu: r.quantity(limits, "cpu", `${path}.limits`, fallback.limits.cpu),
-      memory: r.quantity(limits, "memory", `${path}.limits`, fallback.limits.memory),
-    },
+    limits: { cpu: limits.cpu ?? fallback.limits.cpu, memory: limits.memory ?? fallback.limits.memory },
   };
 }

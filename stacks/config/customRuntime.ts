@@ -4,10 +4,12 @@
  * a literal would land in the Deployment, the stack state and `plan.json`. Literals are checked
  * with the policy pack's own detectors (policies/secretValues.ts), so config and pack agree.
  */
-import { DNS1123_SUBDOMAIN_RULE, isDns1123Subdomain } from "../../components/kube/names";
+import { Type } from "@sinclair/typebox";
+import type { Static } from "@sinclair/typebox";
 import type { ModelEnvVar } from "../../components/serving/settings";
 import { isLiteralSecretValue, isSecretName, secretFlag, secretMaterial } from "../../policies/secretValues";
 import type { Reader } from "./reader";
+import { List, Opt, Str, Strict } from "./schemaKinds";
 
 /** A C identifier: what shells and most runtimes accept as an environment variable name. */
 const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
@@ -17,9 +19,28 @@ const SECRET_KEY = /^[-._a-zA-Z0-9]{1,253}$/;
 const RESERVED_ENV = new Set(["PORT", "MODEL_URI", "STORAGE_URI", "HOME", "BUCKET_NAME"]);
 const RESERVED_ENV_PREFIXES = ["AWS_", "GOOGLE_", "KAFKA_", "MLFLOW_"];
 
+export const CustomArgsSchema = List(
+  Type.Unsafe<string | number>({ type: ["string", "number"], description: "one command-line argument" }),
+  { description: "runtime custom only: the server's arguments (no secrets: use env with secretRef)" },
+);
+
+export const CustomEnvSchema = List(
+  Strict({
+    name: Str(ENV_NAME, "an environment variable name (letters, digits, _; not starting with a digit)"),
+    value: Opt(Type.Unsafe<string | number | boolean>({ type: ["string", "number", "boolean"] })),
+    secretRef: Opt(
+      Strict({
+        name: Str("dns1123-subdomain", undefined, { description: "a Secret in the team's namespace" }),
+        key: Str(SECRET_KEY, "a Secret key (letters, digits, '-', '_', '.')"),
+      }),
+    ),
+  }),
+  { description: "runtime custom only: environment variables, each a value or a secretRef" },
+);
+
 export function parseCustomArgs(
   r: Reader,
-  value: unknown,
+  value: Static<typeof CustomArgsSchema> | undefined,
   mpath: string,
   runtime: string,
 ): string[] | undefined {
@@ -33,11 +54,7 @@ export function parseCustomArgs(
     );
     return undefined;
   }
-  const args = r.array(value, path).map((arg, i) => {
-    if (typeof arg !== "string" && typeof arg !== "number") {
-      r.fail(`${path}[${i}]`, arg, "is not a string");
-      return "";
-    }
+  const args = value.map((arg, i) => {
     const text = String(arg);
     const material = secretMaterial(text);
     if (material)
@@ -56,7 +73,7 @@ export function parseCustomArgs(
 
 export function parseCustomEnv(
   r: Reader,
-  value: unknown,
+  value: Static<typeof CustomEnvSchema> | undefined,
   mpath: string,
   runtime: string,
 ): ModelEnvVar[] | undefined {
@@ -71,54 +88,24 @@ export function parseCustomEnv(
     return undefined;
   }
   const seen = new Set<string>();
-  return r.array(value, path).map((item, i): ModelEnvVar => {
+  return value.map((e, i): ModelEnvVar => {
     const epath = `${path}[${i}]`;
-    const e = r.object(item, epath);
-    r.knownKeys(e, epath, ["name", "value", "secretRef"]);
-    const name = r.string(
-      e,
-      "name",
-      epath,
-      "",
-      ENV_NAME,
-      "an environment variable name (letters, digits, _; not starting with a digit)",
-    );
-    if (!name) r.fail(`${epath}.name`, e.name, "is required");
-    else if (RESERVED_ENV.has(name) || RESERVED_ENV_PREFIXES.some((p) => name.startsWith(p)))
+    const name = e.name ?? "";
+    if (RESERVED_ENV.has(name) || RESERVED_ENV_PREFIXES.some((p) => name.startsWith(p)))
       r.fail(
         `${epath}.name`,
         name,
         `is set by mlstack (reserved: ${[...RESERVED_ENV].join(", ")} and ${RESERVED_ENV_PREFIXES.map((p) => `${p}*`).join(", ")})`,
       );
-    else if (seen.has(name)) r.fail(`${epath}.name`, name, "is set twice");
+    else if (name && seen.has(name)) r.fail(`${epath}.name`, name, "is set twice");
     seen.add(name);
     if ((e.value === undefined) === (e.secretRef === undefined)) {
       r.fail(epath, "{…}", "needs exactly one of value or secretRef: { name, key }");
       return { name, value: "" };
     }
-    if (e.secretRef !== undefined) {
-      const rpath = `${epath}.secretRef`;
-      const ref = r.object(e.secretRef, rpath);
-      r.knownKeys(ref, rpath, ["name", "key"]);
-      const secretName = r.string(ref, "name", rpath, "");
-      if (!isDns1123Subdomain(secretName))
-        r.fail(`${rpath}.name`, ref.name, `is not ${DNS1123_SUBDOMAIN_RULE}`);
-      const key = r.string(
-        ref,
-        "key",
-        rpath,
-        "",
-        SECRET_KEY,
-        "a Secret key (letters, digits, '-', '_', '.')",
-      );
-      if (!key) r.fail(`${rpath}.key`, ref.key, "is required");
-      return { name, secretRef: { name: secretName, key } };
-    }
-    const literal = typeof e.value === "number" || typeof e.value === "boolean" ? String(e.value) : e.value;
-    if (typeof literal !== "string") {
-      r.fail(`${epath}.value`, e.value, "is not a string");
-      return { name, value: "" };
-    }
+    if (e.secretRef !== undefined)
+      return { name, secretRef: { name: e.secretRef.name ?? "", key: e.secretRef.key ?? "" } };
+    const literal = String(e.value);
     const material = secretMaterial(literal);
     if (material || (isSecretName(name) && isLiteralSecretValue(literal)))
       r.fail(

@@ -1,53 +1,57 @@
 /** `mlstack:kafka`: the cluster, its replication rules and its topics (owners, readers, writers). */
-import { isDns1123Subdomain } from "../../components/kube/names";
-import { STORAGE_CLASS_RULE } from "./reader";
-import { parseResources } from "./containerResources";
+import type { Static } from "@sinclair/typebox";
+import { ResourcesSchema, parseResources } from "./containerResources";
 import { DEFAULT_KAFKA_VERSION, defaultResources, ENVIRONMENT_DEFAULTS } from "./defaults";
 import { DNS_LABEL, DNS_LABEL_RULE, Reader } from "./reader";
+import { Int, List, OneOf, Opt, Quantity, Str, Strict } from "./schemaKinds";
 import type { Environment, KafkaConfig, KafkaTopicConfig } from "./types";
 
 const TOPIC_NAME = /^[a-z0-9]([-a-z0-9.]{0,247}[a-z0-9])?$/;
+const DECLARED_TEAM = "one of the declared teams (mlstack:teams[].name)";
+
+export const KafkaTopicSchema = Strict({
+  name: Str(TOPIC_NAME, "a topic name: lowercase letters, digits, '.' and '-'"),
+  partitions: Opt(Int(1, 10000, { description: "default per environment" })),
+  replicas: Opt(Int(1, 10, { description: "default kafka.replicationFactor" })),
+  retentionHours: Opt(Int(1, 24 * 365 * 10, { default: 168 })),
+  owner: Str(undefined, undefined, { description: DECLARED_TEAM }),
+  readers: Opt(List(Str(undefined, undefined, { description: DECLARED_TEAM }))),
+  writers: Opt(List(Str(undefined, undefined, { description: DECLARED_TEAM }))),
+});
+
+export const KafkaSchema = Strict({
+  name: Opt(Str(DNS_LABEL, DNS_LABEL_RULE, { default: "kafka" })),
+  version: Opt(
+    Str(/^[0-9]+\.[0-9]+\.[0-9]+$/, `a Kafka version such as ${DEFAULT_KAFKA_VERSION}`, {
+      default: DEFAULT_KAFKA_VERSION,
+    }),
+  ),
+  apiVersion: Opt(
+    OneOf(["kafka.strimzi.io/v1", "kafka.strimzi.io/v1beta2"] as const, { default: "kafka.strimzi.io/v1" }),
+  ),
+  brokers: Opt(Int(1, 100, { description: "default per environment" })),
+  controllers: Opt(Int(1, 9, { description: "default per environment" })),
+  storageSize: Opt(Quantity({ description: "default per environment" })),
+  storageClass: Opt(Str("storage-class")),
+  authentication: Opt(OneOf(["scram-sha-512", "tls"] as const, { default: "scram-sha-512" })),
+  replicationFactor: Opt(Int(1, 10, { description: "default per environment, at least 3 outside dev" })),
+  minInsyncReplicas: Opt(Int(1, 10, { description: "default per environment, at least 2 outside dev" })),
+  resources: Opt(ResourcesSchema),
+  topics: Opt(List(KafkaTopicSchema)),
+});
 
 export function parseKafka(
   r: Reader,
-  value: unknown,
+  value: Static<typeof KafkaSchema> | undefined,
   environment: Environment,
   teams: string[],
 ): KafkaConfig {
   const env = ENVIRONMENT_DEFAULTS[environment].kafka;
   const path = "kafka";
-  const obj = r.object(value, path);
-  r.knownKeys(obj, path, [
-    "name",
-    "version",
-    "apiVersion",
-    "brokers",
-    "controllers",
-    "storageSize",
-    "storageClass",
-    "authentication",
-    "replicationFactor",
-    "minInsyncReplicas",
-    "resources",
-    "topics",
-  ]);
-  const brokers = r.integer(obj, "brokers", path, env.brokers, 1, 100);
-  const replicationFactor = r.integer(
-    obj,
-    "replicationFactor",
-    path,
-    Math.min(env.replicationFactor, brokers),
-    1,
-    10,
-  );
-  const minInsyncReplicas = r.integer(
-    obj,
-    "minInsyncReplicas",
-    path,
-    Math.min(env.minInsyncReplicas, replicationFactor),
-    1,
-    10,
-  );
+  const obj = value ?? {};
+  const brokers = obj.brokers ?? env.brokers;
+  const replicationFactor = obj.replicationFactor ?? Math.min(env.replicationFactor, brokers);
+  const minInsyncReplicas = obj.minInsyncReplicas ?? Math.min(env.minInsyncReplicas, replicationFactor);
   if (replicationFactor > brokers)
     r.fail(
       `${path}.replicationFactor`,
@@ -69,42 +73,18 @@ export function parseKafka(
   if (environment !== "dev" && minInsyncReplicas < 2)
     r.fail(`${path}.minInsyncReplicas`, minInsyncReplicas, `is below 2, which ${environment} does not allow`);
 
-  const topics = r.array(obj.topics, `${path}.topics`).map((item, i): KafkaTopicConfig => {
-    const tpath = `${path}.topics[${i}]`;
-    const t = r.object(item, tpath);
-    r.knownKeys(t, tpath, [
-      "name",
-      "partitions",
-      "replicas",
-      "retentionHours",
-      "owner",
-      "readers",
-      "writers",
-    ]);
-    if (t.name === undefined) r.fail(`${tpath}.name`, undefined, "is required");
-    if (t.owner === undefined)
-      r.fail(
-        `${tpath}.owner`,
-        undefined,
-        `is required (one of the declared teams: ${teams.join(", ") || "none"})`,
-      );
-    const replicas = r.integer(t, "replicas", tpath, replicationFactor, 1, 10);
-    if (replicas > brokers) r.fail(`${tpath}.replicas`, replicas, `is more than the ${brokers} broker(s)`);
+  const topics = (obj.topics ?? []).map((t, i): KafkaTopicConfig => {
+    const replicas = t.replicas ?? replicationFactor;
+    if (replicas > brokers)
+      r.fail(`${path}.topics[${i}].replicas`, replicas, `is more than the ${brokers} broker(s)`);
     return {
-      name: r.string(
-        t,
-        "name",
-        tpath,
-        "",
-        TOPIC_NAME,
-        "a topic name: lowercase letters, digits, '.' and '-'",
-      ),
-      partitions: r.integer(t, "partitions", tpath, env.partitions, 1, 10000),
+      name: t.name ?? "",
+      partitions: t.partitions ?? env.partitions,
       replicas,
-      retentionHours: r.integer(t, "retentionHours", tpath, 168, 1, 24 * 365 * 10),
-      owner: r.string(t, "owner", tpath, ""),
-      readers: r.stringList(t, "readers", tpath, []),
-      writers: r.stringList(t, "writers", tpath, []),
+      retentionHours: t.retentionHours ?? 168,
+      owner: t.owner ?? "",
+      readers: t.readers ?? [],
+      writers: t.writers ?? [],
     };
   });
   r.unique(topics, `${path}.topics`, "topic");
@@ -135,33 +115,18 @@ export function parseKafka(
   });
 
   return {
-    name: r.string(obj, "name", path, "kafka", DNS_LABEL, DNS_LABEL_RULE),
-    version: r.string(
-      obj,
-      "version",
-      path,
-      DEFAULT_KAFKA_VERSION,
-      /^[0-9]+\.[0-9]+\.[0-9]+$/,
-      `a Kafka version such as ${DEFAULT_KAFKA_VERSION}`,
-    ),
-    apiVersion: r.oneOf(
-      obj,
-      "apiVersion",
-      path,
-      ["kafka.strimzi.io/v1", "kafka.strimzi.io/v1beta2"] as const,
-      "kafka.strimzi.io/v1",
-    ),
+    name: obj.name ?? "kafka",
+    version: obj.version ?? DEFAULT_KAFKA_VERSION,
+    apiVersion: obj.apiVersion ?? "kafka.strimzi.io/v1",
     brokers,
-    controllers: r.integer(obj, "controllers", path, env.controllers, 1, 9),
-    storageSize: r.quantity(obj, "storageSize", path, env.storageSize),
-    storageClass: r.optionalString(obj, "storageClass", path, isDns1123Subdomain, STORAGE_CLASS_RULE),
-    authentication: r.oneOf(obj, "authentication", path, ["scram-sha-512", "tls"] as const, "scram-sha-512"),
+    controllers: obj.controllers ?? env.controllers,
+    storageSize: obj.storageSize ?? env.storageSize,
+    storageClass: obj.storageClass,
+    authentication: obj.authentication ?? "scram-sha-512",
     replicationFactor,
     minInsyncReplicas,
     resources: parseResources(
-      r,
       obj.resources,
-      `${path}.resources`,
       environment === "dev"
         ? defaultResources("250m", "1Gi", "1", "2Gi")
         : defaultResources("1", "4Gi", "2", "8Gi"),

@@ -1,52 +1,76 @@
 /** `mlstack:objectStore`: provider, endpoint and buckets (the platform's own buckets are declared here). */
-import { isDns1123Subdomain } from "../../components/kube/names";
-import { STORAGE_CLASS_RULE } from "./reader";
+import type { Static } from "@sinclair/typebox";
 import { PLATFORM_OWNER } from "../../components/platformIdentity";
 import { objectStoreDefaults } from "./defaults";
 import { DNS_LABEL, DNS_LABEL_RULE, Reader } from "./reader";
+import { Bool, Int, List, OneOf, Opt, Quantity, Str, Strict } from "./schemaKinds";
 import type { BucketConfig, MlflowConfig, ObjectStoreConfig, PostgresConfig, Target } from "./types";
 import type { SeaweedFsConfig } from "../../components/objectstore/settings";
 
+export const BucketSchema = Strict({
+  name: Str(DNS_LABEL, DNS_LABEL_RULE),
+  owner: Str(undefined, undefined, { description: 'a declared team or "platform"' }),
+  versioning: Opt(Bool({ default: true })),
+  lifecycle: Opt(
+    Strict({
+      noncurrentVersionExpirationDays: Opt(Int(1, 3650, { default: 30 })),
+      expirationDays: Opt(Int(0, 3650, { default: 0, description: "0 keeps current versions forever" })),
+    }),
+  ),
+  credentialsSecret: Opt(
+    Str(DNS_LABEL, DNS_LABEL_RULE, {
+      description: "provider external: the Secret holding this bucket's own keys",
+    }),
+  ),
+});
+
+export const ObjectStoreSchema = Strict({
+  provider: Opt(OneOf(["obc", "external", "seaweedfs"] as const, { default: "obc" })),
+  storageClassName: Opt(
+    Str("storage-class", undefined, { description: "the bucket class of ObjectBucketClaims" }),
+  ),
+  endpoint: Opt(
+    Str(
+      /^https?:\/\/[^\s/]+(:[0-9]+)?\/?$/,
+      "an http(s) endpoint URL such as https://s3.openshift-storage.svc",
+    ),
+  ),
+  region: Opt(Str(/^[a-z0-9-]+$/, "a region name", { default: "us-east-1" })),
+  buckets: Opt(List(BucketSchema)),
+  seaweedfs: Opt(
+    Strict({
+      volumeSize: Opt(Quantity({ default: "10Gi" })),
+      storageClassName: Opt(Str("storage-class")),
+    }),
+  ),
+});
+type ObjectStoreValues = Static<typeof ObjectStoreSchema>;
+
 export function parseObjectStore(
   r: Reader,
-  value: unknown,
+  value: ObjectStoreValues | undefined,
   target: Target,
   teams: string[],
   mlflow: MlflowConfig,
   postgres: PostgresConfig,
 ): ObjectStoreConfig {
   const path = "objectStore";
-  const obj = r.object(value, path);
-  r.knownKeys(obj, path, ["provider", "storageClassName", "endpoint", "region", "buckets", "seaweedfs"]);
+  const obj = value ?? {};
   const defaults = objectStoreDefaults(target);
-  const provider = r.oneOf(obj, "provider", path, ["obc", "external", "seaweedfs"] as const, "obc");
+  const provider = obj.provider ?? "obc";
   const seaweedfs = parseSeaweedFs(r, obj, path, provider, target);
   const owners = [PLATFORM_OWNER, ...teams];
-  const buckets = r.array(obj.buckets, `${path}.buckets`).map((item, i): BucketConfig => {
+  const buckets = (obj.buckets ?? []).map((b, i): BucketConfig => {
     const bpath = `${path}.buckets[${i}]`;
-    const b = r.object(item, bpath);
-    r.knownKeys(b, bpath, ["name", "owner", "versioning", "lifecycle", "credentialsSecret"]);
-    if (b.name === undefined) r.fail(`${bpath}.name`, undefined, "is required");
-    if (b.owner === undefined)
-      r.fail(`${bpath}.owner`, undefined, `is required (one of: ${owners.join(", ")})`);
-    const lifecycle = r.object(b.lifecycle, `${bpath}.lifecycle`);
-    r.knownKeys(lifecycle, `${bpath}.lifecycle`, ["noncurrentVersionExpirationDays", "expirationDays"]);
     const bucket: BucketConfig = {
-      name: r.string(b, "name", bpath, "", DNS_LABEL, DNS_LABEL_RULE),
-      owner: r.string(b, "owner", bpath, ""),
-      versioning: r.boolean(b, "versioning", bpath, true),
+      name: b.name ?? "",
+      owner: b.owner ?? "",
+      versioning: b.versioning ?? true,
       lifecycle: {
-        noncurrentVersionExpirationDays: r.integer(
-          lifecycle,
-          "noncurrentVersionExpirationDays",
-          `${bpath}.lifecycle`,
-          30,
-          1,
-          3650,
-        ),
-        expirationDays: r.integer(lifecycle, "expirationDays", `${bpath}.lifecycle`, 0, 0, 3650),
+        noncurrentVersionExpirationDays: b.lifecycle?.noncurrentVersionExpirationDays ?? 30,
+        expirationDays: b.lifecycle?.expirationDays ?? 0,
       },
-      credentialsSecret: r.optionalString(b, "credentialsSecret", bpath, DNS_LABEL, DNS_LABEL_RULE),
+      credentialsSecret: b.credentialsSecret,
     };
     if (bucket.owner && !owners.includes(bucket.owner))
       r.fail(
@@ -101,23 +125,9 @@ export function parseObjectStore(
   return {
     provider,
     ...(seaweedfs ? { seaweedfs } : {}),
-    storageClassName: r.string(
-      obj,
-      "storageClassName",
-      path,
-      defaults.storageClassName,
-      isDns1123Subdomain,
-      STORAGE_CLASS_RULE,
-    ),
-    endpoint: r.string(
-      obj,
-      "endpoint",
-      path,
-      defaults.endpoint,
-      /^https?:\/\/[^\s/]+(:[0-9]+)?\/?$/,
-      "an http(s) endpoint URL such as https://s3.openshift-storage.svc",
-    ),
-    region: r.string(obj, "region", path, "us-east-1", /^[a-z0-9-]+$/, "a region name"),
+    storageClassName: obj.storageClassName ?? defaults.storageClassName,
+    endpoint: obj.endpoint ?? defaults.endpoint,
+    region: obj.region ?? "us-east-1",
     buckets,
   };
 }
@@ -128,7 +138,7 @@ export function parseObjectStore(
  */
 function parseSeaweedFs(
   r: Reader,
-  obj: Record<string, unknown>,
+  obj: ObjectStoreValues,
   path: string,
   provider: ObjectStoreConfig["provider"],
   target: Target,
@@ -151,10 +161,8 @@ function parseSeaweedFs(
       obj.endpoint,
       "is not used with objectStore.provider seaweedfs: clients reach the server mlstack deploys at its own Service",
     );
-  const s = r.object(obj.seaweedfs, spath);
-  r.knownKeys(s, spath, ["volumeSize", "storageClassName"]);
   return {
-    volumeSize: r.quantity(s, "volumeSize", spath, "10Gi"),
-    storageClassName: r.optionalString(s, "storageClassName", spath, isDns1123Subdomain, STORAGE_CLASS_RULE),
+    volumeSize: obj.seaweedfs?.volumeSize ?? "10Gi",
+    storageClassName: obj.seaweedfs?.storageClassName,
   };
 }

@@ -5,84 +5,69 @@
  * in `postgres.databases` with owner `orchestrator`, as MLflow's is. Pipelines name their team,
  * buckets and topics, which must exist.
  */
+import type { Static } from "@sinclair/typebox";
 import { PREFECT_IMAGE } from "../../components/orchestrator/image";
 import { ORCHESTRATOR_WORKLOAD, OrchestratorConfig } from "../../components/orchestrator/settings";
-import { parseResources } from "./containerResources";
+import { ResourcesSchema, parseResources } from "./containerResources";
 import { defaultResources } from "./defaults";
 import { IMAGE, IMAGE_RULE } from "./images";
+import { DATABASE_NAME, DATABASE_RULE } from "./mlflow";
 import { DNS_LABEL, DNS_LABEL_RULE, HOSTNAME, Reader } from "./reader";
+import { List, Opt, Str, Strict } from "./schemaKinds";
 import type { Environment, PlatformConfig } from "./types";
 
-const DATABASE_NAME = /^[a-z_][a-z0-9_]{0,62}$/;
-const DATABASE_RULE = "a database name: lowercase letters, digits and '_'";
+const DATABASE_REQUIRED =
+  `the orchestrator keeps its runs in its own PostgreSQL database (${DATABASE_RULE}, ` +
+  `e.g. "orchestrator"); it is declared in postgres.databases with owner "${ORCHESTRATOR_WORKLOAD}"`;
+
+export const PipelineSchema = Strict({
+  name: Str(DNS_LABEL, DNS_LABEL_RULE),
+  team: Str(undefined, undefined, { description: "one of mlstack:teams" }),
+  buckets: Opt(List(Str(DNS_LABEL, DNS_LABEL_RULE, { description: "a bucket of the pipeline's team" }))),
+  readTopics: Opt(List(Str(undefined, undefined, { description: "a topic the team may read" }))),
+  writeTopics: Opt(List(Str(undefined, undefined, { description: "a topic the team may write" }))),
+  consumerGroup: Opt(Str(DNS_LABEL, DNS_LABEL_RULE)),
+  runResources: Opt(ResourcesSchema),
+});
+
+export const OrchestratorSchema = Strict({
+  image: Opt(Str(IMAGE, IMAGE_RULE, { default: PREFECT_IMAGE })),
+  workerImage: Opt(Str(IMAGE, IMAGE_RULE, { default: `${PREFECT_IMAGE}-kubernetes` })),
+  runImage: Opt(Str(IMAGE, IMAGE_RULE, { description: "default: image" })),
+  database: Str(DATABASE_NAME, DATABASE_RULE, { description: DATABASE_REQUIRED }),
+  hostname: Opt(Str(HOSTNAME, "a fully qualified hostname")),
+  resources: Opt(ResourcesSchema),
+  pipelines: Opt(List(PipelineSchema)),
+});
 
 export function parseOrchestrator(
-  r: Reader,
-  value: unknown,
+  value: Static<typeof OrchestratorSchema> | undefined,
   environment: Environment,
 ): OrchestratorConfig | undefined {
   if (value === undefined) return undefined;
-  const path = "orchestrator";
-  const obj = r.object(value, path);
-  r.knownKeys(obj, path, [
-    "image",
-    "workerImage",
-    "runImage",
-    "database",
-    "hostname",
-    "resources",
-    "pipelines",
-  ]);
-  if (obj.database === undefined || obj.database === "") {
-    r.fail(
-      `${path}.database`,
-      obj.database,
-      `is required: the orchestrator keeps its runs in its own PostgreSQL database (${DATABASE_RULE}, ` +
-        `e.g. "orchestrator"); it is declared in postgres.databases with owner "${ORCHESTRATOR_WORKLOAD}"`,
-    );
-  }
-  const image = r.string(obj, "image", path, PREFECT_IMAGE, IMAGE, IMAGE_RULE);
+  const image = value.image ?? PREFECT_IMAGE;
   const runResources = defaultResources("500m", "1Gi", "2", "4Gi");
-  const pipelines = r.array(obj.pipelines, `${path}.pipelines`).map((item, i) => {
-    const ppath = `${path}.pipelines[${i}]`;
-    const p = r.object(item, ppath);
-    r.knownKeys(p, ppath, [
-      "name",
-      "team",
-      "buckets",
-      "readTopics",
-      "writeTopics",
-      "consumerGroup",
-      "runResources",
-    ]);
-    if (p.name === undefined) r.fail(`${ppath}.name`, undefined, "is required");
-    if (p.team === undefined) r.fail(`${ppath}.team`, undefined, "is required (one of mlstack:teams)");
-    return {
-      name: r.string(p, "name", ppath, "", DNS_LABEL, DNS_LABEL_RULE),
-      team: r.string(p, "team", ppath, ""),
-      buckets: r.stringList(p, "buckets", ppath, [], DNS_LABEL, DNS_LABEL_RULE),
-      readTopics: r.stringList(p, "readTopics", ppath, []),
-      writeTopics: r.stringList(p, "writeTopics", ppath, []),
-      consumerGroup: r.optionalString(p, "consumerGroup", ppath, DNS_LABEL, DNS_LABEL_RULE),
-      runResources: parseResources(r, p.runResources, `${ppath}.runResources`, runResources),
-    };
-  });
-  r.unique(pipelines, `${path}.pipelines`, "pipeline");
   return {
     image,
-    workerImage: r.string(obj, "workerImage", path, `${PREFECT_IMAGE}-kubernetes`, IMAGE, IMAGE_RULE),
-    runImage: r.string(obj, "runImage", path, image, IMAGE, IMAGE_RULE),
-    database: r.string(obj, "database", path, "", DATABASE_NAME, DATABASE_RULE),
-    hostname: r.optionalString(obj, "hostname", path, HOSTNAME, "a fully qualified hostname"),
+    workerImage: value.workerImage ?? `${PREFECT_IMAGE}-kubernetes`,
+    runImage: value.runImage ?? image,
+    database: value.database ?? "",
+    hostname: value.hostname,
     resources: parseResources(
-      r,
-      obj.resources,
-      `${path}.resources`,
+      value.resources,
       environment === "dev"
         ? defaultResources("250m", "512Mi", "1", "1Gi")
         : defaultResources("500m", "1Gi", "2", "2Gi"),
     ),
-    pipelines,
+    pipelines: (value.pipelines ?? []).map((p) => ({
+      name: p.name ?? "",
+      team: p.team ?? "",
+      buckets: p.buckets ?? [],
+      readTopics: p.readTopics ?? [],
+      writeTopics: p.writeTopics ?? [],
+      consumerGroup: p.consumerGroup,
+      runResources: parseResources(p.runResources, runResources),
+    })),
   };
 }
 
@@ -106,6 +91,7 @@ export function checkOrchestrator(r: Reader, config: PlatformConfig): void {
       config.postgres.databases.push({ name: orchestrator.database, owner: ORCHESTRATOR_WORKLOAD });
     }
   }
+  r.unique(orchestrator.pipelines, `${path}.pipelines`, "pipeline");
   const teams = config.teams.map((t) => t.name);
   const buckets = config.objectStore.buckets.map((b) => b.name);
   const topics = config.kafka.topics.map((t) => t.name);

@@ -16,31 +16,13 @@ import { checkOrchestrator, parseOrchestrator } from "./orchestrator";
 import { parseObjectStore } from "./objectStore";
 import { parsePostgres } from "./postgres";
 import { Raw, Reader } from "./reader";
+import { MlstackSchema, MlstackValues } from "./schema";
+import { validateSection } from "./validate";
 import { parseServing } from "./serving";
 import { parseTeams } from "./teams";
-import { ENVIRONMENTS, Environment, PlatformConfig, TARGETS, Target } from "./types";
+import type { PlatformConfig } from "./types";
 
 export { PLATFORM_OWNER };
-
-const TOP_LEVEL_KEYS = [
-  "target",
-  "environment",
-  "namespacePrefix",
-  "protect",
-  "teams",
-  "kafka",
-  "postgres",
-  "objectStore",
-  "mlflow",
-  "orchestrator",
-  "serving",
-  "operators",
-  "registries",
-  "ingress",
-  "network",
-  "aws",
-  "gcp",
-] as const;
 
 export interface StackIdentity {
   project: string;
@@ -53,48 +35,32 @@ export interface StackIdentity {
  */
 export function parseConfig(raw: Raw, identity: StackIdentity): PlatformConfig {
   const r = new Reader();
-  r.knownKeys(raw, "", TOP_LEVEL_KEYS);
+  // An empty prefix is how the project file's default ("") says "ml-<environment>-".
+  const given = raw.namespacePrefix === "" ? { ...raw, namespacePrefix: undefined } : raw;
+  const values = validateSection<MlstackValues>(MlstackSchema, given, r) ?? {};
 
-  const target = r.oneOf<Target>(raw, "target", "", TARGETS, "kubernetes");
-  const environment = r.oneOf<Environment>(raw, "environment", "", ENVIRONMENTS, "dev");
+  const target = values.target ?? "kubernetes";
+  const environment = values.environment ?? "dev";
   const env = ENVIRONMENT_DEFAULTS[environment];
-  const prefixRaw = raw.namespacePrefix === "" ? undefined : raw.namespacePrefix;
-  const namespacePrefix = r.string(
-    { namespacePrefix: prefixRaw },
-    "namespacePrefix",
-    "",
-    `ml-${environment}-`,
-    /^([a-z][-a-z0-9]{0,30})?$/,
-    "a namespace prefix: lowercase letters, digits and '-', starting with a letter, at most 31 characters",
-  );
-  const protectRaw = r.boolean(raw, "protect", "", env.protect);
-  if (environment === "prod" && raw.protect !== undefined && !protectRaw) {
+  const namespacePrefix = values.namespacePrefix ?? `ml-${environment}-`;
+  if (environment === "prod" && values.protect === false)
     r.fail("protect", raw.protect, "cannot be false in prod (stateful resources are always protected there)");
-  }
-  const protect = environment === "prod" ? true : protectRaw;
-
-  const registries = r.stringList(
-    raw,
-    "registries",
-    "",
-    DEFAULT_REGISTRIES,
-    /^[a-z0-9.-]+(:[0-9]+)?(\/[a-z0-9._-]+)*$/,
-    "a registry host with an optional path (e.g. quay.io/myorg)",
-  );
+  const protect = environment === "prod" ? true : (values.protect ?? env.protect);
+  const registries = values.registries ?? [];
   const effectiveRegistries = registries.length > 0 ? registries : DEFAULT_REGISTRIES;
 
-  const teams = parseTeams(r, raw.teams, environment, namespacePrefix);
+  const teams = parseTeams(r, values.teams, environment, namespacePrefix);
   const teamNames = teams.map((t) => t.name);
-  const serving = parseServing(r, raw.serving, environment, teamNames);
+  const serving = parseServing(r, values.serving, environment, teamNames);
   const models = serving.models;
-  const kafka = parseKafka(r, raw.kafka, environment, teamNames);
-  const mlflow = parseMlflow(r, raw.mlflow, environment, target);
-  const orchestrator = parseOrchestrator(r, raw.orchestrator, environment);
-  const postgres = parsePostgres(r, raw.postgres, environment, models, mlflow);
-  const objectStore = parseObjectStore(r, raw.objectStore, target, teamNames, mlflow, postgres);
-  const operators = parseOperators(r, raw.operators, target, namespacePrefix);
-  const ingress = parseIngress(r, raw.ingress);
-  const network = parseNetwork(r, raw.network, target);
+  const kafka = parseKafka(r, values.kafka, environment, teamNames);
+  const mlflow = parseMlflow(r, values.mlflow, environment, target);
+  const orchestrator = parseOrchestrator(values.orchestrator, environment);
+  const postgres = parsePostgres(r, values.postgres, environment, models, mlflow);
+  const objectStore = parseObjectStore(r, values.objectStore, target, teamNames, mlflow, postgres);
+  const operators = parseOperators(values.operators, target, namespacePrefix);
+  const ingress = parseIngress(values.ingress);
+  const network = parseNetwork(r, values.network, target);
 
   const config: PlatformConfig = {
     target,
@@ -118,12 +84,12 @@ export function parseConfig(raw: Raw, identity: StackIdentity): PlatformConfig {
     network,
   };
 
-  if (target === "aws") config.aws = parseAwsConfig(r, raw.aws, config);
-  else if (raw.aws !== undefined)
-    r.fail("aws", raw.aws, `is only read when mlstack:target is aws (target is ${target}); remove it`);
-  if (target === "gcp") config.gcp = parseGcpConfig(r, raw.gcp, config);
-  else if (raw.gcp !== undefined)
-    r.fail("gcp", raw.gcp, `is only read when mlstack:target is gcp (target is ${target}); remove it`);
+  if (target === "aws") config.aws = parseAwsConfig(r, values.aws, config);
+  else if (values.aws !== undefined)
+    r.fail("aws", values.aws, `is only read when mlstack:target is aws (target is ${target}); remove it`);
+  if (target === "gcp") config.gcp = parseGcpConfig(r, values.gcp, config);
+  else if (values.gcp !== undefined)
+    r.fail("gcp", values.gcp, `is only read when mlstack:target is gcp (target is ${target}); remove it`);
 
   checkOrchestrator(r, config);
   checkCrossReferences(r, config);

@@ -1,146 +1,159 @@
 /** `mlstack:serving`: runtime images and one entry per model (engine, runtime, source, scaling, GPUs, streaming). */
-import { LABEL_KEY_RULE, LABEL_VALUE_RULE, isLabelKey, isLabelValue } from "../../components/kube/names";
-import { parseResources } from "./containerResources";
-import { parseCustomArgs, parseCustomEnv } from "./customRuntime";
+import { Type } from "@sinclair/typebox";
+import type { Static } from "@sinclair/typebox";
+import { ResourcesSchema, parseResources } from "./containerResources";
+import { CustomArgsSchema, CustomEnvSchema, parseCustomArgs, parseCustomEnv } from "./customRuntime";
 import { DEFAULT_RUNTIME_IMAGES, defaultResources, ENVIRONMENT_DEFAULTS } from "./defaults";
 import { IMAGE, IMAGE_RULE } from "./images";
 import { DNS_LABEL, DNS_LABEL_RULE, HOSTNAME, Reader } from "./reader";
+import { Bool, FORMATS, Int, List, OneOf, Opt, Quantity, Str, Strict } from "./schemaKinds";
 import { MLFLOW_WORKLOAD } from "./types";
 import type { Environment, ModelConfig, ServingConfig } from "./types";
 import type { GpuNodes, ModelSource, VllmSettings } from "../../components/serving/settings";
 import { gpuPlacementProblem, registryAliasProblem } from "../../components/serving/settings";
 
+/** Label selector of GPU nodes: label keys to label values. */
+const NodeSelector = Type.Record(Type.String(), Str("label-value"), {
+  propertyNames: { format: "label-key", patternErrorMessage: FORMATS["label-key"].rule },
+});
+
+const RuntimeImage = (runtime: keyof typeof DEFAULT_RUNTIME_IMAGES) =>
+  Opt(Str(IMAGE, IMAGE_RULE, { default: DEFAULT_RUNTIME_IMAGES[runtime] }));
+
+export const ModelSchema = Strict({
+  name: Str(DNS_LABEL, DNS_LABEL_RULE),
+  team: Str(undefined, undefined, {
+    description: "the team that owns the model: one of mlstack:teams[].name",
+  }),
+  engine: Opt(OneOf(["deployment", "kserve"] as const, { default: "deployment" })),
+  runtime: Opt(OneOf(["mlflow", "mlserver", "triton", "vllm", "custom"] as const, { default: "mlflow" })),
+  image: Opt(
+    Str(IMAGE, IMAGE_RULE, { description: "required with runtime custom; default the runtime's image" }),
+  ),
+  source: Opt(
+    Strict(
+      {
+        bucket: Opt(Str(DNS_LABEL, DNS_LABEL_RULE, { description: "a bucket of the model's team" })),
+        path: Opt(
+          Str(
+            /^[A-Za-z0-9!_.*'()-]+(\/[A-Za-z0-9!_.*'()-]+)*$/,
+            "an object key prefix: segments of letters, digits and !_.*'()- separated by single '/', no leading or trailing '/'",
+          ),
+        ),
+        registry: Opt(
+          Str(
+            /^[A-Za-z0-9][A-Za-z0-9_.-]{0,254}$/,
+            "an MLflow registered model name of letters, digits and _.- (at most 255 characters)",
+          ),
+        ),
+        alias: Opt(Str(undefined, undefined, { description: "the registered model's alias, e.g. champion" })),
+      },
+      { description: "{bucket, path} holding the model, or {registry, alias} of an MLflow registered model" },
+    ),
+  ),
+  port: Opt(Int(1024, 65535, { default: 8080 })),
+  minReplicas: Opt(Int(1, 1000, { description: "default per environment" })),
+  maxReplicas: Opt(Int(1, 1000, { description: "default per environment" })),
+  targetCpuUtilization: Opt(Int(10, 100, { default: 70 })),
+  resources: Opt(ResourcesSchema),
+  gpu: Opt(
+    Strict({
+      count: Opt(Int(0, 16, { default: 0 })),
+      nodeSelector: Opt(NodeSelector),
+      tolerations: Opt(
+        Bool({ description: "tolerate the GPU nodes' taint (default serving.gpuNodes.taint)" }),
+      ),
+    }),
+  ),
+  exposure: Opt(OneOf(["internal", "external"] as const, { default: "internal" })),
+  hostname: Opt(Str(HOSTNAME, "a fully qualified hostname")),
+  kafka: Opt(
+    Strict({
+      inputTopic: Opt(Str(undefined, undefined, { description: "a declared topic the team may read" })),
+      outputTopic: Opt(Str(undefined, undefined, { description: "a declared topic the team may write" })),
+      consumerGroup: Opt(
+        Str(/^[a-z0-9][-a-z0-9._]*$/, "a consumer group id", { description: "default the model's name" }),
+      ),
+      lagThreshold: Opt(Int(1, 10_000_000, { default: 100 })),
+    }),
+  ),
+  vllm: Opt(
+    Strict({
+      tensorParallelSize: Opt(Int(1, 16, { description: "default gpu.count" })),
+      shmSizeLimit: Opt(Quantity({ default: "8Gi" })),
+      targetRequestsWaiting: Opt(Int(1, 10_000, { default: 5 })),
+      maxModelLen: Opt(Int(16, 10_000_000)),
+    }),
+  ),
+  args: Opt(CustomArgsSchema),
+  env: Opt(CustomEnvSchema),
+});
+type ModelValues = Static<typeof ModelSchema>;
+
+export const ServingSchema = Strict({
+  monitoring: Opt(Bool({ description: "PrometheusRule alerts per model (default: on outside dev)" })),
+  runtimeImages: Opt(
+    Strict({
+      mlflow: RuntimeImage("mlflow"),
+      mlserver: RuntimeImage("mlserver"),
+      triton: RuntimeImage("triton"),
+      vllm: RuntimeImage("vllm"),
+    }),
+  ),
+  models: Opt(List(ModelSchema)),
+  gpuNodes: Opt(
+    Strict(
+      {
+        nodeSelector: Opt(NodeSelector),
+        taint: Opt(Bool({ default: true })),
+      },
+      { description: "the cluster's GPU nodes; GPU models are refused without them" },
+    ),
+  ),
+});
+
 export function parseServing(
   r: Reader,
-  value: unknown,
+  value: Static<typeof ServingSchema> | undefined,
   environment: Environment,
   teams: string[],
 ): ServingConfig {
   const env = ENVIRONMENT_DEFAULTS[environment];
   const path = "serving";
-  const obj = r.object(value, path);
-  r.knownKeys(obj, path, ["monitoring", "runtimeImages", "models", "gpuNodes"]);
+  const obj = value ?? {};
   const gpuNodes = parseGpuNodes(r, obj.gpuNodes, `${path}.gpuNodes`);
-  const imagesRaw = r.object(obj.runtimeImages, `${path}.runtimeImages`);
-  r.knownKeys(imagesRaw, `${path}.runtimeImages`, ["mlflow", "mlserver", "triton", "vllm"]);
-  const runtimeImages = {
-    mlflow: r.string(
-      imagesRaw,
-      "mlflow",
-      `${path}.runtimeImages`,
-      DEFAULT_RUNTIME_IMAGES.mlflow,
-      IMAGE,
-      IMAGE_RULE,
-    ),
-    mlserver: r.string(
-      imagesRaw,
-      "mlserver",
-      `${path}.runtimeImages`,
-      DEFAULT_RUNTIME_IMAGES.mlserver,
-      IMAGE,
-      IMAGE_RULE,
-    ),
-    triton: r.string(
-      imagesRaw,
-      "triton",
-      `${path}.runtimeImages`,
-      DEFAULT_RUNTIME_IMAGES.triton,
-      IMAGE,
-      IMAGE_RULE,
-    ),
-    vllm: r.string(
-      imagesRaw,
-      "vllm",
-      `${path}.runtimeImages`,
-      DEFAULT_RUNTIME_IMAGES.vllm,
-      IMAGE,
-      IMAGE_RULE,
-    ),
-  };
-  const models = r.array(obj.models, `${path}.models`).map((item, i): ModelConfig => {
+  const runtimeImages = { ...DEFAULT_RUNTIME_IMAGES, ...obj.runtimeImages };
+  const models = (obj.models ?? []).map((m, i): ModelConfig => {
     const mpath = `${path}.models[${i}]`;
-    const m = r.object(item, mpath);
-    r.knownKeys(m, mpath, [
-      "name",
-      "team",
-      "engine",
-      "runtime",
-      "image",
-      "source",
-      "port",
-      "minReplicas",
-      "maxReplicas",
-      "targetCpuUtilization",
-      "resources",
-      "gpu",
-      "exposure",
-      "hostname",
-      "kafka",
-      "vllm",
-      "args",
-      "env",
-    ]);
-    if (m.name === undefined) r.fail(`${mpath}.name`, undefined, "is required");
-    if (m.team === undefined)
-      r.fail(`${mpath}.team`, undefined, `is required (declared teams: ${teams.join(", ") || "none"})`);
-    const name = r.string(m, "name", mpath, "", DNS_LABEL, DNS_LABEL_RULE);
+    const name = m.name ?? "";
     if (name === MLFLOW_WORKLOAD) r.fail(`${mpath}.name`, name, "is reserved for the MLflow tracking server");
-    const team = r.string(m, "team", mpath, "");
+    const team = m.team ?? "";
     if (team && !teams.includes(team))
       r.fail(`${mpath}.team`, team, `is not a declared team (declared: ${teams.join(", ") || "none"})`);
-    const runtime = r.oneOf(
-      m,
-      "runtime",
-      mpath,
-      ["mlflow", "mlserver", "triton", "vllm", "custom"] as const,
-      "mlflow",
-    );
+    const runtime = m.runtime ?? "mlflow";
     if (runtime === "custom" && m.image === undefined)
       r.fail(`${mpath}.image`, undefined, "is required when runtime is custom");
-    const image = r.string(
-      m,
-      "image",
-      mpath,
-      runtime === "custom" ? "" : runtimeImages[runtime],
-      IMAGE,
-      IMAGE_RULE,
-    );
+    const image = m.image ?? (runtime === "custom" ? "" : runtimeImages[runtime]);
     const source = parseSource(r, m.source, mpath, runtime);
-    const minReplicas = r.integer(m, "minReplicas", mpath, env.model.minReplicas, 1, 1000);
-    const maxReplicas = r.integer(
-      m,
-      "maxReplicas",
-      mpath,
-      Math.max(env.model.maxReplicas, minReplicas),
-      1,
-      1000,
-    );
+    const minReplicas = m.minReplicas ?? env.model.minReplicas;
+    const maxReplicas = m.maxReplicas ?? Math.max(env.model.maxReplicas, minReplicas);
     if (maxReplicas < minReplicas)
       r.fail(`${mpath}.maxReplicas`, maxReplicas, `is below minReplicas ${minReplicas}`);
-    const gpuRaw = r.object(m.gpu, `${mpath}.gpu`);
-    r.knownKeys(gpuRaw, `${mpath}.gpu`, ["count", "nodeSelector", "tolerations"]);
-    const nodeSelector = parseNodeSelector(r, gpuRaw.nodeSelector, `${mpath}.gpu.nodeSelector`);
-    const exposure = r.oneOf(m, "exposure", mpath, ["internal", "external"] as const, "internal");
+    const gpuRaw = m.gpu ?? {};
+    const nodeSelector = gpuRaw.nodeSelector ?? {};
+    const exposure = m.exposure ?? "internal";
     let kafka: ModelConfig["kafka"];
     if (m.kafka !== undefined) {
-      const k = r.object(m.kafka, `${mpath}.kafka`);
-      r.knownKeys(k, `${mpath}.kafka`, ["inputTopic", "outputTopic", "consumerGroup", "lagThreshold"]);
+      const k = m.kafka;
       if (k.inputTopic === undefined)
         r.fail(`${mpath}.kafka.inputTopic`, undefined, "is required for a streaming model");
       if (k.outputTopic === undefined)
         r.fail(`${mpath}.kafka.outputTopic`, undefined, "is required for a streaming model");
       kafka = {
-        inputTopic: r.string(k, "inputTopic", `${mpath}.kafka`, ""),
-        outputTopic: r.string(k, "outputTopic", `${mpath}.kafka`, ""),
-        consumerGroup: r.string(
-          k,
-          "consumerGroup",
-          `${mpath}.kafka`,
-          `${name}`,
-          /^[a-z0-9][-a-z0-9._]*$/,
-          "a consumer group id",
-        ),
-        lagThreshold: r.integer(k, "lagThreshold", `${mpath}.kafka`, 100, 1, 10_000_000),
+        inputTopic: k.inputTopic ?? "",
+        outputTopic: k.outputTopic ?? "",
+        consumerGroup: k.consumerGroup ?? name,
+        lagThreshold: k.lagThreshold ?? 100,
       };
       if (kafka.inputTopic && kafka.inputTopic === kafka.outputTopic)
         r.fail(
@@ -149,7 +162,7 @@ export function parseServing(
           "is the input topic too; a model must not feed its own input",
         );
     }
-    const engine = r.oneOf(m, "engine", mpath, ["deployment", "kserve"] as const, "deployment");
+    const engine = m.engine ?? "deployment";
     if (engine === "kserve" && kafka)
       r.fail(`${mpath}.engine`, engine, "cannot serve a streaming (kafka) model; use engine deployment");
     // MLServer's Kafka server has no TLS or SASL and Triton has no Kafka consumer: streaming runs
@@ -169,7 +182,7 @@ export function parseServing(
       );
     const customArgs = parseCustomArgs(r, m.args, mpath, runtime);
     const customEnv = parseCustomEnv(r, m.env, mpath, runtime);
-    const gpuCount = r.integer(gpuRaw, "count", `${mpath}.gpu`, 0, 0, 16);
+    const gpuCount = gpuRaw.count ?? 0;
     const vllm = parseVllm(r, m.vllm, mpath, runtime, gpuCount);
     if (runtime === "vllm" && kafka)
       r.fail(
@@ -177,7 +190,7 @@ export function parseServing(
         "set",
         "is not for runtime vllm (it answers HTTP requests, not Kafka records)",
       );
-    const port = r.integer(m, "port", mpath, 8080, 1024, 65535);
+    const port = m.port ?? 8080;
     if (engine === "kserve" && (runtime === "mlflow" || runtime === "triton") && port !== 8080) {
       r.fail(
         `${mpath}.port`,
@@ -196,16 +209,11 @@ export function parseServing(
       port,
       minReplicas,
       maxReplicas,
-      targetCpuUtilization: r.integer(m, "targetCpuUtilization", mpath, 70, 10, 100),
-      resources: parseResources(
-        r,
-        m.resources,
-        `${mpath}.resources`,
-        defaultResources("500m", "1Gi", "2", "2Gi"),
-      ),
+      targetCpuUtilization: m.targetCpuUtilization ?? 70,
+      resources: parseResources(m.resources, defaultResources("500m", "1Gi", "2", "2Gi")),
       gpu,
       exposure,
-      hostname: r.optionalString(m, "hostname", mpath, HOSTNAME, "a fully qualified hostname"),
+      hostname: m.hostname,
       kafka,
       ...(vllm ? { vllm } : {}),
       ...(customArgs ? { args: customArgs } : {}),
@@ -214,7 +222,7 @@ export function parseServing(
   });
   r.unique(models, `${path}.models`, "model");
   return {
-    monitoring: r.boolean(obj, "monitoring", path, env.monitoring),
+    monitoring: obj.monitoring ?? env.monitoring,
     runtimeImages,
     models,
     ...(gpuNodes ? { gpuNodes } : {}),
@@ -227,7 +235,7 @@ export function parseServing(
  */
 function parseVllm(
   r: Reader,
-  value: unknown,
+  value: ModelValues["vllm"],
   mpath: string,
   runtime: ModelConfig["runtime"],
   gpuCount: number,
@@ -244,34 +252,31 @@ function parseVllm(
       gpuCount,
       "must be at least 1 for runtime vllm (the vllm/vllm-openai image serves on NVIDIA GPUs)",
     );
-  const v = r.object(value, vpath);
-  r.knownKeys(v, vpath, ["tensorParallelSize", "shmSizeLimit", "targetRequestsWaiting", "maxModelLen"]);
-  const tensorParallelSize = r.integer(v, "tensorParallelSize", vpath, Math.max(gpuCount, 1), 1, 16);
+  const v = value ?? {};
+  const tensorParallelSize = v.tensorParallelSize ?? Math.max(gpuCount, 1);
   if (gpuCount >= 1 && tensorParallelSize > gpuCount)
     r.fail(
       `${vpath}.tensorParallelSize`,
       tensorParallelSize,
       `is more than gpu.count ${gpuCount}; each tensor-parallel rank needs its own GPU`,
     );
-  const maxModelLen =
-    v.maxModelLen === undefined ? undefined : r.integer(v, "maxModelLen", vpath, 0, 16, 10_000_000);
   return {
     tensorParallelSize,
-    shmSizeLimit: r.quantity(v, "shmSizeLimit", vpath, "8Gi"),
-    targetRequestsWaiting: r.integer(v, "targetRequestsWaiting", vpath, 5, 1, 10_000),
-    ...(maxModelLen !== undefined ? { maxModelLen } : {}),
+    shmSizeLimit: v.shmSizeLimit ?? "8Gi",
+    targetRequestsWaiting: v.targetRequestsWaiting ?? 5,
+    ...(v.maxModelLen !== undefined ? { maxModelLen: v.maxModelLen } : {}),
   };
 }
 
 /** `serving.models[].source`: `{bucket, path}` or `{registry, alias}`, never a mix. */
 function parseSource(
   r: Reader,
-  value: unknown,
+  raw: ModelValues["source"],
   mpath: string,
   runtime: ModelConfig["runtime"],
 ): ModelSource | undefined {
   const spath = `${mpath}.source`;
-  if (value === undefined) {
+  if (raw === undefined) {
     if (runtime !== "custom")
       r.fail(
         spath,
@@ -280,8 +285,6 @@ function parseSource(
       );
     return undefined;
   }
-  const raw = r.object(value, spath);
-  r.knownKeys(raw, spath, ["bucket", "path", "registry", "alias"]);
   const byRegistry = raw.registry !== undefined || raw.alias !== undefined;
   if (byRegistry) {
     if (raw.bucket !== undefined || raw.path !== undefined)
@@ -298,71 +301,44 @@ function parseSource(
       );
     if (raw.alias === undefined)
       r.fail(`${spath}.alias`, undefined, "is required with source.registry (e.g. champion)");
-    const registry = r.string(
-      raw,
-      "registry",
-      spath,
-      "",
-      /^[A-Za-z0-9][A-Za-z0-9_.-]{0,254}$/,
-      "an MLflow registered model name of letters, digits and _.- (at most 255 characters)",
-    );
-    const alias = r.string(raw, "alias", spath, "");
+    const alias = raw.alias ?? "";
     const problem = registryAliasProblem(alias);
     if (problem) r.fail(`${spath}.alias`, alias, problem);
-    return { registry, alias };
+    return { registry: raw.registry ?? "", alias };
   }
-  const source = {
-    bucket: r.string(raw, "bucket", spath, "", DNS_LABEL, DNS_LABEL_RULE),
-    path: r.string(
-      raw,
-      "path",
-      spath,
-      "",
-      /^[A-Za-z0-9!_.*'()-]+(\/[A-Za-z0-9!_.*'()-]+)*$/,
-      "an object key prefix: segments of letters, digits and !_.*'()- separated by single '/', no leading or trailing '/'",
-    ),
-  };
   if (!raw.bucket)
     r.fail(
       `${spath}.bucket`,
       raw.bucket,
       "is required (a bucket owned by the model's team), or use {registry, alias}",
     );
-  return source;
+  return { bucket: raw.bucket ?? "", path: raw.path ?? "" };
 }
 
 /**
  * `serving.gpuNodes`: the cluster's GPU nodes, declared per stack. A GPU model is refused without
  * it, so a model never sits Pending on a cluster that has no GPU node to schedule it on.
  */
-function parseGpuNodes(r: Reader, value: unknown, path: string): GpuNodes | undefined {
+function parseGpuNodes(
+  r: Reader,
+  value: Static<typeof ServingSchema>["gpuNodes"],
+  path: string,
+): GpuNodes | undefined {
   if (value === undefined) return undefined;
-  const raw = r.object(value, path);
-  r.knownKeys(raw, path, ["nodeSelector", "taint"]);
-  const nodeSelector = parseNodeSelector(r, raw.nodeSelector, `${path}.nodeSelector`);
+  const nodeSelector = value.nodeSelector ?? {};
   if (Object.keys(nodeSelector).length === 0)
     r.fail(
       `${path}.nodeSelector`,
-      raw.nodeSelector,
+      value.nodeSelector,
       'must name at least one label every GPU node carries (e.g. nvidia.com/gpu.present: "true")',
     );
-  return { nodeSelector, taint: r.boolean(raw, "taint", path, true) };
-}
-
-function parseNodeSelector(r: Reader, value: unknown, path: string): Record<string, string> {
-  const raw = r.object(value, path);
-  for (const [k, v] of Object.entries(raw)) {
-    if (!isLabelKey(k)) r.fail(path, k, `has a key that is not ${LABEL_KEY_RULE}`);
-    else if (typeof v !== "string" || !isLabelValue(v))
-      r.fail(`${path}.${k}`, v, `is not ${LABEL_VALUE_RULE}`);
-  }
-  return raw as Record<string, string>;
+  return { nodeSelector, taint: value.taint ?? true };
 }
 
 /** A model's GPU placement: its own selector over the declared GPU nodes' labels. */
 function parseModelGpu(
   r: Reader,
-  raw: Record<string, unknown>,
+  raw: NonNullable<ModelValues["gpu"]>,
   path: string,
   count: number,
   nodeSelector: Record<string, string>,
@@ -383,6 +359,6 @@ function parseModelGpu(
       count > 0 && gpuNodes && Object.keys(nodeSelector).length === 0
         ? { ...gpuNodes.nodeSelector }
         : nodeSelector,
-    tolerations: r.boolean(raw, "tolerations", path, gpuNodes?.taint ?? true),
+    tolerations: raw.tolerations ?? gpuNodes?.taint ?? true,
   };
 }

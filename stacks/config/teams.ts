@@ -1,49 +1,66 @@
 /** `mlstack:teams`: each team's name, groups, members and quota; the namespace is derived here. */
-import { SUBJECT_NAME_RULE, isSubjectName } from "../../components/kube/rbacSubjects";
+import type { Static } from "@sinclair/typebox";
 import { ENVIRONMENT_DEFAULTS } from "./defaults";
 import { DNS_LABEL, DNS_LABEL_RULE, Reader } from "./reader";
+import { Int, List, Opt, Quantity, Str, Strict } from "./schemaKinds";
 import type { Environment, TeamConfig } from "./types";
+
+export const TeamSchema = Strict({
+  name: Str(DNS_LABEL, DNS_LABEL_RULE, {
+    description: "the team's name; its namespace is <namespacePrefix><name>",
+  }),
+  groups: List(Str("rbac-subject"), {
+    minItems: 1,
+    errorMessage: "must list at least one group (the team's RBAC binding has no subject otherwise)",
+    description: "identity-provider groups bound to the team's namespaced role",
+  }),
+  members: Opt(List(Str("rbac-subject"), { description: "individual users also bound to the role" })),
+  quota: Opt(
+    Strict({
+      cpu: Opt(Quantity({ description: "CPU requests of the namespace (default per environment)" })),
+      memory: Opt(Quantity({ description: "memory requests of the namespace (default per environment)" })),
+      gpu: Opt(Int(0, 1024, { default: 0 })),
+      pods: Opt(Int(1, 10000, { default: 50 })),
+      storage: Opt(Quantity({ description: "persistent volume claims' storage (default per environment)" })),
+    }),
+  ),
+});
+export const TeamsSchema = List(TeamSchema, {
+  minItems: 1,
+  errorMessage: "must declare at least one team",
+  description: "the teams of the platform, one namespace each",
+});
 
 export function parseTeams(
   r: Reader,
-  value: unknown,
+  value: Static<typeof TeamsSchema> | undefined,
   environment: Environment,
   prefix: string,
 ): TeamConfig[] {
   const env = ENVIRONMENT_DEFAULTS[environment];
-  const items = r.array(value, "teams");
-  const teams = items.map((item, i): TeamConfig => {
-    const path = `teams[${i}]`;
-    const obj = r.object(item, path);
-    r.knownKeys(obj, path, ["name", "groups", "members", "quota"]);
-    const name = r.string(obj, "name", path, "", DNS_LABEL, DNS_LABEL_RULE);
-    if (obj.name === undefined) r.fail(`${path}.name`, undefined, "is required");
+  const teams = (value ?? []).map((team, i): TeamConfig => {
+    const name = team.name ?? "";
     if (name === "platform" || name === "operators")
-      r.fail(`${path}.name`, name, "is reserved for the platform's own namespaces; choose another team name");
-    const groups = r.stringList(obj, "groups", path, [], isSubjectName, SUBJECT_NAME_RULE);
-    if (groups.length === 0)
       r.fail(
-        `${path}.groups`,
-        obj.groups,
-        "must list at least one group (the team's RBAC binding has no subject otherwise)",
+        `teams[${i}].name`,
+        name,
+        "is reserved for the platform's own namespaces; choose another team name",
       );
-    const quota = r.object(obj.quota, `${path}.quota`);
-    r.knownKeys(quota, `${path}.quota`, ["cpu", "memory", "gpu", "pods", "storage"]);
+    const quota = team.quota ?? {};
     return {
       name,
       namespace: `${prefix}${name}`,
-      groups,
-      members: r.stringList(obj, "members", path, [], isSubjectName, SUBJECT_NAME_RULE),
+      groups: team.groups ?? [],
+      members: team.members ?? [],
       quota: {
-        cpu: r.quantity(quota, "cpu", `${path}.quota`, env.quota.cpu),
-        memory: r.quantity(quota, "memory", `${path}.quota`, env.quota.memory),
-        gpu: r.integer(quota, "gpu", `${path}.quota`, 0, 0, 1024),
-        pods: r.integer(quota, "pods", `${path}.quota`, 50, 1, 10000),
-        storage: r.quantity(quota, "storage", `${path}.quota`, env.quota.storage),
+        cpu: quota.cpu ?? env.quota.cpu,
+        memory: quota.memory ?? env.quota.memory,
+        gpu: quota.gpu ?? 0,
+        pods: quota.pods ?? 50,
+        storage: quota.storage ?? env.quota.storage,
       },
     };
   });
-  if (items.length === 0 && value !== undefined) r.fail("teams", value, "must declare at least one team");
   r.unique(teams, "teams", "team");
   for (const team of teams) {
     if (team.namespace.length > 63)

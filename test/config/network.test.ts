@@ -1,13 +1,14 @@
 /** `mlstack:network`: the resolver, the CNI, the monitoring namespace and monitor labels, per target. */
 import { parseConfig } from "../../stacks/config";
-import { parseNetwork } from "../../stacks/config/network";
+import { NetworkSchema, parseNetwork } from "../../stacks/config/network";
 import { Reader } from "../../stacks/config/reader";
+import { validateSection } from "../../stacks/config/validate";
 import type { Target } from "../../stacks/config/types";
 import { baseRawConfig } from "../support/config";
 
 function parse(value: unknown, target: Target) {
   const r = new Reader();
-  const network = parseNetwork(r, value, target);
+  const network = parseNetwork(r, validateSection(NetworkSchema, value, r, "network"), target);
   return { network, problems: r.problems };
 }
 

@@ -173,7 +173,8 @@ const CASES: Case[] = [
   {
     name: "a nodeSelector value with spaces",
     raw: withModel0((m) => (m.gpu = { nodeSelector: { "nvidia.com/gpu.product": "A100 80GB" } })),
-    key: "serving.models[0].gpu.nodeSelector.nvidia.com/gpu.product",
+    // A label key holds dots and slashes, so the path quotes it (the reader's keyPath rule).
+    key: 'serving.models[0].gpu.nodeSelector["nvidia.com/gpu.product"]',
     value: "A100 80GB",
     allowed: /is not a Kubernetes label value/,
   },

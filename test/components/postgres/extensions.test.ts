@@ -49,7 +49,7 @@ describe("postgres.databases[].extensions: the config", () => {
 
   it("refuses an extension outside the allow-list, naming key, value and what is allowed", () => {
     expect(problemsFor([{ ...VECTOR_DB, extensions: ["vector", "postgis"] }])).toContain(
-      'mlstack:postgres.databases[0].extensions[1]: "postgis" is not an extension mlstack can create (allowed: vector)',
+      'mlstack:postgres.databases[0].extensions[1]: "postgis" is not one of: vector',
     );
   });
 
