@@ -7,7 +7,14 @@ import * as fs from "fs";
 import * as path from "path";
 import { didYouMean } from "./commandLine/didYouMean";
 
-const PROJECT_DIR = path.resolve(__dirname, "..");
+/**
+ * The folder mlstack runs from (the checkout, or node_modules/mlstack when installed): what `bench`
+ * measures. `plan` renders the user's project instead, found from the current folder.
+ */
+const MLSTACK_DIR = path.resolve(
+  __dirname,
+  fs.existsSync(path.join(__dirname, "..", "bin")) ? ".." : "../..",
+);
 
 /** The commands a user types, with their one-line summaries (`bench-worker` is internal). */
 const COMMANDS: ReadonlyArray<[string, string, string]> = [
@@ -48,13 +55,13 @@ export async function main(argv: string[]): Promise<number> {
   const [command, ...rest] = argv;
   switch (command) {
     case "plan":
-      return (await import("./plan")).runPlan(rest, PROJECT_DIR);
+      return (await import("./plan")).runPlan(rest, undefined);
     case "check":
       return (await import("./check")).runCheck(rest);
     case "diff":
       return (await import("./diff")).runDiff(rest);
     case "bench":
-      return (await import("./bench")).runBench(rest, PROJECT_DIR);
+      return (await import("./bench")).runBench(rest, MLSTACK_DIR);
     case "bench-worker":
       // One measurement in its own process, spawned by `bench`.
       await (await import("./bench/worker")).runWorker(rest);

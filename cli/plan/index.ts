@@ -9,6 +9,7 @@ import * as path from "path";
 import { CommandSpec, ParsedCommand, UsageError, parseCommand, usage } from "../commandLine/parseCommand";
 import { OutputFolderError, checkOutputFolder, writeOutputFolder } from "./outputFolder";
 import type { PlanResult, RenderedPlan } from "./planStack";
+import { ProjectNotFoundError, findProjectFolder } from "./projectFolder";
 import { StackFileError } from "./stackConfig";
 import { stackNameProblem } from "./stackName";
 
@@ -23,7 +24,8 @@ export const PLAN_COMMAND: CommandSpec = {
     out: { type: "string", valueName: "DIR", description: "output folder (default out/<stack>)" },
     quiet: { type: "boolean", short: "q", description: "print only the totals and the policy summary" },
   },
-  notes: `The output folder must be new, empty, or one an earlier mlstack plan wrote (it holds .mlstack-plan.json);
+  notes: `The project is the folder with Pulumi.yaml: the current folder or the nearest one above it.
+The output folder must be new, empty, or one an earlier mlstack plan wrote (it holds .mlstack-plan.json);
 plan replaces only the files it wrote there. It is never the project root, a folder containing it,
 a filesystem root or your home folder.
 Plaintext credentials in the stack file: a warning in dev, refused in staging and prod.
@@ -48,9 +50,13 @@ export interface PlanIo {
   writeFile?: (file: string, content: string) => void;
 }
 
+/**
+ * `projectDirGiven` is the Pulumi project to plan; `undefined` (the command line) means the one found
+ * from the current folder upward (./projectFolder.ts).
+ */
 export async function runPlan(
   argv: string[],
-  projectDir: string,
+  projectDirGiven: string | undefined,
   log: PlanIo["log"] | PlanIo = console.log,
 ): Promise<number> {
   const io: PlanIo = typeof log === "function" ? { log } : log;
@@ -73,6 +79,13 @@ export async function runPlan(
   const quiet = parsed.values.quiet === true;
   const stackProblem = stackNameProblem(stack);
   if (stackProblem) return fail(stackProblem);
+  let projectDir: string;
+  try {
+    projectDir = projectDirGiven ?? findProjectFolder(process.cwd());
+  } catch (err) {
+    if (err instanceof ProjectNotFoundError) return fail(err.message);
+    throw err;
+  }
   const outArg = parsed.values.out as string | undefined;
   const outDir = path.resolve(outArg ?? path.join(projectDir, "out", stack));
   const shown = outArg ?? shownPath(outDir);

@@ -206,7 +206,8 @@ describe("hostile command lines", () => {
     const tmp = tempDir("mlstack-hostile-");
     c.setup?.(tmp);
     const argv = c.argv.map((a) => a.replace("{tmp}", tmp));
-    const run: CliRun = runCli(argv, { cwd: tmp, env: c.env?.(tmp) });
+    // `mlstack plan` renders the project it runs in: the repository's, for these cases.
+    const run: CliRun = runCli(argv, { cwd: argv[0] === "plan" ? ROOT : tmp, env: c.env?.(tmp) });
     expect(run.stderr).toMatch(c.message);
     expect(run.code).toBe(2);
     expect(run.stdout).toBe("");
