@@ -3,7 +3,6 @@
  * component, counts by type, a `pulumi preview --json`-shaped document and Kubernetes YAML.
  * Secrets are always redacted to `[secret]`, as `pulumi preview --json` shows them.
  */
-import * as YAML from "yaml";
 import { RecordedResource, redactSecrets } from "../mockRuntime";
 
 export interface PreviewStep {
@@ -89,44 +88,8 @@ export function manifestPath(object: Record<string, unknown>): string {
   return `${dir}/${String(object.kind).toLowerCase()}-${metadata.name}.yaml`;
 }
 
-/**
- * YAML that a 1.1 and a 1.2 reader take the same way. The `yaml` package writes YAML 1.2 and
- * quotes what 1.2 would read as another type; kubectl (sigs.k8s.io/yaml on go-yaml) and PyYAML
- * read YAML 1.1, where `on`, `no`, `y`, `0755`, `1:30` and `2026-01-01` are booleans, numbers and
- * timestamps (yaml.org/type/bool.html, int.html, timestamp.html): such strings are quoted too.
- */
-export function toYaml(object: Record<string, unknown>): string {
-  const document = new YAML.Document(object, { aliasDuplicateObjects: false });
-  YAML.visit(document, {
-    Scalar(_, node) {
-      if (typeof node.value === "string" && !readsAsStringInYaml11(node.value)) node.type = "QUOTE_DOUBLE";
-    },
-  });
-  return document.toString({ lineWidth: 0 });
-}
-
-/**
- * Answers of readsAsStringInYaml11 by text. A plan's manifests hold few distinct short strings
- * (1,590 among 74,000 keys and values of a 100-model plan) and parsing each one again was a
- * quarter of the plan's own time (`npm run bench`, CPU profile). Bounded: cleared when full.
- */
-const yaml11StringCache = new Map<string, boolean>();
-const YAML11_CACHE_LIMIT = 100_000;
-
-/** Whether a plain scalar with this text is a string to a YAML 1.1 reader (the `yaml` package's 1.1 schema). */
-function readsAsStringInYaml11(value: string): boolean {
-  // Written as block scalars or quoted whatever they hold; no 1.1 type is that long.
-  if (value.includes("\n") || value.length > 64) return true;
-  if (value === "<<") return false; // the merge key
-  const known = yaml11StringCache.get(value);
-  if (known !== undefined) return known;
-  const parsed = YAML.parseDocument(value, { version: "1.1" });
-  const isString =
-    parsed.errors.length > 0 || !YAML.isScalar(parsed.contents) || typeof parsed.contents.value === "string";
-  if (yaml11StringCache.size >= YAML11_CACHE_LIMIT) yaml11StringCache.clear();
-  yaml11StringCache.set(value, isString);
-  return isString;
-}
+/** A manifest's YAML, the same to a YAML 1.1 and a 1.2 reader (./manifestYaml.ts). */
+export { toYaml } from "./manifestYaml";
 
 export function countsByType(resources: RecordedResource[]): Array<[string, number]> {
   const counts = new Map<string, number>();
