@@ -13,9 +13,14 @@ import type { GpuNodes, ModelSource, VllmSettings } from "../../components/servi
 import { gpuPlacementProblem, registryAliasProblem } from "../../components/serving/settings";
 
 /** Label selector of GPU nodes: label keys to label values. */
-const NodeSelector = Type.Record(Type.String(), Str("label-value"), {
-  propertyNames: { format: "label-key", patternErrorMessage: FORMATS["label-key"].rule },
-});
+const NodeSelector = Type.Record(
+  Type.String(),
+  // An empty label value is valid ("key exists with value ''"), so no minLength here.
+  Type.String({ format: "label-value", patternErrorMessage: FORMATS["label-value"].rule }),
+  {
+    propertyNames: { format: "label-key", patternErrorMessage: FORMATS["label-key"].rule },
+  },
+);
 
 const RuntimeImage = (runtime: keyof typeof DEFAULT_RUNTIME_IMAGES) =>
   Opt(Str(IMAGE, IMAGE_RULE, { default: DEFAULT_RUNTIME_IMAGES[runtime] }));
