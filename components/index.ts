@@ -80,6 +80,13 @@ export { CnpgPostgres } from "./postgres/CnpgPostgres";
 export type { CertificateIssuer, CnpgPostgresArgs } from "./postgres/CnpgPostgres";
 export type { PostgresBackupConfig } from "./postgres/settings";
 export { BucketScheme } from "./objectstore/contract";
+export { ObcObjectStore, OBC_PROVISIONERS, ObcProvisioner } from "./objectstore/ObcObjectStore";
+export type { ObcObjectStoreArgs } from "./objectstore/ObcObjectStore";
+export { ExternalObjectStore } from "./objectstore/ExternalObjectStore";
+export type { ExternalObjectStoreArgs } from "./objectstore/ExternalObjectStore";
+export type { EndpointCa } from "./objectstore/S3CompatibleBucket";
+export { ObjectStoreProvider } from "./objectstore/settings";
+export type { BucketLifecycle } from "./objectstore/settings";
 
 // The shared Kubernetes rules, for application stacks that want the platform's conventions.
 export { kubeLabels, selectorLabels } from "./kube/labels";

@@ -4,13 +4,9 @@
  * credentials-Secret workload identities. Loads no cloud SDK. The provider-neutral workloads
  * (ModelServing, Mlflow, TeamNamespace, …) come from `mlstack`; they are re-exported here so a
  * Kubernetes-only program needs one import. The in-cluster backing services the component package
- * serves (StrimziKafka, CnpgPostgres, …) are exported by `mlstack` itself, the only entry the Pulumi plugin loads.
+ * serves (StrimziKafka, CnpgPostgres, ObcObjectStore, ExternalObjectStore) are exported by `mlstack` itself, the only entry the Pulumi plugin loads.
  */
 export * from "./index";
-export { ObcObjectStore, OBC_PROVISIONERS } from "./objectstore/ObcObjectStore";
-export type { ObcObjectStoreArgs, ObcProvisioner } from "./objectstore/ObcObjectStore";
-export { ExternalObjectStore } from "./objectstore/ExternalObjectStore";
-export type { ExternalObjectStoreArgs } from "./objectstore/ExternalObjectStore";
 export { S3CompatibleBucket } from "./objectstore/S3CompatibleBucket";
 export type { S3CompatibleBucketArgs } from "./objectstore/S3CompatibleBucket";
 export { KubernetesIdentityProvider } from "./identity/kubernetes";

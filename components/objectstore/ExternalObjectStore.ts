@@ -52,17 +52,19 @@ export interface ExternalObjectStoreArgs {
   dependsOn?: pulumi.Resource[];
 }
 
+/** Each store's name, for errors: beside the instance, since the analyzer publishes every field. */
+const names = new WeakMap<ExternalObjectStore, string>();
+
 export class ExternalObjectStore extends pulumi.ComponentResource implements ObjectStore {
   readonly buckets: Bucket[];
   readonly bucketNames: Record<string, string>;
-  private readonly componentName: string;
 
   constructor(name: string, args: ExternalObjectStoreArgs, opts?: pulumi.ComponentResourceOptions) {
     const where = `ExternalObjectStore ${name}`;
     const { config, network } = args;
     const { endpoint, plans } = planExternalObjectStore(name, args);
     super("mlstack:objectstore:ExternalObjectStore", name, {}, opts);
-    this.componentName = name;
+    names.set(this, name);
 
     const egress = [
       {
@@ -99,7 +101,7 @@ export class ExternalObjectStore extends pulumi.ComponentResource implements Obj
   }
 
   bucket(logicalName: string): Bucket {
-    return declaredBucket(`ExternalObjectStore ${this.componentName}`, this.buckets, logicalName);
+    return declaredBucket(`ExternalObjectStore ${names.get(this)}`, this.buckets, logicalName);
   }
 }
 

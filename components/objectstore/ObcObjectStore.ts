@@ -44,8 +44,9 @@ import {
   type S3Endpoint,
 } from "./S3CompatibleBucket";
 
-/** Which OBC provisioner serves `storageClassName`. */
-export type ObcProvisioner = "rook-ceph" | "noobaa";
+/** Which OBC provisioner serves `storageClassName` (an `as const` enum: a package schema has no bare unions). */
+export const ObcProvisioner = { rookCeph: "rook-ceph", noobaa: "noobaa" } as const;
+export type ObcProvisioner = (typeof ObcProvisioner)[keyof typeof ObcProvisioner];
 export const OBC_PROVISIONERS: readonly ObcProvisioner[] = ["rook-ceph", "noobaa"];
 
 /**
@@ -88,9 +89,15 @@ export interface ObcObjectStoreArgs {
   /**
    * CA granted pods trust for an https endpoint. Default: on OpenShift, for an https `*.svc`
    * endpoint, the service-serving CA OpenShift injects into every namespace (NooBaa's S3 service is
-   * signed by it); otherwise none (the system trust store). `false` forces none.
+   * signed by it); otherwise none (the system trust store). `noEndpointCa` forces none.
    */
-  endpointCa?: EndpointCa | false;
+  endpointCa?: EndpointCa;
+  /**
+   * Trust no extra CA, not even OpenShift's service-serving CA (the system trust store only).
+   * Default false. Not with `endpointCa` (a separate field rather than `endpointCa: false`, so the
+   * args fit a package schema).
+   */
+  noEndpointCa?: boolean;
   /**
    * Ports granted pods may reach in `network.objectStoreNamespace`. Default: the endpoint's port
    * and the provisioner's pod port for its scheme (see POD_PORTS).
@@ -100,11 +107,13 @@ export interface ObcObjectStoreArgs {
   dependsOn?: pulumi.Resource[];
 }
 
+/** Each store's name, for errors: beside the instance, since the analyzer publishes every field. */
+const names = new WeakMap<ObcObjectStore, string>();
+
 export class ObcObjectStore extends pulumi.ComponentResource implements ObjectStore {
   readonly buckets: Bucket[];
   /** Physical bucket name per logical bucket (known before anything runs). */
   readonly bucketNames: Record<string, string>;
-  private readonly componentName: string;
 
   constructor(name: string, args: ObcObjectStoreArgs, opts?: pulumi.ComponentResourceOptions) {
     const where = `ObcObjectStore ${name}`;
@@ -114,7 +123,7 @@ export class ObcObjectStore extends pulumi.ComponentResource implements ObjectSt
       args,
     );
     super("mlstack:objectstore:ObcObjectStore", name, {}, opts);
-    this.componentName = name;
+    names.set(this, name);
 
     const egress = [
       {
@@ -190,7 +199,7 @@ export class ObcObjectStore extends pulumi.ComponentResource implements ObjectSt
   }
 
   bucket(logicalName: string): Bucket {
-    return declaredBucket(`ObcObjectStore ${this.componentName}`, this.buckets, logicalName);
+    return declaredBucket(`ObcObjectStore ${names.get(this)}`, this.buckets, logicalName);
   }
 }
 
@@ -302,13 +311,19 @@ export function planObcObjectStore(name: string, args: Omit<ObcObjectStoreArgs, 
   if (ports.length === 0 || ports.some((p) => !Number.isInteger(p) || p < 1 || p > 65535)) {
     fail("endpointPorts", ports, "must list TCP ports from 1 to 65535");
   }
-  const endpointCa =
-    args.endpointCa === false
-      ? undefined
-      : (args.endpointCa ??
-        (ctx.flavor === "openshift" && endpoint.https && isClusterServiceHost(endpoint.host)
-          ? OPENSHIFT_SERVICE_CA
-          : undefined));
+  if (args.noEndpointCa && args.endpointCa !== undefined) {
+    fail(
+      "noEndpointCa",
+      args.noEndpointCa,
+      "cannot be combined with endpointCa: set endpointCa to trust that CA, or noEndpointCa to trust none",
+    );
+  }
+  const endpointCa = args.noEndpointCa
+    ? undefined
+    : (args.endpointCa ??
+      (ctx.flavor === "openshift" && endpoint.https && isClusterServiceHost(endpoint.host)
+        ? OPENSHIFT_SERVICE_CA
+        : undefined));
   const plans = config.buckets.map((bucket, i) => {
     const namespace = ownerNamespace(where, args.namespaces, bucket, i);
     const claimName = `${name}-${bucket.name}`;

@@ -1,10 +1,18 @@
 /** What an object store is asked to hold (`mlstack:objectStore`): shared by every object-store backend. */
 
+/*
+ * String enums here are `as const` objects as well as types (values unchanged), and nested objects
+ * named interfaces: Pulumi's component analyzer refuses bare string unions and inline object types
+ * (@pulumi/pulumi 3.270.0, provider/experimental/analyzer.js), and the object stores are served by
+ * the component package.
+ */
+
 /**
  * `obc`: ObjectBucketClaims (ODF / NooBaa, Rook-Ceph); `external`: an S3 endpoint mlstack does not run;
  * `seaweedfs`: a SeaweedFS server mlstack deploys into the platform namespace (dev on a bare cluster).
  */
-export type ObjectStoreProvider = "obc" | "external" | "seaweedfs";
+export const ObjectStoreProvider = { obc: "obc", external: "external", seaweedfs: "seaweedfs" } as const;
+export type ObjectStoreProvider = (typeof ObjectStoreProvider)[keyof typeof ObjectStoreProvider];
 
 /** `mlstack:objectStore.seaweedfs`: the in-cluster SeaweedFS server (`provider: seaweedfs` only). */
 export interface SeaweedFsConfig {
@@ -14,6 +22,14 @@ export interface SeaweedFsConfig {
   storageClassName?: string;
 }
 
+/** How long a bucket keeps objects (`mlstack:objectStore.buckets[].lifecycle`). */
+export interface BucketLifecycle {
+  /** Delete noncurrent versions after N days. Default 30. */
+  noncurrentVersionExpirationDays: number;
+  /** Delete current objects after N days (0 = never). Default 0. */
+  expirationDays: number;
+}
+
 export interface BucketConfig {
   /** Logical name, unique in the stack; the physical name is derived per target. */
   name: string;
@@ -21,12 +37,7 @@ export interface BucketConfig {
   owner: string;
   /** Keep object versions. Default true. */
   versioning: boolean;
-  lifecycle: {
-    /** Delete noncurrent versions after N days. Default 30. */
-    noncurrentVersionExpirationDays: number;
-    /** Delete current objects after N days (0 = never). Default 0. */
-    expirationDays: number;
-  };
+  lifecycle: BucketLifecycle;
   /** `external` provider only: Secret (in the owner's namespace) with AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY for this bucket. */
   credentialsSecret?: string;
 }

@@ -24,11 +24,6 @@ const ROOT = path.resolve(__dirname, "../..");
  * when any component not listed is rejected.
  */
 const EXPECTED_REJECTIONS: Record<string, string> = {
-  ObcObjectStore:
-    "ObjectStoreConfig.provider, provisioner and Bucket.scheme are unions; endpointCa is false | EndpointCa; " +
-    "BucketConfig.lifecycle is an inline object",
-  ExternalObjectStore:
-    "ObjectStoreConfig.provider and Bucket.scheme are unions; BucketConfig.lifecycle is an inline object",
   MskKafka:
     "KafkaConfig/AwsKafkaConfig authentication, apiVersion and enhancedMonitoring are unions; iam is an inline " +
     "object, scram a Pick<>; topics/grants/scalers outputs are Maps; KafkaClientSecurity outputs are unions; the " +
@@ -60,8 +55,10 @@ const SERVED_BY_THE_PLUGIN = [
   "CertificateAuthority",
   "CnpgPostgres",
   "Exposure",
+  "ExternalObjectStore",
   "Mlflow",
   "ModelServing",
+  "ObcObjectStore",
   "Orchestrator",
   "StrimziKafka",
   "TeamNamespace",

@@ -224,6 +224,18 @@ describe("ObcObjectStore", () => {
     ]);
   });
 
+  it("on OpenShift trusts no CA with noEndpointCa, and refuses it together with endpointCa", async () => {
+    const config = baseConfig({ target: "openshift" });
+    const who = identity("price-quoter", "pricing", "ml-dev-pricing");
+    const { volumes, env } = await grantOf(config, "pricing-models", who, { noEndpointCa: true });
+    expect(volumes).toEqual([]);
+    expect(envValue(env, "AWS_CA_BUNDLE")).toBeUndefined();
+    const both = { noEndpointCa: true, endpointCa: { configMapName: "corp-root-ca", key: "ca.pem" } };
+    expect(() => new ObcObjectStore("objectstore", argsFor(config, both))).toThrow(
+      "noEndpointCa true cannot be combined with endpointCa: set endpointCa to trust that CA, or noEndpointCa to trust none",
+    );
+  });
+
   it("mounts no CA for a plain-http in-cluster endpoint", async () => {
     const { volumes, env } = await grantOf(
       baseConfig(),
