@@ -15,31 +15,35 @@
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
-import { MLFLOW_PORT } from "../../components/mlflow/Mlflow";
+import { MLFLOW_PORT } from "../../../components/mlflow/Mlflow";
 import {
   MlflowWorkloadUsers,
   WorkloadUserSpec,
   workloadUsername,
-} from "../../components/mlflow/workloadUsers";
-import { ModelServing } from "../../components/serving/ModelServing";
+} from "../../../components/mlflow/workloadUsers";
+import { ModelServing } from "../../../components/serving/ModelServing";
 import {
   configWithModel,
   contextFor,
   podSpec,
   servingArgs,
   TRACKING_URI,
-} from "../components/serving/fixtures";
-import { render, Rendered } from "../support/render";
-import { mountFetchProgram } from "./support/fetchModelVolume";
-import { mlflowImageEnv, mlflowImageProcessEnv } from "./support/mlflowImageEnv";
-import { registerModelVersions } from "./support/registerModelVersions";
-import { MlflowStack, startMlflowStack } from "./support/mlflowServer";
-import { containerProcessSpec, PodSandbox, podSandbox, runInitContainer } from "./support/podProcesses";
-import { PythonEnv } from "./support/pythonEnv";
+} from "../../components/serving/fixtures";
+import { render, Rendered } from "../../support/render";
+import { mountFetchProgram } from "./fetchModelVolume";
+import { mlflowImageEnv, mlflowImageProcessEnv } from "./mlflowImageEnv";
+import { registerModelVersions } from "./registerModelVersions";
+import type { MlflowStack } from "./mlflowServer";
+import { containerProcessSpec, PodSandbox, podSandbox, runInitContainer } from "./podProcesses";
+import { PythonEnv } from "./pythonEnv";
 
 /* eslint-disable @typescript-eslint/no-explicit-any -- rendered objects are untyped JSON */
 
-const MODEL = "fraud-detector";
+/**
+ * Its own registered model: the model-fetch tests on the same server register `fraud-detector`
+ * and move its `champion` alias (mlflowRegistry.test.ts).
+ */
+const MODEL = "fraud-detector-users";
 const NAMESPACE = "ml-test-fraud";
 const ADMIN_SECRET = "mlflow-admin";
 const TIMEOUT_MS = 5 * 60_000;
@@ -176,112 +180,114 @@ async function fetchWith(rendered: Rendered, credentials: Record<string, string>
 const WORKLOAD: WorkloadUserSpec = { name: "model", namespace: NAMESPACE, registeredModel: MODEL };
 const USERNAME = workloadUsername(WORKLOAD);
 
-beforeAll(async () => {
-  image = mlflowImageEnv();
-  work = fs.mkdtempSync(path.join(os.tmpdir(), "mlstack-mlflow-users-"));
-  stack = await startMlflowStack("dev");
-  versions = JSON.parse(runImage([MODEL, "first"]));
-  runImage(["--set-alias", MODEL, "champion", versions.first]);
-}, 30 * 60_000);
+/** Registers the tests on `sharedStack()`, the real-process MLflow stack the test file started. */
+export function workloadUsersTests(sharedStack: () => MlflowStack): void {
+  beforeAll(async () => {
+    image = mlflowImageEnv();
+    work = fs.mkdtempSync(path.join(os.tmpdir(), "mlstack-mlflow-users-"));
+    stack = sharedStack();
+    versions = JSON.parse(runImage([MODEL, "first"]));
+    runImage(["--set-alias", MODEL, "champion", versions.first]);
+  }, 30 * 60_000);
 
-afterAll(async () => {
-  await stack?.stop();
-  for (const sandbox of sandboxes) sandbox.remove();
-  if (work) fs.rmSync(work, { recursive: true, force: true });
-});
+  afterAll(async () => {
+    for (const sandbox of sandboxes) sandbox.remove();
+    if (work) fs.rmSync(work, { recursive: true, force: true });
+  });
 
-it(
-  "creates the workload's user with exactly READ on its model and its runs' experiment; a re-run is a no-op; the fetch step resolves as that user",
-  async () => {
-    const rendered = await renderUsers([WORKLOAD], true);
-    const credentials = secretData(rendered, "model-mlflow-user");
-    expect(credentials.username).toBe(USERNAME);
+  it(
+    "creates the workload's user with exactly READ on its model and its runs' experiment; a re-run is a no-op; the fetch step resolves as that user",
+    async () => {
+      const rendered = await renderUsers([WORKLOAD], true);
+      const credentials = secretData(rendered, "model-mlflow-user");
+      expect(credentials.username).toBe(USERNAME);
 
-    const first = await runJob(rendered);
-    expect(first).toEqual({
-      created: [USERNAME],
-      passwordReset: [],
-      granted: [
-        [USERNAME, "experiment", EXPERIMENT_ID],
-        [USERNAME, "registered_model", MODEL],
-      ],
-      revoked: [],
-      deleted: [],
-    });
-    expect(await grantsOf(USERNAME)).toEqual([
-      ["experiment", EXPERIMENT_ID, "READ"],
-      ["registered_model", MODEL, "READ"],
-    ]);
-
-    // A grant someone added by hand, and a wider one on the model, are not the Job's desired state.
-    await call("POST", "/api/3.0/mlflow/users/permissions/revoke", stack.mlflow.admin, {
-      username: USERNAME,
-      resource_type: "registered_model",
-      resource_id: MODEL,
-    });
-    for (const [type, id, permission] of [
-      ["registered_model", MODEL, "MANAGE"],
-      ["registered_model", "someone-elses-model", "READ"],
-    ]) {
-      const granted = await call("POST", "/api/3.0/mlflow/users/permissions/grant", stack.mlflow.admin, {
-        username: USERNAME,
-        resource_type: type,
-        resource_id: id,
-        permission,
+      const first = await runJob(rendered);
+      expect(first).toEqual({
+        created: [USERNAME],
+        passwordReset: [],
+        granted: [
+          [USERNAME, "experiment", EXPERIMENT_ID],
+          [USERNAME, "registered_model", MODEL],
+        ],
+        revoked: [],
+        deleted: [],
       });
-      expect(granted.status).toBe(200);
-    }
-    const second = await runJob(rendered);
-    expect(second.revoked).toEqual([
-      [USERNAME, "registered_model", MODEL, "MANAGE"],
-      [USERNAME, "registered_model", "someone-elses-model", "READ"],
-    ]);
-    expect(second.granted).toEqual([[USERNAME, "registered_model", MODEL]]);
-    expect(await grantsOf(USERNAME)).toEqual([
-      ["experiment", EXPERIMENT_ID, "READ"],
-      ["registered_model", MODEL, "READ"],
-    ]);
+      expect(await grantsOf(USERNAME)).toEqual([
+        ["experiment", EXPERIMENT_ID, "READ"],
+        ["registered_model", MODEL, "READ"],
+      ]);
 
-    const third = await runJob(rendered);
-    expect(third).toEqual({ created: [], passwordReset: [], granted: [], revoked: [], deleted: [] });
+      // A grant someone added by hand, and a wider one on the model, are not the Job's desired state.
+      await call("POST", "/api/3.0/mlflow/users/permissions/revoke", stack.mlflow.admin, {
+        username: USERNAME,
+        resource_type: "registered_model",
+        resource_id: MODEL,
+      });
+      for (const [type, id, permission] of [
+        ["registered_model", MODEL, "MANAGE"],
+        ["registered_model", "someone-elses-model", "READ"],
+      ]) {
+        const granted = await call("POST", "/api/3.0/mlflow/users/permissions/grant", stack.mlflow.admin, {
+          username: USERNAME,
+          resource_type: type,
+          resource_id: id,
+          permission,
+        });
+        expect(granted.status).toBe(200);
+      }
+      const second = await runJob(rendered);
+      expect(second.revoked).toEqual([
+        [USERNAME, "registered_model", MODEL, "MANAGE"],
+        [USERNAME, "registered_model", "someone-elses-model", "READ"],
+      ]);
+      expect(second.granted).toEqual([[USERNAME, "registered_model", MODEL]]);
+      expect(await grantsOf(USERNAME)).toEqual([
+        ["experiment", EXPERIMENT_ID, "READ"],
+        ["registered_model", MODEL, "READ"],
+      ]);
 
-    const { dir, run } = await fetchWith(rendered, credentials);
-    await run;
-    const record = JSON.parse(fs.readFileSync(path.join(dir, ".mlstack-model.json"), "utf8"));
-    expect(record).toMatchObject({ name: MODEL, alias: "champion", version: versions.first });
-  },
-  TIMEOUT_MS,
-);
+      const third = await runJob(rendered);
+      expect(third).toEqual({ created: [], passwordReset: [], granted: [], revoked: [], deleted: [] });
 
-it(
-  "a workload that is gone loses its user and its grants, and its fetch step is refused",
-  async () => {
-    const before = await renderUsers([WORKLOAD], true);
-    const credentials = secretData(before, "model-mlflow-user");
-    const after = await renderUsers([], false);
-    // A different desired state is a different Job (a new run); the same one keeps its name.
-    const jobName = (r: Rendered) => r.inputs(r.one("kubernetes:batch/v1:Job")).metadata.name;
-    expect(jobName(after)).not.toBe(jobName(before));
-    expect(jobName(await renderUsers([WORKLOAD], true))).toBe(jobName(before));
+      const { dir, run } = await fetchWith(rendered, credentials);
+      await run;
+      const record = JSON.parse(fs.readFileSync(path.join(dir, ".mlstack-model.json"), "utf8"));
+      expect(record).toMatchObject({ name: MODEL, alias: "champion", version: versions.first });
+    },
+    TIMEOUT_MS,
+  );
 
-    expect(await runJob(after)).toEqual({
-      created: [],
-      passwordReset: [],
-      granted: [],
-      revoked: [],
-      deleted: [USERNAME],
-    });
-    const gone = await call("GET", `/api/2.0/mlflow/users/get?username=${USERNAME}`, stack.mlflow.admin);
-    expect(gone.status).toBe(404);
-    // A user of that name made again starts with no grants at all.
-    await call("POST", "/api/2.0/mlflow/users/create", stack.mlflow.admin, {
-      username: USERNAME,
-      password: credentials.password,
-    });
-    expect(await grantsOf(USERNAME)).toEqual([]);
-    const { dir, run } = await fetchWith(before, credentials);
-    await expect(run).rejects.toThrow(/refused this workload's credentials \(403\)/);
-    expect(fs.readdirSync(dir)).toEqual([]);
-  },
-  TIMEOUT_MS,
-);
+  it(
+    "a workload that is gone loses its user and its grants, and its fetch step is refused",
+    async () => {
+      const before = await renderUsers([WORKLOAD], true);
+      const credentials = secretData(before, "model-mlflow-user");
+      const after = await renderUsers([], false);
+      // A different desired state is a different Job (a new run); the same one keeps its name.
+      const jobName = (r: Rendered) => r.inputs(r.one("kubernetes:batch/v1:Job")).metadata.name;
+      expect(jobName(after)).not.toBe(jobName(before));
+      expect(jobName(await renderUsers([WORKLOAD], true))).toBe(jobName(before));
+
+      expect(await runJob(after)).toEqual({
+        created: [],
+        passwordReset: [],
+        granted: [],
+        revoked: [],
+        deleted: [USERNAME],
+      });
+      const gone = await call("GET", `/api/2.0/mlflow/users/get?username=${USERNAME}`, stack.mlflow.admin);
+      expect(gone.status).toBe(404);
+      // A user of that name made again starts with no grants at all.
+      await call("POST", "/api/2.0/mlflow/users/create", stack.mlflow.admin, {
+        username: USERNAME,
+        password: credentials.password,
+      });
+      expect(await grantsOf(USERNAME)).toEqual([]);
+      const { dir, run } = await fetchWith(before, credentials);
+      await expect(run).rejects.toThrow(/refused this workload's credentials \(403\)/);
+      expect(fs.readdirSync(dir)).toEqual([]);
+    },
+    TIMEOUT_MS,
+  );
+}
