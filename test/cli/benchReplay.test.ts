@@ -3,7 +3,7 @@ import * as path from "path";
 import { Registration, registrationsOf } from "../../cli/bench/registrationRecording";
 import { replayRegistrations } from "../../cli/bench/replay";
 import { RecordedResource, runUnderMocks } from "../../cli/mockRuntime";
-import { planStack } from "../../cli/plan";
+import { shippedPlan } from "../support/shippedPlans";
 import { ROOT } from "./cliProcess";
 
 /** What the floor must reproduce: type, name, parent, input keys and options of each resource. */
@@ -27,7 +27,7 @@ describe("the benchmark's replay floor", () => {
   it.each(["dev", "prod-aws"])(
     "registers exactly the resources of the %s plan it replays (types, names, parents, inputs, options)",
     async (stack) => {
-      const plan = await planStack(ROOT, stack);
+      const plan = await shippedPlan(stack);
       // Through JSON, as the bench hands the recording to the floor's process.
       const registrations = JSON.parse(JSON.stringify(registrationsOf(plan))) as Registration[];
       expect(registrations.length).toBeGreaterThan(50);

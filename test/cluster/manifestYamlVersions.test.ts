@@ -8,8 +8,9 @@
 import * as path from "node:path";
 import { isDeepStrictEqual } from "node:util";
 import * as YAML from "yaml";
-import { planStack, renderPlan } from "../../cli/plan/planStack";
+import { renderPlan } from "../../cli/plan/planStack";
 import { PreviewDocument, toYaml } from "../../cli/plan/render";
+import { shippedPlan } from "../support/shippedPlans";
 
 const REPO_ROOT = path.resolve(__dirname, "..", "..");
 const SHIPPED_STACKS = ["dev", "staging", "prod", "prod-aws", "prod-gcp"];
@@ -120,7 +121,7 @@ describe.each(SHIPPED_STACKS)("every manifest of the %s stack", (stack) => {
   let planInputs: Map<string, Record<string, unknown>>;
 
   beforeAll(async () => {
-    const result = await planStack(REPO_ROOT, stack);
+    const result = await shippedPlan(stack);
     files = renderPlan(result, stack, REPO_ROOT).files;
     const document = JSON.parse(files.get("plan.json") as string) as PreviewDocument;
     planInputs = new Map();

@@ -2,18 +2,17 @@
  * The shipped stacks' network policies fit the cluster each one targets: the resolver pods really
  * use, the CNI that enforces the policies, and the Prometheus that really scrapes.
  */
-import * as path from "path";
 import { revealSecrets } from "../../cli/mockRuntime";
-import { PlanResult, planStack } from "../../cli/plan";
+import type { PlanResult } from "../../cli/plan";
 import type { Json } from "../support/config";
+import { shippedPlan } from "../support/shippedPlans";
 
-const ROOT = path.resolve(__dirname, "../..");
 const NETPOL = "kubernetes:networking.k8s.io/v1:NetworkPolicy";
 const CILIUM = "kubernetes:cilium.io/v2:CiliumNetworkPolicy";
 const plans = new Map<string, PlanResult>();
 
 beforeAll(async () => {
-  for (const stack of ["dev", "prod", "prod-gcp"]) plans.set(stack, await planStack(ROOT, stack));
+  for (const stack of ["dev", "prod", "prod-gcp"]) plans.set(stack, await shippedPlan(stack));
 }, 300_000);
 
 function inputsOf(stack: string, type: string): Json[] {

@@ -4,13 +4,10 @@
  * plan is held to (pure functions of the plan), and a plan of `dev` with the dependency list the
  * engine would receive for every resource.
  */
-import * as path from "path";
-import { MockMonitor } from "@pulumi/pulumi/runtime/mocks";
 import { RecordedResource, revealSecrets } from "../../cli/mockRuntime";
-import { PlanResult, planStack } from "../../cli/plan";
+import type { PlanResult } from "../../cli/plan";
 import type { Json } from "../support/config";
-
-const ROOT = path.resolve(__dirname, "../..");
+import { shippedPlanWithDependencies } from "../support/shippedPlans";
 
 // ---------------------------------------------------------------------------------------------
 // Facts (data, each with its source)
@@ -457,30 +454,13 @@ export function classGaps(plan: DevPlan): string[] {
 // Planning dev with the engine's dependency lists
 // ---------------------------------------------------------------------------------------------
 
-type RegisterRequest = { getDependenciesList(): string[] };
-type Callback = (err: unknown, resp: { getUrn(): string } | undefined) => void;
-
 /**
- * Plans `dev` as `mlstack plan` does, and records the `dependencies` field of every
- * RegisterResourceRequest the SDK sends (the URNs the engine waits for before creating the
- * resource: explicit dependsOn, expanded through components, and input dependencies).
+ * `dev` as `mlstack plan` plans it, with the `dependencies` field of every RegisterResourceRequest
+ * the SDK sends (the URNs the engine waits for before creating the resource: explicit dependsOn,
+ * expanded through components, and input dependencies). Planned once per jest run and shared with
+ * the other files reading the shipped stacks (test/support/shippedPlans.ts).
  */
 export async function planDevWithDependencies(): Promise<{ result: PlanResult; plan: DevPlan }> {
-  const dependencies = new Map<string, string[]>();
-  const proto = MockMonitor.prototype as unknown as {
-    registerResource(req: RegisterRequest, callback: Callback): Promise<void>;
-  };
-  const original = proto.registerResource;
-  proto.registerResource = function (this: unknown, req: RegisterRequest, callback: Callback) {
-    return original.call(this, req, (err, resp) => {
-      if (!err && resp) dependencies.set(resp.getUrn(), req.getDependenciesList());
-      callback(err, resp);
-    });
-  };
-  try {
-    const result = await planStack(ROOT, "dev");
-    return { result, plan: { resources: result.resources, dependencies } };
-  } finally {
-    proto.registerResource = original;
-  }
+  const { result, dependencies } = await shippedPlanWithDependencies("dev");
+  return { result, plan: { resources: result.resources, dependencies } };
 }

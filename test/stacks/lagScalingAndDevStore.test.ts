@@ -5,16 +5,17 @@
  */
 import * as path from "path";
 import { revealSecrets } from "../../cli/mockRuntime";
-import { PlanResult, planStack } from "../../cli/plan";
+import type { PlanResult } from "../../cli/plan";
 import { listStacks } from "../../cli/plan/stackConfig";
 import type { Json } from "../support/config";
+import { shippedPlan } from "../support/shippedPlans";
 
 const ROOT = path.resolve(__dirname, "../..");
 const STACKS = listStacks(ROOT);
 const plans = new Map<string, PlanResult>();
 
 beforeAll(async () => {
-  for (const stack of STACKS) plans.set(stack, await planStack(ROOT, stack));
+  for (const stack of STACKS) plans.set(stack, await shippedPlan(stack));
 }, 300_000);
 
 function objects(stack: string, kind: string): Json[] {

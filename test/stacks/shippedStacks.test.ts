@@ -6,16 +6,17 @@ import * as path from "path";
 import { isSecretValue, RecordedResource, revealSecrets } from "../../cli/mockRuntime";
 import { kubernetesObjects } from "../../cli/plan/render";
 import { listStacks } from "../../cli/plan/stackConfig";
-import { PlanResult, planStack } from "../../cli/plan";
+import type { PlanResult } from "../../cli/plan";
 import type { Json } from "../support/config";
 import { validateObjects } from "../support/schemas";
+import { shippedPlan } from "../support/shippedPlans";
 
 const ROOT = path.resolve(__dirname, "../..");
 const STACKS = listStacks(ROOT);
 const plans = new Map<string, PlanResult>();
 
 beforeAll(async () => {
-  for (const stack of STACKS) plans.set(stack, await planStack(ROOT, stack));
+  for (const stack of STACKS) plans.set(stack, await shippedPlan(stack));
 }, 180_000);
 
 const plan = (stack: string) => plans.get(stack) as PlanResult;

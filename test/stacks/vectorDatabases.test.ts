@@ -10,19 +10,18 @@
  * https://cloud.google.com/sql/docs/postgres/extensions). What the server must offer is a version
  * that ships pgvector with HNSW, which components/postgres/extensions.ts decides per target.
  */
-import * as path from "path";
 import type { RecordedResource } from "../../cli/mockRuntime";
-import { PlanResult, planStack } from "../../cli/plan";
+import type { PlanResult } from "../../cli/plan";
 import { cloudSqlExtensionProblem, rdsExtensionProblem } from "../../components/postgres/extensions";
+import { shippedPlan } from "../support/shippedPlans";
 
-const ROOT = path.resolve(__dirname, "../..");
 const EXTENSION = "postgresql:index/extension:Extension";
 const PROVIDER_DATABASE = "postgresql:index/database:Database";
 const VECTOR_DATABASE = "fraud_features";
 
 const plans = new Map<string, PlanResult>();
 beforeAll(async () => {
-  for (const stack of ["dev", "prod-aws", "prod-gcp"]) plans.set(stack, await planStack(ROOT, stack));
+  for (const stack of ["dev", "prod-aws", "prod-gcp"]) plans.set(stack, await shippedPlan(stack));
 }, 180_000);
 
 const plan = (stack: string) => plans.get(stack) as PlanResult;
