@@ -27,6 +27,29 @@ async function teardown() {
   if (left.length > 0 && process.env.MLSTACK_TEST_TMP_REPORT)
     process.stderr.write(`\ntests left ${left.length} entries in their temp folder: ${left.join(", ")}\n`);
   fs.rmSync(root, { recursive: true, force: true });
+  releasePorts(root);
+}
+
+/**
+ * The run's port reservations (test/real/support/ports.ts keeps them machine-wide, beside the runs'
+ * folders), removed so they do not pile up; any left by a killed run go stale with its folder.
+ */
+function releasePorts(root) {
+  const dir = path.join(path.dirname(root), "mlstack-test-ports");
+  let entries;
+  try {
+    entries = fs.readdirSync(dir);
+  } catch {
+    return;
+  }
+  for (const entry of entries) {
+    const file = path.join(dir, entry);
+    try {
+      if (fs.readFileSync(file, "utf8") === root) fs.rmSync(file, { force: true });
+    } catch {
+      /* taken over or removed meanwhile */
+    }
+  }
 }
 
 module.exports = { setup, teardown };
