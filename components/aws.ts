@@ -6,7 +6,9 @@
 export * from "./index";
 export { MskKafka } from "./kafka/msk";
 export type { MskKafkaArgs, MskNetwork } from "./kafka/msk";
-export type { AwsKafkaConfig, MskAuthentication } from "./kafka/mskSettings";
+export { MskAuthentication, MskEnhancedMonitoring } from "./kafka/mskSettings";
+export type { AwsKafkaConfig, MskIamSettings } from "./kafka/mskSettings";
+export type { MskScramSettings } from "./kafka/mskScram";
 export { RdsPostgres } from "./postgres/rds";
 export type { RdsNetwork, RdsPostgresArgs } from "./postgres/rds";
 export type { AwsPostgresConfig } from "./postgres/rdsSettings";

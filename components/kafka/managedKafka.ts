@@ -103,24 +103,61 @@ export interface ManagedKafkaArgs {
 /** What KEDA's operator needs to read Cloud Monitoring time series (KEDA's GCP Workload Identity docs). */
 export const LAG_READER_ROLE = "roles/monitoring.viewer";
 
+/**
+ * What a ManagedKafka keeps for its methods, beside the instance rather than in fields: Pulumi's
+ * component analyzer publishes every field, private ones too, as a schema output (and has no type
+ * for a Map), and the provider would return the raw args to the caller.
+ */
+interface ManagedKafkaState {
+  args: ManagedKafkaArgs;
+  componentName: string;
+  topics: Map<string, gcp.managedkafka.Topic>;
+  topicAcls: Map<string, gcp.managedkafka.Acl>;
+  groupAcls: Map<string, gcp.managedkafka.Acl>;
+  grants: Map<string, WorkloadAccess>;
+}
+
+const states = new WeakMap<ManagedKafka, ManagedKafkaState>();
+
 export class ManagedKafka extends pulumi.ComponentResource implements KafkaCluster {
   readonly bootstrapServers: pulumi.Output<string>;
   readonly security: KafkaClientSecurity = { protocol: "SASL_SSL", saslMechanism: "OAUTHBEARER" };
   readonly cluster: gcp.managedkafka.Cluster;
   /** `projects/<project>/locations/<region>/clusters/<id>`: what the IAM condition names. */
   readonly clusterName: string;
-  private readonly topics = new Map<string, gcp.managedkafka.Topic>();
-  private readonly topicAcls = new Map<string, gcp.managedkafka.Acl>();
-  private readonly groupAcls = new Map<string, gcp.managedkafka.Acl>();
-  private readonly grants = new Map<string, WorkloadAccess>();
-  private readonly args: ManagedKafkaArgs;
-  private readonly componentName: string;
+  private get state(): ManagedKafkaState {
+    return states.get(this) as ManagedKafkaState;
+  }
+  private get topics(): Map<string, gcp.managedkafka.Topic> {
+    return this.state.topics;
+  }
+  private get topicAcls(): Map<string, gcp.managedkafka.Acl> {
+    return this.state.topicAcls;
+  }
+  private get groupAcls(): Map<string, gcp.managedkafka.Acl> {
+    return this.state.groupAcls;
+  }
+  private get grants(): Map<string, WorkloadAccess> {
+    return this.state.grants;
+  }
+  private get args(): ManagedKafkaArgs {
+    return this.state.args;
+  }
+  private get componentName(): string {
+    return this.state.componentName;
+  }
 
   constructor(name: string, args: ManagedKafkaArgs, opts?: pulumi.ComponentResourceOptions) {
     validate(name, args);
     super("mlstack:kafka:ManagedKafka", name, {}, opts);
-    this.args = args;
-    this.componentName = name;
+    states.set(this, {
+      args,
+      componentName: name,
+      topics: new Map(),
+      topicAcls: new Map(),
+      groupAcls: new Map(),
+      grants: new Map(),
+    });
     this.clusterName = `projects/${args.project}/locations/${args.region}/clusters/${args.clusterId}`;
     const deletionPolicy = args.protect ? "PREVENT" : undefined;
 

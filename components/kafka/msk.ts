@@ -22,7 +22,7 @@
 import * as aws from "@pulumi/aws";
 import type * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import type { AwsKafkaConfig } from "./mskSettings";
+import type { AwsKafkaConfig, MskIamSettings } from "./mskSettings";
 import type { KafkaConfig, KafkaTopicConfig } from "./settings";
 import type { PlatformContext } from "../context";
 import { AwsAccount, physicalName } from "../identity/awsAccount";
@@ -37,7 +37,7 @@ import type {
   TopicGrant,
 } from "./contract";
 import { secretLagTrigger } from "./kedaLagTrigger";
-import { MskScram, MskScramArgs } from "./mskScram";
+import { MskScram, type MskScramSettings } from "./mskScram";
 
 /** Broker port for SASL/IAM over TLS. */
 export const MSK_IAM_PORT = 9098;
@@ -75,9 +75,9 @@ export interface MskKafkaArgs {
   /** KEDA operator's IAM role, trusted by each streaming model's lag-reader role. */
   kedaOperatorRoleArn?: string;
   /** IAM path and boundary of the lag-reader roles. */
-  iam: { rolePath: string; permissionsBoundaryArn?: string };
+  iam: MskIamSettings;
   /** Everything `authentication: scram` needs; required then, refused otherwise. */
-  scram?: Pick<MskScramArgs, "platformNamespace" | "adminIdentity" | "image" | "dependsOn">;
+  scram?: MskScramSettings;
   /** Provider for AWS resources created under workload components. */
   provider?: aws.Provider;
   /** Provider for Kubernetes objects created under workload components. */
@@ -113,20 +113,35 @@ export function serverProperties(kafka: KafkaConfig, scram: boolean): string {
     .join("\n");
 }
 
+/** What an MskKafka keeps for its methods, beside the instance: the analyzer publishes every field. */
+interface MskKafkaState {
+  args: MskKafkaArgs;
+  componentName: string;
+  topics: Map<string, aws.msk.Topic>;
+  scram?: MskScram;
+  grants: Map<string, { grant: TopicGrant; access: WorkloadAccess }>;
+  scalers: Map<string, KafkaScalerAuth>;
+}
+const states = new WeakMap<MskKafka, MskKafkaState>();
+
 export class MskKafka extends pulumi.ComponentResource implements KafkaCluster {
   readonly cluster: aws.msk.Cluster;
   readonly configuration: aws.msk.Configuration;
   readonly securityGroup: aws.ec2.SecurityGroup;
   readonly logGroup: aws.cloudwatch.LogGroup;
-  readonly topics: Map<string, aws.msk.Topic>;
+  /** Logical name → MSK topic (a getter: a package schema has no Map). */
+  get topics(): Map<string, aws.msk.Topic> {
+    return this.s.topics;
+  }
   readonly bootstrapServers: pulumi.Output<string>;
   readonly security: KafkaClientSecurity;
-  /** Present with `authentication: scram`. */
-  readonly scram?: MskScram;
-  private readonly args: MskKafkaArgs;
-  private readonly componentName: string;
-  private readonly grants = new Map<string, { grant: TopicGrant; access: WorkloadAccess }>();
-  private readonly scalers = new Map<string, KafkaScalerAuth>();
+  /** Present with `authentication: scram` (a getter: the analyzer cannot reference an mlstack component). */
+  get scram(): MskScram | undefined {
+    return this.s.scram;
+  }
+  private get s(): MskKafkaState {
+    return states.get(this) as MskKafkaState;
+  }
 
   constructor(name: string, args: MskKafkaArgs, opts?: pulumi.ComponentResourceOptions) {
     const { kafka, msk, network } = args;
@@ -159,8 +174,14 @@ export class MskKafka extends pulumi.ComponentResource implements KafkaCluster {
       );
     }
     super("mlstack:kafka:MskKafka", name, {}, opts);
-    this.args = args;
-    this.componentName = name;
+    const state: MskKafkaState = {
+      args,
+      componentName: name,
+      topics: new Map(),
+      grants: new Map(),
+      scalers: new Map(),
+    };
+    states.set(this, state);
     const { ctx } = args;
     const scram = msk.authentication === "scram";
     const tags = cloudTags({ environment: ctx.environment, team: "platform", component: "kafka" });
@@ -242,14 +263,14 @@ export class MskKafka extends pulumi.ComponentResource implements KafkaCluster {
       { parent: this, protect, retainOnDelete: protect },
     );
 
-    this.topics = new Map(kafka.topics.map((topic) => [topic.name, this.createTopic(name, topic)]));
+    for (const topic of kafka.topics) state.topics.set(topic.name, this.createTopic(name, topic));
     this.bootstrapServers = scram
       ? this.cluster.bootstrapBrokersSaslScram
       : this.cluster.bootstrapBrokersSaslIam;
     this.security = { protocol: "SASL_SSL", saslMechanism: scram ? "SCRAM-SHA-512" : "AWS_MSK_IAM" };
 
     if (args.scram) {
-      this.scram = new MskScram(
+      state.scram = new MskScram(
         `${name}-scram`,
         {
           ...args.scram,
@@ -281,12 +302,12 @@ export class MskKafka extends pulumi.ComponentResource implements KafkaCluster {
         replicationFactor: topic.replicas,
         configs: JSON.stringify({
           "cleanup.policy": "delete",
-          "min.insync.replicas": String(Math.min(this.args.kafka.minInsyncReplicas, topic.replicas)),
+          "min.insync.replicas": String(Math.min(this.s.args.kafka.minInsyncReplicas, topic.replicas)),
           "retention.ms": String(topic.retentionHours * 3_600_000),
         }),
       },
       // Deleting a topic deletes its data: in prod it takes an explicit unprotect.
-      { parent: this, protect: this.args.ctx.protect },
+      { parent: this, protect: this.s.args.ctx.protect },
     );
   }
 
@@ -298,7 +319,7 @@ export class MskKafka extends pulumi.ComponentResource implements KafkaCluster {
     const topic = this.topics.get(logical);
     if (!topic) {
       throw new Error(
-        `MskKafka ${this.componentName}.${method}: topic ${JSON.stringify(logical)} is not declared in mlstack:kafka.topics (declared: ${[...this.topics.keys()].join(", ") || "none"})`,
+        `MskKafka ${this.s.componentName}.${method}: topic ${JSON.stringify(logical)} is not declared in mlstack:kafka.topics (declared: ${[...this.topics.keys()].join(", ") || "none"})`,
       );
     }
     return topic;
@@ -313,7 +334,7 @@ export class MskKafka extends pulumi.ComponentResource implements KafkaCluster {
     grant: TopicGrant,
     opts: { parent: pulumi.Resource },
   ): WorkloadAccess {
-    const grantor = `MskKafka ${this.componentName}.grantTopicAccess`;
+    const grantor = `MskKafka ${this.s.componentName}.grantTopicAccess`;
     const read = [...new Set(grant.read)];
     const write = [...new Set(grant.write)];
     if (read.length + write.length === 0)
@@ -332,7 +353,7 @@ export class MskKafka extends pulumi.ComponentResource implements KafkaCluster {
         `${grantor}: workload "${identity.workload.name}" reads ${read.join(", ")} but the grant names no consumerGroup; consumers need exactly one`,
       );
     }
-    const previous = this.grants.get(identity.workload.name);
+    const previous = this.s.grants.get(identity.workload.name);
     if (previous) {
       if (
         JSON.stringify(previous.grant) !== JSON.stringify({ read, write, consumerGroup: grant.consumerGroup })
@@ -344,7 +365,7 @@ export class MskKafka extends pulumi.ComponentResource implements KafkaCluster {
       return previous.access;
     }
 
-    const region = this.args.account.region;
+    const region = this.s.args.account.region;
     const env: k8s.types.input.core.v1.EnvVar[] = [
       { name: "KAFKA_BOOTSTRAP_SERVERS", value: this.bootstrapServers },
       { name: "KAFKA_SECURITY_PROTOCOL", value: this.security.protocol },
@@ -354,7 +375,7 @@ export class MskKafka extends pulumi.ComponentResource implements KafkaCluster {
     const port = this.scram ? MSK_SCRAM_PORT : MSK_IAM_PORT;
     const egress: k8s.types.input.networking.v1.NetworkPolicyEgressRule[] = [
       {
-        to: this.args.network.privateSubnetCidrs.map((cidr) => ({ ipBlock: { cidr } })),
+        to: this.s.args.network.privateSubnetCidrs.map((cidr) => ({ ipBlock: { cidr } })),
         ports: [{ protocol: "TCP", port }],
       },
     ];
@@ -376,15 +397,15 @@ export class MskKafka extends pulumi.ComponentResource implements KafkaCluster {
       const policy = attachWorkloadPolicy(
         identity,
         grantor,
-        `kafka-${this.args.clusterName}`.slice(0, 128),
+        `kafka-${this.s.args.clusterName}`.slice(0, 128),
         this.iamStatements(readTopics, writeTopics, grant.consumerGroup),
         opts,
       );
-      egress.push(awsApiEgress(this.args.network.awsApiCidrs, this.args.network.vpcCidr));
+      egress.push(awsApiEgress(this.s.args.network.awsApiCidrs, this.s.args.network.vpcCidr));
       dependsOn = [policy, ...readTopics, ...writeTopics, ...identity.dependencies];
     }
     const access: WorkloadAccess = { env, volumes: [], volumeMounts: [], egress, dependsOn };
-    this.grants.set(identity.workload.name, {
+    this.s.grants.set(identity.workload.name, {
       grant: { read, write, consumerGroup: grant.consumerGroup },
       access,
     });
@@ -425,8 +446,8 @@ export class MskKafka extends pulumi.ComponentResource implements KafkaCluster {
         Effect: "Allow",
         Action: ["kafka-cluster:AlterGroup", "kafka-cluster:DescribeGroup"],
         Resource: mskResourceArn(
-          this.args.account,
-          this.args.clusterName,
+          this.s.args.account,
+          this.s.args.clusterName,
           this.cluster.clusterUuid,
           "group",
           consumerGroup,
@@ -465,12 +486,12 @@ export class MskKafka extends pulumi.ComponentResource implements KafkaCluster {
 
   scalerAuth(identity: WorkloadIdentity): KafkaScalerAuth {
     const name = identity.workload.name;
-    const cached = this.scalers.get(name);
+    const cached = this.s.scalers.get(name);
     if (cached) return cached;
-    const granted = this.grants.get(name);
+    const granted = this.s.grants.get(name);
     if (!granted || !granted.grant.consumerGroup || granted.grant.read.length === 0) {
       throw new Error(
-        `MskKafka ${this.componentName}.scalerAuth: workload "${name}" has no consumer grant; call grantTopicAccess with read topics and a consumerGroup first`,
+        `MskKafka ${this.s.componentName}.scalerAuth: workload "${name}" has no consumer grant; call grantTopicAccess with read topics and a consumerGroup first`,
       );
     }
     let auth: KafkaScalerAuth;
@@ -489,33 +510,33 @@ export class MskKafka extends pulumi.ComponentResource implements KafkaCluster {
         tls: true,
         sasl: {
           mechanism: "AWS_MSK_IAM",
-          awsRegion: this.args.account.region,
+          awsRegion: this.s.args.account.region,
           roleArn: this.lagReaderRole(name, granted.grant).arn,
         },
       };
     }
-    this.scalers.set(name, auth);
+    this.s.scalers.set(name, auth);
     return auth;
   }
 
   private lagReaderRole(workload: string, grant: TopicGrant): aws.iam.Role {
-    const keda = this.args.kedaOperatorRoleArn;
+    const keda = this.s.args.kedaOperatorRoleArn;
     if (!keda) {
       throw new Error(
-        `MskKafka ${this.componentName}.scalerAuth: kedaOperatorRoleArn is not set; KEDA needs a role to read the lag of workload "${workload}" (mlstack:aws.cluster.kedaOperatorRoleArn)`,
+        `MskKafka ${this.s.componentName}.scalerAuth: kedaOperatorRoleArn is not set; KEDA needs a role to read the lag of workload "${workload}" (mlstack:aws.cluster.kedaOperatorRoleArn)`,
       );
     }
     const tags = cloudTags({
-      environment: this.args.ctx.environment,
+      environment: this.s.args.ctx.environment,
       team: "platform",
       component: `kafka-lag-reader-${workload}`,
     });
     const role = new aws.iam.Role(
-      `${this.componentName}-${workload}-lag-reader`,
+      `${this.s.componentName}-${workload}-lag-reader`,
       {
-        name: physicalName([this.args.nameStem, workload, "lag"], 64),
-        path: this.args.iam.rolePath,
-        description: `KEDA reads the consumer lag of ${workload} on ${this.args.clusterName}; describe only. Managed by Pulumi.`,
+        name: physicalName([this.s.args.nameStem, workload, "lag"], 64),
+        path: this.s.args.iam.rolePath,
+        description: `KEDA reads the consumer lag of ${workload} on ${this.s.args.clusterName}; describe only. Managed by Pulumi.`,
         assumeRolePolicy: {
           Version: "2012-10-17",
           Statement: [
@@ -523,13 +544,13 @@ export class MskKafka extends pulumi.ComponentResource implements KafkaCluster {
           ],
         },
         maxSessionDuration: 3600,
-        permissionsBoundary: this.args.iam.permissionsBoundaryArn,
+        permissionsBoundary: this.s.args.iam.permissionsBoundaryArn,
         tags,
       },
       { parent: this },
     );
     new aws.iam.RolePolicy(
-      `${this.componentName}-${workload}-lag-reader`,
+      `${this.s.componentName}-${workload}-lag-reader`,
       {
         role: role.name,
         name: "describe-lag",
@@ -553,8 +574,8 @@ export class MskKafka extends pulumi.ComponentResource implements KafkaCluster {
               Effect: "Allow",
               Action: ["kafka-cluster:DescribeGroup"],
               Resource: mskResourceArn(
-                this.args.account,
-                this.args.clusterName,
+                this.s.args.account,
+                this.s.args.clusterName,
                 this.cluster.clusterUuid,
                 "group",
                 grant.consumerGroup as string,

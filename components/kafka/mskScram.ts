@@ -97,7 +97,19 @@ done < "$current"
 echo "apply-acls: $ACL_PRINCIPAL has $(wc -l < "$desired") ACL(s); removed $removed other(s)"
 `;
 
-export interface MskScramArgs {
+/** The in-cluster part of SCRAM on MSK, which the stack provides (`MskKafkaArgs.scram`). */
+export interface MskScramSettings {
+  /** Namespace of the ACL Jobs (the platform namespace, default-deny). */
+  platformNamespace: string;
+  /** Identity of the ACL Job's ServiceAccount (issued by IrsaIdentityProvider for that namespace). */
+  adminIdentity: WorkloadIdentity;
+  /** Image with kafka-acls.sh and aws-msk-iam-auth (pinned; `mlstack:aws.kafka.aclJobImage`). */
+  image: string;
+  /** What in-cluster objects wait for (the namespace). */
+  dependsOn: pulumi.Resource[];
+}
+
+export interface MskScramArgs extends MskScramSettings {
   ctx: PlatformContext;
   account: AwsAccount;
   clusterName: string;
@@ -109,14 +121,6 @@ export interface MskScramArgs {
   network: { privateSubnetCidrs: string[]; awsApiCidrs: string[]; vpcCidr: string };
   /** `<project>-<stack>`, part of every secret name. */
   nameStem: string;
-  /** Namespace of the ACL Jobs (the platform namespace, default-deny). */
-  platformNamespace: string;
-  /** Identity of the ACL Job's ServiceAccount (issued by IrsaIdentityProvider for that namespace). */
-  adminIdentity: WorkloadIdentity;
-  /** Image with kafka-acls.sh and aws-msk-iam-auth (pinned; `mlstack:aws.kafka.aclJobImage`). */
-  image: string;
-  /** What in-cluster objects wait for (the namespace). */
-  dependsOn: pulumi.Resource[];
   provider?: aws.Provider;
   kubernetesProvider?: k8s.Provider;
 }
