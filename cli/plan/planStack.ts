@@ -131,7 +131,10 @@ export function renderPlan(result: PlanResult, stack: string, projectDir: string
   const json = (value: unknown) => JSON.stringify(redactCredentials(value, credentials), null, 2) + "\n";
   files.set("plan.json", json(document));
   const all: string[] = [];
-  const objects = kubernetesObjects(resources);
+  const objects = kubernetesObjects(
+    resources,
+    new Map(document.steps.map((s) => [s.urn, s.newState.inputs])),
+  );
   for (const { object } of objects) {
     const yaml = toYaml(redactCredentials(object, credentials) as Record<string, unknown>);
     files.set(`manifests/${manifestPath(object)}`, yaml);

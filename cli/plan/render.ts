@@ -68,14 +68,20 @@ export function previewDocument(
   return { mlstack: meta, config: shownConfig, steps, changeSummary: { create: steps.length } };
 }
 
-/** Kubernetes objects a provider would apply: custom `kubernetes:*` resources (Helm charts are components). */
+/**
+ * Kubernetes objects a provider would apply: custom `kubernetes:*` resources (Helm charts are
+ * components), secrets redacted. `redacted` gives inputs already redacted by URN (a plan's
+ * preview document holds them), so a 100-model plan's thousand objects are not copied twice.
+ */
 export function kubernetesObjects(
   resources: RecordedResource[],
+  redacted?: ReadonlyMap<string, Record<string, unknown>>,
 ): Array<{ resource: RecordedResource; object: Record<string, unknown> }> {
   return resources
     .filter((r) => r.custom && r.type.startsWith("kubernetes:") && !r.type.startsWith("pulumi:providers:"))
     .map((resource) => {
-      const inputs = redactSecrets(resource.inputs) as Record<string, unknown>;
+      const inputs =
+        redacted?.get(resource.urn) ?? (redactSecrets(resource.inputs) as Record<string, unknown>);
       const { apiVersion, kind, metadata, ...rest } = inputs;
       return { resource, object: { apiVersion, kind, metadata, ...rest } };
     });
