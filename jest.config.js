@@ -15,6 +15,13 @@ module.exports = {
     ],
   },
   moduleFileExtensions: ["ts", "js", "json"],
+  // @pulumi/pulumi's runtime loads its closure serializer and code-path packager eagerly (the
+  // TypeScript compiler, npm's Arborist, sigstore, tar: 1 to 3 s per test file, as every file loads
+  // the SDK afresh). mlstack calls neither; under the unit tests they are a stub that throws if
+  // called (test/support/pulumiClosureStub.js). The CLI and the packed package load the real ones.
+  moduleNameMapper: {
+    "^\\./closure/(serializeClosure|codePaths)$": "<rootDir>/test/support/pulumiClosureStub.js",
+  },
   testTimeout: 60000,
   // Jest's default is cores - 1, one worker on this project's two-core machines: the suites are
   // independent (each writes under its own temp folder), so both cores run them.
