@@ -3,13 +3,10 @@
  * writes (`yamlWithLibrary`), byte for byte, for every manifest of every shipped stack and for
  * scalars chosen to trip a hand-written YAML writer.
  */
-import * as path from "path";
 import * as YAML from "yaml";
 import { toYaml, yamlWithLibrary } from "../../cli/plan/manifestYaml";
-import { planStack } from "../../cli/plan/planStack";
 import { kubernetesObjects } from "../../cli/plan/render";
-
-const ROOT = path.resolve(__dirname, "../..");
+import { shippedPlan } from "../support/shippedPlans";
 
 /** Strings a YAML writer must quote, fold, escape or write as block scalars. */
 const HOSTILE_STRINGS = [
@@ -133,7 +130,7 @@ describe("toYaml writes what the yaml package writes", () => {
     async (stack) => {
       const stderr = jest.spyOn(process.stderr, "write").mockImplementation(() => true);
       try {
-        const objects = kubernetesObjects((await planStack(ROOT, stack)).resources);
+        const objects = kubernetesObjects((await shippedPlan(stack)).resources);
         expect(objects.length).toBeGreaterThan(20);
         const differing = objects
           .map(({ object }) => object)
