@@ -13,7 +13,6 @@
  */
 import * as fs from "fs";
 import * as path from "path";
-import * as prettier from "prettier";
 import { MlstackSchema } from "../../stacks/config/schema";
 
 const PROJECT_DIR = path.resolve(__dirname, "../..");
@@ -60,6 +59,8 @@ export function stackFileSchema(): Record<string, unknown> {
 
 /** The file's text, formatted as the repository's Prettier check expects it. */
 export async function renderStackFileSchema(): Promise<string> {
+  // Loaded here, not at the top: the test imports stackFileSchema() inside Jest, where Prettier cannot load.
+  const prettier = await import("prettier");
   const options = (await prettier.resolveConfig(STACK_CONFIG_SCHEMA_FILE)) ?? {};
   return prettier.format(JSON.stringify(stackFileSchema(), null, 2), {
     ...options,

@@ -9,6 +9,8 @@
  * registered and `mlstack plan` shows it offline. Only the credentials to reach the cluster may
  * come from another stack (`cluster.stackReference`).
  */
+import { Type } from "@sinclair/typebox";
+import type { Static } from "@sinclair/typebox";
 import type { AwsKafkaConfig, MskAuthentication } from "../../components/kafka/mskSettings";
 import type {
   AwsPostgresConfig,
@@ -16,11 +18,12 @@ import type {
   PostgresWorkloadAuthentication,
   RdsEngine,
 } from "../../components/postgres/rdsSettings";
-import { IPV4_CIDR_RULE, isIpv4Cidr } from "../../components/kube/cidr";
 import { isQuantity, quantityGiB } from "../../components/kube/quantity";
-import { parseAwsPostgres } from "./awsPostgres";
+import { AwsPostgresSchema, parseAwsPostgres } from "./awsPostgres";
 import { SG, SUBNET, VPC } from "./awsIds";
-import { Reader, keyPath } from "./reader";
+import { IMAGE, IMAGE_RULE } from "./images";
+import type { Reader } from "./reader";
+import { Int, List, OneOf, Opt, Str, Strict } from "./schemaKinds";
 import type { Environment, PlatformConfig } from "./types";
 
 // The MSK and RDS components own their settings; they are re-exported for the config model's readers.
@@ -113,17 +116,13 @@ export interface AwsTargetConfig {
 }
 
 const REGION = /^[a-z]{2}(-gov|-iso[a-z]?)?-[a-z]+-[0-9]$/;
-const REGION_RULE = "an AWS region such as eu-west-1";
 const OIDC_ARN = /^arn:(aws|aws-cn|aws-us-gov):iam::([0-9]{12}):oidc-provider\/(.+)$/;
-const OIDC_ARN_RULE =
-  "an IAM OIDC provider ARN such as arn:aws:iam::123456789012:oidc-provider/oidc.eks.eu-west-1.amazonaws.com/id/EXAMPLED539D4633E53DE1B71EXAMPLE";
 const EKS_ISSUER = /^oidc\.eks\.([a-z0-9-]+)\.amazonaws\.com(\.cn)?\/id\/[A-Za-z0-9]+$/;
-const ISSUER = /^[a-z0-9.-]+(:[0-9]+)?(\/[A-Za-z0-9._~-]+)*$/;
+/** An issuer as `aws eks describe-cluster` prints it (https://, no trailing '/') or without the scheme. */
+const ISSUER_URL = /^(https:\/\/)?[a-z0-9.-]+(:[0-9]+)?(\/[A-Za-z0-9._~-]+)*\/?$/;
 const IAM_PRINCIPAL = /^arn:(aws|aws-cn|aws-us-gov):iam::[0-9]{12}:(role|user)\/[A-Za-z0-9+=,.@_/-]+$/;
-const IMAGE =
-  /^[a-z0-9]+([._-][a-z0-9]+)*(:[0-9]+)?(\/[a-z0-9]+([._-][a-z0-9]+)*)+(:[\w][\w.-]{0,127}|@sha256:[a-f0-9]{64})$/;
-
-const KNOWN = ["region", "cluster", "network", "kms", "kafka", "postgres", "objectStore", "iam"] as const;
+const STACK_NAME = /^[A-Za-z0-9_.-]+(\/[A-Za-z0-9_.-]+){0,2}$/;
+const IPV4_CIDR = () => Str("ipv4-cidr");
 
 const ENV_DEFAULTS: Record<
   Environment,
@@ -139,22 +138,149 @@ const LOG_RETENTION_DAYS = [
   1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653,
 ];
 
-export function parseAwsConfig(reader: Reader, value: unknown, config: PlatformConfig): AwsTargetConfig {
-  const path = "aws";
-  // A missing block is one problem, not one per key inside it: the rest is read by a scratch reader.
-  const r = missing(
-    reader,
-    value,
-    path,
-    "is required when mlstack:target is aws (the EKS cluster, its OIDC provider and network)",
-  );
-  const obj = r.object(value, path);
-  r.knownKeys(obj, path, KNOWN);
-  const env = ENV_DEFAULTS[config.environment];
+const AwsClusterSchema = Strict(
+  {
+    name: Str(/^[A-Za-z0-9][A-Za-z0-9_-]{0,99}$/, "an EKS cluster name", {
+      description: "the EKS cluster name",
+    }),
+    context: Opt(Str(undefined, undefined, { description: "a context of the runner's kubeconfig" })),
+    kubeconfig: Opt(Str(undefined, undefined, { description: "a kubeconfig document or file path" })),
+    // A stack name, or { name, output } (output default kubeconfig).
+    stackReference: Opt(
+      Type.Unsafe<string | { name: string; output?: string }>({
+        type: ["string", "object"],
+        pattern: STACK_NAME.source,
+        patternErrorMessage: "a stack name such as acme/eks/prod",
+        properties: {
+          name: Str(STACK_NAME, "a stack name such as acme/eks/prod", {
+            description: "the cluster stack, e.g. acme/eks/prod",
+          }),
+          output: Opt(Str(/^[A-Za-z_][A-Za-z0-9_]*$/, "a stack output name", { default: "kubeconfig" })),
+        },
+        required: ["name"],
+        additionalProperties: false,
+      }),
+    ),
+    oidcProviderArn: Str(
+      OIDC_ARN,
+      "an IAM OIDC provider ARN such as arn:aws:iam::123456789012:oidc-provider/oidc.eks.eu-west-1.amazonaws.com/id/EXAMPLED539D4633E53DE1B71EXAMPLE",
+      {
+        description:
+          "the ARN of the cluster's IAM OIDC provider: aws eks describe-cluster --query cluster.identity.oidc.issuer, then aws iam list-open-id-connect-providers",
+      },
+    ),
+    oidcProviderUrl: Str(
+      ISSUER_URL,
+      "an OIDC issuer URL such as https://oidc.eks.eu-west-1.amazonaws.com/id/EXAMPLED539D4633E53DE1B71EXAMPLE",
+      {
+        description:
+          "the cluster's OIDC issuer URL: aws eks describe-cluster --query cluster.identity.oidc.issuer",
+      },
+    ),
+    nodeSecurityGroupId: Str(SG, "a security group id such as sg-0123456789abcdef0", {
+      description: "the security group of the cluster's worker nodes",
+    }),
+    kedaOperatorRoleArn: Opt(Str(IAM_PRINCIPAL, "an IAM role ARN")),
+  },
+  {
+    description:
+      "name, one of context / kubeconfig / stackReference, oidcProviderArn, oidcProviderUrl, nodeSecurityGroupId",
+  },
+);
 
-  const region = r.string(obj, "region", path, "", REGION, REGION_RULE);
-  if (obj.region === undefined)
-    r.fail(`${path}.region`, undefined, "is required (the region of the EKS cluster)");
+const AwsNetworkSchema = Strict(
+  {
+    vpcId: Str(VPC, "a VPC id such as vpc-0123456789abcdef0"),
+    vpcCidr: IPV4_CIDR(),
+    privateSubnetIds: List(Str(SUBNET, "a subnet id such as subnet-0123456789abcdef0"), {
+      minItems: 2,
+      uniqueItems: true,
+      errorMessage:
+        "must list at least two private subnets in different availability zones (MSK and RDS Multi-AZ need two)",
+    }),
+    privateSubnetCidrs: List(IPV4_CIDR(), { description: "each private subnet's CIDR, in the same order" }),
+    awsApiCidrs: Opt(List(IPV4_CIDR(), { default: ["0.0.0.0/0"] })),
+  },
+  { description: "vpcId, vpcCidr, privateSubnetIds, privateSubnetCidrs" },
+);
+
+const AwsKafkaSchema = Strict({
+  version: Opt(
+    Str(
+      /^[0-9]+\.[0-9]+\.([0-9]+|x)(\.[0-9]+)?(\.kraft)?$/,
+      "an MSK Kafka version such as 4.1.x.kraft or 3.9.x",
+      {
+        default: "4.1.x.kraft",
+      },
+    ),
+  ),
+  instanceType: Opt(
+    Str(/^(kafka|express)\.[a-z0-9]+\.[a-z0-9]+$/, "an MSK broker instance type such as kafka.m7g.large", {
+      default: "kafka.m7g.large",
+    }),
+  ),
+  authentication: Opt(OneOf(["iam", "scram"] as const, { default: "iam" })),
+  logRetentionDays: Opt(
+    Int(1, 3653, { description: "a CloudWatch Logs retention; default per environment" }),
+  ),
+  enhancedMonitoring: Opt(
+    OneOf(["DEFAULT", "PER_BROKER", "PER_TOPIC_PER_BROKER", "PER_TOPIC_PER_PARTITION"] as const, {
+      description: "default per environment",
+    }),
+  ),
+  aclJobImage: Opt(Str(IMAGE, IMAGE_RULE, { description: "required with authentication scram" })),
+});
+
+export const AwsSchema = Strict({
+  region: Str(REGION, "an AWS region such as eu-west-1", { description: "the region of the EKS cluster" }),
+  cluster: AwsClusterSchema,
+  network: AwsNetworkSchema,
+  kms: Opt(
+    Strict({
+      deletionWindowDays: Opt(Int(7, 30, { default: 30 })),
+      rotationPeriodDays: Opt(Int(90, 2560, { default: 365 })),
+      adminPrincipalArns: Opt(List(Str(IAM_PRINCIPAL, "an IAM role or user ARN"))),
+    }),
+  ),
+  kafka: Opt(AwsKafkaSchema),
+  postgres: Opt(AwsPostgresSchema),
+  objectStore: Opt(
+    Strict({ accessLogRetentionDays: Opt(Int(1, 3650, { description: "default per environment" })) }),
+  ),
+  iam: Opt(
+    Strict({
+      permissionsBoundaryArn: Opt(
+        Str(
+          /^arn:(aws|aws-cn|aws-us-gov):iam::([0-9]{12}|aws):policy\/[A-Za-z0-9+=,.@_/-]+$/,
+          "an IAM managed policy ARN",
+        ),
+      ),
+      rolePath: Opt(
+        Str(/^\/([A-Za-z0-9+=,.@_-]+\/)*$/, "an IAM path such as /mlstack/ (starts and ends with '/')", {
+          default: "/mlstack/",
+        }),
+      ),
+    }),
+  ),
+});
+type AwsValues = Static<typeof AwsSchema>;
+
+export function parseAwsConfig(
+  r: Reader,
+  value: AwsValues | undefined,
+  config: PlatformConfig,
+): AwsTargetConfig {
+  const path = "aws";
+  if (value === undefined)
+    r.fail(
+      path,
+      value,
+      "is required when mlstack:target is aws (the EKS cluster, its OIDC provider and network)",
+    );
+  // A missing block is one problem, not one per key inside it.
+  const obj: Partial<AwsValues> = value ?? {};
+  const env = ENV_DEFAULTS[config.environment];
+  const region = obj.region ?? "";
   const cluster = parseCluster(r, obj.cluster, `${path}.cluster`, region);
   const streaming = config.serving.models.filter((m) => m.kafka).map((m) => m.name);
   if (streaming.length > 0 && !cluster.kedaOperatorRoleArn && obj.cluster !== undefined) {
@@ -166,15 +292,8 @@ export function parseAwsConfig(reader: Reader, value: unknown, config: PlatformC
   }
   const oidc = OIDC_ARN.exec(cluster.oidcProviderArn);
   const network = parseNetwork(r, obj.network, `${path}.network`);
-  const kafka = parseKafka(r, obj.kafka, `${path}.kafka`, config, network, env);
-  const postgres = parseAwsPostgres(r, obj.postgres, `${path}.postgres`, config, env);
-
-  const kmsRaw = r.object(obj.kms, `${path}.kms`);
-  r.knownKeys(kmsRaw, `${path}.kms`, ["deletionWindowDays", "rotationPeriodDays", "adminPrincipalArns"]);
-  const objectStoreRaw = r.object(obj.objectStore, `${path}.objectStore`);
-  r.knownKeys(objectStoreRaw, `${path}.objectStore`, ["accessLogRetentionDays"]);
-  const iamRaw = r.object(obj.iam, `${path}.iam`);
-  r.knownKeys(iamRaw, `${path}.iam`, ["permissionsBoundaryArn", "rolePath"]);
+  const kafka = parseKafka(r, obj.kafka ?? {}, `${path}.kafka`, config, network, env);
+  const postgres = parseAwsPostgres(r, obj.postgres ?? {}, `${path}.postgres`, config, env);
 
   config.objectStore.buckets.forEach((bucket, i) => {
     if (!bucket.versioning) {
@@ -193,95 +312,29 @@ export function parseAwsConfig(reader: Reader, value: unknown, config: PlatformC
     cluster,
     network,
     kms: {
-      deletionWindowDays: r.integer(kmsRaw, "deletionWindowDays", `${path}.kms`, 30, 7, 30),
-      rotationPeriodDays: r.integer(kmsRaw, "rotationPeriodDays", `${path}.kms`, 365, 90, 2560),
-      adminPrincipalArns: r.stringList(
-        kmsRaw,
-        "adminPrincipalArns",
-        `${path}.kms`,
-        [],
-        IAM_PRINCIPAL,
-        "an IAM role or user ARN",
-      ),
+      deletionWindowDays: obj.kms?.deletionWindowDays ?? 30,
+      rotationPeriodDays: obj.kms?.rotationPeriodDays ?? 365,
+      adminPrincipalArns: obj.kms?.adminPrincipalArns ?? [],
     },
     kafka,
     postgres,
-    objectStore: {
-      accessLogRetentionDays: r.integer(
-        objectStoreRaw,
-        "accessLogRetentionDays",
-        `${path}.objectStore`,
-        env.logDays,
-        1,
-        3650,
-      ),
-    },
+    objectStore: { accessLogRetentionDays: obj.objectStore?.accessLogRetentionDays ?? env.logDays },
     iam: {
-      permissionsBoundaryArn: r.optionalString(
-        iamRaw,
-        "permissionsBoundaryArn",
-        `${path}.iam`,
-        /^arn:(aws|aws-cn|aws-us-gov):iam::([0-9]{12}|aws):policy\/[A-Za-z0-9+=,.@_/-]+$/,
-        "an IAM managed policy ARN",
-      ),
-      rolePath: r.string(
-        iamRaw,
-        "rolePath",
-        `${path}.iam`,
-        "/mlstack/",
-        /^\/([A-Za-z0-9+=,.@_-]+\/)*$/,
-        "an IAM path such as /mlstack/ (starts and ends with '/')",
-      ),
+      permissionsBoundaryArn: obj.iam?.permissionsBoundaryArn,
+      rolePath: obj.iam?.rolePath ?? "/mlstack/",
     },
   };
 }
 
-function parseCluster(reader: Reader, value: unknown, path: string, region: string): AwsClusterConfig {
-  const r = missing(
-    reader,
-    value,
-    path,
-    "is required: name, one of context / kubeconfig / stackReference, oidcProviderArn, oidcProviderUrl, nodeSecurityGroupId",
-  );
-  const obj = r.object(value, path);
-  r.knownKeys(obj, path, [
-    "name",
-    "context",
-    "kubeconfig",
-    "stackReference",
-    "oidcProviderArn",
-    "oidcProviderUrl",
-    "nodeSecurityGroupId",
-    "kedaOperatorRoleArn",
-  ]);
-  const required = (key: string, what: string) => {
-    if (obj[key] === undefined || obj[key] === null)
-      r.fail(keyPath(path, key), undefined, `is required (${what})`);
-  };
-  required("name", "the EKS cluster name");
-  required(
-    "oidcProviderArn",
-    "the ARN of the cluster's IAM OIDC provider: aws eks describe-cluster --query cluster.identity.oidc.issuer, then aws iam list-open-id-connect-providers",
-  );
-  required(
-    "oidcProviderUrl",
-    "the cluster's OIDC issuer URL: aws eks describe-cluster --query cluster.identity.oidc.issuer",
-  );
-  required("nodeSecurityGroupId", "the security group of the cluster's worker nodes");
-
-  const oidcProviderArn = r.string(obj, "oidcProviderArn", path, "", OIDC_ARN, OIDC_ARN_RULE);
-  const issuerRaw =
-    typeof obj.oidcProviderUrl === "string"
-      ? obj.oidcProviderUrl.replace(/^https:\/\//, "").replace(/\/$/, "")
-      : obj.oidcProviderUrl;
-  const oidcIssuer = r.string(
-    { oidcProviderUrl: issuerRaw },
-    "oidcProviderUrl",
-    path,
-    "",
-    ISSUER,
-    "an OIDC issuer URL such as https://oidc.eks.eu-west-1.amazonaws.com/id/EXAMPLED539D4633E53DE1B71EXAMPLE",
-  );
+function parseCluster(
+  r: Reader,
+  value: AwsValues["cluster"] | undefined,
+  path: string,
+  region: string,
+): AwsClusterConfig {
+  const obj: Partial<AwsValues["cluster"]> = value ?? {};
+  const oidcProviderArn = obj.oidcProviderArn ?? "";
+  const oidcIssuer = (obj.oidcProviderUrl ?? "").replace(/^https:\/\//, "").replace(/\/$/, "");
   const fromArn = OIDC_ARN.exec(oidcProviderArn)?.[3];
   if (oidcProviderArn && oidcIssuer && fromArn !== undefined && fromArn !== oidcIssuer) {
     r.fail(
@@ -299,93 +352,38 @@ function parseCluster(reader: Reader, value: unknown, path: string, region: stri
     );
   }
 
-  const modes = (["context", "kubeconfig", "stackReference"] as const).filter(
-    (k) => obj[k] !== undefined && obj[k] !== null,
-  );
+  const modes = (["context", "kubeconfig", "stackReference"] as const).filter((k) => obj[k] !== undefined);
   let access: AwsClusterAccess = { kind: "context", context: "" };
-  if (modes.length !== 1) {
+  if (value !== undefined && modes.length !== 1) {
     r.fail(
       path,
       modes.length === 0 ? undefined : modes,
       "must name how to reach the cluster with exactly one of context, kubeconfig or stackReference (never the runner's current context: a CI job must not deploy to whichever cluster it happens to point at)",
     );
   } else if (modes[0] === "context") {
-    access = { kind: "context", context: r.string(obj, "context", path, "") };
+    access = { kind: "context", context: obj.context ?? "" };
   } else if (modes[0] === "kubeconfig") {
-    access = { kind: "kubeconfig", kubeconfig: r.string(obj, "kubeconfig", path, "") };
-  } else {
-    const refPath = `${path}.stackReference`;
-    const ref =
-      typeof obj.stackReference === "string"
-        ? { name: obj.stackReference }
-        : r.object(obj.stackReference, refPath);
-    r.knownKeys(ref, refPath, ["name", "output"]);
-    if (ref.name === undefined)
-      r.fail(`${refPath}.name`, undefined, "is required (the cluster stack, e.g. acme/eks/prod)");
-    access = {
-      kind: "stackReference",
-      stack: r.string(
-        ref,
-        "name",
-        refPath,
-        "",
-        /^[A-Za-z0-9_.-]+(\/[A-Za-z0-9_.-]+){0,2}$/,
-        "a stack name such as acme/eks/prod",
-      ),
-      output: r.string(
-        ref,
-        "output",
-        refPath,
-        "kubeconfig",
-        /^[A-Za-z_][A-Za-z0-9_]*$/,
-        "a stack output name",
-      ),
-    };
+    access = { kind: "kubeconfig", kubeconfig: obj.kubeconfig ?? "" };
+  } else if (modes[0] === "stackReference") {
+    const ref = typeof obj.stackReference === "string" ? { name: obj.stackReference } : obj.stackReference;
+    access = { kind: "stackReference", stack: ref?.name ?? "", output: ref?.output ?? "kubeconfig" };
   }
 
   return {
-    name: r.string(obj, "name", path, "", /^[A-Za-z0-9][A-Za-z0-9_-]{0,99}$/, "an EKS cluster name"),
+    name: obj.name ?? "",
     access,
     oidcProviderArn,
     oidcIssuer,
-    nodeSecurityGroupId: r.string(
-      obj,
-      "nodeSecurityGroupId",
-      path,
-      "",
-      SG,
-      "a security group id such as sg-0123456789abcdef0",
-    ),
-    kedaOperatorRoleArn: r.optionalString(obj, "kedaOperatorRoleArn", path, IAM_PRINCIPAL, "an IAM role ARN"),
+    nodeSecurityGroupId: obj.nodeSecurityGroupId ?? "",
+    kedaOperatorRoleArn: obj.kedaOperatorRoleArn,
   };
 }
 
-function parseNetwork(reader: Reader, value: unknown, path: string): AwsNetworkConfig {
-  const r = missing(reader, value, path, "is required: vpcId, vpcCidr, privateSubnetIds, privateSubnetCidrs");
-  const obj = r.object(value, path);
-  r.knownKeys(obj, path, ["vpcId", "vpcCidr", "privateSubnetIds", "privateSubnetCidrs", "awsApiCidrs"]);
-  for (const key of ["vpcId", "vpcCidr", "privateSubnetIds", "privateSubnetCidrs"]) {
-    if (obj[key] === undefined || obj[key] === null) r.fail(keyPath(path, key), undefined, "is required");
-  }
-  const vpcCidr = r.string(obj, "vpcCidr", path, "", isIpv4Cidr, IPV4_CIDR_RULE);
-  const subnetIds = r.stringList(
-    obj,
-    "privateSubnetIds",
-    path,
-    [],
-    SUBNET,
-    "a subnet id such as subnet-0123456789abcdef0",
-  );
-  const subnetCidrs = r.stringList(obj, "privateSubnetCidrs", path, [], isIpv4Cidr, IPV4_CIDR_RULE);
-  if (obj.privateSubnetIds !== undefined && subnetIds.length < 2) {
-    r.fail(
-      `${path}.privateSubnetIds`,
-      obj.privateSubnetIds,
-      "must list at least two private subnets in different availability zones (MSK and RDS Multi-AZ need two)",
-    );
-  }
-  if (new Set(subnetIds).size !== subnetIds.length)
-    r.fail(`${path}.privateSubnetIds`, obj.privateSubnetIds, "lists a subnet twice");
+function parseNetwork(r: Reader, value: AwsValues["network"] | undefined, path: string): AwsNetworkConfig {
+  const obj: Partial<AwsValues["network"]> = value ?? {};
+  const vpcCidr = obj.vpcCidr ?? "";
+  const subnetIds = obj.privateSubnetIds ?? [];
+  const subnetCidrs = obj.privateSubnetCidrs ?? [];
   if (obj.privateSubnetCidrs !== undefined && subnetCidrs.length !== subnetIds.length) {
     r.fail(
       `${path}.privateSubnetCidrs`,
@@ -400,46 +398,23 @@ function parseNetwork(reader: Reader, value: unknown, path: string): AwsNetworkC
     });
   }
   return {
-    vpcId: r.string(obj, "vpcId", path, "", VPC, "a VPC id such as vpc-0123456789abcdef0"),
+    vpcId: obj.vpcId ?? "",
     vpcCidr,
     privateSubnetIds: subnetIds,
     privateSubnetCidrs: subnetCidrs,
-    awsApiCidrs: r.stringList(obj, "awsApiCidrs", path, ["0.0.0.0/0"], isIpv4Cidr, IPV4_CIDR_RULE),
+    awsApiCidrs: obj.awsApiCidrs ?? ["0.0.0.0/0"],
   };
-}
-
-/** `reader`, or, when the block is missing (reported once here), a scratch reader for its keys. */
-function missing(reader: Reader, value: unknown, path: string, rule: string): Reader {
-  if (value !== undefined && value !== null) return reader;
-  reader.fail(path, value, rule);
-  return new Reader();
 }
 
 function parseKafka(
   r: Reader,
-  value: unknown,
+  obj: Static<typeof AwsKafkaSchema>,
   path: string,
   config: PlatformConfig,
   network: AwsNetworkConfig,
   env: (typeof ENV_DEFAULTS)[Environment],
 ): AwsKafkaConfig {
-  const obj = r.object(value, path);
-  r.knownKeys(obj, path, [
-    "version",
-    "instanceType",
-    "authentication",
-    "logRetentionDays",
-    "enhancedMonitoring",
-    "aclJobImage",
-  ]);
-  const version = r.string(
-    obj,
-    "version",
-    path,
-    "4.1.x.kraft",
-    /^[0-9]+\.[0-9]+\.([0-9]+|x)(\.[0-9]+)?(\.kraft)?$/,
-    "an MSK Kafka version such as 4.1.x.kraft or 3.9.x",
-  );
+  const version = obj.version ?? "4.1.x.kraft";
   const [major, minor] = version.split(".").map(Number);
   if (major < 3 || (major === 3 && minor < 6)) {
     r.fail(
@@ -457,14 +432,8 @@ function parseKafka(
       `is not a multiple of the ${subnets} private subnets in mlstack:aws.network.privateSubnetIds (MSK puts the same number of brokers in each); use ${multiples}, ...`,
     );
   }
-  const authentication = r.oneOf<MskAuthentication>(obj, "authentication", path, ["iam", "scram"], "iam");
-  const aclJobImage = r.optionalString(
-    obj,
-    "aclJobImage",
-    path,
-    IMAGE,
-    "an image reference with a registry host and a pinned tag or digest",
-  );
+  const authentication: MskAuthentication = obj.authentication ?? "iam";
+  const aclJobImage = obj.aclJobImage;
   if (authentication === "scram" && !aclJobImage) {
     r.fail(
       `${path}.aclJobImage`,
@@ -482,7 +451,7 @@ function parseKafka(
   const volumeSizeGiB = quantityToGiB(config.kafka.storageSize);
   if (volumeSizeGiB > 16384)
     r.fail("kafka.storageSize", config.kafka.storageSize, "is more than MSK's 16384 GiB per broker");
-  const logRetentionDays = r.integer(obj, "logRetentionDays", path, env.logDays, 1, 3653);
+  const logRetentionDays = obj.logRetentionDays ?? env.logDays;
   if (!LOG_RETENTION_DAYS.includes(logRetentionDays))
     r.fail(
       `${path}.logRetentionDays`,
@@ -491,24 +460,11 @@ function parseKafka(
     );
   return {
     version,
-    instanceType: r.string(
-      obj,
-      "instanceType",
-      path,
-      "kafka.m7g.large",
-      /^(kafka|express)\.[a-z0-9]+\.[a-z0-9]+$/,
-      "an MSK broker instance type such as kafka.m7g.large",
-    ),
+    instanceType: obj.instanceType ?? "kafka.m7g.large",
     volumeSizeGiB: Math.max(1, volumeSizeGiB),
     authentication,
     logRetentionDays,
-    enhancedMonitoring: r.oneOf(
-      obj,
-      "enhancedMonitoring",
-      path,
-      ["DEFAULT", "PER_BROKER", "PER_TOPIC_PER_BROKER", "PER_TOPIC_PER_PARTITION"] as const,
-      env.monitoring,
-    ),
+    enhancedMonitoring: obj.enhancedMonitoring ?? env.monitoring,
     aclJobImage,
   };
 }

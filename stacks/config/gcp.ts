@@ -8,10 +8,13 @@
 import type { GcpSubnetConfig } from "../../components/kafka/managedKafkaSettings";
 import type { KmsProtectionLevel } from "../../components/kms/gcpSettings";
 import { CloudSqlEdition, LOOPBACK_HOSTS } from "../../components/postgres/cloudSqlSettings";
-import { IPV4_CIDR_RULE, isIpv4Cidr } from "../../components/kube/cidr";
-import { parseCloudSqlPostgres } from "./gcpPostgres";
-import type { Grammar, Raw, Reader } from "./reader";
+import { Type } from "@sinclair/typebox";
+import type { Static } from "@sinclair/typebox";
+import { CloudSqlPostgresSchema, parseCloudSqlPostgres } from "./gcpPostgres";
+import type { Reader } from "./reader";
+import { Bool, Int, List, OneOf, Opt, Str, Strict } from "./schemaKinds";
 import type { Environment, PlatformConfig } from "./types";
+import { validateSection } from "./validate";
 
 // The Managed Kafka, Cloud SQL and Cloud KMS components own these; re-exported for the config model's readers.
 export type { CloudSqlEdition, GcpSubnetConfig, KmsProtectionLevel };
@@ -184,6 +187,120 @@ const SERVICE_ACCOUNT =
   /^[a-z][a-z0-9-]{4,28}[a-z0-9]@[a-z][a-z0-9-]{4,28}[a-z0-9]\.iam\.gserviceaccount\.com$/;
 const STACK_REFERENCE = /^[A-Za-z0-9_.-]+\/[A-Za-z0-9_.-]+\/[A-Za-z0-9_.-]+$/;
 const CONSUMER_GROUP = /^[a-z0-9][-a-z0-9._]*$/;
+const KUBE_NAME = /^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/;
+
+/** A string with its rule, which is also what a missing one is told (`is required (<rule>)`). */
+const Ruled = (pattern: RegExp, rule: string) => Str(pattern, rule, { description: rule });
+/** Project numbers: YAML and the engine may hand one over as a number. */
+const ProjectNumber = (rule: string) =>
+  Type.Unsafe<string>({
+    type: ["string", "number"],
+    pattern: PROJECT_NUMBER.source,
+    patternErrorMessage: rule,
+    description: rule,
+  });
+
+const GcpClusterSchema = Strict(
+  {
+    name: Ruled(RESOURCE_NAME, "a GKE cluster name: lowercase letters, digits and '-'"),
+    location: Opt(
+      Str(LOCATION, "a region or zone such as europe-west4 or europe-west4-b", {
+        description: "default gcp.region",
+      }),
+    ),
+    project: Opt(Str(PROJECT_ID, PROJECT_ID_RULE, { description: "default gcp.project" })),
+    kubeconfig: Opt(Str(undefined, undefined, { description: "path to, or contents of, a kubeconfig" })),
+    context: Opt(Str(undefined, undefined, { description: "default gke_<project>_<location>_<name>" })),
+    stackReference: Opt(Str(STACK_REFERENCE, "a fully qualified stack name: <org>/<project>/<stack>")),
+    stackReferenceOutput: Opt(Str(/^[A-Za-z_][A-Za-z0-9_]*$/, "an output name", { default: "kubeconfig" })),
+  },
+  { description: "name the existing GKE cluster (name, and location when it is zonal)" },
+);
+
+const GcpNetworkSchema = Strict(
+  {
+    project: Opt(
+      Str(PROJECT_ID, PROJECT_ID_RULE, { description: "the Shared VPC host project; default gcp.project" }),
+    ),
+    vpc: Ruled(RESOURCE_NAME, "a VPC network name"),
+    subnets: Opt(
+      List(
+        Strict({
+          name: Ruled(RESOURCE_NAME, "a subnetwork name"),
+          cidr: Str("ipv4-cidr", undefined, { description: "an IPv4 CIDR block" }),
+        }),
+        {
+          maxItems: 10,
+          errorMessage: "lists more than 10 subnets, the most a Managed Kafka cluster attaches to",
+        },
+      ),
+    ),
+    privateServicesAccess: Strict(
+      {
+        cidr: Str("ipv4-cidr", undefined, { description: "the allocated range, e.g. 10.60.0.0/16" }),
+        rangeName: Opt(Str(RESOURCE_NAME, "an allocated range name")),
+        create: Opt(Bool({ default: false })),
+      },
+      {
+        description: "Cloud SQL has a private IP only, taken from this range ({ cidr, rangeName?, create? })",
+      },
+    ),
+    googleApis: Opt(OneOf<GoogleApisAccess>(["private", "restricted", "public"], { default: "private" })),
+  },
+  { description: "name the cluster's VPC, its subnets and the private services access range" },
+);
+
+const GcpKafkaSchema = Strict({
+  vcpuCount: Opt(Int(3, 1000, { description: "default per environment" })),
+  memoryGib: Opt(Int(3, 8000, { description: "1 to 8 GiB per vCPU; default per environment" })),
+  clients: Opt(
+    List(
+      Strict({
+        serviceAccount: Ruled(
+          SERVICE_ACCOUNT,
+          "a Google service account e-mail (name@project.iam.gserviceaccount.com)",
+        ),
+        read: Opt(List(Str(undefined, undefined, { description: "a declared topic" }))),
+        write: Opt(List(Str(undefined, undefined, { description: "a declared topic" }))),
+        consumerGroups: Opt(List(Str(CONSUMER_GROUP, "a consumer group id"))),
+      }),
+    ),
+  ),
+  lagScaler: Opt(
+    Strict({
+      kedaServiceAccount: Opt(
+        Str(KUBE_NAME, "a Kubernetes ServiceAccount name (the KEDA operator's)", {
+          default: "keda-operator",
+        }),
+      ),
+      clusterProjectNumber: Opt(ProjectNumber("a project number: digits only")),
+    }),
+  ),
+});
+
+export const GcpSchema = Strict({
+  project: Ruled(PROJECT_ID, PROJECT_ID_RULE),
+  projectNumber: ProjectNumber(
+    "a project number: digits only (gcloud projects describe <project> --format='value(projectNumber)')",
+  ),
+  region: Ruled(REGION, "a region such as europe-west4"),
+  cluster: GcpClusterSchema,
+  network: GcpNetworkSchema,
+  kafka: Opt(GcpKafkaSchema),
+  postgres: Opt(CloudSqlPostgresSchema),
+  kms: Opt(
+    Strict({
+      rotationDays: Opt(Int(1, 90, { default: 90 })),
+      protectionLevel: Opt(OneOf<KmsProtectionLevel>(["SOFTWARE", "HSM"], { default: "SOFTWARE" })),
+    }),
+  ),
+  storage: Opt(
+    Strict({
+      accessLogRetentionDays: Opt(Int(1, 3650, { description: "default 365 in prod, 90 elsewhere" })),
+    }),
+  ),
+});
+type GcpValues = Static<typeof GcpSchema>;
 
 /** The Private Google Access VIPs (documented, fixed by Google). */
 export const GOOGLE_APIS_CIDRS: Record<GoogleApisAccess, string[]> = {
@@ -198,31 +315,16 @@ const SIZES: Record<Environment, { vcpu: number; memoryGib: number; tier: string
   prod: { vcpu: 6, memoryGib: 24, tier: "db-custom-4-16384", logDays: 365 },
 };
 
-export function parseGcpConfig(r: Reader, value: unknown, config: PlatformConfig): GcpTargetConfig {
-  const path = "gcp";
-  const obj = r.object(value, path);
-  r.knownKeys(obj, path, [
-    "project",
-    "projectNumber",
-    "region",
-    "cluster",
-    "network",
-    "kafka",
-    "postgres",
-    "kms",
-    "storage",
-  ]);
-  const project = required(r, obj, "project", path, PROJECT_ID, PROJECT_ID_RULE);
-  const projectNumber = required(
-    r,
-    obj,
-    "projectNumber",
-    path,
-    PROJECT_NUMBER,
-    "a project number: digits only (gcloud projects describe <project> --format='value(projectNumber)')",
-    true,
-  );
-  const region = required(r, obj, "region", path, REGION, "a region such as europe-west4");
+export function parseGcpConfig(
+  r: Reader,
+  value: GcpValues | undefined,
+  config: PlatformConfig,
+): GcpTargetConfig {
+  // No block at all: each required key is reported, as for an empty block.
+  const obj: Partial<GcpValues> = value ?? validateSection<Partial<GcpValues>>(GcpSchema, {}, r, "gcp");
+  const project = obj.project ?? "";
+  const projectNumber = obj.projectNumber ?? "";
+  const region = obj.region ?? "";
   const sizes = SIZES[config.environment];
   const cluster = parseCluster(r, obj.cluster, project, region);
   config.objectStore.buckets.forEach((bucket, i) => {
@@ -241,68 +343,26 @@ export function parseGcpConfig(r: Reader, value: unknown, config: PlatformConfig
     region,
     cluster,
     network: parseNetwork(r, obj.network, project, region, config),
-    kafka: parseKafka(r, obj.kafka, sizes, config, { project, projectNumber, cluster }),
-    postgres: parseCloudSqlPostgres(r, obj.postgres, sizes.tier, config),
-    kms: parseKms(r, obj.kms),
-    storage: parseStorage(r, obj.storage, sizes.logDays),
+    kafka: parseKafka(r, obj.kafka ?? {}, sizes, config, { project, projectNumber, cluster }),
+    postgres: parseCloudSqlPostgres(r, obj.postgres ?? {}, sizes.tier, config),
+    kms: {
+      rotationDays: obj.kms?.rotationDays ?? 90,
+      protectionLevel: obj.kms?.protectionLevel ?? "SOFTWARE",
+    },
+    storage: { accessLogRetentionDays: obj.storage?.accessLogRetentionDays ?? sizes.logDays },
   };
 }
 
-/** A required string; numbers are accepted where the engine may hand one over (project numbers). */
-function required(
+function parseCluster(
   r: Reader,
-  obj: Raw,
-  key: string,
-  path: string,
-  pattern: Grammar,
-  rule: string,
-  numeric = false,
-): string {
-  const raw = numeric && typeof obj[key] === "number" ? String(obj[key]) : obj[key];
-  if (raw === undefined || raw === null) {
-    r.fail(`${path}.${key}`, undefined, `is required (${rule})`);
-    return "";
-  }
-  return r.string({ [key]: raw }, key, path, "", pattern, rule);
-}
-
-function parseCluster(r: Reader, value: unknown, project: string, region: string): GcpClusterConfig {
+  value: GcpValues["cluster"] | undefined,
+  project: string,
+  region: string,
+): GcpClusterConfig {
   const path = "gcp.cluster";
-  if (value === undefined)
-    r.fail(
-      path,
-      undefined,
-      "is required: name the existing GKE cluster (name, and location when it is zonal)",
-    );
-  const obj = r.object(value, path);
-  r.knownKeys(obj, path, [
-    "name",
-    "location",
-    "project",
-    "kubeconfig",
-    "context",
-    "stackReference",
-    "stackReferenceOutput",
-  ]);
-  const name =
-    value === undefined
-      ? ""
-      : required(
-          r,
-          obj,
-          "name",
-          path,
-          RESOURCE_NAME,
-          "a GKE cluster name: lowercase letters, digits and '-'",
-        );
-  const location = r.string(
-    obj,
-    "location",
-    path,
-    region,
-    LOCATION,
-    "a region or zone such as europe-west4 or europe-west4-b",
-  );
+  const obj: Partial<GcpValues["cluster"]> = value ?? {};
+  const name = obj.name ?? "";
+  const location = obj.location ?? region;
   if (region && location !== region && !location.startsWith(`${region}-`)) {
     r.fail(
       `${path}.location`,
@@ -310,25 +370,9 @@ function parseCluster(r: Reader, value: unknown, project: string, region: string
       `is not in gcp.region ${region}: Kafka and Cloud SQL are created in the cluster's region so pods reach them privately`,
     );
   }
-  const clusterProject = r.string(obj, "project", path, project, PROJECT_ID, PROJECT_ID_RULE);
-
-  const kubeconfig = r.optionalString(obj, "kubeconfig", path);
-  const context = r.optionalString(obj, "context", path);
-  const stack = r.optionalString(
-    obj,
-    "stackReference",
-    path,
-    STACK_REFERENCE,
-    "a fully qualified stack name: <org>/<project>/<stack>",
-  );
-  const output = r.string(
-    obj,
-    "stackReferenceOutput",
-    path,
-    "kubeconfig",
-    /^[A-Za-z_][A-Za-z0-9_]*$/,
-    "an output name",
-  );
+  const clusterProject = obj.project ?? project;
+  const { kubeconfig, context } = obj;
+  const stack = obj.stackReference;
   if (obj.stackReference !== undefined && (kubeconfig !== undefined || context !== undefined)) {
     r.fail(
       `${path}.stackReference`,
@@ -341,69 +385,40 @@ function parseCluster(r: Reader, value: unknown, project: string, region: string
   }
   const access: GcpClusterAccess =
     stack !== undefined
-      ? { kind: "stackReference", stack, output }
+      ? { kind: "stackReference", stack, output: obj.stackReferenceOutput ?? "kubeconfig" }
       : { kind: "kubeconfig", kubeconfig, context: context ?? `gke_${clusterProject}_${location}_${name}` };
   return { name, location, project: clusterProject, workloadPool: `${clusterProject}.svc.id.goog`, access };
 }
 
 function parseNetwork(
   r: Reader,
-  value: unknown,
+  value: GcpValues["network"] | undefined,
   project: string,
   region: string,
   config: PlatformConfig,
 ): GcpNetworkConfig {
   const path = "gcp.network";
-  if (value === undefined)
-    r.fail(
-      path,
-      undefined,
-      "is required: name the cluster's VPC, its subnets and the private services access range",
-    );
-  const obj = r.object(value, path);
-  r.knownKeys(obj, path, ["project", "vpc", "subnets", "privateServicesAccess", "googleApis"]);
-  const networkProject = r.string(obj, "project", path, project, PROJECT_ID, PROJECT_ID_RULE);
-  const vpc = value === undefined ? "" : required(r, obj, "vpc", path, RESOURCE_NAME, "a VPC network name");
-
-  const subnetItems = r.array(obj.subnets, `${path}.subnets`);
-  if (value !== undefined && subnetItems.length === 0) {
+  const obj: Partial<GcpValues["network"]> = value ?? {};
+  const networkProject = obj.project ?? project;
+  const vpc = obj.vpc ?? "";
+  if (value !== undefined && (obj.subnets ?? []).length === 0) {
     r.fail(
       `${path}.subnets`,
       obj.subnets,
       "must list at least one of the cluster's subnets ({ name, cidr }): Managed Kafka attaches to them",
     );
   }
-  if (subnetItems.length > 10)
-    r.fail(
-      `${path}.subnets`,
-      subnetItems.length,
-      "lists more than 10 subnets, the most a Managed Kafka cluster attaches to",
-    );
-  const subnets = subnetItems.map((item, i): GcpSubnetConfig => {
-    const spath = `${path}.subnets[${i}]`;
-    const s = r.object(item, spath);
-    r.knownKeys(s, spath, ["name", "cidr"]);
-    const name = required(r, s, "name", spath, RESOURCE_NAME, "a subnetwork name");
-    const cidr = required(r, s, "cidr", spath, isIpv4Cidr, IPV4_CIDR_RULE);
-    return { name, cidr, id: `projects/${networkProject}/regions/${region}/subnetworks/${name}` };
-  });
+  const subnets = (obj.subnets ?? []).map((s): GcpSubnetConfig => ({
+    name: s.name ?? "",
+    cidr: s.cidr ?? "",
+    id: `projects/${networkProject}/regions/${region}/subnetworks/${s.name ?? ""}`,
+  }));
   r.unique(subnets, `${path}.subnets`, "subnet");
 
   const psaPath = `${path}.privateServicesAccess`;
-  if (value !== undefined && obj.privateServicesAccess === undefined) {
-    r.fail(
-      psaPath,
-      undefined,
-      "is required: Cloud SQL has a private IP only, taken from this range ({ cidr, rangeName?, create? })",
-    );
-  }
-  const psa = r.object(obj.privateServicesAccess, psaPath);
-  r.knownKeys(psa, psaPath, ["cidr", "rangeName", "create"]);
-  const create = r.boolean(psa, "create", psaPath, false);
-  const psaCidr =
-    obj.privateServicesAccess === undefined
-      ? ""
-      : required(r, psa, "cidr", psaPath, isIpv4Cidr, IPV4_CIDR_RULE);
+  const psa: Partial<GcpValues["network"]["privateServicesAccess"]> = obj.privateServicesAccess ?? {};
+  const create = psa.create ?? false;
+  const psaCidr = psa.cidr ?? "";
   if (create && psaCidr) {
     const prefix = Number(psaCidr.split("/")[1]);
     if (prefix > 24)
@@ -413,17 +428,8 @@ function parseNetwork(
         "is smaller than a /24, the least private services access allocates",
       );
   }
-  const rangeName =
-    r.optionalString(psa, "rangeName", psaPath, RESOURCE_NAME, "an allocated range name") ??
-    (create ? truncateName(`${config.stack}-psa`) : undefined);
-
-  const googleApis = r.oneOf<GoogleApisAccess>(
-    obj,
-    "googleApis",
-    path,
-    ["private", "restricted", "public"],
-    "private",
-  );
+  const rangeName = psa.rangeName ?? (create ? truncateName(`${config.stack}-psa`) : undefined);
+  const googleApis = obj.googleApis ?? "private";
   return {
     project: networkProject,
     vpc,
@@ -437,17 +443,15 @@ function parseNetwork(
 
 function parseKafka(
   r: Reader,
-  value: unknown,
+  obj: Static<typeof GcpKafkaSchema>,
   sizes: (typeof SIZES)[Environment],
   config: PlatformConfig,
   where: { project: string; projectNumber: string; cluster: GcpClusterConfig },
 ): GcpKafkaConfig {
   const path = "gcp.kafka";
-  const obj = r.object(value, path);
-  r.knownKeys(obj, path, ["vcpuCount", "memoryGib", "clients", "lagScaler"]);
-  const lagScaler = parseLagScaler(r, obj.lagScaler, config, where);
-  const vcpuCount = r.integer(obj, "vcpuCount", path, sizes.vcpu, 3, 1000);
-  const memoryGib = r.integer(obj, "memoryGib", path, Math.max(sizes.memoryGib, vcpuCount), 3, 8000);
+  const lagScaler = parseLagScaler(r, obj.lagScaler ?? {}, config, where);
+  const vcpuCount = obj.vcpuCount ?? sizes.vcpu;
+  const memoryGib = obj.memoryGib ?? Math.max(sizes.memoryGib, vcpuCount);
   if (memoryGib < vcpuCount || memoryGib > vcpuCount * 8) {
     r.fail(
       `${path}.memoryGib`,
@@ -466,25 +470,16 @@ function parseKafka(
   });
 
   const topics = config.kafka.topics.map((t) => t.name);
-  const clients = r.array(obj.clients, `${path}.clients`).map((item, i): GcpKafkaClientConfig => {
+  const clients = (obj.clients ?? []).map((c, i): GcpKafkaClientConfig => {
     const cpath = `${path}.clients[${i}]`;
-    const c = r.object(item, cpath);
-    r.knownKeys(c, cpath, ["serviceAccount", "read", "write", "consumerGroups"]);
     const client: GcpKafkaClientConfig = {
-      serviceAccount: required(
-        r,
-        c,
-        "serviceAccount",
-        cpath,
-        SERVICE_ACCOUNT,
-        "a Google service account e-mail (name@project.iam.gserviceaccount.com)",
-      ),
-      read: r.stringList(c, "read", cpath, []),
-      write: r.stringList(c, "write", cpath, []),
-      consumerGroups: r.stringList(c, "consumerGroups", cpath, [], CONSUMER_GROUP, "a consumer group id"),
+      serviceAccount: c.serviceAccount ?? "",
+      read: c.read ?? [],
+      write: c.write ?? [],
+      consumerGroups: c.consumerGroups ?? [],
     };
     if (client.read.length + client.write.length === 0)
-      r.fail(cpath, item, "grants no topic: list the topics it reads or writes");
+      r.fail(cpath, c, "grants no topic: list the topics it reads or writes");
     for (const key of ["read", "write"] as const) {
       client[key].forEach((topic, j) => {
         if (!topics.includes(topic))
@@ -502,7 +497,7 @@ function parseKafka(
   });
   const seen = new Set<string>();
   clients.forEach((c, i) => {
-    if (seen.has(c.serviceAccount))
+    if (c.serviceAccount && seen.has(c.serviceAccount))
       r.fail(
         `${path}.clients[${i}].serviceAccount`,
         c.serviceAccount,
@@ -513,26 +508,15 @@ function parseKafka(
   return { vcpuCount, memoryGib, clients, lagScaler };
 }
 
-const KUBE_NAME = /^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/;
-
 function parseLagScaler(
   r: Reader,
-  value: unknown,
+  obj: NonNullable<Static<typeof GcpKafkaSchema>["lagScaler"]>,
   config: PlatformConfig,
   where: { project: string; projectNumber: string; cluster: GcpClusterConfig },
 ): GcpLagScalerConfig {
   const path = "gcp.kafka.lagScaler";
-  const obj = r.object(value, path);
-  r.knownKeys(obj, path, ["kedaServiceAccount", "clusterProjectNumber"]);
   const kedaNamespace = config.network.kedaNamespace;
-  const kedaServiceAccount = r.string(
-    obj,
-    "kedaServiceAccount",
-    path,
-    "keda-operator",
-    KUBE_NAME,
-    "a Kubernetes ServiceAccount name (the KEDA operator's)",
-  );
+  const kedaServiceAccount = obj.kedaServiceAccount ?? "keda-operator";
   const sameProject = where.cluster.project === where.project;
   if (!sameProject && obj.clusterProjectNumber === undefined) {
     r.fail(
@@ -541,45 +525,13 @@ function parseLagScaler(
       `is required: the cluster is in project ${where.cluster.project}, not ${where.project}, and its Workload Identity principals are named by that project's number`,
     );
   }
-  const clusterProjectNumber = sameProject
-    ? r.string(
-        obj,
-        "clusterProjectNumber",
-        path,
-        where.projectNumber,
-        PROJECT_NUMBER,
-        "a project number: digits only",
-      )
-    : r.string(obj, "clusterProjectNumber", path, "0", PROJECT_NUMBER, "a project number: digits only");
+  const clusterProjectNumber = obj.clusterProjectNumber ?? (sameProject ? where.projectNumber : "0");
   return {
     kedaNamespace,
     kedaServiceAccount,
     clusterProjectNumber,
     kedaPrincipal: `principal://iam.googleapis.com/projects/${clusterProjectNumber}/locations/global/workloadIdentityPools/${where.cluster.workloadPool}/subject/ns/${kedaNamespace}/sa/${kedaServiceAccount}`,
   };
-}
-
-function parseKms(r: Reader, value: unknown): GcpKmsConfig {
-  const path = "gcp.kms";
-  const obj = r.object(value, path);
-  r.knownKeys(obj, path, ["rotationDays", "protectionLevel"]);
-  return {
-    rotationDays: r.integer(obj, "rotationDays", path, 90, 1, 90),
-    protectionLevel: r.oneOf<KmsProtectionLevel>(
-      obj,
-      "protectionLevel",
-      path,
-      ["SOFTWARE", "HSM"],
-      "SOFTWARE",
-    ),
-  };
-}
-
-function parseStorage(r: Reader, value: unknown, defaultLogDays: number): GcpStorageConfig {
-  const path = "gcp.storage";
-  const obj = r.object(value, path);
-  r.knownKeys(obj, path, ["accessLogRetentionDays"]);
-  return { accessLogRetentionDays: r.integer(obj, "accessLogRetentionDays", path, defaultLogDays, 1, 3650) };
 }
 
 /** A GCP resource name: lowercase, starting with a letter, at most 63 characters, not ending in '-'. */

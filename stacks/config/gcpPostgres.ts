@@ -3,36 +3,41 @@
  * instances), with the GCP-only choices (tier, edition, the runner's admin host, maintenance window).
  */
 import { isIPv4 } from "net";
+import type { Static } from "@sinclair/typebox";
 import { CloudSqlEdition, LOOPBACK_HOSTS } from "../../components/postgres/cloudSqlSettings";
 import type { GcpPostgresConfig } from "./gcp";
 import { HOSTNAME } from "./reader";
 import type { Reader } from "./reader";
+import { Int, OneOf, Opt, Str, Strict } from "./schemaKinds";
 import type { PlatformConfig } from "./types";
+
+export const CloudSqlPostgresSchema = Strict({
+  tier: Opt(
+    Str(/^db-[A-Za-z0-9-]+$/, "a Cloud SQL tier such as db-custom-4-16384", {
+      description: "default per environment (db-perf-optimized-N-2 with ENTERPRISE_PLUS)",
+    }),
+  ),
+  edition: Opt(OneOf<CloudSqlEdition>(["ENTERPRISE", "ENTERPRISE_PLUS"], { default: "ENTERPRISE" })),
+  adminHost: Opt(
+    Str(undefined, undefined, {
+      description:
+        "where Pulumi reaches the instance: an IPv4 address, localhost or a hostname; default its private IP",
+    }),
+  ),
+  maintenanceWindow: Opt(
+    Strict({ day: Opt(Int(1, 7, { default: 7 })), hour: Opt(Int(0, 23, { default: 3 })) }),
+  ),
+});
 
 export function parseCloudSqlPostgres(
   r: Reader,
-  value: unknown,
+  obj: Static<typeof CloudSqlPostgresSchema>,
   defaultTier: string,
   config: PlatformConfig,
 ): GcpPostgresConfig {
   const path = "gcp.postgres";
-  const obj = r.object(value, path);
-  r.knownKeys(obj, path, ["tier", "edition", "adminHost", "maintenanceWindow"]);
-  const edition = r.oneOf<CloudSqlEdition>(
-    obj,
-    "edition",
-    path,
-    ["ENTERPRISE", "ENTERPRISE_PLUS"],
-    "ENTERPRISE",
-  );
-  const tier = r.string(
-    obj,
-    "tier",
-    path,
-    edition === "ENTERPRISE_PLUS" ? "db-perf-optimized-N-2" : defaultTier,
-    /^db-[A-Za-z0-9-]+$/,
-    "a Cloud SQL tier such as db-custom-4-16384",
-  );
+  const edition = obj.edition ?? "ENTERPRISE";
+  const tier = obj.tier ?? (edition === "ENTERPRISE_PLUS" ? "db-perf-optimized-N-2" : defaultTier);
   if (edition === "ENTERPRISE_PLUS" && !tier.startsWith("db-perf-optimized-N-")) {
     r.fail(`${path}.tier`, tier, "is not an ENTERPRISE_PLUS tier (db-perf-optimized-N-<vCPUs>)");
   }
@@ -46,7 +51,7 @@ export function parseCloudSqlPostgres(
       `is a shared-core tier without an SLA, which ${config.environment} does not allow`,
     );
   }
-  const adminHost = r.optionalString(obj, "adminHost", path);
+  const adminHost = obj.adminHost;
   if (
     adminHost !== undefined &&
     !LOOPBACK_HOSTS.includes(adminHost) &&
@@ -55,8 +60,6 @@ export function parseCloudSqlPostgres(
   ) {
     r.fail(`${path}.adminHost`, adminHost, "is not an IPv4 address, localhost or a fully qualified hostname");
   }
-  const window = r.object(obj.maintenanceWindow, `${path}.maintenanceWindow`);
-  r.knownKeys(window, `${path}.maintenanceWindow`, ["day", "hour"]);
 
   const maxLogDays = edition === "ENTERPRISE_PLUS" ? 35 : 7;
   return {
@@ -67,8 +70,8 @@ export function parseCloudSqlPostgres(
     transactionLogRetentionDays: Math.min(config.postgres.backup.retentionDays, maxLogDays),
     adminHost,
     maintenanceWindow: {
-      day: r.integer(window, "day", `${path}.maintenanceWindow`, 7, 1, 7),
-      hour: r.integer(window, "hour", `${path}.maintenanceWindow`, 3, 0, 23),
+      day: obj.maintenanceWindow?.day ?? 7,
+      hour: obj.maintenanceWindow?.hour ?? 3,
     },
   };
 }

@@ -3,10 +3,11 @@
  * beside its parser). The structural rules live here; the parsers keep only what a schema
  * cannot say (per-environment defaults, cross-references, target-dependent rules).
  */
-import { Type } from "@sinclair/typebox";
 import type { Static } from "@sinclair/typebox";
 import { ENVIRONMENTS, TARGETS } from "./types";
-import { List, OneOf, Opt, Str, Strict } from "./schemaKinds";
+import { Bool, List, OneOf, Opt, Str, Strict } from "./schemaKinds";
+import { AwsSchema } from "./aws";
+import { GcpSchema } from "./gcp";
 import { IngressSchema, OperatorsSchema } from "./cluster";
 import { KafkaSchema } from "./kafka";
 import { MlflowSchema } from "./mlflow";
@@ -36,7 +37,7 @@ export const MlstackSchema = Strict({
       { description: 'prefix of every namespace the stack creates; default "ml-<environment>-"' },
     ),
   ),
-  protect: Opt(Type.Boolean({ description: "protect stateful resources; always true in prod" })),
+  protect: Opt(Bool({ description: "protect stateful resources; always true in prod" })),
   registries: Opt(
     List(Str(REGISTRY, "a registry host with an optional path (e.g. quay.io/myorg)"), {
       description: "registries every image must come from; empty means the built-in list",
@@ -52,8 +53,8 @@ export const MlstackSchema = Strict({
   operators: Opt(OperatorsSchema),
   ingress: Opt(IngressSchema),
   network: Opt(NetworkSchema),
-  aws: Opt(Type.Unknown()),
-  gcp: Opt(Type.Unknown()),
+  aws: Opt(AwsSchema),
+  gcp: Opt(GcpSchema),
 });
 
 export type MlstackValues = Static<typeof MlstackSchema>;

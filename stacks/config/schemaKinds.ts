@@ -93,7 +93,12 @@ export function OneOf<T extends string>(values: readonly T[], extra: Annotations
 /** A list of items. */
 export function List<T extends TSchema>(
   items: T,
-  extra: Annotations & { minItems?: number; uniqueItems?: boolean; errorMessage?: string } = {},
+  extra: Annotations & {
+    minItems?: number;
+    maxItems?: number;
+    uniqueItems?: boolean;
+    errorMessage?: string;
+  } = {},
 ) {
   return Type.Array(items, extra);
 }

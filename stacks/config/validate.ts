@@ -21,6 +21,8 @@ interface SchemaNode {
   additionalProperties?: boolean | SchemaNode;
   items?: SchemaNode;
   minimum?: number;
+  minItems?: number;
+  maxItems?: number;
   maximum?: number;
   enum?: unknown[];
   patternErrorMessage?: string;
@@ -85,7 +87,9 @@ function coerce(schema: SchemaNode | undefined, value: unknown): unknown {
   if (schema.type === "integer" && typeof value === "string" && /^-?[0-9]+$/.test(value))
     return Number(value);
   if (schema.type === "boolean" && (value === "true" || value === "false")) return value === "true";
-  if (schema.format === "quantity" && typeof value === "number") return String(value);
+  // A number where text is allowed too (quantities, project numbers, arguments) is read as its text.
+  if (Array.isArray(schema.type) && schema.type.includes("string") && typeof value === "number")
+    return String(value);
   if (Array.isArray(value)) return schema.items ? value.map((item) => coerce(schema.items, item)) : value;
   if (value !== null && typeof value === "object") {
     const obj = value as Json;
@@ -172,11 +176,17 @@ function describe(
     }
     case "enum":
       return { path, value: error.data, allowed: `is not one of: ${(schema.enum ?? []).join(", ")}` };
+    case "maxItems":
+      return {
+        path,
+        value: error.data,
+        allowed: schema.errorMessage ?? `lists more than ${schema.maxItems} items`,
+      };
     case "minItems":
       return {
         path,
         value: error.data,
-        allowed: schema.errorMessage ?? `must list at least ${schema.minimum} item(s)`,
+        allowed: schema.errorMessage ?? `must list at least ${schema.minItems} item(s)`,
       };
     case "uniqueItems": {
       const { i, j } = error.params as { i: number; j: number };

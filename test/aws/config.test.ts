@@ -108,7 +108,7 @@ describe("mlstack:aws", () => {
 
   it("requires the cluster block", () => {
     expect(problems(withAws((a) => delete a.cluster))).toContainEqual(
-      expect.stringMatching(/^mlstack:aws.cluster: undefined is required: name, one of context/),
+      expect.stringMatching(/^mlstack:aws.cluster: undefined is required \(name, one of context/),
     );
   });
 

@@ -146,7 +146,7 @@ describe("mlstack:gcp: refuses what would leave a service public, unreachable or
     [
       "a missing cluster",
       (r) => delete r.gcp.cluster,
-      "mlstack:gcp.cluster: undefined is required: name the existing GKE cluster",
+      "mlstack:gcp.cluster: undefined is required (name the existing GKE cluster",
     ],
     [
       "a cluster outside the region",
@@ -161,7 +161,7 @@ describe("mlstack:gcp: refuses what would leave a service public, unreachable or
     [
       "a missing network",
       (r) => delete r.gcp.network,
-      "mlstack:gcp.network: undefined is required: name the cluster's VPC",
+      "mlstack:gcp.network: undefined is required (name the cluster's VPC",
     ],
     [
       "a missing VPC",
@@ -181,7 +181,7 @@ describe("mlstack:gcp: refuses what would leave a service public, unreachable or
     [
       "no private services access",
       (r) => delete r.gcp.network.privateServicesAccess,
-      "mlstack:gcp.network.privateServicesAccess: undefined is required: Cloud SQL has a private IP only",
+      "mlstack:gcp.network.privateServicesAccess: undefined is required (Cloud SQL has a private IP only",
     ],
     [
       "a private services range without CIDR",
