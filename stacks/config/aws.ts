@@ -23,7 +23,7 @@ import { AwsPostgresSchema, parseAwsPostgres } from "./awsPostgres";
 import { SG, SUBNET, VPC } from "./awsIds";
 import { IMAGE, IMAGE_RULE } from "./images";
 import type { Reader } from "./reader";
-import { Int, List, OneOf, Opt, Str, Strict } from "./schemaKinds";
+import { Int, List, OneOf, Opt, Str, Strict, Text } from "./schemaKinds";
 import type { Environment, PlatformConfig } from "./types";
 
 // The MSK and RDS components own their settings; they are re-exported for the config model's readers.
@@ -143,8 +143,8 @@ const AwsClusterSchema = Strict(
     name: Str(/^[A-Za-z0-9][A-Za-z0-9_-]{0,99}$/, "an EKS cluster name", {
       description: "the EKS cluster name",
     }),
-    context: Opt(Str(undefined, undefined, { description: "a context of the runner's kubeconfig" })),
-    kubeconfig: Opt(Str(undefined, undefined, { description: "a kubeconfig document or file path" })),
+    context: Opt(Text("a context of the runner's kubeconfig")),
+    kubeconfig: Opt(Text("a kubeconfig document or file path")),
     // A stack name, or { name, output } (output default kubeconfig).
     stackReference: Opt(
       Type.Unsafe<string | { name: string; output?: string }>({

@@ -14,7 +14,7 @@ import { quantityGiB } from "../../components/kube/quantity";
 import { rdsExtensionProblem, requestedExtensions } from "../../components/postgres/extensions";
 import { SG } from "./awsIds";
 import type { Reader } from "./reader";
-import { Int, List, OneOf, Opt, Str, Strict } from "./schemaKinds";
+import { Int, List, OneOf, Opt, Str, Strict, Text } from "./schemaKinds";
 import type { PlatformConfig } from "./types";
 
 export const AwsPostgresSchema = Strict({
@@ -46,7 +46,7 @@ export const AwsPostgresSchema = Strict({
   ),
   adminSecurityGroupIds: Opt(List(Str(SG, "a security group id such as sg-0123456789abcdef0"))),
   adminSslMode: Opt(OneOf(["require", "verify-full"] as const, { default: "require" })),
-  adminSslRootCert: Opt(Str(undefined, undefined, { description: "the RDS CA bundle's path on the runner" })),
+  adminSslRootCert: Opt(Text("the RDS CA bundle's path on the runner")),
   engineVersion: Opt(
     Str(/^[0-9]+(\.[0-9]+)?$/, "a PostgreSQL engine version such as 16.4", {
       description: "must match mlstack:postgres.version; default that major",

@@ -12,7 +12,7 @@ import { Type } from "@sinclair/typebox";
 import type { Static } from "@sinclair/typebox";
 import { CloudSqlPostgresSchema, parseCloudSqlPostgres } from "./gcpPostgres";
 import type { Reader } from "./reader";
-import { Bool, Int, List, OneOf, Opt, Str, Strict } from "./schemaKinds";
+import { Bool, Int, List, OneOf, Opt, Str, Strict, Text } from "./schemaKinds";
 import type { Environment, PlatformConfig } from "./types";
 import { validateSection } from "./validate";
 
@@ -209,8 +209,8 @@ const GcpClusterSchema = Strict(
       }),
     ),
     project: Opt(Str(PROJECT_ID, PROJECT_ID_RULE, { description: "default gcp.project" })),
-    kubeconfig: Opt(Str(undefined, undefined, { description: "path to, or contents of, a kubeconfig" })),
-    context: Opt(Str(undefined, undefined, { description: "default gke_<project>_<location>_<name>" })),
+    kubeconfig: Opt(Text("path to, or contents of, a kubeconfig")),
+    context: Opt(Text("default gke_<project>_<location>_<name>")),
     stackReference: Opt(Str(STACK_REFERENCE, "a fully qualified stack name: <org>/<project>/<stack>")),
     stackReferenceOutput: Opt(Str(/^[A-Za-z_][A-Za-z0-9_]*$/, "an output name", { default: "kubeconfig" })),
   },
@@ -260,8 +260,8 @@ const GcpKafkaSchema = Strict({
           SERVICE_ACCOUNT,
           "a Google service account e-mail (name@project.iam.gserviceaccount.com)",
         ),
-        read: Opt(List(Str(undefined, undefined, { description: "a declared topic" }))),
-        write: Opt(List(Str(undefined, undefined, { description: "a declared topic" }))),
+        read: Opt(List(Text("a declared topic"))),
+        write: Opt(List(Text("a declared topic"))),
         consumerGroups: Opt(List(Str(CONSUMER_GROUP, "a consumer group id"))),
       }),
     ),

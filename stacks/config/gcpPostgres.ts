@@ -8,7 +8,7 @@ import { CloudSqlEdition, LOOPBACK_HOSTS } from "../../components/postgres/cloud
 import type { GcpPostgresConfig } from "./gcp";
 import { HOSTNAME } from "./reader";
 import type { Reader } from "./reader";
-import { Int, OneOf, Opt, Str, Strict } from "./schemaKinds";
+import { Int, OneOf, Opt, Str, Strict, Text } from "./schemaKinds";
 import type { PlatformConfig } from "./types";
 
 export const CloudSqlPostgresSchema = Strict({
@@ -19,10 +19,9 @@ export const CloudSqlPostgresSchema = Strict({
   ),
   edition: Opt(OneOf<CloudSqlEdition>(["ENTERPRISE", "ENTERPRISE_PLUS"], { default: "ENTERPRISE" })),
   adminHost: Opt(
-    Str(undefined, undefined, {
-      description:
-        "where Pulumi reaches the instance: an IPv4 address, localhost or a hostname; default its private IP",
-    }),
+    Text(
+      "where Pulumi reaches the instance: an IPv4 address, localhost or a hostname; default its private IP",
+    ),
   ),
   maintenanceWindow: Opt(
     Strict({ day: Opt(Int(1, 7, { default: 7 })), hour: Opt(Int(0, 23, { default: 3 })) }),

@@ -3,7 +3,7 @@ import type { Static } from "@sinclair/typebox";
 import { ResourcesSchema, parseResources } from "./containerResources";
 import { DEFAULT_KAFKA_VERSION, defaultResources, ENVIRONMENT_DEFAULTS } from "./defaults";
 import { DNS_LABEL, DNS_LABEL_RULE, Reader } from "./reader";
-import { Int, List, OneOf, Opt, Quantity, Str, Strict } from "./schemaKinds";
+import { Int, List, OneOf, Opt, Quantity, Str, Strict, Text } from "./schemaKinds";
 import type { Environment, KafkaConfig, KafkaTopicConfig } from "./types";
 
 const TOPIC_NAME = /^[a-z0-9]([-a-z0-9.]{0,247}[a-z0-9])?$/;
@@ -14,9 +14,9 @@ export const KafkaTopicSchema = Strict({
   partitions: Opt(Int(1, 10000, { description: "default per environment" })),
   replicas: Opt(Int(1, 10, { description: "default kafka.replicationFactor" })),
   retentionHours: Opt(Int(1, 24 * 365 * 10, { default: 168 })),
-  owner: Str(undefined, undefined, { description: DECLARED_TEAM }),
-  readers: Opt(List(Str(undefined, undefined, { description: DECLARED_TEAM }))),
-  writers: Opt(List(Str(undefined, undefined, { description: DECLARED_TEAM }))),
+  owner: Text(DECLARED_TEAM),
+  readers: Opt(List(Text(DECLARED_TEAM))),
+  writers: Opt(List(Text(DECLARED_TEAM))),
 });
 
 export const KafkaSchema = Strict({

@@ -10,7 +10,7 @@ import {
 } from "../../components/kube/clusterDns";
 import { monitorLabelsProblem } from "../../components/kube/monitorLabels";
 import { DNS_LABEL, DNS_LABEL_RULE, Reader, keyPath } from "./reader";
-import { List, OneOf, Opt, Str, Strict } from "./schemaKinds";
+import { List, OneOf, Opt, Str, Strict, Text } from "./schemaKinds";
 import type { NetworkConfig, Target } from "./types";
 
 const Namespace = (description: string) => Opt(Str(DNS_LABEL, DNS_LABEL_RULE, { description }));
@@ -27,9 +27,7 @@ export const NetworkSchema = Strict({
       resolver: Opt(
         OneOf(DNS_RESOLVERS, { description: "default per target (components/kube/clusterDns.ts)" }),
       ),
-      address: Opt(
-        Str(undefined, undefined, { description: "node-local only: the cache's IPv4 listen address" }),
-      ),
+      address: Opt(Text("node-local only: the cache's IPv4 listen address")),
     }),
   ),
   cni: Opt(OneOf(CNIS, { default: Cni.other })),

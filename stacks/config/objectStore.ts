@@ -3,13 +3,13 @@ import type { Static } from "@sinclair/typebox";
 import { PLATFORM_OWNER } from "../../components/platformIdentity";
 import { objectStoreDefaults } from "./defaults";
 import { DNS_LABEL, DNS_LABEL_RULE, Reader } from "./reader";
-import { Bool, Int, List, OneOf, Opt, Quantity, Str, Strict } from "./schemaKinds";
+import { Bool, Int, List, OneOf, Opt, Quantity, Str, Strict, Text } from "./schemaKinds";
 import type { BucketConfig, MlflowConfig, ObjectStoreConfig, PostgresConfig, Target } from "./types";
 import type { SeaweedFsConfig } from "../../components/objectstore/settings";
 
 export const BucketSchema = Strict({
   name: Str(DNS_LABEL, DNS_LABEL_RULE),
-  owner: Str(undefined, undefined, { description: 'a declared team or "platform"' }),
+  owner: Text('a declared team or "platform"'),
   versioning: Opt(Bool({ default: true })),
   lifecycle: Opt(
     Strict({

@@ -13,7 +13,7 @@ import { defaultResources } from "./defaults";
 import { IMAGE, IMAGE_RULE } from "./images";
 import { DATABASE_NAME, DATABASE_RULE } from "./mlflow";
 import { DNS_LABEL, DNS_LABEL_RULE, HOSTNAME, Reader } from "./reader";
-import { List, Opt, Str, Strict } from "./schemaKinds";
+import { List, Opt, Str, Strict, Text } from "./schemaKinds";
 import type { Environment, PlatformConfig } from "./types";
 
 const DATABASE_REQUIRED =
@@ -22,10 +22,10 @@ const DATABASE_REQUIRED =
 
 export const PipelineSchema = Strict({
   name: Str(DNS_LABEL, DNS_LABEL_RULE),
-  team: Str(undefined, undefined, { description: "one of mlstack:teams" }),
+  team: Text("one of mlstack:teams"),
   buckets: Opt(List(Str(DNS_LABEL, DNS_LABEL_RULE, { description: "a bucket of the pipeline's team" }))),
-  readTopics: Opt(List(Str(undefined, undefined, { description: "a topic the team may read" }))),
-  writeTopics: Opt(List(Str(undefined, undefined, { description: "a topic the team may write" }))),
+  readTopics: Opt(List(Text("a topic the team may read"))),
+  writeTopics: Opt(List(Text("a topic the team may write"))),
   consumerGroup: Opt(Str(DNS_LABEL, DNS_LABEL_RULE)),
   runResources: Opt(ResourcesSchema),
 });

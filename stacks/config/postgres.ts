@@ -5,15 +5,13 @@ import { ResourcesSchema, parseResources } from "./containerResources";
 import { DEFAULT_POSTGRES_VERSION, defaultResources, ENVIRONMENT_DEFAULTS } from "./defaults";
 import { DATABASE_NAME, DATABASE_RULE } from "./mlflow";
 import { DNS_LABEL, DNS_LABEL_RULE, Reader } from "./reader";
-import { Bool, Int, List, OneOf, Opt, Quantity, Str, Strict } from "./schemaKinds";
+import { Bool, Int, List, OneOf, Opt, Quantity, Str, Strict, Text } from "./schemaKinds";
 import { MLFLOW_WORKLOAD } from "./types";
 import type { Environment, MlflowConfig, ModelConfig, PostgresConfig } from "./types";
 
 export const PostgresDatabaseSchema = Strict({
   name: Str(DATABASE_NAME, DATABASE_RULE),
-  owner: Str(undefined, undefined, {
-    description: "the workload that owns it: mlflow, orchestrator or a model's name",
-  }),
+  owner: Text("the workload that owns it: mlflow, orchestrator or a model's name"),
   extensions: Opt(List(OneOf(POSTGRES_EXTENSIONS), { uniqueItems: true })),
 });
 

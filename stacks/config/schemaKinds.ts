@@ -62,6 +62,11 @@ export function Str(grammar?: RegExp | FormatName, rule?: string, extra: Annotat
   });
 }
 
+/** Any non-empty string; the description says what it names (and is the hint when it is missing). */
+export function Text(description: string) {
+  return Type.String({ minLength: 1, description });
+}
+
 /**
  * A Kubernetes quantity. YAML reads `cpu: 8` as a number, so numbers are allowed and read as
  * their text (stacks/config/validate.ts turns them into strings before the format check).

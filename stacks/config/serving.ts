@@ -6,7 +6,7 @@ import { CustomArgsSchema, CustomEnvSchema, parseCustomArgs, parseCustomEnv } fr
 import { DEFAULT_RUNTIME_IMAGES, defaultResources, ENVIRONMENT_DEFAULTS } from "./defaults";
 import { IMAGE, IMAGE_RULE } from "./images";
 import { DNS_LABEL, DNS_LABEL_RULE, HOSTNAME, Reader } from "./reader";
-import { Bool, FORMATS, Int, List, OneOf, Opt, Quantity, Str, Strict } from "./schemaKinds";
+import { Bool, FORMATS, Int, List, OneOf, Opt, Quantity, Str, Strict, Text } from "./schemaKinds";
 import { MLFLOW_WORKLOAD } from "./types";
 import type { Environment, ModelConfig, ServingConfig } from "./types";
 import type { GpuNodes, ModelSource, VllmSettings } from "../../components/serving/settings";
@@ -27,9 +27,7 @@ const RuntimeImage = (runtime: keyof typeof DEFAULT_RUNTIME_IMAGES) =>
 
 export const ModelSchema = Strict({
   name: Str(DNS_LABEL, DNS_LABEL_RULE),
-  team: Str(undefined, undefined, {
-    description: "the team that owns the model: one of mlstack:teams[].name",
-  }),
+  team: Text("the team that owns the model: one of mlstack:teams[].name"),
   engine: Opt(OneOf(["deployment", "kserve"] as const, { default: "deployment" })),
   runtime: Opt(OneOf(["mlflow", "mlserver", "triton", "vllm", "custom"] as const, { default: "mlflow" })),
   image: Opt(
@@ -51,7 +49,7 @@ export const ModelSchema = Strict({
             "an MLflow registered model name of letters, digits and _.- (at most 255 characters)",
           ),
         ),
-        alias: Opt(Str(undefined, undefined, { description: "the registered model's alias, e.g. champion" })),
+        alias: Opt(Text("the registered model's alias, e.g. champion")),
       },
       { description: "{bucket, path} holding the model, or {registry, alias} of an MLflow registered model" },
     ),
@@ -74,8 +72,8 @@ export const ModelSchema = Strict({
   hostname: Opt(Str(HOSTNAME, "a fully qualified hostname")),
   kafka: Opt(
     Strict({
-      inputTopic: Opt(Str(undefined, undefined, { description: "a declared topic the team may read" })),
-      outputTopic: Opt(Str(undefined, undefined, { description: "a declared topic the team may write" })),
+      inputTopic: Opt(Text("a declared topic the team may read")),
+      outputTopic: Opt(Text("a declared topic the team may write")),
       consumerGroup: Opt(
         Str(/^[a-z0-9][-a-z0-9._]*$/, "a consumer group id", { description: "default the model's name" }),
       ),
