@@ -11,6 +11,12 @@ export type { AwsKafkaConfig, MskIamSettings } from "./kafka/mskSettings";
 export type { MskScramSettings } from "./kafka/mskScram";
 export { RdsPostgres } from "./postgres/rds";
 export type { RdsNetwork, RdsPostgresArgs } from "./postgres/rds";
+export {
+  PostgresLogStatement,
+  PostgresWorkloadAuthentication,
+  RdsAdminSslMode,
+  RdsEngine,
+} from "./postgres/rdsSettings";
 export type { AwsPostgresConfig } from "./postgres/rdsSettings";
 export { S3ObjectStore } from "./objectstore/s3";
 export type { S3ObjectStoreArgs } from "./objectstore/s3";

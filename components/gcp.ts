@@ -7,7 +7,13 @@ export * from "./index";
 export { ManagedKafka } from "./kafka/managedKafka";
 export type { ManagedKafkaArgs } from "./kafka/managedKafka";
 export { CloudSqlPostgres } from "./postgres/cloudSql";
-export type { CloudSqlPostgresArgs } from "./postgres/cloudSql";
+export type {
+  CloudSqlBackup,
+  CloudSqlMaintenanceWindow,
+  CloudSqlNetwork,
+  CloudSqlPostgresArgs,
+} from "./postgres/cloudSql";
+export { CloudSqlAvailabilityType, CloudSqlEdition } from "./postgres/cloudSqlSettings";
 export { CloudSqlPrivateServicesAccess } from "./postgres/cloudSqlPrivateServicesAccess";
 export type { CloudSqlPrivateServicesAccessArgs } from "./postgres/cloudSqlPrivateServicesAccess";
 export { GcsBucket, GcsObjectStore } from "./objectstore/gcs";

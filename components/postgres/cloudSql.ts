@@ -25,7 +25,7 @@ import * as k8s from "@pulumi/kubernetes";
 import * as postgresql from "@pulumi/postgresql";
 import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
-import type { CloudSqlEdition } from "./cloudSqlSettings";
+import type { CloudSqlAvailabilityType, CloudSqlEdition } from "./cloudSqlSettings";
 import { LOOPBACK_HOSTS } from "./cloudSqlSettings";
 import type { PostgresDatabaseConfig } from "./settings";
 import type { WorkloadAccess, WorkloadIdentity } from "../identity/contract";
@@ -48,6 +48,38 @@ export const DATABASE_FLAGS: Record<string, string> = {
 const CA_MOUNT_ROOT = "/etc/mlstack/postgres";
 const DATABASE_NAME = /^[a-z_][a-z0-9_]{0,62}$/;
 
+/* Nested args are named interfaces: a package schema has no inline object types. */
+
+/** Cloud SQL backups and point-in-time recovery. */
+export interface CloudSqlBackup {
+  /** Daily backups kept, 1–365. */
+  retainedBackups: number;
+  /** UTC start of the daily backup, HH:MM. */
+  startTime: string;
+  /** WAL days for point-in-time recovery: 1–7 (ENTERPRISE), 1–35 (ENTERPRISE_PLUS). */
+  transactionLogRetentionDays: number;
+}
+
+/** Weekly maintenance window (UTC). */
+export interface CloudSqlMaintenanceWindow {
+  /** Day 1–7 (Monday = 1). */
+  day: number;
+  /** Hour 0–23. */
+  hour: number;
+}
+
+/** Where the instance's private IP lives. */
+export interface CloudSqlNetwork {
+  /** `projects/<project>/global/networks/<vpc>`: the instance's only address is in this VPC. */
+  vpcId: string;
+  /** Allocated range to take the IP from; unset = any range of the VPC's private services access. */
+  allocatedIpRange?: string;
+  /** That range's CIDR: the only destination workloads get egress to. */
+  privateServicesCidr: string;
+  /** The private services access peering, when this stack creates it. */
+  ready: pulumi.Resource[];
+}
+
 export interface CloudSqlPostgresArgs {
   project: string;
   region: string;
@@ -57,29 +89,13 @@ export interface CloudSqlPostgresArgs {
   tier: string;
   edition: CloudSqlEdition;
   /** `REGIONAL`: a standby in a second zone with automatic failover (required in prod). */
-  availabilityType: "REGIONAL" | "ZONAL";
+  availabilityType: CloudSqlAvailabilityType;
   /** Initial disk in GB; the disk grows automatically. */
   diskSizeGb: number;
-  backup: {
-    /** Daily backups kept, 1–365. */
-    retainedBackups: number;
-    /** UTC start of the daily backup, HH:MM. */
-    startTime: string;
-    /** WAL days for point-in-time recovery: 1–7 (ENTERPRISE), 1–35 (ENTERPRISE_PLUS). */
-    transactionLogRetentionDays: number;
-  };
+  backup: CloudSqlBackup;
   /** Weekly maintenance window (UTC): day 1–7 (Monday = 1), hour 0–23. */
-  maintenanceWindow: { day: number; hour: number };
-  network: {
-    /** `projects/<project>/global/networks/<vpc>`: the instance's only address is in this VPC. */
-    vpcId: string;
-    /** Allocated range to take the IP from; unset = any range of the VPC's private services access. */
-    allocatedIpRange?: string;
-    /** That range's CIDR: the only destination workloads get egress to. */
-    privateServicesCidr: string;
-    /** The private services access peering, when this stack creates it. */
-    ready: pulumi.Resource[];
-  };
+  maintenanceWindow: CloudSqlMaintenanceWindow;
+  network: CloudSqlNetwork;
   /** The postgres domain key (CMEK for data, backups and logs). */
   kmsKey: GcpDomainKey;
   databases: PostgresDatabaseConfig[];
@@ -101,24 +117,36 @@ interface ManagedDatabase {
   password: random.RandomPassword;
 }
 
+/**
+ * What a CloudSqlPostgres keeps for its methods, beside the instance rather than in fields: Pulumi's
+ * component analyzer publishes every field, private ones too, as a schema output (and has no type
+ * for a Map), and the provider would return the raw args to the caller.
+ */
+interface CloudSqlState {
+  args: CloudSqlPostgresArgs;
+  componentName: string;
+  databases: Map<string, ManagedDatabase>;
+  grants: Map<string, WorkloadAccess>;
+  serverCa?: pulumi.Output<string>;
+}
+
+const states = new WeakMap<CloudSqlPostgres, CloudSqlState>();
+
 export class CloudSqlPostgres extends pulumi.ComponentResource implements PostgresService {
   /** The instance's private IP. */
   readonly host: pulumi.Output<string>;
-  readonly port = POSTGRES_PORT;
+  readonly port: number = POSTGRES_PORT;
   /** `project:region:instance`, for the Auth Proxy and connectors. */
   readonly connectionName: pulumi.Output<string>;
   readonly instance: gcp.sql.DatabaseInstance;
-  private readonly databases = new Map<string, ManagedDatabase>();
-  private readonly grants = new Map<string, WorkloadAccess>();
-  private readonly serverCa: pulumi.Output<string>;
-  private readonly args: CloudSqlPostgresArgs;
-  private readonly componentName: string;
+  private get s(): CloudSqlState {
+    return states.get(this) as CloudSqlState;
+  }
 
   constructor(name: string, args: CloudSqlPostgresArgs, opts?: pulumi.ComponentResourceOptions) {
     validate(name, args);
     super("mlstack:postgres:CloudSqlPostgres", name, {}, opts);
-    this.args = args;
-    this.componentName = name;
+    states.set(this, { args, componentName: name, databases: new Map(), grants: new Map() });
     const labels = cloudLabels({ environment: args.environment, team: "platform", component: "postgres" });
 
     // Auto-named (random suffix): a deleted instance's name stays taken for a week.
@@ -182,7 +210,7 @@ export class CloudSqlPostgres extends pulumi.ComponentResource implements Postgr
     this.host = this.instance.privateIpAddress;
     this.connectionName = this.instance.connectionName;
     // Every CA the instance currently presents or is rotating to, so a CA rotation never breaks clients.
-    this.serverCa = this.instance.serverCaCerts.apply((certs) =>
+    this.s.serverCa = this.instance.serverCaCerts.apply((certs) =>
       (certs ?? []).map((c) => c.cert.trim()).join("\n"),
     );
 
@@ -274,7 +302,7 @@ export class CloudSqlPostgres extends pulumi.ComponentResource implements Postgr
             { parent: this, provider: admin, dependsOn: [database] },
           ),
       );
-      this.databases.set(db.name, { config: db, role, database, revokePublic, extensions, password });
+      this.s.databases.set(db.name, { config: db, role, database, revokePublic, extensions, password });
     }
 
     this.registerOutputs({ host: this.host, port: this.port, connectionName: this.connectionName });
@@ -290,20 +318,20 @@ export class CloudSqlPostgres extends pulumi.ComponentResource implements Postgr
     database: string,
     opts: { parent: pulumi.Resource },
   ): WorkloadAccess {
-    const managed = this.databases.get(database);
+    const managed = this.s.databases.get(database);
     const workload = identity.workload;
     if (!managed) {
       throw new Error(
-        `CloudSqlPostgres ${this.componentName}: no database "${database}" (declared: ${[...this.databases.keys()].join(", ")})`,
+        `CloudSqlPostgres ${this.s.componentName}: no database "${database}" (declared: ${[...this.s.databases.keys()].join(", ")})`,
       );
     }
     if (managed.config.owner !== workload.name) {
       throw new Error(
-        `CloudSqlPostgres ${this.componentName}: database "${database}" belongs to workload "${managed.config.owner}", not "${workload.name}"; each database is reachable by its owner only`,
+        `CloudSqlPostgres ${this.s.componentName}: database "${database}" belongs to workload "${managed.config.owner}", not "${workload.name}"; each database is reachable by its owner only`,
       );
     }
     const key = `${workload.name}/${database}`;
-    const existing = this.grants.get(key);
+    const existing = this.s.grants.get(key);
     if (existing) return existing;
 
     const k8sName = `${workload.name}-postgres-${database.replace(/_/g, "-")}`
@@ -319,7 +347,7 @@ export class CloudSqlPostgres extends pulumi.ComponentResource implements Postgr
           `postgresql://${user}:${encodeURIComponent(password)}@${host}:${POSTGRES_PORT}/${database}?sslmode=require&sslrootcert=${encodeURIComponent(caPath)}`,
       );
     const secret = new k8s.core.v1.Secret(
-      `${this.componentName}-${workload.name}-${database}`,
+      `${this.s.componentName}-${workload.name}-${database}`,
       {
         metadata: {
           name: k8sName,
@@ -327,7 +355,7 @@ export class CloudSqlPostgres extends pulumi.ComponentResource implements Postgr
           labels: kubeLabels({
             name: workload.name,
             component: "database-credentials",
-            environment: this.args.environment,
+            environment: this.s.args.environment,
             team: workload.team,
           }),
         },
@@ -335,10 +363,10 @@ export class CloudSqlPostgres extends pulumi.ComponentResource implements Postgr
         stringData: {
           password: pulumi.secret(managed.password.result),
           "database-url": pulumi.secret(url),
-          "ca.crt": this.serverCa,
+          "ca.crt": this.s.serverCa as pulumi.Output<string>,
         },
       },
-      { parent: opts.parent, dependsOn: [managed.database, ...(this.args.kubernetesDependsOn ?? [])] },
+      { parent: opts.parent, dependsOn: [managed.database, ...(this.s.args.kubernetesDependsOn ?? [])] },
     );
     const volumeName = `pg-ca-${database.replace(/_/g, "-")}`.slice(0, 63).replace(/-+$/, "");
     const access: WorkloadAccess = {
@@ -361,13 +389,13 @@ export class CloudSqlPostgres extends pulumi.ComponentResource implements Postgr
       volumeMounts: [{ name: volumeName, mountPath: caDir, readOnly: true }],
       egress: [
         {
-          to: [{ ipBlock: { cidr: this.args.network.privateServicesCidr } }],
+          to: [{ ipBlock: { cidr: this.s.args.network.privateServicesCidr } }],
           ports: [{ protocol: "TCP", port: POSTGRES_PORT }],
         },
       ],
       dependsOn: [secret, managed.role, managed.database, managed.revokePublic, ...managed.extensions],
     };
-    this.grants.set(key, access);
+    this.s.grants.set(key, access);
     return access;
   }
 }

@@ -32,6 +32,7 @@ import type { WorkloadAccess, WorkloadIdentity } from "../identity/contract";
 import { attachWorkloadPolicy, awsApiEgress } from "../identity/irsa";
 import { cloudTags, kubeLabels } from "../kube/labels";
 import type { PostgresService } from "./contract";
+import { isPostgresExtension, POSTGRES_EXTENSIONS, rdsExtensionProblem } from "./extensions";
 import { POSTGRES_PORT, RdsServer, createRdsServer } from "./rdsServer";
 
 /** Told to clients in `DATABASE_AUTH_METHOD`: how to obtain the password libpq needs. */
@@ -75,18 +76,44 @@ interface ManagedDatabase {
   password?: random.RandomPassword;
 }
 
+/**
+ * What an RdsPostgres keeps for its methods, beside the instance rather than in fields: Pulumi's
+ * component analyzer publishes every field, private ones too, as a schema output (and has no type
+ * for a Map), and the provider would return the raw args to the caller.
+ */
+interface RdsPostgresState {
+  args: RdsPostgresArgs;
+  componentName: string;
+  databases: Map<string, ManagedDatabase>;
+  grants: Map<string, WorkloadAccess>;
+}
+
+const states = new WeakMap<RdsPostgres, RdsPostgresState>();
+
 export class RdsPostgres extends pulumi.ComponentResource implements PostgresService {
   readonly host: pulumi.Output<string>;
-  readonly port = POSTGRES_PORT;
+  readonly port: number = POSTGRES_PORT;
   readonly securityGroup: aws.ec2.SecurityGroup;
   readonly subnetGroup: aws.rds.SubnetGroup;
   readonly server: RdsServer;
   /** The `@pulumi/postgresql` provider connected as the master user (see the module comment). */
   readonly adminProvider: postgresql.Provider;
-  readonly databases: Map<string, ManagedDatabase>;
-  private readonly args: RdsPostgresArgs;
-  private readonly componentName: string;
-  private readonly grants = new Map<string, WorkloadAccess>();
+  /** Database name → its role, database and extensions (a getter: a package schema has no Map). */
+  get databases(): Map<string, ManagedDatabase> {
+    return this.state.databases;
+  }
+  private get state(): RdsPostgresState {
+    return states.get(this) as RdsPostgresState;
+  }
+  private get args(): RdsPostgresArgs {
+    return this.state.args;
+  }
+  private get componentName(): string {
+    return this.state.componentName;
+  }
+  private get grants(): Map<string, WorkloadAccess> {
+    return this.state.grants;
+  }
 
   constructor(name: string, args: RdsPostgresArgs, opts?: pulumi.ComponentResourceOptions) {
     const { postgres, rds, network } = args;
@@ -108,9 +135,21 @@ export class RdsPostgres extends pulumi.ComponentResource implements PostgresSer
       throw new Error(
         `RdsPostgres ${name}: database ${JSON.stringify(masterOwned.name)} would share its role with the master user; rename one`,
       );
+    // A package user's plain strings: the same allow-list and pgvector check the config runs.
+    for (const db of postgres.databases) {
+      for (const extension of db.extensions ?? []) {
+        const where = `RdsPostgres ${name}: postgres.databases[${db.name}].extensions ${JSON.stringify(extension)}`;
+        if (!isPostgresExtension(extension))
+          throw new Error(
+            `${where} is not an extension mlstack can create (allowed: ${POSTGRES_EXTENSIONS.join(", ")})`,
+          );
+        const problem = rdsExtensionProblem(extension, rds.engineVersion);
+        if (problem)
+          throw new Error(`${where}: rds.engineVersion ${JSON.stringify(rds.engineVersion)} ${problem}`);
+      }
+    }
     super("mlstack:postgres:RdsPostgres", name, {}, opts);
-    this.args = args;
-    this.componentName = name;
+    states.set(this, { args, componentName: name, databases: new Map(), grants: new Map() });
     const { ctx } = args;
     const tags = cloudTags({ environment: ctx.environment, team: "platform", component: "postgres" });
 
@@ -194,7 +233,7 @@ export class RdsPostgres extends pulumi.ComponentResource implements PostgresSer
       },
       { parent: this, dependsOn: [...this.server.resources, ...ingress] },
     );
-    this.databases = new Map(postgres.databases.map((db) => [db.name, this.createDatabase(name, db)]));
+    for (const db of postgres.databases) this.state.databases.set(db.name, this.createDatabase(name, db));
     this.registerOutputs({ host: this.host, port: this.port });
   }
 

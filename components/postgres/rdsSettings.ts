@@ -1,10 +1,27 @@
 /** What an RDS / Aurora PostgreSQL service is asked to be (`mlstack:aws.postgres`). */
 
-export type RdsEngine = "rds" | "aurora";
+/*
+ * The string enums here are `as const` objects as well as types (values unchanged): Pulumi's
+ * component analyzer reads this pattern, not a bare string union, as a schema enum (@pulumi/pulumi
+ * 3.270.0, provider/experimental/analyzer.js), so RdsPostgres fits a package schema.
+ */
 
-export type PostgresWorkloadAuthentication = "iam" | "password";
+/** RDS for PostgreSQL, or Aurora PostgreSQL. */
+export const RdsEngine = { rds: "rds", aurora: "aurora" } as const;
+export type RdsEngine = (typeof RdsEngine)[keyof typeof RdsEngine];
 
-export type PostgresLogStatement = "none" | "ddl" | "mod" | "all";
+/** How workloads log in: IAM database authentication, or a generated password. */
+export const PostgresWorkloadAuthentication = { iam: "iam", password: "password" } as const;
+export type PostgresWorkloadAuthentication =
+  (typeof PostgresWorkloadAuthentication)[keyof typeof PostgresWorkloadAuthentication];
+
+/** PostgreSQL's `log_statement`. */
+export const PostgresLogStatement = { none: "none", ddl: "ddl", mod: "mod", all: "all" } as const;
+export type PostgresLogStatement = (typeof PostgresLogStatement)[keyof typeof PostgresLogStatement];
+
+/** libpq `sslmode` of the runner's admin connection: `require`, or `verify-full` with the RDS CA bundle. */
+export const RdsAdminSslMode = { require: "require", verifyFull: "verify-full" } as const;
+export type RdsAdminSslMode = (typeof RdsAdminSslMode)[keyof typeof RdsAdminSslMode];
 
 export interface AwsPostgresConfig {
   /** `rds` (default): RDS for PostgreSQL, Multi-AZ when `postgres.instances` ≥ 2. `aurora`: one cluster instance per `postgres.instances`. */
@@ -37,7 +54,7 @@ export interface AwsPostgresConfig {
    */
   adminSecurityGroupIds: string[];
   /** TLS mode of the runner's connection (`@pulumi/postgresql`). Default `require`; `verify-full` needs `adminSslRootCert`. */
-  adminSslMode: "require" | "verify-full";
+  adminSslMode: RdsAdminSslMode;
   /** Path on the runner to the RDS CA bundle (global-bundle.pem) for `verify-full`. */
   adminSslRootCert?: string;
   /** Explicit engine version (e.g. `17.4`); default the major version `mlstack:postgres.version` (RDS picks the minor). */

@@ -24,19 +24,12 @@ const ROOT = path.resolve(__dirname, "../..");
  * when any component not listed is rejected.
  */
 const EXPECTED_REJECTIONS: Record<string, string> = {
-  RdsPostgres:
-    "PostgresConfig.backup is an inline object; extensions[] is a literal; AwsPostgresConfig engine, " +
-    "workloadAuthentication, logStatement and adminSslMode are unions; the port output is the literal 5432; " +
-    "databases/grants outputs are Maps",
   S3Bucket:
     "BucketConfig.lifecycle and logging are inline objects; extraPolicyStatements is a function; the scheme " +
     "output is a literal and endpoint is `undefined`; grants output is a Map",
   S3ObjectStore:
     "BucketConfig.lifecycle is an inline object; the buckets/accessLogs outputs are S3Bucket components, which " +
     "the analyzer cannot reference (no Pulumi type token)",
-  CloudSqlPostgres:
-    "edition and availabilityType are unions; backup, maintenanceWindow and network are inline objects; " +
-    "extensions[] is a literal; the port output is the literal 5432; databases/grants outputs are Maps",
   GcsBucket:
     "BucketConfig.lifecycle and logging are inline objects; the scheme output is a literal; grants output is a Map",
   GcsObjectStore:
@@ -63,7 +56,7 @@ const SERVED_BY_THE_PLUGIN = [
  * `mlstack/gcp`): the plugin loads only the main entry, which must not load a cloud SDK, so they
  * are not in the plugin's schema.
  */
-const ACCEPTED_FROM_CLOUD_ENTRIES = ["ManagedKafka", "MskKafka"];
+const ACCEPTED_FROM_CLOUD_ENTRIES = ["CloudSqlPostgres", "ManagedKafka", "MskKafka", "RdsPostgres"];
 
 let analysis: PackageAnalysis;
 

@@ -184,6 +184,18 @@ describe("RDS: postgresql.Extension", () => {
     expect(() => withEngine("15.4")).not.toThrow();
     expect(() => withEngine(undefined)).not.toThrow();
   });
+
+  it("refuses, handed to the component directly, an extension off the allow-list and an engine minor without pgvector 0.5.0", () => {
+    const config = withEngine("15.4");
+    const postgis = { ...config.postgres, databases: [{ ...VECTOR_DB, extensions: ["postgis"] }] };
+    expect(() => new RdsPostgres("postgres", rdsArgs(config, { postgres: postgis }))).toThrow(
+      'RdsPostgres postgres: postgres.databases[fraud_features].extensions "postgis" is not an extension mlstack can create (allowed: vector)',
+    );
+    const rds = { ...config.aws!.postgres, engineVersion: "15.3" };
+    expect(() => new RdsPostgres("postgres", rdsArgs(config, { rds }))).toThrow(
+      'RdsPostgres postgres: postgres.databases[fraud_features].extensions "vector": rds.engineVersion "15.3" lacks pgvector 0.5.0',
+    );
+  });
 });
 
 describe("Cloud SQL: postgresql.Extension", () => {
