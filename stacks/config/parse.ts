@@ -50,7 +50,8 @@ export function parseConfig(raw: Raw, identity: StackIdentity): PlatformConfig {
   const effectiveRegistries = registries.length > 0 ? registries : DEFAULT_REGISTRIES;
 
   const teams = parseTeams(r, values.teams, environment, namespacePrefix);
-  const teamNames = teams.map((t) => t.name);
+  // A refused name is not a team other sections may name (it would show as "" in "declared: ...").
+  const teamNames = teams.map((t) => t.name).filter((name) => name !== "");
   const serving = parseServing(r, values.serving, environment, teamNames);
   const models = serving.models;
   const kafka = parseKafka(r, values.kafka, environment, teamNames);
