@@ -55,6 +55,7 @@ export async function main(argv: string[]): Promise<number> {
   const [command, ...rest] = argv;
   switch (command) {
     case "plan":
+      (await import("./plan/pulumiClosure")).skipPulumiClosureModules();
       return (await import("./plan")).runPlan(rest, undefined);
     case "check":
       return (await import("./check")).runCheck(rest);
@@ -63,7 +64,9 @@ export async function main(argv: string[]): Promise<number> {
     case "bench":
       return (await import("./bench")).runBench(rest, MLSTACK_DIR);
     case "bench-worker":
-      // One measurement in its own process, spawned by `bench`.
+      // One measurement in its own process, spawned by `bench`: the plan's and the floors' alike
+      // without Pulumi's closure serializer, as `plan` runs.
+      (await import("./plan/pulumiClosure")).skipPulumiClosureModules();
       await (await import("./bench/worker")).runWorker(rest);
       return 0;
     case "--version":
