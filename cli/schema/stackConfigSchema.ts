@@ -18,13 +18,44 @@ import { MlstackSchema } from "../../stacks/config/schema";
 const PROJECT_DIR = path.resolve(__dirname, "../..");
 export const STACK_CONFIG_SCHEMA_FILE = path.join(PROJECT_DIR, "docs", "stack-config.schema.json");
 
+/**
+ * Keys that may hold credentials, which `pulumi config set --secret --path` writes encrypted as
+ * `{ secure: <ciphertext> }`; the program sees the decrypted text, the file the ciphertext.
+ */
+const SECRET_CAPABLE = [
+  ["mlstack:aws", "cluster", "kubeconfig"],
+  ["mlstack:gcp", "cluster", "kubeconfig"],
+];
+const SECURE_VALUE = {
+  type: "object",
+  description: "an encrypted value written by `pulumi config set --secret`",
+  properties: { secure: { type: "string", minLength: 1 } },
+  required: ["secure"],
+  additionalProperties: false,
+};
+
+type Node = { properties?: Record<string, Node> } & Record<string, unknown>;
+
+function allowSecureValues(keys: Record<string, Node>): void {
+  for (const [top, ...rest] of SECRET_CAPABLE) {
+    let parent: Node | undefined = keys[top];
+    for (const key of rest.slice(0, -1)) parent = parent?.properties?.[key];
+    const last = rest[rest.length - 1];
+    const leaf = parent?.properties?.[last];
+    if (!parent?.properties || !leaf)
+      throw new Error(`${[top, ...rest].join(".")} is not in the config schema`);
+    parent.properties[last] = { anyOf: [leaf, SECURE_VALUE] };
+  }
+}
+
 /** The stack-file schema as a plain JSON object. */
 export function stackFileSchema(): Record<string, unknown> {
   // JSON round trip: TypeBox's symbol-keyed markers are not part of the schema.
   const mlstack = JSON.parse(JSON.stringify(MlstackSchema)) as { properties: Record<string, unknown> };
-  const keys = Object.fromEntries(
+  const keys: Record<string, Node> = Object.fromEntries(
     Object.entries(mlstack.properties).map(([key, value]) => [`mlstack:${key}`, value]),
   );
+  allowSecureValues(keys);
   return {
     $schema: "http://json-schema.org/draft-07/schema#",
     title: "mlstack stack file (Pulumi.<stack>.yaml)",

@@ -92,6 +92,20 @@ describe("docs/stack-config.schema.json", () => {
     );
   });
 
+  it("accepts an encrypted kubeconfig (pulumi config set --secret --path) where credentials may go", () => {
+    const prodAws = parse(fs.readFileSync(path.join(ROOT, "Pulumi.prod-aws.yaml"), "utf8")) as {
+      config: { "mlstack:aws": { cluster: Record<string, unknown> } };
+    };
+    const cluster = prodAws.config["mlstack:aws"].cluster;
+    for (const mode of ["context", "kubeconfig", "stackReference"]) delete cluster[mode];
+    cluster.kubeconfig = { secure: "v1:abc" };
+    expect(errorsOf(prodAws)).toEqual([]);
+    cluster.nodeSecurityGroupId = "sg-x";
+    expect(errorsOf(prodAws).map((e) => e.instancePath)).toContain(
+      "/config/mlstack:aws/cluster/nodeSecurityGroupId",
+    );
+  });
+
   it("refuses a top-level key Pulumi does not read", () => {
     expect(errorsOf({ config: {}, confg: {} }).map((e) => e.keyword)).toEqual(["additionalProperties"]);
   });
