@@ -13,9 +13,10 @@ import * as path from "node:path";
 import { spawnSync } from "node:child_process";
 import { createWorkPoolArgs } from "../../components/orchestrator/prefectCommands";
 import { hbaRules } from "../../components/postgres/cnpgServerConfig";
-import { MlflowServer, startMlflowServer } from "./support/mlflowServer";
+import { MlflowServer, provisionCnpgCluster, startMlflowServer } from "./support/mlflowServer";
 import { orchestratorEnv } from "./support/orchestratorEnv";
 import { OrchestratorServer, startOrchestrator } from "./support/orchestratorServer";
+import { freePort, LOOPBACK } from "./support/ports";
 import { PostgresServer, startPostgres } from "./support/postgres";
 import { cnpgStatements } from "./support/postgresProvisioning";
 import { renderedCnpgCluster } from "./support/renderedStack";
@@ -38,15 +39,19 @@ let mlflow: MlflowServer;
 let orchestrator: OrchestratorServer;
 
 /**
- * fetch, retried once when the server closed a kept-alive connection that undici reused (uvicorn
- * drops idle connections after 5 s, which a long CLI call between two requests exceeds).
+ * fetch, retried when the server closed a kept-alive connection that undici reused (uvicorn drops
+ * idle connections after 5 s, which a long CLI call between two requests exceeds). Retried more
+ * than once: undici's pool may hold several such connections (a loaded machine's run failed on the
+ * second), and each failure discards the one it used.
  */
 async function request(url: string, init: RequestInit = {}): Promise<Response> {
-  try {
-    return await fetch(url, init);
-  } catch (error) {
-    if (!String((error as { cause?: unknown }).cause).includes("other side closed")) throw error;
-    return fetch(url, init);
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await fetch(url, init);
+    } catch (error) {
+      if (attempt >= 5 || !String((error as { cause?: unknown }).cause).includes("other side closed"))
+        throw error;
+    }
   }
 }
 
@@ -68,7 +73,8 @@ beforeAll(async () => {
     }),
     startS3(),
   ]);
-  mlflow = await startMlflowServer({ postgres, s3 });
+  // The cluster's roles first, as startMlflowServer would provision them, then the orchestrator's.
+  await provisionCnpgCluster(postgres, "dev");
   // The orchestrator's role and database as CloudNativePG creates every grant's owner role (the
   // rendered cluster's managed-role attributes) and its Database.
   const template = cluster.roles.find((r) => r.name === "mlflow");
@@ -79,7 +85,23 @@ beforeAll(async () => {
     databases: [{ name: DATABASE.database, owner: DATABASE.user, extensions: [] }],
   }))
     postgres.superuser(statement);
-  orchestrator = await startOrchestrator({ postgres, database: DATABASE, mlflowTrackingUri: mlflow.url });
+  // MLflow and Prefect start side by side (each takes tens of seconds): the orchestrator needs
+  // only MLflow's URL, known once its port is reserved.
+  const mlflowPort = await freePort();
+  const [startedMlflow, startedOrchestrator] = await Promise.allSettled([
+    startMlflowServer({ postgres, s3, port: mlflowPort }),
+    startOrchestrator({
+      postgres,
+      database: DATABASE,
+      mlflowTrackingUri: `http://${LOOPBACK}:${mlflowPort}`,
+    }),
+  ]);
+  // Whatever started is stopped by afterAll, also when the other failed.
+  if (startedMlflow.status === "fulfilled") mlflow = startedMlflow.value;
+  if (startedOrchestrator.status === "fulfilled") orchestrator = startedOrchestrator.value;
+  if (startedMlflow.status === "rejected") throw startedMlflow.reason;
+  if (startedOrchestrator.status === "rejected") throw startedOrchestrator.reason;
+  expect(mlflow.url).toBe(`http://${LOOPBACK}:${mlflowPort}`);
 });
 
 afterAll(async () => {

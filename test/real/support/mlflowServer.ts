@@ -6,7 +6,7 @@
  * PostgreSQL (postgres.ts) and a real S3 API (s3.ts).
  *
  * API (stable; the stream-consumer and serving tests use it):
- *   startMlflowServer({ postgres, s3, stack? }): Promise<MlflowServer>
+ *   startMlflowServer({ postgres, s3, stack?, port? }): Promise<MlflowServer>
  *     Provisions the rendered Cluster's roles and databases on `postgres` first (the SQL
  *     CloudNativePG issues, postgresProvisioning.ts; once per server and process) and creates the
  *     artifact bucket on `s3`. Call it twice on one PostgreSQL for two replicas.
@@ -60,6 +60,11 @@ export interface MlflowServerOptions {
   s3: S3Server;
   /** The shipped stack whose rendered Deployment is started. Default `dev`. */
   stack?: string;
+  /**
+   * Its port, reserved by the caller with freePort() when another server needs MLflow's URL
+   * before this one answers (so both can start side by side). Default: a free port.
+   */
+  port?: number;
 }
 
 export interface MlflowServer {
@@ -245,7 +250,7 @@ export async function startMlflowServer(options: MlflowServerOptions): Promise<M
   }
 
   // --- args: the container's, on loopback at a free port -----------------------------------
-  const port = await freePort();
+  const port = options.port ?? (await freePort());
   const args: string[] = (container.args ?? []).map((arg: any) => rewritePaths(String(arg), fsLayout.mounts));
   const setArg = (flag: string, value: string) => {
     const at = args.indexOf(flag);
