@@ -21,7 +21,7 @@ export type { AwsPostgresConfig } from "./postgres/rdsSettings";
 export { S3ObjectStore } from "./objectstore/s3";
 export type { S3ObjectStoreArgs } from "./objectstore/s3";
 export { S3Bucket } from "./objectstore/s3Bucket";
-export type { S3BucketArgs, S3GrantOptions } from "./objectstore/s3Bucket";
+export type { S3BucketArgs, S3BucketLogging, S3GrantOptions } from "./objectstore/s3Bucket";
 export { IrsaIdentityProvider, IrsaRole } from "./identity/irsa";
 export type { IrsaSettings } from "./identity/irsa";
 export { AwsKmsKey } from "./kms/aws";

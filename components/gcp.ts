@@ -17,7 +17,7 @@ export { CloudSqlAvailabilityType, CloudSqlEdition } from "./postgres/cloudSqlSe
 export { CloudSqlPrivateServicesAccess } from "./postgres/cloudSqlPrivateServicesAccess";
 export type { CloudSqlPrivateServicesAccessArgs } from "./postgres/cloudSqlPrivateServicesAccess";
 export { GcsBucket, GcsObjectStore } from "./objectstore/gcs";
-export type { GcsBucketArgs, GcsObjectStoreArgs } from "./objectstore/gcs";
+export type { GcsBucketArgs, GcsBucketLogging, GcsObjectStoreArgs } from "./objectstore/gcs";
 export { GkeWorkloadIdentityProvider } from "./identity/workloadIdentity";
 export type { GkeWorkloadIdentityProviderArgs } from "./identity/workloadIdentity";
 export { GcpKms } from "./kms/gcp";

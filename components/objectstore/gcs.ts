@@ -23,6 +23,7 @@ import {
   type Bucket,
   type BucketAccessMode,
   type BucketGrantOptions,
+  type BucketScheme,
   type ObjectStore,
 } from "./contract";
 
@@ -89,6 +90,14 @@ export function gcsBucketName(project: string, stack: string, logical: string): 
   return `${base.slice(0, 56).replace(/-+$/, "")}-${hash}`;
 }
 
+/** Where a bucket's usage logs go (a named interface: a package schema has no inline objects). */
+export interface GcsBucketLogging {
+  /** Name of the log bucket. */
+  bucket: string;
+  /** What must exist before logging is turned on (the log bucket and its writer binding). */
+  ready: pulumi.Resource[];
+}
+
 export interface GcsBucketArgs {
   config: BucketConfig;
   project: string;
@@ -98,26 +107,34 @@ export interface GcsBucketArgs {
   /** The storage domain key; the bucket is created after the GCS agent may use it. */
   kmsKey: GcpDomainKey;
   /** Bucket receiving this bucket's usage logs, and what must exist first; unset only for the log bucket itself. */
-  logging?: { bucket: string; ready: pulumi.Resource[] };
+  logging?: GcsBucketLogging;
   /** Google APIs ranges workloads reach GCS through, on 443 (from `gcp.network.googleApis`). */
   googleApisCidrs: string[];
   environment: string;
   protect: boolean;
 }
 
+/** What a GcsBucket keeps for grants, beside the instance: the analyzer publishes every field. */
+interface GcsBucketState {
+  componentName: string;
+  googleApisCidrs: string[];
+  /** `args.bucketName`, known before deployment: conditions name it. */
+  physicalName: string;
+  grants: Map<string, WorkloadAccess>;
+}
+const bucketStates = new WeakMap<GcsBucket, GcsBucketState>();
+
 /** One GCS bucket and its grants. */
 export class GcsBucket extends pulumi.ComponentResource implements Bucket {
   readonly logicalName: string;
   readonly bucketName: pulumi.Output<string>;
-  readonly scheme = "gs" as const;
+  readonly scheme: BucketScheme = "gs";
   /** None: clients use GCS's own endpoint (reached through the Google APIs range). */
-  readonly endpoint: pulumi.Output<string> | undefined = undefined;
+  readonly endpoint?: pulumi.Output<string>;
   readonly bucket: gcp.storage.Bucket;
-  private readonly googleApisCidrs: string[];
-  /** `args.bucketName`, known before deployment: conditions name it. */
-  private readonly physicalName: string;
-  private readonly grants = new Map<string, WorkloadAccess>();
-  private readonly componentName: string;
+  private get state(): GcsBucketState {
+    return bucketStates.get(this) as GcsBucketState;
+  }
 
   constructor(name: string, args: GcsBucketArgs, opts?: pulumi.ComponentResourceOptions) {
     const { config } = args;
@@ -136,10 +153,13 @@ export class GcsBucket extends pulumi.ComponentResource implements Bucket {
       );
     }
     super("mlstack:objectstore:GcsBucket", name, {}, opts);
-    this.componentName = name;
+    bucketStates.set(this, {
+      componentName: name,
+      googleApisCidrs: args.googleApisCidrs,
+      physicalName: args.bucketName,
+      grants: new Map(),
+    });
     this.logicalName = config.name;
-    this.googleApisCidrs = args.googleApisCidrs;
-    this.physicalName = args.bucketName;
 
     const lifecycleRules: gcp.types.input.storage.BucketLifecycleRule[] = [
       { action: { type: "AbortIncompleteMultipartUpload" }, condition: { age: INCOMPLETE_UPLOAD_DAYS } },
@@ -207,7 +227,7 @@ export class GcsBucket extends pulumi.ComponentResource implements Bucket {
    * prefix returns the same access.
    */
   grantAccess(identity: WorkloadIdentity, mode: BucketAccessMode, opts: BucketGrantOptions): WorkloadAccess {
-    const grantor = `GcsBucket ${this.componentName}`;
+    const grantor = `GcsBucket ${this.state.componentName}`;
     if (!(mode in BUCKET_ROLES)) {
       throw new Error(
         `${grantor}: mode ${JSON.stringify(mode)} is not one of: ${Object.keys(BUCKET_ROLES).join(", ")}`,
@@ -221,11 +241,11 @@ export class GcsBucket extends pulumi.ComponentResource implements Bucket {
     }
     const gsa = googleServiceAccountOf(identity, grantor);
     const key = `${identity.workload.name}/${mode}/${prefix ?? ""}`;
-    const existing = this.grants.get(key);
+    const existing = this.state.grants.get(key);
     if (existing) return existing;
 
     const member = new gcp.storage.BucketIAMMember(
-      `${this.componentName}-${identity.workload.name}-${mode}${prefix ? `-${prefix}` : ""}`,
+      `${this.state.componentName}-${identity.workload.name}-${mode}${prefix ? `-${prefix}` : ""}`,
       {
         bucket: this.bucket.name,
         role: BUCKET_ROLES[mode],
@@ -235,7 +255,7 @@ export class GcsBucket extends pulumi.ComponentResource implements Bucket {
               condition: {
                 title: prefixConditionTitle(prefix),
                 description: `mlstack grant to ${identity.workload.name}: objects under the prefix, and listings of it, only`,
-                expression: prefixCondition(this.physicalName, prefix),
+                expression: prefixCondition(this.state.physicalName, prefix),
               },
             }
           : {}),
@@ -246,10 +266,10 @@ export class GcsBucket extends pulumi.ComponentResource implements Bucket {
       env: [{ name: "BUCKET_NAME", value: this.bucketName }],
       volumes: [],
       volumeMounts: [],
-      egress: [googleApisEgress(this.googleApisCidrs), metadataServerEgress()],
+      egress: [googleApisEgress(this.state.googleApisCidrs), metadataServerEgress()],
       dependsOn: [member, ...identity.dependencies],
     };
-    this.grants.set(key, access);
+    this.state.grants.set(key, access);
     return access;
   }
 }
@@ -269,12 +289,29 @@ export interface GcsObjectStoreArgs {
   protect: boolean;
 }
 
+/** A store's name and GcsBucket components, beside the instance: the analyzer publishes every field. */
+interface GcsObjectStoreParts {
+  componentName: string;
+  buckets: GcsBucket[];
+  accessLogBucket: GcsBucket;
+}
+const storeParts = new WeakMap<GcsObjectStore, GcsObjectStoreParts>();
+
 /** The stack's buckets, plus the access-log bucket they log to. */
 export class GcsObjectStore extends pulumi.ComponentResource implements ObjectStore {
-  readonly buckets: GcsBucket[];
+  /** Physical bucket name per logical bucket (known before anything runs). */
+  readonly bucketNames: Record<string, string>;
+  /** Physical name of the access-log bucket. */
+  readonly accessLogBucketName: string;
+
+  /** The buckets (a getter: the analyzer cannot reference an mlstack component in a schema). */
+  get buckets(): GcsBucket[] {
+    return (storeParts.get(this) as GcsObjectStoreParts).buckets;
+  }
   /** Where usage logs of every bucket go (not part of `buckets`: no workload is granted it). */
-  readonly accessLogBucket: GcsBucket;
-  private readonly componentName: string;
+  get accessLogBucket(): GcsBucket {
+    return (storeParts.get(this) as GcsObjectStoreParts).accessLogBucket;
+  }
 
   constructor(name: string, args: GcsObjectStoreArgs, opts?: pulumi.ComponentResourceOptions) {
     if (args.buckets.some((b) => b.name === ACCESS_LOG_BUCKET)) {
@@ -288,7 +325,6 @@ export class GcsObjectStore extends pulumi.ComponentResource implements ObjectSt
       );
     }
     super("mlstack:objectstore:GcsObjectStore", name, {}, opts);
-    this.componentName = name;
     const common = {
       project: args.project,
       location: args.location,
@@ -299,7 +335,7 @@ export class GcsObjectStore extends pulumi.ComponentResource implements ObjectSt
     };
 
     const accessLogBucketName = gcsBucketName(args.project, args.stack, ACCESS_LOG_BUCKET);
-    this.accessLogBucket = new GcsBucket(
+    const accessLogBucket = new GcsBucket(
       `${name}-${ACCESS_LOG_BUCKET}`,
       {
         ...common,
@@ -316,14 +352,14 @@ export class GcsObjectStore extends pulumi.ComponentResource implements ObjectSt
     const logWriter = new gcp.storage.BucketIAMMember(
       `${name}-${ACCESS_LOG_BUCKET}-writer`,
       {
-        bucket: this.accessLogBucket.bucketName,
+        bucket: accessLogBucket.bucketName,
         role: "roles/storage.objectCreator",
         member: STORAGE_ANALYTICS_MEMBER,
       },
-      { parent: this.accessLogBucket },
+      { parent: accessLogBucket },
     );
 
-    this.buckets = args.buckets.map(
+    const buckets = args.buckets.map(
       (config) =>
         new GcsBucket(
           `${name}-${config.name}`,
@@ -332,19 +368,25 @@ export class GcsObjectStore extends pulumi.ComponentResource implements ObjectSt
             config,
             bucketName: gcsBucketName(args.project, args.stack, config.name),
             // Logging starts only once GCS may deliver the logs.
-            logging: { bucket: accessLogBucketName, ready: [this.accessLogBucket.bucket, logWriter] },
+            logging: { bucket: accessLogBucketName, ready: [accessLogBucket.bucket, logWriter] },
           },
           { parent: this },
         ),
     );
+    storeParts.set(this, { componentName: name, buckets, accessLogBucket });
+    this.bucketNames = Object.fromEntries(
+      args.buckets.map((config) => [config.name, gcsBucketName(args.project, args.stack, config.name)]),
+    );
+    this.accessLogBucketName = accessLogBucketName;
     this.registerOutputs({
-      buckets: this.buckets.map((b) => b.bucketName),
-      accessLogBucket: this.accessLogBucket.bucketName,
+      buckets: buckets.map((b) => b.bucketName),
+      accessLogBucket: accessLogBucket.bucketName,
     });
   }
 
   bucket(logicalName: string): GcsBucket {
-    return declaredBucket(`GcsObjectStore ${this.componentName}`, this.buckets, logicalName);
+    const { componentName } = storeParts.get(this) as GcsObjectStoreParts;
+    return declaredBucket(`GcsObjectStore ${componentName}`, this.buckets, logicalName);
   }
 }
 

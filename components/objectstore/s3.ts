@@ -38,9 +38,27 @@ export interface S3ObjectStoreArgs {
   provider?: aws.Provider;
 }
 
+/** The S3Bucket components of a store, beside the instance: the analyzer publishes every field. */
+interface S3ObjectStoreParts {
+  buckets: S3Bucket[];
+  accessLogs: S3Bucket;
+}
+const parts = new WeakMap<S3ObjectStore, S3ObjectStoreParts>();
+
 export class S3ObjectStore extends pulumi.ComponentResource implements ObjectStore {
-  readonly buckets: S3Bucket[];
-  readonly accessLogs: S3Bucket;
+  /** Physical bucket name per logical bucket. */
+  readonly bucketNames: pulumi.Output<Record<string, string>>;
+  /** Physical name of the access-log bucket. */
+  readonly accessLogBucketName: pulumi.Output<string>;
+
+  /** The buckets (a getter: the analyzer cannot reference an mlstack component in a schema). */
+  get buckets(): S3Bucket[] {
+    return (parts.get(this) as S3ObjectStoreParts).buckets;
+  }
+  /** The access-log bucket every other bucket logs to. */
+  get accessLogs(): S3Bucket {
+    return (parts.get(this) as S3ObjectStoreParts).accessLogs;
+  }
 
   constructor(name: string, args: S3ObjectStoreArgs, opts?: pulumi.ComponentResourceOptions) {
     if (args.buckets.length === 0)
@@ -76,7 +94,7 @@ export class S3ObjectStore extends pulumi.ComponentResource implements ObjectSto
       provider: args.provider,
     };
 
-    this.accessLogs = new S3Bucket(
+    const accessLogs = new S3Bucket(
       `${name}-${ACCESS_LOG_BUCKET}`,
       {
         ...common,
@@ -87,12 +105,12 @@ export class S3ObjectStore extends pulumi.ComponentResource implements ObjectSto
           lifecycle: { noncurrentVersionExpirationDays: 30, expirationDays: args.accessLogRetentionDays },
         },
         bucketName: nameOf(ACCESS_LOG_BUCKET),
-        extraPolicyStatements: (bucketArn) => [logDeliveryStatement(args.account, args.nameStem, bucketArn)],
+        receivesAccessLogsFrom: `${args.nameStem}-`,
       },
       { parent: this },
     );
-    const logging = { targetBucket: this.accessLogs.bucketName, ready: this.accessLogs.ready };
-    this.buckets = args.buckets.map(
+    const logging = { targetBucket: accessLogs.bucketName, ready: accessLogs.ready };
+    const buckets = args.buckets.map(
       (config) =>
         new S3Bucket(
           `${name}-${config.name}`,
@@ -100,35 +118,13 @@ export class S3ObjectStore extends pulumi.ComponentResource implements ObjectSto
           { parent: this },
         ),
     );
-    this.registerOutputs({
-      buckets: Object.fromEntries(this.buckets.map((b) => [b.logicalName, b.bucketName])),
-      accessLogBucket: this.accessLogs.bucketName,
-    });
+    parts.set(this, { buckets, accessLogs });
+    this.bucketNames = pulumi.output(Object.fromEntries(buckets.map((b) => [b.logicalName, b.bucketName])));
+    this.accessLogBucketName = accessLogs.bucketName;
+    this.registerOutputs({ buckets: this.bucketNames, accessLogBucket: this.accessLogBucketName });
   }
 
   bucket(logicalName: string): Bucket {
     return declaredBucket("S3ObjectStore", this.buckets, logicalName);
   }
-}
-
-/**
- * S3 server access logging delivers as the `logging.s3.amazonaws.com` service (ACLs are off), and
- * only for this account's buckets of this stack.
- */
-function logDeliveryStatement(
-  account: AwsAccount,
-  nameStem: string,
-  logBucketArn: pulumi.Output<string>,
-): pulumi.Input<aws.iam.PolicyStatement> {
-  return {
-    Sid: "S3ServerAccessLogDelivery",
-    Effect: "Allow",
-    Principal: { Service: "logging.s3.amazonaws.com" },
-    Action: "s3:PutObject",
-    Resource: pulumi.interpolate`${logBucketArn}/*`,
-    Condition: {
-      StringEquals: { "aws:SourceAccount": account.accountId },
-      ArnLike: { "aws:SourceArn": `arn:${account.partition}:s3:::${nameStem}-*` },
-    },
-  };
 }

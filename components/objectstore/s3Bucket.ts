@@ -23,7 +23,7 @@ import { AwsAccount, viaService } from "../identity/awsAccount";
 import type { WorkloadAccess, WorkloadIdentity } from "../identity/contract";
 import { attachWorkloadPolicy, awsApiEgress } from "../identity/irsa";
 import { cloudTags } from "../kube/labels";
-import { BUCKET_PREFIX, type Bucket, type BucketAccessMode } from "./contract";
+import { BUCKET_PREFIX, type Bucket, type BucketAccessMode, type BucketScheme } from "./contract";
 
 /** Object actions per access mode. Never bucket configuration, policy or version deletion. */
 export const S3_OBJECT_ACTIONS: Record<BucketAccessMode, string[]> = {
@@ -44,6 +44,14 @@ const INCOMPLETE_UPLOAD_DAYS = 7;
 
 /** The prefix a grant may be limited to: object key characters, no leading or trailing '/'. */
 
+/** Where a bucket's server access logs go (a named interface: a package schema has no inline objects). */
+export interface S3BucketLogging {
+  /** Name of the access-log bucket. */
+  targetBucket: pulumi.Input<string>;
+  /** What must exist before logging is turned on (the log bucket's policy and settings). */
+  ready: pulumi.Resource[];
+}
+
 export interface S3BucketArgs {
   ctx: PlatformContext;
   account: AwsAccount;
@@ -53,9 +61,12 @@ export interface S3BucketArgs {
   /** The buckets' customer key; unset only for the access-log bucket (S3 log delivery writes SSE-S3 only). */
   kmsKeyArn?: pulumi.Input<string>;
   /** Where this bucket's access logs go; unset only for the access-log bucket itself. */
-  logging?: { targetBucket: pulumi.Input<string>; ready: pulumi.Resource[] };
-  /** Extra statements for the bucket policy, given the bucket's ARN (the log bucket admits S3 log delivery). */
-  extraPolicyStatements?: (bucketArn: pulumi.Output<string>) => pulumi.Input<aws.iam.PolicyStatement>[];
+  logging?: S3BucketLogging;
+  /**
+   * The access-log bucket only: the name prefix of the buckets (in this account) whose server
+   * access logs it receives; its policy admits S3 log delivery from exactly those. Default: none.
+   */
+  receivesAccessLogsFrom?: string;
   /** CIDRs pods reach S3 and STS at on 443 (`mlstack:aws.network.awsApiCidrs`). */
   awsApiCidrs: string[];
   /** The VPC CIDR, excluded from a `0.0.0.0/0` AWS API rule so it opens nothing inside the VPC. */
@@ -71,19 +82,31 @@ export interface S3GrantOptions {
   prefix?: string;
 }
 
+/** What an S3Bucket keeps for grants, beside the instance: the analyzer publishes every field. */
+interface S3BucketState {
+  componentName: string;
+  args: S3BucketArgs;
+  grants: Map<string, WorkloadAccess>;
+}
+const states = new WeakMap<S3Bucket, S3BucketState>();
+
 export class S3Bucket extends pulumi.ComponentResource implements Bucket {
   readonly logicalName: string;
   readonly bucketName: pulumi.Output<string>;
   readonly bucketArn: pulumi.Output<string>;
-  readonly scheme = "s3" as const;
-  readonly endpoint = undefined;
+  readonly scheme: BucketScheme = "s3";
+  /** Unset: clients use S3's default endpoint for the region. */
+  readonly endpoint?: pulumi.Output<string>;
   readonly bucket: aws.s3.Bucket;
   readonly policy: aws.s3.BucketPolicy;
   /** Resources that must exist before anything writes to the bucket (encryption, policy, blocks). */
   readonly ready: pulumi.Resource[];
-  private readonly args: S3BucketArgs;
-  private readonly componentName: string;
-  private readonly grants = new Map<string, WorkloadAccess>();
+  private get args(): S3BucketArgs {
+    return (states.get(this) as S3BucketState).args;
+  }
+  private get grants(): Map<string, WorkloadAccess> {
+    return (states.get(this) as S3BucketState).grants;
+  }
 
   constructor(name: string, args: S3BucketArgs, opts?: pulumi.ComponentResourceOptions) {
     const { config } = args;
@@ -98,8 +121,7 @@ export class S3Bucket extends pulumi.ComponentResource implements Bucket {
       );
     }
     super("mlstack:objectstore:S3Bucket", name, {}, opts);
-    this.args = args;
-    this.componentName = name;
+    states.set(this, { componentName: name, args, grants: new Map() });
     this.logicalName = config.name;
     const protect = args.ctx.protect;
     const tags = cloudTags({
@@ -174,7 +196,9 @@ export class S3Bucket extends pulumi.ComponentResource implements Bucket {
         policy: bucketPolicy(
           this.bucket.arn,
           args.kmsKeyArn,
-          args.extraPolicyStatements?.(this.bucket.arn) ?? [],
+          args.receivesAccessLogsFrom === undefined
+            ? []
+            : [logDeliveryStatement(args.account, args.receivesAccessLogsFrom, this.bucket.arn)],
         ),
       },
       { parent: this, dependsOn: [publicAccess, ownership] },
@@ -215,7 +239,7 @@ export class S3Bucket extends pulumi.ComponentResource implements Bucket {
    * prefix only). Calling it again for the same workload, mode and prefix returns the same access.
    */
   grantAccess(identity: WorkloadIdentity, mode: BucketAccessMode, opts: S3GrantOptions): WorkloadAccess {
-    const grantor = `S3Bucket ${this.componentName}`;
+    const grantor = `S3Bucket ${(states.get(this) as S3BucketState).componentName}`;
     if (!(mode in S3_OBJECT_ACTIONS)) {
       throw new Error(
         `${grantor}: mode ${JSON.stringify(mode)} is not one of: ${Object.keys(S3_OBJECT_ACTIONS).join(", ")}`,
@@ -382,4 +406,26 @@ function lifecycleRules(config: BucketConfig): aws.types.input.s3.BucketLifecycl
         },
   );
   return rules;
+}
+
+/**
+ * Admits S3 server access log delivery, which writes as the `logging.s3.amazonaws.com` service
+ * (ACLs are off), and only for this account's buckets named `<sourcePrefix>…` (the stack's).
+ */
+function logDeliveryStatement(
+  account: AwsAccount,
+  sourcePrefix: string,
+  logBucketArn: pulumi.Output<string>,
+): pulumi.Input<aws.iam.PolicyStatement> {
+  return {
+    Sid: "S3ServerAccessLogDelivery",
+    Effect: "Allow",
+    Principal: { Service: "logging.s3.amazonaws.com" },
+    Action: "s3:PutObject",
+    Resource: pulumi.interpolate`${logBucketArn}/*`,
+    Condition: {
+      StringEquals: { "aws:SourceAccount": account.accountId },
+      ArnLike: { "aws:SourceArn": `arn:${account.partition}:s3:::${sourcePrefix}*` },
+    },
+  };
 }
