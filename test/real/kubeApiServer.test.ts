@@ -105,20 +105,27 @@ async function createForReal(stack: string): Promise<void> {
 }
 
 beforeAll(async () => {
+  outDir = fs.mkdtempSync(path.join(os.tmpdir(), "mlstack-cluster-plans-"));
+  // The plans need no API server: they render (one after another, each a CLI process) while the
+  // server starts and takes the CRDs, instead of after it.
+  const plans = (async () => {
+    for (const stack of SHIPPED_STACKS) {
+      // The CLI a user runs, writing the files the README tells them to apply.
+      await promisify(execFile)(
+        process.execPath,
+        [path.join(REPO_ROOT, "bin", "mlstack.js"), "plan", stack, "--out", path.join(outDir, stack)],
+        { cwd: REPO_ROOT, maxBuffer: 64 * 1024 * 1024 },
+      );
+    }
+  })();
+  // Awaited below; a failure before that must not surface as an unhandled rejection.
+  plans.catch(() => undefined);
   const binaries = ensureKubeBinaries();
   server = await startKubeApiServer(binaries);
   for (const source of CRD_SOURCES)
     await kubectlOk(["apply", "--server-side", "-f", await operatorCrdFile(source)]);
   await kubectlOk(["wait", "--for=condition=Established", "crd", "--all", "--timeout=180s"]);
-  outDir = fs.mkdtempSync(path.join(os.tmpdir(), "mlstack-cluster-plans-"));
-  for (const stack of SHIPPED_STACKS) {
-    // The CLI a user runs, writing the files the README tells them to apply.
-    await promisify(execFile)(
-      process.execPath,
-      [path.join(REPO_ROOT, "bin", "mlstack.js"), "plan", stack, "--out", path.join(outDir, stack)],
-      { cwd: REPO_ROOT, maxBuffer: 64 * 1024 * 1024 },
-    );
-  }
+  await plans;
 }, SETUP_TIMEOUT_MS);
 
 afterAll(async () => {
