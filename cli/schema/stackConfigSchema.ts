@@ -51,7 +51,7 @@ function allowSecureValues(keys: Record<string, Node>): void {
 /** The stack-file schema as a plain JSON object. */
 export function stackFileSchema(): Record<string, unknown> {
   // JSON round trip: TypeBox's symbol-keyed markers are not part of the schema.
-  const mlstack = JSON.parse(JSON.stringify(MlstackSchema)) as { properties: Record<string, unknown> };
+  const mlstack = JSON.parse(JSON.stringify(MlstackSchema)) as { properties: Record<string, Node> };
   const keys: Record<string, Node> = Object.fromEntries(
     Object.entries(mlstack.properties).map(([key, value]) => [`mlstack:${key}`, value]),
   );
