@@ -58,10 +58,10 @@ describe("mlstack plan output folder", () => {
     expect(snapshot(project)).toEqual(before);
   });
 
-  it("refuses --out . run from a copy of the project, and every file stays", () => {
+  it("refuses --out . run from the project (the project planned is the one it runs in), and every file stays", () => {
     const run = runCli(["plan", "dev", "--out", "."], { cwd: project });
     expect(run.code).toBe(2);
-    expect(run.stderr).toMatch(/--out \.: folder is not empty and was not written by mlstack plan/);
+    expect(run.stderr).toMatch(/--out \.: is the project root \(\S+\) or contains it/);
     expect(snapshot(project)).toEqual(before);
   });
 
