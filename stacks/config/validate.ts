@@ -134,6 +134,15 @@ function displayPath(pointer: string, data: unknown, base: string): string {
 function typeWords(schema: SchemaNode): string {
   const types = Array.isArray(schema.type) ? schema.type : [schema.type];
   if (schema.patternErrorMessage) return `is not ${schema.patternErrorMessage}`;
+  if (types.length > 1) {
+    const words: Record<string, string> = {
+      string: "a string",
+      number: "a number",
+      boolean: "true or false",
+      object: "a map",
+    };
+    return `is not ${types.map((t) => words[t ?? ""] ?? t).join(" or ")}`;
+  }
   if (types.includes("integer")) return `is not a whole number from ${schema.minimum} to ${schema.maximum}`;
   if (types.includes("boolean")) return "is not true or false";
   if (types.includes("array")) return "is not a list";

@@ -76,6 +76,15 @@ describe("problems in mlstack's words", () => {
     );
   });
 
+  it("names every type a value may have when it has none of them", () => {
+    const raw = baseRawConfig();
+    Object.assign(raw.serving.models[1], { runtime: "custom", image: "ghcr.io/acme/scorer:1.0" });
+    raw.serving.models[1].env = [{ name: "MODE", value: { fast: true } }];
+    expect(problemsOf(raw)).toContain(
+      'mlstack:serving.models[1].env[0].value: {"fast":true} is not a string or a number or true or false',
+    );
+  });
+
   it("names a missing required key with what it must hold", () => {
     const raw = baseRawConfig();
     delete raw.serving.models[1].team;
