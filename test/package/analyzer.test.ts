@@ -35,6 +35,7 @@ const SERVED_BY_THE_PLUGIN = [
   "ModelServing",
   "ObcObjectStore",
   "Orchestrator",
+  "PlatformOperators",
   "StrimziKafka",
   "TeamNamespace",
 ];
@@ -103,7 +104,7 @@ describe("Pulumi's component analyzer over the package", () => {
     expect(leaking).toEqual([]);
   });
 
-  it("serves Mlflow, Exposure, CertificateAuthority and Orchestrator from the plugin's main entry", () => {
+  it("serves the workloads and the in-cluster backing services from the plugin's main entry", () => {
     const resources = Object.keys(analysis.schema.resources as Record<string, unknown>);
     for (const name of SERVED_BY_THE_PLUGIN) {
       expect(analysis.verdicts.find((v) => v.name === name)).toMatchObject({
