@@ -51,7 +51,22 @@ export function validateCnpgPostgres(where: string, args: CnpgPostgresArgs): voi
         args.backupBucket.logicalName,
         `is not config.backup.bucket "${config.backup.bucket}"`,
       );
+    } else if (typeof args.backupBucket.grantAccess !== "function") {
+      // The package schema carries a Bucket's fields, not its methods: a program in another language
+      // can pass the fields only.
+      fail(
+        "backupBucket",
+        args.backupBucket.logicalName,
+        "is not a bucket of an mlstack object store (it has no grantAccess); pass the store's bucket from TypeScript, or set config.backup.enabled false",
+      );
     }
+  }
+  if (args.certificateAuthority && typeof args.certificateAuthority.issue !== "function") {
+    fail(
+      "certificateAuthority",
+      "(no issue method)",
+      "is not a CertificateAuthority; leave it unset for a CA of this cluster's own",
+    );
   }
 }
 

@@ -1,5 +1,5 @@
 import { isSecretValue } from "../../../cli/mockRuntime";
-import { CnpgPostgres } from "../../../components/postgres/CnpgPostgres";
+import { CnpgPostgres, type CertificateIssuer } from "../../../components/postgres/CnpgPostgres";
 import type { PlatformConfig } from "../../../stacks/config";
 import { render } from "../../support/render";
 import {
@@ -215,6 +215,31 @@ describe("CnpgPostgres", () => {
           );
         }),
       ).rejects.toThrow('backupBucket "mlflow-artifacts" is not config.backup.bucket "postgres-backups"');
+    });
+
+    it("a backup bucket and a CA with their fields only, as a program in another language passes them", async () => {
+      const config = configFor({ environment: "prod" });
+      await expect(
+        render(() => {
+          const bucket = objectStoreFor(config).bucket("postgres-backups");
+          const fieldsOnly = {
+            logicalName: bucket.logicalName,
+            bucketName: bucket.bucketName,
+            scheme: bucket.scheme,
+          };
+          new CnpgPostgres(
+            "postgres",
+            argsFor(config, undefined, { backupBucket: fieldsOnly as typeof bucket }),
+          );
+        }),
+      ).rejects.toThrow(
+        'backupBucket "postgres-backups" is not a bucket of an mlstack object store (it has no grantAccess)',
+      );
+      const dev = configFor();
+      const certPem = { certPem: "" } as unknown as CertificateIssuer;
+      expect(
+        () => new CnpgPostgres("postgres", argsFor(dev, undefined, { certificateAuthority: certPem })),
+      ).toThrow('certificateAuthority "(no issue method)" is not a CertificateAuthority');
     });
   });
 
