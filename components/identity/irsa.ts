@@ -12,7 +12,8 @@
  * attaches one inline policy naming exactly that resource (`attachWorkloadPolicy`), finding the
  * role from the identity this provider issued.
  */
-import * as aws from "@pulumi/aws";
+import * as iam from "@pulumi/aws/iam";
+import type { Provider as AwsProvider } from "@pulumi/aws/provider";
 import type * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import type { PlatformContext } from "../context";
@@ -41,7 +42,7 @@ export interface IrsaSettings {
   /** Permissions boundary of every role, when the organisation requires one. */
   permissionsBoundaryArn?: string;
   /** Provider of every IAM resource (region and allowed account pinned); default the ambient one. */
-  provider?: aws.Provider;
+  provider?: AwsProvider;
 }
 
 /** The trust policy of a workload role: exactly one ServiceAccount, exactly the STS audience. */
@@ -49,7 +50,7 @@ export function irsaTrustPolicy(
   oidcProviderArn: string,
   oidcIssuer: string,
   workload: WorkloadRef,
-): aws.iam.PolicyDocument {
+): iam.PolicyDocument {
   return {
     Version: "2012-10-17",
     Statement: [
@@ -77,14 +78,14 @@ export interface IrsaRoleArgs {
 
 /** One workload's IAM role (no permissions until a grant attaches a policy). */
 export class IrsaRole extends pulumi.ComponentResource {
-  readonly role: aws.iam.Role;
+  readonly role: iam.Role;
   readonly roleArn: pulumi.Output<string>;
   readonly roleName: pulumi.Output<string>;
 
   constructor(name: string, args: IrsaRoleArgs, opts?: pulumi.ComponentResourceOptions) {
     super("mlstack:identity:IrsaRole", name, {}, opts);
     const { workload, settings } = args;
-    this.role = new aws.iam.Role(
+    this.role = new iam.Role(
       `${name}-role`,
       {
         name: physicalName([settings.nameStem, workload.name], 64),
@@ -113,7 +114,7 @@ export class IrsaRole extends pulumi.ComponentResource {
 
 interface IssuedRole {
   component: IrsaRole;
-  provider?: aws.Provider;
+  provider?: AwsProvider;
 }
 
 const issued = new WeakMap<WorkloadIdentity, IssuedRole>();
@@ -146,9 +147,9 @@ export function attachWorkloadPolicy(
   identity: WorkloadIdentity,
   grantor: string,
   policyName: string,
-  statements: pulumi.Input<aws.iam.PolicyStatement>[],
+  statements: pulumi.Input<iam.PolicyStatement>[],
   opts: { parent: pulumi.Resource },
-): aws.iam.RolePolicy {
+): iam.RolePolicy {
   const { component, provider } = issuedRole(identity, grantor);
   if (statements.length === 0)
     throw new Error(
@@ -159,7 +160,7 @@ export function attachWorkloadPolicy(
       `${grantor}: policyName ${JSON.stringify(policyName)} is not an IAM policy name (letters, digits and +=,.@_-, at most 128)`,
     );
   }
-  return new aws.iam.RolePolicy(
+  return new iam.RolePolicy(
     `${identity.workload.name}-${policyName}`,
     { role: component.roleName, name: policyName, policy: { Version: "2012-10-17", Statement: statements } },
     { parent: opts.parent, provider },

@@ -9,7 +9,7 @@
  * the GSA from the identity through `googleServiceAccountOf`.
  */
 import { isDns1123Label, isDns1123Subdomain } from "../kube/names";
-import * as gcp from "@pulumi/gcp";
+import * as serviceaccount from "@pulumi/gcp/serviceaccount";
 import * as pulumi from "@pulumi/pulumi";
 import { createHash } from "crypto";
 import type { WorkloadIdentity, WorkloadIdentityProvider, WorkloadRef } from "./contract";
@@ -38,7 +38,7 @@ export interface GoogleServiceAccountRef {
   /** `serviceAccount:<email>`, the IAM member string. */
   member: string;
   /** The account itself, for `dependsOn`. */
-  account: gcp.serviceaccount.Account;
+  account: serviceaccount.Account;
 }
 
 const accounts = new WeakMap<WorkloadIdentity, GoogleServiceAccountRef>();
@@ -89,8 +89,8 @@ export class GkeWorkloadIdentity extends pulumi.ComponentResource {
   readonly email: string;
   /** The exact principal allowed to impersonate the GSA: `serviceAccount:<pool>[<namespace>/<ksa>]`. */
   readonly kubernetesMember: string;
-  readonly serviceAccount: gcp.serviceaccount.Account;
-  readonly binding: gcp.serviceaccount.IAMMember;
+  readonly serviceAccount: serviceaccount.Account;
+  readonly binding: serviceaccount.IAMMember;
 
   constructor(
     name: string,
@@ -101,7 +101,7 @@ export class GkeWorkloadIdentity extends pulumi.ComponentResource {
     const { workload } = args;
     this.email = `${args.accountId}@${args.project}.iam.gserviceaccount.com`;
     this.kubernetesMember = `serviceAccount:${args.workloadPool}[${workload.namespace}/${workload.serviceAccountName}]`;
-    this.serviceAccount = new gcp.serviceaccount.Account(
+    this.serviceAccount = new serviceaccount.Account(
       `${name}-gsa`,
       {
         project: args.project,
@@ -111,7 +111,7 @@ export class GkeWorkloadIdentity extends pulumi.ComponentResource {
       },
       { parent: this },
     );
-    this.binding = new gcp.serviceaccount.IAMMember(
+    this.binding = new serviceaccount.IAMMember(
       `${name}-wi-user`,
       {
         serviceAccountId: this.serviceAccount.name,

@@ -14,7 +14,8 @@
  * asks for a topic the declared access does not give. A topic no client uses gets a deny-all ACL,
  * so it is closed rather than open to every principal that may connect.
  */
-import * as gcp from "@pulumi/gcp";
+import * as managedkafka from "@pulumi/gcp/managedkafka";
+import * as projects from "@pulumi/gcp/projects";
 import * as pulumi from "@pulumi/pulumi";
 import { createHash } from "crypto";
 import type { GcpSubnetConfig } from "./managedKafkaSettings";
@@ -111,9 +112,9 @@ export const LAG_READER_ROLE = "roles/monitoring.viewer";
 interface ManagedKafkaState {
   args: ManagedKafkaArgs;
   componentName: string;
-  topics: Map<string, gcp.managedkafka.Topic>;
-  topicAcls: Map<string, gcp.managedkafka.Acl>;
-  groupAcls: Map<string, gcp.managedkafka.Acl>;
+  topics: Map<string, managedkafka.Topic>;
+  topicAcls: Map<string, managedkafka.Acl>;
+  groupAcls: Map<string, managedkafka.Acl>;
   grants: Map<string, WorkloadAccess>;
 }
 
@@ -122,19 +123,19 @@ const states = new WeakMap<ManagedKafka, ManagedKafkaState>();
 export class ManagedKafka extends pulumi.ComponentResource implements KafkaCluster {
   readonly bootstrapServers: pulumi.Output<string>;
   readonly security: KafkaClientSecurity = { protocol: "SASL_SSL", saslMechanism: "OAUTHBEARER" };
-  readonly cluster: gcp.managedkafka.Cluster;
+  readonly cluster: managedkafka.Cluster;
   /** `projects/<project>/locations/<region>/clusters/<id>`: what the IAM condition names. */
   readonly clusterName: string;
   private get state(): ManagedKafkaState {
     return states.get(this) as ManagedKafkaState;
   }
-  private get topics(): Map<string, gcp.managedkafka.Topic> {
+  private get topics(): Map<string, managedkafka.Topic> {
     return this.state.topics;
   }
-  private get topicAcls(): Map<string, gcp.managedkafka.Acl> {
+  private get topicAcls(): Map<string, managedkafka.Acl> {
     return this.state.topicAcls;
   }
-  private get groupAcls(): Map<string, gcp.managedkafka.Acl> {
+  private get groupAcls(): Map<string, managedkafka.Acl> {
     return this.state.groupAcls;
   }
   private get grants(): Map<string, WorkloadAccess> {
@@ -161,7 +162,7 @@ export class ManagedKafka extends pulumi.ComponentResource implements KafkaClust
     this.clusterName = `projects/${args.project}/locations/${args.region}/clusters/${args.clusterId}`;
     const deletionPolicy = args.protect ? "PREVENT" : undefined;
 
-    this.cluster = new gcp.managedkafka.Cluster(
+    this.cluster = new managedkafka.Cluster(
       `${name}-cluster`,
       {
         project: args.project,
@@ -183,7 +184,7 @@ export class ManagedKafka extends pulumi.ComponentResource implements KafkaClust
     for (const topic of args.topics) {
       this.topics.set(
         topic.name,
-        new gcp.managedkafka.Topic(
+        new managedkafka.Topic(
           `${name}-topic-${topic.name}`,
           {
             project: args.project,
@@ -210,7 +211,7 @@ export class ManagedKafka extends pulumi.ComponentResource implements KafkaClust
       args.clients.some((c) => c.workload && c.consumerGroups.length > 0)
     ) {
       // Project-wide: Cloud Monitoring IAM has no narrower resource than the project to grant on.
-      new gcp.projects.IAMMember(
+      new projects.IAMMember(
         `${name}-keda-lag-reader`,
         { project: args.project, role: LAG_READER_ROLE, member: args.kedaPrincipal },
         { parent: this },
@@ -318,9 +319,9 @@ export class ManagedKafka extends pulumi.ComponentResource implements KafkaClust
       identity.dependencies,
     );
     const acls = [
-      ...[...grant.read, ...grant.write].map((t) => this.topicAcls.get(t) as gcp.managedkafka.Acl),
+      ...[...grant.read, ...grant.write].map((t) => this.topicAcls.get(t) as managedkafka.Acl),
       ...(grant.consumerGroup !== undefined
-        ? [this.groupAcls.get(grant.consumerGroup) as gcp.managedkafka.Acl]
+        ? [this.groupAcls.get(grant.consumerGroup) as managedkafka.Acl]
         : []),
     ];
     const access: WorkloadAccess = {
@@ -355,8 +356,8 @@ export class ManagedKafka extends pulumi.ComponentResource implements KafkaClust
     member: string,
     parent: pulumi.Resource,
     dependsOn: pulumi.Resource[] = [],
-  ): gcp.projects.IAMMember {
-    return new gcp.projects.IAMMember(
+  ): projects.IAMMember {
+    return new projects.IAMMember(
       resourceName,
       {
         project: this.args.project,
@@ -392,7 +393,7 @@ export class ManagedKafka extends pulumi.ComponentResource implements KafkaClust
           : [{ principal: "User:*", permissionType: "DENY", operation: "ALL", host: "*" }];
       this.topicAcls.set(
         topic.name,
-        new gcp.managedkafka.Acl(
+        new managedkafka.Acl(
           `${name}-acl-topic-${topic.name}`,
           {
             project: args.project,
@@ -401,7 +402,7 @@ export class ManagedKafka extends pulumi.ComponentResource implements KafkaClust
             aclId: `topic/${topic.name}`,
             aclEntries,
           },
-          { parent: this, dependsOn: [this.topics.get(topic.name) as gcp.managedkafka.Topic] },
+          { parent: this, dependsOn: [this.topics.get(topic.name) as managedkafka.Topic] },
         ),
       );
     }
@@ -412,7 +413,7 @@ export class ManagedKafka extends pulumi.ComponentResource implements KafkaClust
         .map((c) => entry(c, "READ"));
       this.groupAcls.set(
         group,
-        new gcp.managedkafka.Acl(
+        new managedkafka.Acl(
           `${name}-acl-group-${group}`,
           {
             project: args.project,

@@ -10,7 +10,10 @@
  * a SCRAM user without an ACL can do nothing. The Job adds the desired ACLs first, then removes
  * every other ACL of that user, and `pulumi up` waits for it: access is exact when `up` returns.
  */
-import * as aws from "@pulumi/aws";
+import type * as iam from "@pulumi/aws/iam";
+import * as msk from "@pulumi/aws/msk";
+import type { Provider as AwsProvider } from "@pulumi/aws/provider";
+import * as secretsmanager from "@pulumi/aws/secretsmanager";
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
@@ -121,7 +124,7 @@ export interface MskScramArgs extends MskScramSettings {
   network: { privateSubnetCidrs: string[]; awsApiCidrs: string[]; vpcCidr: string };
   /** `<project>-<stack>`, part of every secret name. */
   nameStem: string;
-  provider?: aws.Provider;
+  provider?: AwsProvider;
   kubernetesProvider?: k8s.Provider;
 }
 
@@ -134,7 +137,7 @@ export interface ScramUser {
 
 export class MskScram extends pulumi.ComponentResource {
   readonly adminServiceAccount: k8s.core.v1.ServiceAccount;
-  readonly adminPolicy: aws.iam.RolePolicy;
+  readonly adminPolicy: iam.RolePolicy;
   readonly script: k8s.core.v1.ConfigMap;
   readonly networkPolicy: k8s.networking.v1.NetworkPolicy;
   private readonly args: MskScramArgs;
@@ -242,7 +245,7 @@ export class MskScram extends pulumi.ComponentResource {
       { parent: opts.parent },
     );
     const credentials = pulumi.secret(pulumi.jsonStringify({ username, password: password.result }));
-    const secret = new aws.secretsmanager.Secret(
+    const secret = new secretsmanager.Secret(
       `${workload.name}-kafka-scram`,
       {
         // MSK associates only secrets named AmazonMSK_* and encrypted with a customer key.
@@ -255,7 +258,7 @@ export class MskScram extends pulumi.ComponentResource {
       awsOpts,
     );
     // MSK attaches this policy itself on association; declaring it keeps it in state (no drift) and exact.
-    const secretPolicy = new aws.secretsmanager.SecretPolicy(
+    const secretPolicy = new secretsmanager.SecretPolicy(
       `${workload.name}-kafka-scram`,
       {
         secretArn: secret.arn,
@@ -275,12 +278,12 @@ export class MskScram extends pulumi.ComponentResource {
       },
       awsOpts,
     );
-    const version = new aws.secretsmanager.SecretVersion(
+    const version = new secretsmanager.SecretVersion(
       `${workload.name}-kafka-scram`,
       { secretId: secret.id, secretString: credentials },
       awsOpts,
     );
-    const association = new aws.msk.SingleScramSecretAssociation(
+    const association = new msk.SingleScramSecretAssociation(
       `${workload.name}-kafka-scram`,
       { clusterArn: args.clusterArn, secretArn: secret.arn },
       { ...awsOpts, dependsOn: [version, secretPolicy] },

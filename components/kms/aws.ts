@@ -15,7 +15,8 @@
  *
  * No statement names a wildcard principal, and the lockout safety check is never bypassed.
  */
-import * as aws from "@pulumi/aws";
+import type * as iam from "@pulumi/aws/iam";
+import * as kms from "@pulumi/aws/kms";
 import * as pulumi from "@pulumi/pulumi";
 import type { PlatformContext } from "../context";
 import { AwsAccount, accountRoot, dnsSuffix, viaService } from "../identity/awsAccount";
@@ -84,8 +85,8 @@ export interface AwsKmsKeyArgs {
 }
 
 export class AwsKmsKey extends pulumi.ComponentResource {
-  readonly key: aws.kms.Key;
-  readonly alias: aws.kms.Alias;
+  readonly key: kms.Key;
+  readonly alias: kms.Alias;
   /** Key ARN: what `kmsKeyId` / `kmsMasterKeyId` fields take. */
   readonly arn: pulumi.Output<string>;
   readonly keyId: pulumi.Output<string>;
@@ -119,7 +120,7 @@ export class AwsKmsKey extends pulumi.ComponentResource {
       ...cloudTags({ environment: args.ctx.environment, team: "platform", component: `kms-${args.domain}` }),
       ...args.tags,
     };
-    this.key = new aws.kms.Key(
+    this.key = new kms.Key(
       `${name}-key`,
       {
         description: args.description,
@@ -134,7 +135,7 @@ export class AwsKmsKey extends pulumi.ComponentResource {
       },
       { parent: this, protect: args.ctx.protect, retainOnDelete: args.ctx.protect },
     );
-    this.alias = new aws.kms.Alias(
+    this.alias = new kms.Alias(
       `${name}-alias`,
       { name: args.aliasName, targetKeyId: this.key.keyId },
       { parent: this },
@@ -148,10 +149,10 @@ export class AwsKmsKey extends pulumi.ComponentResource {
 /** The key policy document (see the module comment for what each statement is for). */
 export function keyPolicy(
   args: Pick<AwsKmsKeyArgs, "account" | "services" | "logGroupArns" | "adminPrincipalArns">,
-): aws.iam.PolicyDocument {
+): iam.PolicyDocument {
   const root = accountRoot(args.account);
   const via = args.services.map((service) => viaService(args.account, service));
-  const statements: aws.iam.PolicyStatement[] = [
+  const statements: iam.PolicyStatement[] = [
     {
       Sid: "KeyAdministration",
       Effect: "Allow",

@@ -8,7 +8,9 @@
  * it before it exists; the agent itself is made to exist first (`ServiceIdentity`, or the GCS
  * lookup that creates the storage agent) and every grant waits for it.
  */
-import * as gcp from "@pulumi/gcp";
+import * as kms from "@pulumi/gcp/kms";
+import * as projects from "@pulumi/gcp/projects";
+import * as storage from "@pulumi/gcp/storage";
 import * as pulumi from "@pulumi/pulumi";
 import type { KmsProtectionLevel } from "./gcpSettings";
 import { cloudLabels } from "../kube/labels";
@@ -72,7 +74,7 @@ export interface GcpDomainKey {
 const ringState = new WeakMap<GcpKms, { name: string; keys: Map<GcpKeyDomain, GcpDomainKey> }>();
 
 export class GcpKms extends pulumi.ComponentResource {
-  readonly keyRing: gcp.kms.KeyRing;
+  readonly keyRing: kms.KeyRing;
 
   constructor(name: string, args: GcpKmsArgs, opts?: pulumi.ComponentResourceOptions) {
     const rotationDays = args.rotationDays ?? 90;
@@ -99,14 +101,14 @@ export class GcpKms extends pulumi.ComponentResource {
 
     // Auto-named (a random suffix): key rings and keys can never be deleted in GCP, so a fixed name
     // would collide with the remains of a destroyed stack.
-    this.keyRing = new gcp.kms.KeyRing(
+    this.keyRing = new kms.KeyRing(
       `${name}-ring`,
       { project: args.project, location: args.location },
       stateful,
     );
 
     for (const domain of domains) {
-      const key = new gcp.kms.CryptoKey(
+      const key = new kms.CryptoKey(
         `${name}-${domain}`,
         {
           keyRing: this.keyRing.id,
@@ -128,7 +130,7 @@ export class GcpKms extends pulumi.ComponentResource {
       );
       const serviceAgent = serviceAgentEmail(args.projectNumber, domain);
       const agent = this.ensureServiceAgent(name, args, domain, serviceAgent);
-      const grant = new gcp.kms.CryptoKeyIAMMember(
+      const grant = new kms.CryptoKeyIAMMember(
         `${name}-${domain}-encrypter`,
         { cryptoKeyId: key.id, role: ENCRYPTER_DECRYPTER_ROLE, member: agent.member },
         { parent: this, dependsOn: agent.dependsOn },
@@ -161,10 +163,10 @@ export class GcpKms extends pulumi.ComponentResource {
   ): { member: pulumi.Input<string>; dependsOn: pulumi.Resource[] } {
     const member = `serviceAccount:${email}`;
     if (domain === "storage") {
-      const lookup = gcp.storage.getProjectServiceAccountOutput({ project: args.project }, { parent: this });
+      const lookup = storage.getProjectServiceAccountOutput({ project: args.project }, { parent: this });
       return { member: lookup.apply(() => member), dependsOn: [] };
     }
-    const agent = new gcp.projects.ServiceIdentity(
+    const agent = new projects.ServiceIdentity(
       `${name}-${domain}-service-agent`,
       { project: args.project, service: SERVICE_AGENTS[domain].service },
       { parent: this },

@@ -7,7 +7,8 @@
  * enforced (no `allUsers` binding can ever take effect), versioning with noncurrent versions
  * expiring, CMEK, and usage logs written to a dedicated access-log bucket of the stack.
  */
-import * as gcp from "@pulumi/gcp";
+import * as storage from "@pulumi/gcp/storage";
+import type * as gcpInputs from "@pulumi/gcp/types/input";
 import type * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { createHash } from "crypto";
@@ -131,7 +132,7 @@ export class GcsBucket extends pulumi.ComponentResource implements Bucket {
   readonly scheme: BucketScheme = "gs";
   /** None: clients use GCS's own endpoint (reached through the Google APIs range). */
   readonly endpoint?: pulumi.Output<string>;
-  readonly bucket: gcp.storage.Bucket;
+  readonly bucket: storage.Bucket;
   private get state(): GcsBucketState {
     return bucketStates.get(this) as GcsBucketState;
   }
@@ -161,7 +162,7 @@ export class GcsBucket extends pulumi.ComponentResource implements Bucket {
     });
     this.logicalName = config.name;
 
-    const lifecycleRules: gcp.types.input.storage.BucketLifecycleRule[] = [
+    const lifecycleRules: gcpInputs.storage.BucketLifecycleRule[] = [
       { action: { type: "AbortIncompleteMultipartUpload" }, condition: { age: INCOMPLETE_UPLOAD_DAYS } },
     ];
     if (config.versioning) {
@@ -180,7 +181,7 @@ export class GcsBucket extends pulumi.ComponentResource implements Bucket {
       });
     }
 
-    this.bucket = new gcp.storage.Bucket(
+    this.bucket = new storage.Bucket(
       `${name}-bucket`,
       {
         project: args.project,
@@ -244,7 +245,7 @@ export class GcsBucket extends pulumi.ComponentResource implements Bucket {
     const existing = this.state.grants.get(key);
     if (existing) return existing;
 
-    const member = new gcp.storage.BucketIAMMember(
+    const member = new storage.BucketIAMMember(
       `${this.state.componentName}-${identity.workload.name}-${mode}${prefix ? `-${prefix}` : ""}`,
       {
         bucket: this.bucket.name,
@@ -349,7 +350,7 @@ export class GcsObjectStore extends pulumi.ComponentResource implements ObjectSt
       },
       { parent: this },
     );
-    const logWriter = new gcp.storage.BucketIAMMember(
+    const logWriter = new storage.BucketIAMMember(
       `${name}-${ACCESS_LOG_BUCKET}-writer`,
       {
         bucket: accessLogBucket.bucketName,

@@ -7,7 +7,7 @@
  * the stack state (`<project>-<stack>-<logical>-<8 hex>`): two stacks never collide, and nobody
  * can claim a stack's bucket names in advance.
  */
-import * as aws from "@pulumi/aws";
+import type { Provider as AwsProvider } from "@pulumi/aws/provider";
 import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
 import { PLATFORM_OWNER } from "../platformIdentity";
@@ -35,7 +35,7 @@ export interface S3ObjectStoreArgs {
   awsApiCidrs: string[];
   vpcCidr: string;
   /** Provider for grant resources created under workload components. */
-  provider?: aws.Provider;
+  provider?: AwsProvider;
 }
 
 /** The S3Bucket components of a store, beside the instance: the analyzer publishes every field. */

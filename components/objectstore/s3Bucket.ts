@@ -15,7 +15,10 @@
  * A grant gives one workload's IRSA role exactly this bucket (or one prefix of it), and KMS use
  * only through S3 and only for this bucket.
  */
-import * as aws from "@pulumi/aws";
+import type * as iam from "@pulumi/aws/iam";
+import type { Provider as AwsProvider } from "@pulumi/aws/provider";
+import * as s3 from "@pulumi/aws/s3";
+import type * as awsInputs from "@pulumi/aws/types/input";
 import * as pulumi from "@pulumi/pulumi";
 import type { BucketConfig } from "./settings";
 import type { PlatformContext } from "../context";
@@ -72,7 +75,7 @@ export interface S3BucketArgs {
   /** The VPC CIDR, excluded from a `0.0.0.0/0` AWS API rule so it opens nothing inside the VPC. */
   vpcCidr: string;
   /** Provider for grant resources created under workload components. */
-  provider?: aws.Provider;
+  provider?: AwsProvider;
 }
 
 /** Options of a grant: the contract's, plus an optional key prefix the workload is limited to. */
@@ -97,8 +100,8 @@ export class S3Bucket extends pulumi.ComponentResource implements Bucket {
   readonly scheme: BucketScheme = "s3";
   /** Unset: clients use S3's default endpoint for the region. */
   readonly endpoint?: pulumi.Output<string>;
-  readonly bucket: aws.s3.Bucket;
-  readonly policy: aws.s3.BucketPolicy;
+  readonly bucket: s3.Bucket;
+  readonly policy: s3.BucketPolicy;
   /** Resources that must exist before anything writes to the bucket (encryption, policy, blocks). */
   readonly ready: pulumi.Resource[];
   private get args(): S3BucketArgs {
@@ -130,7 +133,7 @@ export class S3Bucket extends pulumi.ComponentResource implements Bucket {
       component: `bucket-${config.name}`,
     });
 
-    this.bucket = new aws.s3.Bucket(
+    this.bucket = new s3.Bucket(
       `${name}-bucket`,
       { bucket: args.bucketName, forceDestroy: false, objectLockEnabled: false, tags },
       { parent: this, protect, retainOnDelete: protect },
@@ -140,12 +143,12 @@ export class S3Bucket extends pulumi.ComponentResource implements Bucket {
     // The bucket's name (its id in AWS): how configuration resources and policy checks name it.
     const bucket = this.bucket.bucket;
 
-    const ownership = new aws.s3.BucketOwnershipControls(
+    const ownership = new s3.BucketOwnershipControls(
       `${name}-ownership`,
       { bucket, rule: { objectOwnership: "BucketOwnerEnforced" } },
       { parent: this },
     );
-    const publicAccess = new aws.s3.BucketPublicAccessBlock(
+    const publicAccess = new s3.BucketPublicAccessBlock(
       `${name}-public-access`,
       {
         bucket,
@@ -156,7 +159,7 @@ export class S3Bucket extends pulumi.ComponentResource implements Bucket {
       },
       { parent: this },
     );
-    const encryption = new aws.s3.BucketServerSideEncryptionConfiguration(
+    const encryption = new s3.BucketServerSideEncryptionConfiguration(
       `${name}-encryption`,
       {
         bucket,
@@ -178,18 +181,18 @@ export class S3Bucket extends pulumi.ComponentResource implements Bucket {
       },
       { parent: this },
     );
-    const versioning = new aws.s3.BucketVersioning(
+    const versioning = new s3.BucketVersioning(
       `${name}-versioning`,
       { bucket, versioningConfiguration: { status: "Enabled" } },
       { parent: this },
     );
-    const lifecycle = new aws.s3.BucketLifecycleConfiguration(
+    const lifecycle = new s3.BucketLifecycleConfiguration(
       `${name}-lifecycle`,
       { bucket, rules: lifecycleRules(config) },
       { parent: this, dependsOn: [versioning] },
     );
     // Policy changes conflict with public-access-block and ownership changes in flight: apply after them.
-    this.policy = new aws.s3.BucketPolicy(
+    this.policy = new s3.BucketPolicy(
       `${name}-policy`,
       {
         bucket,
@@ -213,7 +216,7 @@ export class S3Bucket extends pulumi.ComponentResource implements Bucket {
     ];
     if (args.logging) {
       ready.push(
-        new aws.s3.BucketLogging(
+        new s3.BucketLogging(
           `${name}-logging`,
           {
             bucket,
@@ -291,15 +294,15 @@ export function s3GrantStatements(
   kmsKeyArn: pulumi.Input<string> | undefined,
   mode: BucketAccessMode,
   prefix?: string,
-): pulumi.Input<aws.iam.PolicyStatement>[] {
-  const list: aws.iam.PolicyStatement = {
+): pulumi.Input<iam.PolicyStatement>[] {
+  const list: iam.PolicyStatement = {
     Sid: "ListBucket",
     Effect: "Allow",
     Action: ["s3:ListBucket", "s3:GetBucketLocation"],
     Resource: bucketArn,
   };
   if (prefix) list.Condition = { StringLike: { "s3:prefix": [prefix, `${prefix}/*`] } };
-  const statements: pulumi.Input<aws.iam.PolicyStatement>[] = [
+  const statements: pulumi.Input<iam.PolicyStatement>[] = [
     list,
     {
       Sid: mode === "read" ? "ReadObjects" : "ReadWriteObjects",
@@ -329,10 +332,10 @@ export function s3GrantStatements(
 export function bucketPolicy(
   bucketArn: pulumi.Input<string>,
   kmsKeyArn: pulumi.Input<string> | undefined,
-  extra: pulumi.Input<aws.iam.PolicyStatement>[],
-): aws.iam.PolicyDocument {
+  extra: pulumi.Input<iam.PolicyStatement>[],
+): iam.PolicyDocument {
   const both = [bucketArn, pulumi.interpolate`${bucketArn}/*`];
-  const statements: pulumi.Input<aws.iam.PolicyStatement>[] = [
+  const statements: pulumi.Input<iam.PolicyStatement>[] = [
     {
       Sid: "DenyInsecureTransport",
       Effect: "Deny",
@@ -375,8 +378,8 @@ export function bucketPolicy(
   return { Version: "2012-10-17", Statement: [...statements, ...extra] };
 }
 
-function lifecycleRules(config: BucketConfig): aws.types.input.s3.BucketLifecycleConfigurationRule[] {
-  const rules: aws.types.input.s3.BucketLifecycleConfigurationRule[] = [
+function lifecycleRules(config: BucketConfig): awsInputs.s3.BucketLifecycleConfigurationRule[] {
+  const rules: awsInputs.s3.BucketLifecycleConfigurationRule[] = [
     {
       id: "expire-noncurrent-versions",
       status: "Enabled",
@@ -416,7 +419,7 @@ function logDeliveryStatement(
   account: AwsAccount,
   sourcePrefix: string,
   logBucketArn: pulumi.Output<string>,
-): pulumi.Input<aws.iam.PolicyStatement> {
+): pulumi.Input<iam.PolicyStatement> {
   return {
     Sid: "S3ServerAccessLogDelivery",
     Effect: "Allow",

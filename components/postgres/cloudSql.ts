@@ -20,7 +20,7 @@
  * Pulumi reaches the instance for this as a dedicated admin user over the private IP (or through
  * an Auth Proxy on the runner, `adminHost: 127.0.0.1`).
  */
-import * as gcp from "@pulumi/gcp";
+import * as sql from "@pulumi/gcp/sql";
 import * as k8s from "@pulumi/kubernetes";
 import * as postgresql from "@pulumi/postgresql";
 import * as pulumi from "@pulumi/pulumi";
@@ -138,7 +138,7 @@ export class CloudSqlPostgres extends pulumi.ComponentResource implements Postgr
   readonly port: number = POSTGRES_PORT;
   /** `project:region:instance`, for the Auth Proxy and connectors. */
   readonly connectionName: pulumi.Output<string>;
-  readonly instance: gcp.sql.DatabaseInstance;
+  readonly instance: sql.DatabaseInstance;
   private get s(): CloudSqlState {
     return states.get(this) as CloudSqlState;
   }
@@ -150,7 +150,7 @@ export class CloudSqlPostgres extends pulumi.ComponentResource implements Postgr
     const labels = cloudLabels({ environment: args.environment, team: "platform", component: "postgres" });
 
     // Auto-named (random suffix): a deleted instance's name stays taken for a week.
-    this.instance = new gcp.sql.DatabaseInstance(
+    this.instance = new sql.DatabaseInstance(
       `${name}-instance`,
       {
         project: args.project,
@@ -219,7 +219,7 @@ export class CloudSqlPostgres extends pulumi.ComponentResource implements Postgr
       { length: 32, special: false },
       { parent: this },
     );
-    const adminUser = new gcp.sql.User(
+    const adminUser = new sql.User(
       `${name}-admin`,
       {
         project: args.project,

@@ -12,7 +12,7 @@
  *   snapshot, automated backups kept after deletion, Pulumi `protect`;
  * - Multi-AZ (RDS) or instances across availability zones (Aurora) when `instances` ≥ 2.
  */
-import * as aws from "@pulumi/aws";
+import * as awsRds from "@pulumi/aws/rds";
 import * as pulumi from "@pulumi/pulumi";
 import type { AwsPostgresConfig } from "./rdsSettings";
 import type { PostgresConfig } from "./settings";
@@ -76,7 +76,7 @@ function protection(args: RdsServerArgs) {
 
 function rdsInstance(name: string, args: RdsServerArgs, parent: pulumi.Resource): RdsServer {
   const { rds, postgres, ctx } = args;
-  const parameters = new aws.rds.ParameterGroup(
+  const parameters = new awsRds.ParameterGroup(
     `${name}-parameters`,
     {
       // Named per major version: an upgrade creates the next family's group before the old one goes.
@@ -88,7 +88,7 @@ function rdsInstance(name: string, args: RdsServerArgs, parent: pulumi.Resource)
     },
     { parent },
   );
-  const instance = new aws.rds.Instance(
+  const instance = new awsRds.Instance(
     `${name}-instance`,
     {
       identifier: args.identifier,
@@ -137,7 +137,7 @@ function rdsInstance(name: string, args: RdsServerArgs, parent: pulumi.Resource)
 
 function auroraCluster(name: string, args: RdsServerArgs, parent: pulumi.Resource): RdsServer {
   const { rds, postgres, ctx } = args;
-  const parameters = new aws.rds.ClusterParameterGroup(
+  const parameters = new awsRds.ClusterParameterGroup(
     `${name}-cluster-parameters`,
     {
       name: physicalName([args.identifier, `aurora-postgresql${postgres.version}`], 255),
@@ -148,7 +148,7 @@ function auroraCluster(name: string, args: RdsServerArgs, parent: pulumi.Resourc
     },
     { parent },
   );
-  const cluster = new aws.rds.Cluster(
+  const cluster = new awsRds.Cluster(
     `${name}-cluster`,
     {
       clusterIdentifier: args.identifier,
@@ -178,7 +178,7 @@ function auroraCluster(name: string, args: RdsServerArgs, parent: pulumi.Resourc
     { parent, protect: ctx.protect, retainOnDelete: ctx.protect },
   );
   const instances = Array.from({ length: postgres.instances }, (_, i) => {
-    return new aws.rds.ClusterInstance(
+    return new awsRds.ClusterInstance(
       `${name}-instance-${i + 1}`,
       {
         identifier: physicalName([args.identifier, String(i + 1)], 63),

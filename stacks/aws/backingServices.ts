@@ -4,7 +4,7 @@
  * MSK for Kafka — all in the existing EKS cluster's VPC and region. No resource details here:
  * those live in the components.
  */
-import type * as aws from "@pulumi/aws";
+import type { Provider as AwsProvider } from "@pulumi/aws/provider";
 import type * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { AwsKmsKey } from "../../components/kms/aws";
@@ -28,7 +28,7 @@ export interface AwsBackingServicesArgs {
   cluster: ClusterFacts;
   identityProvider: WorkloadIdentityProvider;
   /** Pinned to the region and account; also passed to this component as a default provider. */
-  awsProvider: aws.Provider;
+  awsProvider: AwsProvider;
   /** The EKS cluster's provider. */
   kubernetesProvider?: k8s.Provider;
 }

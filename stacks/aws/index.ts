@@ -4,7 +4,8 @@
  * role through IRSA. Loaded only when `mlstack:target` is `aws` (see stacks/index.ts), so other
  * targets never load @pulumi/aws. What the cluster must already have: stacks/aws/README.md.
  */
-import * as aws from "@pulumi/aws";
+import { Provider as AwsProvider } from "@pulumi/aws/provider";
+import type { Region } from "@pulumi/aws/types/enums";
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import type { PlatformContext } from "../../components/context";
@@ -19,7 +20,7 @@ import { AwsBackingServices } from "./backingServices";
  * (the shared composition asks for them separately). Keyed by the config object of the run.
  */
 interface TargetState {
-  awsProvider?: aws.Provider;
+  awsProvider?: AwsProvider;
   kubernetesProvider?: k8s.Provider;
   identityProvider?: IrsaIdentityProvider;
 }
@@ -48,13 +49,13 @@ export function awsConfigOf(config: PlatformConfig): AwsTargetConfig {
  * The AWS provider of every resource: pinned to the cluster's region and to the account of its
  * OIDC provider, so credentials for any other account fail before anything is created.
  */
-function awsProviderFor(config: PlatformConfig, parent?: pulumi.Resource): aws.Provider {
+function awsProviderFor(config: PlatformConfig, parent?: pulumi.Resource): AwsProvider {
   const state = stateOf(config);
   if (!state.awsProvider) {
     const awsConfig = awsConfigOf(config);
-    state.awsProvider = new aws.Provider(
+    state.awsProvider = new AwsProvider(
       "aws",
-      { region: awsConfig.region as aws.Region, allowedAccountIds: [awsConfig.accountId] },
+      { region: awsConfig.region as Region, allowedAccountIds: [awsConfig.accountId] },
       parent ? { parent } : undefined,
     );
   }

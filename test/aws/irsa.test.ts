@@ -1,4 +1,5 @@
-import * as aws from "@pulumi/aws";
+import * as iam from "@pulumi/aws/iam";
+import { Provider as AwsProvider } from "@pulumi/aws/provider";
 import * as pulumi from "@pulumi/pulumi";
 import { WorkloadRef } from "../../components/identity/contract";
 import {
@@ -98,7 +99,7 @@ describe("IrsaIdentityProvider", () => {
       "eks.amazonaws.com/sts-regional-endpoints": "true",
     });
     expect(dependencies).toHaveLength(1);
-    expect(aws.iam.Role.isInstance(dependencies[0])).toBe(true);
+    expect(iam.Role.isInstance(dependencies[0])).toBe(true);
   });
 
   it("returns the same identity for the same workload and refuses to share a role between ServiceAccounts", async () => {
@@ -146,7 +147,7 @@ describe("attachWorkloadPolicy", () => {
   it("attaches an inline policy to the workload's own role, under the workload, with the role's provider", async () => {
     const r = await render(() => {
       const root = new Root();
-      const provider = new aws.Provider("pinned", { region: REGION, allowedAccountIds: [ACCOUNT_ID] });
+      const provider = new AwsProvider("pinned", { region: REGION, allowedAccountIds: [ACCOUNT_ID] });
       const identity = new IrsaIdentityProvider(settings({ provider })).forWorkload(detector, {
         parent: root,
       });
