@@ -60,6 +60,25 @@ describe("problems in mlstack's words", () => {
     ]);
   });
 
+  it("lists every top-level key as known, the sections this stack does not set included", () => {
+    const raw: Json = { environment: "dev", tems: [] };
+    expect(problemsOf(raw)).toContain(
+      "mlstack:tems: [] is not a known key (known: target, environment, namespacePrefix, protect, registries, " +
+        "teams, kafka, postgres, objectStore, mlflow, orchestrator, serving, operators, ingress, network, aws, gcp)",
+    );
+  });
+
+  it("checks a section that an earlier config in the same process did not set", () => {
+    // Validators are compiled for the sections a config sets; a later config setting another
+    // section must still have that section checked.
+    expect(problemsOf(baseRawConfig())).toEqual([]);
+    const raw = baseRawConfig();
+    raw.orchestrator = { enabeld: true };
+    expect(problemsOf(raw)).toContainEqual(
+      expect.stringMatching(/^mlstack:orchestrator\.enabeld: true is not a known key/),
+    );
+  });
+
   it("names the wrong type of a map, a list, a number and a switch", () => {
     const raw = baseRawConfig();
     raw.mlflow = "basic";
