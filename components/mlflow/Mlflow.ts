@@ -322,6 +322,13 @@ export class Mlflow extends pulumi.ComponentResource {
       // No usage reporting from inside a bank's cluster (and egress is closed anyway).
       { name: "MLFLOW_DISABLE_TELEMETRY", value: "true" },
       { name: "DO_NOT_TRACK", value: "true" },
+      // MLflow 3.17 turns server-side job execution on by default (mlflow/environment_variables.py
+      // MLFLOW_SERVER_ENABLE_JOB_EXECUTION, default True): each server then launches a Huey job
+      // runner whose consumers the real-process tests measured at about 7 processes of ~240 MB,
+      // memory this Deployment's requests do not account for, and runs the periodic tasks on
+      // every replica, where MLflow says to enable them on one. The platform uses no server-side
+      // jobs (GenAI judges, prompt optimisation, SQL trace roll-ups), so they stay off.
+      { name: "MLFLOW_SERVER_ENABLE_JOB_EXECUTION", value: "false" },
       ...authEnv,
     ];
     const serverArgs: pulumi.Input<string>[] = [

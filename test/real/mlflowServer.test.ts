@@ -160,6 +160,44 @@ describe("basic auth", () => {
   });
 });
 
+/** Command lines of every live descendant of `pid`, read from /proc. */
+function descendantCommands(pid: number): string[] {
+  const parents = new Map<number, number>();
+  for (const entry of fs.readdirSync("/proc")) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      // Field 4 of /proc/<pid>/stat, after the parenthesised command (which may hold spaces).
+      const stat = fs.readFileSync(`/proc/${entry}/stat`, "utf8");
+      parents.set(Number(entry), Number(stat.slice(stat.lastIndexOf(")") + 2).split(" ")[1]));
+    } catch {
+      // The process ended while the table was read.
+    }
+  }
+  const found: string[] = [];
+  const walk = (parent: number) => {
+    for (const [child, ppid] of parents) {
+      if (ppid !== parent) continue;
+      try {
+        found.push(fs.readFileSync(`/proc/${child}/cmdline`, "utf8").split("\0").join(" "));
+      } catch {
+        continue;
+      }
+      walk(child);
+    }
+  };
+  walk(pid);
+  return found;
+}
+
+describe("the server's processes", () => {
+  it("runs no job runner: the rendered env turns MLflow 3.17's default job execution off", () => {
+    const commands = descendantCommands(servers[0].process.child.pid as number);
+    // uvicorn's workers are there; Huey's job runner and consumers (about 7 × ~240 MB when on) are not.
+    expect(commands.length).toBeGreaterThan(0);
+    expect(commands.filter((c) => /huey|job_runner|_job_runner|jobs\._/.test(c))).toEqual([]);
+  });
+});
+
 describe("the MLflow client against the real server", () => {
   let result: {
     run_id: string;

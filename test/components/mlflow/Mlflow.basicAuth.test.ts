@@ -137,6 +137,11 @@ describe("Mlflow with basic auth (kubernetes, dev)", () => {
     expect(vars.MLFLOW_DISABLE_TELEMETRY.value).toBe("true");
   });
 
+  it("turns MLflow's server-side job execution off (a Huey runner per replica, periodic tasks on each)", async () => {
+    const vars = (await renderMlflow(mlflowArgs())).env("mlflow");
+    expect(vars.MLFLOW_SERVER_ENABLE_JOB_EXECUTION.value).toBe("false");
+  });
+
   it("accepts the in-cluster Service names as Host headers, exactly (no wildcard suffix)", async () => {
     const hosts: string[] = (await renderMlflow(mlflowArgs()))
       .env("mlflow")
