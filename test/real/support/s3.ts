@@ -21,7 +21,7 @@ import * as os from "node:os";
 import * as path from "node:path";
 import { freePort, LOOPBACK } from "./ports";
 import { startProcess, waitUntil } from "./processes";
-import { ensurePythonEnv } from "./pythonEnv";
+import { ensurePythonEnv, type PythonEnv } from "./pythonEnv";
 
 /** moto 5.2.5, the newest release on PyPI when pinned (`pip index versions moto`, 2026-12-02). */
 const MOTO = "moto[server]==5.2.5";
@@ -37,8 +37,13 @@ export interface S3Server {
   stop(): Promise<void>;
 }
 
+/** moto's server environment, built once under .cache/python/ (also by the CI prebuild). */
+export function motoEnv(): PythonEnv {
+  return ensurePythonEnv({ name: "moto-server", pipArgs: ["--only-binary=:all:", MOTO], inputs: [] });
+}
+
 export async function startS3(): Promise<S3Server> {
-  const env = ensurePythonEnv({ name: "moto-server", pipArgs: ["--only-binary=:all:", MOTO], inputs: [] });
+  const env = motoEnv();
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), "mlstack-s3-"));
   const port = await freePort();
   const logFile = path.join(dir, "moto.log");
