@@ -3,8 +3,10 @@
  * (key path, value shown as JSON, what is allowed), values arrive as the engine and YAML hand them
  * over, and a refused value falls back to its default so the semantic checks still run.
  */
+import Ajv from "ajv";
 import { ConfigError, parseConfig } from "../../stacks/config";
 import { Reader } from "../../stacks/config/reader";
+import { MlstackSchema } from "../../stacks/config/schema";
 import { TeamsSchema } from "../../stacks/config/teams";
 import { validateSection } from "../../stacks/config/validate";
 import { Json, baseRawConfig } from "../support/config";
@@ -20,6 +22,14 @@ function problemsOf(raw: Json): string[] {
     throw err;
   }
 }
+
+describe("the mlstack:* schema", () => {
+  it("is valid JSON Schema (the program skips this meta-schema check on every run; it is made here)", () => {
+    const ajv = new Ajv({ strict: false });
+    expect(ajv.validateSchema(MlstackSchema)).toBe(true);
+    expect(ajv.errors ?? null).toBeNull();
+  });
+});
 
 describe("values as the engine and YAML hand them over", () => {
   it('reads "3" as 3 and "true" as true (the engine passes scalar config as strings)', () => {
