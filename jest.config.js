@@ -18,7 +18,8 @@ module.exports = {
   // @pulumi/pulumi's runtime loads its closure serializer and code-path packager eagerly (the
   // TypeScript compiler, npm's Arborist, sigstore, tar: 1 to 3 s per test file, as every file loads
   // the SDK afresh). mlstack calls neither; under the unit tests they are a stub that throws if
-  // called (test/support/pulumiClosureStub.js). The CLI and the packed package load the real ones.
+  // called (test/support/pulumiClosureStub.js). `mlstack plan` skips them too (cli/plan/pulumiClosure.ts);
+  // a program run by the Pulumi CLI loads the real ones.
   moduleNameMapper: {
     "^\\./closure/(serializeClosure|codePaths)$": "<rootDir>/test/support/pulumiClosureStub.js",
   },

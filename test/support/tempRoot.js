@@ -12,6 +12,8 @@ const path = require("path");
 const KEY = "MLSTACK_TEST_TMP_ROOT";
 
 async function setup() {
+  // One folder per run, also when several projects of one run (jest.all.config.js) each name this setup.
+  if (process.env[KEY] && fs.existsSync(process.env[KEY])) return;
   const root = fs.mkdtempSync(path.join(os.tmpdir(), "mlstack-jest-"));
   // mkdtemp makes 0700 folders; the real-process tests run servers and pods as other UIDs
   // (postgres, the images' non-root users), which must reach their folders under it, as in /tmp.
