@@ -23,7 +23,8 @@ module.exports = {
   moduleNameMapper: {
     "^\\./closure/(serializeClosure|codePaths)$": "<rootDir>/test/support/pulumiClosureStub.js",
   },
-  testTimeout: 60000,
+  // The time limit, set per test file so it holds in a multi-project run too (jest.all.config.js).
+  setupFilesAfterEnv: ["<rootDir>/test/support/unitTimeout.js"],
   // Jest's default is cores - 1, one worker on this project's two-core machines: the suites are
   // independent (each writes under its own temp folder), so both cores run them.
   maxWorkers: 2,

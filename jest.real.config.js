@@ -12,6 +12,6 @@ module.exports = {
   ...base,
   roots: ["<rootDir>/test/real"],
   testPathIgnorePatterns: ["/node_modules/"],
-  testTimeout: 15 * 60_000,
+  setupFilesAfterEnv: ["<rootDir>/test/real/support/realTimeout.js"],
   maxWorkers: 2,
 };
