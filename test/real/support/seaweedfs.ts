@@ -121,12 +121,19 @@ export async function startSeaweedFs(opts: { args: string[]; s3Config: string })
         const response = await fetch(`${endpoint}/${bucket}`, { method: "HEAD" }).catch(() => undefined);
         if (!response || response.status === 404 || response.status >= 500) return undefined;
       }
-      // The buckets exist before the volume server has registered with the master: until then a
-      // PUT fails. The master's /dir/assign hands out a file id only once a writable volume exists.
-      const assign = await fetch(`http://${LOOPBACK}:${ports["-master.port"]}/dir/assign`)
-        .then((r) => r.json() as Promise<{ fid?: string }>)
-        .catch(() => undefined);
-      if (!assign?.fid) return undefined;
+      // The buckets exist before the volume server has registered with the master, and before it
+      // has grown a volume for each bucket's collection (the S3 gateway writes a bucket's objects to
+      // the collection named after it): until then a PUT to that bucket fails (a cold clean-clone
+      // CI run saw it). The master's /dir/assign hands out a file id for a collection only once a
+      // writable volume of that collection exists, and asking grows one.
+      for (const collection of buckets.split(",").filter(Boolean)) {
+        const assign = await fetch(
+          `http://${LOOPBACK}:${ports["-master.port"]}/dir/assign?collection=${encodeURIComponent(collection)}`,
+        )
+          .then((r) => r.json() as Promise<{ fid?: string }>)
+          .catch(() => undefined);
+        if (!assign?.fid) return undefined;
+      }
       return true;
     },
     180_000,
