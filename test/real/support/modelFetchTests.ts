@@ -19,7 +19,7 @@ import { configWithModel, podSpec, servingArgs, TRACKING_URI } from "../../compo
 import { render } from "../../support/render";
 import { mountFetchProgram } from "./fetchModelVolume";
 import { mlflowImageEnv, mlflowImageProcessEnv } from "./mlflowImageEnv";
-import { registerModelVersions } from "./registerModelVersions";
+import { REGISTRATION_EXPERIMENT_ID, registerModelVersions } from "./registerModelVersions";
 import type { MlflowStack } from "./mlflowServer";
 import { containerProcessSpec, PodSandbox, podSandbox, runInitContainer } from "./podProcesses";
 import { PythonEnv } from "./pythonEnv";
@@ -30,8 +30,6 @@ const NAME = "fraud-detector";
 const WORKLOAD = { username: "model-fraud-detector", password: "workload-password-0123456789" };
 const OUTSIDER = { username: "other-team-model", password: "outsider-password-0123456789" };
 const TIMEOUT_MS = 5 * 60_000;
-/** The Default experiment, where register_model_versions.py logs its runs. */
-const EXPERIMENT_ID = "0";
 
 let stack: MlflowStack;
 let image: PythonEnv;
@@ -77,7 +75,7 @@ export function modelFetchTests(sharedStack: () => MlflowStack): void {
         await asAdmin("/api/3.0/mlflow/users/permissions/grant", {
           username: user.username,
           resource_type: resourceType,
-          resource_id: resourceType === "experiment" ? EXPERIMENT_ID : NAME,
+          resource_id: resourceType === "experiment" ? REGISTRATION_EXPERIMENT_ID : NAME,
           permission: "READ",
         });
     }

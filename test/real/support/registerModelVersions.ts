@@ -1,7 +1,8 @@
 /**
  * register_model_versions.py (beside this file) run in the MLflow image's Python environment as
  * the real server's admin: registers versions of a tiny model carrying a marker file with their
- * label, or moves an alias. Used by the registry-alias tests (modelFetch, mlflowWorkloadUsers).
+ * label, or moves an alias. Used by the registry-alias tests (mlflowRegistry: modelFetchTests,
+ * workloadUsersTests).
  *
  * API: registerModelVersions(image, server, cwd, args): string  — the script's last stdout line
  *   (for a registration, JSON label -> version number).
@@ -13,6 +14,9 @@ import type { MlflowServer } from "./mlflowServer";
 import type { PythonEnv } from "./pythonEnv";
 
 const REGISTER = path.join(__dirname, "register_model_versions.py");
+
+/** The Default experiment, where register_model_versions.py logs its runs. */
+export const REGISTRATION_EXPERIMENT_ID = "0";
 
 export function registerModelVersions(
   image: PythonEnv,

@@ -32,7 +32,7 @@ import {
 import { render, Rendered } from "../../support/render";
 import { mountFetchProgram } from "./fetchModelVolume";
 import { mlflowImageEnv, mlflowImageProcessEnv } from "./mlflowImageEnv";
-import { registerModelVersions } from "./registerModelVersions";
+import { REGISTRATION_EXPERIMENT_ID, registerModelVersions } from "./registerModelVersions";
 import type { MlflowStack } from "./mlflowServer";
 import { containerProcessSpec, PodSandbox, podSandbox, runInitContainer } from "./podProcesses";
 import { PythonEnv } from "./pythonEnv";
@@ -47,8 +47,6 @@ const MODEL = "fraud-detector-users";
 const NAMESPACE = "ml-test-fraud";
 const ADMIN_SECRET = "mlflow-admin";
 const TIMEOUT_MS = 5 * 60_000;
-/** The Default experiment, where register_model_versions.py logs its runs. */
-const EXPERIMENT_ID = "0";
 
 let stack: MlflowStack;
 let image: PythonEnv;
@@ -207,14 +205,14 @@ export function workloadUsersTests(sharedStack: () => MlflowStack): void {
         created: [USERNAME],
         passwordReset: [],
         granted: [
-          [USERNAME, "experiment", EXPERIMENT_ID],
+          [USERNAME, "experiment", REGISTRATION_EXPERIMENT_ID],
           [USERNAME, "registered_model", MODEL],
         ],
         revoked: [],
         deleted: [],
       });
       expect(await grantsOf(USERNAME)).toEqual([
-        ["experiment", EXPERIMENT_ID, "READ"],
+        ["experiment", REGISTRATION_EXPERIMENT_ID, "READ"],
         ["registered_model", MODEL, "READ"],
       ]);
 
@@ -243,7 +241,7 @@ export function workloadUsersTests(sharedStack: () => MlflowStack): void {
       ]);
       expect(second.granted).toEqual([[USERNAME, "registered_model", MODEL]]);
       expect(await grantsOf(USERNAME)).toEqual([
-        ["experiment", EXPERIMENT_ID, "READ"],
+        ["experiment", REGISTRATION_EXPERIMENT_ID, "READ"],
         ["registered_model", MODEL, "READ"],
       ]);
 
